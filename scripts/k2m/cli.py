@@ -1,0 +1,123 @@
+"""Command line: `kmem2malloc convert|audit|install-shim|check`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import tagmap, tree as treemod
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_MAP = os.path.join(TOP, "tag-map.yaml")
+
+DESCRIPTION = """\
+Convert NetBSD kernel code from kmem(9) back to malloc(9) with named,
+per-subsystem malloc types (tag-map.yaml), keeping every alloc/free pair in
+one family.  TREE is a source tree holding sys/; PATHs are relative to it
+(default: sys/dev).  The tree is only read unless --in-place is given.
+"""
+
+EPILOG = """\
+examples:
+  kmem2malloc convert --out /tmp/k2m ~/src            # diffs + report, tree untouched
+  kmem2malloc convert --in-place ~/src sys/dev/usb    # rewrite one subsystem
+  kmem2malloc audit ~/src sys/dev/pci                 # kmem users left, and why
+  kmem2malloc install-shim ~/src                      # malloc(9) with real types
+  kmem2malloc check ~/src sys/dev                     # gcc -fsyntax-only pre-flight
+
+exit status: 0 done; 1 done, but something needs a look (spatch errors,
+count mismatches, a mixed pair); 2 bad input, nothing written; 130 interrupted.
+"""
+
+
+def _jobs(s: str) -> int:
+    n = int(s)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kmem2malloc", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    def common(sp, with_map=True):
+        sp.add_argument("tree", metavar="TREE", help="source tree holding sys/")
+        sp.add_argument("paths", metavar="PATH", nargs="*",
+                        help="files or directories relative to TREE (default: sys/dev)")
+        sp.add_argument("-j", "--jobs", type=_jobs, default=os.cpu_count() or 1,
+                        help="parallel jobs (default: number of CPUs)")
+        if with_map:
+            sp.add_argument("--tag-map", default=DEFAULT_MAP, metavar="F",
+                            help="the tag map (default: tag-map.yaml beside scripts/)")
+
+    c = sub.add_parser("convert", help="rewrite kmem(9) to malloc(9); write diffs and a report",
+                       description="Plan, rewrite with spatch, verify, and write "
+                       "OUT/diffs/<driver>.diff, OUT/report.json and OUT/report.md.")
+    common(c)
+    c.add_argument("--out", default="kmem2malloc-out", metavar="DIR",
+                   help="where diffs and reports go (default: ./kmem2malloc-out)")
+    c.add_argument("--in-place", action="store_true",
+                   help="also replace the changed files in TREE, each atomically "
+                   "(not done if any file had a spatch error)")
+    c.add_argument("--hosts", metavar="FILE",
+                   help="GNU parallel sshloginfile: spread spatch over these machines "
+                   "(OUT must be on a file system they share)")
+    c.add_argument("--timeout", type=_jobs, default=120, metavar="SEC",
+                   help="spatch's time limit per file (default: 120)")
+
+    a = sub.add_parser("audit", help="list the kmem(9) users left, and why")
+    common(a, with_map=False)
+    a.add_argument("--json", action="store_true", help="print JSON")
+
+    s = sub.add_parser("install-shim", help="copy shim/ into TREE/sys and generate "
+                       "the malloc type declarations and definitions")
+    s.add_argument("tree", metavar="TREE")
+    s.add_argument("--tag-map", default=DEFAULT_MAP, metavar="F")
+
+    k = sub.add_parser("check", help="gcc -fsyntax-only pre-flight: which files "
+                       "compiled before and do not now (no substitute for build.sh)")
+    common(k, with_map=False)
+    k.add_argument("--before", metavar="DIR",
+                   help="the unconverted tree to compare with (default: compare the "
+                   "files in TREE with the report's original text is not possible, so "
+                   "give the tree as it was before conversion)")
+    k.add_argument("--out", metavar="FILE", help="also write the result as JSON")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        tree = treemod.open_tree(args.tree)
+        paths = getattr(args, "paths", None) or ["sys/dev"]
+        if args.cmd == "convert":
+            from . import convert
+            tm = tagmap.load(args.tag_map)
+            return convert.run(tree, paths, tm, args.out, args.jobs, args.in_place,
+                               args.hosts, args.timeout)
+        if args.cmd == "audit":
+            from . import audit
+            return audit.run(tree, paths, args.jobs, args.json)
+        if args.cmd == "install-shim":
+            from . import shim
+            tm = tagmap.load(args.tag_map)
+            return shim.install(tree, tm)
+        if args.cmd == "check":
+            from . import check
+            return check.run(tree, paths, args.jobs, args.before, args.out)
+    except (tagmap.TagMapError, treemod.TreeError) as e:
+        print(f"kmem2malloc: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kmem2malloc: interrupted; the tree is unchanged "
+              "(with --in-place, each file is either old or new)", file=sys.stderr)
+        return 130
+    except Exception as e:  # a clear line, not a traceback; K2M_DEBUG=1 shows it
+        if os.environ.get("K2M_DEBUG"):
+            raise
+        print(f"kmem2malloc: error: {e.__class__.__name__}: {e}", file=sys.stderr)
+        return 1
+    return 0

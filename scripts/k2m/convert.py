@@ -1,0 +1,258 @@
+"""`kmem2malloc convert`: plan, rewrite, verify, write diffs and report.
+
+1. Scan every candidate file (cscan) and the kmem users elsewhere in sys/
+   that memory may cross to (sys/kern, sys/net, ...).
+2. Plan (pairing): each kmem site converted with a type, or kept with a
+   reason; pairs together or not at all.
+3. Rewrite copies with spatch (spatch.py), put continuations in style(9).
+4. Verify by scanning the output again: every site the plan converted is
+   converted, nothing else changed family.  A site spatch left alone (a
+   function it could not parse, a timeout) is kept instead, its pairs
+   re-planned and their files rewritten again, until nothing moves.
+5. Write per-driver diffs and the report; with --in-place, replace each
+   changed file atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from . import cscan, pairing, report, restyle, spatch, textual
+from .tagmap import TagMap
+from .tree import Tree, source_files
+
+# Where memory from sys/dev may be released (or come from) outside the
+# converted paths.  arch/ and external/ are left out: they are not
+# linked to sys/dev by name often enough to pay for reading them.
+CONTEXT_DIRS = ("sys/kern", "sys/net", "sys/netinet", "sys/uvm", "sys/fs",
+                "sys/miscfs", "sys/ufs", "sys/opencrypto", "sys/crypto",
+                "sys/secmodel", "sys/compat/common", "sys/dev")
+KMEM_WORDS = re.compile(r"\b(kmem_\w+|KM_SLEEP|KM_NOSLEEP|km_flag_t)\b")
+
+
+@dataclass
+class FileResult:
+    path: str
+    driver: str
+    tag: str
+    old: str
+    new: str
+    decisions: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+
+
+def _scan_one(args):
+    root, rel = args
+    return cscan.scan_file(os.path.join(root, rel), rel)
+
+
+def scan_all(root: str, files: list[str], jobs: int) -> list[cscan.FileFacts]:
+    if len(files) < 32 or jobs < 2:
+        return [_scan_one((root, f)) for f in files]
+    with ProcessPoolExecutor(jobs) as ex:
+        return list(ex.map(_scan_one, [(root, f) for f in files], chunksize=16))
+
+
+def context_files(tree: Tree, targets: set[str]) -> list[str]:
+    out = []
+    for d in CONTEXT_DIRS:
+        if os.path.isdir(os.path.join(tree.root, d)):
+            out.extend(f for f in source_files(tree, [d], needle="kmem_")
+                       if f not in targets)
+    return sorted(set(out))
+
+
+def include_action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
+    """What includes.cocci should do for this file (see its header)."""
+    if not conv or "sys/malloc.h" in ff.includes:
+        return None
+    used = len(KMEM_WORDS.findall(cscan.strip(text)))
+    converted = sum(1 + len(KMEM_WORDS.findall(d.site.flags or ""))
+                    for d in conv)
+    has_kmem_h = "sys/kmem.h" in ff.includes
+    if has_kmem_h:
+        return "replace" if used == converted else "after-kmem"
+    for h, action in (("sys/param.h", "after-param"), ("sys/systm.h", "after-systm"),
+                      ("sys/types.h", "after-types")):
+        if h in ff.includes:
+            return action
+    return "none"
+
+
+def _plan_json(plan: pairing.Plan, facts: dict, texts: dict) -> dict:
+    out = {}
+    for path in texts:
+        conv = [d for d in plan.for_file(path) if d.tag]
+        out[path] = {
+            "convert": {str(d.site.line): d.tag for d in conv
+                        if d.site.context == "code"},
+            # under #if 0: rewritten by textual.py, not spatch
+            "text": {str(d.site.line): d.tag for d in conv
+                     if d.site.context != "code"},
+            "include": include_action(facts[path], texts[path], conv),
+        }
+    return out
+
+
+def _signature(s: cscan.Site):
+    return (s.callee, s.func, s.key)
+
+
+def verify(path: str, new_text: str, decisions: list,
+           old_facts: cscan.FileFacts) -> tuple[cscan.FileFacts, list, list[str]]:
+    """Compare the output with the plan.  Returns the output's facts, the
+    planned conversions spatch did not make, and count problems."""
+    out = cscan.scan(new_text, path)
+    left = Counter(_signature(s) for s in out.sites if s.is_kmem)
+    want = Counter(_signature(d.site) for d in decisions if d.reason)
+    extra = left - want
+    missed = [d for d in decisions if d.tag and extra[_signature(d.site)] > 0]
+    problems = []
+    if not missed:
+        n_in = sum(1 for s in old_facts.sites if s.is_kmem)
+        n_kept = sum(1 for d in decisions if d.reason)
+        n_conv = sum(1 for d in decisions if d.tag)
+        n_left = sum(left.values())
+        m_in = sum(1 for s in old_facts.sites if not s.is_kmem)
+        m_out = sum(1 for s in out.sites if not s.is_kmem)
+        if n_in != n_kept + n_conv or n_left != n_kept or m_out != m_in + n_conv:
+            problems.append(
+                f"site count mismatch: {n_in} kmem sites in, {n_conv} converted, "
+                f"{n_kept} kept, {n_left} kmem left, malloc/free {m_in} -> {m_out}")
+    return out, missed, problems
+
+
+def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
+        in_place: bool = False, hosts: str | None = None, timeout: int = 120,
+        log=print) -> int:
+    targets = source_files(tree, paths)
+    tset = set(targets)
+    context = context_files(tree, tset)
+    log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
+        f"{len(context)} more kmem users for context")
+    all_facts = scan_all(tree.root, targets + context, jobs)
+    facts = {ff.path: ff for ff in all_facts}
+    texts = {}
+    for p in targets:
+        with open(os.path.join(tree.root, p), encoding="utf-8",
+                  errors="surrogateescape") as fp:
+            texts[p] = fp.read()
+
+    def tag_of(path: str) -> str:
+        return tagmap.tag_for(path, tree.driver_of(path))
+
+    clusters = tree.clusters(facts)
+    pairs = pairing.pair(all_facts, clusters)
+    forced: dict[tuple[str, int], str] = {}
+    failed: dict[str, str] = {}
+    outputs = {p: texts[p] for p in targets}
+    out_facts: dict[str, cscan.FileFacts] = {}
+    problems: dict[str, list[str]] = {}
+    os.makedirs(outdir, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
+    try:
+        prev_plan: dict = {}
+        for round_no in range(1, 6):
+            plan = pairing.decide(pairs, tset, tag_of, forced)
+            pj = _plan_json(plan, facts, texts)
+            todo = [p for p in targets if pj[p] != prev_plan.get(p)
+                    and (pj[p]["convert"] or pj[p]["text"] or p in out_facts)]
+            if not todo:
+                break
+            plan_path = os.path.join(workdir, f"plan-{round_no}.json")
+            report.write_json(plan_path, pj)
+            inputs, hidden = {}, {}
+            for p in todo:
+                if0 = [(d.site, d.tag) for d in plan.for_file(p)
+                       if d.tag and d.site.context == "if0"]
+                if pj[p]["convert"] or pj[p]["text"]:
+                    inputs[p], hidden[p] = textual.hide_defines(
+                        textual.rewrite_sites(texts[p], if0))
+            res = spatch.run(inputs, workdir, plan_path, jobs, hosts, timeout)
+            moved = False
+            for p in todo:
+                if p in res.failed:
+                    failed[p] = res.failed[p]
+                    new = texts[p]
+                elif p in res.outputs:
+                    new = restyle.restyle(texts[p], textual.restore_defines(
+                        res.outputs[p], hidden[p]))
+                else:
+                    new = texts[p]
+                outputs[p] = new
+                decs = plan.for_file(p)
+                of, missed, probs = verify(p, new, decs, facts[p])
+                out_facts[p] = of
+                problems[p] = probs
+                for d in missed:
+                    if os.environ.get("K2M_DEBUG"):
+                        log(f"round {round_no}: {d.site.where} {d.site.callee} not converted")
+                    why = (f"spatch failed on this file: {failed[p]}" if p in failed
+                           else "spatch did not convert it (function not parsed?)")
+                    forced[(p, d.site.line)] = why
+                    moved = True
+            prev_plan = pj
+            if not moved:
+                break
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    results = []
+    for p in targets:
+        decs = plan.for_file(p)
+        findings = [f for f in plan.findings if f.path == p]
+        for d in decs:
+            if d.reason and d.reason.startswith("spatch"):
+                findings.append(pairing.Finding(p, d.site.line, "spatch", d.reason))
+        if p in failed:
+            findings.append(pairing.Finding(p, 1, "spatch-error", failed[p]))
+        for pr in problems.get(p, []):
+            findings.append(pairing.Finding(p, 1, "count", pr))
+        inc = _plan_json(plan, facts, {p: texts[p]})[p]["include"]
+        if inc == "none":
+            findings.append(pairing.Finding(p, 1, "include", (
+                "uses malloc(9) now but has no <sys/param.h>, <sys/systm.h>, "
+                "<sys/types.h> or <sys/kmem.h> to put <sys/malloc.h> after: "
+                "its includer must provide <sys/malloc.h>")))
+        results.append(FileResult(p, tree.driver_of(p), tag_of(p), texts[p],
+                                  outputs[p], decs, findings))
+
+    mixed_in = pairing.mixed_pairs(pairs)
+    out_all = [out_facts.get(ff.path, ff) for ff in all_facts]
+    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, clusters))
+    created = {k: v for k, v in mixed_out.items() if k not in mixed_in}
+
+    report.write_all(outdir, tree, paths, tagmap, results, created, mixed_in)
+    summary = report.summary(results, created, mixed_in)
+    log(report.summary_text(summary, outdir))
+    bad = bool(failed) or bool(created) or any(problems.values())
+    if in_place:
+        if bad:
+            log("kmem2malloc: not changing the tree (--in-place): "
+                "see the errors in the report")
+        else:
+            apply_in_place(tree.root, [r for r in results if r.new != r.old])
+    return 1 if bad else 0
+
+
+def apply_in_place(root: str, results: list[FileResult]) -> None:
+    """Replace each changed file atomically: a temporary file in the same
+    directory, then rename(2).  An interrupt leaves each file old or new."""
+    for r in results:
+        dst = os.path.join(root, r.path)
+        fd, tmp = tempfile.mkstemp(prefix=".k2m-", dir=os.path.dirname(dst))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fp:
+                fp.write(r.new)
+            shutil.copymode(dst, tmp)
+            os.replace(tmp, dst)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise

@@ -1,0 +1,490 @@
+"""A small C scanner: every allocator call site in a file, and the names
+that link them.
+
+This is not a C parser.  It strips comments and literals, follows the
+preprocessor well enough to know what is under `#if 0` or inside a
+`#define`, finds function bodies by brace depth, and reads each call's
+arguments by paren matching.  It is the converter's independent count of
+call sites (spatch is not trusted to report what it skipped) and the
+source of the facts the pairing analysis links.
+
+A "key" names where a pointer lives, by name only:
+  f:DIR:NAME        a struct member (a->NAME, a.NAME[i]) in one directory;
+                    pairing links a driver's directories (dev/ic + dev/pci)
+  v:PATH:NAME       a plain identifier in one file (locals, params, statics)
+  r:PATH:FUNC       what FUNC returns
+  u:PATH            an expression we cannot name (one bucket per file)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+# callee -> (family, role).  The string and tmpbuf helpers are their own
+# family: they are never converted, and neither is anything they pair with.
+CALLEES = {
+    "kmem_alloc": ("kmem", "alloc"),
+    "kmem_zalloc": ("kmem", "alloc"),
+    "kmem_intr_alloc": ("kmem", "alloc"),
+    "kmem_intr_zalloc": ("kmem", "alloc"),
+    "kmem_free": ("kmem", "free"),
+    "kmem_intr_free": ("kmem", "free"),
+    "kmem_asprintf": ("kmem-str", "alloc"),
+    "kmem_strdup": ("kmem-str", "alloc"),
+    "kmem_strdupsize": ("kmem-str", "alloc"),
+    "kmem_strndup": ("kmem-str", "alloc"),
+    "kmem_strfree": ("kmem-str", "free"),
+    "kmem_tmpbuf_alloc": ("kmem-str", "alloc"),
+    "kmem_tmpbuf_free": ("kmem-str", "free"),
+    "malloc": ("malloc", "alloc"),
+    "realloc": ("malloc", "alloc"),
+    "free": ("malloc", "free"),
+}
+KMEM_CALLEES = {c for c, (fam, _) in CALLEES.items() if fam != "malloc"}
+
+CALL_RE = re.compile(r"\b(" + "|".join(sorted(CALLEES, key=len, reverse=True))
+                     + r")\s*\(")
+IDENT_RE = re.compile(r"[A-Za-z_]\w*")
+# Wrappers that do not change which pointer is meant.
+UNWRAP_RE = re.compile(r"^(__UNVOLATILE|__UNCONST|__UNQUALIFIED|UNCONST)\s*\((.*)\)$",
+                       re.S)
+CAST_RE = re.compile(r"^\(\s*(const\s+|volatile\s+|struct\s+|union\s+|unsigned\s+)*"
+                     r"[A-Za-z_]\w*[\s\*]*\)\s*(?=[A-Za-z_(*&])")
+KEYWORDS = {"if", "while", "for", "switch", "return", "sizeof", "do", "else",
+            "case", "goto", "__attribute__", "defined", "__typeof__", "typeof"}
+
+
+@dataclass
+class Site:
+    """One allocator call in the source."""
+    path: str
+    line: int
+    col: int
+    offset: int
+    callee: str
+    func: str | None
+    args: list[str]
+    context: str = "code"       # code | if0 | macro
+    key: str | None = None
+
+    @property
+    def family(self) -> str:
+        return CALLEES[self.callee][0]
+
+    @property
+    def role(self) -> str:
+        return CALLEES[self.callee][1]
+
+    @property
+    def is_kmem(self) -> bool:
+        return self.callee in KMEM_CALLEES
+
+    @property
+    def flags(self) -> str | None:
+        if self.role == "alloc" and self.family == "kmem" and len(self.args) == 2:
+            return " ".join(self.args[1].split())
+        return None
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class Function:
+    name: str
+    params: list[str]
+    start: int                  # offset of the body's '{'
+    end: int                    # offset after the body's '}'
+    line: int
+    locals: set[str] = field(default_factory=set)
+    outparams: set[int] = field(default_factory=set)   # `*param = ...` in the body
+
+
+@dataclass
+class FileFacts:
+    """What the scanner learns about one file."""
+    path: str
+    sites: list[Site] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    # (callee, argno, key, by address): key passed as argument argno, or
+    # (argno -1) assigned the callee's return value
+    calls: list[tuple[str, int, str, bool]] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
+    malloc_types: set[str] = field(default_factory=set)   # M_* passed to malloc/free
+    malloc_defines: set[str] = field(default_factory=set)  # MALLOC_DEFINE'd here
+
+
+# --------------------------------------------------------------------------
+# Lexing
+
+def _blank(m: re.Match) -> str:
+    return re.sub(r"[^\n]", " ", m.group(0))
+
+
+_LEX_RE = re.compile(r"""
+      /\*.*?\*/                 # block comment
+    | //[^\n]*                  # line comment
+    | "(?:\\.|[^"\\\n])*"       # string
+    | '(?:\\.|[^'\\\n])*'       # char
+""", re.S | re.X)
+
+
+def strip(text: str) -> str:
+    """Comments and literals become blanks; offsets and lines are kept.
+    String literals keep their quotes so an argument stays non-empty."""
+    def repl(m: re.Match) -> str:
+        s = m.group(0)
+        if s[0] in "\"'":
+            return s[0] + re.sub(r"[^\n]", " ", s[1:-1]) + s[-1]
+        return _blank(m)
+    return _LEX_RE.sub(repl, text)
+
+
+def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """Blank every preprocessor line; return the blanked code and the
+    regions (start, end, context) that are `#if 0` code or macro bodies."""
+    out = list(code)
+    regions: list[tuple[int, int, str]] = []
+    stack: list[bool] = []      # True: this level is inactive (#if 0)
+    if0_start: int | None = None
+    pos = 0
+    n = len(code)
+    while pos < n:
+        eol = code.find("\n", pos)
+        if eol < 0:
+            eol = n
+        line = code[pos:eol]
+        s = line.lstrip()
+        if s.startswith("#"):
+            # gather continuation lines
+            end = eol
+            while code[pos:end].rstrip().endswith("\\") and end < n:
+                nxt = code.find("\n", end + 1)
+                end = n if nxt < 0 else nxt
+            directive = " ".join(code[pos:end].replace("\\\n", " ").split())
+            d = directive[1:].strip()
+            word = d.split(" ", 1)[0] if d else ""
+            rest = d[len(word):].strip()
+            inactive = any(stack)
+            if word in ("if", "ifdef", "ifndef"):
+                off = word == "if" and rest in ("0", "(0)", "false")
+                stack.append(off)
+                if off and not inactive:
+                    if0_start = pos
+            elif word in ("elif", "else") and stack:
+                was = stack[-1]
+                stack[-1] = False
+                if was and not any(stack):
+                    regions.append((if0_start or pos, pos, "if0"))
+                    if0_start = None
+                elif word == "else" and not any(stack[:-1]) and False:
+                    pass
+            elif word == "endif" and stack:
+                was = stack.pop()
+                if was and not any(stack):
+                    regions.append((if0_start or pos, pos, "if0"))
+                    if0_start = None
+            elif word == "define" and not inactive:
+                regions.append((pos, end, "macro"))
+            for i in range(pos, end):
+                if out[i] != "\n":
+                    out[i] = " "
+            pos = end + 1
+            continue
+        pos = eol + 1
+    if stack and any(stack) and if0_start is not None:
+        regions.append((if0_start, n, "if0"))
+    return "".join(out), regions
+
+
+def _match_paren(s: str, i: int) -> int:
+    """s[i] is '(' or '[' or '{'; return the offset after its partner."""
+    depth = 0
+    for m in _BRACKET_RE.finditer(s, i):
+        if m.group(0) in "([{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return len(s)
+
+
+_BRACKET_RE = re.compile(r"[()\[\]{}]")
+
+
+def split_args(s: str) -> list[str]:
+    """Top-level comma split of an argument list (without the parens)."""
+    args, depth, cur = [], 0, []
+    for c in s:
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        if c == "," and depth == 0:
+            args.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(c)
+    tail = "".join(cur).strip()
+    if tail or args:
+        args.append(tail)
+    return args
+
+
+# --------------------------------------------------------------------------
+# Keys
+
+def key_of(expr: str, path: str, func: "Function | None") -> str | None:
+    """Name the place an expression denotes, or None if it is not a place
+    (a constant, a call, arithmetic)."""
+    e = " ".join(expr.split())
+    for _ in range(6):
+        e = e.strip()
+        m = UNWRAP_RE.match(e)
+        if m:
+            e = m.group(2)
+            continue
+        m = CAST_RE.match(e)
+        if m:
+            e = e[m.end():]
+            continue
+        if e.startswith("(") and _match_paren(e, 0) == len(e):
+            e = e[1:-1]
+            continue
+        if e.startswith(("&", "*")):
+            e = e[1:]
+            continue
+        break
+    e = re.sub(r"\[[^\[\]]*\]", "", re.sub(r"\[[^\[\]]*\]", "", e)).strip()
+    if not PLACE_RE.fullmatch(e):
+        return None
+    m = re.search(r"(->|\.)\s*([A-Za-z_]\w*)$", e)
+    if m:
+        return f"f:{os.path.dirname(path)}:{m.group(2)}"
+    if e in KEYWORDS or CONST_RE.fullmatch(e):
+        return None
+    if func is not None and e in func.locals:
+        return f"v:{path}:{func.name}:{e}"
+    return f"v:{path}:{e}"
+
+
+PLACE_RE = re.compile(r"[A-Za-z_]\w*(\s*(->|\.)\s*[A-Za-z_]\w*)*")
+CONST_RE = re.compile(r"[A-Z_][A-Z0-9_]*|NULL|true|false")
+_DECL_RE = re.compile(r"(?:(?:const|volatile|static|register|struct|union|enum|"
+                      r"unsigned|signed|long|short)\s+)*[A-Za-z_]\w*"
+                      r"(?:\s*\*[\s*]*|\s+)(?=[*(]*\s*[A-Za-z_])(.*)$", re.S)
+_NOT_TYPE = {"return", "goto", "break", "continue", "case", "default", "else",
+             "if", "while", "for", "switch", "do", "sizeof"}
+
+
+def _locals(body: str, params: list[str]) -> set[str]:
+    """Names declared in a function body, plus its parameters."""
+    names = {p for p in params if p}
+    for stmt in re.split(r"[;{}]", body):
+        st = stmt.strip()
+        first = st.split(None, 1)[0] if st else ""
+        if not st or first in _NOT_TYPE or "(" in first:
+            continue
+        m = _DECL_RE.match(st)
+        if not m:
+            continue
+        for decl in split_args(m.group(1)):
+            d = decl.split("=", 1)[0]
+            ids = IDENT_RE.findall(d.replace("*", " ").replace("(", " "))
+            if ids:
+                names.add(ids[0])
+    return names
+
+
+# --------------------------------------------------------------------------
+
+_ASSIGN_RE = re.compile(r"(?<![=!<>+\-*/%&|^])=(?!=)")
+
+
+def _functions(code: str) -> list[Function]:
+    """Function bodies: a '{' at depth 0 right after a parameter list
+    (attributes such as __unused or __attribute__((...)) may stand between)."""
+    funcs = []
+    i, n = 0, len(code)
+    while True:
+        i = code.find("{", i)
+        if i < 0:
+            break
+        end = _match_paren(code, i)
+        k = i - 1
+        while k >= 0 and code[k].isspace():
+            k -= 1
+        if k >= 0 and code[k] == ")":
+            depth = 0
+            while k >= 0:
+                if code[k] == ")":
+                    depth += 1
+                elif code[k] == "(":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                k -= 1
+            close = code.rfind(")", 0, i)
+            nm = re.search(r"([A-Za-z_]\w*)\s*$", code[max(0, k - 80):k])
+            if nm and nm.group(1) not in KEYWORDS:
+                params = []
+                for p in split_args(code[k + 1:close]):
+                    ids = IDENT_RE.findall(p.split("[")[0])
+                    params.append(ids[-1] if ids else "")
+                funcs.append(Function(nm.group(1), params, i, end,
+                                      code.count("\n", 0, i) + 1,
+                                      _locals(code[i + 1:end - 1], params)))
+        i = end
+    return funcs
+
+
+def _statement_start(code: str, i: int, floor: int) -> int:
+    """Offset of the start of the statement containing offset i."""
+    depth = 0
+    k = i - 1
+    while k > floor:
+        c = code[k]
+        if c in ")]":
+            depth += 1
+        elif c in "([":
+            if depth == 0:
+                pass            # inside an argument list: keep going out
+            else:
+                depth -= 1
+        elif c in ";{}" and depth == 0:
+            return k + 1
+        k -= 1
+    return floor
+
+
+_MTYPE_RE = re.compile(r"\bM_[A-Z0-9_]+\b")
+_MDEF_RE = re.compile(r"\bMALLOC_(?:JUST)?DEFINE\s*\(\s*([A-Za-z_]\w*)")
+_INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
+MALLOC_FLAGS = {"M_WAITOK", "M_NOWAIT", "M_ZERO", "M_CANFAIL", "M_INTR"}
+
+
+def scan(text: str, path: str) -> FileFacts:
+    """All facts about one file's text; path is how the file is named."""
+    facts = FileFacts(path)
+    stripped = strip(text)
+    facts.includes = _INCLUDE_RE.findall(stripped.replace('" ', '"'))
+    facts.includes = [m.group(1) for m in _INCLUDE_RE.finditer(text)]
+    facts.malloc_defines = set(_MDEF_RE.findall(stripped))
+    code, regions = _preprocess(stripped)
+    funcs = _functions(code)
+    facts.functions = funcs
+
+    def func_at(off: int) -> Function | None:
+        for f in funcs:
+            if f.start <= off < f.end:
+                return f
+        return None
+
+    def context_at(off: int) -> str:
+        for a, b, ctx in regions:
+            if a <= off < b:
+                return ctx
+        return "code"
+
+    # Calls are searched in the stripped text (macro bodies and #if 0
+    # included); the code view decides where they are.
+    for m in CALL_RE.finditer(stripped):
+        start = m.start()
+        if start > 0 and (stripped[start - 1] == "." or
+                          stripped[start - 2:start] == "->"):
+            continue
+        before = stripped[max(0, start - 40):start].rstrip()
+        # skip declarations/prototypes: "void *kmem_alloc(" / "void free("
+        if re.search(r"(\bvoid|\bchar|\*|\bstatic|\bextern|\bint)\s*$", before) \
+                and not re.search(r"(=|return|\(|,)\s*\*?\s*$", before):
+            if re.search(r"\b(void|char|int|static|extern)\s*\*?\s*$", before):
+                continue
+        openp = m.end() - 1
+        close = _match_paren(stripped, openp)
+        args = split_args(stripped[openp + 1:close - 1])
+        callee = m.group(1)
+        if callee in ("malloc", "realloc", "free"):
+            # only the kernel's malloc(9): a type argument
+            want = {"malloc": 3, "realloc": 4, "free": 2}[callee]
+            if len(args) != want:
+                continue
+            facts.malloc_types.update(t for t in _MTYPE_RE.findall(
+                " ".join(args[1:])) if t not in MALLOC_FLAGS)
+        ctx = context_at(start)
+        f = func_at(start) if ctx != "macro" else None
+        line = stripped.count("\n", 0, start) + 1
+        col = start - (stripped.rfind("\n", 0, start) + 1)
+        site = Site(path, line, col, start, callee, f.name if f else None,
+                    args, ctx)
+        if site.role == "free":
+            site.key = key_of(args[0], path, f) if args else None
+        else:
+            floor = f.start if f else max(0, start - 400)
+            st = _statement_start(stripped, start, floor)
+            prefix = stripped[st:start]
+            pm = re.search(r"\breturn\b\s*(\([^()]*\)\s*)?$", prefix)
+            if pm and site.func:
+                site.key = f"r:{path}:{site.func}"
+            else:
+                am = list(_ASSIGN_RE.finditer(prefix))
+                if am:
+                    lhs = prefix[:am[-1].start()]
+                    lhs = re.split(r"[,(]\s*(?=[^,(]*$)", lhs)[-1] \
+                        if "(" in lhs and "->" not in lhs else lhs
+                    # a declaration "struct foo *p" names p
+                    ids = re.findall(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
+                                     r"|\s*\[[^\]]*\])*\s*$", lhs)
+                    site.key = key_of(ids[-1], path, f) if ids else None
+        if site.key is None:
+            site.key = f"u:{path}"
+        facts.sites.append(site)
+
+    # Links: plain assignments between places, returns, and calls.
+    for f in funcs:
+        body = code[f.start:f.end]
+        for stmt in re.split(r"[;{}]", body):
+            s = " ".join(stmt.split())
+            if not s:
+                continue
+            rm = re.match(r"return\b\s*(.*)$", s)
+            if rm and rm.group(1):
+                k = key_of(rm.group(1), path, f)
+                if k:
+                    facts.links.append((f"r:{path}:{f.name}", k))
+                continue
+            am = _ASSIGN_RE.search(s)
+            if am:
+                lhs, rhs = s[:am.start()], s[am.end():]
+                ids = re.findall(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
+                                 r"|\s*\[[^\]]*\])*\s*$", lhs)
+                kl = key_of(ids[-1], path, f) if ids else None
+                om = re.match(r"\s*\*\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*$", lhs)
+                if om and om.group(1) in f.params:
+                    f.outparams.add(f.params.index(om.group(1)))
+                rhs = rhs.strip()
+                kr = key_of(rhs, path, f)
+                cm = re.match(r"(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(", rhs)
+                if kl and kr:
+                    facts.links.append((kl, kr))
+                elif kl and cm and cm.group(1) not in CALLEES:
+                    facts.calls.append((cm.group(1), -1, kl, False))
+        for cm in re.finditer(r"\b([A-Za-z_]\w*)\s*\(", body):
+            name = cm.group(1)
+            if name in KEYWORDS or name in CALLEES:
+                continue
+            close = _match_paren(body, cm.end() - 1)
+            for i, a in enumerate(split_args(body[cm.end():close - 1])):
+                k = key_of(a, path, f)
+                if k and not k.startswith("u:"):
+                    facts.calls.append((name, i, k, a.lstrip().startswith("&")))
+    return facts
+
+
+def scan_file(fs_path: str, rel: str) -> FileFacts:
+    with open(fs_path, encoding="utf-8", errors="surrogateescape") as fp:
+        return scan(fp.read(), rel)

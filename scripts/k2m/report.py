@@ -1,0 +1,156 @@
+"""What a run writes: per-driver diffs, report.json, report.md."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections import defaultdict
+
+REPORT_VERSION = 1
+
+
+def write_json(path: str, obj) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as fp:
+        json.dump(obj, fp, indent=1, sort_keys=True)
+        fp.write("\n")
+    os.replace(tmp, path)
+
+
+def unified(path: str, old: str, new: str) -> str:
+    """A diff that `git apply` and `patch -p1` take, run from the tree root."""
+    a = old.splitlines(keepends=True)
+    b = new.splitlines(keepends=True)
+    out = []
+    for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=3):
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)
+
+
+def diff_name(driver: str) -> str:
+    if driver.startswith("dir:"):
+        driver = "dir-" + driver[4:].replace("/", "_")
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", driver) + ".diff"
+
+
+def _site(d) -> dict:
+    s = d.site
+    out = {"line": s.line, "function": s.func, "call": s.callee,
+           "status": "converted" if d.tag else "kept"}
+    if d.tag:
+        out["tag"] = d.tag
+    else:
+        out["reason"] = d.reason
+    return out
+
+
+def summary(results, created, mixed_in) -> dict:
+    sites = [d for r in results for d in r.decisions]
+    conv = sum(1 for d in sites if d.tag)
+    return {
+        "files": len(results),
+        "files_changed": sum(1 for r in results if r.new != r.old),
+        "kmem_sites": len(sites),
+        "converted": conv,
+        "kept": len(sites) - conv,
+        "converted_percent": round(100.0 * conv / len(sites), 2) if sites else 100.0,
+        "findings": sum(len(r.findings) for r in results),
+        "mixed_pairs_created": len(created),
+        "mixed_pairs_in_input": len(mixed_in),
+        "spatch_errors": sum(1 for r in results for f in r.findings
+                             if f.kind == "spatch-error"),
+    }
+
+
+def summary_text(s: dict, outdir: str) -> str:
+    return (f"kmem2malloc: {s['kmem_sites']} kmem call sites in {s['files']} files: "
+            f"{s['converted']} converted ({s['converted_percent']}%), {s['kept']} kept "
+            f"with a reason; {s['files_changed']} files changed; "
+            f"{s['findings']} findings; mixed pairs created: {s['mixed_pairs_created']}; "
+            f"spatch errors: {s['spatch_errors']}\n"
+            f"kmem2malloc: diffs in {os.path.join(outdir, 'diffs')}/, report in "
+            f"{os.path.join(outdir, 'report.md')} and report.json")
+
+
+def write_all(outdir, tree, paths, tagmap, results, created, mixed_in) -> None:
+    ddir = os.path.join(outdir, "diffs")
+    os.makedirs(ddir, exist_ok=True)
+    for f in os.listdir(ddir):
+        if f.endswith(".diff"):
+            os.unlink(os.path.join(ddir, f))
+    by_driver = defaultdict(list)
+    for r in results:
+        if r.new != r.old:
+            by_driver[r.driver].append(unified(r.path, r.old, r.new))
+    for drv, parts in by_driver.items():
+        with open(os.path.join(ddir, diff_name(drv)), "w", encoding="utf-8",
+                  errors="surrogateescape") as fp:
+            fp.write("".join(parts))
+
+    s = summary(results, created, mixed_in)
+    doc = {
+        "version": REPORT_VERSION,
+        "tree": tree.root,
+        "paths": paths,
+        "tag_map": tagmap.path,
+        "summary": s,
+        "mixed_pairs_created": sorted(created.values()),
+        "mixed_pairs_in_input": sorted(mixed_in.values()),
+        "files": [{
+            "path": r.path, "driver": r.driver, "tag": r.tag,
+            "diff": diff_name(r.driver) if r.new != r.old else None,
+            "sites": [_site(d) for d in r.decisions],
+            "findings": [{"kind": f.kind, "line": f.line, "message": f.message}
+                         for f in r.findings],
+        } for r in results if r.decisions or r.findings],
+    }
+    write_json(os.path.join(outdir, "report.json"), doc)
+    with open(os.path.join(outdir, "report.md"), "w") as fp:
+        fp.write(markdown(doc))
+
+
+def markdown(doc: dict) -> str:
+    s = doc["summary"]
+    L = ["# kmem2malloc report", "",
+         f"Tree `{doc['tree']}`, paths {', '.join('`%s`' % p for p in doc['paths'])}, "
+         f"tag map `{doc['tag_map']}`.", "",
+         "| | |", "|---|---|"]
+    for k in ("files", "files_changed", "kmem_sites", "converted", "converted_percent",
+              "kept", "findings", "mixed_pairs_created", "mixed_pairs_in_input",
+              "spatch_errors"):
+        L.append(f"| {k.replace('_', ' ')} | {s[k]} |")
+    if doc["mixed_pairs_created"]:
+        L += ["", "## Mixed pairs created (a bug: please report)", ""]
+        L += [f"- {g}" for g in doc["mixed_pairs_created"]]
+    if doc["mixed_pairs_in_input"]:
+        L += ["", "## Mixed pairs already in the input", "",
+              "Allocated by one family and released by the other before conversion "
+              "(or linked by name only): not created by kmem2malloc, worth a look.", ""]
+        L += [f"- {g}" for g in doc["mixed_pairs_in_input"]]
+    L += ["", "## Files to review", "",
+          "Every file with a kept site or a finding.  Converted sites are in the diffs.", ""]
+    for f in doc["files"]:
+        kept = [x for x in f["sites"] if x["status"] == "kept"]
+        if not kept and not f["findings"]:
+            continue
+        conv = len(f["sites"]) - len(kept)
+        L.append(f"### `{f['path']}` ({f['driver']}, {f['tag']}): "
+                 f"{conv} converted, {len(kept)} kept")
+        L.append("")
+        for x in kept:
+            L.append(f"- line {x['line']} `{x['call']}` in `{x['function']}`: "
+                     f"kept: {x['reason']}")
+        for x in f["findings"]:
+            L.append(f"- line {x['line']} **{x['kind']}**: {x['message']}")
+        L.append("")
+    L += ["## Converted files", "", "| file | driver | type | converted |",
+          "|---|---|---|---|"]
+    for f in doc["files"]:
+        conv = sum(1 for x in f["sites"] if x["status"] == "converted")
+        if conv:
+            L.append(f"| `{f['path']}` | {f['driver']} | {f['tag']} | {conv} |")
+    return "\n".join(L) + "\n"

@@ -1,0 +1,172 @@
+"""tag-map.yaml: which malloc type each file, directory or driver gets.
+
+This is the only module that reads the tag map.  Schema (see README):
+
+    version: 1
+    default: M_DEVBUF
+    tags:
+      M_USBDEV: {short: usbdev, description: USB device driver memory}
+    rules:
+      - driver: wm            # a config attribute from files.*
+        tag: M_WM
+      - path: sys/dev/usb/**  # a glob, relative to the tree
+        tag: M_USBDEV
+
+Rules are tried in order; the first that matches wins; `default` catches
+the rest.  Every error names the file and line and nothing is written.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+SHORT_MAX = 31          # the name field of the sysctl record holds 32 bytes
+
+
+class TagMapError(Exception):
+    """A problem with the tag map, as 'FILE:LINE: message'."""
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str               # C identifier, M_USBDEV
+    short: str              # what vmstat -m prints
+    description: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    tag: str
+    path: str | None = None
+    driver: str | None = None
+    line: int = 0
+
+    def matches(self, relpath: str, driver: str) -> bool:
+        if self.driver is not None and self.driver != driver:
+            return False
+        if self.path is not None and not _glob(self.path, relpath):
+            return False
+        return True
+
+
+@dataclass
+class TagMap:
+    path: str
+    default: str
+    tags: dict[str, Tag] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+
+    def tag_for(self, relpath: str, driver: str) -> str:
+        for r in self.rules:
+            if r.matches(relpath, driver):
+                return r.tag
+        return self.default
+
+
+def _glob(pattern: str, relpath: str) -> bool:
+    """fnmatch where '**' may match across directories and 'dir/**'
+    also matches files directly in dir."""
+    if pattern.endswith("/**"):
+        base = pattern[:-3]
+        return relpath.startswith(base + "/")
+    return fnmatch.fnmatchcase(relpath, pattern)
+
+
+def _err(path: str, node, msg: str) -> TagMapError:
+    line = node.start_mark.line + 1 if node is not None else 1
+    return TagMapError(f"{path}:{line}: {msg}")
+
+
+def _mapping(path, node, what, keys, required=()):
+    """A YAML mapping node as {key: (keynode, valuenode)}, checked."""
+    if not isinstance(node, yaml.MappingNode):
+        raise _err(path, node, f"{what} must be a mapping")
+    out = {}
+    for k, v in node.value:
+        if not isinstance(k, yaml.ScalarNode):
+            raise _err(path, k, f"{what}: keys must be plain names")
+        if k.value in out:
+            raise _err(path, k, f"{what}: duplicate key '{k.value}'")
+        if keys is not None and k.value not in keys:
+            raise _err(path, k, f"{what}: unknown key '{k.value}' "
+                       f"(allowed: {', '.join(sorted(keys))})")
+        out[k.value] = (k, v)
+    for r in required:
+        if r not in out:
+            raise _err(path, node, f"{what}: missing '{r}'")
+    return out
+
+
+def _scalar(path, node, what) -> str:
+    if not isinstance(node, yaml.ScalarNode) or node.value == "":
+        raise _err(path, node, f"{what} must be a non-empty string")
+    return node.value
+
+
+def load(path: str) -> TagMap:
+    """Read and check a tag map; raise TagMapError on any problem."""
+    try:
+        with open(path, encoding="utf-8") as fp:
+            text = fp.read()
+    except OSError as e:
+        raise TagMapError(f"{path}:1: cannot read: {e.strerror}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise TagMapError(f"{path}:{line}: YAML error: {problem}") from None
+    if root is None:
+        raise TagMapError(f"{path}:1: empty tag map")
+    top = _mapping(path, root, "tag map", {"version", "default", "tags", "rules"},
+                   ("version", "default", "tags"))
+    knode, vnode = top["version"]
+    if _scalar(path, vnode, "version") != "1":
+        raise _err(path, vnode, "unsupported version (expected 1)")
+
+    tm = TagMap(path, _scalar(path, top["default"][1], "default"))
+    shorts: dict[str, int] = {}
+    for kn, vn in _mapping(path, top["tags"][1], "tags", None).values():
+        name = kn.value
+        if not C_IDENT.match(name):
+            raise _err(path, kn, f"tag '{name}' is not a valid C identifier")
+        fields = _mapping(path, vn, f"tag {name}", {"short", "description"},
+                          ("short", "description"))
+        short = _scalar(path, fields["short"][1], f"tag {name}: short")
+        if len(short) > SHORT_MAX:
+            raise _err(path, fields["short"][1],
+                       f"tag {name}: short name longer than {SHORT_MAX} characters")
+        if short in shorts:
+            raise _err(path, fields["short"][1],
+                       f"tag {name}: short name '{short}' already used on line "
+                       f"{shorts[short]}")
+        shorts[short] = fields["short"][1].start_mark.line + 1
+        desc = _scalar(path, fields["description"][1], f"tag {name}: description")
+        tm.tags[name] = Tag(name, short, desc)
+
+    if tm.default not in tm.tags:
+        raise _err(path, top["default"][1], f"default names undefined tag '{tm.default}'")
+
+    if "rules" in top:
+        rnode = top["rules"][1]
+        if not isinstance(rnode, yaml.SequenceNode):
+            raise _err(path, rnode, "rules must be a list")
+        for item in rnode.value:
+            f = _mapping(path, item, "rule", {"path", "driver", "tag"}, ("tag",))
+            if "path" not in f and "driver" not in f:
+                raise _err(path, item, "rule needs 'path' or 'driver'")
+            tag = _scalar(path, f["tag"][1], "rule tag")
+            if tag not in tm.tags:
+                raise _err(path, f["tag"][1], f"rule names undefined tag '{tag}'")
+            tm.rules.append(Rule(
+                tag,
+                _scalar(path, f["path"][1], "rule path") if "path" in f else None,
+                _scalar(path, f["driver"][1], "rule driver") if "driver" in f else None,
+                item.start_mark.line + 1))
+    return tm

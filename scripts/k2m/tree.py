@@ -1,0 +1,103 @@
+"""The source tree: which files to look at and which driver each belongs to.
+
+A driver is the config attribute NetBSD's own files.* lists a file under
+(`file dev/pci/if_wm.c wm`); an attachment attribute (`attach wm at pci
+with wm_pci`) counts as its device, so a two-file driver is one driver.
+Files that no config file lists are grouped by directory ("dir:dev/usb").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+SOURCE_EXT = (".c", ".h")
+_FILE_RE = re.compile(r"^\s*file\s+(\S+)\s+([A-Za-z_]\w*)?", re.M)
+_ATTACH_RE = re.compile(r"^\s*attach\s+(\w+)\s+at\s+[\w,\s]+?\s+with\s+(\w+)", re.M)
+_PREFILTER = ("kmem_", "malloc(", "free(", "MALLOC_")
+
+
+class TreeError(Exception):
+    pass
+
+
+@dataclass
+class Tree:
+    root: str                       # holds sys/
+    drivers: dict[str, str] = field(default_factory=dict)   # sys-relative path -> driver
+
+    def driver_of(self, relpath: str) -> str:
+        """relpath is relative to the tree root (sys/dev/...)."""
+        sysrel = relpath[4:] if relpath.startswith("sys/") else relpath
+        d = self.drivers.get(sysrel)
+        if d:
+            return d
+        return "dir:" + os.path.dirname(sysrel)
+
+
+    def clusters(self, paths) -> list[set[str]]:
+        """Drivers whose files lie in more than one directory."""
+        by_drv: dict[str, set[str]] = {}
+        for p in paths:
+            d = self.driver_of(p)
+            if not d.startswith("dir:"):
+                by_drv.setdefault(d, set()).add(p)
+        return [ps for ps in by_drv.values()
+                if len({os.path.dirname(p) for p in ps}) > 1]
+
+
+def open_tree(root: str) -> Tree:
+    if not os.path.isdir(root):
+        raise TreeError(f"{root}: no such directory")
+    if not os.path.isdir(os.path.join(root, "sys")):
+        raise TreeError(f"{root}: not a source tree (no sys/ in it)")
+    tree = Tree(os.path.abspath(root))
+    attach: dict[str, str] = {}
+    configs = []
+    for dirpath, dirnames, filenames in os.walk(os.path.join(root, "sys")):
+        dirnames[:] = [d for d in dirnames if d != "external"]
+        for f in filenames:
+            if f == "files" or f.startswith("files."):
+                configs.append(os.path.join(dirpath, f))
+    texts = []
+    for path in sorted(configs):
+        with open(path, encoding="utf-8", errors="replace") as fp:
+            texts.append(fp.read())
+    for text in texts:
+        for dev, att in _ATTACH_RE.findall(text):
+            attach[att] = dev
+    for text in texts:
+        for path, attr in _FILE_RE.findall(text):
+            if attr:
+                tree.drivers.setdefault(path, attach.get(attr, attr))
+    return tree
+
+
+def source_files(tree: Tree, paths: list[str], needle: str | None = None) -> list[str]:
+    """Tree-relative .c/.h files under paths that mention an allocator,
+    sorted.  A path that does not exist is an error."""
+    out = []
+    for p in paths:
+        full = os.path.normpath(os.path.join(tree.root, p))
+        if not full.startswith(tree.root + os.sep) and full != tree.root:
+            raise TreeError(f"{p}: outside the tree")
+        if os.path.isfile(full):
+            cands = [full]
+        elif os.path.isdir(full):
+            cands = []
+            for dirpath, dirnames, filenames in os.walk(full):
+                dirnames.sort()
+                cands.extend(os.path.join(dirpath, f) for f in sorted(filenames)
+                             if f.endswith(SOURCE_EXT))
+        else:
+            raise TreeError(f"{p}: no such file or directory in {tree.root}")
+        for c in cands:
+            try:
+                with open(c, encoding="utf-8", errors="surrogateescape") as fp:
+                    text = fp.read()
+            except OSError as e:
+                raise TreeError(f"{c}: {e.strerror}") from None
+            if (needle in text) if needle else any(s in text for s in _PREFILTER):
+                out.append(os.path.relpath(c, tree.root))
+    return sorted(set(out))
