@@ -19,9 +19,10 @@ from .tree import Tree, source_files
 def collect(tree: Tree, paths: list[str], jobs: int) -> list[dict]:
     targets = source_files(tree, paths, needle="kmem_")
     tset = set(targets)
-    facts = scan_all(tree.root, targets + context_files(tree, tset), jobs)
-    plan = pairing.decide(pairing.pair(facts, tree.clusters(facts)), tset,
-                          lambda p: "-")
+    context = context_files(tree, tset)
+    facts, _ = scan_all(tree.root, targets + context, jobs)
+    plan = pairing.decide(pairing.pair(facts, tree.clusters(targets), set(context)),
+                          tset, lambda p: "-")
     rows = []
     for d in plan.decisions:
         s = d.site

@@ -47,16 +47,28 @@ class FileResult:
     findings: list = field(default_factory=list)
 
 
+def read(root: str, rel: str) -> str:
+    with open(os.path.join(root, rel), encoding="utf-8", errors="surrogateescape") as fp:
+        return fp.read()
+
+
 def _scan_one(args):
-    root, rel = args
-    return cscan.scan_file(os.path.join(root, rel), rel)
+    return cscan.scan(*args)
 
 
-def scan_all(root: str, files: list[str], jobs: int) -> list[cscan.FileFacts]:
+def scan_all(root: str, files: list[str], jobs: int) -> tuple[list[cscan.FileFacts], dict]:
+    """Scan files; allocator macros defined in any of them pair everywhere.
+    Returns the facts and those macros."""
+    texts = [read(root, f) for f in files]
+    macros: dict = {}
+    for t in texts:
+        if "define" in t:
+            macros.update(cscan.alloc_macros(t))
+    work = [(t, f, macros) for t, f in zip(texts, files)]
     if len(files) < 32 or jobs < 2:
-        return [_scan_one((root, f)) for f in files]
+        return [_scan_one(w) for w in work], macros
     with ProcessPoolExecutor(jobs) as ex:
-        return list(ex.map(_scan_one, [(root, f) for f in files], chunksize=16))
+        return list(ex.map(_scan_one, work, chunksize=16)), macros
 
 
 def context_files(tree: Tree, targets: set[str]) -> list[str]:
@@ -104,18 +116,18 @@ def _signature(s: cscan.Site):
     return (s.callee, s.func, s.key)
 
 
-def verify(path: str, new_text: str, decisions: list,
-           old_facts: cscan.FileFacts) -> tuple[cscan.FileFacts, list, list[str]]:
+def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts,
+           macros: dict) -> tuple[cscan.FileFacts, list, list[str]]:
     """Compare the output with the plan.  Returns the output's facts, the
     planned conversions spatch did not make, and count problems."""
-    out = cscan.scan(new_text, path)
-    left = Counter(_signature(s) for s in out.sites if s.is_kmem)
+    out = cscan.scan(new_text, path, macros)
+    left = Counter(_signature(s) for s in out.sites if s.is_kmem and s.counted)
     want = Counter(_signature(d.site) for d in decisions if d.reason)
     extra = left - want
     missed = [d for d in decisions if d.tag and extra[_signature(d.site)] > 0]
     problems = []
     if not missed:
-        n_in = sum(1 for s in old_facts.sites if s.is_kmem)
+        n_in = sum(1 for s in old_facts.sites if s.is_kmem and s.counted)
         n_kept = sum(1 for d in decisions if d.reason)
         n_conv = sum(1 for d in decisions if d.tag)
         n_left = sum(left.values())
@@ -136,19 +148,15 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     context = context_files(tree, tset)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
-    all_facts = scan_all(tree.root, targets + context, jobs)
+    all_facts, macros = scan_all(tree.root, targets + context, jobs)
     facts = {ff.path: ff for ff in all_facts}
-    texts = {}
-    for p in targets:
-        with open(os.path.join(tree.root, p), encoding="utf-8",
-                  errors="surrogateescape") as fp:
-            texts[p] = fp.read()
+    texts = {p: read(tree.root, p) for p in targets}
 
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
 
-    clusters = tree.clusters(facts)
-    pairs = pairing.pair(all_facts, clusters)
+    clusters = tree.clusters(targets)
+    pairs = pairing.pair(all_facts, clusters, set(context))
     forced: dict[tuple[str, int], str] = {}
     failed: dict[str, str] = {}
     outputs = {p: texts[p] for p in targets}
@@ -187,7 +195,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
                     new = texts[p]
                 outputs[p] = new
                 decs = plan.for_file(p)
-                of, missed, probs = verify(p, new, decs, facts[p])
+                of, missed, probs = verify(p, new, decs, facts[p], macros)
                 out_facts[p] = of
                 problems[p] = probs
                 for d in missed:
@@ -225,7 +233,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
 
     mixed_in = pairing.mixed_pairs(pairs)
     out_all = [out_facts.get(ff.path, ff) for ff in all_facts]
-    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, clusters))
+    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, clusters, set(context)))
     created = {k: v for k, v in mixed_out.items() if k not in mixed_in}
 
     report.write_all(outdir, tree, paths, tagmap, results, created, mixed_in)

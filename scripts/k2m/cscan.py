@@ -68,6 +68,12 @@ class Site:
     args: list[str]
     context: str = "code"       # code | if0 | macro
     key: str | None = None
+    macro: str | None = None    # a use of an allocator macro (not a call site)
+
+    @property
+    def counted(self) -> bool:
+        """A real kmem/malloc call in the text (macro uses only pair)."""
+        return self.macro is None
 
     @property
     def family(self) -> str:
@@ -304,6 +310,8 @@ def _locals(body: str, params: list[str]) -> set[str]:
 # --------------------------------------------------------------------------
 
 _ASSIGN_RE = re.compile(r"(?<![=!<>+\-*/%&|^])=(?!=)")
+_PAREN_ASSIGN_RE = re.compile(r"\(\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*(?<![=!<>+\-*/%&|^])=(?!=)"
+                              r"\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*\)")
 
 
 def _functions(code: str) -> list[Function]:
@@ -362,14 +370,55 @@ def _statement_start(code: str, i: int, floor: int) -> int:
     return floor
 
 
+_DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)((?:[^\n]*\\\n)*[^\n]*)",
+                        re.M)
+
+
+def alloc_macros(text: str) -> dict[str, tuple[str, int]]:
+    """Function-like macros that call kmem(9): {name: (callee, argno)},
+    argno being the macro parameter a free releases (-1 for allocations)."""
+    out = {}
+    for m in _DEFINE_RE.finditer(strip(text)):
+        params = [p.strip() for p in m.group(2).split(",")]
+        cm = CALL_RE.search(m.group(3))
+        if not cm or cm.group(1) not in KMEM_CALLEES:
+            continue
+        callee = cm.group(1)
+        argno = -1
+        if CALLEES[callee][1] == "free":
+            openp = cm.end() - 1
+            args = split_args(m.group(3)[openp + 1:_match_paren(m.group(3), openp) - 1])
+            ids = IDENT_RE.findall(args[0]) if args else []
+            argno = next((params.index(i) for i in reversed(ids) if i in params), -2)
+        out[m.group(1)] = (callee, argno)
+    return out
+
+
 _MTYPE_RE = re.compile(r"\bM_[A-Z0-9_]+\b")
 _MDEF_RE = re.compile(r"\bMALLOC_(?:JUST)?DEFINE\s*\(\s*([A-Za-z_]\w*)")
 _INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
 MALLOC_FLAGS = {"M_WAITOK", "M_NOWAIT", "M_ZERO", "M_CANFAIL", "M_INTR"}
 
 
-def scan(text: str, path: str) -> FileFacts:
-    """All facts about one file's text; path is how the file is named."""
+def _alloc_key(stripped: str, start: int, f: Function | None, path: str) -> str | None:
+    """Where the allocation at offset start is stored: the left-hand side
+    of its assignment or declaration, or the function's return value."""
+    floor = f.start if f else max(0, start - 400)
+    prefix = stripped[_statement_start(stripped, start, floor):start]
+    if re.search(r"\breturn\b\s*(\([^()]*\)\s*)?$", prefix) and f:
+        return f"r:{path}:{f.name}"
+    am = list(_ASSIGN_RE.finditer(prefix))
+    if not am:
+        return None
+    lhs = prefix[:am[-1].start()]
+    ids = re.findall(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
+                     r"|\s*\[[^\]]*\])*\s*$", lhs)
+    return key_of(ids[-1], path, f) if ids else None
+
+
+def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None) -> FileFacts:
+    """All facts about one file's text; path is how the file is named;
+    macros: allocator macros (alloc_macros) whose uses pair like calls."""
     facts = FileFacts(path)
     stripped = strip(text)
     facts.includes = _INCLUDE_RE.findall(stripped.replace('" ', '"'))
@@ -424,25 +473,29 @@ def scan(text: str, path: str) -> FileFacts:
         if site.role == "free":
             site.key = key_of(args[0], path, f) if args else None
         else:
-            floor = f.start if f else max(0, start - 400)
-            st = _statement_start(stripped, start, floor)
-            prefix = stripped[st:start]
-            pm = re.search(r"\breturn\b\s*(\([^()]*\)\s*)?$", prefix)
-            if pm and site.func:
-                site.key = f"r:{path}:{site.func}"
-            else:
-                am = list(_ASSIGN_RE.finditer(prefix))
-                if am:
-                    lhs = prefix[:am[-1].start()]
-                    lhs = re.split(r"[,(]\s*(?=[^,(]*$)", lhs)[-1] \
-                        if "(" in lhs and "->" not in lhs else lhs
-                    # a declaration "struct foo *p" names p
-                    ids = re.findall(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
-                                     r"|\s*\[[^\]]*\])*\s*$", lhs)
-                    site.key = key_of(ids[-1], path, f) if ids else None
+            site.key = _alloc_key(stripped, start, f, path)
         if site.key is None:
             site.key = f"u:{path}"
         facts.sites.append(site)
+
+    if macros:
+        use_re = re.compile(r"\b(" + "|".join(map(re.escape, macros)) + r")\s*\(")
+        for m in use_re.finditer(code):
+            start = m.start()
+            f = func_at(start)
+            if f is None:
+                continue
+            callee, argno = macros[m.group(1)]
+            openp = m.end() - 1
+            args = split_args(code[openp + 1:_match_paren(code, openp) - 1])
+            site = Site(path, code.count("\n", 0, start) + 1, 0, start, callee,
+                        f.name, args, context_at(start), macro=m.group(1))
+            if argno >= 0:
+                site.key = key_of(args[argno], path, f) if argno < len(args) else None
+            elif argno == -1:
+                site.key = _alloc_key(stripped, start, f, path)
+            site.key = site.key or f"u:{path}"
+            facts.sites.append(site)
 
     # Links: plain assignments between places, returns, and calls.
     for f in funcs:
@@ -457,6 +510,10 @@ def scan(text: str, path: str) -> FileFacts:
                 if k:
                     facts.links.append((f"r:{path}:{f.name}", k))
                 continue
+            for pm in _PAREN_ASSIGN_RE.finditer(s):     # while ((p = q) != NULL)
+                kl, kr = key_of(pm.group(1), path, f), key_of(pm.group(2), path, f)
+                if kl and kr:
+                    facts.links.append((kl, kr))
             am = _ASSIGN_RE.search(s)
             if am:
                 lhs, rhs = s[:am.start()], s[am.end():]

@@ -52,12 +52,28 @@ def _fields(ff: FileFacts) -> set[str]:
     return {k for k in keys if k and k.startswith("f:")}
 
 
-def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = ()) -> dict[str, set[str]]:
-    """key -> keys its value flows into.  A cluster is a set of files that
-    make one driver across directories (dev/ic/foo.c, dev/pci/foo_pci.c):
-    its struct member names are linked across those directories."""
+def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = (),
+               boundary: set[str] = frozenset()) -> dict[str, set[str]]:
+    """key -> keys its value flows into.
+
+    A cluster is a set of files that make one driver across directories
+    (dev/ic/foo.c, dev/pci/foo_pci.c): its struct member names are linked
+    across those directories.  boundary: files outside the converted paths;
+    a struct member they allocate or free is linked to that member name in
+    every directory, so memory crossing the boundary is always seen."""
     g: dict[str, set[str]] = defaultdict(set)
     by_path = {ff.path: ff for ff in facts}
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for ff in facts:
+        for k in _fields(ff):
+            by_name[k.rsplit(":", 1)[1]].add(k)
+    for p in boundary:
+        for s in by_path[p].sites if p in by_path else ():
+            if s.is_kmem and s.key.startswith("f:"):
+                keys = by_name[s.key.rsplit(":", 1)[1]]
+                for k in keys:
+                    g[k].add(s.key)
+                    g[s.key].add(k)
     for cl in clusters:
         names: dict[str, set[str]] = defaultdict(set)     # name -> keys
         for p in cl:
@@ -109,8 +125,9 @@ class Pairs:
     unpaired_frees: set[int] = field(default_factory=set)
 
 
-def pair(facts: list[FileFacts], clusters: list[set[str]] = ()) -> Pairs:
-    g = flow_graph(facts, clusters)
+def pair(facts: list[FileFacts], clusters: list[set[str]] = (),
+         boundary: set[str] = frozenset()) -> Pairs:
+    g = flow_graph(facts, clusters, boundary)
     sites = [s for ff in facts for s in ff.sites]
     frees_by_key: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
@@ -172,6 +189,8 @@ def own_reason(s: Site, targets: set[str], forced: dict) -> str | None:
     """Why a site cannot be converted on its own, or None."""
     if (s.path, s.line) in forced:
         return forced[(s.path, s.line)]
+    if s.macro:
+        return f"allocates or frees through macro {s.macro}, which stays kmem"
     if s.path not in targets:
         return "outside the converted paths"
     if s.family == "kmem-str":
@@ -215,7 +234,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of,
         blockers = [i for i in comp if reasons[i] is not None]
         for i in comp:
             s = sites[i]
-            if s.path not in targets:
+            if s.path not in targets or not s.counted:
                 continue
             r = reasons[i]
             if r is None and blockers:
@@ -225,7 +244,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of,
                      f"{reasons[blockers[0]]}")
             dec[i] = Decision(s, reason=r) if r else Decision(s, tag=tag_of(s.path))
         outside = [i for i in blockers if sites[i].path not in targets]
-        inside = [i for i in comp if sites[i].path in targets]
+        inside = [i for i in comp if sites[i].path in targets and sites[i].counted]
         if outside and inside:
             s, o = sites[inside[0]], sites[outside[0]]
             plan.findings.append(Finding(s.path, s.line, "boundary", (

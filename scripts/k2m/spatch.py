@@ -70,9 +70,10 @@ def _parallel(args: list[str], files: list[str], workdir: str, jobs: int,
     quoted = " ".join(subprocess.list2cmdline([a]) for a in args)
     cmd.append(f"{quoted} {{}} 2> {errdir}/{{#}}")
     proc = subprocess.run(cmd, cwd=workdir, env=env)
+    if proc.returncode in (-2, 130):
+        raise KeyboardInterrupt
     if proc.returncode < 0 or proc.returncode > 101:
-        raise KeyboardInterrupt if proc.returncode in (-2, 130, 255) else \
-            SpatchError(f"parallel exited with status {proc.returncode}")
+        raise SpatchError(f"GNU parallel failed (exit status {proc.returncode})")
     results = {}
     with open(joblog) as fp:
         next(fp, None)
@@ -96,6 +97,7 @@ def run(inputs: dict[str, str], workdir: str, plan_path: str, jobs: int,
     """Write each {tree-relative path: text} under workdir, rewrite the
     copies in place; Result.outputs has the new texts."""
     check_tools()
+    workdir = os.path.abspath(workdir)
     files = sorted(inputs)
     _write(workdir, inputs, files)
     sp = semantic_patch(workdir)

@@ -1,0 +1,1 @@
+/*	Stand-in for <sys/cdefs.h> (kmem2malloc examples).	*/
