@@ -416,9 +416,11 @@ def _alloc_key(stripped: str, start: int, f: Function | None, path: str) -> str 
     return key_of(ids[-1], path, f) if ids else None
 
 
-def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None) -> FileFacts:
+def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
+         sites_only: bool = False) -> FileFacts:
     """All facts about one file's text; path is how the file is named;
-    macros: allocator macros (alloc_macros) whose uses pair like calls."""
+    macros: allocator macros (alloc_macros) whose uses pair like calls;
+    sites_only: skip the links (assignments, returns, calls)."""
     facts = FileFacts(path)
     stripped = strip(text)
     facts.includes = _INCLUDE_RE.findall(stripped.replace('" ', '"'))
@@ -497,6 +499,8 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None)
             site.key = site.key or f"u:{path}"
             facts.sites.append(site)
 
+    if sites_only:
+        return facts
     # Links: plain assignments between places, returns, and calls.
     for f in funcs:
         body = code[f.start:f.end]
@@ -524,7 +528,8 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None)
                 if om and om.group(1) in f.params:
                     f.outparams.add(f.params.index(om.group(1)))
                 rhs = rhs.strip()
-                kr = key_of(rhs, path, f)
+                # p = &x hands out x's address, not what x points to
+                kr = None if rhs.startswith("&") else key_of(rhs, path, f)
                 cm = re.match(r"(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(", rhs)
                 if kl and kr:
                     facts.links.append((kl, kr))

@@ -59,8 +59,9 @@ def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = (),
     A cluster is a set of files that make one driver across directories
     (dev/ic/foo.c, dev/pci/foo_pci.c): its struct member names are linked
     across those directories.  boundary: files outside the converted paths;
-    a struct member they allocate or free is linked to that member name in
-    every directory, so memory crossing the boundary is always seen."""
+    a struct member they free is fed by that member name in every directory
+    (and one they allocate feeds it), so memory crossing the boundary is
+    seen even when the struct is passed by pointer."""
     g: dict[str, set[str]] = defaultdict(set)
     by_path = {ff.path: ff for ff in facts}
     by_name: dict[str, set[str]] = defaultdict(set)
@@ -70,10 +71,11 @@ def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = (),
     for p in boundary:
         for s in by_path[p].sites if p in by_path else ():
             if s.is_kmem and s.key.startswith("f:"):
-                keys = by_name[s.key.rsplit(":", 1)[1]]
-                for k in keys:
-                    g[k].add(s.key)
-                    g[s.key].add(k)
+                for k in by_name[s.key.rsplit(":", 1)[1]]:
+                    if s.role == "free":    # what is stored there may be freed there
+                        g[k].add(s.key)
+                    else:                   # what is allocated there may be read here
+                        g[s.key].add(k)
     for cl in clusters:
         names: dict[str, set[str]] = defaultdict(set)     # name -> keys
         for p in cl:

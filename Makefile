@@ -1,0 +1,54 @@
+# kmem2malloc -- convert NetBSD kernel code from kmem(9) to malloc(9).
+#
+#   make example   convert examples/ (diffs and report under build/example)
+#   make test      golden files, driver tests, shim harness tests
+#   make bench     converter vs bare spatch; shim vs kmem, per-CPU vs atomic
+#
+# Both install what is missing from Debian's archive first (make deps).
+
+PYTHON ?=	/usr/bin/python3
+K2M =		$(PYTHON) scripts/kmem2malloc
+BENCH_TREE ?=	examples
+BENCH_PATH ?=	sys/dev
+JOBS ?=		$(shell nproc)
+DEBS =		coccinelle parallel python3-yaml python3-pytest gcc make patch git
+
+.PHONY: all deps example test test-py test-shim bench bench-convert bench-shim clean
+
+all: example
+
+deps:
+	@missing=""; for p in $(DEBS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	        || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+example: deps
+	rm -rf build/example
+	$(K2M) convert --out build/example examples
+	@echo "diffs:  build/example/diffs/"
+	@echo "report: build/example/report.md (and report.json)"
+
+test: deps test-py test-shim
+
+test-py:
+	$(PYTHON) -m pytest -q tests
+
+test-shim:
+	$(MAKE) -C shim/harness test
+
+bench: deps bench-convert bench-shim
+
+bench-convert:
+	$(PYTHON) scripts/bench_convert.py --jobs $(JOBS) $(BENCH_TREE) $(BENCH_PATH)
+
+bench-shim:
+	$(MAKE) -C shim/harness bench
+
+clean:
+	rm -rf build kmem2malloc-out
+	-$(MAKE) -C shim/harness clean

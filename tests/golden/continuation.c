@@ -1,0 +1,29 @@
+#include <sys/param.h>
+#include <sys/kmem.h>
+
+struct gold_softc {
+	struct gold_entry	**sc_table_of_entries;
+	int			sc_nentries_in_table;
+	char			*sc_buf;
+};
+
+void
+gold_attach(struct gold_softc *sc)
+{
+
+	/* A long line: the rewrite breaks it with a style(9) continuation. */
+	sc->sc_table_of_entries = kmem_zalloc(sizeof(*sc->sc_table_of_entries) * 16, KM_SLEEP);
+	sc->sc_buf = kmem_alloc(sc->sc_nentries_in_table *
+	    sizeof(*sc->sc_buf), KM_SLEEP);	/* comment kept */
+}
+
+void
+gold_detach(struct gold_softc *sc)
+{
+
+	if (sc->sc_buf != NULL)
+		kmem_free(sc->sc_buf,
+		    sc->sc_nentries_in_table * sizeof(*sc->sc_buf));
+	kmem_free(sc->sc_table_of_entries,
+	    sizeof(*sc->sc_table_of_entries) * 16);
+}

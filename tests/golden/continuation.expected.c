@@ -1,0 +1,28 @@
+#include <sys/param.h>
+#include <sys/malloc.h>
+
+struct gold_softc {
+	struct gold_entry	**sc_table_of_entries;
+	int			sc_nentries_in_table;
+	char			*sc_buf;
+};
+
+void
+gold_attach(struct gold_softc *sc)
+{
+
+	/* A long line: the rewrite breaks it with a style(9) continuation. */
+	sc->sc_table_of_entries = malloc(sizeof(*sc->sc_table_of_entries) * 16,
+	    M_GOLDEN, M_WAITOK | M_ZERO);
+	sc->sc_buf = malloc(sc->sc_nentries_in_table *
+	    sizeof(*sc->sc_buf), M_GOLDEN, M_WAITOK);	/* comment kept */
+}
+
+void
+gold_detach(struct gold_softc *sc)
+{
+
+	if (sc->sc_buf != NULL)
+		free(sc->sc_buf, M_GOLDEN);
+	free(sc->sc_table_of_entries, M_GOLDEN);
+}

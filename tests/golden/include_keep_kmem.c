@@ -1,0 +1,27 @@
+#include <sys/param.h>
+#include <sys/kmem.h>
+
+/*
+ * kmem_asprintf() memory is released with kmem_free(): both stay kmem,
+ * so <sys/kmem.h> stays and <sys/malloc.h> is added after it.
+ */
+struct gold_softc {
+	char	*sc_name;
+	int	*sc_vals;
+};
+
+void
+gold_attach(struct gold_softc *sc, int unit)
+{
+
+	sc->sc_name = kmem_asprintf("gold%d", unit);
+	sc->sc_vals = kmem_alloc(8 * sizeof(int), KM_SLEEP);
+}
+
+void
+gold_detach(struct gold_softc *sc)
+{
+
+	kmem_free(sc->sc_name, strlen(sc->sc_name) + 1);
+	kmem_free(sc->sc_vals, 8 * sizeof(int));
+}

@@ -1,0 +1,27 @@
+#include <sys/param.h>
+#include <sys/kmem.h>
+#include <sys/malloc.h>
+
+/* Memory from an allocator macro stays kmem, and so does its free. */
+#define	GOLD_ALLOC(n)	kmem_alloc((n), KM_SLEEP)
+
+struct gold_softc {
+	void	*sc_m;
+	void	*sc_plain;
+};
+
+void
+gold_attach(struct gold_softc *sc)
+{
+
+	sc->sc_m = GOLD_ALLOC(128);
+	sc->sc_plain = malloc(16, M_GOLDEN, M_WAITOK);
+}
+
+void
+gold_detach(struct gold_softc *sc)
+{
+
+	kmem_free(sc->sc_m, 128);
+	free(sc->sc_plain, M_GOLDEN);
+}

@@ -1,0 +1,18 @@
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/malloc.h>
+
+/* The BSD debug idiom that makes spatch lose every printf caller. */
+#define DPRINTF(x)	do { if (golddebug) printf x; } while (0)
+static int golddebug;
+
+void *
+gold_attach(void)
+{
+	void *p;
+
+	p = malloc(100, M_GOLDEN, M_WAITOK | M_ZERO);
+	printf("gold: %p\n", p);
+	DPRINTF(("gold: attached\n"));
+	return p;
+}
