@@ -24,7 +24,9 @@ examples:
   kmem2malloc convert --in-place ~/src sys/dev/usb    # rewrite one subsystem
   kmem2malloc audit ~/src sys/dev/pci                 # kmem users left, and why
   kmem2malloc install-shim ~/src                      # malloc(9) with real types
-  kmem2malloc check ~/src sys/dev                     # gcc -fsyntax-only pre-flight
+  kmem2malloc check ~/src sys/dev                     # gcc -fsyntax-only baseline ...
+  kmem2malloc convert --in-place ~/src && kmem2malloc install-shim ~/src
+  kmem2malloc check ~/src sys/dev                     # ... and the regressions
 
 exit status: 0 done; 1 done, but something needs a look (spatch errors,
 count mismatches, a mixed pair); 2 bad input, nothing written; 130 interrupted.
@@ -80,11 +82,10 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser("check", help="gcc -fsyntax-only pre-flight: which files "
                        "compiled before and do not now (no substitute for build.sh)")
     common(k, with_map=False)
-    k.add_argument("--before", metavar="DIR",
-                   help="the unconverted tree to compare with (default: compare the "
-                   "files in TREE with the report's original text is not possible, so "
-                   "give the tree as it was before conversion)")
-    k.add_argument("--out", metavar="FILE", help="also write the result as JSON")
+    k.add_argument("--baseline", metavar="FILE",
+                   help="results to compare with (default: TREE/.kmem2malloc-check.json; "
+                   "written by the first run, so run check once before converting)")
+    k.add_argument("--out", metavar="FILE", help="also write each file's result as JSON")
     return p
 
 
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             return shim.install(tree, tm)
         if args.cmd == "check":
             from . import check
-            return check.run(tree, paths, args.jobs, args.before, args.out)
+            return check.run(tree, paths, args.jobs, args.baseline, args.out)
     except (tagmap.TagMapError, treemod.TreeError) as e:
         print(f"kmem2malloc: {e}", file=sys.stderr)
         return 2
