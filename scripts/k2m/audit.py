@@ -17,7 +17,7 @@ from .tree import Tree, source_files
 
 
 def collect(tree: Tree, paths: list[str], jobs: int) -> list[dict]:
-    targets = source_files(tree, paths, needle="kmem_")
+    targets = source_files(tree, paths)
     tset = set(targets)
     context = context_files(tree, tset)
     facts, _ = scan_all(tree.root, targets + context, jobs)

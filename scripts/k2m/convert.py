@@ -145,7 +145,7 @@ def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
         log=print) -> int:
-    targets = source_files(tree, paths, needle="kmem_")
+    targets = source_files(tree, paths)
     tset = set(targets)
     context = context_files(tree, tset)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "

@@ -248,7 +248,12 @@ def split_args(s: str) -> list[str]:
 def key_of(expr: str, path: str, func: "Function | None") -> str | None:
     """Name the place an expression denotes, or None if it is not a place
     (a constant, a call, arithmetic)."""
-    e = " ".join(expr.split())
+    e = expr.strip()
+    if _SIMPLE_RE.fullmatch(e):             # the common case, fast
+        if "-" in e or "." in e:
+            return f"f:{os.path.dirname(path)}:{re.split(r'->|[.]', e)[-1].strip()}"
+        return _ident_key(e, path, func)
+    e = " ".join(e.split())
     for _ in range(6):
         e = e.strip()
         m = UNWRAP_RE.match(e)
@@ -266,17 +271,26 @@ def key_of(expr: str, path: str, func: "Function | None") -> str | None:
             e = e[1:]
             continue
         break
-    e = re.sub(r"\[[^\[\]]*\]", "", re.sub(r"\[[^\[\]]*\]", "", e)).strip()
+    e = _SUBSCRIPT_RE.sub("", _SUBSCRIPT_RE.sub("", e)).strip()
     if not PLACE_RE.fullmatch(e):
         return None
-    m = re.search(r"(->|\.)\s*([A-Za-z_]\w*)$", e)
+    m = _LAST_FIELD_RE.search(e)
     if m:
         return f"f:{os.path.dirname(path)}:{m.group(2)}"
+    return _ident_key(e, path, func)
+
+
+def _ident_key(e: str, path: str, func: "Function | None") -> str | None:
     if e in KEYWORDS or CONST_RE.fullmatch(e):
         return None
     if func is not None and e in func.locals:
         return f"v:{path}:{func.name}:{e}"
     return f"v:{path}:{e}"
+
+
+_SIMPLE_RE = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*")
+_SUBSCRIPT_RE = re.compile(r"\[[^\[\]]*\]")
+_LAST_FIELD_RE = re.compile(r"(->|\.)\s*([A-Za-z_]\w*)$")
 
 
 PLACE_RE = re.compile(r"[A-Za-z_]\w*(\s*(->|\.)\s*[A-Za-z_]\w*)*")
