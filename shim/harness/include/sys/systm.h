@@ -1,0 +1,17 @@
+/* Harness stand-in for <sys/systm.h>: libc, and a panic() tests can catch. */
+#ifndef _SYS_SYSTM_H_
+#define	_SYS_SYSTM_H_
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+void	panic(const char *, ...) __attribute__((__noreturn__, __format__(__printf__, 1, 2)));
+size_t	strlcpy(char *, const char *, size_t);
+void	harness_assert_sleepable(void);
+#ifdef DIAGNOSTIC			/* as in NetBSD: a DIAGNOSTIC check */
+#define	ASSERT_SLEEPABLE()	harness_assert_sleepable()
+#else
+#define	ASSERT_SLEEPABLE()	((void)0)
+#endif
+#define	printf			harness_printf
+int	harness_printf(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
+#endif
