@@ -4,8 +4,12 @@
 typedef unsigned long	size_t;
 typedef long		ssize_t;
 typedef unsigned long	vaddr_t;
-typedef unsigned int	uint32_t;
 typedef unsigned char	uint8_t;
+typedef unsigned short	uint16_t;
+typedef unsigned int	uint32_t;
+typedef unsigned long	uint64_t;
+typedef long		int64_t;
+typedef unsigned int	u_int;
 typedef int		bool;
 typedef void		*device_t;
 #define	true	1
