@@ -77,3 +77,12 @@ def test_shim_headers_alone_are_warning_free(tmp_path):
                         "-I", os.path.join(top, "shim"), str(src)],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_install_shim_flags_a_macro_that_drops_the_type(example_tree):
+    h = example_tree / "sys" / "dev" / "pci" / "oldmvar.h"
+    h.write_text("#define oldm_alloc(sc, n, t, f) \\\n    oldm_alloc(sc, n, f)\n"
+                 "void *oldm_alloc(void *, int, struct malloc_type *, int);\n")
+    p = run("install-shim", str(example_tree))
+    assert p.returncode == 1
+    assert "sys/dev/pci/oldmvar.h:1: macro oldm_alloc() drops its malloc type" in p.stdout
