@@ -39,7 +39,7 @@ test-py:
 	$(PYTHON) -m pytest -q tests
 
 test-shim:
-	$(MAKE) -C shim/harness test
+	$(MAKE) --no-print-directory -C shim/harness test
 
 bench: deps bench-convert bench-shim
 
@@ -47,8 +47,8 @@ bench-convert:
 	$(PYTHON) scripts/bench_convert.py --jobs $(JOBS) $(BENCH_TREE) $(BENCH_PATH)
 
 bench-shim:
-	$(MAKE) -C shim/harness bench
+	$(MAKE) --no-print-directory -C shim/harness bench
 
 clean:
 	rm -rf build kmem2malloc-out
-	-$(MAKE) -C shim/harness clean
+	-$(MAKE) --no-print-directory -C shim/harness clean
