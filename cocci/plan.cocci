@@ -6,8 +6,9 @@
 // it in $K2M_PLAN; the rules below ask it through these functions, keyed by
 // the file name spatch was given and the line of the call.
 //
-// Without $K2M_PLAN (running a rule file by hand) every site is converted
-// with the type M_KMEM2MALLOC, so the rules can be tried on their own.
+// Run by hand: PYTHONPATH=scripts spatch --sp-file ... (plan.cocci first).
+// Without $K2M_PLAN every site is converted with the type M_KMEM2MALLOC,
+// so the rules can be tried on their own.
 
 @initialize:python@
 @@
@@ -35,17 +36,6 @@ def k2m_include(p, action):
     """Is `action` what the plan says for this file's includes?"""
     return k2m_file(p).get("include") == action
 
-KM_TO_M = {"KM_SLEEP": "M_WAITOK", "KM_NOSLEEP": "M_NOWAIT"}
-
-def k2m_flags(fn, flags):
-    """kmem flags -> malloc flags; None if not a form we translate."""
-    f = " ".join(flags.split())
-    zero = fn in ("kmem_zalloc", "kmem_intr_zalloc")
-    if f in KM_TO_M:
-        return KM_TO_M[f] + (" | M_ZERO" if zero else "")
-    import re
-    m = re.fullmatch(r"(.+?)\s*\?\s*(KM_SLEEP|KM_NOSLEEP)\s*:\s*(KM_SLEEP|KM_NOSLEEP)", f)
-    if m and m.group(2) != m.group(3):
-        e = "%s ? %s : %s" % (m.group(1), KM_TO_M[m.group(2)], KM_TO_M[m.group(3)])
-        return "(%s) | M_ZERO" % e if zero else e
-    return None
+# One translation of the flags, shared with the driver: module k2m.flags
+# (the driver puts scripts/ on PYTHONPATH; by hand, set PYTHONPATH=scripts).
+from k2m.flags import translate as k2m_flags

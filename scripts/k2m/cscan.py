@@ -187,8 +187,6 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str]]]:
                 if was and not any(stack):
                     regions.append((if0_start or pos, pos, "if0"))
                     if0_start = None
-                elif word == "else" and not any(stack[:-1]) and False:
-                    pass
             elif word == "endif" and stack:
                 was = stack.pop()
                 if was and not any(stack):
@@ -207,7 +205,7 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str]]]:
     return "".join(out), regions
 
 
-def _match_paren(s: str, i: int) -> int:
+def match_paren(s: str, i: int) -> int:
     """s[i] is '(' or '[' or '{'; return the offset after its partner."""
     depth = 0
     for m in _BRACKET_RE.finditer(s, i):
@@ -264,7 +262,7 @@ def key_of(expr: str, path: str, func: "Function | None") -> str | None:
         if m:
             e = e[m.end():]
             continue
-        if e.startswith("(") and _match_paren(e, 0) == len(e):
+        if e.startswith("(") and match_paren(e, 0) == len(e):
             e = e[1:-1]
             continue
         if e.startswith(("&", "*")):
@@ -337,7 +335,7 @@ def _functions(code: str) -> list[Function]:
         i = code.find("{", i)
         if i < 0:
             break
-        end = _match_paren(code, i)
+        end = match_paren(code, i)
         k = i - 1
         while k >= 0 and code[k].isspace():
             k -= 1
@@ -401,13 +399,14 @@ def alloc_macros(text: str) -> dict[str, tuple[str, int]]:
         argno = -1
         if CALLEES[callee][1] == "free":
             openp = cm.end() - 1
-            args = split_args(m.group(3)[openp + 1:_match_paren(m.group(3), openp) - 1])
+            args = split_args(m.group(3)[openp + 1:match_paren(m.group(3), openp) - 1])
             ids = IDENT_RE.findall(args[0]) if args else []
             argno = next((params.index(i) for i in reversed(ids) if i in params), -2)
         out[m.group(1)] = (callee, argno)
     return out
 
 
+_DECL_BEFORE_RE = re.compile(r"\b(void|char|int|static|extern)\s*\*?\s*$")
 _MTYPE_RE = re.compile(r"\bM_[A-Z0-9_]+\b")
 _MDEF_RE = re.compile(r"\bMALLOC_(?:JUST)?DEFINE\s*\(\s*([A-Za-z_]\w*)")
 _INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
@@ -437,7 +436,6 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
     sites_only: skip the links (assignments, returns, calls)."""
     facts = FileFacts(path)
     stripped = strip(text)
-    facts.includes = _INCLUDE_RE.findall(stripped.replace('" ', '"'))
     facts.includes = [m.group(1) for m in _INCLUDE_RE.finditer(text)]
     facts.malloc_defines = set(_MDEF_RE.findall(stripped))
     code, regions = _preprocess(stripped)
@@ -464,13 +462,11 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
                           stripped[start - 2:start] == "->"):
             continue
         before = stripped[max(0, start - 40):start].rstrip()
-        # skip declarations/prototypes: "void *kmem_alloc(" / "void free("
-        if re.search(r"(\bvoid|\bchar|\*|\bstatic|\bextern|\bint)\s*$", before) \
-                and not re.search(r"(=|return|\(|,)\s*\*?\s*$", before):
-            if re.search(r"\b(void|char|int|static|extern)\s*\*?\s*$", before):
-                continue
+        # a prototype or definition ("void *kmem_alloc(", "void free("), not a call
+        if _DECL_BEFORE_RE.search(before):
+            continue
         openp = m.end() - 1
-        close = _match_paren(stripped, openp)
+        close = match_paren(stripped, openp)
         args = split_args(stripped[openp + 1:close - 1])
         callee = m.group(1)
         if callee in ("malloc", "realloc", "free"):
@@ -503,7 +499,7 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
                 continue
             callee, argno = macros[m.group(1)]
             openp = m.end() - 1
-            args = split_args(code[openp + 1:_match_paren(code, openp) - 1])
+            args = split_args(code[openp + 1:match_paren(code, openp) - 1])
             site = Site(path, code.count("\n", 0, start) + 1, 0, start, callee,
                         f.name, args, context_at(start), macro=m.group(1))
             if argno >= 0:
@@ -553,7 +549,7 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
             name = cm.group(1)
             if name in KEYWORDS or name in CALLEES:
                 continue
-            close = _match_paren(body, cm.end() - 1)
+            close = match_paren(body, cm.end() - 1)
             for i, a in enumerate(split_args(body[cm.end():close - 1])):
                 k = key_of(a, path, f)
                 if k and not k.startswith("u:"):

@@ -21,11 +21,11 @@ whose allocation is nowhere in sight is listed as a finding.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from .cscan import FileFacts, Site
+from .flags import translate
 
 
 class UnionFind:
@@ -176,17 +176,6 @@ class Plan:
         return [d for d in self.decisions if d.site.path == path]
 
 
-_COND_FLAGS = re.compile(r".+?\s*\?\s*(KM_SLEEP|KM_NOSLEEP)\s*:\s*(KM_SLEEP|KM_NOSLEEP)")
-
-
-def flags_ok(flags: str | None) -> bool:
-    """Flags that kmem_calls.cocci translates."""
-    if flags in ("KM_SLEEP", "KM_NOSLEEP"):
-        return True
-    m = _COND_FLAGS.fullmatch(flags or "")
-    return bool(m) and m.group(1) != m.group(2)
-
-
 def own_reason(s: Site, targets: set[str], forced: dict) -> str | None:
     """Why a site cannot be converted on its own, or None."""
     if (s.path, s.line) in forced:
@@ -204,7 +193,7 @@ def own_reason(s: Site, targets: set[str], forced: dict) -> str | None:
         return "not inside a function body"
     if len(s.args) != 2:
         return f"{s.callee} with {len(s.args)} arguments is not kmem(9)"
-    if s.role == "alloc" and not flags_ok(s.flags):
+    if s.role == "alloc" and translate(s.callee, s.flags) is None:
         return f"flags '{s.flags}' not translated (review by hand)"
     return None
 

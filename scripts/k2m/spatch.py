@@ -101,7 +101,9 @@ def run(inputs: dict[str, str], workdir: str, plan_path: str, jobs: int,
     files = sorted(inputs)
     _write(workdir, inputs, files)
     sp = semantic_patch(workdir)
-    env = dict(os.environ, K2M_PLAN=os.path.abspath(plan_path))
+    scripts = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, K2M_PLAN=os.path.abspath(plan_path),
+               PYTHONPATH=os.pathsep.join(filter(None, [scripts, os.environ.get("PYTHONPATH")])))
     args = ["spatch", "--sp-file", sp, "--timeout", str(timeout)] + SPATCH_OPTS
     failed: dict[str, str] = {}
     if not files:

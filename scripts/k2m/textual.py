@@ -14,25 +14,12 @@ from __future__ import annotations
 import re
 
 from . import cscan
-from .pairing import flags_ok
+from .flags import translate
 
-KM_TO_M = {"KM_SLEEP": "M_WAITOK", "KM_NOSLEEP": "M_NOWAIT"}
 _BARE_CALL = re.compile(r"\b(printf|log|addlog|aprint_\w+|device_printf|db_printf)"
                         r"\s+[A-Za-z_(]")
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define\b(?:[^\n]*\\\n)*[^\n]*", re.M)
 _MARK = "/*k2m-hidden-%d*/"
-
-
-def malloc_flags(callee: str, flags: str) -> str:
-    """The malloc(9) flags for a kmem allocation's flags (see kmem_calls.cocci)."""
-    zero = callee in ("kmem_zalloc", "kmem_intr_zalloc")
-    f = " ".join(flags.split())
-    if f in KM_TO_M:
-        return KM_TO_M[f] + (" | M_ZERO" if zero else "")
-    m = re.fullmatch(r"(.+?)\s*\?\s*(KM_SLEEP|KM_NOSLEEP)\s*:\s*(KM_SLEEP|KM_NOSLEEP)", f)
-    assert m and flags_ok(f), f
-    e = f"{m.group(1)} ? {KM_TO_M[m.group(2)]} : {KM_TO_M[m.group(3)]}"
-    return f"({e}) | M_ZERO" if zero else e
 
 
 def rewrite_sites(text: str, sites: list[tuple[cscan.Site, str]]) -> str:
@@ -41,7 +28,7 @@ def rewrite_sites(text: str, sites: list[tuple[cscan.Site, str]]) -> str:
     edits = []
     for s, tag in sites:
         openp = stripped.index("(", s.offset)
-        close = cscan._match_paren(stripped, openp) - 1
+        close = cscan.match_paren(stripped, openp) - 1
         depth, comma = 0, None
         for i in range(openp + 1, close):
             c = stripped[i]
@@ -57,7 +44,7 @@ def rewrite_sites(text: str, sites: list[tuple[cscan.Site, str]]) -> str:
             new = lead + tag
             name = "free"
         else:
-            new = lead + tag + ", " + malloc_flags(s.callee, s.args[1])
+            new = lead + tag + ", " + translate(s.callee, s.args[1])
             name = "malloc"
         edits.append((comma + 1, close, new))
         edits.append((s.offset, s.offset + len(s.callee), name))
