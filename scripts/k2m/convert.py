@@ -52,8 +52,17 @@ def read(root: str, rel: str) -> str:
         return fp.read()
 
 
+_SHARED: dict = {}
+
+
+def _share(macros: dict, callees: set) -> None:
+    """Pool initializer: what every scan needs, sent once per worker."""
+    _SHARED.update(macros=macros, callees=callees)
+
+
 def _scan_one(args):
-    return cscan.scan(*args)
+    text, path = args
+    return cscan.scan(text, path, _SHARED["macros"], callees=_SHARED["callees"])
 
 
 def scan_all(root: str, files: list[str], jobs: int) -> tuple[list[cscan.FileFacts], dict]:
@@ -61,13 +70,16 @@ def scan_all(root: str, files: list[str], jobs: int) -> tuple[list[cscan.FileFac
     Returns the facts and those macros."""
     texts = [read(root, f) for f in files]
     macros: dict = {}
+    callees: set = set()
     for t in texts:
         if "define" in t:
             macros.update(cscan.alloc_macros(t))
-    work = [(t, f, macros) for t, f in zip(texts, files)]
+        callees |= cscan.defined_names(t)
+    work = list(zip(texts, files))
     if len(files) < 32 or jobs < 2:
+        _share(macros, callees)
         return [_scan_one(w) for w in work], macros
-    with ProcessPoolExecutor(jobs) as ex:
+    with ProcessPoolExecutor(jobs, initializer=_share, initargs=(macros, callees)) as ex:
         return list(ex.map(_scan_one, work, chunksize=16)), macros
 
 

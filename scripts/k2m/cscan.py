@@ -429,11 +429,21 @@ def _alloc_key(stripped: str, start: int, f: Function | None, path: str) -> str 
     return key_of(ids[-1], path, f) if ids else None
 
 
+_DEF_NAME_RE = re.compile(r"^(?:[A-Za-z_][\w \t*]*?[ \t*])?([A-Za-z_]\w*)[ \t]*\(", re.M)
+
+
+def defined_names(text: str) -> set[str]:
+    """Names that may be functions defined in text: anything called at
+    column 0 (a superset of the definitions, in style(9) or not)."""
+    return set(_DEF_NAME_RE.findall(text))
+
+
 def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
-         sites_only: bool = False) -> FileFacts:
+         sites_only: bool = False, callees: set[str] | None = None) -> FileFacts:
     """All facts about one file's text; path is how the file is named;
     macros: allocator macros (alloc_macros) whose uses pair like calls;
-    sites_only: skip the links (assignments, returns, calls)."""
+    sites_only: skip the links (assignments, returns, calls);
+    callees: record only calls to these names (defined_names of all files)."""
     facts = FileFacts(path)
     stripped = strip(text)
     facts.includes = [m.group(1) for m in _INCLUDE_RE.finditer(text)]
@@ -547,7 +557,8 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
                     facts.calls.append((cm.group(1), -1, kl, False))
         for cm in re.finditer(r"\b([A-Za-z_]\w*)\s*\(", body):
             name = cm.group(1)
-            if name in KEYWORDS or name in CALLEES:
+            if name in KEYWORDS or name in CALLEES or \
+                    (callees is not None and name not in callees):
                 continue
             close = match_paren(body, cm.end() - 1)
             for i, a in enumerate(split_args(body[cm.end():close - 1])):

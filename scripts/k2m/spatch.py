@@ -108,7 +108,7 @@ def run(inputs: dict[str, str], workdir: str, plan_path: str, jobs: int,
     failed: dict[str, str] = {}
     if not files:
         return Result(failed, {})
-    batch = max(1, min(50, -(-len(files) // (jobs * 4))))
+    batch = max(1, min(50, -(-len(files) // (jobs * 8))))
     res = _parallel(args, files, workdir, jobs, batch, hosts, env, "all")
     retry = []
     for seq in range(1, -(-len(files) // batch) + 1):

@@ -11,12 +11,22 @@
  *    documentation and/or other materials provided with the distribution.
  *
  * THIS SOFTWARE IS PROVIDED BY THE AUTHOR AND CONTRIBUTORS ``AS IS'' AND
- * ANY EXPRESS OR IMPLIED WARRANTIES ARE DISCLAIMED.
+ * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
+ * IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE
+ * ARE DISCLAIMED.  IN NO EVENT SHALL THE AUTHOR OR CONTRIBUTORS BE LIABLE
+ * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
+ * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS
+ * OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION)
+ * HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT
+ * LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY
+ * OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF
+ * SUCH DAMAGE.
  */
 
 /*
  * Malloc types: one struct malloc_type per MALLOC_DEFINE, with per-CPU
- * usage counters, and the versioned record kern.malloc_stats exports.
+ * usage counters; and the versioned records kern.malloc_stats exports,
+ * which user space (mallocstat) reads too.
  */
 
 #ifndef _SYS_MALLOCVAR_H_
@@ -24,56 +34,72 @@
 
 #include <sys/types.h>
 
+/*
+ * kern.malloc_stats, version 1: one struct malloc_stats_header, then
+ * ms_count records of ms_recsize bytes each, starting at offset
+ * ms_hdrsize.  Host byte order.  Fields are only ever added at the end of
+ * either structure (with a new version); readers must use ms_hdrsize and
+ * ms_recsize, not sizeof, to step through the blob.
+ */
+#define	MALLOC_STATS_VERSION	1
+#define	MALLOC_STATS_NAMELEN	32
+
+struct malloc_stats_header {
+	uint32_t	ms_version;	/* MALLOC_STATS_VERSION */
+	uint32_t	ms_hdrsize;	/* sizeof(struct malloc_stats_header) */
+	uint32_t	ms_recsize;	/* sizeof(struct malloc_stats_record) */
+	uint32_t	ms_count;	/* records that follow */
+	uint32_t	ms_ncpu;	/* per-CPU slots summed (maxcpus) */
+	uint32_t	ms_fold;	/* hwm/limit exact to ms_ncpu * ms_fold */
+};
+
+struct malloc_stats_record {
+	char		mr_name[MALLOC_STATS_NAMELEN];	/* short name, NUL-terminated */
+	uint64_t	mr_inuse;	/* allocations not yet freed */
+	int64_t		mr_bytes;	/* bytes requested, not yet freed */
+	int64_t		mr_hwm;		/* high-water mark of mr_bytes */
+	uint64_t	mr_limit;	/* 0: none */
+	uint64_t	mr_requests;	/* successful allocations */
+	uint64_t	mr_fails;	/* allocations that returned NULL */
+};
+
+#ifdef _KERNEL
+#include <sys/param.h>			/* COHERENCY_UNIT */
+
 #define	M_MAGIC		877983977	/* time when first defined :-) */
 
 /*
- * Per-CPU counters of one type.  Only the owning CPU writes them, with
- * preemption disabled; readers sum them.  One cache line each.
+ * Per-CPU counters of one type: one coherency unit each, written only by
+ * the owning CPU with preemption disabled; readers sum them.
  */
 struct malloc_type_cpu {
 	int64_t		mtc_bytes;	/* bytes allocated - bytes freed */
 	uint64_t	mtc_allocs;	/* successful allocations */
 	uint64_t	mtc_frees;	/* frees */
 	uint64_t	mtc_fails;	/* allocations that returned NULL */
-	int64_t		mtc_unfolded;	/* bytes not yet folded into ks_total */
-} __attribute__((__aligned__(64)));
+	int64_t		mtc_unfolded;	/* share of mtc_bytes not in ks_total */
+} __aligned(COHERENCY_UNIT);
 
 struct malloc_type {
 	u_int		ks_magic;	/* M_MAGIC: a MALLOC_DEFINE'd type */
-	const char	*ks_shortdesc;	/* what vmstat -m / mallocstat print */
+	u_int		ks_index;	/* slot in the type table, 0: detached */
+	const char	*ks_shortdesc;	/* what mallocstat prints */
 	const char	*ks_longdesc;
-	u_int		ks_index;	/* slot in malloc_type_table, 0: detached */
-	struct malloc_type_cpu *ks_cpu;	/* maxcpus slots, from attach */
+	struct malloc_type_cpu *ks_cpu;	/* maxcpus slots, set on attach */
+	void		*ks_cpumem;	/* what kmem gave for ks_cpu */
 	volatile int64_t ks_total;	/* folded bytes in use */
 	volatile int64_t ks_hwm;	/* high water of ks_total */
 	uint64_t	ks_limit;	/* 0: no limit */
 	struct malloc_type *ks_next;	/* list of attached types */
 };
 
-#define	MALLOC_STATS_VERSION	1
-#define	MALLOC_STATS_NAMELEN	32
-
-/* kern.malloc_stats: this header, then ms_count records. */
-struct malloc_stats_header {
-	uint32_t	ms_version;	/* MALLOC_STATS_VERSION */
-	uint32_t	ms_hdrsize;	/* sizeof(struct malloc_stats_header) */
-	uint32_t	ms_recsize;	/* sizeof(struct malloc_stats_record) */
-	uint32_t	ms_count;	/* records that follow */
-	uint32_t	ms_ncpu;	/* CPUs summed */
-	uint32_t	ms_fold;	/* hwm/limit exact to ms_ncpu * ms_fold bytes */
-};
-
-struct malloc_stats_record {
-	char		mr_name[MALLOC_STATS_NAMELEN];	/* NUL-terminated short name */
-	uint64_t	mr_inuse;	/* allocations not yet freed */
-	int64_t		mr_bytes;	/* bytes in use */
-	int64_t		mr_hwm;		/* high water mark of bytes in use */
-	uint64_t	mr_limit;	/* 0: none */
-	uint64_t	mr_requests;	/* successful allocations */
-	uint64_t	mr_fails;	/* failed allocations */
-};
-
-#ifdef _KERNEL
+/*
+ * MALLOC_JUSTDEFINE defines a type; MALLOC_DEFINE also puts it in the
+ * malloc_types link set, whose types malloc_init() attaches.  A module
+ * defines its types with either and calls malloc_type_attach() on load
+ * and malloc_type_detach() on unload.  MALLOC_DECLARE is a plain extern
+ * declaration, repeatable, and compatible with the definition.
+ */
 #define	MALLOC_JUSTDEFINE(type, shortdesc, longdesc)			\
 	struct malloc_type type[1] = {					\
 		{ .ks_magic = M_MAGIC, .ks_shortdesc = shortdesc,	\
