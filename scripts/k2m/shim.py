@@ -11,8 +11,8 @@
    defines yet), and list the latter in sys/conf/files.  Each type is then
    defined exactly once; a type the tree already defines twice is reported.
 
-Names #defined as aliases of another type (#define M_FOO M_DEVBUF) are
-left alone: they are not types of their own.
+Names #defined as aliases of another type (#define M_FOO M_DEVBUF), and
+types a file defines static, are left alone: they are not the kernel's.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ _CALL = re.compile(r"\b(?:malloc|free|realloc)\s*\(")
 _TYPE_ARG = {"malloc": 1, "free": 1, "realloc": 2}
 _DEF = re.compile(r"^\s*MALLOC_(DEFINE|JUSTDEFINE|DECLARE)\s*\(\s*(M_\w+|\w+)\s*"
                   r"(?:,\s*\"([^\"]*)\"\s*,\s*\"([^\"]*)\")?", re.M)
+_STATIC_DEF = re.compile(r"\bstatic\s+MALLOC_(?:JUST)?DEFINE\s*\(\s*(\w+)")
 _ALIAS = re.compile(r"^\s*#\s*define\s+(M_\w+)\s+\(?\s*M_\w+\s*\)?\s*$", re.M)
 _MTYPE = re.compile(r"M_[A-Z0-9_]+\Z")
 # #define f(a, b, type, c) f(a, b, c): a wrapper that drops a malloc type
@@ -91,6 +92,7 @@ def survey(root: str) -> tuple[dict, dict, set, set, list]:
                 elif not rel.startswith("sys/sys/malloc"):
                     defined[t].append((rel, short, desc))
             aliases.update(_ALIAS.findall(text))
+            aliases.update(_STATIC_DEF.findall(text))   # file-local: not declared
     return used, dict(defined), declared, aliases, droppers
 
 

@@ -1,19 +1,31 @@
 /*
  * The kernel services kern_malloc.c uses, in user space.
  *
- * kmem_intr_alloc/free are libc malloc/free with a size check (a size
- * given to kmem_intr_free that differs from the allocation's is a bug in
- * the code under test) and a small quarantine, so that a double free()
- * is seen by kern_malloc.c's header check instead of by libc.  Each
- * thread is a CPU.  panic() longjmps to the test when one is waiting.
+ * kmem_intr_alloc/free are libc's allocator with kmem's rules checked:
+ * size 0 and kmem_free(NULL) panic, the size given to kmem_intr_free must
+ * be the allocation's, KM_SLEEP never fails (a test can make the next N
+ * KM_NOSLEEP allocations fail), and blocks of a page or more are
+ * page-aligned.  Blocks of 256 MiB or more are mmap'd without reserve, so
+ * a test can allocate more than 4 GiB.  Freed blocks sit in a small
+ * quarantine before libc gets them back, so that a double free() is seen
+ * by kern_malloc.c's header check instead of by libc.
+ *
+ * Each thread is a CPU; panic() longjmps to the test when one is waiting.
+ *
+ * With HARNESS_BENCH the quarantine and the live-block counter (a shared
+ * atomic, which would blur the per-CPU comparison) are left out.
  */
 #include <sys/param.h>
 #include <sys/cpu.h>
 #include <sys/kmem.h>
 #include <sys/sysctl.h>
 #include <sys/systm.h>
+#include <sys/xcall.h>
+
+#include <sys/mman.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -21,8 +33,11 @@
 #include "harness.h"
 
 u_int maxcpus = HARNESS_MAXCPUS;
+int physmem = 1 << 26;			/* 256 GiB of pages */
 _Thread_local struct cpu_info *harness_curcpu;
-static struct cpu_info harness_cpus[HARNESS_MAXCPUS];
+_Thread_local int harness_nopreempt;
+_Thread_local int harness_nopreempt_max;
+struct cpu_info harness_cpus[HARNESS_MAXCPUS];
 static unsigned harness_ncpu;
 
 _Thread_local jmp_buf *harness_panic_jmp;
@@ -30,52 +45,160 @@ _Thread_local char harness_panic_msg[256];
 char harness_printed[4096];
 sysctlfn harness_sysctl_fn;
 char harness_sysctl_name[64];
-unsigned long harness_kmem_live;	/* blocks from kmem, not yet freed */
-int harness_kmem_fail;			/* fail the next N KM_NOSLEEP allocations */
+unsigned long harness_kmem_live;
+unsigned long harness_kmem_calls;
+int harness_kmem_fail;
+
+/* A thread going away leaves no pointer to its kpreempt depth behind. */
+static pthread_key_t harness_cpu_key;
+static pthread_once_t harness_cpu_once = PTHREAD_ONCE_INIT;
+
+static void
+harness_cpu_exit(void *arg)
+{
+	int *np;
+	u_int i;
+
+	for (i = 0; i < HARNESS_MAXCPUS; i++) {
+		np = arg;
+		__atomic_compare_exchange_n(&harness_cpus[i].ci_nopreempt, &np,
+		    NULL, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+}
+
+static void
+harness_cpu_key_init(void)
+{
+
+	pthread_key_create(&harness_cpu_key, harness_cpu_exit);
+}
+
+static void
+harness_cpu_bind(u_int i)
+{
+
+	pthread_once(&harness_cpu_once, harness_cpu_key_init);
+	pthread_setspecific(harness_cpu_key, &harness_nopreempt);
+	harness_cpus[i].ci_index = i;
+	__atomic_store_n(&harness_cpus[i].ci_nopreempt, &harness_nopreempt,
+	    __ATOMIC_RELEASE);
+	harness_curcpu = &harness_cpus[i];
+}
 
 struct cpu_info *
 harness_cpu_enter(void)
 {
 	unsigned i = __atomic_fetch_add(&harness_ncpu, 1, __ATOMIC_RELAXED);
 
-	if (i >= HARNESS_MAXCPUS)
+	if (i >= HARNESS_MAXCPUS) {
+		fprintf(stderr, "harness: more than %d CPUs\n", HARNESS_MAXCPUS);
 		abort();
-	harness_cpus[i].ci_index = i;
-	harness_curcpu = &harness_cpus[i];
+	}
+	harness_cpu_bind(i);
 	return harness_curcpu;
 }
 
-/* Blocks carry their size 16 bytes in front, to check kmem_free's size. */
-#define	KM_HDR	16
+void
+harness_cpu_set(u_int i)
+{
+
+	if (harness_nopreempt != 0)
+		panic("harness_cpu_set: migrating with preemption disabled");
+	if (i >= HARNESS_MAXCPUS)
+		panic("harness_cpu_set: no CPU %u", i);
+	harness_cpu_bind(i);
+}
+
+void
+harness_preempt_underflow(void)
+{
+
+	panic("kpreempt_enable: not disabled");
+}
+
+/*
+ * Every CPU has been seen outside a kpreempt_disable() section (of the
+ * thread last running there; threads that exited must not have left a
+ * CPU with preemption disabled).
+ */
+uint64_t
+xc_broadcast(u_int flags, xcfunc_t fn, void *a1, void *a2)
+{
+	int *np;
+	u_int i;
+
+	(void)flags;
+	fn(a1, a2);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < HARNESS_MAXCPUS; i++) {
+		np = __atomic_load_n(&harness_cpus[i].ci_nopreempt,
+		    __ATOMIC_ACQUIRE);
+		if (np == NULL || np == &harness_nopreempt)
+			continue;
+		while (__atomic_load_n(np, __ATOMIC_ACQUIRE) != 0)
+			sched_yield();
+	}
+	return 1;
+}
+
+void
+xc_wait(uint64_t where)
+{
+
+	(void)where;
+}
+
+/* Blocks carry their size KM_HDR bytes in front, to check kmem_free's. */
+#define	KM_HDR		16
+#define	KM_MMAP		((size_t)256 << 20)
+#ifndef HARNESS_BENCH
 #define	QUARANTINE	64
 static void *quarantine[QUARANTINE];
 static unsigned qnext;
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
+#endif
 
 void *
 kmem_intr_alloc(size_t size, km_flag_t f)
 {
 	char *p;
 
-	if ((f & KM_NOSLEEP) && harness_kmem_fail > 0) {
-		harness_kmem_fail--;
-		return NULL;
-	}
+	if ((f & (KM_SLEEP | KM_NOSLEEP)) != KM_SLEEP &&
+	    (f & (KM_SLEEP | KM_NOSLEEP)) != KM_NOSLEEP)
+		panic("kmem_intr_alloc: bad flags %#x", f);
 	if (size == 0)
 		panic("kmem_intr_alloc: size 0");
-	if (size > ((size_t)1 << 40))	/* pretend the kernel map is full */
+	if ((f & KM_NOSLEEP) &&
+	    __atomic_load_n(&harness_kmem_fail, __ATOMIC_RELAXED) > 0) {
+		__atomic_sub_fetch(&harness_kmem_fail, 1, __ATOMIC_RELAXED);
 		return NULL;
-	/* like kmem: blocks of a page or more are page-aligned */
-	if (size >= PAGE_SIZE) {
+	}
+	if (size >= KM_MMAP) {
+		void *v = mmap(NULL, size + PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (v == MAP_FAILED)
+			p = NULL;
+		else
+			p = (char *)v + PAGE_SIZE - KM_HDR;
+	} else if (size >= PAGE_SIZE) {
 		void *v;
 
 		if (posix_memalign(&v, PAGE_SIZE, size + PAGE_SIZE) != 0)
-			abort();
-		p = (char *)v + PAGE_SIZE - KM_HDR;
-	} else if ((p = malloc(size + KM_HDR)) == NULL)
-		abort();
+			v = NULL;
+		p = v == NULL ? NULL : (char *)v + PAGE_SIZE - KM_HDR;
+	} else
+		p = malloc(size + KM_HDR);
+	if (p == NULL) {
+		if (f & KM_NOSLEEP)
+			return NULL;
+		panic("kmem_intr_alloc(%zu, KM_SLEEP): out of memory", size);
+	}
 	*(size_t *)p = size;
+#ifndef HARNESS_BENCH
 	__atomic_add_fetch(&harness_kmem_live, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&harness_kmem_calls, 1, __ATOMIC_RELAXED);
+#endif
 	return p + KM_HDR;
 }
 
@@ -93,7 +216,6 @@ void
 kmem_intr_free(void *v, size_t size)
 {
 	char *p = (char *)v - KM_HDR;
-	void *old;
 
 	if (v == NULL)
 		panic("kmem_intr_free: NULL");
@@ -101,30 +223,51 @@ kmem_intr_free(void *v, size_t size)
 		panic("kmem_intr_free(%p, %zu): allocated with %zu", v, size,
 		    *(size_t *)p);
 	*(size_t *)p = 0;
-#ifndef HARNESS_NO_QUARANTINE
+	if (size >= KM_MMAP) {
+		munmap(p - (PAGE_SIZE - KM_HDR), size + PAGE_SIZE);
+		__atomic_sub_fetch(&harness_kmem_live, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	if (size >= PAGE_SIZE)
 		p -= PAGE_SIZE - KM_HDR;
-#endif
+#ifdef HARNESS_BENCH
+	free(p);
+#else
 	__atomic_sub_fetch(&harness_kmem_live, 1, __ATOMIC_RELAXED);
-#ifdef HARNESS_NO_QUARANTINE		/* the benchmarks: libc as it is */
-	free(p - (size >= PAGE_SIZE ? PAGE_SIZE - KM_HDR : 0));
-	return;
-#endif
 	pthread_mutex_lock(&qlock);
-	old = quarantine[qnext];
+	v = quarantine[qnext];
 	quarantine[qnext] = p;
 	qnext = (qnext + 1) % QUARANTINE;
 	pthread_mutex_unlock(&qlock);
-	free(old);
+	free(v);
+#endif
 }
 
-void *kmem_alloc(size_t s, km_flag_t f) { return kmem_intr_alloc(s, f); }
-void *kmem_zalloc(size_t s, km_flag_t f) { return kmem_intr_zalloc(s, f); }
-void kmem_free(void *p, size_t s) { kmem_intr_free(p, s); }
+void *
+kmem_alloc(size_t s, km_flag_t f)
+{
+
+	return kmem_intr_alloc(s, f);
+}
+
+void *
+kmem_zalloc(size_t s, km_flag_t f)
+{
+
+	return kmem_intr_zalloc(s, f);
+}
+
+void
+kmem_free(void *p, size_t s)
+{
+
+	kmem_intr_free(p, s);
+}
 
 void
 harness_quarantine_flush(void)
 {
+#ifndef HARNESS_BENCH
 	unsigned i;
 
 	pthread_mutex_lock(&qlock);
@@ -133,6 +276,7 @@ harness_quarantine_flush(void)
 		quarantine[i] = NULL;
 	}
 	pthread_mutex_unlock(&qlock);
+#endif
 }
 
 void
@@ -143,8 +287,11 @@ panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(harness_panic_msg, sizeof(harness_panic_msg), fmt, ap);
 	va_end(ap);
-	if (harness_panic_jmp != NULL)
+	if (harness_panic_jmp != NULL) {
+		/* the test resumes where it left off: preemption enabled */
+		harness_nopreempt = 0;
 		longjmp(*harness_panic_jmp, 1);
+	}
 	fprintf(stderr, "panic: %s\n", harness_panic_msg);
 	abort();
 }
@@ -157,7 +304,8 @@ harness_printf(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(harness_printed + len, sizeof(harness_printed) - len, fmt, ap);
+	n = vsnprintf(harness_printed + len, sizeof(harness_printed) - len,
+	    fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -177,6 +325,7 @@ strlcpy(char *dst, const char *src, size_t size)
 
 	if (size != 0) {
 		size_t n = len < size - 1 ? len : size - 1;
+
 		memcpy(dst, src, n);
 		dst[n] = '\0';
 	}
@@ -194,18 +343,34 @@ copyout(const void *k, void *u, size_t len)
 int
 sysctl_createv(struct sysctllog **log, int cflags, const struct sysctlnode **r,
     const struct sysctlnode **c, int flags, int type, const char *name,
-    const char *desc, sysctlfn fn, uint64_t qv, void *data, size_t sz, ...)
+    const char *desc, sysctlfn fn, u_quad_t qv, void *data, size_t sz, ...)
 {
 
-	(void)log; (void)cflags; (void)r; (void)c; (void)flags; (void)type;
+	(void)log; (void)cflags; (void)r; (void)c; (void)flags;
 	(void)desc; (void)qv; (void)data; (void)sz;
+	if (type != CTLTYPE_STRUCT)
+		panic("sysctl_createv(%s): type %d", name, type);
 	strlcpy(harness_sysctl_name, name, sizeof(harness_sysctl_name));
 	harness_sysctl_fn = fn;
 	return 0;
 }
 
-/* libc's allocator for the tests' own buffers (this file does not see
- * <sys/malloc.h>, so malloc and free are libc's here). */
+/* What a NetBSD kernel's sysctl_init() does with the link set. */
+__link_set_decl(sysctl_funcs, sysctl_setup_func);
+
+void
+harness_sysctl_init(void)
+{
+	sysctl_setup_func * const *f;
+
+	__link_set_foreach(f, sysctl_funcs)
+		(**f)(NULL);
+}
+
+/*
+ * libc's allocator for the tests' own buffers (this file does not see
+ * <sys/malloc.h>, so malloc and free are libc's here).
+ */
 void *
 malloc_libc(size_t n)
 {

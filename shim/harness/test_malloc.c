@@ -1,7 +1,8 @@
 /*
  * Unit tests of shim/kern/kern_malloc.c, built unmodified against the
- * harness's kernel stand-in.  Built twice: plain and with -DDIAGNOSTIC
- * (the type check on free); both under ASan+UBSan too.
+ * harness's kernel stand-in.  Built plain, with -DDIAGNOSTIC, with
+ * DIAGNOSTIC under ASan+UBSan, and with the optional checks
+ * (MALLOC_SIZED_FREE, MALLOC_CHECK_INTR).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,16 +11,20 @@
 #include <sys/param.h>
 #include <sys/cpu.h>
 #include <sys/malloc.h>
-
+#include <sys/malloc.h>			/* twice: the header is idempotent */
 
 #include "harness.h"
 
 int t_passed, t_failed;
 
+/* Declarations may repeat and may sit next to the definition. */
+MALLOC_DECLARE(M_TEST1);
 MALLOC_DEFINE(M_TEST1, "test1", "first test type");
+MALLOC_DECLARE(M_TEST1);
 MALLOC_DEFINE(M_TEST2, "test2", "second test type");
 MALLOC_DEFINE(M_USBDEV, "USB device", "a type the tag map names");
 static MALLOC_JUSTDEFINE(M_MODULE, "module", "a type of a loadable module");
+static MALLOC_JUSTDEFINE(M_HWM, "hwm", "a fresh type for the high-water test");
 
 struct stat1 {
 	uint64_t inuse, requests, fails, limit;
@@ -27,27 +32,32 @@ struct stat1 {
 	bool found;
 };
 
+static struct malloc_stats_header last_hdr;
+
 /* Read a type's record through the sysctl node, as mallocstat does. */
 static struct stat1
 stats(const char *name)
 {
-	struct malloc_stats_header h;
 	struct malloc_stats_record r;
 	struct stat1 s = { 0 };
 	size_t len = 0;
 	char *buf;
 	u_int i;
 
-	CHECK(harness_sysctl_fn(NULL, 0, NULL, &len, NULL, 0, NULL, NULL, NULL) == 0);
+	CHECK(harness_sysctl_fn(NULL, 0, NULL, &len, NULL, 0, NULL, NULL,
+	    NULL) == 0);
 	buf = malloc_libc(len);
-	CHECK(harness_sysctl_fn(NULL, 0, buf, &len, NULL, 0, NULL, NULL, NULL) == 0);
-	memcpy(&h, buf, sizeof(h));
-	CHECK(h.ms_version == MALLOC_STATS_VERSION);
-	CHECK(h.ms_recsize == sizeof(r) && h.ms_hdrsize == sizeof(h));
-	CHECK(len == sizeof(h) + h.ms_count * sizeof(r));
-	for (i = 0; i < h.ms_count; i++) {
-		memcpy(&r, buf + sizeof(h) + i * sizeof(r), sizeof(r));
+	CHECK(harness_sysctl_fn(NULL, 0, buf, &len, NULL, 0, NULL, NULL,
+	    NULL) == 0);
+	memcpy(&last_hdr, buf, sizeof(last_hdr));
+	CHECK(last_hdr.ms_version == MALLOC_STATS_VERSION);
+	CHECK(last_hdr.ms_recsize == sizeof(r) &&
+	    last_hdr.ms_hdrsize == sizeof(last_hdr));
+	CHECK(len == sizeof(last_hdr) + last_hdr.ms_count * sizeof(r));
+	for (i = 0; i < last_hdr.ms_count; i++) {
+		memcpy(&r, buf + sizeof(last_hdr) + i * sizeof(r), sizeof(r));
 		if (strcmp(r.mr_name, name) == 0) {
+			CHECK(!s.found);	/* names are unique here */
 			s.found = true;
 			s.inuse = r.mr_inuse;
 			s.requests = r.mr_requests;
@@ -61,22 +71,51 @@ stats(const char *name)
 	return s;
 }
 
+static bool
+allzero(const unsigned char *p, size_t n)
+{
+
+	while (n-- > 0)
+		if (*p++ != 0)
+			return false;
+	return true;
+}
+
+/* Nothing is attached before the first use; the first use attaches all. */
+static void
+test_init(void)
+{
+	u_int i1;
+	void *p;
+
+	CHECK(M_TEST1->ks_index == 0 && M_DEVBUF->ks_index == 0);
+	p = malloc(10, M_TEST2, M_NOWAIT);
+	CHECK(p != NULL);
+	i1 = M_TEST1->ks_index;
+	CHECK(i1 != 0 && M_TEST2->ks_index != 0 && M_DEVBUF->ks_index != 0 &&
+	    M_MRTABLE->ks_index != 0 && M_USBDEV->ks_index != 0);
+	CHECK(M_MODULE->ks_index == 0);	/* JUSTDEFINE: not in the link set */
+	CHECK(M_TEST1->ks_index != M_TEST2->ks_index);
+	malloc_init();				/* idempotent */
+	CHECK(M_TEST1->ks_index == i1);
+	free(p, M_TEST2);
+	harness_sysctl_init();
+	CHECK(harness_sysctl_fn != NULL);
+}
+
 static void
 test_basics(void)
 {
 	struct stat1 s0 = stats("test1"), s;
 	unsigned char *p, *z;
-	size_t i;
-	bool zero = true;
 
 	CHECK(s0.found);
+	harness_nopreempt_max = 0;
 	p = malloc(100, M_TEST1, M_WAITOK);
 	CHECK(p != NULL && ((uintptr_t)p & ALIGNBYTES) == 0);
 	memset(p, 0xa5, 100);
 	z = malloc(300, M_TEST1, M_NOWAIT | M_ZERO);
-	for (i = 0; i < 300; i++)
-		zero &= z[i] == 0;
-	CHECK(zero);
+	CHECK(z != NULL && allzero(z, 300));
 	s = stats("test1");
 	CHECK(s.inuse == s0.inuse + 2);
 	CHECK(s.bytes == s0.bytes + 400);
@@ -84,226 +123,491 @@ test_basics(void)
 	free(p, M_TEST1);
 	free(z, M_TEST1);
 	free(NULL, M_TEST1);			/* a no-op */
+	free(NULL, M_TEST2);
 	s = stats("test1");
 	CHECK(s.inuse == s0.inuse && s.bytes == s0.bytes);
-	/* small amounts stay in the CPU's unfolded share: hwm lags by < FOLD */
-	CHECK(s.hwm >= s0.bytes && s.hwm < s0.bytes + 400 + 64 * 1024);
-	/* a request of FOLD bytes or more is folded at once: hwm is exact */
-	p = malloc(100 * 1024, M_TEST1, M_WAITOK);
+	CHECK(s.requests == s0.requests + 2 && s.fails == s0.fails);
+	/* the counters were written with preemption disabled, not nested */
+	CHECK(harness_nopreempt == 0 && harness_nopreempt_max == 1);
+	/* M_ZERO really zeroes recycled memory */
+	p = malloc(200, M_TEST1, M_WAITOK);
+	memset(p, 0xff, 200);
 	free(p, M_TEST1);
-	s = stats("test1");
-	CHECK(s.hwm >= s0.bytes + 100 * 1024);
-	CHECK(s.bytes == s0.bytes);
+	harness_quarantine_flush();
+	z = malloc(200, M_TEST1, M_WAITOK | M_ZERO);
+	CHECK(allzero(z, 200));
+	free(z, M_TEST1);
+}
+
+/* Each CPU writes its own, cache-line aligned, counters. */
+static void
+test_percpu(void)
+{
+	struct malloc_type_cpu before[4];
+	u_int me = cpu_index(curcpu()), c;
+	void *p;
+
+	CHECK(sizeof(struct malloc_type_cpu) % COHERENCY_UNIT == 0);
+	CHECK(((uintptr_t)M_TEST1->ks_cpu & (COHERENCY_UNIT - 1)) == 0);
+	for (c = 0; c < 4; c++)
+		before[c] = M_TEST1->ks_cpu[c];
+	harness_cpu_set(2);
+	p = malloc(50, M_TEST1, M_WAITOK);
+	harness_cpu_set(3);
+	free(p, M_TEST1);			/* freed on another CPU */
+	harness_cpu_set(me);
+	CHECK(M_TEST1->ks_cpu[2].mtc_allocs == before[2].mtc_allocs + 1);
+	CHECK(MTC_BYTES(&M_TEST1->ks_cpu[2]) == MTC_BYTES(&before[2]) + 50);
+	CHECK(M_TEST1->ks_cpu[3].mtc_frees == before[3].mtc_frees + 1);
+	CHECK(MTC_BYTES(&M_TEST1->ks_cpu[3]) == MTC_BYTES(&before[3]) - 50);
+	for (c = 0; c < 2; c++)
+		CHECK(memcmp(&M_TEST1->ks_cpu[c], &before[c],
+		    sizeof(before[c])) == 0);
 }
 
 static void
 test_sizes(void)
 {
-	size_t sizes[] = { 0, 1, 7, 8, PAGE_SIZE - 9, PAGE_SIZE - 8, PAGE_SIZE,
-	    PAGE_SIZE + 1, 3 * PAGE_SIZE, 1 << 20 };
+	size_t sizes[] = { 0, 1, 7, 8, 9, PAGE_SIZE - 9, PAGE_SIZE - 8,
+	    PAGE_SIZE - 1, PAGE_SIZE, PAGE_SIZE + 1, 3 * PAGE_SIZE,
+	    1 << 20 };
 	struct stat1 s0 = stats("test2"), s;
 	size_t i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		char *p = malloc(sizes[i], M_TEST2, M_WAITOK | M_ZERO);
+		unsigned char *p = malloc(sizes[i], M_TEST2, M_WAITOK | M_ZERO);
 
-		CHECK(p != NULL);
+		CHECK(p != NULL && ((uintptr_t)p & ALIGNBYTES) == 0);
 		if (sizes[i] >= PAGE_SIZE)
 			CHECK(((uintptr_t)p & (PAGE_SIZE - 1)) == 0);
-		if (sizes[i] > 0) {
-			CHECK(p[sizes[i] - 1] == 0);
-			p[sizes[i] - 1] = 1;
-		}
+		CHECK(allzero(p, sizes[i]));
+		memset(p, 0x5a, sizes[i]);
 		s = stats("test2");
 		CHECK(s.bytes == s0.bytes + (int64_t)sizes[i]);
+		CHECK(s.inuse == s0.inuse + 1);
 		free(p, M_TEST2);
 	}
 	s = stats("test2");
 	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+	CHECK(s.requests == s0.requests + sizeof(sizes) / sizeof(sizes[0]));
 }
 
+/* More than 32 bits of size; and sizes no machine has. */
 static void
 test_big(void)
 {
-	/* more than 32 bits of size: the header cannot hold it */
 	size_t big = ((size_t)1 << 32) + 123;
+	unsigned long calls;
 	struct stat1 s0 = stats("test2"), s;
 	char *p;
 
-	p = malloc(big, M_TEST2, M_NOWAIT);	/* libc may refuse: fine either way */
+	p = malloc(big, M_TEST2, M_WAITOK);
+	CHECK(p != NULL && ((uintptr_t)p & (PAGE_SIZE - 1)) == 0);
 	s = stats("test2");
-	if (p != NULL) {
-		CHECK(s.bytes == s0.bytes + (int64_t)big);
-		p[big - 1] = 1;
-		free(p, M_TEST2);
-		s = stats("test2");
-		CHECK(s.bytes == s0.bytes);
-	} else
-		CHECK(s.fails == s0.fails + 1);
-	/* impossible sizes fail cleanly with M_NOWAIT */
-	CHECK(malloc(SIZE_MAX - 10, M_TEST2, M_NOWAIT) == NULL);
+	CHECK(s.bytes == s0.bytes + (int64_t)big && s.inuse == s0.inuse + 1);
+	CHECK(s.hwm >= s0.bytes + (int64_t)big);	/* folded at once */
+	p[0] = 1;
+	p[big - 1] = 1;
+	p = realloc(p, big - 100, M_TEST2, M_WAITOK);	/* shrink in place */
+	CHECK(p != NULL && p[0] == 1);
+	free(p, M_TEST2);
+	s = stats("test2");
+	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+
+	/* more than physmem: fails with M_NOWAIT or M_CANFAIL, kmem untried */
+	calls = harness_kmem_calls;
 	CHECK(malloc((size_t)1 << 41, M_TEST2, M_NOWAIT) == NULL);
+	CHECK(malloc((size_t)1 << 41, M_TEST2, M_WAITOK | M_CANFAIL) == NULL);
+	CHECK(malloc(SIZE_MAX - 10, M_TEST2, M_NOWAIT) == NULL);
+	CHECK(harness_kmem_calls == calls);
 	s = stats("test2");
-	CHECK(s.fails >= s0.fails + 2);
+	CHECK(s.fails == s0.fails + 3 && s.bytes == s0.bytes);
+	/* ... and may not fail silently with M_WAITOK alone */
+	CHECK(PANICS(malloc((size_t)1 << 41, M_TEST2, M_WAITOK)));
+	CHECK(strstr(harness_panic_msg, "malloc(2199023255552, test2): more "
+	    "than all memory") != NULL);
+	CHECK(PANICS(realloc(NULL, SIZE_MAX, M_TEST2, M_WAITOK)));
+	/* kmem out of memory with M_NOWAIT: a failure, counted */
+	harness_kmem_fail = 1;
+	CHECK(malloc(64, M_TEST2, M_NOWAIT) == NULL);
+	CHECK(stats("test2").fails == s0.fails + 4);
+	CHECK(harness_kmem_fail == 0);
 }
 
 static void
 test_realloc(void)
 {
-	struct stat1 s0 = stats("test1"), s;
+	struct stat1 s0 = stats("test1"), t0 = stats("test2"), s;
 	char *p, *q;
-	int i;
 
 	p = realloc(NULL, 10, M_TEST1, M_WAITOK);	/* = malloc */
 	CHECK(p != NULL);
 	memcpy(p, "0123456789", 10);
+	s = stats("test1");
+	CHECK(s.bytes == s0.bytes + 10 && s.inuse == s0.inuse + 1);
 	q = realloc(p, 5, M_TEST1, M_WAITOK);		/* shrink: same block */
 	CHECK(q == p);
-	q = realloc(p, 5000, M_TEST1, M_WAITOK | M_ZERO);	/* grow: copied */
-	CHECK(q != NULL && memcmp(q, "0123456789", 10) == 0);
-	for (i = 10; i < 5000 && q[i] == 0; i++)
-		continue;
-	CHECK(i == 5000);
+	CHECK(stats("test1").bytes == s0.bytes + 10);	/* still 10 charged */
+	q = realloc(p, 10, M_TEST1, M_WAITOK);		/* same size: same */
+	CHECK(q == p);
+	q = realloc(p, 5000, M_TEST1, M_WAITOK | M_ZERO); /* grow: copied */
+	CHECK(q != NULL && q != p && memcmp(q, "0123456789", 10) == 0);
+	CHECK(((uintptr_t)q & (PAGE_SIZE - 1)) == 0);
+	CHECK(allzero((unsigned char *)q + 10, 4990));
 	s = stats("test1");
 	CHECK(s.bytes == s0.bytes + 5000 && s.inuse == s0.inuse + 1);
-	p = realloc(q, 20, M_TEST2, M_WAITOK);		/* change of type */
-	CHECK(p != NULL && memcmp(p, "0123456789", 10) == 0);
+	p = realloc(q, 20, M_TEST2, M_WAITOK);		/* type change, smaller */
+	CHECK(p != NULL && p != q && memcmp(p, "0123456789", 10) == 0);
 	s = stats("test1");
 	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
 	s = stats("test2");
+	CHECK(s.bytes == t0.bytes + 20 && s.inuse == t0.inuse + 1);
 	CHECK(realloc(p, 0, M_TEST2, M_WAITOK) == NULL);	/* = free */
-	CHECK(stats("test2").inuse == s.inuse - 1);
-	harness_kmem_fail = 1;
+	s = stats("test2");
+	CHECK(s.bytes == t0.bytes && s.inuse == t0.inuse);
+	p = realloc(NULL, 0, M_TEST1, M_WAITOK);	/* = malloc(0) */
+	CHECK(p != NULL && stats("test1").inuse == s0.inuse + 1);
+	free(p, M_TEST1);
+
+	/* failure: NULL, and the old block is untouched and still charged */
 	p = malloc(8, M_TEST1, M_WAITOK);
-	q = realloc(p, 100, M_TEST1, M_NOWAIT);		/* fails: p stays */
-	CHECK(q == NULL);
-	harness_kmem_fail = 0;
+	memcpy(p, "abcdefg", 8);
+	harness_kmem_fail = 1;
+	q = realloc(p, 100, M_TEST1, M_NOWAIT);
+	CHECK(q == NULL && harness_kmem_fail == 0);
+	CHECK(memcmp(p, "abcdefg", 8) == 0);
+	s = stats("test1");
+	CHECK(s.bytes == s0.bytes + 8 && s.fails == s0.fails + 1);
 	free(p, M_TEST1);
 	s = stats("test1");
-	CHECK(s.bytes == s0.bytes && s.fails == s0.fails + 1);
+	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
 }
 
 static void
 test_limit(void)
 {
-	struct stat1 s;
-	void *a, *b, *c;
+	struct stat1 s0 = stats("test2"), s;
+	void *a, *b, *c, *blk[66];
+	int i;
 
 	malloc_type_setlimit(M_TEST2, 1000);
+	CHECK(stats("test2").limit == 1000);
 	a = malloc(600, M_TEST2, M_NOWAIT);
 	CHECK(a != NULL);
-	/* per-CPU shares fold at MALLOC_FOLD bytes: a big one folds at once */
+	/* a big request is folded at once, so the limit sees it exactly */
 	b = malloc(200 * 1024, M_TEST2, M_NOWAIT);
 	CHECK(b == NULL);
-	c = malloc(200 * 1024, M_TEST2, M_WAITOK);	/* M_WAITOK is never refused */
+	CHECK(stats("test2").fails == s0.fails + 1);
+	c = malloc(200 * 1024, M_TEST2, M_WAITOK);	/* never refused */
 	CHECK(c != NULL);
-	s = stats("test2");
-	CHECK(s.limit == 1000 && s.fails >= 1);
-	free(a, M_TEST2);
+	b = malloc(10, M_TEST2, M_NOWAIT);		/* over: refused */
+	CHECK(b == NULL);
 	free(c, M_TEST2);
+	b = malloc(10, M_TEST2, M_NOWAIT);		/* under again */
+	CHECK(b != NULL);
+	s = stats("test2");
+	CHECK(s.limit == 1000 && s.fails == s0.fails + 2);
+	CHECK(s.hwm >= s0.bytes + 200 * 1024 + 600);
+	free(a, M_TEST2);
+	free(b, M_TEST2);
 	malloc_type_setlimit(M_TEST2, 0);
 	b = malloc(200 * 1024, M_TEST2, M_NOWAIT);	/* no limit: fine */
 	CHECK(b != NULL);
 	free(b, M_TEST2);
+
+	/*
+	 * The folded total may go below zero: frees folded on one CPU,
+	 * allocations still unfolded on others.  The limit must still let
+	 * requests through.
+	 */
+	for (i = 0; i < 65; i++) {
+		harness_cpu_set(10);
+		blk[i] = malloc(1000, M_USBDEV, M_WAITOK);
+	}
+	harness_cpu_set(11);
+	blk[65] = malloc(1000, M_USBDEV, M_WAITOK);
+	harness_cpu_set(12);
+	for (i = 0; i < 66; i++)
+		free(blk[i], M_USBDEV);
+	CHECK(M_USBDEV->ks_total < 0);
+	malloc_type_setlimit(M_USBDEV, 10000);
+	a = malloc(100, M_USBDEV, M_NOWAIT);
+	CHECK(a != NULL);
+	free(a, M_USBDEV);
+	malloc_type_setlimit(M_USBDEV, 0);
+	harness_cpu_set(0);
 }
 
+/*
+ * The high-water mark is exact to within (CPUs that touched the type) *
+ * MALLOC_FOLD bytes: here one CPU, 64 KiB.
+ */
+static void
+test_hwm(void)
+{
+	struct stat1 s;
+	void *blk[300];
+	int64_t peak = 300 * 1000 + 999;
+	int i;
+
+	malloc_type_attach(M_HWM);
+	for (i = 0; i < 300; i++)
+		blk[i] = malloc(1000 + (i == 150 ? 999 : 0), M_HWM, M_WAITOK);
+	for (i = 0; i < 300; i++)
+		free(blk[i], M_HWM);
+	s = stats("hwm");
+	CHECK(s.bytes == 0 && s.inuse == 0 && s.requests == 300);
+	CHECK(s.hwm <= peak && s.hwm > peak - (int64_t)last_hdr.ms_fold);
+	CHECK(last_hdr.ms_fold == 64 * 1024 && last_hdr.ms_ncpu == maxcpus);
+	malloc_type_detach(M_HWM);
+}
+
+/* A loadable module's type: attach, use, detach with memory in use. */
 static void
 test_module(void)
 {
-	struct stat1 s;
+	struct malloc_type *mod;
+	struct stat1 d0, d;
 	void *p, *q;
+	u_int idx;
 
 	CHECK(!stats("module").found);
 	malloc_type_attach(M_MODULE);
-	CHECK(stats("module").found);
-	p = malloc(64, M_MODULE, M_WAITOK);
-	q = malloc(32, M_MODULE, M_WAITOK);
-	free(q, M_MODULE);
+	CHECK(stats("module").found && M_MODULE->ks_index != 0);
+	p = malloc(10, M_MODULE, M_WAITOK);
+	free(p, M_MODULE);
 	harness_printed[0] = '\0';
-	malloc_type_detach(M_MODULE);		/* unloaded with p in use */
-	CHECK(strstr(harness_printed, "module detached with 1 allocations, "
-	    "64 bytes in use") != NULL);
+	idx = M_MODULE->ks_index;
+	malloc_type_detach(M_MODULE);		/* clean: says nothing */
+	CHECK(harness_printed[0] == '\0' && M_MODULE->ks_index == 0);
 	CHECK(!stats("module").found);
-	s = stats("(detached)");
-	CHECK(s.found);
-	free(p, M_MODULE);			/* charged to (detached) */
-	CHECK(stats("(detached)").bytes == s.bytes - 64);
-	/* a clean unload says nothing */
-	malloc_type_attach(M_MODULE);
-	p = malloc(10, M_MODULE, M_WAITOK);
-	free(p, M_MODULE);
+	malloc_type_attach(M_MODULE);		/* the slot was freed */
+	CHECK(M_MODULE->ks_index == idx);
+	malloc_type_detach(M_MODULE);
+	malloc_type_detach(M_MODULE);		/* twice: a no-op */
+
+	/*
+	 * The module's type lives in module memory, which goes away after
+	 * the unload; under ASan any later touch of it is an error.
+	 */
+	mod = malloc_libc(sizeof(*mod));
+	memcpy(mod, M_MODULE, sizeof(*mod));
+	malloc_type_attach(mod);
+	d0 = stats("(detached)");
+	CHECK(d0.found);
+	p = malloc(64, mod, M_WAITOK);
+	q = malloc(32, mod, M_WAITOK);
+	free(q, mod);
+	q = malloc(0, mod, M_WAITOK);
+	idx = mod->ks_index;
 	harness_printed[0] = '\0';
-	malloc_type_detach(M_MODULE);
-	CHECK(harness_printed[0] == '\0');
+	malloc_type_detach(mod);		/* unloaded with p, q in use */
+	CHECK(strstr(harness_printed, "malloc: type module detached with 2 "
+	    "allocations, 64 bytes in use; charged to (detached) from now on")
+	    != NULL);
+	CHECK(mod->ks_index == 0 && mod->ks_cpu == NULL);
+	free_libc(mod);				/* the module is gone */
+	CHECK(!stats("module").found);
+	d = stats("(detached)");
+	CHECK(d.bytes == d0.bytes + 64 && d.inuse == d0.inuse + 2);
+	/* the slot stays taken: a new type does not inherit its memory */
+	malloc_type_attach(M_MODULE);
+	CHECK(M_MODULE->ks_index != idx);
+	free(p, M_DEVBUF);		/* freed by someone else, as detached */
+	free(q, M_MODULE);
+	d = stats("(detached)");
+	CHECK(d.bytes == d0.bytes && d.inuse == d0.inuse);
+	CHECK(stats("module").inuse == 0);
+
 	/* used before attach: attached on first use */
+	malloc_type_detach(M_MODULE);
 	p = malloc(10, M_MODULE, M_WAITOK);
-	CHECK(stats("module").inuse == 1);
+	CHECK(M_MODULE->ks_index != 0 && stats("module").inuse == 1);
 	free(p, M_MODULE);
 	malloc_type_detach(M_MODULE);
+	/* a bogus type is caught */
+	{
+		struct malloc_type bogus;
+
+		memset(&bogus, 0, sizeof(bogus));
+		CHECK(PANICS(malloc_type_attach(&bogus)));
+		CHECK(strstr(harness_panic_msg, "bad magic") != NULL);
+	}
 }
 
 static void
 test_panics(void)
 {
-	char *p = malloc(16, M_TEST1, M_WAITOK);
-	char buf[64] __aligned(8);
+	char *p = malloc(16, M_TEST1, M_WAITOK), *big;
+	uint64_t buf[8];
+	struct stat1 s0;
 
 	memset(buf, 0, sizeof(buf));
-	CHECK(PANICS(free(buf + 16, M_TEST1)));		/* not from malloc */
+	CHECK(PANICS(free((char *)buf + 16, M_TEST1)));	/* not from malloc */
+	CHECK(strstr(harness_panic_msg, "test1): not allocated by malloc")
+	    != NULL);
+	CHECK(PANICS(realloc((char *)buf + 16, 100, M_TEST1, M_WAITOK)));
 	CHECK(strstr(harness_panic_msg, "not allocated by malloc") != NULL);
+	/* a header with the right magic but an index no type has */
+	buf[1] = (uint64_t)24 | (uint64_t)60000 << 32 | (uint64_t)0x6d61 << 48;
+	CHECK(PANICS(free((char *)&buf[2], M_TEST1)));
+	CHECK(strstr(harness_panic_msg, "bad type index 60000") != NULL);
+	CHECK(harness_nopreempt == 0);
 #ifdef DIAGNOSTIC
 	CHECK(PANICS(free(p, M_TEST2)));		/* wrong type */
 	CHECK(strstr(harness_panic_msg, "free(") != NULL &&
-	    strstr(harness_panic_msg, "test2): allocated as test1") != NULL);
+	    strstr(harness_panic_msg, ", test2): allocated as test1") != NULL);
+	/* a corrupt header */
+	buf[1] = (uint64_t)3 | (uint64_t)M_TEST1->ks_index << 32 |
+	    (uint64_t)0x6d61 << 48;
+	CHECK(PANICS(free((char *)&buf[2], M_TEST1)));
+	CHECK(strstr(harness_panic_msg, "header corrupt (size 3)") != NULL);
 #else
-	CHECK(!PANICS(free(p, M_TEST2)));		/* charged to test1 anyway */
+	s0 = stats("test1");
+	CHECK(!PANICS(free(p, M_TEST2)));	/* charged to test1 anyway */
+	CHECK(stats("test1").bytes == s0.bytes - 16);
 	p = malloc(16, M_TEST1, M_WAITOK);
 #endif
 	free(p, M_TEST1);
 	CHECK(PANICS(free(p, M_TEST1)));		/* double free */
-	CHECK(strstr(harness_panic_msg, "double free (allocated as test1)") != NULL);
+	CHECK(strstr(harness_panic_msg, ", test1): double free (allocated as "
+	    "test1)") != NULL);
+	CHECK(PANICS(free(p, M_TEST2)));		/* ... with another type */
+	CHECK(strstr(harness_panic_msg, ", test2): double free (allocated as "
+	    "test1)") != NULL);
+	big = malloc(3 * PAGE_SIZE, M_USBDEV, M_WAITOK | M_ZERO);
+	CHECK(PANICS(free(big + 8, M_USBDEV)));	/* inside a block */
+	CHECK(strstr(harness_panic_msg, "not allocated by malloc") != NULL);
+	free(big, M_USBDEV);
+	CHECK(PANICS(free(big, M_USBDEV)));
+	CHECK(strstr(harness_panic_msg, "double free (allocated as USB "
+	    "device)") != NULL);
+
+	/* OpenBSD-style sized free: the function is always there */
+	s0 = stats("test1");
 	p = malloc(16, M_TEST1, M_WAITOK);
-	CHECK(PANICS(kern_free_sized(p, M_TEST1, 15)));	/* sized free, wrong size */
-	CHECK(strstr(harness_panic_msg, "allocated with size 16") != NULL);
+	CHECK(PANICS(kern_free_sized(p, M_TEST1, 15)));
+	CHECK(strstr(harness_panic_msg, ", test1, 15): allocated with size 16")
+	    != NULL);
 	kern_free_sized(p, M_TEST1, 16);
+	p = malloc(5000, M_TEST1, M_WAITOK);
+	CHECK(PANICS(kern_free_sized(p, M_TEST1, 4096)));
+	kern_free_sized(p, M_TEST1, 0);		/* 0: size unknown */
+	kern_free_sized(NULL, M_TEST1, 100);
+	CHECK(stats("test1").bytes == s0.bytes);
+#ifdef MALLOC_SIZED_FREE
+	p = malloc(40, M_TEST1, M_WAITOK);
+	CHECK(PANICS(free(p, M_TEST1, 41)));	/* the 3-argument form */
+	CHECK(strstr(harness_panic_msg, "allocated with size 40") != NULL);
+	free(p, M_TEST1, 40);
+	p = malloc(40, M_TEST1, M_WAITOK);
+	free(p, M_TEST1);			/* the 2-argument form still */
+	CHECK(stats("test1").bytes == s0.bytes);
+#endif
+
+	/* interrupt context */
 	curcpu()->ci_intr = true;
 #ifdef DIAGNOSTIC
-	CHECK(PANICS(malloc(8, M_TEST1, M_WAITOK)));	/* may sleep in interrupt */
+	CHECK(PANICS(malloc(8, M_TEST1, M_WAITOK)));	/* may sleep */
+	CHECK(PANICS(realloc(NULL, 8, M_TEST1, M_WAITOK)));
 #endif
-	p = malloc(8, M_TEST1, M_NOWAIT);
+#ifdef MALLOC_CHECK_INTR
+	CHECK(PANICS(malloc(8, M_TEST1, M_WAITOK)));
+	CHECK(strstr(harness_panic_msg, "malloc(8, test1): M_WAITOK in "
+	    "interrupt context") != NULL);
+	CHECK(PANICS(malloc(8, M_TEST1, M_WAITOK | M_INTR)));
+	CHECK(strstr(harness_panic_msg, "M_INTR without M_NOWAIT") != NULL);
+#endif
+	p = malloc(8, M_TEST1, M_NOWAIT | M_INTR);
 	CHECK(p != NULL);
 	curcpu()->ci_intr = false;
 	free(p, M_TEST1);
+#ifdef MALLOC_CHECK_INTR
+	CHECK(PANICS(malloc(8, M_TEST1, M_INTR)));	/* even outside */
+#else
+	p = malloc(8, M_TEST1, M_INTR);		/* not checked: ignored */
+	CHECK(p != NULL);
+	free(p, M_TEST1);
+#endif
+	CHECK(harness_nopreempt == 0);
 }
 
 static void
 test_sysctl(void)
 {
 	struct malloc_stats_header h;
-	size_t len = 0, small = sizeof(h);
+	struct malloc_stats_record r;
+	size_t len = 0, small, i;
+	u_int ntypes = 0;
 	char *buf;
+	int name[1] = { 0 };
+	void *p;
 
 	CHECK(strcmp(harness_sysctl_name, "malloc_stats") == 0);
-	CHECK(harness_sysctl_fn(NULL, 0, NULL, &len, NULL, 0, NULL, NULL, NULL) == 0);
-	CHECK(len > sizeof(h));
+	malloc_type_setlimit(M_USBDEV, 12345);
+	p = malloc(777, M_USBDEV, M_WAITOK);
+	CHECK(harness_sysctl_fn(NULL, 0, NULL, &len, NULL, 0, NULL, NULL,
+	    NULL) == 0);
+	CHECK(len > sizeof(h) && (len - sizeof(h)) % sizeof(r) == 0);
 	buf = malloc_libc(len);
-	CHECK(harness_sysctl_fn(NULL, 0, buf, &small, NULL, 0, NULL, NULL, NULL) == ENOMEM);
-	CHECK(harness_sysctl_fn(NULL, 0, NULL, &len, buf, 4, NULL, NULL, NULL) == EPERM);
+	small = sizeof(h) + sizeof(r) + 3;
+	memset(buf, 0xee, len);
+	CHECK(harness_sysctl_fn(NULL, 0, buf, &small, NULL, 0, NULL, NULL,
+	    NULL) == ENOMEM);
+	CHECK(small == len);			/* the size needed */
+	CHECK((unsigned char)buf[sizeof(h) + sizeof(r) + 3] == 0xee);
+	CHECK(harness_sysctl_fn(NULL, 0, NULL, &len, buf, 4, NULL, NULL,
+	    NULL) == EPERM);
+	CHECK(harness_sysctl_fn(name, 1, buf, &len, NULL, 0, NULL, NULL,
+	    NULL) == EINVAL);
+	CHECK(harness_sysctl_fn(NULL, 0, buf, &len, NULL, 0, NULL, NULL,
+	    NULL) == 0);
+	memcpy(&h, buf, sizeof(h));
+	CHECK(h.ms_version == 1 && h.ms_hdrsize == 24 && h.ms_recsize == 80);
+	CHECK(h.ms_ncpu == maxcpus && h.ms_fold == 65536);
+	/* one record per attached type: built-ins, tests, (detached) */
+	for (i = 0; i < h.ms_count; i++) {
+		memcpy(&r, buf + h.ms_hdrsize + i * h.ms_recsize, sizeof(r));
+		CHECK(memchr(r.mr_name, '\0', sizeof(r.mr_name)) != NULL);
+		if (strcmp(r.mr_name, "USB device") == 0) {
+			uint64_t a = 0, f = 0, fl = 0;
+			int64_t b = 0;
+			u_int c;
+
+			for (c = 0; c < maxcpus; c++) {
+				a += M_USBDEV->ks_cpu[c].mtc_allocs;
+				f += M_USBDEV->ks_cpu[c].mtc_frees;
+				fl += M_USBDEV->ks_cpu[c].mtc_fails;
+				b += MTC_BYTES(&M_USBDEV->ks_cpu[c]);
+			}
+			CHECK(r.mr_inuse == a - f && r.mr_inuse == 1);
+			CHECK(r.mr_requests == a && r.mr_fails == fl);
+			CHECK(r.mr_bytes == b && r.mr_bytes == 777);
+			CHECK(r.mr_limit == 12345);
+			CHECK(r.mr_hwm >= 777);
+		}
+		ntypes++;
+	}
+	CHECK(ntypes == 9 + 3 + 1 && len == 24 + ntypes * 80);
 	free_libc(buf);
-	CHECK(stats("USB device").found && stats("devbuf").found);
+	free(p, M_USBDEV);
+	malloc_type_setlimit(M_USBDEV, 0);
+	CHECK(stats("USB device").found && stats("devbuf").found &&
+	    stats("mrt").found && stats("Export Host").found);
 }
 
 int
 main(void)
 {
 
-	malloc_init();
-	sysctl_kern_malloc_setup(NULL);
+	test_init();
 	test_basics();
+	test_percpu();
 	test_sizes();
 	test_big();
 	test_realloc();
 	test_limit();
+	test_hwm();
 	test_module();
 	test_panics();
 	test_sysctl();

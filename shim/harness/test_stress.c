@@ -1,9 +1,13 @@
 /*
  * Stress: THREADS threads (each a CPU) x OPS operations, random sizes
- * 1 B .. 64 KiB, random types; half the frees happen on another thread
- * (pointers travel through a shared exchange).  After join, every counter
- * must be exact: sum of per-CPU bytes == bytes still live, allocations -
- * frees == blocks still live, requests == allocations made.
+ * 1 B .. 64 KiB, random types; about half the frees happen on another
+ * thread (blocks travel through a shared exchange, a queue of slots).
+ * After join, every counter must be exact: the sum over CPUs of bytes in
+ * use == bytes the threads still hold, allocations - frees == blocks
+ * still held, requests == allocations made, no failures; the folded
+ * total plus every CPU's unfolded share == the bytes in use; the sysctl
+ * blob says the same.  A second phase checks that the high-water mark
+ * is within THREADS * MALLOC_FOLD of a known peak.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -14,7 +18,6 @@
 #include <sys/cpu.h>
 #include <sys/malloc.h>
 
-
 #include "harness.h"
 
 int t_passed, t_failed;
@@ -22,6 +25,7 @@ int t_passed, t_failed;
 MALLOC_DEFINE(M_TEST1, "test1", "stress type 1");
 MALLOC_DEFINE(M_TEST2, "test2", "stress type 2");
 MALLOC_DEFINE(M_USBDEV, "USB device", "stress type 3");
+static MALLOC_JUSTDEFINE(M_PEAK, "peak", "high-water phase");
 
 #ifndef THREADS
 #define	THREADS	8
@@ -32,21 +36,28 @@ MALLOC_DEFINE(M_USBDEV, "USB device", "stress type 3");
 #define	LIVE	64			/* blocks a thread holds at most */
 #define	XCHG	1024			/* slots of the cross-thread exchange */
 #define	NTYPES	3
+#define	PEAKBLK	200			/* blocks per thread, peak phase */
 
 static struct malloc_type *types[NTYPES] = { M_TEST1, M_TEST2, M_USBDEV };
 
 struct blk {
-	void	*p;
-	size_t	size;
-	int	type;
+	unsigned char	*p;
+	size_t		size;
+	int		type;
 };
 
 static struct blk xchg[XCHG];
 static pthread_mutex_t xlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_barrier_t peak_barrier;
 
-/* what the threads made, to check the counters against */
-static int64_t made_bytes[THREADS][NTYPES];
-static int64_t made_allocs[THREADS][NTYPES], made_frees[THREADS][NTYPES];
+/* What the threads did, to check the counters against. */
+struct made {
+	int64_t	bytes[NTYPES], allocs[NTYPES], frees[NTYPES];
+	int64_t	crossed;		/* frees of another thread's block */
+	int64_t	corrupt;		/* blocks whose contents changed */
+	int	owner;
+} __attribute__((__aligned__(64)));
+static struct made made[THREADS + 1];
 
 static uint64_t
 rnd(uint64_t *s)
@@ -59,22 +70,36 @@ rnd(uint64_t *s)
 }
 
 static void
-release(int t, struct blk *b)
+fill(struct blk *b, int t)
 {
 
-	if (((unsigned char *)b->p)[b->size - 1] != (unsigned char)b->size)
-		t_failed++;
+	if (b->size > 1)
+		b->p[0] = (unsigned char)t;
+	b->p[b->size - 1] = (unsigned char)b->size;
+}
+
+static void
+release(int t, struct blk *b)
+{
+	struct made *m = &made[t];
+
+	if (b->p[b->size - 1] != (unsigned char)b->size)
+		m->corrupt++;
+	if (b->size > 1 && b->p[0] != (unsigned char)t)
+		m->crossed++;
 	free(b->p, types[b->type]);
-	made_bytes[t][b->type] -= b->size;
-	made_frees[t][b->type]++;
+	m->bytes[b->type] -= (int64_t)b->size;
+	m->frees[b->type]++;
 }
 
 static void *
 worker(void *arg)
 {
 	int t = (int)(intptr_t)arg;
-	uint64_t seed = 0x9e3779b97f4a7c15ULL * (t + 1);
+	uint64_t seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(t + 1);
 	struct blk live[LIVE], x;
+	struct made *m = &made[t];
+	void *pk[PEAKBLK];
 	int n = 0, i;
 
 	for (i = 0; i < OPS; i++) {
@@ -86,15 +111,16 @@ worker(void *arg)
 			b->size = 1 + (size_t)((r >> 8) % 65536);
 			b->type = (int)((r >> 32) % NTYPES);
 			b->p = malloc(b->size, types[b->type], M_WAITOK);
-			((unsigned char *)b->p)[b->size - 1] = (unsigned char)b->size;
-			made_bytes[t][b->type] += b->size;
-			made_allocs[t][b->type]++;
+			fill(b, t);
+			m->bytes[b->type] += (int64_t)b->size;
+			m->allocs[b->type]++;
 		} else {
-			int k = (int)((r >> 16) % n), s = (int)((r >> 40) % XCHG);
+			int k = (int)((r >> 16) % (uint64_t)n);
+			int s = (int)((r >> 40) % XCHG);
 
 			if (r & 2) {		/* free it here */
 				release(t, &live[k]);
-			} else {		/* swap it for a block of another thread */
+			} else {		/* swap it for another's block */
 				pthread_mutex_lock(&xlock);
 				x = xchg[s];
 				xchg[s] = live[k];
@@ -107,6 +133,69 @@ worker(void *arg)
 	}
 	while (n > 0)
 		release(t, &live[--n]);
+	CHECK(harness_nopreempt == 0 && harness_nopreempt_max == 1);
+
+	/* peak phase: everyone holds PEAKBLK blocks of 1000 B at once */
+	for (i = 0; i < PEAKBLK; i++)
+		pk[i] = malloc(1000, M_PEAK, M_WAITOK);
+	pthread_barrier_wait(&peak_barrier);
+	pthread_barrier_wait(&peak_barrier);	/* main has looked */
+	for (i = 0; i < PEAKBLK; i++)
+		free(pk[i], M_PEAK);
+	return NULL;
+}
+
+static void
+check_type(struct malloc_type *ks, int k, const struct malloc_stats_record *r)
+{
+	int64_t bytes = 0, unfolded = 0, mb = 0, ma = 0, mf = 0;
+	uint64_t allocs = 0, frees = 0, fails = 0;
+	u_int c;
+	int t;
+
+	for (c = 0; c < maxcpus; c++) {
+		bytes += MTC_BYTES(&ks->ks_cpu[c]);
+		unfolded += MTC_BYTES(&ks->ks_cpu[c]) - ks->ks_cpu[c].mtc_folded;
+		allocs += ks->ks_cpu[c].mtc_allocs;
+		frees += ks->ks_cpu[c].mtc_frees;
+		fails += ks->ks_cpu[c].mtc_fails;
+	}
+#ifdef MALLOC_STATS_GLOBAL_ATOMIC
+	bytes = ks->ks_total;
+#endif
+	for (t = 0; t <= THREADS; t++) {
+		mb += made[t].bytes[k];
+		ma += made[t].allocs[k];
+		mf += made[t].frees[k];
+	}
+	CHECK(mb == 0 && ma == mf);		/* the test freed everything */
+	CHECK(bytes == mb);
+	CHECK(allocs == (uint64_t)ma && frees == (uint64_t)mf);
+	CHECK(fails == 0);
+	CHECK(ks->ks_total + unfolded == bytes);	/* folding loses nothing */
+	CHECK(ma > (int64_t)THREADS * OPS / NTYPES / 4);
+	CHECK(ks->ks_hwm > 65536 && ks->ks_hwm <= (int64_t)(THREADS * LIVE +
+	    XCHG + maxcpus) * 65536);
+	CHECK(r != NULL && r->mr_bytes == bytes && r->mr_inuse == allocs - frees &&
+	    r->mr_requests == allocs && r->mr_fails == 0 &&
+	    r->mr_hwm == ks->ks_hwm);
+	printf("%-10s %8jd allocations, %8jd frees, high water %jd bytes\n",
+	    ks->ks_shortdesc, (intmax_t)ma, (intmax_t)mf,
+	    (intmax_t)ks->ks_hwm);
+}
+
+static const struct malloc_stats_record *
+find(const char *blob, const char *name)
+{
+	const struct malloc_stats_header *h = (const void *)blob;
+	const struct malloc_stats_record *r;
+	u_int i;
+
+	for (i = 0; i < h->ms_count; i++) {
+		r = (const void *)(blob + h->ms_hdrsize + i * h->ms_recsize);
+		if (strcmp(r->mr_name, name) == 0)
+			return r;
+	}
 	return NULL;
 }
 
@@ -115,48 +204,51 @@ main(void)
 {
 	pthread_t th[THREADS];
 	unsigned long kmem_base;
+	int64_t peak, hwm, crossed = 0, corrupt = 0;
+	size_t len = 0;
+	char *blob;
 	int t, k;
-	u_int c;
 
 	malloc_init();
+	harness_sysctl_init();
+	malloc_type_attach(M_PEAK);
 	kmem_base = harness_kmem_live;		/* the types' counter arrays */
+	pthread_barrier_init(&peak_barrier, NULL, THREADS + 1);
 	for (t = 0; t < THREADS; t++)
 		pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t);
+	pthread_barrier_wait(&peak_barrier);
+	peak = (int64_t)THREADS * PEAKBLK * 1000;
+	hwm = M_PEAK->ks_hwm;
+	pthread_barrier_wait(&peak_barrier);
 	for (t = 0; t < THREADS; t++)
 		pthread_join(th[t], NULL);
 	for (k = 0; k < XCHG; k++)		/* blocks left in the exchange */
 		if (xchg[k].p != NULL)
-			release(0, &xchg[k]);
+			release(THREADS, &xchg[k]);
 
-	for (k = 0; k < NTYPES; k++) {
-		struct malloc_type *ks = types[k];
-		int64_t bytes = 0, mb = 0, ma = 0, mf = 0;
-		uint64_t allocs = 0, frees = 0, fails = 0;
-
-		for (c = 0; c < maxcpus; c++) {
-			bytes += ks->ks_cpu[c].mtc_bytes;
-			allocs += ks->ks_cpu[c].mtc_allocs;
-			frees += ks->ks_cpu[c].mtc_frees;
-			fails += ks->ks_cpu[c].mtc_fails;
-		}
-		for (t = 0; t < THREADS; t++) {
-			mb += made_bytes[t][k];
-			ma += made_allocs[t][k];
-			mf += made_frees[t][k];
-		}
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-		bytes = ks->ks_total;
-#endif
-		CHECK(mb == 0 && ma == mf);
-		CHECK(bytes == 0);
-		CHECK(allocs == (uint64_t)ma && frees == (uint64_t)mf);
-		CHECK(fails == 0);
-		CHECK(ma > (int64_t)THREADS * OPS / NTYPES / 4);
-		CHECK(ks->ks_hwm > 0 && ks->ks_hwm <= (int64_t)THREADS * LIVE * 65536 +
-		    (int64_t)XCHG * 65536 + (int64_t)maxcpus * 65536);
-		printf("%s: %jd allocations, %jd frees, high water %jd bytes\n",
-		    ks->ks_shortdesc, (intmax_t)ma, (intmax_t)mf, (intmax_t)ks->ks_hwm);
+	/* exact within THREADS * MALLOC_FOLD, and never above the peak */
+	CHECK(hwm <= peak && hwm > peak - (int64_t)THREADS * 65536);
+	printf("peak phase: %jd bytes at once, high water seen %jd "
+	    "(bound: %d CPUs x 64 KiB)\n", (intmax_t)peak, (intmax_t)hwm,
+	    THREADS);
+	CHECK(harness_sysctl_fn(NULL, 0, NULL, &len, NULL, 0, NULL, NULL,
+	    NULL) == 0);
+	blob = malloc_libc(len);
+	CHECK(harness_sysctl_fn(NULL, 0, blob, &len, NULL, 0, NULL, NULL,
+	    NULL) == 0);
+	for (k = 0; k < NTYPES; k++)
+		check_type(types[k], k, find(blob, types[k]->ks_shortdesc));
+	CHECK(find(blob, "peak") != NULL && find(blob, "peak")->mr_bytes == 0 &&
+	    find(blob, "peak")->mr_requests == THREADS * PEAKBLK);
+	free_libc(blob);
+	for (t = 0; t <= THREADS; t++) {
+		crossed += made[t].crossed;
+		corrupt += made[t].corrupt;
 	}
+	CHECK(corrupt == 0);
+	CHECK(crossed > (int64_t)THREADS * OPS / 100);	/* frees did cross */
+	printf("%jd frees on another thread than the allocation's\n",
+	    (intmax_t)crossed);
 	harness_quarantine_flush();
 	CHECK(harness_kmem_live == kmem_base);
 	printf("%d threads x %d operations\n", THREADS, OPS);

@@ -11,7 +11,16 @@
  *    documentation and/or other materials provided with the distribution.
  *
  * THIS SOFTWARE IS PROVIDED BY THE AUTHOR AND CONTRIBUTORS ``AS IS'' AND
- * ANY EXPRESS OR IMPLIED WARRANTIES ARE DISCLAIMED.
+ * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
+ * IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE
+ * ARE DISCLAIMED.  IN NO EVENT SHALL THE AUTHOR OR CONTRIBUTORS BE LIABLE
+ * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
+ * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS
+ * OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION)
+ * HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT
+ * LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY
+ * OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF
+ * SUCH DAMAGE.
  */
 
 /*
@@ -22,23 +31,27 @@
  * struct malloc_type, and the type's index is kept in the header so that
  * free() charges the type that allocated, whatever its caller says.
  *
- * Accounting is per CPU: each type has one cache line of counters per
- * CPU, written only by that CPU with preemption disabled, so the fast path
- * takes no lock and does no atomic operation on a shared line.  The bytes
- * in use are also folded into one per-type total, but only when a CPU's
- * unfolded share passes MALLOC_FOLD bytes either way; the high-water mark
- * and the limit are kept against that total, so they are exact to within
- * ncpu * MALLOC_FOLD bytes.  Building with MALLOC_STATS_GLOBAL_ATOMIC
- * instead counts everything in the shared total with atomics (the layout
- * the benchmark compares against).
+ * Accounting is per CPU: each type has one coherency unit of counters
+ * per CPU, written only by that CPU with preemption disabled, so the fast
+ * path takes no lock and does no atomic operation on a shared line.  The
+ * bytes in use are also folded into one per-type total, but only when a
+ * CPU's unfolded share reaches MALLOC_FOLD bytes either way; the
+ * high-water mark and the limit are kept against that total, so they are
+ * exact to within maxcpus * MALLOC_FOLD bytes (in practice the number of
+ * CPUs that allocate or free the type, times MALLOC_FOLD).
+ *
+ * Building with MALLOC_STATS_GLOBAL_ATOMIC instead counts everything in
+ * one set of shared counters per type, updated with atomic operations:
+ * exact high-water mark and limit, but every CPU writes the same cache
+ * line.  It exists to measure what the per-CPU counters buy.
  *
  * The header is 8 bytes on LP64, as NetBSD's has been:
  *	mh_size		32 bits: header + request, or MH_SIZE_BIG
  *	mh_type		16 bits: index in malloc_type_table
- *	mh_magic	16 bits: MH_MAGIC_ALLOC while allocated
+ *	mh_magic	16 bits: MH_MAGIC_ALLOC, after free() MH_MAGIC_FREE
  * Requests of a page or more get a whole extra page in front so the
- * pointer stays page-aligned; the real size (any size_t) is kept at the
- * start of that page and mh_size says MH_SIZE_BIG.
+ * pointer stays page-aligned; the real allocation size (any size_t) is
+ * kept at the start of that page and mh_size says MH_SIZE_BIG.
  */
 
 #include <sys/cdefs.h>
@@ -52,6 +65,7 @@
 #include <sys/mutex.h>
 #include <sys/sysctl.h>
 #include <sys/systm.h>
+#include <sys/xcall.h>
 
 /*
  * Built-in malloc types.
@@ -66,14 +80,20 @@ MALLOC_DEFINE(M_UFSMNT, "UFS mount", "UFS mount structure");
 MALLOC_DEFINE(M_NETADDR, "Export Host", "Export host address structure");
 MALLOC_DEFINE(M_MRTABLE, "mrt", "multicast routing tables");
 
-/* Where the memory of a type detached while in use is charged from then on. */
-static MALLOC_JUSTDEFINE(M_DETACHED, "(detached)", "types unloaded while in use");
+/*
+ * Memory of a type detached while some of it was allocated is charged
+ * here from then on.
+ */
+static MALLOC_JUSTDEFINE(M_DETACHED, "(detached)",
+    "memory of types unloaded while in use");
 
 struct malloc_header {
-	uint32_t	mh_size;
-	uint16_t	mh_type;
-	uint16_t	mh_magic;
+	uint32_t	mh_size;	/* header + request, or MH_SIZE_BIG */
+	uint16_t	mh_type;	/* index in malloc_type_table */
+	uint16_t	mh_magic;	/* MH_MAGIC_ALLOC or MH_MAGIC_FREE */
 } __aligned(ALIGNBYTES + 1);
+
+__CTASSERT(sizeof(struct malloc_header) == 8);
 
 #define	MH_SIZE_BIG	UINT32_MAX
 #define	MH_MAGIC_ALLOC	0x6d61		/* "ma" */
@@ -82,21 +102,69 @@ struct malloc_header {
 #ifndef MALLOC_FOLD
 #define	MALLOC_FOLD	(64 * 1024)	/* see the comment at the top */
 #endif
-#define	MALLOC_MAXTYPES	UINT16_MAX
+#define	MALLOC_MAXTYPES	(UINT16_MAX + 1)	/* index 0 means "none" */
 
-static kmutex_t malloc_lock;		/* attach, detach, the table */
+/* One per-CPU counter block more than maxcpus, to align the array. */
+#define	MALLOC_CPUMEM_SIZE	((maxcpus + 1) * sizeof(struct malloc_type_cpu))
+
+static kmutex_t malloc_lock;		/* spin: the table, the list */
+static kmutex_t malloc_detach_lock;	/* adaptive: detach vs. readers */
 static struct malloc_type *malloc_type_table[MALLOC_MAXTYPES];
+/* malloc_type_table[i]->ks_cpu, one dependent load less on free() */
+static struct malloc_type_cpu *malloc_cpu_table[MALLOC_MAXTYPES];
 static struct malloc_type *malloc_type_list;
-static u_int malloc_ntypes;		/* highest index used */
-static bool malloc_initialized;
+static volatile u_int malloc_state;	/* MALLOC_STATE_* */
+
+#define	MALLOC_STATE_COLD	0	/* nothing done yet */
+#define	MALLOC_STATE_INIT	1	/* malloc_init() running */
+#define	MALLOC_STATE_READY	2
 
 __link_set_decl(malloc_types, struct malloc_type);
+
+static int malloc_type_setup(struct malloc_type *, km_flag_t);
 
 static const char *
 typename(const struct malloc_type *ks)
 {
 
 	return ks != NULL && ks->ks_magic == M_MAGIC ? ks->ks_shortdesc : "?";
+}
+
+/*
+ * The locks, M_DETACHED and the kernel's link set of types.  Done by
+ * the first of malloc_init(), the first allocation, the first attach and
+ * the first read of the statistics, whichever comes first; later callers
+ * wait for it.  With KM_NOSLEEP (the first allocation being M_NOWAIT), a
+ * type whose counters cannot be had now is attached on its first use.
+ */
+static void
+malloc_ready(km_flag_t kmflags)
+{
+	struct malloc_type * const *ksp;
+
+	if (__predict_true(malloc_state == MALLOC_STATE_READY))
+		return;
+	if (atomic_cas_uint(&malloc_state, MALLOC_STATE_COLD,
+	    MALLOC_STATE_INIT) != MALLOC_STATE_COLD) {
+		while (malloc_state != MALLOC_STATE_READY)
+			continue;
+		membar_consumer();
+		return;
+	}
+	mutex_init(&malloc_lock, MUTEX_DEFAULT, IPL_VM);
+	mutex_init(&malloc_detach_lock, MUTEX_DEFAULT, IPL_NONE);
+	(void)malloc_type_setup(M_DETACHED, kmflags);
+	__link_set_foreach(ksp, malloc_types)
+		(void)malloc_type_setup(*ksp, kmflags);
+	membar_producer();
+	malloc_state = MALLOC_STATE_READY;
+}
+
+void
+malloc_init(void)
+{
+
+	malloc_ready(KM_SLEEP);
 }
 
 /*
@@ -109,7 +177,7 @@ malloc_fold(struct malloc_type *ks, int64_t delta)
 	int64_t total, hwm;
 
 	total = (int64_t)atomic_add_64_nv((volatile uint64_t *)&ks->ks_total,
-	    (uint64_t)delta);
+	    delta);
 	while ((hwm = ks->ks_hwm) < total) {
 		if (atomic_cas_64((volatile uint64_t *)&ks->ks_hwm,
 		    (uint64_t)hwm, (uint64_t)total) == (uint64_t)hwm)
@@ -117,191 +185,346 @@ malloc_fold(struct malloc_type *ks, int64_t delta)
 	}
 }
 
+#ifndef MALLOC_STATS_GLOBAL_ATOMIC
 /*
- * Charge one allocation (n > 0), free (n < 0) or failure (n == 0).
+ * This CPU's counters of a type.  The caller has disabled preemption.
  */
-static void
-malloc_charge(struct malloc_type *ks, int64_t n)
+static inline struct malloc_type_cpu *
+malloc_cpu(struct malloc_type *ks)
+{
+
+	KASSERT(kpreempt_disabled());
+	return &ks->ks_cpu[cpu_index(curcpu())];
+}
+
+/*
+ * Fold this CPU's bytes in use that are not in ks_total yet, if they
+ * reached MALLOC_FOLD either way.
+ */
+static inline void
+malloc_cpu_fold(struct malloc_type *ks, struct malloc_type_cpu *mtc)
+{
+	int64_t unfolded = MTC_BYTES(mtc) - mtc->mtc_folded;
+
+	if (__predict_false(unfolded >= MALLOC_FOLD ||
+	    unfolded <= -MALLOC_FOLD)) {
+		malloc_fold(ks, unfolded);
+		mtc->mtc_folded += unfolded;
+	}
+}
+#endif
+
+/*
+ * Charge a successful allocation of size bytes to ks.
+ */
+static inline void
+malloc_count_alloc(struct malloc_type *ks, size_t size)
 {
 #ifdef MALLOC_STATS_GLOBAL_ATOMIC
-	struct malloc_type_cpu *mtc = &ks->ks_cpu[0];
-
-	if (n > 0)
-		atomic_inc_64(&mtc->mtc_allocs);
-	else if (n < 0)
-		atomic_inc_64(&mtc->mtc_frees);
-	else
-		atomic_inc_64(&mtc->mtc_fails);
-	if (n != 0)
-		malloc_fold(ks, n);
+	atomic_inc_64(&ks->ks_cpu[0].mtc_allocs);
+	malloc_fold(ks, (int64_t)size);
 #else
 	struct malloc_type_cpu *mtc;
-	struct cpu_info *ci;
 
 	kpreempt_disable();
-	ci = curcpu();
-	mtc = &ks->ks_cpu[cpu_index(ci)];
-	if (n > 0)
-		mtc->mtc_allocs++;
-	else if (n < 0)
-		mtc->mtc_frees++;
-	else
-		mtc->mtc_fails++;
-	mtc->mtc_bytes += n;
-	mtc->mtc_unfolded += n;
-	if (mtc->mtc_unfolded >= MALLOC_FOLD ||
-	    mtc->mtc_unfolded <= -MALLOC_FOLD) {
-		malloc_fold(ks, mtc->mtc_unfolded);
-		mtc->mtc_unfolded = 0;
-	}
+	mtc = malloc_cpu(ks);
+	mtc->mtc_allocs++;
+	mtc->mtc_allocbytes += size;
+	malloc_cpu_fold(ks, mtc);
+	kpreempt_enable();
+#endif
+}
+
+static void __noinline
+malloc_count_fail(struct malloc_type *ks)
+{
+#ifdef MALLOC_STATS_GLOBAL_ATOMIC
+	atomic_inc_64(&ks->ks_cpu[0].mtc_fails);
+#else
+	kpreempt_disable();
+	malloc_cpu(ks)->mtc_fails++;
 	kpreempt_enable();
 #endif
 }
 
 /*
- * Give a type its index and its per-CPU counters.  Types in the kernel's
- * malloc_types link set are attached by malloc_init(); a module attaches
- * its types on load.  A type used before it is attached is attached then.
+ * Charge a free of size bytes to the type at index idx.  The table is
+ * read with preemption disabled: malloc_type_detach() relies on it.
  */
-static int
-malloc_type_attach_flags(struct malloc_type *ks, km_flag_t kmflags)
+static inline void
+malloc_count_free(void *addr, u_int idx, size_t size)
 {
 	struct malloc_type_cpu *mtc;
+
+	kpreempt_disable();
+	mtc = malloc_cpu_table[idx];
+	if (__predict_false(mtc == NULL))
+		panic("free(%p): bad type index %u in header", addr, idx);
+#ifdef MALLOC_STATS_GLOBAL_ATOMIC
+	atomic_inc_64(&mtc->mtc_frees);
+	(void)atomic_add_64_nv(
+	    (volatile uint64_t *)&malloc_type_table[idx]->ks_total,
+	    -(int64_t)size);
+#else
+	KASSERT(kpreempt_disabled());
+	mtc += cpu_index(curcpu());
+	mtc->mtc_frees++;
+	mtc->mtc_freebytes += size;
+	if (__predict_false(MTC_BYTES(mtc) - mtc->mtc_folded <= -MALLOC_FOLD))
+		malloc_cpu_fold(malloc_type_table[idx], mtc);
+#endif
+	kpreempt_enable();
+}
+
+struct malloc_sum {
+	int64_t		bytes;
+	uint64_t	allocs;
+	uint64_t	frees;
+	uint64_t	fails;
+};
+
+/*
+ * Sum a type's counters over the CPUs.  Exact if nothing allocates or
+ * frees the type meanwhile; otherwise each CPU's share is a moment apart.
+ */
+static void
+malloc_type_sum(const struct malloc_type *ks, struct malloc_sum *s)
+{
+	const struct malloc_type_cpu *mtc;
+	u_int c;
+
+	memset(s, 0, sizeof(*s));
+	for (c = 0; c < maxcpus; c++) {
+		mtc = &ks->ks_cpu[c];
+		s->bytes += MTC_BYTES(mtc);
+		s->allocs += mtc->mtc_allocs;
+		s->frees += mtc->mtc_frees;
+		s->fails += mtc->mtc_fails;
+	}
+#ifdef MALLOC_STATS_GLOBAL_ATOMIC
+	s->bytes = ks->ks_total;
+#endif
+}
+
+/*
+ * Give a type its index and its per-CPU counters.
+ */
+static int
+malloc_type_setup(struct malloc_type *ks, km_flag_t kmflags)
+{
+	void *mem;
 	u_int i;
 
 	if (ks->ks_magic != M_MAGIC)
 		panic("malloc_type_attach: bad magic in type %p", ks);
-	mtc = kmem_intr_zalloc(maxcpus * sizeof(*mtc), kmflags);
-	if (mtc == NULL)
+	if (ks->ks_index != 0)
+		return 0;
+	mem = kmem_intr_zalloc(MALLOC_CPUMEM_SIZE, kmflags);
+	if (mem == NULL)
 		return ENOMEM;
 	mutex_enter(&malloc_lock);
 	if (ks->ks_index != 0) {		/* raced with another attach */
 		mutex_exit(&malloc_lock);
-		kmem_intr_free(mtc, maxcpus * sizeof(*mtc));
+		kmem_intr_free(mem, MALLOC_CPUMEM_SIZE);
 		return 0;
 	}
 	for (i = 1; i < MALLOC_MAXTYPES; i++)
 		if (malloc_type_table[i] == NULL)
 			break;
 	if (i == MALLOC_MAXTYPES)
-		panic("malloc_type_attach: more than %d types", MALLOC_MAXTYPES - 1);
-	ks->ks_cpu = mtc;
+		panic("malloc_type_attach: more than %d types",
+		    MALLOC_MAXTYPES - 1);
+	ks->ks_cpumem = mem;
+	ks->ks_cpu = (void *)(((uintptr_t)mem + COHERENCY_UNIT - 1) &
+	    ~(uintptr_t)(COHERENCY_UNIT - 1));
 	ks->ks_total = ks->ks_hwm = 0;
 	ks->ks_next = malloc_type_list;
-	malloc_type_list = ks;
 	malloc_type_table[i] = ks;
-	if (i > malloc_ntypes)
-		malloc_ntypes = i;
+	malloc_cpu_table[i] = ks->ks_cpu;
 	membar_producer();
+	malloc_type_list = ks;		/* readers walk the list unlocked */
 	ks->ks_index = i;
 	mutex_exit(&malloc_lock);
 	return 0;
 }
 
+/*
+ * Register a type: the kernel's types are registered by malloc_init(),
+ * a module registers its own on load.  A type that is used before it is
+ * registered is registered then.
+ */
 void
 malloc_type_attach(struct malloc_type *ks)
 {
 
-	if (ks->ks_index == 0)
-		(void)malloc_type_attach_flags(ks, KM_SLEEP);
+	malloc_ready(KM_SLEEP);
+	(void)malloc_type_setup(ks, KM_SLEEP);
+}
+
+static void
+malloc_xc_nop(void *arg1, void *arg2)
+{
+
+	(void)arg1;
+	(void)arg2;
 }
 
 /*
- * Unregister a type (a module being unloaded).  If some of its memory is
- * still allocated, say so, and charge that memory to M_DETACHED from now
- * on: the table no longer points into the module.
+ * Unregister a type (a module being unloaded).  Nothing may allocate
+ * from it any more, but some of its memory may still be allocated, and
+ * freed later.  Then say so, and charge that memory to M_DETACHED: its
+ * table slot points there from now on and is never reused, so a later
+ * free touches nothing of the module.  A clean detach frees the slot.
  */
 void
 malloc_type_detach(struct malloc_type *ks)
 {
 	struct malloc_type **kp;
-	struct malloc_type_cpu *mtc;
-	int64_t bytes = 0;
-	uint64_t allocs = 0, frees = 0;
-	u_int c, i;
+	struct malloc_sum s;
+	u_int i;
 
+	if (ks == M_DETACHED)
+		panic("malloc_type_detach: %s", M_DETACHED->ks_shortdesc);
+	malloc_ready(KM_SLEEP);
+	(void)malloc_type_setup(M_DETACHED, KM_SLEEP);
+	mutex_enter(&malloc_detach_lock);
 	mutex_enter(&malloc_lock);
 	i = ks->ks_index;
 	if (i == 0) {
 		mutex_exit(&malloc_lock);
+		mutex_exit(&malloc_detach_lock);
 		return;
 	}
 	for (kp = &malloc_type_list; *kp != ks; kp = &(*kp)->ks_next)
 		continue;
 	*kp = ks->ks_next;
-	mtc = ks->ks_cpu;
-	for (c = 0; c < maxcpus; c++) {
-		bytes += mtc[c].mtc_bytes;
-		allocs += mtc[c].mtc_allocs;
-		frees += mtc[c].mtc_frees;
-	}
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-	bytes = ks->ks_total;
-#endif
-	if (allocs != frees || bytes != 0) {
+	malloc_type_table[i] = M_DETACHED;
+	malloc_cpu_table[i] = M_DETACHED->ks_cpu;
+	ks->ks_index = 0;
+	mutex_exit(&malloc_lock);
+
+	/*
+	 * A free() on another CPU may have read the old table entry; it
+	 * does so with preemption disabled, and is done with ks once that
+	 * CPU has run a cross call.  Then the counters are final.
+	 */
+	xc_wait(xc_broadcast(0, malloc_xc_nop, NULL, NULL));
+	malloc_type_sum(ks, &s);
+	if (s.bytes != 0 || s.allocs != s.frees) {
 		printf("malloc: type %s detached with %ju allocations, "
 		    "%jd bytes in use; charged to %s from now on\n",
-		    ks->ks_shortdesc, (uintmax_t)(allocs - frees), (intmax_t)bytes,
-		    M_DETACHED->ks_shortdesc);
-		malloc_type_table[i] = M_DETACHED;
-	} else
+		    ks->ks_shortdesc, (uintmax_t)(s.allocs - s.frees),
+		    (intmax_t)s.bytes, M_DETACHED->ks_shortdesc);
+#ifdef MALLOC_STATS_GLOBAL_ATOMIC
+		atomic_add_64(&M_DETACHED->ks_cpu[0].mtc_allocs,
+		    s.allocs - s.frees);
+		malloc_fold(M_DETACHED, s.bytes);
+#else
+		{
+			struct malloc_type_cpu *mtc;
+
+			kpreempt_disable();
+			mtc = malloc_cpu(M_DETACHED);
+			mtc->mtc_allocs += s.allocs - s.frees;
+			mtc->mtc_allocbytes += (uint64_t)s.bytes;
+			malloc_cpu_fold(M_DETACHED, mtc);
+			kpreempt_enable();
+		}
+#endif
+	} else {
+		mutex_enter(&malloc_lock);
 		malloc_type_table[i] = NULL;
-	ks->ks_index = 0;
+		malloc_cpu_table[i] = NULL;
+		mutex_exit(&malloc_lock);
+	}
+	mutex_exit(&malloc_detach_lock);
+	kmem_intr_free(ks->ks_cpumem, MALLOC_CPUMEM_SIZE);
+	ks->ks_cpumem = NULL;
 	ks->ks_cpu = NULL;
-	mutex_exit(&malloc_lock);
-	/* Counters of a type just detached: nothing can reach them now. */
-	kmem_intr_free(mtc, maxcpus * sizeof(*mtc));
-	if (allocs != frees || bytes != 0)
-		malloc_type_attach(M_DETACHED);
+	ks->ks_next = NULL;
 }
 
+/*
+ * Limit a type's bytes in use (0: no limit), as NetBSD 5's ks_limit.
+ * An M_NOWAIT request that would go over it fails.  M_WAITOK requests
+ * are never refused: they may not fail, and sleeping until someone
+ * frees memory of the type could wait forever.
+ */
 void
 malloc_type_setlimit(struct malloc_type *ks, uint64_t limit)
 {
 
-	ks->ks_limit = limit;
+	ks->ks_limit = MIN(limit, (uint64_t)INT64_MAX);
 }
 
-void
-malloc_init(void)
+static void
+malloc_check_flags(unsigned long size, struct malloc_type *ks, int flags)
 {
-	struct malloc_type * const *ksp;
-
-	if (malloc_initialized)
-		return;
-	mutex_init(&malloc_lock, MUTEX_DEFAULT, IPL_VM);
-	malloc_initialized = true;
-	__link_set_foreach(ksp, malloc_types)
-		malloc_type_attach(*ksp);
-	malloc_type_attach(M_DETACHED);
-}
-
-void *
-kern_malloc(unsigned long reqsize, struct malloc_type *ks, int flags)
-{
-	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
-	struct malloc_header *mh;
-	size_t size = reqsize, allocsize, hdroffset;
-	void *p;
 
 #ifdef MALLOC_CHECK_INTR
-	if ((flags & M_NOWAIT) == 0 && cpu_intr_p())
-		panic("malloc(%lu, %s): M_WAITOK in interrupt context",
-		    reqsize, typename(ks));
+	if (__predict_false((flags & (M_INTR | M_NOWAIT)) == M_INTR))
+		panic("malloc(%lu, %s): M_INTR without M_NOWAIT", size,
+		    typename(ks));
+	if (__predict_false((flags & M_NOWAIT) == 0 && cpu_intr_p()))
+		panic("malloc(%lu, %s): M_WAITOK in interrupt context", size,
+		    typename(ks));
+#else
+	(void)size;
+	(void)ks;
 #endif
 	if ((flags & M_NOWAIT) == 0)
 		ASSERT_SLEEPABLE();
-	if (__predict_false(ks->ks_index == 0) &&
-	    malloc_type_attach_flags(ks, kmflags) != 0)
-		return NULL;
+}
 
-	if (ks->ks_limit != 0 && (flags & M_NOWAIT) != 0 &&
-	    (uint64_t)ks->ks_total + size > ks->ks_limit) {
-		malloc_charge(ks, 0);
-		return NULL;
-	}
+/*
+ * A request no kernel could ever satisfy: more than all of memory.  With
+ * M_NOWAIT or M_CANFAIL it fails; M_WAITOK alone may not fail, so panic.
+ */
+static bool __noinline
+malloc_toobig(unsigned long size, struct malloc_type *ks, int flags)
+{
+
+	if (__predict_true((uint64_t)size <= (uint64_t)physmem * PAGE_SIZE))
+		return false;
+	if ((flags & (M_NOWAIT | M_CANFAIL)) == 0)
+		panic("malloc(%lu, %s): more than all memory, without "
+		    "M_CANFAIL", size, typename(ks));
+	return true;
+}
+
+/*
+ * A type's first allocation: attach it (and everything, the first time).
+ * Its index, or 0 if its counters could not be allocated (KM_NOSLEEP).
+ */
+static u_int __noinline
+malloc_first_use(struct malloc_type *ks, km_flag_t kmflags)
+{
+
+	malloc_ready(kmflags);
+	if (malloc_type_setup(ks, kmflags) != 0)
+		return 0;
+	return ks->ks_index;
+}
+
+void *
+kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
+{
+	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
+	struct malloc_header *mh;
+	size_t allocsize, hdroffset;
+	u_int idx;
+	char *p;
+
+	malloc_check_flags(size, ks, flags);
+	if (__predict_false((idx = ks->ks_index) == 0) &&
+	    (idx = malloc_first_use(ks, kmflags)) == 0)
+		return NULL;		/* no counters to count it in */
+	if (__predict_false(ks->ks_limit != 0) && (flags & M_NOWAIT) != 0 &&
+	    ks->ks_total + (int64_t)MIN(size, (uint64_t)INT64_MAX / 2) >
+	    (int64_t)ks->ks_limit)
+		goto fail;
 	if (size >= PAGE_SIZE) {
-		if (size > SIZE_MAX - PAGE_SIZE)
+		if (__predict_false(malloc_toobig(size, ks, flags)))
 			goto fail;
 		allocsize = PAGE_SIZE + size;	/* for page alignment */
 		hdroffset = PAGE_SIZE - sizeof(struct malloc_header);
@@ -310,66 +533,84 @@ kern_malloc(unsigned long reqsize, struct malloc_type *ks, int flags)
 		hdroffset = 0;
 	}
 	p = kmem_intr_alloc(allocsize, kmflags);
-	if (p == NULL)
+	if (__predict_false(p == NULL))
 		goto fail;
+	mh = (void *)(p + hdroffset);
 	if ((flags & M_ZERO) != 0)
-		memset((char *)p + hdroffset, 0, allocsize - hdroffset);
-	mh = (void *)((char *)p + hdroffset);
-	if (hdroffset != 0) {
+		memset(mh + 1, 0, size);
+	if (hdroffset != 0)
 		*(size_t *)p = allocsize;
-		mh->mh_size = MH_SIZE_BIG;
-	} else
-		mh->mh_size = (uint32_t)allocsize;
-	mh->mh_type = (uint16_t)ks->ks_index;
-	mh->mh_magic = MH_MAGIC_ALLOC;
-	malloc_charge(ks, (int64_t)size);
+	*mh = (struct malloc_header){
+		.mh_size = hdroffset != 0 ? MH_SIZE_BIG : (uint32_t)allocsize,
+		.mh_type = (uint16_t)idx,
+		.mh_magic = MH_MAGIC_ALLOC,
+	};
+	malloc_count_alloc(ks, size);
 	return mh + 1;
 fail:
-	malloc_charge(ks, 0);
+	malloc_count_fail(ks);
 	return NULL;
 }
 
+static void __noinline __dead
+malloc_badfree(void *addr, struct malloc_type *caller,
+    const struct malloc_header *mh)
+{
+	const char *was;
+
+	if (mh->mh_magic == MH_MAGIC_FREE) {
+		was = malloc_type_table[mh->mh_type] != NULL ?
+		    typename(malloc_type_table[mh->mh_type]) : "?";
+		panic("free(%p, %s): double free (allocated as %s)", addr,
+		    typename(caller), was);
+	}
+	panic("free(%p, %s): not allocated by malloc (magic %#x)", addr,
+	    typename(caller), mh->mh_magic);
+}
+
 /*
- * The header of an allocation, checked; its type and sizes.
+ * The header of an allocation, checked; the sizes it records.  Under
+ * DIAGNOSTIC, a caller's type (if not NULL) must be the allocating type.
  */
-static struct malloc_header *
-malloc_header(void *addr, struct malloc_type *caller, struct malloc_type **ksp,
-    size_t *allocsizep, size_t *reqsizep)
+static inline __always_inline struct malloc_header *
+malloc_header(void *addr, struct malloc_type *caller, size_t *allocsizep,
+    size_t *reqsizep)
 {
 	struct malloc_header *mh = (struct malloc_header *)addr - 1;
-	struct malloc_type *ks;
-	size_t allocsize, hdr;
+	size_t allocsize;
 
-	if (__predict_false(mh->mh_magic != MH_MAGIC_ALLOC)) {
-		if (mh->mh_magic == MH_MAGIC_FREE)
-			panic("free(%p, %s): double free (allocated as %s)",
-			    addr, typename(caller),
-			    mh->mh_type < MALLOC_MAXTYPES ?
-			    typename(malloc_type_table[mh->mh_type]) : "?");
-		panic("free(%p, %s): not allocated by malloc", addr,
-		    typename(caller));
+	if (__predict_false(mh->mh_magic != MH_MAGIC_ALLOC))
+		malloc_badfree(addr, caller, mh);
+	if (mh->mh_size == MH_SIZE_BIG) {
+		if (__predict_false(((uintptr_t)addr & (PAGE_SIZE - 1)) != 0))
+			panic("free(%p, %s): not allocated by malloc "
+			    "(big block not page-aligned)", addr,
+			    typename(caller));
+		allocsize = *(size_t *)((char *)addr - PAGE_SIZE);
+		*reqsizep = allocsize - PAGE_SIZE;
+	} else {
+		allocsize = mh->mh_size;
+		*reqsizep = allocsize - sizeof(*mh);
 	}
-	ks = mh->mh_type < MALLOC_MAXTYPES ? malloc_type_table[mh->mh_type] : NULL;
-	if (__predict_false(ks == NULL))
-		panic("free(%p, %s): bad type index %u", addr, typename(caller),
-		    mh->mh_type);
+	*allocsizep = allocsize;
 #ifdef DIAGNOSTIC
-	if (__predict_false(ks != caller && ks != M_DETACHED && caller != NULL))
-		panic("free(%p, %s): allocated as %s", addr, typename(caller),
-		    typename(ks));
+	if (mh->mh_size == MH_SIZE_BIG ? allocsize < 2 * PAGE_SIZE :
+	    allocsize < sizeof(*mh) || allocsize >= PAGE_SIZE + sizeof(*mh))
+		panic("free(%p, %s): header corrupt (size %zu)", addr,
+		    typename(caller), allocsize);
+	{
+		struct malloc_type *ks = malloc_type_table[mh->mh_type];
+
+		if (ks == NULL)
+			panic("free(%p, %s): bad type index %u in header",
+			    addr, typename(caller), mh->mh_type);
+		if (caller != NULL && ks != caller && ks != M_DETACHED)
+			panic("free(%p, %s): allocated as %s", addr,
+			    typename(caller), typename(ks));
+	}
 #else
 	(void)caller;
 #endif
-	if (mh->mh_size == MH_SIZE_BIG) {
-		allocsize = *(size_t *)((char *)addr - PAGE_SIZE);
-		hdr = PAGE_SIZE;
-	} else {
-		allocsize = mh->mh_size;
-		hdr = sizeof(*mh);
-	}
-	*ksp = ks;
-	*allocsizep = allocsize;
-	*reqsizep = allocsize - hdr;
 	return mh;
 }
 
@@ -377,14 +618,13 @@ void
 kern_free(void *addr, struct malloc_type *caller)
 {
 	struct malloc_header *mh;
-	struct malloc_type *ks;
 	size_t allocsize, reqsize;
 
 	if (addr == NULL)
 		return;
-	mh = malloc_header(addr, caller, &ks, &allocsize, &reqsize);
+	mh = malloc_header(addr, caller, &allocsize, &reqsize);
 	mh->mh_magic = MH_MAGIC_FREE;
-	malloc_charge(ks, -(int64_t)reqsize);
+	malloc_count_free(addr, mh->mh_type, reqsize);
 	if (mh->mh_size == MH_SIZE_BIG)
 		kmem_intr_free((char *)addr - PAGE_SIZE, allocsize);
 	else
@@ -392,20 +632,22 @@ kern_free(void *addr, struct malloc_type *caller)
 }
 
 /*
- * free(addr, type, size), OpenBSD style: size 0 means unknown; another
- * size than malloc() was given is a bug.
+ * free(addr, type, size), OpenBSD style (MALLOC_SIZED_FREE in
+ * <sys/malloc.h>): size 0 means unknown; another size than malloc() was
+ * given is a bug.
  */
 void
 kern_free_sized(void *addr, struct malloc_type *caller, unsigned long size)
 {
-	struct malloc_type *ks;
 	size_t allocsize, reqsize;
 
-	if (addr != NULL && size != 0) {
-		(void)malloc_header(addr, caller, &ks, &allocsize, &reqsize);
-		if (reqsize != size)
-			panic("free(%p, %s, %lu): allocated with size %zu", addr,
-			    typename(caller), size, reqsize);
+	if (addr == NULL)
+		return;
+	if (size != 0) {
+		(void)malloc_header(addr, caller, &allocsize, &reqsize);
+		if (__predict_false(reqsize != size))
+			panic("free(%p, %s, %lu): allocated with size %zu",
+			    addr, typename(caller), size, reqsize);
 	}
 	kern_free(addr, caller);
 }
@@ -414,7 +656,7 @@ void *
 kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
     int flags)
 {
-	struct malloc_type *oks;
+	struct malloc_header *mh;
 	size_t allocsize, cursize;
 	void *newaddr;
 
@@ -432,54 +674,57 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 		return NULL;
 	}
 
-	/* The type may change: the old block is freed as what it was. */
-	(void)malloc_header(curaddr, NULL, &oks, &allocsize, &cursize);
+	malloc_check_flags(newsize, ks, flags);
+
+	/* The type may change: the old block is released as what it was. */
+	mh = malloc_header(curaddr, NULL, &allocsize, &cursize);
 
 	/*
 	 * If we already have as much as they want, of the same type,
 	 * we're done.
 	 */
-	if (newsize <= cursize && oks == ks)
+	if (newsize <= cursize && ks->ks_index != 0 &&
+	    mh->mh_type == ks->ks_index)
 		return curaddr;
 
 	newaddr = kern_malloc(newsize, ks, flags & ~M_ZERO);
 	if (__predict_false(newaddr == NULL)) {
 		/*
-		 * malloc() failed, because flags included M_NOWAIT.
-		 * The old pointer is still valid.
+		 * malloc() failed, because flags included M_NOWAIT or
+		 * M_CANFAIL.  The old pointer is still valid.
 		 */
 		return NULL;
 	}
 	memcpy(newaddr, curaddr, MIN(cursize, newsize));
 	if ((flags & M_ZERO) != 0 && newsize > cursize)
 		memset((char *)newaddr + cursize, 0, newsize - cursize);
-	kern_free(curaddr, oks);
+	kern_free(curaddr, NULL);
 	return newaddr;
 }
 
 /*
  * kern.malloc_stats: a struct malloc_stats_header, then one struct
- * malloc_stats_record per attached type (see <sys/mallocvar.h>).  With
- * buf NULL, only the size needed is returned in *lenp.
+ * malloc_stats_record per attached type (see <sys/mallocvar.h>).  Fills
+ * as much of buf (*lenp bytes; buf may be NULL) as there is room for, and
+ * sets *lenp to the size of the whole blob: ENOMEM if it did not fit.
  */
 int
 malloc_stats_export(void *buf, size_t *lenp)
 {
 	struct malloc_stats_header h;
 	struct malloc_stats_record r;
-	struct malloc_type *ks;
-	size_t need, off;
-	u_int c, n = 0;
+	struct malloc_type *ks, *head;
+	struct malloc_sum s;
+	size_t off, room;
+	u_int n;
 
-	mutex_enter(&malloc_lock);
-	for (ks = malloc_type_list; ks != NULL; ks = ks->ks_next)
+	malloc_ready(KM_SLEEP);
+	room = buf == NULL ? 0 : *lenp;
+	mutex_enter(&malloc_detach_lock);	/* no type goes away */
+	head = malloc_type_list;
+	membar_consumer();
+	for (n = 0, ks = head; ks != NULL; ks = ks->ks_next)
 		n++;
-	need = sizeof(h) + n * sizeof(r);
-	if (buf == NULL || *lenp < need) {
-		mutex_exit(&malloc_lock);
-		*lenp = need;
-		return buf == NULL ? 0 : ENOMEM;
-	}
 	memset(&h, 0, sizeof(h));
 	h.ms_version = MALLOC_STATS_VERSION;
 	h.ms_hdrsize = sizeof(h);
@@ -487,32 +732,28 @@ malloc_stats_export(void *buf, size_t *lenp)
 	h.ms_count = n;
 	h.ms_ncpu = maxcpus;
 	h.ms_fold = MALLOC_FOLD;
-	memcpy(buf, &h, sizeof(h));
-	off = sizeof(h);
-	for (ks = malloc_type_list; ks != NULL; ks = ks->ks_next) {
-		uint64_t allocs = 0, frees = 0;
-
-		memset(&r, 0, sizeof(r));
-		strlcpy(r.mr_name, ks->ks_shortdesc, sizeof(r.mr_name));
-		for (c = 0; c < maxcpus; c++) {
-			allocs += ks->ks_cpu[c].mtc_allocs;
-			frees += ks->ks_cpu[c].mtc_frees;
-			r.mr_bytes += ks->ks_cpu[c].mtc_bytes;
-			r.mr_fails += ks->ks_cpu[c].mtc_fails;
+	off = 0;
+	if (room >= sizeof(h))
+		memcpy(buf, &h, sizeof(h));
+	off += sizeof(h);
+	for (ks = head; ks != NULL; ks = ks->ks_next) {
+		if (off + sizeof(r) <= room) {
+			memset(&r, 0, sizeof(r));
+			strlcpy(r.mr_name, ks->ks_shortdesc, sizeof(r.mr_name));
+			malloc_type_sum(ks, &s);
+			r.mr_inuse = s.allocs - s.frees;
+			r.mr_bytes = s.bytes;
+			r.mr_hwm = MAX(ks->ks_hwm, s.bytes);
+			r.mr_limit = ks->ks_limit;
+			r.mr_requests = s.allocs;
+			r.mr_fails = s.fails;
+			memcpy((char *)buf + off, &r, sizeof(r));
 		}
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-		r.mr_bytes = ks->ks_total;
-#endif
-		r.mr_inuse = allocs - frees;
-		r.mr_requests = allocs;
-		r.mr_hwm = MAX(ks->ks_hwm, r.mr_bytes);
-		r.mr_limit = ks->ks_limit;
-		memcpy((char *)buf + off, &r, sizeof(r));
 		off += sizeof(r);
 	}
-	mutex_exit(&malloc_lock);
-	*lenp = need;
-	return 0;
+	mutex_exit(&malloc_detach_lock);
+	*lenp = off;
+	return buf == NULL || off <= room ? 0 : ENOMEM;
 }
 
 static int
@@ -522,25 +763,34 @@ sysctl_kern_malloc_stats(SYSCTLFN_ARGS)
 	void *buf;
 	int error;
 
-	(void)name; (void)namelen; (void)newlen; (void)oldname; (void)l;
+	(void)name;
+	(void)oname;
+	(void)l;
 	(void)rnode;
-	if (newp != NULL)
+	if (newp != NULL || newlen != 0)
 		return EPERM;
+	if (namelen != 0)
+		return EINVAL;
 	len = 0;
 	(void)malloc_stats_export(NULL, &len);
 	if (oldp == NULL) {
 		*oldlenp = len;
 		return 0;
 	}
-	buflen = len = len + 8 * sizeof(struct malloc_stats_record); /* may grow */
-	buf = kmem_alloc(buflen, KM_SLEEP);
-	error = malloc_stats_export(buf, &len);
-	if (error == 0) {
-		error = copyout(buf, oldp, MIN(len, *oldlenp));
-		if (error == 0 && *oldlenp < len)
-			error = ENOMEM;
-		*oldlenp = len;
+	for (;;) {
+		/* Room for a few types attached meanwhile. */
+		buflen = len + 8 * sizeof(struct malloc_stats_record);
+		buf = kmem_alloc(buflen, KM_SLEEP);
+		len = buflen;
+		error = malloc_stats_export(buf, &len);
+		if (error == 0)
+			break;
+		kmem_free(buf, buflen);
 	}
+	error = copyout(buf, oldp, MIN(len, *oldlenp));
+	if (error == 0 && *oldlenp < len)
+		error = ENOMEM;
+	*oldlenp = len;
 	kmem_free(buf, buflen);
 	return error;
 }
@@ -551,7 +801,7 @@ SYSCTL_SETUP(sysctl_kern_malloc_setup, "sysctl kern.malloc_stats setup")
 	sysctl_createv(clog, 0, NULL, NULL,
 	    CTLFLAG_PERMANENT,
 	    CTLTYPE_STRUCT, "malloc_stats",
-	    SYSCTL_DESCR("malloc(9) statistics by type, version 1"),
+	    SYSCTL_DESCR("malloc(9) statistics by type (version 1)"),
 	    sysctl_kern_malloc_stats, 0, NULL, 0,
 	    CTL_KERN, CTL_CREATE, CTL_EOL);
 }

@@ -78,7 +78,8 @@ void	kern_free_sized(void *, struct malloc_type *, unsigned long);
 #define	__free_2(addr, type)		kern_free(addr, type)
 #define	__free_3(addr, type, size)	kern_free_sized(addr, type, size)
 #define	__free_pick(_1, _2, _3, name, ...)	name
-#define	free(...)	__free_pick(__VA_ARGS__, __free_3, __free_2, )(__VA_ARGS__)
+#define	free(...)							\
+	__free_pick(__VA_ARGS__, __free_3, __free_2, )(__VA_ARGS__)
 #else
 #define	free(addr, type)		kern_free(addr, type)
 #endif

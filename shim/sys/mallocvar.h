@@ -50,11 +50,11 @@ struct malloc_stats_header {
 	uint32_t	ms_recsize;	/* sizeof(struct malloc_stats_record) */
 	uint32_t	ms_count;	/* records that follow */
 	uint32_t	ms_ncpu;	/* per-CPU slots summed (maxcpus) */
-	uint32_t	ms_fold;	/* hwm/limit exact to ms_ncpu * ms_fold */
+	uint32_t	ms_fold;	/* hwm exact to ms_ncpu * ms_fold */
 };
 
 struct malloc_stats_record {
-	char		mr_name[MALLOC_STATS_NAMELEN];	/* short name, NUL-terminated */
+	char		mr_name[MALLOC_STATS_NAMELEN]; /* NUL-terminated */
 	uint64_t	mr_inuse;	/* allocations not yet freed */
 	int64_t		mr_bytes;	/* bytes requested, not yet freed */
 	int64_t		mr_hwm;		/* high-water mark of mr_bytes */
@@ -70,19 +70,25 @@ struct malloc_stats_record {
 
 /*
  * Per-CPU counters of one type: one coherency unit each, written only by
- * the owning CPU with preemption disabled; readers sum them.
+ * the owning CPU with preemption disabled; readers sum them.  Only ever
+ * increased (but mtc_folded), so that a malloc+free pair adds to each
+ * counter once: bytes in use on a CPU are mtc_allocbytes - mtc_freebytes.
  */
 struct malloc_type_cpu {
-	int64_t		mtc_bytes;	/* bytes allocated - bytes freed */
 	uint64_t	mtc_allocs;	/* successful allocations */
 	uint64_t	mtc_frees;	/* frees */
+	uint64_t	mtc_allocbytes;	/* bytes allocated */
+	uint64_t	mtc_freebytes;	/* bytes freed */
 	uint64_t	mtc_fails;	/* allocations that returned NULL */
-	int64_t		mtc_unfolded;	/* share of mtc_bytes not in ks_total */
+	int64_t		mtc_folded;	/* of the bytes in use, in ks_total */
 } __aligned(COHERENCY_UNIT);
+
+#define	MTC_BYTES(mtc)							\
+	((int64_t)((mtc)->mtc_allocbytes - (mtc)->mtc_freebytes))
 
 struct malloc_type {
 	u_int		ks_magic;	/* M_MAGIC: a MALLOC_DEFINE'd type */
-	u_int		ks_index;	/* slot in the type table, 0: detached */
+	u_int		ks_index;	/* slot in the type table, 0: none */
 	const char	*ks_shortdesc;	/* what mallocstat prints */
 	const char	*ks_longdesc;
 	struct malloc_type_cpu *ks_cpu;	/* maxcpus slots, set on attach */

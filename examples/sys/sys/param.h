@@ -4,6 +4,7 @@
 #include <sys/cdefs.h>
 #include <sys/types.h>
 #define	PAGE_SIZE	4096
+#define	COHERENCY_UNIT	64
 #define	ALIGNBYTES	7
 #define	MAXPATHLEN	1024
 #define	__predict_false(x)	__builtin_expect((x) != 0, 0)
