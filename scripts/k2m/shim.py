@@ -5,7 +5,11 @@
 2. Find every malloc type the tree uses: the tags of tag-map.yaml, the
    types existing malloc()/free()/realloc() callers pass, and the
    MALLOC_DEFINE/MALLOC_JUSTDEFINE/MALLOC_DECLARE lines already there.
-3. Generate TREE/sys/sys/malloc_types.h (a MALLOC_DECLARE for each, which
+3. Remove wrapper macros that drop a malloc type argument because
+   malloc() used to ignore it (#define f(a, t, b) f(a, b) beside a
+   prototype of f taking a struct malloc_type *): the type must now
+   reach the function.  Each removal is printed.
+4. Generate TREE/sys/sys/malloc_types.h (a MALLOC_DECLARE for each, which
    <sys/malloc.h> includes, so every file sees every type) and
    TREE/sys/kern/kern_malloc_types.c (a MALLOC_DEFINE for each type no file
    defines yet), and list the latter in sys/conf/files.  Each type is then
@@ -55,7 +59,8 @@ def _args(text: str, openp: int) -> list[str]:
 def survey(root: str) -> tuple[dict, dict, set, set, list]:
     """(used: type -> first file, defined: type -> [(file, short, long)],
     declared, aliases, droppers) over every .c/.h under root/sys;
-    droppers: macros that hide a malloc type argument (file:line, name)."""
+    droppers: macros that hide a malloc type argument
+    (file, line, definition text, name)."""
     used, defined = {}, defaultdict(list)
     declared, aliases, droppers = set(), set(), []
     for d, dirs, files in os.walk(os.path.join(root, "sys")):
@@ -73,8 +78,8 @@ def survey(root: str) -> tuple[dict, dict, set, set, list]:
                 for m in _DROPPER.finditer(text):
                     if len(m.group(2).split(",")) > len(m.group(3).split(",")) and \
                             re.search(m.group(1) + r"\s*\([^;{]*struct\s+malloc_type\s*\*", text):
-                        droppers.append((f"{rel}:{text.count(chr(10), 0, m.start()) + 1}",
-                                         m.group(1)))
+                        droppers.append((rel, text.count("\n", 0, m.start()) + 1,
+                                         m.group(0), m.group(1)))
             if "M_" not in text:
                 continue
             text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
@@ -109,10 +114,11 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
                 shutil.copyfile(os.path.join(sdir, f), os.path.join(root, dst, f))
                 out(f"install-shim: {dst}/{f}")
     used, defined, declared, aliases, droppers = survey(root)
-    for where, name in droppers:
-        out(f"install-shim: warning: {where}: macro {name}() drops its malloc type "
-            "argument, which malloc() used to ignore; remove the macro so the "
-            "type reaches malloc()")
+    for rel, line, text, name in droppers:
+        _remove_define(os.path.join(root, rel), text)
+        out(f"install-shim: {rel}:{line}: removed macro {name}(), which dropped its "
+            "malloc type argument (malloc() used to ignore it; now the type must "
+            "reach the function)")
     types = (set(used) | set(tm.tags) | set(defined) | declared) - aliases - FLAGS
     twice = {t: fs for t, fs in defined.items() if len(fs) > 1}
     for t, fs in sorted(twice.items()):
@@ -144,7 +150,18 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
     out(f"install-shim: {len(types)} malloc types declared in {TYPES_H}; "
         f"{len(to_define)} defined in {TYPES_C}, {len(types) - len(to_define)} "
         f"by their own files; {len(twice)} defined more than once")
-    return 1 if twice or droppers else 0
+    return 1 if twice else 0
+
+
+def _remove_define(path: str, define: str) -> None:
+    """Delete one #define (with its continuation lines) from a file."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as fp:
+        text = fp.read()
+    at = text.find(define.lstrip("\n"))
+    if at >= 0:
+        end = text.find("\n", at + len(define.lstrip("\n")))
+        end = len(text) if end < 0 else end + 1
+        _write(path, text[:at] + text[end:])
 
 
 def _write(path: str, text: str) -> None:
