@@ -130,7 +130,9 @@ def markdown(doc: dict) -> str:
         L += ["", "## Mixed pairs already in the input", "",
               "Allocated by one family and released by the other before conversion "
               "(or linked by name only): not created by kmem2malloc, worth a look.", ""]
-        L += [f"- {g}" for g in doc["mixed_pairs_in_input"]]
+        L += [f"- {g}" for g in doc["mixed_pairs_in_input"][:50]]
+        if len(doc["mixed_pairs_in_input"]) > 50:
+            L.append(f"- ... and {len(doc['mixed_pairs_in_input']) - 50} more in report.json")
     L += ["", "## Files to review", "",
           "Every file with a kept site or a finding.  Converted sites are in the diffs.", ""]
     for f in doc["files"]:
