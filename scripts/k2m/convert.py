@@ -65,9 +65,10 @@ def _scan_one(args):
     return cscan.scan(text, path, _SHARED["macros"], callees=_SHARED["callees"])
 
 
-def scan_all(root: str, files: list[str], jobs: int) -> tuple[list[cscan.FileFacts], dict]:
+def scan_all(root: str, files: list[str], jobs: int
+             ) -> tuple[list[cscan.FileFacts], dict, dict[str, str]]:
     """Scan files; allocator macros defined in any of them pair everywhere.
-    Returns the facts and those macros."""
+    Returns the facts, those macros and the texts read."""
     texts = [read(root, f) for f in files]
     macros: dict = {}
     callees: set = set()
@@ -78,9 +79,12 @@ def scan_all(root: str, files: list[str], jobs: int) -> tuple[list[cscan.FileFac
     work = list(zip(texts, files))
     if len(files) < 32 or jobs < 2:
         _share(macros, callees)
-        return [_scan_one(w) for w in work], macros
-    with ProcessPoolExecutor(jobs, initializer=_share, initargs=(macros, callees)) as ex:
-        return list(ex.map(_scan_one, work, chunksize=16)), macros
+        facts = [_scan_one(w) for w in work]
+    else:
+        with ProcessPoolExecutor(jobs, initializer=_share,
+                                 initargs=(macros, callees)) as ex:
+            facts = list(ex.map(_scan_one, work, chunksize=16))
+    return facts, macros, dict(zip(files, texts))
 
 
 def context_files(tree: Tree, targets: set[str]) -> list[str]:
@@ -162,9 +166,9 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     context = context_files(tree, tset)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
-    all_facts, macros = scan_all(tree.root, targets + context, jobs)
+    all_facts, macros, all_texts = scan_all(tree.root, targets + context, jobs)
     facts = {ff.path: ff for ff in all_facts}
-    texts = {p: read(tree.root, p) for p in targets}
+    texts = {p: all_texts[p] for p in targets}
 
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
