@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from . import tagmap, tree as treemod
@@ -90,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `... | head` ends quietly
     args = parser().parse_args(argv)
     try:
         tree = treemod.open_tree(args.tree)
