@@ -172,8 +172,10 @@ class Plan:
     decisions: list[Decision] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
+    by_path: dict[str, list[Decision]] = field(default_factory=dict)
+
     def for_file(self, path: str) -> list[Decision]:
-        return [d for d in self.decisions if d.site.path == path]
+        return self.by_path.get(path, [])
 
 
 def own_reason(s: Site, targets: set[str], forced: dict) -> str | None:
@@ -249,6 +251,8 @@ def decide(pairs: Pairs, targets: set[str], tag_of,
                 f"no allocation of `{s.args[0] if s.args else '?'}` found by name; "
                 f"converted on the file's word: check where it is allocated")))
     plan.decisions = sorted(dec.values(), key=lambda d: (d.site.path, d.site.offset))
+    for d in plan.decisions:
+        plan.by_path.setdefault(d.site.path, []).append(d)
     return plan
 
 
