@@ -61,7 +61,6 @@ class Site:
     """One allocator call in the source."""
     path: str
     line: int
-    col: int
     offset: int
     callee: str
     func: str | None
@@ -120,8 +119,6 @@ class FileFacts:
     # (argno -1) assigned the callee's return value
     calls: list[tuple[str, int, str, bool]] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
-    malloc_types: set[str] = field(default_factory=set)   # M_* passed to malloc/free
-    malloc_defines: set[str] = field(default_factory=set)  # MALLOC_DEFINE'd here
 
 
 # --------------------------------------------------------------------------
@@ -407,10 +404,7 @@ def alloc_macros(text: str) -> dict[str, tuple[str, int]]:
 
 
 _DECL_BEFORE_RE = re.compile(r"\b(void|char|int|static|extern)\s*\*?\s*$")
-_MTYPE_RE = re.compile(r"\bM_[A-Z0-9_]+\b")
-_MDEF_RE = re.compile(r"\bMALLOC_(?:JUST)?DEFINE\s*\(\s*([A-Za-z_]\w*)")
 _INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
-MALLOC_FLAGS = {"M_WAITOK", "M_NOWAIT", "M_ZERO", "M_CANFAIL", "M_INTR"}
 
 
 def _alloc_key(stripped: str, start: int, f: Function | None, path: str) -> str | None:
@@ -447,7 +441,6 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
     facts = FileFacts(path)
     stripped = strip(text)
     facts.includes = [m.group(1) for m in _INCLUDE_RE.finditer(text)]
-    facts.malloc_defines = set(_MDEF_RE.findall(stripped))
     code, regions = _preprocess(stripped)
     funcs = _functions(code)
     facts.functions = funcs
@@ -484,13 +477,10 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
             want = {"malloc": 3, "realloc": 4, "free": 2}[callee]
             if len(args) != want:
                 continue
-            facts.malloc_types.update(t for t in _MTYPE_RE.findall(
-                " ".join(args[1:])) if t not in MALLOC_FLAGS)
         ctx = context_at(start)
         f = func_at(start) if ctx != "macro" else None
         line = stripped.count("\n", 0, start) + 1
-        col = start - (stripped.rfind("\n", 0, start) + 1)
-        site = Site(path, line, col, start, callee, f.name if f else None,
+        site = Site(path, line, start, callee, f.name if f else None,
                     args, ctx)
         if site.role == "free":
             site.key = key_of(args[0], path, f) if args else None
@@ -510,7 +500,7 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
             callee, argno = macros[m.group(1)]
             openp = m.end() - 1
             args = split_args(code[openp + 1:match_paren(code, openp) - 1])
-            site = Site(path, code.count("\n", 0, start) + 1, 0, start, callee,
+            site = Site(path, code.count("\n", 0, start) + 1, start, callee,
                         f.name, args, context_at(start), macro=m.group(1))
             if argno >= 0:
                 site.key = key_of(args[argno], path, f) if argno < len(args) else None

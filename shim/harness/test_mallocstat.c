@@ -66,6 +66,17 @@ write_file(const void *buf, size_t len)
 	fclose(fp);
 }
 
+/* Each sort key, and three types in the order it must print them. */
+static const struct {
+	const char *key, *a, *b, *c;
+} orders[] = {
+	{ "requests", "temp", "devbuf", "USB device" },
+	{ "inuse", "temp", "devbuf", "USB device" },
+	{ "name", "USB device", "devbuf", "temp" },
+	{ "hwm", "USB device", "devbuf", "temp" },
+	{ "fails", "USB device", "(detached)", "temp" },
+};
+
 static void
 from_kernel(void)
 {
@@ -114,22 +125,14 @@ from_kernel(void)
 	CHECK(strstr(out, "within 64 CPUs x 65536 bytes") != NULL);
 	CHECK(inorder(out, "USB device", "devbuf", "temp"));	/* by bytes */
 
-	snprintf(args, sizeof(args), "-s requests -f %s", blob);
-	out = run(args, &st);
-	CHECK(st == 0 && inorder(out, "temp", "devbuf", "USB device"));
-	snprintf(args, sizeof(args), "-s inuse -f %s", blob);
-	out = run(args, &st);
-	CHECK(st == 0 && inorder(out, "temp", "devbuf", "USB device"));
+	for (i = 0; i < (int)(sizeof(orders) / sizeof(orders[0])); i++) {
+		snprintf(args, sizeof(args), "-s %s -f %s", orders[i].key, blob);
+		out = run(args, &st);
+		CHECK(st == 0 && inorder(out, orders[i].a, orders[i].b, orders[i].c));
+	}
 	snprintf(args, sizeof(args), "-s name -f %s", blob);
 	out = run(args, &st);
-	CHECK(st == 0 && inorder(out, "USB device", "devbuf", "temp"));
 	CHECK(st == 0 && inorder(out, "(detached)", "DMA map", "mrt"));
-	snprintf(args, sizeof(args), "-s hwm -f %s", blob);
-	out = run(args, &st);
-	CHECK(st == 0 && inorder(out, "USB device", "devbuf", "temp"));
-	snprintf(args, sizeof(args), "-s fails -f %s", blob);
-	out = run(args, &st);
-	CHECK(st == 0 && inorder(out, "USB device", "(detached)", "temp"));
 
 	snprintf(args, sizeof(args), "-j -f %s", blob);
 	out = run(args, &st);
