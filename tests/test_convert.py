@@ -179,7 +179,10 @@ def test_unparsable_function_is_reported(example_tree, tmp_path):
 
 
 def test_spatch_error_touches_nothing(example_tree, tmp_path):
-    env = fake_spatch(tmp_path, 'case "$*" in *iicmux.c*) echo boom >&2; exit 3;; esac')
+    # spatch gets a file (a retry) or a --file-groups list (a bin) naming it
+    env = fake_spatch(tmp_path, 'for a; do case "$a" in *iicmux.c*) echo boom >&2; exit 3;; '
+                      'group-*) if grep -q iicmux.c "$a"; then echo boom >&2; exit 3; fi;; '
+                      'esac; done')
     before = snapshot(example_tree)
     out = tmp_path / "out"
     p = subprocess.run([sys.executable, K2M, "convert", "--in-place", "--out", str(out),

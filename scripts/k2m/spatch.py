@@ -1,10 +1,14 @@
 """Running spatch: the one place that does.
 
 The rule files in cocci/ are joined into one semantic patch, so each file
-is parsed once.  GNU parallel starts one spatch per batch of files (not one
-per file: spatch's start-up would dominate), rewriting copies in a work
-directory in place.  A batch that fails is re-run file by file, so an error
-is always pinned on the file that caused it.
+is parsed once.  The files are dealt into a few bins of about equal size
+(two per job) and GNU parallel starts one spatch per bin, rewriting copies
+in a work directory in place.  A bin is a --file-groups list with each
+file its own group: given several files as arguments, spatch treats them
+as one program and gets much slower; one process per file would pay its
+start-up (about 0.2 s: python, the plan, the rules) every time.  A bin
+that fails is re-run file by file, so an error is always pinned on the
+file that caused it.
 """
 
 from __future__ import annotations
@@ -52,16 +56,16 @@ def check_tools() -> None:
                               "(installs coccinelle and parallel)")
 
 
-def _parallel(args: list[str], files: list[str], workdir: str, jobs: int,
-              batch: int, hosts: str | None, env: dict, tag: str) -> dict[int, tuple[int, str]]:
-    """Run `args FILES...` over files in batches; {seq: (exit, stderr)}."""
-    listfile = os.path.join(workdir, f"files-{tag}.txt")
+def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
+              hosts: str | None, env: dict, tag: str) -> dict[int, tuple[int, str]]:
+    """Run `args ITEM` for each item, in workdir; {seq: (exit, stderr)}."""
+    listfile = os.path.join(workdir, f"items-{tag}.txt")
     with open(listfile, "w") as fp:
-        fp.write("\n".join(files) + "\n")
+        fp.write("\n".join(items) + "\n")
     errdir = os.path.join(workdir, f"err-{tag}")
     os.makedirs(errdir, exist_ok=True)
     joblog = os.path.join(workdir, f"joblog-{tag}")
-    cmd = ["parallel", "--will-cite", "-j", str(jobs), "-n", str(batch),
+    cmd = ["parallel", "--will-cite", "-j", str(jobs),
            "--joblog", joblog, "-a", listfile]
     if hosts:
         cmd += ["--sshloginfile", hosts, "--workdir", workdir]
@@ -108,12 +112,12 @@ def run(inputs: dict[str, str], workdir: str, plan_path: str, jobs: int,
     failed: dict[str, str] = {}
     if not files:
         return Result(failed, {})
-    batch = max(1, min(50, -(-len(files) // (jobs * 8))))
-    res = _parallel(args, files, workdir, jobs, batch, hosts, env, "all")
+    bins = _bins(workdir, files, jobs * 2)
+    res = _parallel(args + ["--file-groups"], [b for b, _ in bins], workdir,
+                    jobs, hosts, env, "all")
     retry = []
-    for seq in range(1, -(-len(files) // batch) + 1):
+    for seq, (_, chunk) in enumerate(bins, 1):
         rc, err = res.get(seq, (-1, "batch did not run"))
-        chunk = files[(seq - 1) * batch:seq * batch]
         if rc != 0:
             retry.extend(chunk)
         else:
@@ -122,7 +126,7 @@ def run(inputs: dict[str, str], workdir: str, plan_path: str, jobs: int,
                     failed[f] = "spatch timed out"
     if retry:
         _write(workdir, inputs, retry)
-        res = _parallel(args, retry, workdir, jobs, 1, hosts, env, "retry")
+        res = _parallel(args, retry, workdir, jobs, hosts, env, "retry")
         for seq, f in enumerate(retry, 1):
             rc, err = res.get(seq, (-1, "did not run"))
             if rc != 0:
@@ -135,6 +139,25 @@ def run(inputs: dict[str, str], workdir: str, plan_path: str, jobs: int,
                       errors="surrogateescape") as fp:
                 outputs[f] = fp.read()
     return Result(failed, outputs)
+
+
+def _bins(workdir: str, files: list[str], n: int) -> list[tuple[str, list[str]]]:
+    """Deal files, largest first, into at most n bins of about equal size;
+    write each as a --file-groups list.  [(list file, its files)]."""
+    sizes = {f: os.path.getsize(os.path.join(workdir, f)) for f in files}
+    bins: list[list[str]] = [[] for _ in range(min(n, len(files)))]
+    load = [0] * len(bins)
+    for f in sorted(files, key=lambda f: (-sizes[f], f)):
+        i = load.index(min(load))
+        bins[i].append(f)
+        load[i] += sizes[f]
+    out = []
+    for i, chunk in enumerate(bins):
+        name = f"group-{i}.txt"
+        with open(os.path.join(workdir, name), "w") as fp:
+            fp.write("".join(f + "\n\n" for f in chunk))
+        out.append((name, chunk))
+    return out
 
 
 def _write(workdir: str, inputs: dict[str, str], files: list[str]) -> None:
