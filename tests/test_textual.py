@@ -1,0 +1,63 @@
+"""Text transforms around spatch: body elision and spatch bins."""
+import os
+
+import pytest
+
+from k2m import spatch, textual
+
+SRC = """\
+static int
+a(void)
+{
+\tp = kmem_alloc(8, KM_SLEEP);
+\treturn 0;
+}
+
+static void
+b(int x)
+{
+\tif (x)
+\t\tprintf("b\\n");
+}
+
+static void
+c(void)
+{
+#ifdef DEBUG
+\tprintf("c\\n");
+#endif
+}
+"""
+
+
+def test_hide_bodies_keeps_planned_and_preprocessor_bodies():
+    text, bodies = textual.hide_bodies(SRC, {4})
+    assert "kmem_alloc" in text                  # a() has a planned line
+    assert 'printf("b' not in text               # b() is elided ...
+    assert len(bodies) == 1
+    assert "#ifdef DEBUG" in text                # c() has an #ifdef: kept
+    assert text.count("\n") == SRC.count("\n")   # lines keep their numbers
+    assert textual.restore_bodies(text, bodies) == SRC
+
+
+def test_restore_bodies_refuses_a_moved_body():
+    text, bodies = textual.hide_bodies(SRC, {4})
+    broken = text.replace("/*k2m-body-0*/", "")
+    with pytest.raises(ValueError):
+        textual.restore_bodies(broken, bodies)
+
+
+def test_bins_balance_by_size_and_cover_every_file(tmp_path):
+    sizes = [900, 500, 400, 300, 200, 100, 50]
+    files = []
+    for i, n in enumerate(sizes):
+        (tmp_path / f"f{i}.c").write_text("x" * n)
+        files.append(f"f{i}.c")
+    bins = spatch._bins(str(tmp_path), files, 3)
+    assert len(bins) == 3
+    assert sorted(f for _, chunk in bins for f in chunk) == sorted(files)
+    loads = [sum(os.path.getsize(tmp_path / f) for f in chunk) for _, chunk in bins]
+    assert max(loads) == 900                     # the best: the largest file alone
+    for name, chunk in bins:                     # a --file-groups list
+        groups = (tmp_path / name).read_text().split("\n\n")
+        assert [g for g in groups if g] == chunk
