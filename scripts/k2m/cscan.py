@@ -124,8 +124,11 @@ class FileFacts:
 # --------------------------------------------------------------------------
 # Lexing
 
-def _blank(m: re.Match) -> str:
-    return re.sub(r"[^\n]", " ", m.group(0))
+def _blank(s: str) -> str:
+    """s with every character but newlines made a space."""
+    if "\n" not in s:
+        return " " * len(s)
+    return "\n".join(" " * len(part) for part in s.split("\n"))
 
 
 _LEX_RE = re.compile(r"""
@@ -136,67 +139,67 @@ _LEX_RE = re.compile(r"""
 """, re.S | re.X)
 
 
+def _lex_repl(m: re.Match) -> str:
+    s = m.group(0)
+    if s[0] in "\"'":
+        return s[0] + _blank(s[1:-1]) + s[-1]
+    return _blank(s)
+
+
 def strip(text: str) -> str:
     """Comments and literals become blanks; offsets and lines are kept.
     String literals keep their quotes so an argument stays non-empty."""
-    def repl(m: re.Match) -> str:
-        s = m.group(0)
-        if s[0] in "\"'":
-            return s[0] + re.sub(r"[^\n]", " ", s[1:-1]) + s[-1]
-        return _blank(m)
-    return _LEX_RE.sub(repl, text)
+    return _LEX_RE.sub(_lex_repl, text)
+
+
+_HASH_LINE_RE = re.compile(r"^[^\S\n]*#", re.M)
 
 
 def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str]]]:
     """Blank every preprocessor line; return the blanked code and the
     regions (start, end, context) that are `#if 0` code or macro bodies."""
-    out = list(code)
+    out: list[str] = []         # code with the directives blanked
     regions: list[tuple[int, int, str]] = []
     stack: list[bool] = []      # True: this level is inactive (#if 0)
     if0_start: int | None = None
-    pos = 0
+    pos = 0                     # code before pos is in out
     n = len(code)
-    while pos < n:
-        eol = code.find("\n", pos)
-        if eol < 0:
-            eol = n
-        line = code[pos:eol]
-        s = line.lstrip()
-        if s.startswith("#"):
-            # gather continuation lines
-            end = eol
-            while code[pos:end].rstrip().endswith("\\") and end < n:
-                nxt = code.find("\n", end + 1)
-                end = n if nxt < 0 else nxt
-            directive = " ".join(code[pos:end].replace("\\\n", " ").split())
-            d = directive[1:].strip()
-            word = d.split(" ", 1)[0] if d else ""
-            rest = d[len(word):].strip()
-            inactive = any(stack)
-            if word in ("if", "ifdef", "ifndef"):
-                off = word == "if" and rest in ("0", "(0)", "false")
-                stack.append(off)
-                if off and not inactive:
-                    if0_start = pos
-            elif word in ("elif", "else") and stack:
-                was = stack[-1]
-                stack[-1] = False
-                if was and not any(stack):
-                    regions.append((if0_start or pos, pos, "if0"))
-                    if0_start = None
-            elif word == "endif" and stack:
-                was = stack.pop()
-                if was and not any(stack):
-                    regions.append((if0_start or pos, pos, "if0"))
-                    if0_start = None
-            elif word == "define" and not inactive:
-                regions.append((pos, end, "macro"))
-            for i in range(pos, end):
-                if out[i] != "\n":
-                    out[i] = " "
-            pos = end + 1
+    for m in _HASH_LINE_RE.finditer(code):
+        start = m.start()
+        if start < pos:         # a continuation line of the last directive
             continue
-        pos = eol + 1
+        # gather continuation lines
+        eol = code.find("\n", start)
+        end = n if eol < 0 else eol
+        while code[start:end].rstrip().endswith("\\") and end < n:
+            nxt = code.find("\n", end + 1)
+            end = n if nxt < 0 else nxt
+        directive = " ".join(code[start:end].replace("\\\n", " ").split())
+        d = directive[1:].strip()
+        word = d.split(" ", 1)[0] if d else ""
+        rest = d[len(word):].strip()
+        inactive = any(stack)
+        if word in ("if", "ifdef", "ifndef"):
+            off = word == "if" and rest in ("0", "(0)", "false")
+            stack.append(off)
+            if off and not inactive:
+                if0_start = start
+        elif word in ("elif", "else") and stack:
+            was = stack[-1]
+            stack[-1] = False
+            if was and not any(stack):
+                regions.append((if0_start or start, start, "if0"))
+                if0_start = None
+        elif word == "endif" and stack:
+            was = stack.pop()
+            if was and not any(stack):
+                regions.append((if0_start or start, start, "if0"))
+                if0_start = None
+        elif word == "define" and not inactive:
+            regions.append((start, end, "macro"))
+        out += [code[pos:start], _blank(code[start:end])]
+        pos = end
+    out.append(code[pos:])
     if stack and any(stack) and if0_start is not None:
         regions.append((if0_start, n, "if0"))
     return "".join(out), regions
@@ -323,11 +326,15 @@ _PAREN_ASSIGN_RE = re.compile(r"\(\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*(?<![=!<>+\-*
                               r"\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*\)")
 
 
+_LAST_IDENT_RE = re.compile(r"([A-Za-z_]\w*)\s*$")
+
+
 def _functions(code: str) -> list[Function]:
     """Function bodies: a '{' at depth 0 right after a parameter list
     (attributes such as __unused or __attribute__((...)) may stand between)."""
     funcs = []
     i, n = 0, len(code)
+    line, counted = 1, 0        # the line at offset counted
     while True:
         i = code.find("{", i)
         if i < 0:
@@ -347,14 +354,15 @@ def _functions(code: str) -> list[Function]:
                         break
                 k -= 1
             close = code.rfind(")", 0, i)
-            nm = re.search(r"([A-Za-z_]\w*)\s*$", code[max(0, k - 80):k])
+            nm = _LAST_IDENT_RE.search(code[max(0, k - 80):k])
             if nm and nm.group(1) not in KEYWORDS:
                 params = []
                 for p in split_args(code[k + 1:close]):
                     ids = IDENT_RE.findall(p.split("[")[0])
                     params.append(ids[-1] if ids else "")
-                funcs.append(Function(nm.group(1), params, i, end,
-                                      code.count("\n", 0, i) + 1,
+                line += code.count("\n", counted, i)
+                counted = i
+                funcs.append(Function(nm.group(1), params, i, end, line,
                                       _locals(code[i + 1:end - 1], params)))
         i = end
     return funcs
@@ -459,6 +467,7 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
 
     # Calls are searched in the stripped text (macro bodies and #if 0
     # included); the code view decides where they are.
+    line, counted = 1, 0        # the line at offset counted
     for m in CALL_RE.finditer(stripped):
         start = m.start()
         if start > 0 and (stripped[start - 1] == "." or
@@ -479,7 +488,8 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
                 continue
         ctx = context_at(start)
         f = func_at(start) if ctx != "macro" else None
-        line = stripped.count("\n", 0, start) + 1
+        line += stripped.count("\n", counted, start)
+        counted = start
         site = Site(path, line, start, callee, f.name if f else None,
                     args, ctx)
         if site.role == "free":
@@ -492,16 +502,19 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
 
     if macros:
         use_re = re.compile(r"\b(" + "|".join(map(re.escape, macros)) + r")\s*\(")
+        line, counted = 1, 0
         for m in use_re.finditer(code):
             start = m.start()
             f = func_at(start)
             if f is None:
                 continue
+            line += code.count("\n", counted, start)
+            counted = start
             callee, argno = macros[m.group(1)]
             openp = m.end() - 1
             args = split_args(code[openp + 1:match_paren(code, openp) - 1])
-            site = Site(path, code.count("\n", 0, start) + 1, start, callee,
-                        f.name, args, context_at(start), macro=m.group(1))
+            site = Site(path, line, start, callee, f.name, args,
+                        context_at(start), macro=m.group(1))
             if argno >= 0:
                 site.key = key_of(args[argno], path, f) if argno < len(args) else None
             elif argno == -1:
