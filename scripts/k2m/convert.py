@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -161,12 +162,20 @@ def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
         log=print) -> int:
+    start = time.monotonic()
+
+    def phase(name: str) -> None:         # K2M_DEBUG=1: where the time goes
+        if os.environ.get("K2M_DEBUG"):
+            log(f"kmem2malloc: {time.monotonic() - start:6.2f} s  {name} done")
+
     targets = source_files(tree, paths)
     tset = set(targets)
     context = context_files(tree, tset)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
+    phase("list")
     all_facts, macros, all_texts = scan_all(tree.root, targets + context, jobs)
+    phase("scan")
     facts = {ff.path: ff for ff in all_facts}
     texts = {p: all_texts[p] for p in targets}
 
@@ -175,6 +184,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
 
     clusters = tree.clusters(targets)
     pairs = pairing.pair(all_facts, clusters, set(context))
+    phase("pair")
     forced: dict[tuple[str, int], str] = {}
     failed: dict[str, str] = {}
     outputs = {p: texts[p] for p in targets}
@@ -193,23 +203,31 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
                 break
             plan_path = os.path.join(workdir, f"plan-{round_no}.json")
             report.write_json(plan_path, pj)
-            inputs, hidden = {}, {}
+            inputs, hidden, bodies = {}, {}, {}
             for p in todo:
                 if0 = [(d.site, d.tag) for d in plan.for_file(p)
                        if d.tag and d.site.context == "if0"]
                 if pj[p]["convert"] or pj[p]["text"]:
-                    inputs[p], hidden[p] = textual.hide_defines(
-                        textual.rewrite_sites(texts[p], if0))
+                    text, bodies[p] = textual.hide_bodies(
+                        textual.rewrite_sites(texts[p], if0),
+                        {int(n) for n in pj[p]["convert"]},
+                        None if if0 else facts[p].functions)
+                    inputs[p], hidden[p] = textual.hide_defines(text)
+            phase(f"plan {round_no}")
             res = spatch.run(inputs, workdir, plan_path, jobs, hosts, timeout)
+            phase(f"spatch {round_no}")
             moved = False
             for p in todo:
+                new = texts[p]
+                if p in res.outputs:
+                    try:
+                        new = restyle.restyle(texts[p], textual.restore_bodies(
+                            textual.restore_defines(res.outputs[p], hidden[p]),
+                            bodies[p]))
+                    except ValueError:
+                        res.failed[p] = "spatch changed a function it was not asked to"
                 if p in res.failed:
                     failed[p] = res.failed[p]
-                    new = texts[p]
-                elif p in res.outputs:
-                    new = restyle.restyle(texts[p], textual.restore_defines(
-                        res.outputs[p], hidden[p]))
-                else:
                     new = texts[p]
                 outputs[p] = new
                 decs = plan.for_file(p)
@@ -224,6 +242,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
                     forced[(p, d.site.line)] = why
                     moved = True
             prev_plan = pj
+            phase(f"verify {round_no}")
             if not moved:
                 break
     finally:
@@ -254,7 +273,9 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     mixed_out = pairing.mixed_pairs(pairing.pair(out_all, clusters, set(context)))
     created = {k: v for k, v in mixed_out.items() if k not in mixed_in}
 
+    phase("results")
     report.write_all(outdir, tree, paths, tagmap, results, created, mixed_in)
+    phase("report")
     summary = report.summary(results, created, mixed_in)
     log(report.summary_text(summary, outdir))
     bad = bool(failed) or bool(created) or any(problems.values())
