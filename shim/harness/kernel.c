@@ -34,9 +34,9 @@
 
 u_int maxcpus = HARNESS_MAXCPUS;
 int physmem = 1 << 26;			/* 256 GiB of pages */
-_Thread_local struct cpu_info *harness_curcpu;
-_Thread_local int harness_nopreempt;
-_Thread_local int harness_nopreempt_max;
+HARNESS_TLS struct cpu_info *harness_curcpu;
+HARNESS_TLS int harness_nopreempt;
+HARNESS_TLS int harness_nopreempt_max;
 struct cpu_info harness_cpus[HARNESS_MAXCPUS];
 static unsigned harness_ncpu;
 
@@ -96,6 +96,23 @@ harness_cpu_enter(void)
 	}
 	harness_cpu_bind(i);
 	return harness_curcpu;
+}
+
+/* The main thread is CPU 0 before main() runs. */
+static void __attribute__((__constructor__))
+harness_cpu_main(void)
+{
+
+	(void)harness_cpu_enter();
+}
+
+void
+harness_cpu_unbound(void)
+{
+
+	fprintf(stderr, "harness: a thread used curcpu() without a CPU "
+	    "(harness_cpu_enter or harness_cpu_set first)\n");
+	abort();
 }
 
 void

@@ -157,9 +157,9 @@ test_percpu(void)
 	free(p, M_TEST1);			/* freed on another CPU */
 	harness_cpu_set(me);
 	CHECK(M_TEST1->ks_cpu[2].mtc_allocs == before[2].mtc_allocs + 1);
-	CHECK(MTC_BYTES(&M_TEST1->ks_cpu[2]) == MTC_BYTES(&before[2]) + 50);
+	CHECK(M_TEST1->ks_cpu[2].mtc_bytes == before[2].mtc_bytes + 50);
 	CHECK(M_TEST1->ks_cpu[3].mtc_frees == before[3].mtc_frees + 1);
-	CHECK(MTC_BYTES(&M_TEST1->ks_cpu[3]) == MTC_BYTES(&before[3]) - 50);
+	CHECK(M_TEST1->ks_cpu[3].mtc_bytes == before[3].mtc_bytes - 50);
 	for (c = 0; c < 2; c++)
 		CHECK(memcmp(&M_TEST1->ks_cpu[c], &before[c],
 		    sizeof(before[c])) == 0);
@@ -571,14 +571,14 @@ test_sysctl(void)
 		CHECK(memchr(r.mr_name, '\0', sizeof(r.mr_name)) != NULL);
 		if (strcmp(r.mr_name, "USB device") == 0) {
 			uint64_t a = 0, f = 0, fl = 0;
-			int64_t b = 0;
+			int64_t b = M_USBDEV->ks_total;
 			u_int c;
 
 			for (c = 0; c < maxcpus; c++) {
 				a += M_USBDEV->ks_cpu[c].mtc_allocs;
 				f += M_USBDEV->ks_cpu[c].mtc_frees;
 				fl += M_USBDEV->ks_cpu[c].mtc_fails;
-				b += MTC_BYTES(&M_USBDEV->ks_cpu[c]);
+				b += M_USBDEV->ks_cpu[c].mtc_bytes;
 			}
 			CHECK(r.mr_inuse == a - f && r.mr_inuse == 1);
 			CHECK(r.mr_requests == a && r.mr_fails == fl);

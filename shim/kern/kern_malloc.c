@@ -168,8 +168,8 @@ malloc_init(void)
 }
 
 /*
- * Fold a CPU's unfolded bytes into the type's total; raise the high-water
- * mark if the total passed it.
+ * Add delta bytes to the type's total; raise the high-water mark if the
+ * total passed it.
  */
 static void
 malloc_fold(struct malloc_type *ks, int64_t delta)
@@ -198,44 +198,66 @@ malloc_cpu(struct malloc_type *ks)
 }
 
 /*
- * Fold this CPU's bytes in use that are not in ks_total yet, if they
- * reached MALLOC_FOLD either way.
+ * Fold this CPU's unfolded bytes into ks_total: done when they reached
+ * MALLOC_FOLD either way, so they always stay within (-MALLOC_FOLD,
+ * MALLOC_FOLD).  The caller has disabled preemption.
  */
-static inline void
+static void __noinline
 malloc_cpu_fold(struct malloc_type *ks, struct malloc_type_cpu *mtc)
 {
-	int64_t unfolded = MTC_BYTES(mtc) - mtc->mtc_folded;
 
-	if (__predict_false(unfolded >= MALLOC_FOLD ||
-	    unfolded <= -MALLOC_FOLD)) {
-		malloc_fold(ks, unfolded);
-		mtc->mtc_folded += unfolded;
-	}
+	KASSERT(kpreempt_disabled());
+	malloc_fold(ks, mtc->mtc_bytes);
+	mtc->mtc_bytes = 0;
+}
+#endif
+
+#ifndef MALLOC_STATS_GLOBAL_ATOMIC
+/*
+ * The rest of malloc_count_alloc() when this CPU's unfolded bytes
+ * reached MALLOC_FOLD: out of line, so that the common case keeps
+ * nothing across a call.
+ */
+static void * __noinline
+malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr)
+{
+
+	malloc_cpu_fold(malloc_type_table[idx], mtc);
+	kpreempt_enable();
+	return addr;
 }
 #endif
 
 /*
- * Charge a successful allocation of size bytes to ks.
+ * Charge a successful allocation of size bytes to the type at index idx
+ * (attached: its caller allocates from it); addr, for the caller to
+ * return.
  */
-static inline void
-malloc_count_alloc(struct malloc_type *ks, size_t size)
+static inline __always_inline void *
+malloc_count_alloc(u_int idx, size_t size, void *addr)
 {
 #ifdef MALLOC_STATS_GLOBAL_ATOMIC
-	atomic_inc_64(&ks->ks_cpu[0].mtc_allocs);
-	malloc_fold(ks, (int64_t)size);
+	atomic_inc_64(&malloc_cpu_table[idx]->mtc_allocs);
+	malloc_fold(malloc_type_table[idx], (int64_t)size);
 #else
 	struct malloc_type_cpu *mtc;
 
 	kpreempt_disable();
-	mtc = malloc_cpu(ks);
+	KASSERT(kpreempt_disabled());
+	mtc = malloc_cpu_table[idx] + cpu_index(curcpu());
 	mtc->mtc_allocs++;
-	mtc->mtc_allocbytes += size;
-	malloc_cpu_fold(ks, mtc);
+	mtc->mtc_bytes += (int64_t)size;
+	if (__predict_false(mtc->mtc_bytes >= MALLOC_FOLD))
+		return malloc_count_alloc_fold(idx, mtc, addr);
 	kpreempt_enable();
 #endif
+	return addr;
 }
 
-static void __noinline
+/*
+ * Charge a failed allocation to ks; NULL, for the caller to return.
+ */
+static void * __noinline
 malloc_count_fail(struct malloc_type *ks)
 {
 #ifdef MALLOC_STATS_GLOBAL_ATOMIC
@@ -245,35 +267,65 @@ malloc_count_fail(struct malloc_type *ks)
 	malloc_cpu(ks)->mtc_fails++;
 	kpreempt_enable();
 #endif
+	return NULL;
 }
 
+static void __noinline __dead
+malloc_badindex(void *addr, u_int idx)
+{
+
+	panic("free(%p): bad type index %u in header", addr, idx);
+}
+
+#ifndef MALLOC_STATS_GLOBAL_ATOMIC
 /*
- * Charge a free of size bytes to the type at index idx.  The table is
- * read with preemption disabled: malloc_type_detach() relies on it.
+ * The rest of malloc_release() when this CPU's unfolded bytes reached
+ * -MALLOC_FOLD: out of line, so that the common case keeps nothing
+ * across a call.
  */
-static inline void
-malloc_count_free(void *addr, u_int idx, size_t size)
+static void __noinline
+malloc_release_fold(u_int idx, struct malloc_type_cpu *mtc, void *base,
+    size_t allocsize)
+{
+
+	malloc_cpu_fold(malloc_type_table[idx], mtc);
+	kpreempt_enable();
+	kmem_intr_free(base, allocsize);
+}
+#endif
+
+/*
+ * Charge a free of reqsize bytes to the type at index idx, and give the
+ * block (base, allocsize, as kmem gave it) back.  The table is read with
+ * preemption disabled: malloc_type_detach() relies on it.
+ */
+static inline __always_inline void
+malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
+    size_t allocsize)
 {
 	struct malloc_type_cpu *mtc;
 
 	kpreempt_disable();
 	mtc = malloc_cpu_table[idx];
 	if (__predict_false(mtc == NULL))
-		panic("free(%p): bad type index %u in header", addr, idx);
+		malloc_badindex(addr, idx);
 #ifdef MALLOC_STATS_GLOBAL_ATOMIC
 	atomic_inc_64(&mtc->mtc_frees);
 	(void)atomic_add_64_nv(
 	    (volatile uint64_t *)&malloc_type_table[idx]->ks_total,
-	    -(int64_t)size);
+	    -(int64_t)reqsize);
 #else
 	KASSERT(kpreempt_disabled());
 	mtc += cpu_index(curcpu());
 	mtc->mtc_frees++;
-	mtc->mtc_freebytes += size;
-	if (__predict_false(MTC_BYTES(mtc) - mtc->mtc_folded <= -MALLOC_FOLD))
-		malloc_cpu_fold(malloc_type_table[idx], mtc);
+	mtc->mtc_bytes -= (int64_t)reqsize;
+	if (__predict_false(mtc->mtc_bytes <= -MALLOC_FOLD)) {
+		malloc_release_fold(idx, mtc, base, allocsize);
+		return;
+	}
 #endif
 	kpreempt_enable();
+	kmem_intr_free(base, allocsize);
 }
 
 struct malloc_sum {
@@ -286,6 +338,7 @@ struct malloc_sum {
 /*
  * Sum a type's counters over the CPUs.  Exact if nothing allocates or
  * frees the type meanwhile; otherwise each CPU's share is a moment apart.
+ * (With MALLOC_STATS_GLOBAL_ATOMIC every mtc_bytes stays 0.)
  */
 static void
 malloc_type_sum(const struct malloc_type *ks, struct malloc_sum *s)
@@ -294,16 +347,14 @@ malloc_type_sum(const struct malloc_type *ks, struct malloc_sum *s)
 	u_int c;
 
 	memset(s, 0, sizeof(*s));
+	s->bytes = ks->ks_total;
 	for (c = 0; c < maxcpus; c++) {
 		mtc = &ks->ks_cpu[c];
-		s->bytes += MTC_BYTES(mtc);
+		s->bytes += mtc->mtc_bytes;
 		s->allocs += mtc->mtc_allocs;
 		s->frees += mtc->mtc_frees;
 		s->fails += mtc->mtc_fails;
 	}
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-	s->bytes = ks->ks_total;
-#endif
 }
 
 /*
@@ -426,8 +477,10 @@ malloc_type_detach(struct malloc_type *ks)
 			kpreempt_disable();
 			mtc = malloc_cpu(M_DETACHED);
 			mtc->mtc_allocs += s.allocs - s.frees;
-			mtc->mtc_allocbytes += (uint64_t)s.bytes;
-			malloc_cpu_fold(M_DETACHED, mtc);
+			mtc->mtc_bytes += s.bytes;
+			if (mtc->mtc_bytes >= MALLOC_FOLD ||
+			    mtc->mtc_bytes <= -MALLOC_FOLD)
+				malloc_cpu_fold(M_DETACHED, mtc);
 			kpreempt_enable();
 		}
 #endif
@@ -506,8 +559,12 @@ malloc_first_use(struct malloc_type *ks, km_flag_t kmflags)
 	return ks->ks_index;
 }
 
-void *
-kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
+/*
+ * The general case of kern_malloc(): a type's first use, a limit with
+ * M_NOWAIT, M_ZERO, a page or more.  The caller checked the flags.
+ */
+static void * __noinline
+malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 {
 	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
 	struct malloc_header *mh;
@@ -515,17 +572,16 @@ kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
 	u_int idx;
 	char *p;
 
-	malloc_check_flags(size, ks, flags);
 	if (__predict_false((idx = ks->ks_index) == 0) &&
 	    (idx = malloc_first_use(ks, kmflags)) == 0)
 		return NULL;		/* no counters to count it in */
 	if (__predict_false(ks->ks_limit != 0) && (flags & M_NOWAIT) != 0 &&
 	    ks->ks_total + (int64_t)MIN(size, (uint64_t)INT64_MAX / 2) >
 	    (int64_t)ks->ks_limit)
-		goto fail;
+		return malloc_count_fail(ks);
 	if (size >= PAGE_SIZE) {
 		if (__predict_false(malloc_toobig(size, ks, flags)))
-			goto fail;
+			return malloc_count_fail(ks);
 		allocsize = PAGE_SIZE + size;	/* for page alignment */
 		hdroffset = PAGE_SIZE - sizeof(struct malloc_header);
 	} else {
@@ -534,7 +590,7 @@ kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
 	}
 	p = kmem_intr_alloc(allocsize, kmflags);
 	if (__predict_false(p == NULL))
-		goto fail;
+		return malloc_count_fail(ks);
 	mh = (void *)(p + hdroffset);
 	if ((flags & M_ZERO) != 0)
 		memset(mh + 1, 0, size);
@@ -545,11 +601,32 @@ kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
 		.mh_type = (uint16_t)idx,
 		.mh_magic = MH_MAGIC_ALLOC,
 	};
-	malloc_count_alloc(ks, size);
-	return mh + 1;
-fail:
-	malloc_count_fail(ks);
-	return NULL;
+	return malloc_count_alloc(idx, size, mh + 1);
+}
+
+void *
+kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
+{
+	struct malloc_header h, *mh;
+
+	malloc_check_flags(size, ks, flags);
+	if (__predict_false(ks->ks_index == 0 || size >= PAGE_SIZE ||
+	    (flags & M_ZERO) != 0 ||
+	    (ks->ks_limit != 0 && (flags & M_NOWAIT) != 0)))
+		return malloc_slow(size, ks, flags);
+
+	/* The common case: nothing but h is kept across kmem_intr_alloc. */
+	h = (struct malloc_header){
+		.mh_size = (uint32_t)(sizeof(h) + size),
+		.mh_type = (uint16_t)ks->ks_index,
+		.mh_magic = MH_MAGIC_ALLOC,
+	};
+	mh = kmem_intr_alloc(h.mh_size,
+	    (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP);
+	if (__predict_false(mh == NULL))
+		return malloc_count_fail(malloc_type_table[h.mh_type]);
+	*mh = h;
+	return malloc_count_alloc(h.mh_type, h.mh_size - sizeof(h), mh + 1);
 }
 
 static void __noinline __dead
@@ -614,6 +691,22 @@ malloc_header(void *addr, struct malloc_type *caller, size_t *allocsizep,
 	return mh;
 }
 
+/*
+ * The general case of kern_free(): big blocks, and the panics.
+ */
+static void __noinline
+malloc_free_slow(void *addr, struct malloc_type *caller)
+{
+	struct malloc_header *mh;
+	size_t allocsize, reqsize;
+
+	mh = malloc_header(addr, caller, &allocsize, &reqsize);
+	mh->mh_magic = MH_MAGIC_FREE;
+	malloc_release(addr, mh->mh_type, reqsize,
+	    mh->mh_size == MH_SIZE_BIG ? (char *)addr - PAGE_SIZE : (void *)mh,
+	    allocsize);
+}
+
 void
 kern_free(void *addr, struct malloc_type *caller)
 {
@@ -622,13 +715,15 @@ kern_free(void *addr, struct malloc_type *caller)
 
 	if (addr == NULL)
 		return;
-	mh = malloc_header(addr, caller, &allocsize, &reqsize);
+	mh = (struct malloc_header *)addr - 1;
+	if (__predict_false(mh->mh_magic != MH_MAGIC_ALLOC ||
+	    mh->mh_size == MH_SIZE_BIG)) {
+		malloc_free_slow(addr, caller);
+		return;
+	}
+	(void)malloc_header(addr, caller, &allocsize, &reqsize);
 	mh->mh_magic = MH_MAGIC_FREE;
-	malloc_count_free(addr, mh->mh_type, reqsize);
-	if (mh->mh_size == MH_SIZE_BIG)
-		kmem_intr_free((char *)addr - PAGE_SIZE, allocsize);
-	else
-		kmem_intr_free(mh, allocsize);
+	malloc_release(addr, mh->mh_type, reqsize, mh, allocsize);
 }
 
 /*

@@ -70,21 +70,17 @@ struct malloc_stats_record {
 
 /*
  * Per-CPU counters of one type: one coherency unit each, written only by
- * the owning CPU with preemption disabled; readers sum them.  Only ever
- * increased (but mtc_folded), so that a malloc+free pair adds to each
- * counter once: bytes in use on a CPU are mtc_allocbytes - mtc_freebytes.
+ * the owning CPU with preemption disabled; readers sum them.  mtc_bytes
+ * is the CPU's share of the bytes in use not yet folded into ks_total
+ * (negative when it freed more than it allocated since the last fold):
+ * the type's bytes in use are ks_total plus every CPU's mtc_bytes.
  */
 struct malloc_type_cpu {
 	uint64_t	mtc_allocs;	/* successful allocations */
 	uint64_t	mtc_frees;	/* frees */
-	uint64_t	mtc_allocbytes;	/* bytes allocated */
-	uint64_t	mtc_freebytes;	/* bytes freed */
+	int64_t		mtc_bytes;	/* bytes in use not in ks_total */
 	uint64_t	mtc_fails;	/* allocations that returned NULL */
-	int64_t		mtc_folded;	/* of the bytes in use, in ks_total */
 } __aligned(COHERENCY_UNIT);
-
-#define	MTC_BYTES(mtc)							\
-	((int64_t)((mtc)->mtc_allocbytes - (mtc)->mtc_freebytes))
 
 struct malloc_type {
 	u_int		ks_magic;	/* M_MAGIC: a MALLOC_DEFINE'd type */

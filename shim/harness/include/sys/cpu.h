@@ -1,7 +1,13 @@
 /*
- * Harness stand-in for <sys/cpu.h>: every thread is a CPU.  A thread gets
- * a slot on its first curcpu(); harness_cpu_set() moves the calling
- * thread to another slot (a thread that migrated, preemption enabled).
+ * Harness stand-in for <sys/cpu.h>: every thread is a CPU.  The main
+ * thread is CPU 0 before main() runs; any other thread takes the next
+ * free slot with harness_cpu_enter(), or a given one with
+ * harness_cpu_set(), before it calls into the kernel (as every LWP is on
+ * some CPU).  harness_cpu_set() also moves the calling thread to another
+ * slot (a thread that migrated, preemption enabled).  curcpu() is one
+ * thread-local load at a constant offset, like the kernel's %gs-relative
+ * one (local-exec TLS: the executable defines these); outside the
+ * benchmark build it also checks that the thread has a CPU.
  * kpreempt_disable()/kpreempt_enable() count the nesting depth per thread
  * (NetBSD counts it per LWP), panic on an unbalanced enable or a
  * migration with preemption disabled, and keep the deepest nesting seen
@@ -17,17 +23,31 @@ struct cpu_info {
 	int	*ci_nopreempt;		/* the running thread's kpreempt depth */
 } __attribute__((__aligned__(64)));	/* no false sharing in the harness */
 
+#define	HARNESS_TLS	_Thread_local __attribute__((__tls_model__("local-exec")))
+
 extern u_int maxcpus;
-extern _Thread_local struct cpu_info *harness_curcpu;
+extern HARNESS_TLS struct cpu_info *harness_curcpu;
 /* kpreempt_disable depth, per thread as NetBSD's curlwp->l_nopreempt */
-extern _Thread_local int harness_nopreempt;
-extern _Thread_local int harness_nopreempt_max;	/* deepest seen */
+extern HARNESS_TLS int harness_nopreempt;
+extern HARNESS_TLS int harness_nopreempt_max;	/* deepest seen */
 struct cpu_info *harness_cpu_enter(void);
 void	harness_cpu_set(u_int);
+void	harness_cpu_unbound(void) __attribute__((__noreturn__));
 void	harness_preempt_underflow(void) __attribute__((__noreturn__));
 
-#define	curcpu()		(__predict_true(harness_curcpu != NULL) ? \
-				 harness_curcpu : harness_cpu_enter())
+static inline struct cpu_info *
+harness_curcpu_get(void)
+{
+	struct cpu_info *ci = harness_curcpu;
+
+#ifndef HARNESS_BENCH
+	if (__predict_false(ci == NULL))
+		harness_cpu_unbound();
+#endif
+	return ci;
+}
+
+#define	curcpu()		harness_curcpu_get()
 #define	cpu_index(ci)		((ci)->ci_index)
 #define	cpu_intr_p()		(curcpu()->ci_intr)
 
