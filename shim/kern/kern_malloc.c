@@ -61,11 +61,20 @@
 #include <sys/atomic.h>
 #include <sys/cpu.h>
 #include <sys/kmem.h>
+#include <sys/lwp.h>
 #include <sys/malloc.h>
 #include <sys/mutex.h>
 #include <sys/sysctl.h>
 #include <sys/systm.h>
 #include <sys/xcall.h>
+
+/*
+ * kpreempt_disable() and kpreempt_enable() are functions; the kernel
+ * proper may use their inline forms, and the counters do: it saves two
+ * calls on each malloc() and free().
+ */
+#define	malloc_preempt_disable()	KPREEMPT_DISABLE(curlwp)
+#define	malloc_preempt_enable()		KPREEMPT_ENABLE(curlwp)
 
 /*
  * Built-in malloc types.
@@ -223,7 +232,7 @@ malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr)
 {
 
 	malloc_cpu_fold(malloc_type_table[idx], mtc);
-	kpreempt_enable();
+	malloc_preempt_enable();
 	return addr;
 }
 #endif
@@ -242,14 +251,14 @@ malloc_count_alloc(u_int idx, size_t size, void *addr)
 #else
 	struct malloc_type_cpu *mtc;
 
-	kpreempt_disable();
+	malloc_preempt_disable();
 	KASSERT(kpreempt_disabled());
 	mtc = malloc_cpu_table[idx] + cpu_index(curcpu());
 	mtc->mtc_allocs++;
 	mtc->mtc_bytes += (int64_t)size;
 	if (__predict_false(mtc->mtc_bytes >= MALLOC_FOLD))
 		return malloc_count_alloc_fold(idx, mtc, addr);
-	kpreempt_enable();
+	malloc_preempt_enable();
 #endif
 	return addr;
 }
@@ -263,9 +272,9 @@ malloc_count_fail(struct malloc_type *ks)
 #ifdef MALLOC_STATS_GLOBAL_ATOMIC
 	atomic_inc_64(&ks->ks_cpu[0].mtc_fails);
 #else
-	kpreempt_disable();
+	malloc_preempt_disable();
 	malloc_cpu(ks)->mtc_fails++;
-	kpreempt_enable();
+	malloc_preempt_enable();
 #endif
 	return NULL;
 }
@@ -289,7 +298,7 @@ malloc_release_fold(u_int idx, struct malloc_type_cpu *mtc, void *base,
 {
 
 	malloc_cpu_fold(malloc_type_table[idx], mtc);
-	kpreempt_enable();
+	malloc_preempt_enable();
 	kmem_intr_free(base, allocsize);
 }
 #endif
@@ -305,7 +314,7 @@ malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
 {
 	struct malloc_type_cpu *mtc;
 
-	kpreempt_disable();
+	malloc_preempt_disable();
 	mtc = malloc_cpu_table[idx];
 	if (__predict_false(mtc == NULL))
 		malloc_badindex(addr, idx);
@@ -324,7 +333,7 @@ malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
 		return;
 	}
 #endif
-	kpreempt_enable();
+	malloc_preempt_enable();
 	kmem_intr_free(base, allocsize);
 }
 
@@ -474,14 +483,14 @@ malloc_type_detach(struct malloc_type *ks)
 		{
 			struct malloc_type_cpu *mtc;
 
-			kpreempt_disable();
+			malloc_preempt_disable();
 			mtc = malloc_cpu(M_DETACHED);
 			mtc->mtc_allocs += s.allocs - s.frees;
 			mtc->mtc_bytes += s.bytes;
 			if (mtc->mtc_bytes >= MALLOC_FOLD ||
 			    mtc->mtc_bytes <= -MALLOC_FOLD)
 				malloc_cpu_fold(M_DETACHED, mtc);
-			kpreempt_enable();
+			malloc_preempt_enable();
 		}
 #endif
 	} else {
