@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 
 # callee -> (family, role).  The string and tmpbuf helpers are their own
@@ -221,20 +222,25 @@ def match_paren(s: str, i: int) -> int:
 _BRACKET_RE = re.compile(r"[()\[\]{}]")
 
 
+_ARG_TOKEN_RE = re.compile(r"[()\[\]{},]")
+
+
 def split_args(s: str) -> list[str]:
     """Top-level comma split of an argument list (without the parens)."""
-    args, depth, cur = [], 0, []
-    for c in s:
+    if _BRACKET_RE.search(s) is None:       # the common case, fast
+        args = [a.strip() for a in s.split(",")]
+        return args if len(args) > 1 or args[0] else []
+    args, depth, last = [], 0, 0
+    for m in _ARG_TOKEN_RE.finditer(s):
+        c = m.group()
         if c in "([{":
             depth += 1
         elif c in ")]}":
             depth -= 1
-        if c == "," and depth == 0:
-            args.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(c)
-    tail = "".join(cur).strip()
+        elif depth == 0:
+            args.append(s[last:m.start()].strip())
+            last = m.end()
+    tail = s[last:].strip()
     if tail or args:
         args.append(tail)
     return args
@@ -300,10 +306,13 @@ _NOT_TYPE = {"return", "goto", "break", "continue", "case", "default", "else",
              "if", "while", "for", "switch", "do", "sizeof"}
 
 
+_STMT_SPLIT_RE = re.compile(r"[;{}]")
+
+
 def _locals(body: str, params: list[str]) -> set[str]:
     """Names declared in a function body, plus its parameters."""
     names = {p for p in params if p}
-    for stmt in re.split(r"[;{}]", body):
+    for stmt in _STMT_SPLIT_RE.split(body):
         st = stmt.strip()
         first = st.split(None, 1)[0] if st else ""
         if not st or first in _NOT_TYPE or "(" in first:
@@ -420,15 +429,23 @@ def _alloc_key(stripped: str, start: int, f: Function | None, path: str) -> str 
     of its assignment or declaration, or the function's return value."""
     floor = f.start if f else max(0, start - 400)
     prefix = stripped[_statement_start(stripped, start, floor):start]
-    if re.search(r"\breturn\b\s*(\([^()]*\)\s*)?$", prefix) and f:
+    if _RETURN_CAST_RE.search(prefix) and f:
         return f"r:{path}:{f.name}"
     am = list(_ASSIGN_RE.finditer(prefix))
     if not am:
         return None
-    lhs = prefix[:am[-1].start()]
-    ids = re.findall(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
-                     r"|\s*\[[^\]]*\])*\s*$", lhs)
-    return key_of(ids[-1], path, f) if ids else None
+    m = _LHS_PLACE_RE.search(prefix[:am[-1].start()])
+    return key_of(m.group(0), path, f) if m else None
+
+
+_RETURN_CAST_RE = re.compile(r"\breturn\b\s*(\([^()]*\)\s*)?$")
+# the place at the end of an assignment's left-hand side
+_LHS_PLACE_RE = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
+                           r"|\s*\[[^\]]*\])*\s*$")
+_RETURN_RE = re.compile(r"return\b\s*(.*)$")
+_DEREF_LHS_RE = re.compile(r"\s*\*\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*$")
+_RHS_CALL_RE = re.compile(r"(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(")
+_ANY_CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
 _DEF_NAME_RE = re.compile(r"^(?:[A-Za-z_][\w \t*]*?[ \t*])?([A-Za-z_]\w*)[ \t]*\(", re.M)
@@ -525,49 +542,58 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
     if sites_only:
         return facts
     # Links: plain assignments between places, returns, and calls.
+    memo: dict[tuple[str, int], str | None] = {}
+
+    def place(e: str, f: Function) -> str | None:      # key_of, once each
+        k = (e, f.start)
+        if k not in memo:           # interned: the facts pickle small
+            key = key_of(e, path, f)
+            memo[k] = key and sys.intern(key)
+        return memo[k]
+
     for f in funcs:
         body = code[f.start:f.end]
-        for stmt in re.split(r"[;{}]", body):
+        for stmt in _STMT_SPLIT_RE.split(body):
+            if "=" not in stmt and "return" not in stmt:
+                continue            # neither an assignment nor a return
             s = " ".join(stmt.split())
-            if not s:
-                continue
-            rm = re.match(r"return\b\s*(.*)$", s)
+            rm = _RETURN_RE.match(s)
             if rm and rm.group(1):
-                k = key_of(rm.group(1), path, f)
+                k = place(rm.group(1), f)
                 if k:
                     facts.links.append((f"r:{path}:{f.name}", k))
                 continue
             for pm in _PAREN_ASSIGN_RE.finditer(s):     # while ((p = q) != NULL)
-                kl, kr = key_of(pm.group(1), path, f), key_of(pm.group(2), path, f)
+                kl, kr = place(pm.group(1), f), place(pm.group(2), f)
                 if kl and kr:
                     facts.links.append((kl, kr))
             am = _ASSIGN_RE.search(s)
             if am:
                 lhs, rhs = s[:am.start()], s[am.end():]
-                ids = re.findall(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
-                                 r"|\s*\[[^\]]*\])*\s*$", lhs)
-                kl = key_of(ids[-1], path, f) if ids else None
-                om = re.match(r"\s*\*\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*$", lhs)
+                lm = _LHS_PLACE_RE.search(lhs)
+                kl = place(lm.group(0), f) if lm else None
+                om = _DEREF_LHS_RE.match(lhs)
                 if om and om.group(1) in f.params:
                     f.outparams.add(f.params.index(om.group(1)))
                 rhs = rhs.strip()
                 # p = &x hands out x's address, not what x points to
-                kr = None if rhs.startswith("&") else key_of(rhs, path, f)
-                cm = re.match(r"(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(", rhs)
+                kr = None if rhs.startswith("&") else place(rhs, f)
+                cm = _RHS_CALL_RE.match(rhs)
                 if kl and kr:
                     facts.links.append((kl, kr))
                 elif kl and cm and cm.group(1) not in CALLEES:
                     facts.calls.append((cm.group(1), -1, kl, False))
-        for cm in re.finditer(r"\b([A-Za-z_]\w*)\s*\(", body):
+        for cm in _ANY_CALL_RE.finditer(body):
             name = cm.group(1)
             if name in KEYWORDS or name in CALLEES or \
                     (callees is not None and name not in callees):
                 continue
             close = match_paren(body, cm.end() - 1)
             for i, a in enumerate(split_args(body[cm.end():close - 1])):
-                k = key_of(a, path, f)
+                k = place(a, f)
                 if k and not k.startswith("u:"):
-                    facts.calls.append((name, i, k, a.lstrip().startswith("&")))
+                    facts.calls.append((sys.intern(name), i, k,
+                                        a.lstrip().startswith("&")))
     return facts
 
 
