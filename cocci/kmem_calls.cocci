@@ -7,18 +7,25 @@
 //   flags c ? KM_SLEEP : KM_NOSLEEP     -> c ? M_WAITOK : M_NOWAIT (either order)
 //   kmem_free(p, n), kmem_intr_free     -> free(p, T)
 //
-// T is the malloc type the plan gives the site (normally the file's type
-// from tag-map.yaml; a free takes the type of the allocation it releases).
-// Only sites the plan lists are touched: the driver keeps a whole pair as
-// kmem when one half cannot be converted (under #if 0, in a macro, a kmem
-// string helper such as kmem_asprintf freed with kmem_free, a flags
-// expression it does not translate, a function spatch cannot parse).
+// Only the call sites the driver planned are touched, and the plan reaches
+// spatch in the text itself: before spatch runs, scripts/k2m/textual.py
+// renames each planned call k2m_<name> and puts its malloc type T in front
+// of the last argument,
 //
-// Allocations and frees are one rule on purpose: spatch re-numbers the
-// lines of a function once a rule has changed it, so every site must be
-// matched against the plan before anything is rewritten, and a position
-// cannot be inherited over a modification.  The first argument is left as
-// written, so line breaks and comments inside a size expression survive.
+//   kmem_zalloc(n, KM_SLEEP)  ->  k2m_kmem_zalloc(n, T, KM_SLEEP)
+//   kmem_free(p, n)           ->  k2m_kmem_free(p, T, n)
+//
+// so these rules need no script and no position, and a kmem call the plan
+// keeps (the other half of its pair is under #if 0, in a macro, a kmem
+// string helper such as kmem_asprintf freed with kmem_free, a flags
+// expression not translated here, a function spatch cannot parse) is never
+// matched.  T is normally the file's type from tag-map.yaml; a free takes
+// the type of the allocation it releases.  A marked call spatch leaves
+// alone (it could not parse the function) is put back as it was, and the
+// driver keeps the pair.  The flags forms here are exactly those
+// scripts/k2m/flags.py translates, which is what the planner converts.
+// The first argument is context, so line breaks and comments inside a size
+// expression survive.
 //
 // Confidence: high.  KM_SLEEP and M_WAITOK both never return NULL;
 // KM_NOSLEEP and M_NOWAIT both may.  malloc(0) and free(NULL) are legal
@@ -26,42 +33,58 @@
 // given to kmem_free is dropped (malloc(9) records it); a size expression
 // with side effects would lose them -- none is known in NetBSD.
 
-@site@
-identifier fn = {kmem_alloc, kmem_zalloc, kmem_intr_alloc, kmem_intr_zalloc,
-                 kmem_free, kmem_intr_free};
-expression A, B;
-position p : script:python() { k2m_convert(p) };
 @@
-fn@p(A, B)
-
-@script:python site_new@
-p << site.p;
-fn << site.fn;
-B << site.B;
-newfn;
-rest;
+identifier fn = {k2m_kmem_alloc, k2m_kmem_intr_alloc};
+expression N, T, C;
 @@
-if fn in ("kmem_free", "kmem_intr_free"):
-    coccinelle.newfn = cocci.make_ident("free")
-    coccinelle.rest = cocci.make_expr(k2m_tag(p))
-else:
-    flags = k2m_flags(fn, B)
-    if flags is None:
-        cocci.include_match(False)
-    else:
-        coccinelle.newfn = cocci.make_ident("malloc")
-        coccinelle.rest = cocci.make_expr(k2m_tag(p) + ", " + flags)
+- fn
++ malloc
+  (N, T,
+(
+- KM_SLEEP
++ M_WAITOK
+|
+- KM_NOSLEEP
++ M_NOWAIT
+|
+  C ?
+- KM_SLEEP : KM_NOSLEEP
++ M_WAITOK : M_NOWAIT
+|
+  C ?
+- KM_NOSLEEP : KM_SLEEP
++ M_NOWAIT : M_WAITOK
+)
+  )
 
 @@
-identifier site.fn;
-expression site.A, site.B;
-position site.p;
-identifier site_new.newfn;
-expression site_new.rest;
+identifier fn = {k2m_kmem_zalloc, k2m_kmem_intr_zalloc};
+expression N, T, C;
 @@
-- fn@p
-+ newfn
-  (A,
-- B
-+ rest
+- fn
++ malloc
+  (N, T,
+(
+- KM_SLEEP
++ M_WAITOK | M_ZERO
+|
+- KM_NOSLEEP
++ M_NOWAIT | M_ZERO
+|
+- C ? KM_SLEEP : KM_NOSLEEP
++ (C ? M_WAITOK : M_NOWAIT) | M_ZERO
+|
+- C ? KM_NOSLEEP : KM_SLEEP
++ (C ? M_NOWAIT : M_WAITOK) | M_ZERO
+)
+  )
+
+@@
+identifier fn = {k2m_kmem_free, k2m_kmem_intr_free};
+expression P, T, N;
+@@
+- fn
++ free
+  (P, T
+- , N
   )

@@ -1,9 +1,10 @@
-"""Text transforms around spatch: body elision and spatch bins."""
+"""Text transforms around spatch (marks, body elision, includes) and
+spatch bins."""
 import os
 
 import pytest
 
-from k2m import spatch, textual
+from k2m import cscan, spatch, textual
 
 SRC = """\
 static int
@@ -30,8 +31,13 @@ c(void)
 """
 
 
+def hide_bodies(text, lines):
+    edits, bodies = textual.body_edits(text, lines, cscan.scan(text, "f.c").functions)
+    return textual.apply(text, edits), bodies
+
+
 def test_hide_bodies_keeps_planned_and_preprocessor_bodies():
-    text, bodies = textual.hide_bodies(SRC, {4})
+    text, bodies = hide_bodies(SRC, {4})
     assert "kmem_alloc" in text                  # a() has a planned line
     assert 'printf("b' not in text               # b() is elided ...
     assert len(bodies) == 1
@@ -41,7 +47,7 @@ def test_hide_bodies_keeps_planned_and_preprocessor_bodies():
 
 
 def test_restore_bodies_refuses_a_moved_body():
-    text, bodies = textual.hide_bodies(SRC, {4})
+    text, bodies = hide_bodies(SRC, {4})
     broken = text.replace("/*k2m-body-0*/", "")
     with pytest.raises(ValueError):
         textual.restore_bodies(broken, bodies)
@@ -61,3 +67,42 @@ def test_bins_balance_by_size_and_cover_every_file(tmp_path):
     for name, chunk in bins:                     # a --file-groups list
         groups = (tmp_path / name).read_text().split("\n\n")
         assert [g for g in groups if g] == chunk
+
+
+CALLS = """\
+void
+f(struct softc *sc)
+{
+\tsc->a = kmem_alloc (sc->n *
+\t    sizeof(int), KM_SLEEP);
+\tkmem_free(sc->a, sc->n * sizeof(int));
+}
+"""
+
+
+def planned(text):
+    return [(s, "M_TEST") for s in cscan.scan(text, "f.c").sites]
+
+
+def test_marks_carry_the_tag_and_come_out_again():
+    marked = textual.apply(CALLS, textual.site_edits(CALLS, planned(CALLS), mark=True))
+    assert "k2m_kmem_alloc (sc->n *\n\t    sizeof(int), M_TEST, KM_SLEEP)" in marked
+    assert "k2m_kmem_free(sc->a, M_TEST, sc->n * sizeof(int))" in marked
+    assert marked.count("\n") == CALLS.count("\n")
+    assert textual.unmark(marked) == CALLS      # what spatch did not convert
+
+
+def test_sites_rewritten_by_text():
+    out = textual.apply(CALLS, textual.site_edits(CALLS, planned(CALLS), mark=False))
+    assert "malloc (sc->n *\n\t    sizeof(int), M_TEST, M_WAITOK)" in out
+    assert "free(sc->a, M_TEST)" in out
+
+
+@pytest.mark.parametrize("action,want", [
+    ("replace", "#include <sys/param.h>\n#include <sys/malloc.h>\n"),
+    ("after-kmem", "#include <sys/param.h>\n#include <sys/kmem.h>\n#include <sys/malloc.h>\n"),
+    ("after-param", "#include <sys/param.h>\n#include <sys/malloc.h>\n#include <sys/kmem.h>\n"),
+    (None, "#include <sys/param.h>\n#include <sys/kmem.h>\n"),
+])
+def test_add_include(action, want):
+    assert textual.add_include("#include <sys/param.h>\n#include <sys/kmem.h>\n", action) == want

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -56,36 +57,51 @@ def read(root: str, rel: str) -> str:
 _SHARED: dict = {}
 
 
-def _share(macros: dict, callees: set) -> None:
-    """Pool initializer: what every scan needs, sent once per worker."""
-    _SHARED.update(macros=macros, callees=callees)
+def _share(root: str, macros: dict | None = None, callees: set | None = None) -> None:
+    """Pool initializer: what every scan needs, sent once per worker (which
+    lives for one scan_all: no cyclic garbage collection, see run())."""
+    gc.disable()
+    _SHARED.update(root=root, macros=macros, callees=callees)
 
 
-def _scan_one(args):
-    text, path = args
-    return cscan.scan(text, path, _SHARED["macros"], callees=_SHARED["callees"])
+def _survey_one(path: str) -> tuple[dict, set]:
+    """What one file gives every scan: its allocator macros, its names."""
+    text = read(_SHARED["root"], path)
+    macros = cscan.alloc_macros(text) if "define" in text else {}
+    return macros, cscan.defined_names(text)
+
+
+def _scan_one(path: str) -> cscan.FileFacts:
+    ff = cscan.scan(read(_SHARED["root"], path), path, _SHARED["macros"],
+                    callees=_SHARED["callees"])
+    for f in ff.functions:          # the scan's own business: not sent back
+        f.locals = set()
+    return ff
 
 
 def scan_all(root: str, files: list[str], jobs: int
              ) -> tuple[list[cscan.FileFacts], dict, dict[str, str]]:
     """Scan files; allocator macros defined in any of them pair everywhere.
-    Returns the facts, those macros and the texts read."""
-    texts = [read(root, f) for f in files]
+    Returns the facts, those macros and the texts read.  The workers read
+    the files themselves (cheaper than sending the texts)."""
     macros: dict = {}
     callees: set = set()
-    for t in texts:
-        if "define" in t:
-            macros.update(cscan.alloc_macros(t))
-        callees |= cscan.defined_names(t)
-    work = list(zip(texts, files))
     if len(files) < 32 or jobs < 2:
-        _share(macros, callees)
-        facts = [_scan_one(w) for w in work]
+        _share(root)
+        for m, names in map(_survey_one, files):
+            macros.update(m)
+            callees |= names
+        _share(root, macros, callees)
+        facts = [_scan_one(f) for f in files]
     else:
+        with ProcessPoolExecutor(jobs, initializer=_share, initargs=(root,)) as ex:
+            for m, names in ex.map(_survey_one, files, chunksize=32):
+                macros.update(m)
+                callees |= names
         with ProcessPoolExecutor(jobs, initializer=_share,
-                                 initargs=(macros, callees)) as ex:
-            facts = list(ex.map(_scan_one, work, chunksize=16))
-    return facts, macros, dict(zip(files, texts))
+                                 initargs=(root, macros, callees)) as ex:
+            facts = list(ex.map(_scan_one, files, chunksize=16))
+    return facts, macros, {f: read(root, f) for f in files}
 
 
 def context_files(tree: Tree, targets: set[str]) -> list[str]:
@@ -98,7 +114,10 @@ def context_files(tree: Tree, targets: set[str]) -> list[str]:
 
 
 def include_action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
-    """What includes.cocci should do for this file (see its header)."""
+    """How <sys/malloc.h> gets in (textual.add_include): replace
+    <sys/kmem.h> when nothing from it is left, add it after kmem.h, param.h,
+    systm.h or types.h; None when the file has it or converts nothing,
+    "none" (a finding) when it includes none of those."""
     if not conv or "sys/malloc.h" in ff.includes:
         return None
     used = len(KMEM_WORDS.findall(cscan.strip(text)))
@@ -162,9 +181,25 @@ def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
         log=print) -> int:
+    """Convert; the exit status.  The cyclic garbage collector is off while
+    it runs: it makes a few hundred thousand small objects (the facts) and
+    frees them all at the end, and the collector's passes over them were a
+    third of the time spent unpickling them from the scan workers."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(tree, paths, tagmap, outdir, jobs, in_place, hosts, timeout, log)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
+         in_place: bool, hosts: str | None, timeout: int, log) -> int:
     start = time.monotonic()
 
     def phase(name: str) -> None:         # K2M_DEBUG=1: where the time goes
+        # (and the work directory is kept)
         if os.environ.get("K2M_DEBUG"):
             log(f"kmem2malloc: {time.monotonic() - start:6.2f} s  {name} done")
 
@@ -201,31 +236,38 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
                     and (pj[p]["convert"] or pj[p]["text"] or p in out_facts)]
             if not todo:
                 break
-            plan_path = os.path.join(workdir, f"plan-{round_no}.json")
-            report.write_json(plan_path, pj)
-            inputs, hidden, bodies = {}, {}, {}
+            inputs, hidden, bodies, direct = {}, {}, {}, {}
             for p in todo:
-                if0 = [(d.site, d.tag) for d in plan.for_file(p)
-                       if d.tag and d.site.context == "if0"]
-                if pj[p]["convert"] or pj[p]["text"]:
-                    text, bodies[p] = textual.hide_bodies(
-                        textual.rewrite_sites(texts[p], if0),
-                        {int(n) for n in pj[p]["convert"]},
-                        None if if0 else facts[p].functions)
-                    inputs[p], hidden[p] = textual.hide_defines(text)
+                if not (pj[p]["convert"] or pj[p]["text"]):
+                    continue
+                conv = [(d.site, d.tag) for d in plan.for_file(p) if d.tag]
+                edits = textual.site_edits(
+                    texts[p], [c for c in conv if c[0].context == "code"], mark=True)
+                edits += textual.site_edits(
+                    texts[p], [c for c in conv if c[0].context == "if0"], mark=False)
+                if not pj[p]["convert"]:        # nothing for spatch
+                    direct[p] = textual.apply(texts[p], edits)
+                    continue
+                elide, bodies[p] = textual.body_edits(
+                    texts[p], {c[0].line for c in conv}, facts[p].functions)
+                inputs[p], hidden[p] = textual.hide_defines(
+                    textual.apply(texts[p], edits + elide))
             phase(f"plan {round_no}")
-            res = spatch.run(inputs, workdir, plan_path, jobs, hosts, timeout)
+            res = spatch.run(inputs, workdir, jobs, hosts, timeout)
             phase(f"spatch {round_no}")
             moved = False
             for p in todo:
-                new = texts[p]
+                new = direct.get(p, texts[p])
                 if p in res.outputs:
                     try:
-                        new = restyle.restyle(texts[p], textual.restore_bodies(
+                        new = textual.unmark(textual.restore_bodies(
                             textual.restore_defines(res.outputs[p], hidden[p]),
                             bodies[p]))
                     except ValueError:
                         res.failed[p] = "spatch changed a function it was not asked to"
+                if p in res.outputs or p in direct:
+                    new = textual.add_include(restyle.restyle(texts[p], new),
+                                              pj[p]["include"])
                 if p in res.failed:
                     failed[p] = res.failed[p]
                     new = texts[p]
@@ -246,7 +288,10 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
             if not moved:
                 break
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if os.environ.get("K2M_DEBUG"):
+            log(f"kmem2malloc: work directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     results = []
     for p in targets:

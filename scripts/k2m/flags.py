@@ -1,7 +1,8 @@
 """kmem(9) allocation flags to malloc(9) flags: the one place that knows.
 
-Used by the planner (which flags can be converted), by textual.py and, in
-spatch, by cocci/plan.cocci (spatch.py puts this package on PYTHONPATH).
+Used by the planner (which flags can be converted) and by textual.py (the
+sites under #if 0).  cocci/kmem_calls.cocci spells out the same forms in
+SmPL; tests/golden/alloc_flags.c holds each of them.
 """
 
 import re

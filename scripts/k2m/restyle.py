@@ -1,18 +1,22 @@
 """Put spatch's continuation lines into NetBSD style(9).
 
-spatch breaks a long rewritten line and aligns the continuation under the
-opening parenthesis (Linux style).  NetBSD indents a continuation by the
+spatch is told not to break lines (it would align a continuation under the
+opening parenthesis, Linux style).  NetBSD indents a continuation by the
 statement's indent plus four spaces, and does not break a line that fits
-in 80 columns.  Only statements spatch rewrote (a malloc or free call on
-a line the input did not have) are touched; every other line stays byte
-for byte.
+in 80 columns: a rewritten statement longer than that is broken here after
+an argument of the call, and the breaks the input had are kept unless the
+continuation fits on the line before.  Only statements spatch rewrote (a
+malloc or free call on a line the input did not have) are touched; every
+other line stays byte for byte.
 """
 
 from __future__ import annotations
 
 import re
 
-_ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?)\s*$|^\s*(#|$)")
+from .cscan import strip
+
+_ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
 _CALL = re.compile(r"\b(malloc|free)\s*\(")
 WIDTH = 80
 
@@ -25,38 +29,82 @@ def _width(line: str) -> int:
     return len(line.rstrip("\n").expandtabs(8))
 
 
-def _fix(stmt: list[str]) -> list[str]:
-    """Join continuation lines that fit; indent the rest by four spaces."""
-    out = [stmt[0]]
-    cont = _indent(stmt[0]) + "    "
-    for line in stmt[1:]:
-        body = line.lstrip(" \t")
-        joined = out[-1].rstrip("\n").rstrip() + " " + body
-        if _width(joined) <= WIDTH:
-            out[-1] = joined
-        else:
-            out.append(cont + body)
-    return out
+def _fix(stmt: list[str], cont: str, first: bool) -> list[str]:
+    """Lay out rewritten lines in style(9): a line the input broke stays
+    broken unless all of its continuation fits on the line before; a line
+    longer than 80 columns is broken after an argument of the malloc/free
+    call.  Every continuation line is indented by cont; the first of stmt
+    keeps its indent if it starts the statement (first)."""
+    nl = "\n" if stmt[-1].endswith("\n") else ""
+    lines = [line.rstrip("\n") for line in stmt]
+    lines = lines[:1] if first else [cont + lines[0].lstrip(" \t")]
+    lines += [cont + line.strip(" \t\n") for line in stmt[1:]]
+    text = "\0".join(lines)                # \0: a break the input had
+    code = strip(text)
+    cuts = set()
+    m = _CALL.search(code)
+    if m:                                   # after each argument of the call
+        depth = 0
+        for i in range(m.end() - 1, len(code)):
+            c = code[i]
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif c == "," and depth == 1 and code.startswith(", ", i):
+                cuts.add(i + 1)
+    out: list[str] = []
+    start = 0
+    for n, line in enumerate(lines):
+        end = start + len(line)
+        chunks, last = [], start
+        for i in sorted(c for c in cuts if start < c < end):
+            chunks.append(text[last:i])
+            last = i + 1
+        chunks.append(text[last:end])
+        start = end + 1
+        chunks = [chunks[0].rstrip()] + [c.strip() for c in chunks[1:]]
+        whole = " ".join([chunks[0].lstrip(" \t")] + chunks[1:])
+        if n > 0 and _width(out[-1] + " " + whole) <= WIDTH:
+            out[-1] += " " + whole
+            continue
+        out.append(chunks[0])
+        for chunk in chunks[1:]:
+            if _width(out[-1] + " " + chunk) <= WIDTH:
+                out[-1] += " " + chunk
+            else:
+                out.append(cont + chunk)
+    return [line + "\n" for line in out[:-1]] + [out[-1] + nl]
+
+
+def _ends(line: str) -> bool:
+    return bool(_ENDS.search(line.rstrip("\n")))
 
 
 def restyle(old: str, new: str) -> str:
     seen = set(old.splitlines(keepends=True))
     lines = new.splitlines(keepends=True)
     out: list[str] = []
+    done = 0                    # lines[:done] are in out
     i = 0
     while i < len(lines):
         line = lines[i]
-        prev_ends = i == 0 or _ENDS.search(lines[i - 1].rstrip("\n")) \
-            or not lines[i - 1].strip()
-        if line in seen or not prev_ends or not _CALL.search(line) \
-                or line.lstrip().startswith("#"):
-            out.append(line)
+        if line in seen or not _CALL.search(line) or line.lstrip().startswith("#"):
             i += 1
             continue
+        # the statement's first line sets the continuation indent; from
+        # the rewritten line on to the statement's end, over lines the
+        # rewrite changed, the lines are laid out again
+        s = i
+        while s > 0 and not _ends(lines[s - 1]):
+            s -= 1
         j = i
-        while j < len(lines) - 1 and not _ENDS.search(lines[j].rstrip("\n")) \
-                and lines[j + 1] not in seen:
+        while j < len(lines) - 1 and not _ends(lines[j]) and lines[j + 1] not in seen:
             j += 1
-        out.extend(_fix(lines[i:j + 1]))
-        i = j + 1
+        out.extend(lines[done:i])
+        out.extend(_fix(lines[i:j + 1], _indent(lines[s]) + "    ", i == s))
+        done = i = j + 1
+    out.extend(lines[done:])
     return "".join(out)

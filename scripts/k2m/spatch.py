@@ -1,14 +1,16 @@
 """Running spatch: the one place that does.
 
-The rule files in cocci/ are joined into one semantic patch, so each file
-is parsed once.  The files are dealt into a few bins of about equal size
+The rule files in cocci/ are joined into one semantic patch in the work
+directory.  They are plain SmPL: the plan is in the text spatch reads
+(textual.site_edits marks the planned calls), so spatch starts no Python
+(an embedded interpreter costs 0.2 s to 1 s per process) and needs no
+position script.  The files are dealt into a few bins of about equal size
 (two per job) and GNU parallel starts one spatch per bin, rewriting copies
-in a work directory in place.  A bin is a --file-groups list with each
+in the work directory in place.  A bin is a --file-groups list with each
 file its own group: given several files as arguments, spatch treats them
 as one program and gets much slower; one process per file would pay its
-start-up (about 0.2 s: python, the plan, the rules) every time.  A bin
-that fails is re-run file by file, so an error is always pinned on the
-file that caused it.
+start-up every time.  A bin that fails is re-run file by file, so an
+error is always pinned on the file that caused it.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from dataclasses import dataclass
 
 COCCI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "cocci")
-# Order matters: the plan loader first, the includes last.
-RULE_FILES = ("plan.cocci", "kmem_calls.cocci", "includes.cocci")
+RULE_FILES = ("kmem_calls.cocci",)
 MACRO_FILE = os.path.join(COCCI_DIR, "netbsd_macros.h")
+# spatch breaks no line of its own (--max-width): restyle.py breaks the
+# rewritten statements in style(9), keeping the line breaks the input had.
 SPATCH_OPTS = ["--very-quiet", "--no-includes", "--no-show-diff", "--in-place",
-               "--macro-file", MACRO_FILE]
+               "--max-width", "10000", "--macro-file", MACRO_FILE]
 
 
 class SpatchError(Exception):
@@ -57,7 +60,7 @@ def check_tools() -> None:
 
 
 def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
-              hosts: str | None, env: dict, tag: str) -> dict[int, tuple[int, str]]:
+              hosts: str | None, tag: str) -> dict[int, tuple[int, str]]:
     """Run `args ITEM` for each item, in workdir; {seq: (exit, stderr)}."""
     listfile = os.path.join(workdir, f"items-{tag}.txt")
     with open(listfile, "w") as fp:
@@ -73,7 +76,7 @@ def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
         cmd.append("--bar")
     quoted = " ".join(subprocess.list2cmdline([a]) for a in args)
     cmd.append(f"{quoted} {{}} 2> {errdir}/{{#}}")
-    proc = subprocess.run(cmd, cwd=workdir, env=env)
+    proc = subprocess.run(cmd, cwd=workdir)
     if proc.returncode in (-2, 130):
         raise KeyboardInterrupt
     if proc.returncode < 0 or proc.returncode > 101:
@@ -96,7 +99,7 @@ def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
     return results
 
 
-def run(inputs: dict[str, str], workdir: str, plan_path: str, jobs: int,
+def run(inputs: dict[str, str], workdir: str, jobs: int,
         hosts: str | None = None, timeout: int = 120) -> Result:
     """Write each {tree-relative path: text} under workdir, rewrite the
     copies in place; Result.outputs has the new texts."""
@@ -105,16 +108,13 @@ def run(inputs: dict[str, str], workdir: str, plan_path: str, jobs: int,
     files = sorted(inputs)
     _write(workdir, inputs, files)
     sp = semantic_patch(workdir)
-    scripts = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, K2M_PLAN=os.path.abspath(plan_path),
-               PYTHONPATH=os.pathsep.join(filter(None, [scripts, os.environ.get("PYTHONPATH")])))
     args = ["spatch", "--sp-file", sp, "--timeout", str(timeout)] + SPATCH_OPTS
     failed: dict[str, str] = {}
     if not files:
         return Result(failed, {})
     bins = _bins(workdir, files, jobs * 2)
     res = _parallel(args + ["--file-groups"], [b for b, _ in bins], workdir,
-                    jobs, hosts, env, "all")
+                    jobs, hosts, "all")
     retry = []
     for seq, (_, chunk) in enumerate(bins, 1):
         rc, err = res.get(seq, (-1, "batch did not run"))
@@ -126,7 +126,7 @@ def run(inputs: dict[str, str], workdir: str, plan_path: str, jobs: int,
                     failed[f] = "spatch timed out"
     if retry:
         _write(workdir, inputs, retry)
-        res = _parallel(args, retry, workdir, jobs, hosts, env, "retry")
+        res = _parallel(args, retry, workdir, jobs, hosts, "retry")
         for seq, f in enumerate(retry, 1):
             rc, err = res.get(seq, (-1, "did not run"))
             if rc != 0:

@@ -1,17 +1,27 @@
-"""Edits spatch cannot make, done on the text itself, lines kept.
+"""Edits around spatch, done on the text itself, lines kept.
 
+- The plan reaches spatch in the text: each call site planned for spatch
+  is marked, renamed k2m_<name> with its malloc type put in front of the
+  last argument (see cocci/kmem_calls.cocci).  A mark spatch leaves (it
+  could not parse the function) is taken out again after.
 - Code under `#if 0` is invisible to spatch.  It is not compiled, but it is
   still read and re-enabled, so a pair must not be half converted there:
   those sites are rewritten here, exactly as kmem_calls.cocci would.
-- A `#define` whose body calls printf without parentheses
-  (`#define DPRINTF(x) printf x`, the BSD idiom) makes spatch believe
-  printf is a type and lose every function that calls printf.  Such
-  definitions are hidden in a comment while spatch runs and put back after.
 - spatch's time goes into parsing every function of a file, but only the
   functions with a call to rewrite need it.  The other bodies are elided
   while spatch runs (a marker comment and as many newlines, so lines keep
   their numbers) and put back byte for byte after.  A body with a
   preprocessor line is never elided: its #if may not close inside it.
+- A `#define` whose body calls printf without parentheses
+  (`#define DPRINTF(x) printf x`, the BSD idiom) makes spatch believe
+  printf is a type and lose every function that calls printf.  Such
+  definitions are hidden in a comment while spatch runs and put back after.
+- `#include <sys/malloc.h>` is added, or replaces <sys/kmem.h>, as the
+  plan says (a line edit: see add_include).
+
+The edits before spatch are computed on the input text as (start, end,
+replacement) triples and applied together (apply), so every offset the
+scanner gave stays valid while they are collected.
 """
 
 from __future__ import annotations
@@ -21,42 +31,100 @@ import re
 from . import cscan
 from .flags import translate
 
+Edit = tuple[int, int, str]
+
 _BARE_CALL = re.compile(r"\b(printf|log|addlog|aprint_\w+|device_printf|db_printf)"
                         r"\s+[A-Za-z_(]")
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define\b(?:[^\n]*\\\n)*[^\n]*", re.M)
 _MARK = "/*k2m-hidden-%d*/"
 _BODY_MARK = "/*k2m-body-%d*/"
 _DIRECTIVE = re.compile(r"^[ \t]*#", re.M)
+SITE_MARK = "k2m_"
+_MARKED_CALL = re.compile(r"\bk2m_(kmem_\w+)\s*\(")
+_TAG_BEFORE = re.compile(r"[A-Za-z_]\w*, $")
 
 
-def rewrite_sites(text: str, sites: list[tuple[cscan.Site, str]]) -> str:
-    """Rewrite (site, tag) calls in text; the first argument stays as written."""
+def apply(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits given in offsets of text."""
+    parts = []
+    pos = 0
+    for a, b, new in sorted(edits):
+        parts += [text[pos:a], new]
+        pos = b
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _last_arg(text: str, stripped: str, offset: int) -> tuple[int, int]:
+    """The call at offset: (start, end) of its last argument, without the
+    white space in front of it."""
+    openp = stripped.index("(", offset)
+    close = cscan.match_paren(stripped, openp) - 1
+    depth, comma = 0, openp
+    for i in range(openp + 1, close):
+        c = stripped[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            comma = i
+    last = text[comma + 1:close]
+    return comma + 1 + len(last) - len(last.lstrip()), close
+
+
+def site_edits(text: str, sites: list[tuple[cscan.Site, str]],
+               mark: bool) -> list[Edit]:
+    """Edits for (site, tag) calls: marked for spatch, or (mark=False)
+    rewritten to malloc/free here.  The first argument stays as written."""
     stripped = cscan.strip(text)
     edits = []
     for s, tag in sites:
-        openp = stripped.index("(", s.offset)
-        close = cscan.match_paren(stripped, openp) - 1
-        depth, comma = 0, None
-        for i in range(openp + 1, close):
-            c = stripped[i]
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-            elif c == "," and depth == 0:
-                comma = i
-        last = text[comma + 1:close]
-        lead = last[:len(last) - len(last.lstrip())]
-        if s.role == "free":
-            new = lead + tag
+        a, b = _last_arg(text, stripped, s.offset)
+        if mark:
+            edits.append((a, a, tag + ", "))
+            name = SITE_MARK + s.callee
+        elif s.role == "free":
+            edits.append((a, b, tag))
             name = "free"
         else:
-            new = lead + tag + ", " + translate(s.callee, s.args[1])
+            edits.append((a, b, tag + ", " + translate(s.callee, s.args[1])))
             name = "malloc"
-        edits.append((comma + 1, close, new))
         edits.append((s.offset, s.offset + len(s.callee), name))
-    for a, b, new in sorted(edits, reverse=True):
-        text = text[:a] + new + text[b:]
+    return edits
+
+
+def unmark(text: str) -> str:
+    """Take out the marks spatch left (it could not parse the function)."""
+    if SITE_MARK + "kmem_" not in text:
+        return text
+    stripped = cscan.strip(text)
+    edits = []
+    for m in _MARKED_CALL.finditer(stripped):
+        a, _ = _last_arg(text, stripped, m.start())
+        tag = _TAG_BEFORE.search(text, max(0, a - 100), a)
+        edits.append((tag.start(), a, ""))
+        edits.append((m.start(), m.start() + len(SITE_MARK), ""))
+    return apply(text, edits)
+
+
+_INCLUDE_LINE = r"^[ \t]*#[ \t]*include[ \t]*<%s>[^\n]*\n"
+INCLUDE_AFTER = {"after-kmem": "sys/kmem.h", "after-param": "sys/param.h",
+                 "after-systm": "sys/systm.h", "after-types": "sys/types.h"}
+
+
+def add_include(text: str, action: str | None) -> str:
+    """#include <sys/malloc.h> as the plan's action says (convert.py's
+    include_action): `replace` <sys/kmem.h> by it, `after-X` add it after
+    every #include <sys/X.h>; None or `none`: nothing."""
+    if action == "replace":
+        return re.sub(_INCLUDE_LINE % re.escape("sys/kmem.h"),
+                      lambda m: m.group(0).replace("sys/kmem.h", "sys/malloc.h", 1),
+                      text, flags=re.M)
+    if action in INCLUDE_AFTER:
+        return re.sub(_INCLUDE_LINE % re.escape(INCLUDE_AFTER[action]),
+                      lambda m: m.group(0) + "#include <sys/malloc.h>\n",
+                      text, flags=re.M)
     return text
 
 
@@ -82,12 +150,10 @@ def restore_defines(text: str, hidden: list[str]) -> str:
     return text
 
 
-def hide_bodies(text: str, lines: set[int],
-                funcs: list[cscan.Function] | None = None) -> tuple[str, list[str]]:
-    """Elide the bodies of functions with none of lines in them; funcs are
-    text's functions if known (cscan offsets).  Returns text and bodies."""
-    if funcs is None:
-        funcs = cscan._functions(cscan._preprocess(cscan.strip(text))[0])
+def body_edits(text: str, lines: set[int],
+               funcs: list[cscan.Function]) -> tuple[list[Edit], list[str]]:
+    """Edits eliding the bodies of text's functions (cscan offsets) with
+    none of lines in them; and the bodies, for restore_bodies()."""
     hidden: list[str] = []
     edits = []
     for f in funcs:
@@ -98,13 +164,12 @@ def hide_bodies(text: str, lines: set[int],
         edits.append((f.start + 1, f.end - 1, _BODY_MARK % len(hidden)
                       + "\n" * body.count("\n")))
         hidden.append(body)
-    for a, b, new in reversed(edits):
-        text = text[:a] + new + text[b:]
-    return text, hidden
+    return edits, hidden
 
 
 def restore_bodies(text: str, hidden: list[str]) -> str:
-    """Put back what hide_bodies() elided; ValueError if spatch moved it."""
+    """Put back the bodies body_edits() elided; ValueError if spatch
+    moved one."""
     parts = []
     pos = 0
     for i, body in enumerate(hidden):

@@ -5,6 +5,7 @@ struct gold_softc {
 	struct gold_entry	**sc_table_of_entries;
 	int			sc_nentries_in_table;
 	char			*sc_buf;
+	uint8_t			*sc_bitmap;
 };
 
 void
@@ -15,6 +16,10 @@ gold_attach(struct gold_softc *sc)
 	sc->sc_table_of_entries = kmem_zalloc(sizeof(*sc->sc_table_of_entries) * 16, KM_SLEEP);
 	sc->sc_buf = kmem_alloc(sc->sc_nentries_in_table *
 	    sizeof(*sc->sc_buf), KM_SLEEP);	/* comment kept */
+	/* The call starts a continuation line: the result is style(9) too. */
+	if (sc->sc_nentries_in_table > 0)
+		sc->sc_bitmap =
+		    kmem_zalloc(howmany(sc->sc_nentries_in_table, NBBY), KM_SLEEP);
 }
 
 void
@@ -24,6 +29,8 @@ gold_detach(struct gold_softc *sc)
 	if (sc->sc_buf != NULL)
 		kmem_free(sc->sc_buf,
 		    sc->sc_nentries_in_table * sizeof(*sc->sc_buf));
+	if (sc->sc_bitmap != NULL)
+		kmem_free(sc->sc_bitmap, howmany(sc->sc_nentries_in_table, NBBY));
 	kmem_free(sc->sc_table_of_entries,
 	    sizeof(*sc->sc_table_of_entries) * 16);
 }

@@ -5,6 +5,7 @@ struct gold_softc {
 	struct gold_entry	**sc_table_of_entries;
 	int			sc_nentries_in_table;
 	char			*sc_buf;
+	uint8_t			*sc_bitmap;
 };
 
 void
@@ -16,6 +17,11 @@ gold_attach(struct gold_softc *sc)
 	    M_GOLDEN, M_WAITOK | M_ZERO);
 	sc->sc_buf = malloc(sc->sc_nentries_in_table *
 	    sizeof(*sc->sc_buf), M_GOLDEN, M_WAITOK);	/* comment kept */
+	/* The call starts a continuation line: the result is style(9) too. */
+	if (sc->sc_nentries_in_table > 0)
+		sc->sc_bitmap =
+		    malloc(howmany(sc->sc_nentries_in_table, NBBY), M_GOLDEN,
+		    M_WAITOK | M_ZERO);
 }
 
 void
@@ -24,5 +30,7 @@ gold_detach(struct gold_softc *sc)
 
 	if (sc->sc_buf != NULL)
 		free(sc->sc_buf, M_GOLDEN);
+	if (sc->sc_bitmap != NULL)
+		free(sc->sc_bitmap, M_GOLDEN);
 	free(sc->sc_table_of_entries, M_GOLDEN);
 }
