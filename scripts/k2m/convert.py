@@ -304,8 +304,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
             findings.append(pairing.Finding(p, 1, "spatch-error", failed[p]))
         for pr in problems.get(p, []):
             findings.append(pairing.Finding(p, 1, "count", pr))
-        inc = _plan_json(plan, facts, {p: texts[p]})[p]["include"]
-        if inc == "none":
+        if pj[p]["include"] == "none":
             findings.append(pairing.Finding(p, 1, "include", (
                 "uses malloc(9) now but has no <sys/param.h>, <sys/systm.h>, "
                 "<sys/types.h> or <sys/kmem.h> to put <sys/malloc.h> after: "

@@ -92,12 +92,13 @@ def source_files(tree: Tree, paths: list[str], needle: str | None = None) -> lis
                              if f.endswith(SOURCE_EXT))
         else:
             raise TreeError(f"{p}: no such file or directory in {tree.root}")
+        words = [w.encode() for w in ([needle] if needle else _PREFILTER)]
         for c in cands:
             try:
-                with open(c, encoding="utf-8", errors="surrogateescape") as fp:
-                    text = fp.read()
+                with open(c, "rb") as fp:       # bytes: no decoding to search
+                    data = fp.read()
             except OSError as e:
                 raise TreeError(f"{c}: {e.strerror}") from None
-            if (needle in text) if needle else any(s in text for s in _PREFILTER):
+            if any(w in data for w in words):
                 out.append(os.path.relpath(c, tree.root))
     return sorted(set(out))
