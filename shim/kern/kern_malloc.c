@@ -43,7 +43,10 @@
  * Building with MALLOC_STATS_GLOBAL_ATOMIC instead counts everything in
  * one set of shared counters per type, updated with atomic operations:
  * exact high-water mark and limit, but every CPU writes the same cache
- * line.  It exists to measure what the per-CPU counters buy.
+ * line.  It exists to measure what the per-CPU counters buy.  Building
+ * with MALLOC_STATS_NONE leaves the counting out of malloc() and free()
+ * (the statistics are then wrong): it measures what the counting costs,
+ * apart from the header and the call.  Both are for the benchmark only.
  *
  * The header is 8 bytes on LP64, as NetBSD's has been:
  *	mh_size		32 bits: header + request, or MH_SIZE_BIG
@@ -221,7 +224,7 @@ malloc_cpu_fold(struct malloc_type *ks, struct malloc_type_cpu *mtc)
 }
 #endif
 
-#ifndef MALLOC_STATS_GLOBAL_ATOMIC
+#if !defined(MALLOC_STATS_GLOBAL_ATOMIC) && !defined(MALLOC_STATS_NONE)
 /*
  * The rest of malloc_count_alloc() when this CPU's unfolded bytes
  * reached MALLOC_FOLD: out of line, so that the common case keeps
@@ -245,7 +248,10 @@ malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr)
 static inline __always_inline void *
 malloc_count_alloc(u_int idx, size_t size, void *addr)
 {
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
+#if defined(MALLOC_STATS_NONE)
+	(void)idx;
+	(void)size;
+#elif defined(MALLOC_STATS_GLOBAL_ATOMIC)
 	atomic_inc_64(&malloc_cpu_table[idx]->mtc_allocs);
 	malloc_fold(malloc_type_table[idx], (int64_t)size);
 #else
@@ -279,14 +285,16 @@ malloc_count_fail(struct malloc_type *ks)
 	return NULL;
 }
 
+#ifndef MALLOC_STATS_NONE
 static void __noinline __dead
 malloc_badindex(void *addr, u_int idx)
 {
 
 	panic("free(%p): bad type index %u in header", addr, idx);
 }
+#endif
 
-#ifndef MALLOC_STATS_GLOBAL_ATOMIC
+#if !defined(MALLOC_STATS_GLOBAL_ATOMIC) && !defined(MALLOC_STATS_NONE)
 /*
  * The rest of malloc_release() when this CPU's unfolded bytes reached
  * -MALLOC_FOLD: out of line, so that the common case keeps nothing
@@ -312,6 +320,11 @@ static inline __always_inline void
 malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
     size_t allocsize)
 {
+#ifdef MALLOC_STATS_NONE
+	(void)addr;
+	(void)idx;
+	(void)reqsize;
+#else
 	struct malloc_type_cpu *mtc;
 
 	malloc_preempt_disable();
@@ -334,6 +347,7 @@ malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
 	}
 #endif
 	malloc_preempt_enable();
+#endif	/* !MALLOC_STATS_NONE */
 	kmem_intr_free(base, allocsize);
 }
 
