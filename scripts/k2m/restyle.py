@@ -42,8 +42,7 @@ def _fix(stmt: list[str], cont: str, first: bool) -> list[str]:
     text = "\0".join(lines)                # \0: a break the input had
     code = strip(text)
     cuts = set()
-    m = _CALL.search(code)
-    if m:                                   # after each argument of the call
+    for m in _CALL.finditer(code):          # after each argument of a call
         depth = 0
         for i in range(m.end() - 1, len(code)):
             c = code[i]

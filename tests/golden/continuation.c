@@ -6,6 +6,8 @@ struct gold_softc {
 	int			sc_nentries_in_table;
 	char			*sc_buf;
 	uint8_t			*sc_bitmap;
+	struct gold_entry	*sc_rx_ring_entries;
+	struct gold_entry	*sc_tx_ring_entries;
 };
 
 void
@@ -20,6 +22,10 @@ gold_attach(struct gold_softc *sc)
 	if (sc->sc_nentries_in_table > 0)
 		sc->sc_bitmap =
 		    kmem_zalloc(howmany(sc->sc_nentries_in_table, NBBY), KM_SLEEP);
+	/* Two calls in one statement, each broken after an argument. */
+	if ((sc->sc_rx_ring_entries = kmem_zalloc(sc->sc_nentries_in_table, KM_NOSLEEP)) == NULL ||
+	    (sc->sc_tx_ring_entries = kmem_zalloc(sc->sc_nentries_in_table, KM_NOSLEEP)) == NULL)
+		return;
 }
 
 void
@@ -31,6 +37,8 @@ gold_detach(struct gold_softc *sc)
 		    sc->sc_nentries_in_table * sizeof(*sc->sc_buf));
 	if (sc->sc_bitmap != NULL)
 		kmem_free(sc->sc_bitmap, howmany(sc->sc_nentries_in_table, NBBY));
+	kmem_free(sc->sc_rx_ring_entries, sc->sc_nentries_in_table);
+	kmem_free(sc->sc_tx_ring_entries, sc->sc_nentries_in_table);
 	kmem_free(sc->sc_table_of_entries,
 	    sizeof(*sc->sc_table_of_entries) * 16);
 }

@@ -6,6 +6,8 @@ struct gold_softc {
 	int			sc_nentries_in_table;
 	char			*sc_buf;
 	uint8_t			*sc_bitmap;
+	struct gold_entry	*sc_rx_ring_entries;
+	struct gold_entry	*sc_tx_ring_entries;
 };
 
 void
@@ -22,6 +24,12 @@ gold_attach(struct gold_softc *sc)
 		sc->sc_bitmap =
 		    malloc(howmany(sc->sc_nentries_in_table, NBBY), M_GOLDEN,
 		    M_WAITOK | M_ZERO);
+	/* Two calls in one statement, each broken after an argument. */
+	if ((sc->sc_rx_ring_entries = malloc(sc->sc_nentries_in_table, M_GOLDEN,
+	    M_NOWAIT | M_ZERO)) == NULL ||
+	    (sc->sc_tx_ring_entries = malloc(sc->sc_nentries_in_table, M_GOLDEN,
+	    M_NOWAIT | M_ZERO)) == NULL)
+		return;
 }
 
 void
@@ -32,5 +40,7 @@ gold_detach(struct gold_softc *sc)
 		free(sc->sc_buf, M_GOLDEN);
 	if (sc->sc_bitmap != NULL)
 		free(sc->sc_bitmap, M_GOLDEN);
+	free(sc->sc_rx_ring_entries, M_GOLDEN);
+	free(sc->sc_tx_ring_entries, M_GOLDEN);
 	free(sc->sc_table_of_entries, M_GOLDEN);
 }
