@@ -8,6 +8,7 @@ struct gold_softc {
 	uint8_t			*sc_bitmap;
 	struct gold_entry	*sc_rx_ring_entries;
 	struct gold_entry	*sc_tx_ring_entries;
+	char			*sc_cont_label;
 };
 
 void
@@ -26,6 +27,11 @@ gold_attach(struct gold_softc *sc)
 	if ((sc->sc_rx_ring_entries = kmem_zalloc(sc->sc_nentries_in_table, KM_NOSLEEP)) == NULL ||
 	    (sc->sc_tx_ring_entries = kmem_zalloc(sc->sc_nentries_in_table, KM_NOSLEEP)) == NULL)
 		return;
+	/* A statement under else stays under it. */
+	if (sc->sc_nentries_in_table == 0)
+		sc->sc_cont_label = NULL;
+	else
+		sc->sc_cont_label = kmem_alloc(16, KM_SLEEP);
 }
 
 void
@@ -39,6 +45,8 @@ gold_detach(struct gold_softc *sc)
 		kmem_free(sc->sc_bitmap, howmany(sc->sc_nentries_in_table, NBBY));
 	kmem_free(sc->sc_rx_ring_entries, sc->sc_nentries_in_table);
 	kmem_free(sc->sc_tx_ring_entries, sc->sc_nentries_in_table);
+	if (sc->sc_cont_label != NULL)
+		kmem_free(sc->sc_cont_label, 16);
 	kmem_free(sc->sc_table_of_entries,
 	    sizeof(*sc->sc_table_of_entries) * 16);
 }

@@ -8,6 +8,7 @@ struct gold_softc {
 	uint8_t			*sc_bitmap;
 	struct gold_entry	*sc_rx_ring_entries;
 	struct gold_entry	*sc_tx_ring_entries;
+	char			*sc_cont_label;
 };
 
 void
@@ -30,6 +31,11 @@ gold_attach(struct gold_softc *sc)
 	    (sc->sc_tx_ring_entries = malloc(sc->sc_nentries_in_table, M_GOLDEN,
 	    M_NOWAIT | M_ZERO)) == NULL)
 		return;
+	/* A statement under else stays under it. */
+	if (sc->sc_nentries_in_table == 0)
+		sc->sc_cont_label = NULL;
+	else
+		sc->sc_cont_label = malloc(16, M_GOLDEN, M_WAITOK);
 }
 
 void
@@ -42,5 +48,7 @@ gold_detach(struct gold_softc *sc)
 		free(sc->sc_bitmap, M_GOLDEN);
 	free(sc->sc_rx_ring_entries, M_GOLDEN);
 	free(sc->sc_tx_ring_entries, M_GOLDEN);
+	if (sc->sc_cont_label != NULL)
+		free(sc->sc_cont_label, M_GOLDEN);
 	free(sc->sc_table_of_entries, M_GOLDEN);
 }
