@@ -95,7 +95,8 @@ def site_edits(text: str, sites: list[tuple[cscan.Site, str]],
 
 
 def unmark(text: str) -> str:
-    """Take out the marks spatch left (it could not parse the function)."""
+    """Take out the marks spatch left (it could not parse the function);
+    ValueError if one is not as site_edits() made it."""
     if SITE_MARK + "kmem_" not in text:
         return text
     stripped = cscan.strip(text)
@@ -103,6 +104,8 @@ def unmark(text: str) -> str:
     for m in _MARKED_CALL.finditer(stripped):
         a, _ = _last_arg(text, stripped, m.start())
         tag = _TAG_BEFORE.search(text, max(0, a - 100), a)
+        if tag is None:
+            raise ValueError(f"a marked call without its type at offset {m.start()}")
         edits.append((tag.start(), a, ""))
         edits.append((m.start(), m.start() + len(SITE_MARK), ""))
     return apply(text, edits)
