@@ -106,3 +106,8 @@ def test_sites_rewritten_by_text():
 ])
 def test_add_include(action, want):
     assert textual.add_include("#include <sys/param.h>\n#include <sys/kmem.h>\n", action) == want
+
+
+def test_unmark_refuses_a_mark_without_its_type():
+    with pytest.raises(ValueError):
+        textual.unmark("\tp = k2m_kmem_alloc(n + 1, KM_SLEEP);\n")
