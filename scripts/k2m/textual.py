@@ -14,7 +14,8 @@
   preprocessor line is never elided: its #if may not close inside it.
 - A `#define` whose body calls printf without parentheses
   (`#define DPRINTF(x) printf x`, the BSD idiom) makes spatch believe
-  printf is a type and lose every function that calls printf.  Such
+  printf is a type and lose every function that calls printf; spatch also
+  joins the lines of a `#define \` whose name is on the next line.  Such
   definitions are hidden in a comment while spatch runs and put back after.
 - `#include <sys/malloc.h>` is added, or replaces <sys/kmem.h>, as the
   plan says (a line edit: see add_include).
@@ -36,6 +37,9 @@ Edit = tuple[int, int, str]
 _BARE_CALL = re.compile(r"\b(printf|log|addlog|aprint_\w+|device_printf|db_printf)"
                         r"\s+[A-Za-z_(]")
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define\b(?:[^\n]*\\\n)*[^\n]*", re.M)
+# `#define \` with the name on the next line (a trick against ctags):
+# spatch joins the two lines and loses the white space between them
+_NAME_NEXT_LINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]*\\\n")
 _MARK = "/*k2m-hidden-%d*/"
 _BODY_MARK = "/*k2m-body-%d*/"
 _DIRECTIVE = re.compile(r"^[ \t]*#", re.M)
@@ -137,7 +141,7 @@ def hide_defines(text: str) -> tuple[str, list[str]]:
 
     def repl(m: re.Match) -> str:
         body = m.group(0)
-        if not _BARE_CALL.search(body):
+        if not _BARE_CALL.search(body) and not _NAME_NEXT_LINE.match(body):
             return body
         hidden.append(body)
         return _MARK % (len(hidden) - 1) + "\n" * body.count("\n")

@@ -5,6 +5,9 @@
 /* The BSD debug idiom that makes spatch lose every printf caller. */
 #define DPRINTF(x)	do { if (golddebug) printf x; } while (0)
 static int golddebug;
+/* Name on the next line (against ctags): spatch would join the lines. */
+#define	\
+gold_warn(a)		printf(a)
 
 void *
 gold_attach(void)
