@@ -19,16 +19,53 @@ def write_json(path: str, obj) -> None:
     os.replace(tmp, path)
 
 
+def _range(start: int, stop: int) -> str:
+    """A hunk header's range, as diff -u writes it."""
+    length = stop - start
+    if length == 1:
+        return f"{start + 1}"
+    return f"{start + 1 if length else start},{length}"
+
+
+def _refine(opcodes: list[tuple], a: list[str], b: list[str]) -> list[tuple]:
+    """difflib's opcodes for a and b, each replaced block diffed again on
+    its own.  On 200 lines or more, difflib's "autojunk" heuristic treats
+    a line as common as `}` as noise, so it shows it removed and added
+    again between two changes; a replaced block is short, so its own diff
+    has no junk (turning the heuristic off for the whole file is many
+    times slower on big files)."""
+    out: list[tuple] = []
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "replace" and i2 - i1 < 200 and j2 - j1 < 200:
+            sub = difflib.SequenceMatcher(None, a[i1:i2], b[j1:j2]).get_opcodes()
+            out += [(t, i1 + x1, i1 + x2, j1 + y1, j1 + y2)
+                    for t, x1, x2, y1, y2 in sub]
+        else:
+            out.append((tag, i1, i2, j1, j2))
+    return out
+
+
 def unified(path: str, old: str, new: str) -> str:
     """A diff that `git apply` and `patch -p1` take, run from the tree root."""
     a = old.splitlines(keepends=True)
     b = new.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, a, b)
+    # get_grouped_opcodes() groups what get_opcodes() left in .opcodes
+    matcher.opcodes = _refine(matcher.get_opcodes(), a, b)
     out = []
-    for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=3):
-        if not line.endswith("\n"):
-            line += "\n\\ No newline at end of file\n"
-        out.append(line)
-    return "".join(out)
+    for group in matcher.get_grouped_opcodes(3):
+        if not out:
+            out += [f"--- a/{path}\n", f"+++ b/{path}\n"]
+        out.append(f"@@ -{_range(group[0][1], group[-1][2])} "
+                   f"+{_range(group[0][3], group[-1][4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [" " + line for line in a[i1:i2]]
+                continue
+            out += ["-" + line for line in a[i1:i2]]
+            out += ["+" + line for line in b[j1:j2]]
+    return "".join(line if line.endswith("\n") else
+                   line + "\n\\ No newline at end of file\n" for line in out)
 
 
 def diff_name(driver: str) -> str:

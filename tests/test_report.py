@@ -1,0 +1,23 @@
+"""report.unified: the diffs people review."""
+import subprocess
+
+from k2m import report
+
+
+def big_file(last_free):
+    """Over 200 lines, most of them `}`: difflib's autojunk territory."""
+    body = "".join(f"void\nf{i}(void)\n{{\n\tg({i});\n}}\n\n" for i in range(60))
+    return body + f"void\nlast(void)\n{{\n\tif (p)\n\t\t{last_free};\n}}\n"
+
+
+def test_unified_shows_only_the_changed_lines(tmp_path):
+    old = big_file("kmem_free(p, 8)")
+    new = big_file("free(p, M_TEST)")
+    diff = report.unified("sys/dev/x.c", old, new)
+    changed = [l for l in diff.splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---")]
+    assert changed == ["-\t\tkmem_free(p, 8);", "+\t\tfree(p, M_TEST);"]
+    (tmp_path / "sys/dev").mkdir(parents=True)
+    (tmp_path / "sys/dev/x.c").write_text(old)
+    p = subprocess.run(["patch", "-p1", "-s"], input=diff, text=True, cwd=tmp_path)
+    assert p.returncode == 0
+    assert (tmp_path / "sys/dev/x.c").read_text() == new
