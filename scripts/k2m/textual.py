@@ -15,7 +15,7 @@
 - A `#define` whose body calls printf without parentheses
   (`#define DPRINTF(x) printf x`, the BSD idiom) makes spatch believe
   printf is a type and lose every function that calls printf; spatch also
-  joins the lines of a `#define \` whose name is on the next line.  Such
+  joins the lines of a `#define` whose name is on the next line.  Such
   definitions are hidden in a comment while spatch runs and put back after.
 - `#include <sys/malloc.h>` is added, or replaces <sys/kmem.h>, as the
   plan says (a line edit: see add_include).
