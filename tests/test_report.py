@@ -21,3 +21,16 @@ def test_unified_shows_only_the_changed_lines(tmp_path):
     p = subprocess.run(["patch", "-p1", "-s"], input=diff, text=True, cwd=tmp_path)
     assert p.returncode == 0
     assert (tmp_path / "sys/dev/x.c").read_text() == new
+
+
+def test_unified_with_form_feeds(tmp_path):
+    """Old BSD sources put a form feed between functions; a diff is split
+    at newlines only, as patch reads it."""
+    old = "int a;\n\f\nvoid\nf(void)\n{\n\tkmem_free(p, 8);\n}\n\f\nint b;\n"
+    new = old.replace("kmem_free(p, 8)", "free(p, M_TEST)")
+    diff = report.unified("x.c", old, new)
+    assert "No newline" not in diff
+    (tmp_path / "x.c").write_text(old)
+    p = subprocess.run(["patch", "-p1", "-s"], input=diff, text=True, cwd=tmp_path)
+    assert p.returncode == 0
+    assert (tmp_path / "x.c").read_text() == new

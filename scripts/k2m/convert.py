@@ -258,7 +258,12 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
             moved = False
             for p in todo:
                 new = direct.get(p, texts[p])
-                if p in res.outputs:
+                bad = p in res.outputs and textual.unplanned_change(
+                    inputs[p], res.outputs[p])
+                if bad:
+                    res.failed[p] = (f"spatch changed line {bad}, which has "
+                                     "no call to rewrite")
+                elif p in res.outputs:
                     try:
                         new = textual.unmark(textual.restore_bodies(
                             textual.restore_defines(res.outputs[p], hidden[p]),

@@ -8,6 +8,8 @@ import os
 import re
 from collections import defaultdict
 
+from . import linediff
+
 REPORT_VERSION = 1
 
 
@@ -27,31 +29,13 @@ def _range(start: int, stop: int) -> str:
     return f"{start + 1 if length else start},{length}"
 
 
-def _refine(opcodes: list[tuple], a: list[str], b: list[str]) -> list[tuple]:
-    """difflib's opcodes for a and b, each replaced block diffed again on
-    its own.  On 200 lines or more, difflib's "autojunk" heuristic treats
-    a line as common as `}` as noise, so it shows it removed and added
-    again between two changes; a replaced block is short, so its own diff
-    has no junk (turning the heuristic off for the whole file is many
-    times slower on big files)."""
-    out: list[tuple] = []
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "replace" and i2 - i1 < 200 and j2 - j1 < 200:
-            sub = difflib.SequenceMatcher(None, a[i1:i2], b[j1:j2]).get_opcodes()
-            out += [(t, i1 + x1, i1 + x2, j1 + y1, j1 + y2)
-                    for t, x1, x2, y1, y2 in sub]
-        else:
-            out.append((tag, i1, i2, j1, j2))
-    return out
-
-
 def unified(path: str, old: str, new: str) -> str:
     """A diff that `git apply` and `patch -p1` take, run from the tree root."""
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    a = linediff.lines(old)
+    b = linediff.lines(new)
     matcher = difflib.SequenceMatcher(None, a, b)
     # get_grouped_opcodes() groups what get_opcodes() left in .opcodes
-    matcher.opcodes = _refine(matcher.get_opcodes(), a, b)
+    matcher.opcodes = linediff.opcodes(a, b)
     out = []
     for group in matcher.get_grouped_opcodes(3):
         if not out:

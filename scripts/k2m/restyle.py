@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from . import linediff
 from .cscan import strip
 
 _ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
@@ -83,8 +84,8 @@ def _ends(line: str) -> bool:
 
 
 def restyle(old: str, new: str) -> str:
-    seen = set(old.splitlines(keepends=True))
-    lines = new.splitlines(keepends=True)
+    seen = set(linediff.lines(old))
+    lines = linediff.lines(new)
     out: list[str] = []
     done = 0                    # lines[:done] are in out
     i = 0

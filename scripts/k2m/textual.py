@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from . import cscan
+from . import cscan, linediff
 from .flags import translate
 
 Edit = tuple[int, int, str]
@@ -113,6 +113,30 @@ def unmark(text: str) -> str:
         edits.append((tag.start(), a, ""))
         edits.append((m.start(), m.start() + len(SITE_MARK), ""))
     return apply(text, edits)
+
+
+def unplanned_change(before: str, after: str) -> int | None:
+    """The first line of before (spatch's input) that spatch changed
+    although no marked call spans it, or None.  spatch is asked to rewrite
+    marked calls only; anything else it touches (it has reformatted
+    unusual #defines) must not reach the output."""
+    spans = []
+    stripped = cscan.strip(before)
+    for m in _MARKED_CALL.finditer(stripped):
+        end = cscan.match_paren(stripped, stripped.index("(", m.start()))
+        spans.append((stripped.count("\n", 0, m.start()),
+                      stripped.count("\n", 0, end)))
+    a = linediff.lines(before)
+    b = linediff.lines(after)
+    for tag, i1, i2, _, _ in linediff.opcodes(a, b):
+        if tag == "equal":
+            continue
+        # an insertion sits between lines i1 - 1 and i1
+        lines = range(i1, i2) if i2 > i1 else [max(0, i1 - 1)]
+        for n in lines:
+            if not any(lo <= n <= hi for lo, hi in spans):
+                return n + 1
+    return None
 
 
 _INCLUDE_LINE = r"^[ \t]*#[ \t]*include[ \t]*<%s>[^\n]*\n"
