@@ -178,6 +178,26 @@ def test_unparsable_function_is_reported(example_tree, tmp_path):
     assert "spatch did not convert" in entry["sites"][0]["reason"]
 
 
+def test_spatch_may_change_only_marked_calls(example_tree, tmp_path):
+    """A spatch that also edits a line with no call to rewrite (as it did
+    to an unusual #define) gets the file kept whole and reported."""
+    real = shutil.which("spatch")
+    env = fake_spatch(tmp_path, f'"{real}" "$@" || exit $?\n'
+                      'for a; do case "$a" in group-*|*.c) for f in $(cat "$a" 2>/dev/null) "$a"; do '
+                      'case "$f" in *iicmux.c) sed -i "s/^#include <sys\\/param.h>/#include <sys\\/param.h> /" "$f";; '
+                      'esac; done;; esac; done\nexit 0')
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, K2M, "convert", "--out", str(out), str(example_tree)],
+                       env=env, capture_output=True, text=True)
+    assert p.returncode == 1, p.stdout + p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    entry = next(x for x in rep["files"] if x["path"].endswith("iicmux.c"))
+    assert any(f["kind"] == "spatch-error" and "no call to rewrite" in f["message"]
+               for f in entry["findings"]), entry["findings"]
+    assert all(s["status"] == "kept" for s in entry["sites"])
+    assert entry["diff"] is None
+
+
 def test_spatch_error_touches_nothing(example_tree, tmp_path):
     # spatch gets a file (a retry) or a --file-groups list (a bin) naming it
     env = fake_spatch(tmp_path, 'for a; do case "$a" in *iicmux.c*) echo boom >&2; exit 3;; '
