@@ -236,40 +236,28 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
                     and (pj[p]["convert"] or pj[p]["text"] or p in out_facts)]
             if not todo:
                 break
-            inputs, hidden, bodies, direct = {}, {}, {}, {}
+            inputs, direct = {}, {}
             for p in todo:
-                if not (pj[p]["convert"] or pj[p]["text"]):
-                    continue
-                conv = [(d.site, d.tag) for d in plan.for_file(p) if d.tag]
-                edits = textual.site_edits(
-                    texts[p], [c for c in conv if c[0].context == "code"], mark=True)
-                edits += textual.site_edits(
-                    texts[p], [c for c in conv if c[0].context == "if0"], mark=False)
-                if not pj[p]["convert"]:        # nothing for spatch
-                    direct[p] = textual.apply(texts[p], edits)
-                    continue
-                elide, bodies[p] = textual.body_edits(
-                    texts[p], {c[0].line for c in conv}, facts[p].functions)
-                inputs[p], hidden[p] = textual.hide_defines(
-                    textual.apply(texts[p], edits + elide))
+                if pj[p]["convert"] or pj[p]["text"]:
+                    got = textual.spatch_input(
+                        texts[p], [(d.site, d.tag) for d in plan.for_file(p) if d.tag],
+                        facts[p].functions)
+                    if isinstance(got, str):
+                        direct[p] = got         # only #if 0 sites: done
+                    else:
+                        inputs[p] = got
             phase(f"plan {round_no}")
-            res = spatch.run(inputs, workdir, jobs, hosts, timeout)
+            res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs,
+                             hosts, timeout)
             phase(f"spatch {round_no}")
             moved = False
             for p in todo:
                 new = direct.get(p, texts[p])
-                bad = p in res.outputs and textual.unplanned_change(
-                    inputs[p], res.outputs[p])
-                if bad:
-                    res.failed[p] = (f"spatch changed line {bad}, which has "
-                                     "no call to rewrite")
-                elif p in res.outputs:
+                if p in res.outputs:
                     try:
-                        new = textual.unmark(textual.restore_bodies(
-                            textual.restore_defines(res.outputs[p], hidden[p]),
-                            bodies[p]))
-                    except ValueError:
-                        res.failed[p] = "spatch changed a function it was not asked to"
+                        new = textual.spatch_output(inputs[p], res.outputs[p])
+                    except ValueError as e:
+                        res.failed[p] = str(e)
                 if p in res.outputs or p in direct:
                     new = textual.add_include(restyle.restyle(texts[p], new),
                                               pj[p]["include"])

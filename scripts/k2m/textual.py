@@ -28,6 +28,7 @@ scanner gave stays valid while they are collected.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from . import cscan, linediff
 from .flags import translate
@@ -210,3 +211,37 @@ def restore_bodies(text: str, hidden: list[str]) -> str:
         pos = at + len(mark)
     parts.append(text[pos:])
     return "".join(parts)
+
+
+@dataclass
+class SpatchInput:
+    """One file as spatch gets it, and what to put back after."""
+    text: str
+    hidden: list[str]               # #defines hidden from spatch
+    bodies: list[str]               # function bodies elided
+
+
+def spatch_input(text: str, sites: list[tuple[cscan.Site, str]],
+                 funcs: list[cscan.Function]) -> SpatchInput | str:
+    """What spatch reads for text, whose planned (site, tag) conversions
+    are sites and whose functions are funcs; or, when every site is under
+    #if 0 and spatch has nothing to do, the rewritten text itself."""
+    edits = site_edits(text, [c for c in sites if c[0].context == "code"], mark=True)
+    edits += site_edits(text, [c for c in sites if c[0].context == "if0"], mark=False)
+    if not any(s.context == "code" for s, _ in sites):
+        return apply(text, edits)
+    elide, bodies = body_edits(text, {s.line for s, _ in sites}, funcs)
+    marked, hidden = hide_defines(apply(text, edits + elide))
+    return SpatchInput(marked, hidden, bodies)
+
+
+def spatch_output(inp: SpatchInput, out: str) -> str:
+    """spatch's output out for inp, with everything put back; ValueError,
+    saying what, if spatch changed what it was not asked to."""
+    bad = unplanned_change(inp.text, out)
+    if bad:
+        raise ValueError(f"spatch changed line {bad}, which has no call to rewrite")
+    try:
+        return unmark(restore_bodies(restore_defines(out, inp.hidden), inp.bodies))
+    except ValueError:
+        raise ValueError("spatch changed a function it was not asked to") from None
