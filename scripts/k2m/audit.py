@@ -20,7 +20,7 @@ def collect(tree: Tree, paths: list[str], jobs: int) -> list[dict]:
     targets = source_files(tree, paths)
     tset = set(targets)
     context = context_files(tree, tset)
-    facts, _, _ = scan_all(tree.root, targets + context, jobs)
+    facts, _ = scan_all(tree.root, targets + context, jobs)
     plan = pairing.decide(pairing.pair(facts, tree.clusters(targets), set(context)),
                           tset, lambda p: "-")
     rows = []

@@ -80,10 +80,10 @@ def _scan_one(path: str) -> cscan.FileFacts:
 
 
 def scan_all(root: str, files: list[str], jobs: int
-             ) -> tuple[list[cscan.FileFacts], dict, dict[str, str]]:
+             ) -> tuple[list[cscan.FileFacts], dict]:
     """Scan files; allocator macros defined in any of them pair everywhere.
-    Returns the facts, those macros and the texts read.  The workers read
-    the files themselves (cheaper than sending the texts)."""
+    Returns the facts and those macros.  The workers read the files
+    themselves (cheaper than sending the texts)."""
     macros: dict = {}
     callees: set = set()
     if len(files) < 32 or jobs < 2:
@@ -101,7 +101,7 @@ def scan_all(root: str, files: list[str], jobs: int
         with ProcessPoolExecutor(jobs, initializer=_share,
                                  initargs=(root, macros, callees)) as ex:
             facts = list(ex.map(_scan_one, files, chunksize=16))
-    return facts, macros, {f: read(root, f) for f in files}
+    return facts, macros
 
 
 def context_files(tree: Tree, targets: set[str]) -> list[str]:
@@ -123,12 +123,10 @@ def include_action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
     used = len(KMEM_WORDS.findall(cscan.strip(text)))
     converted = sum(1 + len(KMEM_WORDS.findall(d.site.flags or ""))
                     for d in conv)
-    has_kmem_h = "sys/kmem.h" in ff.includes
-    if has_kmem_h:
-        return "replace" if used == converted else "after-kmem"
-    for h, action in (("sys/param.h", "after-param"), ("sys/systm.h", "after-systm"),
-                      ("sys/types.h", "after-types")):
-        if h in ff.includes:
+    if "sys/kmem.h" in ff.includes and used == converted:
+        return "replace"
+    for action, header in textual.INCLUDE_AFTER.items():    # kmem.h first
+        if header in ff.includes:
             return action
     return "none"
 
@@ -209,10 +207,10 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
     phase("list")
-    all_facts, macros, all_texts = scan_all(tree.root, targets + context, jobs)
+    all_facts, macros = scan_all(tree.root, targets + context, jobs)
     phase("scan")
     facts = {ff.path: ff for ff in all_facts}
-    texts = {p: all_texts[p] for p in targets}
+    texts = {p: read(tree.root, p) for p in targets}
 
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))

@@ -206,6 +206,23 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str]]]:
     return "".join(out), regions
 
 
+def arg_commas(s: str, i: int) -> tuple[list[int], int]:
+    """s[i] is the '(' of a call: the offsets of the commas between its
+    arguments, and of its ')'."""
+    commas, depth = [], 0
+    for m in _ARG_TOKEN_RE.finditer(s, i):
+        c = m.group()
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return commas, m.start()
+        elif depth == 1:
+            commas.append(m.start())
+    return commas, len(s)
+
+
 def match_paren(s: str, i: int) -> int:
     """s[i] is '(' or '[' or '{'; return the offset after its partner."""
     depth = 0

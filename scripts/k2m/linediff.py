@@ -22,14 +22,17 @@ def lines(text: str) -> list[str]:
     return out if out[-1] else out[:-1]
 
 
-def opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
-    """SequenceMatcher(None, a, b).get_opcodes(), repaired as above."""
+def matcher(a: list[str], b: list[str]) -> difflib.SequenceMatcher:
+    """SequenceMatcher(None, a, b), its opcodes repaired as above (its
+    get_opcodes() and get_grouped_opcodes() use them)."""
+    m = difflib.SequenceMatcher(None, a, b)
     out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
+    for tag, i1, i2, j1, j2 in m.get_opcodes():
         if tag == "replace" and i2 - i1 < 200 and j2 - j1 < 200:
             sub = difflib.SequenceMatcher(None, a[i1:i2], b[j1:j2]).get_opcodes()
             out += [(t, i1 + x1, i1 + x2, j1 + y1, j1 + y2)
                     for t, x1, x2, y1, y2 in sub]
         else:
             out.append((tag, i1, i2, j1, j2))
-    return out
+    m.opcodes = out             # what get_opcodes() returns from now on
+    return m

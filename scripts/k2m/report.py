@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -33,11 +32,8 @@ def unified(path: str, old: str, new: str) -> str:
     """A diff that `git apply` and `patch -p1` take, run from the tree root."""
     a = linediff.lines(old)
     b = linediff.lines(new)
-    matcher = difflib.SequenceMatcher(None, a, b)
-    # get_grouped_opcodes() groups what get_opcodes() left in .opcodes
-    matcher.opcodes = linediff.opcodes(a, b)
     out = []
-    for group in matcher.get_grouped_opcodes(3):
+    for group in linediff.matcher(a, b).get_grouped_opcodes(3):
         if not out:
             out += [f"--- a/{path}\n", f"+++ b/{path}\n"]
         out.append(f"@@ -{_range(group[0][1], group[-1][2])} "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from . import linediff
-from .cscan import strip
+from .cscan import arg_commas, strip
 
 _ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
 _CALL = re.compile(r"\b(malloc|free)\s*\(")
@@ -44,17 +44,8 @@ def _fix(stmt: list[str], cont: str, first: bool) -> list[str]:
     code = strip(text)
     cuts = set()
     for m in _CALL.finditer(code):          # after each argument of a call
-        depth = 0
-        for i in range(m.end() - 1, len(code)):
-            c = code[i]
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-                if depth == 0:
-                    break
-            elif c == "," and depth == 1 and code.startswith(", ", i):
-                cuts.add(i + 1)
+        commas, _ = arg_commas(code, m.end() - 1)
+        cuts.update(i + 1 for i in commas if code.startswith(", ", i))
     out: list[str] = []
     start = 0
     for n, line in enumerate(lines):

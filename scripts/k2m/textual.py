@@ -64,16 +64,8 @@ def _last_arg(text: str, stripped: str, offset: int) -> tuple[int, int]:
     """The call at offset: (start, end) of its last argument, without the
     white space in front of it."""
     openp = stripped.index("(", offset)
-    close = cscan.match_paren(stripped, openp) - 1
-    depth, comma = 0, openp
-    for i in range(openp + 1, close):
-        c = stripped[i]
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            comma = i
+    commas, close = cscan.arg_commas(stripped, openp)
+    comma = commas[-1] if commas else openp
     last = text[comma + 1:close]
     return comma + 1 + len(last) - len(last.lstrip()), close
 
@@ -129,7 +121,7 @@ def unplanned_change(before: str, after: str) -> int | None:
                       stripped.count("\n", 0, end)))
     a = linediff.lines(before)
     b = linediff.lines(after)
-    for tag, i1, i2, _, _ in linediff.opcodes(a, b):
+    for tag, i1, i2, _, _ in linediff.matcher(a, b).get_opcodes():
         if tag == "equal":
             continue
         # an insertion sits between lines i1 - 1 and i1
@@ -141,6 +133,7 @@ def unplanned_change(before: str, after: str) -> int | None:
 
 
 _INCLUDE_LINE = r"^[ \t]*#[ \t]*include[ \t]*<%s>[^\n]*\n"
+# after which include <sys/malloc.h> goes, in order of preference
 INCLUDE_AFTER = {"after-kmem": "sys/kmem.h", "after-param": "sys/param.h",
                  "after-systm": "sys/systm.h", "after-types": "sys/types.h"}
 
