@@ -11,12 +11,16 @@
  * by kern_malloc.c's header check instead of by libc.
  *
  * Each thread is a CPU; panic() longjmps to the test when one is waiting.
+ * Interrupts are signals (<sys/intr.h>); kmem_intr_alloc/free run libc's
+ * allocator at IPL_VM, as pool_cache(9) runs its per-CPU caches, so an
+ * interrupt handler may allocate.
  *
  * With HARNESS_BENCH the quarantine and the live-block counter (a shared
  * atomic, which would blur the per-CPU comparison) are left out.
  */
 #include <sys/param.h>
 #include <sys/cpu.h>
+#include <sys/intr.h>
 #include <sys/kmem.h>
 #include <sys/sysctl.h>
 #include <sys/systm.h>
@@ -35,8 +39,9 @@
 u_int maxcpus = HARNESS_MAXCPUS;
 int physmem = 1 << 26;			/* 256 GiB of pages */
 HARNESS_TLS struct cpu_info *harness_curcpu;
-HARNESS_TLS int harness_nopreempt;
-HARNESS_TLS int harness_nopreempt_max;
+HARNESS_TLS int harness_ilevel;
+HARNESS_TLS volatile sig_atomic_t harness_ipending;
+static void (*harness_intr_fn)(void);
 struct cpu_info harness_cpus[HARNESS_MAXCPUS];
 static unsigned harness_ncpu;
 
@@ -49,7 +54,7 @@ unsigned long harness_kmem_live;
 unsigned long harness_kmem_calls;
 int harness_kmem_fail;
 
-/* A thread going away leaves no pointer to its kpreempt depth behind. */
+/* A thread going away leaves no pointer to its IPL behind. */
 static pthread_key_t harness_cpu_key;
 static pthread_once_t harness_cpu_once = PTHREAD_ONCE_INIT;
 
@@ -61,7 +66,7 @@ harness_cpu_exit(void *arg)
 
 	for (i = 0; i < HARNESS_MAXCPUS; i++) {
 		np = arg;
-		__atomic_compare_exchange_n(&harness_cpus[i].ci_nopreempt, &np,
+		__atomic_compare_exchange_n(&harness_cpus[i].ci_ilevel, &np,
 		    NULL, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	}
 }
@@ -78,9 +83,9 @@ harness_cpu_bind(u_int i)
 {
 
 	pthread_once(&harness_cpu_once, harness_cpu_key_init);
-	pthread_setspecific(harness_cpu_key, &harness_nopreempt);
+	pthread_setspecific(harness_cpu_key, &harness_ilevel);
 	harness_cpus[i].ci_index = i;
-	__atomic_store_n(&harness_cpus[i].ci_nopreempt, &harness_nopreempt,
+	__atomic_store_n(&harness_cpus[i].ci_ilevel, &harness_ilevel,
 	    __ATOMIC_RELEASE);
 	harness_curcpu = &harness_cpus[i];
 }
@@ -119,24 +124,81 @@ void
 harness_cpu_set(u_int i)
 {
 
-	if (harness_nopreempt != 0)
-		panic("harness_cpu_set: migrating with preemption disabled");
+	if (harness_ilevel != IPL_NONE)
+		panic("harness_cpu_set: migrating with the IPL raised");
 	if (i >= HARNESS_MAXCPUS)
 		panic("harness_cpu_set: no CPU %u", i);
 	harness_cpu_bind(i);
 }
 
-void
-harness_preempt_underflow(void)
+/*
+ * An interrupt: run the handler at IPL_VM, in interrupt context.
+ */
+static void
+harness_intr_run(void)
+{
+	struct cpu_info *ci = harness_curcpu;
+	bool wasintr = ci->ci_intr;
+	int s;
+
+	s = splraise(IPL_VM);
+	ci->ci_intr = true;
+	harness_intr_fn();
+	ci->ci_intr = wasintr;
+	harness_ilevel = s;		/* no splx(): no recursion */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static void
+harness_intr_signal(int sig)
 {
 
-	panic("kpreempt_enable: not disabled");
+	(void)sig;
+	if (harness_ilevel >= IPL_VM)
+		harness_ipending = 1;
+	else
+		harness_intr_run();
+}
+
+/* splx() lowered the level below IPL_VM: run what was held. */
+void
+harness_intr_dispatch(void)
+{
+
+	while (harness_ipending) {
+		harness_ipending = 0;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		harness_intr_run();
+	}
+}
+
+/* Signal sig to a CPU's thread is an interrupt that runs fn. */
+void
+harness_intr_establish(int sig, void (*fn)(void))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	harness_intr_fn = fn;
+	sa.sa_handler = harness_intr_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(sig, &sa, NULL) != 0)
+		panic("harness_intr_establish: sigaction");
+}
+
+void
+harness_intr_disestablish(int sig)
+{
+
+	signal(sig, SIG_DFL);
+	harness_intr_fn = NULL;
 }
 
 /*
- * Every CPU has been seen outside a kpreempt_disable() section (of the
- * thread last running there; threads that exited must not have left a
- * CPU with preemption disabled).
+ * Every CPU has been seen at IPL_NONE, as the thread a low-priority cross
+ * call runs in would see it (threads that exited must not have left a CPU
+ * at a raised IPL).
  */
 uint64_t
 xc_broadcast(u_int flags, xcfunc_t fn, void *a1, void *a2)
@@ -148,12 +210,11 @@ xc_broadcast(u_int flags, xcfunc_t fn, void *a1, void *a2)
 	fn(a1, a2);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (i = 0; i < HARNESS_MAXCPUS; i++) {
-		np = __atomic_load_n(&harness_cpus[i].ci_nopreempt,
+		np = __atomic_load_n(&harness_cpus[i].ci_ilevel,
 		    __ATOMIC_ACQUIRE);
-		if (np == NULL || np == &harness_nopreempt)
-			continue;
-		while (__atomic_load_n(np, __ATOMIC_ACQUIRE) != 0)
-			sched_yield();
+		if (np != NULL && np != &harness_ilevel)
+			while (__atomic_load_n(np, __ATOMIC_ACQUIRE) != 0)
+				sched_yield();
 	}
 	return 1;
 }
@@ -175,8 +236,8 @@ static unsigned qnext;
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
 #endif
 
-void *
-kmem_intr_alloc(size_t size, km_flag_t f)
+static void *
+kmem_libc_alloc(size_t size, km_flag_t f)
 {
 	char *p;
 
@@ -219,6 +280,23 @@ kmem_intr_alloc(size_t size, km_flag_t f)
 	return p + KM_HDR;
 }
 
+/* Not in the benchmark: it has no interrupts, and this is the baseline. */
+void *
+kmem_intr_alloc(size_t size, km_flag_t f)
+{
+#ifdef HARNESS_BENCH
+	return kmem_libc_alloc(size, f);
+#else
+	void *p;
+	int s;
+
+	s = splvm();
+	p = kmem_libc_alloc(size, f);
+	splx(s);
+	return p;
+#endif
+}
+
 void *
 kmem_intr_zalloc(size_t size, km_flag_t f)
 {
@@ -229,8 +307,8 @@ kmem_intr_zalloc(size_t size, km_flag_t f)
 	return p;
 }
 
-void
-kmem_intr_free(void *v, size_t size)
+static void
+kmem_libc_free(void *v, size_t size)
 {
 	char *p = (char *)v - KM_HDR;
 
@@ -257,6 +335,20 @@ kmem_intr_free(void *v, size_t size)
 	qnext = (qnext + 1) % QUARANTINE;
 	pthread_mutex_unlock(&qlock);
 	free(v);
+#endif
+}
+
+void
+kmem_intr_free(void *v, size_t size)
+{
+#ifdef HARNESS_BENCH
+	kmem_libc_free(v, size);
+#else
+	int s;
+
+	s = splvm();
+	kmem_libc_free(v, size);
+	splx(s);
 #endif
 }
 
@@ -305,8 +397,8 @@ panic(const char *fmt, ...)
 	vsnprintf(harness_panic_msg, sizeof(harness_panic_msg), fmt, ap);
 	va_end(ap);
 	if (harness_panic_jmp != NULL) {
-		/* the test resumes where it left off: preemption enabled */
-		harness_nopreempt = 0;
+		/* the test resumes where it left off: at IPL_NONE */
+		harness_ilevel = IPL_NONE;
 		longjmp(*harness_panic_jmp, 1);
 	}
 	fprintf(stderr, "panic: %s\n", harness_panic_msg);

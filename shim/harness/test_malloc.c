@@ -4,12 +4,16 @@
  * DIAGNOSTIC under ASan+UBSan, and with the optional checks
  * (MALLOC_SIZED_FREE, MALLOC_CHECK_INTR).
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sys/param.h>
 #include <sys/cpu.h>
+#include <sys/intr.h>
 #include <sys/malloc.h>
 #include <sys/malloc.h>			/* twice: the header is idempotent */
 
@@ -25,6 +29,7 @@ MALLOC_DEFINE(M_TEST2, "test2", "second test type");
 MALLOC_DEFINE(M_USBDEV, "USB device", "a type the tag map names");
 static MALLOC_JUSTDEFINE(M_MODULE, "module", "a type of a loadable module");
 static MALLOC_JUSTDEFINE(M_HWM, "hwm", "a fresh type for the high-water test");
+static MALLOC_JUSTDEFINE(M_INTRTEST, "intrtest", "used by an interrupt handler");
 
 struct stat1 {
 	uint64_t inuse, requests, fails, limit;
@@ -110,7 +115,6 @@ test_basics(void)
 	unsigned char *p, *z;
 
 	CHECK(s0.found);
-	harness_nopreempt_max = 0;
 	p = malloc(100, M_TEST1, M_WAITOK);
 	CHECK(p != NULL && ((uintptr_t)p & ALIGNBYTES) == 0);
 	memset(p, 0xa5, 100);
@@ -127,8 +131,7 @@ test_basics(void)
 	s = stats("test1");
 	CHECK(s.inuse == s0.inuse && s.bytes == s0.bytes);
 	CHECK(s.requests == s0.requests + 2 && s.fails == s0.fails);
-	/* the counters were written with preemption disabled, not nested */
-	CHECK(harness_nopreempt == 0 && harness_nopreempt_max == 1);
+	CHECK(harness_ilevel == IPL_NONE);	/* every splvm() undone */
 	/* M_ZERO really zeroes recycled memory */
 	p = malloc(200, M_TEST1, M_WAITOK);
 	memset(p, 0xff, 200);
@@ -362,6 +365,129 @@ test_hwm(void)
 	malloc_type_detach(M_HWM);
 }
 
+/*
+ * Interrupts on the CPU that is in malloc() or free() of the same type.
+ * A signal sent from another thread, as fast as it can, is the interrupt
+ * (<sys/intr.h>): its handler allocates (M_NOWAIT) or frees a block of
+ * the type, so it always changes the type's bytes in use, while the
+ * interrupted thread allocates and frees the type in a loop.  A counter
+ * update that an interrupt can split loses the handler's change; after
+ * the run the counters must be exact.
+ */
+#define	INTR_HELD	8		/* blocks the handler holds at most */
+#define	INTR_MIN	20000		/* handler runs wanted, at least */
+#define	MAIN_HELD	64
+
+struct intr_state {
+	void		*blk[INTR_HELD];
+	size_t		size[INTR_HELD];
+	u_int		n;
+	uint64_t	allocs, runs, rnd;
+	int64_t		bytes;
+};
+static struct intr_state intr = { .rnd = 88172645463325252ULL };
+static bool intr_stop;
+
+static uint64_t
+xorshift(uint64_t *s)
+{
+
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void
+intr_handler(void)
+{
+	uint64_t r = xorshift(&intr.rnd);
+	size_t size;
+	void *p;
+
+	intr.runs++;
+	if (intr.n < INTR_HELD && (intr.n == 0 || (r & 1) != 0)) {
+		size = 1 + (r >> 8) % 3000;
+		if ((p = malloc(size, M_INTRTEST, M_NOWAIT)) == NULL)
+			return;
+		intr.blk[intr.n] = p;
+		intr.size[intr.n++] = size;
+		intr.allocs++;
+		intr.bytes += (int64_t)size;
+	} else {
+		intr.n--;
+		free(intr.blk[intr.n], M_INTRTEST);
+		intr.bytes -= (int64_t)intr.size[intr.n];
+	}
+}
+
+static void *
+intr_source(void *arg)
+{
+	pthread_t cpu0 = *(pthread_t *)arg;
+
+	while (!__atomic_load_n(&intr_stop, __ATOMIC_RELAXED))
+		pthread_kill(cpu0, SIGUSR1);
+	return NULL;
+}
+
+static void
+test_interrupts(void)
+{
+	void *blk[MAIN_HELD] = { NULL };
+	size_t size[MAIN_HELD];
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL, r, allocs = 0, i;
+	int64_t bytes = 0;
+	pthread_t self = pthread_self(), src;
+	struct stat1 s;
+	time_t t0 = time(NULL);
+	u_int j, held = 0;
+
+	malloc_type_attach(M_INTRTEST);
+	harness_intr_establish(SIGUSR1, intr_handler);
+	pthread_create(&src, NULL, intr_source, &self);
+	for (i = 0; i < 1000000 || intr.runs < INTR_MIN; i++) {
+		if ((i & 0xffff) == 0 && time(NULL) - t0 > 20)
+			break;			/* CHECKed below */
+		r = xorshift(&rnd);
+		j = (u_int)(r % MAIN_HELD);
+		if (blk[j] != NULL) {
+			free(blk[j], M_INTRTEST);
+			bytes -= (int64_t)size[j];
+			blk[j] = NULL;
+			held--;
+			continue;
+		}
+		size[j] = 1 + (r >> 16) % ((r & 0x100) != 0 ? 8192 : 256);
+		blk[j] = malloc(size[j], M_INTRTEST,
+		    (r & 0x200) != 0 ? M_NOWAIT | M_ZERO : M_WAITOK);
+		if (blk[j] == NULL)
+			continue;
+		bytes += (int64_t)size[j];
+		allocs++;
+		held++;
+	}
+	__atomic_store_n(&intr_stop, true, __ATOMIC_RELAXED);
+	pthread_join(src, NULL);
+	harness_intr_disestablish(SIGUSR1);
+	CHECK(intr.runs >= INTR_MIN);
+	CHECK(harness_ilevel == IPL_NONE && harness_ipending == 0);
+
+	s = stats("intrtest");
+	CHECK(s.bytes == bytes + intr.bytes);
+	CHECK(s.inuse == held + intr.n);
+	CHECK(s.requests == allocs + intr.allocs && s.fails == 0);
+	for (j = 0; j < MAIN_HELD; j++)
+		free(blk[j], M_INTRTEST);
+	while (intr.n > 0)
+		free(intr.blk[--intr.n], M_INTRTEST);
+	s = stats("intrtest");
+	CHECK(s.bytes == 0 && s.inuse == 0);
+	harness_printed[0] = '\0';
+	malloc_type_detach(M_INTRTEST);
+	CHECK(harness_printed[0] == '\0');	/* a clean detach */
+}
+
 /* A loadable module's type: attach, use, detach with memory in use. */
 static void
 test_module(void)
@@ -452,7 +578,7 @@ test_panics(void)
 	buf[1] = (uint64_t)24 | (uint64_t)60000 << 32 | (uint64_t)0x6d61 << 48;
 	CHECK(PANICS(free((char *)&buf[2], M_TEST1)));
 	CHECK(strstr(harness_panic_msg, "bad type index 60000") != NULL);
-	CHECK(harness_nopreempt == 0);
+	CHECK(harness_ilevel == IPL_NONE);
 #ifdef DIAGNOSTIC
 	CHECK(PANICS(free(p, M_TEST2)));		/* wrong type */
 	CHECK(strstr(harness_panic_msg, "free(") != NULL &&
@@ -529,7 +655,7 @@ test_panics(void)
 	CHECK(p != NULL);
 	free(p, M_TEST1);
 #endif
-	CHECK(harness_nopreempt == 0);
+	CHECK(harness_ilevel == IPL_NONE);
 }
 
 static void
@@ -608,6 +734,7 @@ main(void)
 	test_realloc();
 	test_limit();
 	test_hwm();
+	test_interrupts();
 	test_module();
 	test_panics();
 	test_sysctl();

@@ -16,6 +16,7 @@
 
 #include <sys/param.h>
 #include <sys/cpu.h>
+#include <sys/intr.h>
 #include <sys/malloc.h>
 
 #include "harness.h"
@@ -134,7 +135,7 @@ worker(void *arg)
 	}
 	while (n > 0)
 		release(t, &live[--n]);
-	CHECK(harness_nopreempt == 0 && harness_nopreempt_max == 1);
+	CHECK(harness_ilevel == IPL_NONE);
 
 	/* peak phase: everyone holds PEAKBLK blocks of 1000 B at once */
 	for (i = 0; i < PEAKBLK; i++)

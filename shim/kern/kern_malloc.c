@@ -32,13 +32,20 @@
  * free() charges the type that allocated, whatever its caller says.
  *
  * Accounting is per CPU: each type has one coherency unit of counters
- * per CPU, written only by that CPU with preemption disabled, so the fast
- * path takes no lock and does no atomic operation on a shared line.  The
- * bytes in use are also folded into one per-type total, but only when a
- * CPU's unfolded share reaches MALLOC_FOLD bytes either way; the
- * high-water mark and the limit are kept against that total, so they are
- * exact to within maxcpus * MALLOC_FOLD bytes (in practice the number of
- * CPUs that allocate or free the type, times MALLOC_FOLD).
+ * per CPU, written only by that CPU at IPL_VM, so the fast path takes no
+ * lock and does no atomic operation on a shared line.  The bytes in use
+ * are also folded into one per-type total, but only when a CPU's
+ * unfolded share reaches MALLOC_FOLD bytes either way; the high-water
+ * mark and the limit are kept against that total, so they are exact to
+ * within maxcpus * MALLOC_FOLD bytes (in practice the number of CPUs
+ * that allocate or free the type, times MALLOC_FOLD).
+ *
+ * IPL_VM and not just kpreempt_disable(): interrupt handlers and soft
+ * interrupts may malloc(M_NOWAIT) and free(), and they run on a CPU
+ * whatever the state of the LWP they interrupt; one that landed between
+ * the load and the store of a counter update would have its own update
+ * undone.  pool_cache(9) guards its per-CPU caches the same way, and a
+ * raised IPL also keeps the LWP on its CPU.
  *
  * Building with MALLOC_STATS_GLOBAL_ATOMIC instead counts everything in
  * one set of shared counters per type, updated with atomic operations:
@@ -63,21 +70,13 @@
 #include <sys/types.h>
 #include <sys/atomic.h>
 #include <sys/cpu.h>
+#include <sys/intr.h>
 #include <sys/kmem.h>
-#include <sys/lwp.h>
 #include <sys/malloc.h>
 #include <sys/mutex.h>
 #include <sys/sysctl.h>
 #include <sys/systm.h>
 #include <sys/xcall.h>
-
-/*
- * kpreempt_disable() and kpreempt_enable() are functions; the kernel
- * proper may use their inline forms, and the counters do: it saves two
- * calls on each malloc() and free().
- */
-#define	malloc_preempt_disable()	KPREEMPT_DISABLE(curlwp)
-#define	malloc_preempt_enable()		KPREEMPT_ENABLE(curlwp)
 
 /*
  * Built-in malloc types.
@@ -199,7 +198,7 @@ malloc_fold(struct malloc_type *ks, int64_t delta)
 
 #ifndef MALLOC_STATS_GLOBAL_ATOMIC
 /*
- * This CPU's counters of a type.  The caller has disabled preemption.
+ * This CPU's counters of a type.  The caller is at IPL_VM.
  */
 static inline struct malloc_type_cpu *
 malloc_cpu(struct malloc_type *ks)
@@ -212,7 +211,7 @@ malloc_cpu(struct malloc_type *ks)
 /*
  * Fold this CPU's unfolded bytes into ks_total: done when they reached
  * MALLOC_FOLD either way, so they always stay within (-MALLOC_FOLD,
- * MALLOC_FOLD).  The caller has disabled preemption.
+ * MALLOC_FOLD).  The caller is at IPL_VM.
  */
 static void __noinline
 malloc_cpu_fold(struct malloc_type *ks, struct malloc_type_cpu *mtc)
@@ -231,11 +230,12 @@ malloc_cpu_fold(struct malloc_type *ks, struct malloc_type_cpu *mtc)
  * nothing across a call.
  */
 static void * __noinline
-malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr)
+malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr,
+    int s)
 {
 
 	malloc_cpu_fold(malloc_type_table[idx], mtc);
-	malloc_preempt_enable();
+	splx(s);
 	return addr;
 }
 #endif
@@ -256,15 +256,15 @@ malloc_count_alloc(u_int idx, size_t size, void *addr)
 	malloc_fold(malloc_type_table[idx], (int64_t)size);
 #else
 	struct malloc_type_cpu *mtc;
+	int s;
 
-	malloc_preempt_disable();
-	KASSERT(kpreempt_disabled());
+	s = splvm();
 	mtc = malloc_cpu_table[idx] + cpu_index(curcpu());
 	mtc->mtc_allocs++;
 	mtc->mtc_bytes += (int64_t)size;
 	if (__predict_false(mtc->mtc_bytes >= MALLOC_FOLD))
-		return malloc_count_alloc_fold(idx, mtc, addr);
-	malloc_preempt_enable();
+		return malloc_count_alloc_fold(idx, mtc, addr, s);
+	splx(s);
 #endif
 	return addr;
 }
@@ -278,9 +278,11 @@ malloc_count_fail(struct malloc_type *ks)
 #ifdef MALLOC_STATS_GLOBAL_ATOMIC
 	atomic_inc_64(&ks->ks_cpu[0].mtc_fails);
 #else
-	malloc_preempt_disable();
+	int s;
+
+	s = splvm();
 	malloc_cpu(ks)->mtc_fails++;
-	malloc_preempt_enable();
+	splx(s);
 #endif
 	return NULL;
 }
@@ -302,19 +304,19 @@ malloc_badindex(void *addr, u_int idx)
  */
 static void __noinline
 malloc_release_fold(u_int idx, struct malloc_type_cpu *mtc, void *base,
-    size_t allocsize)
+    size_t allocsize, int s)
 {
 
 	malloc_cpu_fold(malloc_type_table[idx], mtc);
-	malloc_preempt_enable();
+	splx(s);
 	kmem_intr_free(base, allocsize);
 }
 #endif
 
 /*
  * Charge a free of reqsize bytes to the type at index idx, and give the
- * block (base, allocsize, as kmem gave it) back.  The table is read with
- * preemption disabled: malloc_type_detach() relies on it.
+ * block (base, allocsize, as kmem gave it) back.  The table is read at
+ * IPL_VM: malloc_type_detach() relies on it.
  */
 static inline __always_inline void
 malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
@@ -326,8 +328,9 @@ malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
 	(void)reqsize;
 #else
 	struct malloc_type_cpu *mtc;
+	int s;
 
-	malloc_preempt_disable();
+	s = splvm();
 	mtc = malloc_cpu_table[idx];
 	if (__predict_false(mtc == NULL))
 		malloc_badindex(addr, idx);
@@ -337,16 +340,15 @@ malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
 	    (volatile uint64_t *)&malloc_type_table[idx]->ks_total,
 	    -(int64_t)reqsize);
 #else
-	KASSERT(kpreempt_disabled());
 	mtc += cpu_index(curcpu());
 	mtc->mtc_frees++;
 	mtc->mtc_bytes -= (int64_t)reqsize;
 	if (__predict_false(mtc->mtc_bytes <= -MALLOC_FOLD)) {
-		malloc_release_fold(idx, mtc, base, allocsize);
+		malloc_release_fold(idx, mtc, base, allocsize, s);
 		return;
 	}
 #endif
-	malloc_preempt_enable();
+	splx(s);
 #endif	/* !MALLOC_STATS_NONE */
 	kmem_intr_free(base, allocsize);
 }
@@ -479,8 +481,8 @@ malloc_type_detach(struct malloc_type *ks)
 
 	/*
 	 * A free() on another CPU may have read the old table entry; it
-	 * does so with preemption disabled, and is done with ks once that
-	 * CPU has run a cross call.  Then the counters are final.
+	 * does so at IPL_VM, and is done with ks once that CPU has run a
+	 * cross call.  Then the counters are final.
 	 */
 	xc_wait(xc_broadcast(0, malloc_xc_nop, NULL, NULL));
 	malloc_type_sum(ks, &s);
@@ -496,15 +498,16 @@ malloc_type_detach(struct malloc_type *ks)
 #else
 		{
 			struct malloc_type_cpu *mtc;
+			int sp;
 
-			malloc_preempt_disable();
+			sp = splvm();
 			mtc = malloc_cpu(M_DETACHED);
 			mtc->mtc_allocs += s.allocs - s.frees;
 			mtc->mtc_bytes += s.bytes;
 			if (mtc->mtc_bytes >= MALLOC_FOLD ||
 			    mtc->mtc_bytes <= -MALLOC_FOLD)
 				malloc_cpu_fold(M_DETACHED, mtc);
-			malloc_preempt_enable();
+			splx(sp);
 		}
 #endif
 	} else {

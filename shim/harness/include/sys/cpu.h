@@ -8,10 +8,8 @@
  * thread-local load at a constant offset, like the kernel's %gs-relative
  * one (local-exec TLS: the executable defines these); outside the
  * benchmark build it also checks that the thread has a CPU.
- * kpreempt_disable()/kpreempt_enable() count the nesting depth per thread
- * (NetBSD counts it per LWP), panic on an unbalanced enable or a
- * migration with preemption disabled, and keep the deepest nesting seen
- * so tests can check it (not in the benchmark build).
+ * Preemption is kept off by raising the IPL (<sys/intr.h>), as the
+ * shim does: a thread may not migrate (harness_cpu_set) with it raised.
  */
 #ifndef _SYS_CPU_H_
 #define	_SYS_CPU_H_
@@ -20,20 +18,18 @@
 struct cpu_info {
 	u_int	ci_index;
 	bool	ci_intr;		/* "in interrupt context" */
-	int	*ci_nopreempt;		/* the running thread's kpreempt depth */
+	int	*ci_ilevel;		/* the running thread's IPL */
 } __attribute__((__aligned__(64)));	/* no false sharing in the harness */
 
 #define	HARNESS_TLS	_Thread_local __attribute__((__tls_model__("local-exec")))
 
 extern u_int maxcpus;
 extern HARNESS_TLS struct cpu_info *harness_curcpu;
-/* kpreempt_disable depth, per thread as NetBSD's curlwp->l_nopreempt */
-extern HARNESS_TLS int harness_nopreempt;
-extern HARNESS_TLS int harness_nopreempt_max;	/* deepest seen */
+/* interrupt priority level, per thread as NetBSD's curcpu()->ci_ilevel */
+extern HARNESS_TLS int harness_ilevel;
 struct cpu_info *harness_cpu_enter(void);
 void	harness_cpu_set(u_int);
 void	harness_cpu_unbound(void) __attribute__((__noreturn__));
-void	harness_preempt_underflow(void) __attribute__((__noreturn__));
 
 static inline struct cpu_info *
 harness_curcpu_get(void)
@@ -51,31 +47,6 @@ harness_curcpu_get(void)
 #define	cpu_index(ci)		((ci)->ci_index)
 #define	cpu_intr_p()		(curcpu()->ci_intr)
 
-static inline void
-kpreempt_disable(void)
-{
-
-	__atomic_store_n(&harness_nopreempt, harness_nopreempt + 1,
-	    __ATOMIC_RELAXED);
-#ifndef HARNESS_BENCH
-	if (__predict_false(harness_nopreempt > harness_nopreempt_max))
-		harness_nopreempt_max = harness_nopreempt;
-#endif
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
-
-static inline void
-kpreempt_enable(void)
-{
-
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-#ifndef HARNESS_BENCH
-	if (__predict_false(harness_nopreempt <= 0))
-		harness_preempt_underflow();
-#endif
-	__atomic_store_n(&harness_nopreempt, harness_nopreempt - 1,
-	    __ATOMIC_RELEASE);
-}
-
-#define	kpreempt_disabled()	(harness_nopreempt > 0)
+/* As on x86: a raised IPL also keeps the LWP on its CPU. */
+#define	kpreempt_disabled()	(harness_ilevel > 0)
 #endif

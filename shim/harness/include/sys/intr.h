@@ -1,0 +1,50 @@
+/*
+ * Harness stand-in for <sys/intr.h>: interrupt priority levels, and
+ * interrupts.  Each thread is a CPU with its own level (the kernel keeps
+ * it in curcpu()->ci_ilevel).  An interrupt is a signal sent to a CPU's
+ * thread (harness_intr_establish() says which, and what it runs): at a
+ * level below IPL_VM its handler runs at once, at IPL_VM, with
+ * cpu_intr_p() true; otherwise it is held pending and run by the splx()
+ * that lowers the level, as the deferred spl of NetBSD/x86 does.  So
+ * code between splvm() and splx() is never interleaved with a handler on
+ * the same CPU, and code outside is, wherever the signal lands.
+ */
+#ifndef _SYS_INTR_H_
+#define	_SYS_INTR_H_
+#include <signal.h>
+#include <sys/cpu.h>
+#include <sys/mutex.h>			/* IPL_NONE, IPL_VM */
+
+#define	IPL_SCHED	7
+#define	IPL_HIGH	8
+
+extern HARNESS_TLS volatile sig_atomic_t harness_ipending;
+void	harness_intr_establish(int, void (*)(void));
+void	harness_intr_disestablish(int);
+void	harness_intr_dispatch(void);
+
+static inline int
+splraise(int ipl)
+{
+	int s = harness_ilevel;
+
+	if (ipl > s)
+		harness_ilevel = ipl;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return s;
+}
+
+static inline void
+splx(int s)
+{
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	harness_ilevel = s;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (__predict_false(harness_ipending) && s < IPL_VM)
+		harness_intr_dispatch();
+}
+
+#define	splvm()		splraise(IPL_VM)
+#define	splhigh()	splraise(IPL_HIGH)
+#endif
