@@ -88,3 +88,33 @@ def test_install_shim_removes_a_macro_that_drops_the_type(example_tree):
     assert p.returncode == 0
     assert "sys/dev/pci/oldmvar.h:2: removed macro oldm_alloc()" in p.stdout
     assert h.read_text() == "#define KEEP 1\n" + proto
+
+
+def test_install_shim_warns_of_module_types_never_detached(example_tree):
+    """A type defined in a loadable module's sources must be detached by the
+    module on unload; install-shim names each one that nothing detaches,
+    whether the file holds MODULE() itself or a sys/modules Makefile lists it."""
+    sysdir = example_tree / "sys"
+    ts = sysdir / "dev" / "i2c" / "tempsen.c"
+    ts.write_text(ts.read_text() + '\nMALLOC_DEFINE(M_TEMPSEN, "tempsen", "readings");\n')
+    frob = sysdir / "dev" / "ic" / "frob.c"
+    frob.write_text(frob.read_text() + '\nMALLOC_DEFINE(M_FROBQ, "frobq", "queue");\n')
+    mk = sysdir / "modules" / "frob" / "Makefile"
+    mk.parent.mkdir(parents=True)
+    mk.write_text('.include "../Makefile.inc"\n\n.PATH:\t${S}/dev/ic\n\n'
+                  'KMOD=\tfrob\nSRCS=\tfrob.c \\\n\tfrob_other.c\n')
+    p = run("install-shim", str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    warned = re.findall(r"warning: (M_\w+) is defined in (\S+), part of loadable module (\w+)",
+                        p.stdout)
+    assert sorted(warned) == [("M_FROBQ", "sys/dev/ic/frob.c", "frob"),
+                              ("M_TEMPSEN", "sys/dev/i2c/tempsen.c", "tempsen")], p.stdout
+    assert "2 module types never detached" in p.stdout
+    # a modcmd that detaches its type (attach on init, detach on fini)
+    ts.write_text(ts.read_text().replace(
+        "\tcase MODULE_CMD_INIT:\n\tcase MODULE_CMD_FINI:\n\t\treturn 0;",
+        "\tcase MODULE_CMD_INIT:\n\t\tmalloc_type_attach(M_TEMPSEN);\n\t\treturn 0;\n"
+        "\tcase MODULE_CMD_FINI:\n\t\tmalloc_type_detach(M_TEMPSEN);\n\t\treturn 0;"))
+    assert "malloc_type_detach(M_TEMPSEN)" in ts.read_text()
+    p = run("install-shim", str(example_tree))
+    assert "M_TEMPSEN is defined" not in p.stdout and "1 module types never detached" in p.stdout

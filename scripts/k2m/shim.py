@@ -14,6 +14,14 @@
    TREE/sys/kern/kern_malloc_types.c (a MALLOC_DEFINE for each type no file
    defines yet), and list the latter in sys/conf/files.  Each type is then
    defined exactly once; a type the tree already defines twice is reported.
+5. Warn about each type defined in a loadable module's sources (listed in
+   a sys/modules/*/Makefile, or holding a MODULE() line) that nothing
+   passes to malloc_type_detach():
+   the module's modcmd must attach it on MODULE_CMD_INIT and detach it on
+   MODULE_CMD_FINI, as NetBSD 5's modules did, or the type table keeps a
+   pointer into the module after it is unloaded.  NetBSD's module loader
+   has no hook that runs after MODULE_CMD_FINI, so kern_malloc.c cannot
+   do it by itself.
 
 Names #defined as aliases of another type (#define M_FOO M_DEVBUF), and
 types a file defines static, are left alone: they are not the kernel's.
@@ -25,6 +33,7 @@ import os
 import re
 import shutil
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from .cscan import match_paren, split_args
 from .tagmap import TagMap
@@ -42,6 +51,9 @@ _TYPE_ARG = {"malloc": 1, "free": 1, "realloc": 2}
 _DEF = re.compile(r"^\s*MALLOC_(DEFINE|JUSTDEFINE|DECLARE)\s*\(\s*(M_\w+|\w+)\s*"
                   r"(?:,\s*\"([^\"]*)\"\s*,\s*\"([^\"]*)\")?", re.M)
 _STATIC_DEF = re.compile(r"\bstatic\s+MALLOC_(?:JUST)?DEFINE\s*\(\s*(\w+)")
+_DETACH = re.compile(r"\bmalloc_type_detach\s*\(\s*(\w+)\s*\)")
+_MODULE = re.compile(r"^MODULE\s*\(", re.M)
+_MK_VAR = re.compile(r"^\s*(\.PATH\s*:|SRCS\s*\+?=)\s*(.*)$")   # .PATH: d, SRCS+= f
 _ALIAS = re.compile(r"^\s*#\s*define\s+(M_\w+)\s+\(?\s*M_\w+\s*\)?\s*$", re.M)
 _MTYPE = re.compile(r"M_[A-Z0-9_]+\Z")
 # #define f(a, b, type, c) f(a, b, c): a wrapper that drops a malloc type
@@ -56,13 +68,59 @@ def _args(text: str, openp: int) -> list[str]:
     return split_args(text[openp + 1:match_paren(text, openp) - 1])
 
 
-def survey(root: str) -> tuple[dict, dict, set, set, list]:
-    """(used: type -> first file, defined: type -> [(file, short, long)],
-    declared, aliases, droppers) over every .c/.h under root/sys;
-    droppers: macros that hide a malloc type argument
-    (file, line, definition text, name)."""
-    used, defined = {}, defaultdict(list)
-    declared, aliases, droppers = set(), set(), []
+@dataclass
+class Survey:
+    """What the tree says about malloc types (paths relative to the tree)."""
+    used: dict = field(default_factory=dict)       # type -> first file passing it
+    defined: dict = field(default_factory=lambda: defaultdict(list))
+    #                                               type -> [(file, short, long)]
+    statics: dict = field(default_factory=dict)    # type -> file defining it static
+    declared: set = field(default_factory=set)
+    aliases: set = field(default_factory=set)      # #define M_FOO M_BAR, and statics
+    detached: set = field(default_factory=set)     # passed to malloc_type_detach()
+    modules: dict = field(default_factory=dict)    # file -> loadable module it is in
+    droppers: list = field(default_factory=list)   # (file, line, #define text, name)
+
+    def undetached_module_types(self) -> list[tuple[str, str, str]]:
+        """(type, defining file, module) for each type defined in a loadable
+        module's sources and never detached."""
+        where = [(t, f) for t, fs in self.defined.items() for f, _, _ in fs]
+        where += list(self.statics.items())
+        return sorted((t, f, self.modules[f]) for t, f in where
+                      if f in self.modules and t not in self.detached)
+
+
+def module_sources(root: str) -> dict[str, str]:
+    """file -> module, for the sources the sys/modules/*/Makefile list
+    (SRCS found along .PATH, where ${S} is sys)."""
+    found = {}
+    mdir = os.path.join(root, "sys", "modules")
+    for mod in sorted(os.listdir(mdir)) if os.path.isdir(mdir) else []:
+        mk = os.path.join(mdir, mod, "Makefile")
+        if not os.path.isfile(mk):
+            continue
+        with open(mk, encoding="utf-8", errors="replace") as fp:
+            text = fp.read().replace("\\\n", " ")
+        paths, srcs = [os.path.join(mdir, mod)], []
+        for line in text.splitlines():
+            m = _MK_VAR.match(line)
+            if m:
+                words = m.group(2).split("#")[0].split()
+                if m.group(1).startswith(".PATH"):
+                    paths += [w.replace("${S}", os.path.join(root, "sys")) for w in words]
+                else:
+                    srcs += [w for w in words if w.endswith(".c")]
+        for src in srcs:
+            for p in paths:
+                if os.path.isfile(os.path.join(p, src)):
+                    found.setdefault(os.path.relpath(os.path.join(p, src), root), mod)
+                    break
+    return found
+
+
+def survey(root: str) -> Survey:
+    """Survey every .c/.h under root/sys."""
+    sv = Survey(modules=module_sources(root))
     for d, dirs, files in os.walk(os.path.join(root, "sys")):
         dirs.sort()
         for f in sorted(files):
@@ -78,11 +136,14 @@ def survey(root: str) -> tuple[dict, dict, set, set, list]:
                 for m in _DROPPER.finditer(text):
                     if len(m.group(2).split(",")) > len(m.group(3).split(",")) and \
                             re.search(m.group(1) + r"\s*\([^;{]*struct\s+malloc_type\s*\*", text):
-                        droppers.append((rel, text.count("\n", 0, m.start()) + 1,
+                        sv.droppers.append((rel, text.count("\n", 0, m.start()) + 1,
                                          m.group(0), m.group(1)))
             if "M_" not in text:
                 continue
             text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+            if f.endswith(".c") and _MODULE.search(text):
+                sv.modules.setdefault(rel, os.path.splitext(f)[0])
+            sv.detached.update(_DETACH.findall(text))
             for m in _CALL.finditer(text):
                 name = m.group(0).split("(")[0].strip()
                 args = _args(text, m.end() - 1)
@@ -90,15 +151,18 @@ def survey(root: str) -> tuple[dict, dict, set, set, list]:
                 if len(args) == i + (1 if name == "free" else 2):
                     t = args[i]
                     if _MTYPE.match(t) and t not in FLAGS:
-                        used.setdefault(t, rel)
+                        sv.used.setdefault(t, rel)
             for kind, t, short, desc in _DEF.findall(text):
                 if kind == "DECLARE":
-                    declared.add(t)
+                    sv.declared.add(t)
                 elif not rel.startswith("sys/sys/malloc"):
-                    defined[t].append((rel, short, desc))
-            aliases.update(_ALIAS.findall(text))
-            aliases.update(_STATIC_DEF.findall(text))   # file-local: not declared
-    return used, dict(defined), declared, aliases, droppers
+                    sv.defined[t].append((rel, short, desc))
+            for t in _STATIC_DEF.findall(text):         # file-local: not declared
+                sv.statics.setdefault(t, rel)
+                sv.aliases.add(t)
+            sv.aliases.update(_ALIAS.findall(text))
+    sv.defined = dict(sv.defined)
+    return sv
 
 
 def _short(t: str) -> str:
@@ -113,13 +177,14 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
             if f.endswith((".c", ".h")):
                 shutil.copyfile(os.path.join(sdir, f), os.path.join(root, dst, f))
                 out(f"install-shim: {dst}/{f}")
-    used, defined, declared, aliases, droppers = survey(root)
-    for rel, line, text, name in droppers:
+    sv = survey(root)
+    used, defined = sv.used, sv.defined
+    for rel, line, text, name in sv.droppers:
         _remove_define(os.path.join(root, rel), text)
         out(f"install-shim: {rel}:{line}: removed macro {name}(), which dropped its "
             "malloc type argument (malloc() used to ignore it; now the type must "
             "reach the function)")
-    types = (set(used) | set(tm.tags) | set(defined) | declared) - aliases - FLAGS
+    types = (set(used) | set(tm.tags) | set(defined) | sv.declared) - sv.aliases - FLAGS
     twice = {t: fs for t, fs in defined.items() if len(fs) > 1}
     for t, fs in sorted(twice.items()):
         out(f"install-shim: warning: {t} is defined {len(fs)} times: "
@@ -147,9 +212,17 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
         if "kern/kern_malloc_types.c" not in text:
             with open(conf, "a") as fp:
                 fp.write(("" if text.endswith("\n") else "\n") + CONF_LINE + "\n")
+    undetached = sv.undetached_module_types()
+    for t, f, mod in undetached:
+        out(f"install-shim: warning: {t} is defined in {f}, part of loadable module "
+            f"{mod}, and nothing calls malloc_type_detach({t}): unloading the module "
+            f"would leave the type table pointing into it; its modcmd should call "
+            f"malloc_type_attach({t}) on MODULE_CMD_INIT and malloc_type_detach({t}) "
+            f"on MODULE_CMD_FINI")
     out(f"install-shim: {len(types)} malloc types declared in {TYPES_H}; "
         f"{len(to_define)} defined in {TYPES_C}, {len(types) - len(to_define)} "
-        f"by their own files; {len(twice)} defined more than once")
+        f"by their own files; {len(twice)} defined more than once; "
+        f"{len(undetached)} module types never detached")
     return 1 if twice else 0
 
 
