@@ -32,9 +32,9 @@ MALLOC_DEFINE(M_TEST1, "test1", "bench");
 MALLOC_DEFINE(M_TEST2, "test2", "unused");
 MALLOC_DEFINE(M_USBDEV, "USB device", "unused");
 
-#define	PAIRS		2000000		/* single-thread round */
+#define	PAIRS		20000		/* single-thread round */
 #define	TPAIRS		1000000		/* per thread */
-#define	ROUNDS		9
+#define	ROUNDS		500
 #define	TROUNDS		3
 #define	MAXT		8
 
