@@ -85,8 +85,10 @@ from_kernel(void)
 	size_t len = 0;
 	int i, st;
 
-	malloc_init();
+	/* the kernel's sysctl_init() sets malloc up, before any malloc() */
+	CHECK(M_DEVBUF->ks_index == 0);
 	harness_sysctl_init();
+	CHECK(M_DEVBUF->ks_index != 0 && M_USBDEV->ks_index != 0);
 	for (i = 0; i < 10; i++)
 		dev[i] = malloc(400, M_DEVBUF, M_WAITOK);
 	malloc_type_setlimit(M_USBDEV, 4 << 20);

@@ -916,9 +916,17 @@ sysctl_kern_malloc_stats(SYSCTLFN_ARGS)
 	return error;
 }
 
+/*
+ * sysctl_init() runs this early in main(), in thread context, before
+ * configure() establishes any interrupt handler: the place to set malloc
+ * up, as nothing in main() calls malloc_init().  Then no interrupt
+ * handler can be the one that finds the set-up under way and spins in
+ * malloc_ready() while the thread it interrupted holds it up.
+ */
 SYSCTL_SETUP(sysctl_kern_malloc_setup, "sysctl kern.malloc_stats setup")
 {
 
+	malloc_init();
 	sysctl_createv(clog, 0, NULL, NULL,
 	    CTLFLAG_PERMANENT,
 	    CTLTYPE_STRUCT, "malloc_stats",
