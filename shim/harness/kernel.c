@@ -154,6 +154,8 @@ harness_intr_signal(int sig)
 {
 
 	(void)sig;
+	if (harness_curcpu == NULL)	/* not a CPU (yet): nothing to run on */
+		return;
 	if (harness_ilevel >= IPL_VM)
 		harness_ipending = 1;
 	else

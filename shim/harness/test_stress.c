@@ -6,10 +6,14 @@
  * use == bytes the threads still hold, allocations - frees == blocks
  * still held, requests == allocations made, no failures; the folded
  * total plus every CPU's unfolded share == the bytes in use; the sysctl
- * blob says the same.  A second phase checks that the high-water mark
- * is within THREADS * MALLOC_FOLD of a known peak.
+ * blob says the same.  Meanwhile another thread interrupts the CPUs
+ * (<sys/intr.h>) as fast as it can, and each interrupt allocates
+ * (M_NOWAIT) or frees a block of a random type on the CPU it lands on;
+ * those count too.  A second phase checks that the high-water mark is
+ * within THREADS * MALLOC_FOLD of a known peak.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,21 @@ struct made {
 } __attribute__((__aligned__(64)));
 static struct made made[THREADS + 1];
 
+/*
+ * What the interrupts did on each CPU: only that CPU's interrupt handler
+ * touches its slot (handlers do not nest), and main after the join.
+ */
+#define	INTR_HELD	8
+struct intr_cpu {
+	struct blk	blk[INTR_HELD];
+	int		n;
+	uint64_t	seed, runs;
+	struct made	made;
+} __attribute__((__aligned__(64)));
+static struct intr_cpu intr_cpu[THREADS];
+static _Thread_local int intr_me;	/* worker index + 1, 0: no CPU yet */
+static bool intr_stop;
+
 static uint64_t
 rnd(uint64_t *s)
 {
@@ -93,6 +112,51 @@ release(int t, struct blk *b)
 	m->frees[b->type]++;
 }
 
+/* An interrupt: allocate or free one block on this CPU. */
+static void
+stress_intr(void)
+{
+	struct intr_cpu *ic;
+	struct blk *b;
+	uint64_t r;
+
+	if (intr_me == 0)
+		return;
+	ic = &intr_cpu[intr_me - 1];
+	r = rnd(&ic->seed);
+	ic->runs++;
+	if (ic->n < INTR_HELD && (ic->n == 0 || (r & 1) != 0)) {
+		b = &ic->blk[ic->n];
+		b->size = 1 + (size_t)((r >> 8) % 4096);
+		b->type = (int)((r >> 32) % NTYPES);
+		b->p = malloc(b->size, types[b->type], M_NOWAIT);
+		if (b->p == NULL)
+			return;
+		fill(b, intr_me - 1);
+		ic->n++;
+		ic->made.bytes[b->type] += (int64_t)b->size;
+		ic->made.allocs[b->type]++;
+	} else {
+		b = &ic->blk[--ic->n];
+		free(b->p, types[b->type]);
+		ic->made.bytes[b->type] -= (int64_t)b->size;
+		ic->made.frees[b->type]++;
+	}
+}
+
+static void *
+intr_source(void *arg)
+{
+	pthread_t *th = arg;
+	int t = 0;
+
+	while (!__atomic_load_n(&intr_stop, __ATOMIC_RELAXED)) {
+		pthread_kill(th[t], SIGUSR1);
+		t = (t + 1) % THREADS;
+	}
+	return NULL;
+}
+
 static void *
 worker(void *arg)
 {
@@ -104,6 +168,9 @@ worker(void *arg)
 	int n = 0, i;
 
 	(void)harness_cpu_enter();		/* this thread's own CPU */
+	intr_cpu[t].seed = seed ^ 0x5bd1e995;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	intr_me = t + 1;
 	for (i = 0; i < OPS; i++) {
 		uint64_t r = rnd(&seed);
 
@@ -169,6 +236,11 @@ check_type(struct malloc_type *ks, int k, const struct malloc_stats_record *r)
 		ma += made[t].allocs[k];
 		mf += made[t].frees[k];
 	}
+	for (t = 0; t < THREADS; t++) {
+		mb += intr_cpu[t].made.bytes[k];
+		ma += intr_cpu[t].made.allocs[k];
+		mf += intr_cpu[t].made.frees[k];
+	}
 	CHECK(mb == 0 && ma == mf);		/* the test freed everything */
 	CHECK(bytes == mb);
 	CHECK(allocs == (uint64_t)ma && frees == (uint64_t)mf);
@@ -203,8 +275,9 @@ find(const char *blob, const char *name)
 int
 main(void)
 {
-	pthread_t th[THREADS];
+	pthread_t th[THREADS], src;
 	unsigned long kmem_base;
+	uint64_t runs = 0;
 	int64_t peak, hwm, crossed = 0, corrupt = 0;
 	size_t len = 0;
 	char *blob;
@@ -215,17 +288,29 @@ main(void)
 	malloc_type_attach(M_PEAK);
 	kmem_base = harness_kmem_live;		/* the types' counter arrays */
 	pthread_barrier_init(&peak_barrier, NULL, THREADS + 1);
+	harness_intr_establish(SIGUSR1, stress_intr);
 	for (t = 0; t < THREADS; t++)
 		pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t);
+	pthread_create(&src, NULL, intr_source, th);
 	pthread_barrier_wait(&peak_barrier);
+	__atomic_store_n(&intr_stop, true, __ATOMIC_RELAXED);
+	pthread_join(src, NULL);		/* before any worker exits */
 	peak = (int64_t)THREADS * PEAKBLK * 1000;
 	hwm = M_PEAK->ks_hwm;
 	pthread_barrier_wait(&peak_barrier);
 	for (t = 0; t < THREADS; t++)
 		pthread_join(th[t], NULL);
+	harness_intr_disestablish(SIGUSR1);
 	for (k = 0; k < XCHG; k++)		/* blocks left in the exchange */
 		if (xchg[k].p != NULL)
 			release(THREADS, &xchg[k]);
+	for (t = 0; t < THREADS; t++) {		/* and the interrupts' */
+		while (intr_cpu[t].n > 0)
+			release(THREADS, &intr_cpu[t].blk[--intr_cpu[t].n]);
+		runs += intr_cpu[t].runs;
+	}
+	CHECK(runs >= 10000);
+	printf("%ju interrupts that allocated or freed\n", (uintmax_t)runs);
 
 	/* exact within THREADS * MALLOC_FOLD, and never above the peak */
 	CHECK(hwm <= peak && hwm > peak - (int64_t)THREADS * 65536);

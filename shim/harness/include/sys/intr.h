@@ -7,7 +7,8 @@
  * cpu_intr_p() true; otherwise it is held pending and run by the splx()
  * that lowers the level, as the deferred spl of NetBSD/x86 does.  So
  * code between splvm() and splx() is never interleaved with a handler on
- * the same CPU, and code outside is, wherever the signal lands.
+ * the same CPU, and code outside is, wherever the signal lands.  A signal
+ * to a thread that is no CPU (yet) is ignored.
  */
 #ifndef _SYS_INTR_H_
 #define	_SYS_INTR_H_
