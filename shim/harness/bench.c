@@ -237,8 +237,12 @@ main(int argc, char **argv)
 		t = ns_per_pair(loop_floor);
 		f = t < f ? t : f;
 	}
-	a = child(argv[1], "-s");
-	z = child(argv[2], "-s");
+	for (a = z = 1e9, r = 0; r < 3; r++) {	/* other processes: best of 3 */
+		t = child(argv[1], "-s");
+		a = t > 0 && t < a ? t : a;
+		t = child(argv[2], "-s");
+		z = t > 0 && t < z ? t : z;
+	}
 	printf("shim bench (%s build vs %s build; harness kmem = libc "
 	    "malloc)\n\n", VARIANT, "global atomic");
 	printf("single thread, malloc(64)+free vs kmem_intr_alloc(72)+free, "
