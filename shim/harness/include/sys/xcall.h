@@ -1,7 +1,7 @@
 /*
  * Harness stand-in for <sys/xcall.h>.  xc_broadcast() runs the function
- * here and then waits until every other CPU (thread) has been seen with
- * preemption enabled, which is what a cross call guarantees kern_malloc.c.
+ * here and then waits until every other CPU (thread) has been seen at
+ * IPL_NONE, which is what a cross call guarantees kern_malloc.c.
  */
 #ifndef _SYS_XCALL_H_
 #define	_SYS_XCALL_H_
