@@ -70,10 +70,10 @@ struct malloc_stats_record {
 
 /*
  * Per-CPU counters of one type: one coherency unit each, written only by
- * the owning CPU at IPL_VM; readers sum them.  mtc_bytes
- * is the CPU's share of the bytes in use not yet folded into ks_total
- * (negative when it freed more than it allocated since the last fold):
- * the type's bytes in use are ks_total plus every CPU's mtc_bytes.
+ * the owning CPU at IPL_VM; readers sum them.  mtc_bytes is the CPU's
+ * share of the bytes in use not yet folded into ks_total (negative when
+ * it freed more than it allocated since the last fold): the type's bytes
+ * in use are ks_total plus every CPU's mtc_bytes.
  */
 struct malloc_type_cpu {
 	uint64_t	mtc_allocs;	/* successful allocations */
