@@ -30,6 +30,8 @@ MALLOC_DEFINE(M_USBDEV, "USB device", "a type the tag map names");
 static MALLOC_JUSTDEFINE(M_MODULE, "module", "a type of a loadable module");
 static MALLOC_JUSTDEFINE(M_HWM, "hwm", "a fresh type for the high-water test");
 static MALLOC_JUSTDEFINE(M_INTRTEST, "intrtest", "used by an interrupt handler");
+static MALLOC_JUSTDEFINE(M_INTRFIRST, "intrfirst", "first used by an interrupt");
+static MALLOC_JUSTDEFINE(M_MODLOOP, "modloop", "a module loaded and unloaded");
 
 struct stat1 {
 	uint64_t inuse, requests, fails, limit;
@@ -372,13 +374,16 @@ test_hwm(void)
  * the type, so it always changes the type's bytes in use, while the
  * interrupted thread allocates and frees the type in a loop.  A counter
  * update that an interrupt can split loses the handler's change; after
- * the run the counters must be exact.
+ * the run the counters must be exact.  The first interrupt also attaches
+ * a type (its first use), and the loop now and then loads and unloads a
+ * "module" (attach, allocate, free, detach) under the interrupts.
  */
 #define	INTR_HELD	8		/* blocks the handler holds at most */
 #define	INTR_MIN	20000		/* handler runs wanted, at least */
 #define	MAIN_HELD	64
 
 struct intr_state {
+	void		*first;		/* of M_INTRFIRST */
 	void		*blk[INTR_HELD];
 	size_t		size[INTR_HELD];
 	u_int		n;
@@ -406,6 +411,8 @@ intr_handler(void)
 	void *p;
 
 	intr.runs++;
+	if (intr.first == NULL)
+		intr.first = malloc(100, M_INTRFIRST, M_NOWAIT);
 	if (intr.n < INTR_HELD && (intr.n == 0 || (r & 1) != 0)) {
 		size = 1 + (r >> 8) % 3000;
 		if ((p = malloc(size, M_INTRTEST, M_NOWAIT)) == NULL)
@@ -442,14 +449,23 @@ test_interrupts(void)
 	struct stat1 s;
 	time_t t0 = time(NULL);
 	u_int j, held = 0;
+	void *p;
 
 	malloc_type_attach(M_INTRTEST);
+	CHECK(M_INTRFIRST->ks_index == 0);
+	harness_printed[0] = '\0';
 	harness_intr_establish(SIGUSR1, intr_handler);
 	pthread_create(&src, NULL, intr_source, &self);
 	for (i = 0; i < 1000000 || intr.runs < INTR_MIN; i++) {
 		if ((i & 0xffff) == 0 && time(NULL) - t0 > 20)
 			break;			/* CHECKed below */
 		r = xorshift(&rnd);
+		if ((i & 0x1fff) == 0) {	/* a module comes and goes */
+			malloc_type_attach(M_MODLOOP);
+			p = malloc(10, M_MODLOOP, M_WAITOK);
+			free(p, M_MODLOOP);
+			malloc_type_detach(M_MODLOOP);
+		}
 		j = (u_int)(r % MAIN_HELD);
 		if (blk[j] != NULL) {
 			free(blk[j], M_INTRTEST);
@@ -483,9 +499,16 @@ test_interrupts(void)
 		free(intr.blk[--intr.n], M_INTRTEST);
 	s = stats("intrtest");
 	CHECK(s.bytes == 0 && s.inuse == 0);
-	harness_printed[0] = '\0';
 	malloc_type_detach(M_INTRTEST);
-	CHECK(harness_printed[0] == '\0');	/* a clean detach */
+
+	/* attached by an interrupt, in interrupt context */
+	s = stats("intrfirst");
+	CHECK(intr.first != NULL && M_INTRFIRST->ks_index != 0);
+	CHECK(s.requests == 1 && s.inuse == 1 && s.bytes == 100);
+	free(intr.first, M_INTRFIRST);
+	malloc_type_detach(M_INTRFIRST);
+	CHECK(M_MODLOOP->ks_index == 0 && !stats("modloop").found);
+	CHECK(harness_printed[0] == '\0');	/* every detach clean */
 }
 
 /* A loadable module's type: attach, use, detach with memory in use. */

@@ -14,8 +14,9 @@
 #define	_SYS_INTR_H_
 #include <signal.h>
 #include <sys/cpu.h>
-#include <sys/mutex.h>			/* IPL_NONE, IPL_VM */
 
+#define	IPL_NONE	0
+#define	IPL_VM		6
 #define	IPL_SCHED	7
 #define	IPL_HIGH	8
 
