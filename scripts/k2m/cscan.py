@@ -247,20 +247,10 @@ def split_args(s: str) -> list[str]:
     if _BRACKET_RE.search(s) is None:       # the common case, fast
         args = [a.strip() for a in s.split(",")]
         return args if len(args) > 1 or args[0] else []
-    args, depth, last = [], 0, 0
-    for m in _ARG_TOKEN_RE.finditer(s):
-        c = m.group()
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif depth == 0:
-            args.append(s[last:m.start()].strip())
-            last = m.end()
-    tail = s[last:].strip()
-    if tail or args:
-        args.append(tail)
-    return args
+    commas, _ = arg_commas("(" + s + ")", 0)   # offsets in s are one less
+    starts = [0] + commas
+    ends = [c - 1 for c in commas] + [len(s)]
+    return [s[a:b].strip() for a, b in zip(starts, ends)]
 
 
 # --------------------------------------------------------------------------

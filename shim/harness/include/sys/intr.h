@@ -17,8 +17,6 @@
 
 #define	IPL_NONE	0
 #define	IPL_VM		6
-#define	IPL_SCHED	7
-#define	IPL_HIGH	8
 
 extern HARNESS_TLS volatile sig_atomic_t harness_ipending;
 void	harness_intr_establish(int, void (*)(void));
@@ -48,5 +46,4 @@ splx(int s)
 }
 
 #define	splvm()		splraise(IPL_VM)
-#define	splhigh()	splraise(IPL_HIGH)
 #endif
