@@ -149,17 +149,20 @@ harness_intr_run(void)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
+/* Signals taken by a handler (run, held pending, or ignored): see send. */
+static unsigned long harness_intr_taken;
+
 static void
-harness_intr_signal(int sig)
+harness_intr_signal(int sig __unused)
 {
 
-	(void)sig;
 	if (harness_curcpu == NULL)	/* not a CPU (yet): nothing to run on */
-		return;
-	if (harness_ilevel >= IPL_VM)
+		;
+	else if (harness_ilevel >= IPL_VM)
 		harness_ipending = 1;
 	else
 		harness_intr_run();
+	__atomic_add_fetch(&harness_intr_taken, 1, __ATOMIC_RELEASE);
 }
 
 /* splx() lowered the level below IPL_VM: run what was held. */
@@ -187,6 +190,27 @@ harness_intr_establish(int sig, void (*fn)(void))
 	sa.sa_flags = SA_RESTART;
 	if (sigaction(sig, &sa, NULL) != 0)
 		panic("harness_intr_establish: sigaction");
+}
+
+/*
+ * Interrupt th with sig and wait until its handler has taken the signal.
+ * POSIX keeps one pending signal per number: a sender that does not wait
+ * sees its signals merge whenever the target is off a CPU, so how many
+ * interrupts a test got depended on the load of the machine.  With one
+ * signal in flight at a time every send is one delivery; *stop (may be
+ * NULL) ends the wait, for a target that will not run again.  One sender
+ * at a time.
+ */
+void
+harness_intr_send(pthread_t th, int sig, const bool *stop)
+{
+	unsigned long n = __atomic_load_n(&harness_intr_taken, __ATOMIC_ACQUIRE);
+
+	if (pthread_kill(th, sig) != 0)
+		panic("harness_intr_send: pthread_kill");
+	while (__atomic_load_n(&harness_intr_taken, __ATOMIC_ACQUIRE) == n &&
+	    (stop == NULL || !__atomic_load_n(stop, __ATOMIC_RELAXED)))
+		sched_yield();
 }
 
 void

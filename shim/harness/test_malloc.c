@@ -369,8 +369,8 @@ test_hwm(void)
 
 /*
  * Interrupts on the CPU that is in malloc() or free() of the same type.
- * A signal sent from another thread, as fast as it can, is the interrupt
- * (<sys/intr.h>): its handler allocates (M_NOWAIT) or frees a block of
+ * A signal sent from another thread, one at a time (harness_intr_send),
+ * is the interrupt (<sys/intr.h>): its handler allocates (M_NOWAIT) or frees a block of
  * the type, so it always changes the type's bytes in use, while the
  * interrupted thread allocates and frees the type in a loop.  A counter
  * update that an interrupt can split loses the handler's change; after
@@ -380,6 +380,7 @@ test_hwm(void)
  */
 #define	INTR_HELD	8		/* blocks the handler holds at most */
 #define	INTR_MIN	20000		/* handler runs wanted, at least */
+#define	HANG_GUARD	600		/* seconds: only a hang takes that long */
 #define	MAIN_HELD	64
 
 struct intr_state {
@@ -403,6 +404,14 @@ xorshift(uint64_t *s)
 	return *s;
 }
 
+/* intr.runs as the interrupted thread sees it (the handler writes it). */
+static uint64_t
+read_runs(void)
+{
+
+	return __atomic_load_n(&intr.runs, __ATOMIC_RELAXED);
+}
+
 static void
 intr_handler(void)
 {
@@ -410,7 +419,7 @@ intr_handler(void)
 	size_t size;
 	void *p;
 
-	intr.runs++;
+	__atomic_add_fetch(&intr.runs, 1, __ATOMIC_RELAXED);
 	if (intr.first == NULL)
 		intr.first = malloc(100, M_INTRFIRST, M_NOWAIT);
 	if (intr.n < INTR_HELD && (intr.n == 0 || (r & 1) != 0)) {
@@ -428,13 +437,14 @@ intr_handler(void)
 	}
 }
 
+/* One interrupt at a time (harness_intr_send), until told to stop. */
 static void *
 intr_source(void *arg)
 {
 	pthread_t cpu0 = *(pthread_t *)arg;
 
 	while (!__atomic_load_n(&intr_stop, __ATOMIC_RELAXED))
-		pthread_kill(cpu0, SIGUSR1);
+		harness_intr_send(cpu0, SIGUSR1, &intr_stop);
 	return NULL;
 }
 
@@ -456,8 +466,13 @@ test_interrupts(void)
 	harness_printed[0] = '\0';
 	harness_intr_establish(SIGUSR1, intr_handler);
 	pthread_create(&src, NULL, intr_source, &self);
-	for (i = 0; i < 1000000 || intr.runs < INTR_MIN; i++) {
-		if ((i & 0xffff) == 0 && time(NULL) - t0 > 20)
+	/*
+	 * The work is bounded by counts: the loop runs until the handler
+	 * has run INTR_MIN times, however long that takes on a loaded
+	 * machine.  The clock is only a guard against a hang.
+	 */
+	for (i = 0; i < 1000000 || read_runs() < INTR_MIN; i++) {
+		if ((i & 0xffff) == 0 && time(NULL) - t0 > HANG_GUARD)
 			break;			/* CHECKed below */
 		r = xorshift(&rnd);
 		if ((i & 0x1fff) == 0) {	/* a module comes and goes */

@@ -1,16 +1,19 @@
 /*
  * Stress: THREADS threads (each a CPU) x OPS operations, random sizes
- * 1 B .. 64 KiB, random types; about half the frees happen on another
- * thread (blocks travel through a shared exchange, a queue of slots).
+ * 1 B .. 64 KiB, random types; many frees happen on another thread
+ * (blocks travel through a shared exchange, a queue of slots, and in a
+ * hand-off phase every thread frees HANDOFF blocks of the next one's).
  * After join, every counter must be exact: the sum over CPUs of bytes in
  * use == bytes the threads still hold, allocations - frees == blocks
  * still held, requests == allocations made, no failures; the folded
  * total plus every CPU's unfolded share == the bytes in use; the sysctl
  * blob says the same.  Meanwhile another thread interrupts the CPUs
- * (<sys/intr.h>) as fast as it can, and each interrupt allocates
- * (M_NOWAIT) or frees a block of a random type on the CPU it lands on;
- * those count too.  A second phase checks that the high-water mark is
- * within THREADS * MALLOC_FOLD of a known peak.
+ * (<sys/intr.h>) round-robin, one interrupt at a time, and each
+ * interrupt allocates (M_NOWAIT) or frees a block of a random type on the
+ * CPU it lands on; those count too.  Every bound is a count: a worker
+ * goes on until it has done OPS operations and taken INTR_PER_CPU
+ * interrupts.  A last phase checks that the high-water mark is within
+ * THREADS * MALLOC_FOLD of a known peak.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -42,6 +45,8 @@ static MALLOC_JUSTDEFINE(M_PEAK, "peak", "high-water phase");
 #define	XCHG	1024			/* slots of the cross-thread exchange */
 #define	NTYPES	3
 #define	PEAKBLK	200			/* blocks per thread, peak phase */
+#define	HANDOFF	1000			/* blocks each thread frees for another */
+#define	INTR_PER_CPU 500		/* interrupts each CPU takes, at least */
 
 static struct malloc_type *types[NTYPES] = { M_TEST1, M_TEST2, M_USBDEV };
 
@@ -54,6 +59,8 @@ struct blk {
 static struct blk xchg[XCHG];
 static pthread_mutex_t xlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_barrier_t peak_barrier;
+static struct blk handoff[THREADS][HANDOFF];
+static pthread_barrier_t handoff_barrier;
 
 /* What the threads did, to check the counters against. */
 struct made {
@@ -124,7 +131,7 @@ stress_intr(void)
 		return;
 	ic = &intr_cpu[intr_me - 1];
 	r = rnd(&ic->seed);
-	ic->runs++;
+	__atomic_add_fetch(&ic->runs, 1, __ATOMIC_RELAXED);
 	if (ic->n < INTR_HELD && (ic->n == 0 || (r & 1) != 0)) {
 		b = &ic->blk[ic->n];
 		b->size = 1 + (size_t)((r >> 8) % 4096);
@@ -144,6 +151,7 @@ stress_intr(void)
 	}
 }
 
+/* One interrupt at a time (harness_intr_send), round-robin. */
 static void *
 intr_source(void *arg)
 {
@@ -151,7 +159,7 @@ intr_source(void *arg)
 	int t = 0;
 
 	while (!__atomic_load_n(&intr_stop, __ATOMIC_RELAXED)) {
-		pthread_kill(th[t], SIGUSR1);
+		harness_intr_send(th[t], SIGUSR1, &intr_stop);
 		t = (t + 1) % THREADS;
 	}
 	return NULL;
@@ -171,7 +179,12 @@ worker(void *arg)
 	intr_cpu[t].seed = seed ^ 0x5bd1e995;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	intr_me = t + 1;
-	for (i = 0; i < OPS; i++) {
+	/*
+	 * Bounded by counts, not time: OPS operations, and on until this
+	 * CPU has taken INTR_PER_CPU interrupts, however loaded the machine.
+	 */
+	for (i = 0; i < OPS || __atomic_load_n(&intr_cpu[t].runs,
+	    __ATOMIC_RELAXED) < INTR_PER_CPU; i++) {
 		uint64_t r = rnd(&seed);
 
 		if (n < LIVE && (n == 0 || (r & 1))) {
@@ -203,6 +216,24 @@ worker(void *arg)
 	while (n > 0)
 		release(t, &live[--n]);
 	CHECK(harness_ilevel == IPL_NONE);
+
+	/*
+	 * Hand-off phase: whatever the scheduler did above, every thread
+	 * frees HANDOFF blocks the next thread allocated.
+	 */
+	for (i = 0; i < HANDOFF; i++) {
+		struct blk *b = &handoff[t][i];
+
+		b->size = 1 + (size_t)(rnd(&seed) % 4096);
+		b->type = i % NTYPES;
+		b->p = malloc(b->size, types[b->type], M_WAITOK);
+		fill(b, t);
+		m->bytes[b->type] += (int64_t)b->size;
+		m->allocs[b->type]++;
+	}
+	pthread_barrier_wait(&handoff_barrier);
+	for (i = 0; i < HANDOFF; i++)
+		release(t, &handoff[(t + 1) % THREADS][i]);
 
 	/* peak phase: everyone holds PEAKBLK blocks of 1000 B at once */
 	for (i = 0; i < PEAKBLK; i++)
@@ -288,6 +319,7 @@ main(void)
 	malloc_type_attach(M_PEAK);
 	kmem_base = harness_kmem_live;		/* the types' counter arrays */
 	pthread_barrier_init(&peak_barrier, NULL, THREADS + 1);
+	pthread_barrier_init(&handoff_barrier, NULL, THREADS);
 	harness_intr_establish(SIGUSR1, stress_intr);
 	for (t = 0; t < THREADS; t++)
 		pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t);
@@ -309,7 +341,7 @@ main(void)
 			release(THREADS, &intr_cpu[t].blk[--intr_cpu[t].n]);
 		runs += intr_cpu[t].runs;
 	}
-	CHECK(runs >= 10000);
+	CHECK(runs >= (uint64_t)THREADS * INTR_PER_CPU);
 	printf("%ju interrupts that allocated or freed\n", (uintmax_t)runs);
 
 	/* exact within THREADS * MALLOC_FOLD, and never above the peak */
@@ -332,7 +364,7 @@ main(void)
 		corrupt += made[t].corrupt;
 	}
 	CHECK(corrupt == 0);
-	CHECK(crossed > (int64_t)THREADS * OPS / 100);	/* frees did cross */
+	CHECK(crossed >= (int64_t)THREADS * HANDOFF);	/* frees did cross */
 	printf("%jd frees on another thread than the allocation's\n",
 	    (intmax_t)crossed);
 	harness_quarantine_flush();

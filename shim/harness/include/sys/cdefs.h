@@ -13,6 +13,12 @@
 #define	__always_inline		__attribute__((__always_inline__))
 #define	__dead			__attribute__((__noreturn__))
 #define	__used			__attribute__((__used__))
+#define	__unused		__attribute__((__unused__))
+#ifdef DIAGNOSTIC
+#define	__diagused		/* used by DIAGNOSTIC code */
+#else
+#define	__diagused		__unused
+#endif
 #define	__predict_true(x)	__builtin_expect((x) != 0, 1)
 #define	__predict_false(x)	__builtin_expect((x) != 0, 0)
 #define	__CTASSERT(x)		_Static_assert(x, #x)

@@ -8,11 +8,14 @@
  * that lowers the level, as the deferred spl of NetBSD/x86 does.  So
  * code between splvm() and splx() is never interleaved with a handler on
  * the same CPU, and code outside is, wherever the signal lands.  A signal
- * to a thread that is no CPU (yet) is ignored.
+ * to a thread that is no CPU (yet) is ignored.  harness_intr_send()
+ * waits until the signal is taken, so none is lost to merging.
  */
 #ifndef _SYS_INTR_H_
 #define	_SYS_INTR_H_
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/cpu.h>
 
 #define	IPL_NONE	0
@@ -21,6 +24,7 @@
 extern HARNESS_TLS volatile sig_atomic_t harness_ipending;
 void	harness_intr_establish(int, void (*)(void));
 void	harness_intr_disestablish(int);
+void	harness_intr_send(pthread_t, int, const bool *);
 void	harness_intr_dispatch(void);
 
 static inline int
