@@ -23,27 +23,10 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-# callee -> (family, role).  The string and tmpbuf helpers are their own
-# family: they are never converted, and neither is anything they pair with.
-CALLEES = {
-    "kmem_alloc": ("kmem", "alloc"),
-    "kmem_zalloc": ("kmem", "alloc"),
-    "kmem_intr_alloc": ("kmem", "alloc"),
-    "kmem_intr_zalloc": ("kmem", "alloc"),
-    "kmem_free": ("kmem", "free"),
-    "kmem_intr_free": ("kmem", "free"),
-    "kmem_asprintf": ("kmem-str", "alloc"),
-    "kmem_strdup": ("kmem-str", "alloc"),
-    "kmem_strdupsize": ("kmem-str", "alloc"),
-    "kmem_strndup": ("kmem-str", "alloc"),
-    "kmem_strfree": ("kmem-str", "free"),
-    "kmem_tmpbuf_alloc": ("kmem-str", "alloc"),
-    "kmem_tmpbuf_free": ("kmem-str", "free"),
-    "malloc": ("malloc", "alloc"),
-    "realloc": ("malloc", "alloc"),
-    "free": ("malloc", "free"),
-}
-KMEM_CALLEES = {c for c, (fam, _) in CALLEES.items() if fam != "malloc"}
+from . import allocators
+
+CALLEES = allocators.TABLE
+KMEM_CALLEES = allocators.KMEM_NAMES
 
 CALL_RE = re.compile(r"\b(" + "|".join(sorted(CALLEES, key=len, reverse=True))
                      + r")\s*\(")
@@ -77,11 +60,11 @@ class Site:
 
     @property
     def family(self) -> str:
-        return CALLEES[self.callee][0]
+        return CALLEES[self.callee].family
 
     @property
     def role(self) -> str:
-        return CALLEES[self.callee][1]
+        return CALLEES[self.callee].role
 
     @property
     def is_kmem(self) -> bool:
@@ -418,7 +401,7 @@ def alloc_macros(text: str) -> dict[str, tuple[str, int]]:
             continue
         callee = cm.group(1)
         argno = -1
-        if CALLEES[callee][1] == "free":
+        if CALLEES[callee].role == "free":
             openp = cm.end() - 1
             args = split_args(m.group(3)[openp + 1:match_paren(m.group(3), openp) - 1])
             ids = IDENT_RE.findall(args[0]) if args else []
@@ -505,11 +488,8 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
         close = match_paren(stripped, openp)
         args = split_args(stripped[openp + 1:close - 1])
         callee = m.group(1)
-        if callee in ("malloc", "realloc", "free"):
-            # only the kernel's malloc(9): a type argument
-            want = {"malloc": 3, "realloc": 4, "free": 2}[callee]
-            if len(args) != want:
-                continue
+        if not allocators.is_call(callee, len(args)):
+            continue
         ctx = context_at(start)
         f = func_at(start) if ctx != "macro" else None
         line += stripped.count("\n", counted, start)

@@ -1,0 +1,64 @@
+"""The allocator functions: the one table of who allocates and who frees.
+
+Every module that looks for allocator calls (the scanner, install-shim's
+survey of malloc types) reads this table.  For each function: its family
+(kmem(9), kmem's string and scratch helpers, malloc(9)), whether it
+allocates or releases, how many arguments a call has, and which argument
+is the pointer released, the size, the flags and the malloc type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KMEM, KMEM_STR, MALLOC = "kmem", "kmem-str", "malloc"
+
+
+@dataclass(frozen=True)
+class Allocator:
+    name: str
+    family: str             # KMEM, KMEM_STR or MALLOC
+    role: str               # "alloc" or "free"
+    arity: tuple[int, ...]  # the argument counts of a real call
+    ptr: int | None = None  # argument released (frees), or reallocated
+    size: int | None = None
+    flags: int | None = None
+    mtype: int | None = None    # the malloc type argument
+
+
+TABLE = {a.name: a for a in (
+    Allocator("kmem_alloc", KMEM, "alloc", (2,), size=0, flags=1),
+    Allocator("kmem_zalloc", KMEM, "alloc", (2,), size=0, flags=1),
+    Allocator("kmem_intr_alloc", KMEM, "alloc", (2,), size=0, flags=1),
+    Allocator("kmem_intr_zalloc", KMEM, "alloc", (2,), size=0, flags=1),
+    Allocator("kmem_free", KMEM, "free", (2,), ptr=0, size=1),
+    Allocator("kmem_intr_free", KMEM, "free", (2,), ptr=0, size=1),
+    # kmem_asprintf(fmt, ...) and kmem_strdup(s, flags) (a macro over
+    # kmem_strdupsize in NetBSD-current) have no size argument
+    Allocator("kmem_asprintf", KMEM_STR, "alloc", ()),
+    Allocator("kmem_strdup", KMEM_STR, "alloc", (2,), flags=1),
+    Allocator("kmem_strdupsize", KMEM_STR, "alloc", (3,), flags=2),
+    Allocator("kmem_strndup", KMEM_STR, "alloc", (3,), flags=2),
+    Allocator("kmem_strfree", KMEM_STR, "free", (1,), ptr=0),
+    Allocator("kmem_tmpbuf_alloc", KMEM_STR, "alloc", (4,), size=0, flags=3),
+    Allocator("kmem_tmpbuf_free", KMEM_STR, "free", (3,), ptr=0, size=1),
+    Allocator("malloc", MALLOC, "alloc", (3,), size=0, mtype=1, flags=2),
+    Allocator("realloc", MALLOC, "alloc", (4,), ptr=0, size=1, mtype=2, flags=3),
+    Allocator("free", MALLOC, "free", (2, 3), ptr=0, mtype=1, size=2),
+)}
+
+KMEM_NAMES = frozenset(n for n, a in TABLE.items() if a.family != MALLOC)
+MALLOC_NAMES = frozenset(n for n, a in TABLE.items() if a.family == MALLOC)
+
+
+def is_call(name: str, nargs: int) -> bool:
+    """Whether a call of name with nargs arguments is a call site to
+    account for.  Every kmem call counts, whatever its arguments (a
+    3-argument kmem_free of the old uvm interface is a site to report);
+    malloc, realloc and free only with the kernel's arguments, a malloc
+    type among them (a libc-style malloc(n) in a user-space file is not
+    malloc(9))."""
+    a = TABLE.get(name)
+    if a is None:
+        return False
+    return a.family != MALLOC or nargs in a.arity
