@@ -18,6 +18,7 @@ A "key" names where a pointer lives, by name only:
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import sys
@@ -107,6 +108,20 @@ class FileFacts:
 
 # --------------------------------------------------------------------------
 # Lexing
+
+class LineIndex:
+    """Line numbers of offsets in one text, from one list of newline
+    offsets (lines keep their numbers through strip and _preprocess)."""
+
+    def __init__(self, text: str) -> None:
+        self._nl = [m.start() for m in _NEWLINE_RE.finditer(text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_left(self._nl, offset) + 1
+
+
+_NEWLINE_RE = re.compile(r"\n")
+
 
 def _blank(s: str) -> str:
     """s with every character but newlines made a space."""
@@ -328,12 +343,11 @@ _PAREN_ASSIGN_RE = re.compile(r"\(\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*(?<![=!<>+\-*
 _LAST_IDENT_RE = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 
-def _functions(code: str) -> list[Function]:
+def _functions(code: str, lines: LineIndex) -> list[Function]:
     """Function bodies: a '{' at depth 0 right after a parameter list
     (attributes such as __unused or __attribute__((...)) may stand between)."""
     funcs = []
-    i, n = 0, len(code)
-    line, counted = 1, 0        # the line at offset counted
+    i = 0
     while True:
         i = code.find("{", i)
         if i < 0:
@@ -359,9 +373,7 @@ def _functions(code: str) -> list[Function]:
                 for p in split_args(code[k + 1:close]):
                     ids = IDENT_RE.findall(p.split("[")[0])
                     params.append(ids[-1] if ids else "")
-                line += code.count("\n", counted, i)
-                counted = i
-                funcs.append(Function(nm.group(1), params, i, end, line,
+                funcs.append(Function(nm.group(1), params, i, end, lines.line(i),
                                       _locals(code[i + 1:end - 1], params)))
         i = end
     return funcs
@@ -447,34 +459,53 @@ def defined_names(text: str) -> set[str]:
     return set(_DEF_NAME_RE.findall(text))
 
 
+class _Text:
+    """One file's text in the views the scanner works on."""
+
+    def __init__(self, text: str) -> None:
+        self.stripped = strip(text)     # comments and literals blanked
+        self.code, self.regions = _preprocess(self.stripped)   # directives blanked
+        self.lines = LineIndex(text)
+        self.funcs = _functions(self.code, self.lines)
+        self._starts = [f.start for f in self.funcs]
+
+    def func_at(self, off: int) -> Function | None:
+        i = bisect.bisect_right(self._starts, off) - 1
+        if i >= 0 and off < self.funcs[i].end:
+            return self.funcs[i]
+        return None
+
+    def context_at(self, off: int) -> str:
+        for a, b, ctx in self.regions:
+            if a <= off < b:
+                return ctx
+        return "code"
+
+
 def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
          sites_only: bool = False, callees: set[str] | None = None) -> FileFacts:
     """All facts about one file's text; path is how the file is named;
     macros: allocator macros (alloc_macros) whose uses pair like calls;
     sites_only: skip the links (assignments, returns, calls);
     callees: record only calls to these names (defined_names of all files)."""
+    t = _Text(text)
     facts = FileFacts(path)
-    stripped = strip(text)
     facts.includes = [m.group(1) for m in _INCLUDE_RE.finditer(text)]
-    code, regions = _preprocess(stripped)
-    funcs = _functions(code)
-    facts.functions = funcs
+    facts.functions = t.funcs
+    facts.sites = _call_sites(t, path)
+    if macros:
+        facts.sites += _macro_uses(t, path, macros)
+    if not sites_only:
+        _links(t, path, callees, facts)
+    return facts
 
-    def func_at(off: int) -> Function | None:
-        for f in funcs:
-            if f.start <= off < f.end:
-                return f
-        return None
 
-    def context_at(off: int) -> str:
-        for a, b, ctx in regions:
-            if a <= off < b:
-                return ctx
-        return "code"
-
-    # Calls are searched in the stripped text (macro bodies and #if 0
-    # included); the code view decides where they are.
-    line, counted = 1, 0        # the line at offset counted
+def _call_sites(t: _Text, path: str) -> list[Site]:
+    """Every allocator call.  Calls are searched in the stripped text
+    (macro bodies and #if 0 included); the code view decides where they
+    are."""
+    stripped = t.stripped
+    sites = []
     for m in CALL_RE.finditer(stripped):
         start = m.start()
         if start > 0 and (stripped[start - 1] == "." or
@@ -490,11 +521,9 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
         callee = m.group(1)
         if not allocators.is_call(callee, len(args)):
             continue
-        ctx = context_at(start)
-        f = func_at(start) if ctx != "macro" else None
-        line += stripped.count("\n", counted, start)
-        counted = start
-        site = Site(path, line, start, callee, f.name if f else None,
+        ctx = t.context_at(start)
+        f = t.func_at(start) if ctx != "macro" else None
+        site = Site(path, t.lines.line(start), start, callee, f.name if f else None,
                     args, ctx)
         if site.role == "free":
             site.key = key_of(args[0], path, f) if args else None
@@ -502,33 +531,36 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
             site.key = _alloc_key(stripped, start, f, path)
         if site.key is None:
             site.key = f"u:{path}"
-        facts.sites.append(site)
+        sites.append(site)
+    return sites
 
-    if macros:
-        use_re = re.compile(r"\b(" + "|".join(map(re.escape, macros)) + r")\s*\(")
-        line, counted = 1, 0
-        for m in use_re.finditer(code):
-            start = m.start()
-            f = func_at(start)
-            if f is None:
-                continue
-            line += code.count("\n", counted, start)
-            counted = start
-            callee, argno = macros[m.group(1)]
-            openp = m.end() - 1
-            args = split_args(code[openp + 1:match_paren(code, openp) - 1])
-            site = Site(path, line, start, callee, f.name, args,
-                        context_at(start), macro=m.group(1))
-            if argno >= 0:
-                site.key = key_of(args[argno], path, f) if argno < len(args) else None
-            elif argno == -1:
-                site.key = _alloc_key(stripped, start, f, path)
-            site.key = site.key or f"u:{path}"
-            facts.sites.append(site)
 
-    if sites_only:
-        return facts
-    # Links: plain assignments between places, returns, and calls.
+def _macro_uses(t: _Text, path: str, macros: dict[str, tuple[str, int]]) -> list[Site]:
+    """Uses of allocator macros inside functions: they pair like calls."""
+    sites = []
+    use_re = re.compile(r"\b(" + "|".join(map(re.escape, macros)) + r")\s*\(")
+    for m in use_re.finditer(t.code):
+        start = m.start()
+        f = t.func_at(start)
+        if f is None:
+            continue
+        callee, argno = macros[m.group(1)]
+        openp = m.end() - 1
+        args = split_args(t.code[openp + 1:match_paren(t.code, openp) - 1])
+        site = Site(path, t.lines.line(start), start, callee, f.name, args,
+                    t.context_at(start), macro=m.group(1))
+        if argno >= 0:
+            site.key = key_of(args[argno], path, f) if argno < len(args) else None
+        elif argno == -1:
+            site.key = _alloc_key(t.stripped, start, f, path)
+        site.key = site.key or f"u:{path}"
+        sites.append(site)
+    return sites
+
+
+def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> None:
+    """Where pointers flow: plain assignments between places, returns,
+    and calls (into facts.links and facts.calls)."""
     memo: dict[tuple[str, int], str | None] = {}
 
     def place(e: str, f: Function) -> str | None:      # key_of, once each
@@ -538,8 +570,8 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
             memo[k] = key and sys.intern(key)
         return memo[k]
 
-    for f in funcs:
-        body = code[f.start:f.end]
+    for f in t.funcs:
+        body = t.code[f.start:f.end]
         for stmt in _STMT_SPLIT_RE.split(body):
             if "=" not in stmt and "return" not in stmt:
                 continue            # neither an assignment nor a return
@@ -581,7 +613,6 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
                 if k and not k.startswith("u:"):
                     facts.calls.append((sys.intern(name), i, k,
                                         a.lstrip().startswith("&")))
-    return facts
 
 
 def scan_file(fs_path: str, rel: str) -> FileFacts:
