@@ -55,6 +55,7 @@ class Scanned:
     texts: dict[str, str]               # the targets' texts
     clusters: list[set[str]]
     pairs: pairing.Pairs
+    frozen: dict[str, str] = field(default_factory=dict)   # target -> why it is not rewritten
 
 
 @dataclass
@@ -132,7 +133,7 @@ class _Clock:
 
 def scan(tree: Tree, paths: list[str], jobs: int, log=print) -> Scanned:
     """Phase 1: scan the targets and their context, and pair the sites."""
-    targets = source_files(tree, paths)
+    targets, frozen = _symlinks(tree, source_files(tree, paths))
     context = context_files(tree, set(targets))
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
@@ -140,7 +141,31 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print) -> Scanned:
     clusters = tree.clusters(targets)
     pairs = pairing.pair(all_facts, clusters, set(context))
     return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
-                   {p: read(tree.root, p) for p in targets}, clusters, pairs)
+                   {p: read(tree.root, p) for p in targets}, clusters, pairs, frozen)
+
+
+def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
+    """A file under PATHs may be a symbolic link.  --in-place must neither
+    write through it (its target may lie outside the tree) nor replace the
+    link by a file.  A link to another file under PATHs is left out (that
+    file is converted under its own name); any other link is read, its
+    sites listed, and none of them converted.  Returns the files and
+    {link: why it is not rewritten}."""
+    listed = set(files)
+    out, frozen = [], {}
+    for p in files:
+        full = os.path.join(tree.root, p)
+        if not os.path.islink(full):
+            out.append(p)
+            continue
+        real = os.path.realpath(full)
+        rel = os.path.relpath(real, tree.root)
+        if rel in listed and not os.path.islink(os.path.join(tree.root, rel)):
+            continue
+        out.append(p)
+        frozen[p] = (f"{p} is a symbolic link to {real}: not rewritten "
+                     "(convert the file it points to)")
+    return out, frozen
 
 
 def plan_json(plan: pairing.Plan, sc: Scanned) -> dict:
@@ -167,7 +192,8 @@ def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
     moves.  Each round that does not settle keeps at least one more site,
     so this ends within as many rounds as there are sites."""
     tset = set(sc.targets)
-    forced: dict[tuple[str, int], str] = {}
+    forced = {(s.path, s.line): why for p, why in sc.frozen.items()
+              for s in sc.facts[p].sites}
     rw = Rewritten(pairing.Plan(), {}, dict(sc.texts))
     for round_no in range(1, len(sc.pairs.sites) + 2):
         prev = rw.plan_json

@@ -53,6 +53,7 @@ class Site:
     context: str = "code"       # code | if0 | macro
     key: str | None = None
     macro: str | None = None    # a use of an allocator macro (not a call site)
+    define: str | None = None   # the macro whose definition holds the call
 
     @property
     def counted(self) -> bool:
@@ -80,6 +81,15 @@ class Site:
     @property
     def where(self) -> str:
         return f"{self.path}:{self.line}"
+
+    @property
+    def scope(self) -> str:
+        """Where the call is, for people: `in f`, `in #define M`."""
+        if self.func:
+            return f"in {self.func}"
+        if self.define:
+            return f"in #define {self.define}"
+        return "at file scope"
 
 
 @dataclass
@@ -152,11 +162,13 @@ def strip(text: str) -> str:
 
 
 _HASH_LINE_RE = re.compile(r"^[^\S\n]*#", re.M)
+_DEFINE_NAME_RE = re.compile(r"[A-Za-z_]\w*")
 
 
-def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str]]]:
+def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]:
     """Blank every preprocessor line; return the blanked code and the
-    regions (start, end, context) that are `#if 0` code or macro bodies."""
+    regions (start, end, context, macro name) that are `#if 0` code or
+    macro bodies."""
     out: list[str] = []         # code with the directives blanked
     regions: list[tuple[int, int, str]] = []
     stack: list[bool] = []      # True: this level is inactive (#if 0)
@@ -187,20 +199,21 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str]]]:
             was = stack[-1]
             stack[-1] = False
             if was and not any(stack):
-                regions.append((if0_start or start, start, "if0"))
+                regions.append((if0_start or start, start, "if0", None))
                 if0_start = None
         elif word == "endif" and stack:
             was = stack.pop()
             if was and not any(stack):
-                regions.append((if0_start or start, start, "if0"))
+                regions.append((if0_start or start, start, "if0", None))
                 if0_start = None
         elif word == "define" and not inactive:
-            regions.append((start, end, "macro"))
+            name = _DEFINE_NAME_RE.match(rest)
+            regions.append((start, end, "macro", name.group(0) if name else None))
         out += [code[pos:start], _blank(code[start:end])]
         pos = end
     out.append(code[pos:])
     if stack and any(stack) and if0_start is not None:
-        regions.append((if0_start, n, "if0"))
+        regions.append((if0_start, n, "if0", None))
     return "".join(out), regions
 
 
@@ -475,11 +488,12 @@ class _Text:
             return self.funcs[i]
         return None
 
-    def context_at(self, off: int) -> str:
-        for a, b, ctx in self.regions:
+    def region_at(self, off: int) -> tuple[str, str | None]:
+        """("code" | "if0" | "macro", the macro's name)"""
+        for a, b, ctx, name in self.regions:
             if a <= off < b:
-                return ctx
-        return "code"
+                return ctx, name
+        return "code", None
 
 
 def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
@@ -521,10 +535,10 @@ def _call_sites(t: _Text, path: str) -> list[Site]:
         callee = m.group(1)
         if not allocators.is_call(callee, len(args)):
             continue
-        ctx = t.context_at(start)
+        ctx, define = t.region_at(start)
         f = t.func_at(start) if ctx != "macro" else None
         site = Site(path, t.lines.line(start), start, callee, f.name if f else None,
-                    args, ctx)
+                    args, ctx, define=define)
         if site.role == "free":
             site.key = key_of(args[0], path, f) if args else None
         else:
@@ -548,7 +562,7 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, tuple[str, int]]) -> list
         openp = m.end() - 1
         args = split_args(t.code[openp + 1:match_paren(t.code, openp) - 1])
         site = Site(path, t.lines.line(start), start, callee, f.name, args,
-                    t.context_at(start), macro=m.group(1))
+                    t.region_at(start)[0], macro=m.group(1))
         if argno >= 0:
             site.key = key_of(args[argno], path, f) if argno < len(args) else None
         elif argno == -1:

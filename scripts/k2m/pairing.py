@@ -227,7 +227,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of,
             if r is None and blockers:
                 b = sites[blockers[0]]
                 r = (f"pairs with {b.callee} at {b.where} "
-                     f"({b.func or 'file scope'}), which stays kmem: "
+                     f"({b.scope}), which stays kmem: "
                      f"{reasons[blockers[0]]}")
             dec[i] = Decision(s, reason=r) if r else Decision(s, tag=tag_of(s.path))
         outside = [i for i in blockers if sites[i].path not in targets]

@@ -83,10 +83,11 @@ def scan_all(root: str, files: list[str], jobs: int
 
 
 def context_files(tree: Tree, targets: set[str]) -> list[str]:
-    """The kmem users outside targets that memory may cross to."""
+    """The kmem users outside targets that memory may cross to (symbolic
+    links left out: they repeat a file read under its own name)."""
     out = []
     for d in CONTEXT_DIRS:
         if os.path.isdir(os.path.join(tree.root, d)):
             out.extend(f for f in source_files(tree, [d], needle="kmem_")
-                       if f not in targets)
+                       if f not in targets and not os.path.islink(os.path.join(tree.root, f)))
     return sorted(set(out))

@@ -16,6 +16,7 @@ error is always pinned on the file that caused it.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -74,8 +75,9 @@ def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
         cmd += ["--sshloginfile", hosts, "--workdir", workdir]
     if sys.stderr.isatty():
         cmd.append("--bar")
-    quoted = " ".join(subprocess.list2cmdline([a]) for a in args)
-    cmd.append(f"{quoted} {{}} 2> {errdir}/{{#}}")
+    # GNU parallel runs this line in a POSIX shell (here or over ssh)
+    line = " ".join(shlex.quote(a) for a in args)
+    cmd.append(f"{line} {{}} 2> {shlex.quote(errdir)}/{{#}}")
     proc = subprocess.run(cmd, cwd=workdir)
     if proc.returncode in (-2, 130):
         raise KeyboardInterrupt
@@ -94,7 +96,10 @@ def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
                 with open(os.path.join(errdir, str(seq))) as ef:
                     err = ef.read()
             except OSError:
-                err = ""
+                # the shell that runs the command makes this file first: a
+                # job without it never ran spatch (a remote login without
+                # $SHELL makes GNU parallel's wrapper do nothing, exit 0)
+                rc, err = 255, f"the command did not run on {cols[1].strip()}"
             results[seq] = (rc if not sig else 128 + sig, err)
     return results
 
