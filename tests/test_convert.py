@@ -64,6 +64,9 @@ def test_safety_decisions(converted):
     assert "subr_thing.c" in site(rep, "sys/dev/usb/ubar.c", 39)["reason"]
     # allocator macro: its free stays kmem; the other pair converts
     assert "UQUX_ALLOC" in site(rep, "sys/dev/usb/uqux.c", 36)["reason"]
+    # a site in a macro definition says so (it said "in None")
+    assert site(rep, "sys/dev/usb/uqux.c", 14)["scope"] == "in #define UQUX_ALLOC"
+    assert site(rep, "sys/dev/usb/uqux.c", 36)["scope"] == "in uqux_detach"
     assert site(rep, "sys/dev/usb/uqux.c", 37)["status"] == "converted"
     # km_flag_t parameter: kept with its free
     assert "flags" in site(rep, "sys/dev/i2c/tempsen.c", 33)["reason"]
