@@ -11,7 +11,8 @@ source of the facts the pairing analysis links.
 A "key" names where a pointer lives, by name only:
   f:DIR:NAME        a struct member (a->NAME, a.NAME[i]) in one directory;
                     pairing links a driver's directories (dev/ic + dev/pci)
-  v:PATH:NAME       a plain identifier in one file (locals, params, statics)
+  v:PATH:FUNC:NAME  a local variable or parameter of FUNC
+  v:PATH:NAME       any other plain identifier in one file (statics, globals)
   r:PATH:FUNC       what FUNC returns
   u:PATH            an expression we cannot name (one bucket per file)
 """
