@@ -25,11 +25,9 @@ from dataclasses import dataclass
 COCCI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "cocci")
 RULE_FILES = ("kmem_calls.cocci",)
-MACRO_FILE = os.path.join(COCCI_DIR, "netbsd_macros.h")
-# spatch breaks no line of its own (--max-width): restyle.py breaks the
-# rewritten statements in style(9), keeping the line breaks the input had.
-SPATCH_OPTS = ["--very-quiet", "--no-includes", "--no-show-diff", "--in-place",
-               "--max-width", "10000", "--macro-file", MACRO_FILE]
+# how we run it; what the rules need is in their "// Options:" lines
+RUN_OPTS = ["--very-quiet", "--no-show-diff", "--in-place"]
+_PATH_OPTS = ("--macro-file", "--macro-file-builtins", "--iso-file")
 
 
 class SpatchError(Exception):
@@ -51,6 +49,21 @@ def semantic_patch(workdir: str) -> str:
                 fp.write(rf.read())
             fp.write("\n")
     return out
+
+
+def rule_options() -> list[str]:
+    """The "// Options:" lines of the rule files (as Linux's coccicheck
+    reads them), a relative file name in them taken to be in cocci/."""
+    opts: list[str] = []
+    for name in RULE_FILES:
+        with open(os.path.join(COCCI_DIR, name)) as fp:
+            for line in fp:
+                if line.startswith("// Options:"):
+                    opts += shlex.split(line.split(":", 1)[1])
+    for i, o in enumerate(opts[:-1]):
+        if o in _PATH_OPTS and not os.path.isabs(opts[i + 1]):
+            opts[i + 1] = os.path.join(COCCI_DIR, opts[i + 1])
+    return opts
 
 
 def check_tools() -> None:
@@ -113,7 +126,7 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
     files = sorted(inputs)
     _write(workdir, inputs, files)
     sp = semantic_patch(workdir)
-    args = ["spatch", "--sp-file", sp, "--timeout", str(timeout)] + SPATCH_OPTS
+    args = ["spatch", "--sp-file", sp, "--timeout", str(timeout)] + RUN_OPTS + rule_options()
     failed: dict[str, str] = {}
     if not files:
         return Result(failed, {})
