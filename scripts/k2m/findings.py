@@ -5,8 +5,10 @@ report.json and the README list the same kinds:
 
   boundary        pairs with kmem memory outside the converted paths
   cross-type      a free given the type of its allocation in another file
-  ambiguous-type  a free whose allocations have several types
-  unpaired-free   a free whose allocation was not found
+  shared-type     an allocation given another file's type: its memory
+                  meets other owners' at a shared release site
+  unpaired-free   a free no allocation reaches (converted only when its
+                  memory's type is known and all of it in the driver is)
   spatch          a function spatch did not convert (its pairs kept)
   spatch-error    spatch failed on the file (the file is kept whole)
   count           the output's call sites do not add up to the plan
@@ -38,17 +40,23 @@ def cross_type(site, tag: str, other, own: str) -> Finding:
         f"uses {tag}, not this file's {own}"))
 
 
-def ambiguous_type(site, tags, own: str) -> Finding:
-    return Finding(site.path, site.line, "ambiguous-type", (
-        f"may free memory allocated as {', '.join(sorted(tags))}; "
-        f"uses {own}: check by hand"))
+def shared_type(site, tag: str, own: str) -> Finding:
+    return Finding(site.path, site.line, "shared-type", (
+        f"allocated as {tag}, not this file's {own}: its memory is released "
+        f"where memory of {tag} is too, and free(9) must name one type"))
 
 
-def unpaired_free(site) -> Finding:
+def unpaired_free(site, converted: bool) -> Finding:
     arg = site.args[0] if site.args else "?"
+    what = f"memory of {site.objtype}" if site.objtype else f"`{arg}`"
+    if converted:
+        return Finding(site.path, site.line, "unpaired-free", (
+            f"no allocation reaches this free of {what}; every allocation of "
+            f"{site.objtype} in its driver is converted, so it is too: check "
+            f"where it is allocated"))
     return Finding(site.path, site.line, "unpaired-free", (
-        f"no allocation of `{arg}` found by name; "
-        f"converted on the file's word: check where it is allocated"))
+        f"no allocation reaches this free of {what}: kept as kmem; check where "
+        f"it is allocated"))
 
 
 def spatch(path: str, line: int, reason: str) -> Finding:
