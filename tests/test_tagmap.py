@@ -90,6 +90,7 @@ SHIPPED = [
     ("sys/miscfs/genfs/layer_vfsops.c", "layerfs", "M_LAYERFS"),
     ("sys/miscfs/specfs/spec_vnops.c", "vfs", "M_VFS"),
     ("sys/rump/librump/rumpkern/vm.c", "dir:rump/librump/rumpkern", "M_RUMP"),
+    ("sys/rump/librump/rumpkern/kobj_rename.c", "dir:rump/librump/rumpkern", "M_MODULE"),
     ("sys/external/bsd/drm2/linux/linux_pci.c", "dir:external/bsd/drm2/linux", "M_DRM"),
     ("sys/dev/usb/ehci.c", "ehci", "M_USBDEV"),
     ("sys/dev/pci/if_wm.c", "wm", "M_PCIDEV"),
