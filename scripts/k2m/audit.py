@@ -21,8 +21,8 @@ def collect(tree: Tree, paths: list[str], jobs: int) -> list[dict]:
     tset = set(targets)
     context = context_files(tree, tset)
     facts, _ = scan_all(tree.root, targets + context, jobs)
-    plan = pairing.decide(pairing.pair(facts, tree.clusters(targets)),
-                          tset, lambda p: "-", driver_of=tree.driver_of)
+    plan = pairing.decide(pairing.pair(facts, tree.clusters(targets), tree.driver_of),
+                          tset, lambda p: "-")
     rows = []
     for d in plan.decisions:
         s = d.site

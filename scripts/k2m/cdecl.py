@@ -272,7 +272,7 @@ def _members(body: str, owner: str, facts: DeclFacts) -> dict[str, CType]:
                 out.update(_members(inner, owner, facts))      # anonymous: flattened
             else:
                 for name, t in names:
-                    key = f"{m.group(1)} {owner}::{name}"
+                    key = f"{m.group(1)} {owner.split(' ', 1)[-1]}::{name}"
                     facts.structs[key] = _members(inner, key, facts)
                     out[name] = CType(key, t.ptr)
             pos = end + 1
@@ -388,14 +388,16 @@ class TypeEnv:
 
     def __init__(self, own: DeclFacts, headers: list[DeclFacts]) -> None:
         self.layers = [own] + headers
-        self._memo: dict[tuple[str, str], object] = {}
+        self._merged: dict[str, dict] = {}
 
     def _find(self, kind: str, name: str):
-        k = (kind, name)
-        if k not in self._memo:
-            self._memo[k] = next((getattr(f, kind)[name] for f in self.layers
-                                  if name in getattr(f, kind)), None)
-        return self._memo[k]
+        d = self._merged.get(kind)
+        if d is None:               # one dict per kind, the first layer winning
+            d = {}
+            for f in reversed(self.layers):
+                d.update(getattr(f, kind))
+            self._merged[kind] = d
+        return d.get(name)
 
     def struct(self, tag: str) -> dict[str, CType] | None:
         return self._find("structs", tag)

@@ -56,8 +56,7 @@ class Scanned:
     clusters: list[set[str]]
     pairs: pairing.Pairs
     frozen: dict[str, str] = field(default_factory=dict)   # target -> why it is not rewritten
-    driver_of: object = None            # Tree.driver_of
-    unit_of: object = None              # pairing.pair's
+    unit_of: object = None              # pairing.pair's owners of memory
 
 
 @dataclass
@@ -94,7 +93,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
 
-    sc = scan(tree, paths, jobs, log, tag_of)
+    sc = scan(tree, paths, jobs, log, tree.driver_of)
     clock.phase("scan and pair")
     os.makedirs(outdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
@@ -135,7 +134,8 @@ class _Clock:
 
 def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Scanned:
     """Phase 1: scan the targets and their context, and pair the sites;
-    unit_of(path): whose typed memory a file's is (pairing.pair)."""
+    unit_of(path): who owns the memory a file allocates (pairing.pair:
+    its driver)."""
     targets, frozen = _symlinks(tree, source_files(tree, paths))
     context = context_files(tree, set(targets))
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
@@ -145,7 +145,7 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
     pairs = pairing.pair(all_facts, clusters, unit_of)
     return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
                    {p: read(tree.root, p) for p in targets}, clusters, pairs, frozen,
-                   tree.driver_of, unit_of)
+                   unit_of)
 
 
 def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -201,7 +201,7 @@ def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
     rw = Rewritten(pairing.Plan(), {}, dict(sc.texts))
     for round_no in range(1, len(sc.pairs.sites) + 2):
         prev = rw.plan_json
-        rw.plan = pairing.decide(sc.pairs, tset, tag_of, forced, sc.driver_of)
+        rw.plan = pairing.decide(sc.pairs, tset, tag_of, forced)
         rw.plan_json = pj = plan_json(rw.plan, sc)
         todo = [p for p in sc.targets if pj[p] != prev.get(p)
                 and (pj[p]["convert"] or pj[p]["text"] or p in rw.out_facts)]

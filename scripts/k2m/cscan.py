@@ -46,6 +46,7 @@ class Site:
     key: str | None = None      # where the pointer is (keys.py)
     objtype: str | None = None  # what the memory is, when known
     anchor: str = ""            # the expression key comes from (for verify)
+    size_factors: tuple[str, ...] | None = None     # keys.Keys.size_factors
     macro: str | None = None    # a use of an allocator macro (not a call site)
     define: str | None = None   # the macro whose definition holds the call
 
@@ -297,9 +298,10 @@ _PAREN_ASSIGN_RE = re.compile(r"\(\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*(?<![=!<>+\-*
 _LAST_IDENT_RE = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 
-def _functions(code: str, lines: LineIndex) -> list[Function]:
+def _functions(code: str, lines: LineIndex, types: bool = True) -> list[Function]:
     """Function bodies: a '{' at depth 0 right after a parameter list
-    (attributes such as __unused or __attribute__((...)) may stand between)."""
+    (attributes such as __unused or __attribute__((...)) may stand between);
+    with types, their parameters', locals' and return types."""
     funcs = []
     i = 0
     while True:
@@ -327,13 +329,14 @@ def _functions(code: str, lines: LineIndex) -> list[Function]:
                 for p in split_args(code[k + 1:close]):
                     ids = IDENT_RE.findall(p.split("[")[0])
                     params.append(ids[-1] if ids else "")
-                name_at = max(0, k - 80) + nm.start(1)
-                types = _locals(code[i + 1:end - 1])
-                types.update(parse_params(code[k + 1:close]))
-                prefix = code[max(code.rfind(";", 0, name_at), code.rfind("}", 0, name_at),
-                                  0) + 1:name_at]
-                funcs.append(Function(nm.group(1), params, i, end, lines.line(i),
-                                      types, return_type(prefix)))
+                f = Function(nm.group(1), params, i, end, lines.line(i))
+                if types:
+                    name_at = max(0, k - 80) + nm.start(1)
+                    f.types = _locals(code[i + 1:end - 1])
+                    f.types.update(parse_params(code[k + 1:close]))
+                    f.ret = return_type(code[max(code.rfind(";", 0, name_at),
+                                                 code.rfind("}", 0, name_at), 0) + 1:name_at])
+                funcs.append(f)
         i = end
     return funcs
 
@@ -439,12 +442,12 @@ def defined_names(text: str) -> set[str]:
 class _Text:
     """One file's text in the views the scanner works on."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, types: bool = True) -> None:
         self.raw = text
         self.stripped = strip(text)     # comments and literals blanked
         self.code, self.regions = _preprocess(self.stripped)   # directives blanked
         self.lines = LineIndex(text)
-        self.funcs = _functions(self.code, self.lines)
+        self.funcs = _functions(self.code, self.lines, types)
         self._starts = [f.start for f in self.funcs]
         self.keys = Keys("", EMPTY_ENV)
 
@@ -467,8 +470,9 @@ class _Text:
 
 
 def code_view(text: str) -> _Text:
-    """text's views (stripped, code, functions), for cdecl's header reader."""
-    return _Text(text)
+    """text's views (stripped, code, function bodies without their types),
+    for cdecl's header reader."""
+    return _Text(text, types=False)
 
 
 def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
@@ -549,6 +553,8 @@ def _site_place(t: _Text, site: Site, f: Function | None, argno: int = 0) -> Non
         site.key, site.objtype, site.anchor = _alloc_place(t, site.offset, f)
     if site.objtype is None and site.size:
         site.objtype = t.keys.sizeof_type(site.size, f)
+    if site.size and site.family == "kmem":
+        site.size_factors = t.keys.size_factors(site.size, f)
     if site.key is None:
         site.key = f"u:{site.path}"
 
@@ -602,6 +608,8 @@ def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> N
             if am:
                 lhs, rhs = s[:am.start()], s[am.end():]
                 lm = _LHS_PLACE_RE.search(lhs)
+                if lm and not t.keys.pointer_or_unknown(lm.group(0), f):
+                    continue        # no pointer is stored: i = n + 1
                 kl = place(lm.group(0), f) if lm else None
                 om = _DEREF_LHS_RE.match(lhs)
                 if om and om.group(1) in f.params:
@@ -621,10 +629,14 @@ def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> N
                 continue
             close = match_paren(body, cm.end() - 1)
             for i, a in enumerate(split_args(body[cm.end():close - 1])):
+                by_addr = a.lstrip().startswith("&")
+                if by_addr:         # f(&p): f may store into p (an outparam)
+                    a = a.lstrip()[1:]
+                if not t.keys.pointer_or_unknown(a, f):
+                    continue
                 k = place(a, f)
                 if k and not k.startswith("u:"):
-                    facts.calls.append((sys.intern(name), i, read_key(k),
-                                        a.lstrip().startswith("&")))
+                    facts.calls.append((sys.intern(name), i, read_key(k), by_addr))
 
 
 def scan_file(fs_path: str, rel: str) -> FileFacts:

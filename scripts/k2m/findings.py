@@ -7,10 +7,12 @@ report.json and the README list the same kinds:
   cross-type      a free given the type of its allocation in another file
   shared-type     an allocation given another file's type: its memory
                   meets other owners' at a shared release site
-  unpaired-free   a free no allocation reaches (converted only when its
-                  memory's type is known and all of it in the driver is)
+  unpaired-free   a free no allocation reaches (converted together with
+                  the allocations of its driver that may be its memory's)
   spatch          a function spatch did not convert (its pairs kept)
   spatch-error    spatch failed on the file (the file is kept whole)
+  size-mismatch   kmem_free's size disagrees with its allocation's: a bug
+                  in the input (the pair is kept as kmem)
   count           the output's call sites do not add up to the plan
   include         no header to put <sys/malloc.h> after
 """
@@ -51,12 +53,19 @@ def unpaired_free(site, converted: bool) -> Finding:
     what = f"memory of {site.objtype}" if site.objtype else f"`{arg}`"
     if converted:
         return Finding(site.path, site.line, "unpaired-free", (
-            f"no allocation reaches this free of {what}; every allocation of "
-            f"{site.objtype} in its driver is converted, so it is too: check "
-            f"where it is allocated"))
+            f"no allocation reaches this free of {what}: converted with the "
+            f"allocations of its driver that may be its memory's; check where "
+            f"it is allocated"))
     return Finding(site.path, site.line, "unpaired-free", (
         f"no allocation reaches this free of {what}: kept as kmem; check where "
         f"it is allocated"))
+
+
+def size_mismatch(free, alloc) -> Finding:
+    return Finding(free.path, free.line, "size-mismatch", (
+        f"{free.callee}(..., {free.size}) frees memory allocated at {alloc.where} "
+        f"as {alloc.callee}({alloc.size}, ...): the sizes disagree, a bug in the "
+        "input; fix it in a commit of its own (the pair stays kmem)"))
 
 
 def spatch(path: str, line: int, reason: str) -> Finding:

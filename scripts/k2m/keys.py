@@ -69,12 +69,30 @@ def object_type(env: TypeEnv, t: CType | None) -> str | None:
     """What memory a pointer of type t points to, as a t: key's TYPE, or
     None when the pointee is generic (void, char, a scalar, or pointers
     to those) or unknown."""
-    if t is None or t.ptr < 1:
+    if t is None:
+        return None
+    t = env.resolve(t)              # cfdata_t is struct cfdata *
+    if t.ptr < 1:
         return None
     p = env.resolve(CType(t.base, t.ptr - 1))
     if is_scalar(p.base) or p.base == "?":
         return None
     return canonical(p)
+
+
+def _top_level_split(s: str, sep: str) -> list[str]:
+    """s split at sep outside brackets (a unary * starts a factor)."""
+    out, depth, start = [], 0, 0
+    for i, c in enumerate(s):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == sep and depth == 0 and s[start:i].strip():
+            out.append(s[start:i])
+            start = i + 1
+    out.append(s[start:])
+    return out
 
 
 def _match(s: str, i: int) -> int:
@@ -198,6 +216,43 @@ class Keys:
         t = self.env.resolve(t)
         return object_type(self.env, CType(t.base, t.ptr + 1))
 
+    def size_factors(self, size: str, func) -> tuple[str, ...] | None:
+        """A size expression as the factors of a product, sorted, each
+        sizeof(...) spelled sizeof<TYPE> with its operand's type
+        (sizeof(*pi) and sizeof(struct putter_instance) are one factor);
+        None if it is not a product of simple factors."""
+        factors = []
+        todo = [size]
+        while todo:
+            f = todo.pop().strip()
+            while f.startswith("(") and _match(f, 0) == len(f):
+                f = f[1:-1].strip()
+            parts = _top_level_split(f, "*")
+            if len(parts) > 1:
+                todo += parts
+                continue
+            m = re.fullmatch(r"sizeof\s*(\(.*\)|[^()]+)", f, re.S)
+            if m:
+                op = m.group(1).strip()
+                if op.startswith("(") and _match(op, 0) == len(op):
+                    op = op[1:-1]
+                t = self._sizeof_operand(op, func)
+                if t is None:
+                    return None
+                factors.append("sizeof<" + canonical(self.env.resolve(t)) + ">")
+            elif re.fullmatch(r"[\w\s>.\-\[\]]+", f) and f:
+                factors.append("".join(f.split()))
+            else:
+                return None
+        return tuple(sorted(factors)) if factors else None
+
+    def _sizeof_operand(self, op: str, func) -> CType | None:
+        if re.fullmatch(r"\s*(struct|union)\s+\w+\s*\**\s*", op) or \
+                (re.fullmatch(r"\s*\w+(\s+\w+)*\s*\**\s*", op) and
+                 self._ident_type(op.strip(" *").split()[-1], func) is None):
+            return self.parse_type(op)
+        return self.type_of(op, func)
+
     # -- keys ------------------------------------------------------------
 
     def place(self, expr: str, func) -> Place | None:
@@ -209,8 +264,34 @@ class Keys:
             self._memo[k] = p and Place(sys.intern(p.key), p.objtype)
         return self._memo[k]
 
+    def pointer_or_unknown(self, expr: str, func) -> bool:
+        """False when expr is known not to be a pointer (a scalar or a
+        struct value): no pointer flows through it."""
+        t = self.type_of(expr, func)
+        return t is None or self.env.resolve(t).ptr > 0
+
     def _place(self, expr: str, func) -> Place | None:
-        e = " ".join(expr.split())
+        e = expr.strip()
+        cast = None
+        if not _SIMPLE_RE.fullmatch(e):
+            e, cast = self._unwrap(" ".join(e.split()))
+        if e.startswith("&"):
+            return None                 # an address, not a pointer stored there
+        t = self.type_of(e, func)
+        ot = object_type(self.env, t)
+        if ot is not None:
+            via = self._generic_key(e, t, func)     # the member or global it is in
+            if via and via[0] in "mg":
+                return Place(f"t:{ot}@{via}", ot)
+            return Place("t:" + ot, ot)
+        cast_ot = object_type(self.env, cast) if cast else None
+        key = self._generic_key(e, t, func)
+        if key is None:
+            return None
+        return Place(key, cast_ot)
+
+    def _unwrap(self, e: str) -> tuple[str, CType | None]:
+        """e without wrappers, parentheses and casts; and the first cast."""
         cast = None
         for _ in range(8):
             m = UNWRAP_RE.match(e)
@@ -226,20 +307,7 @@ class Keys:
                 e = e[m.end():].strip()
                 continue
             break
-        if e.startswith("&"):
-            return None                 # an address, not a pointer stored there
-        t = self.type_of(e, func)
-        ot = object_type(self.env, t)
-        if ot is not None:
-            via = self._generic_key(e, t, func)     # the member or global it is in
-            if via and via[0] in "mg":
-                return Place(f"t:{ot}@{via}", ot)
-            return Place("t:" + ot, ot)
-        cast_ot = object_type(self.env, cast) if cast else None
-        key = self._generic_key(e, t, func)
-        if key is None:
-            return None
-        return Place(key, cast_ot)
+        return e, cast
 
     def _generic_key(self, e: str, t: CType | None, func) -> str | None:
         """The key of a place whose memory type is not known."""

@@ -65,17 +65,24 @@ def allocator_files(facts: list[FileFacts]) -> dict[str, list[str]]:
 
 
 def scoped(key: str, unit: str) -> tuple[str, str | None]:
-    """A file's key as a node of the flow graph: memory of a type is kept
-    apart by owner, the unit (the malloc type its file gets), so that
-    putter's and vhci's instances, or two drivers' struct envsys_data,
-    are not one thing; and the member or global it is found in, if any."""
+    """A file's key as a node of the flow graph, and the node of the
+    member or global a typed place is found in, if any.  Memory of a type,
+    and a generic member of a struct, are kept apart by owner, the unit
+    (the malloc type the file gets): putter's and vhci's instances, two
+    drivers' struct envsys_data, or the buffers two subsystems hang on
+    struct buf's b_data are not one thing (_open_units says when they are)."""
+    if key.startswith("m:"):
+        return f"m:{unit}|{key[2:]}", None
     if not key.startswith("t:"):
         return key, None
     ty, _, via = key[2:].partition("@")
+    if via.startswith("m:"):
+        via = f"m:{unit}|{via[2:]}"
     return f"t:{unit}|{ty}", via or None
 
 
 def type_of_node(node: str) -> str:
+    """What a scoped node is of: the TYPE of t:UNIT|TYPE, AGG.NAME of m:."""
     return node[2:].split("|", 1)[-1]
 
 
@@ -106,24 +113,36 @@ def _scope_facts(facts: list[FileFacts], unit_of) -> tuple[list[FileFacts], dict
     return out, via_edges
 
 
-def _open_units(sites: list[Site], g: dict[str, set[str]]) -> None:
-    """A unit that allocates memory of a type but never frees it (or frees
-    but never allocates) hands it to, or takes it from, other units by a
-    way we do not see (a function pointer, most often): link its node of
-    that type to every other unit's."""
-    nodes: dict[str, set[str]] = defaultdict(set)      # type -> t: nodes
-    allocs, frees = set(), set()
-    for s in sites:
-        if s.key.startswith("t:") and "|" in s.key:
-            nodes[type_of_node(s.key)].add(s.key)
-            (allocs if s.role == "alloc" else frees).add(s.key)
-    for ty, ns in nodes.items():
+def _open_units(facts: list[FileFacts], g: dict[str, set[str]]) -> None:
+    """Where memory crosses from one unit to another by a way we do not see
+    (a function pointer, most often), join their nodes.  A unit that
+    frees memory of a type and never allocates it frees what others
+    allocate: every unit that allocates it is linked to it.  A unit that
+    frees from a generic member and never stores into it frees what others
+    stored: it is linked from every unit's node of that member.  (A unit
+    that allocates a type and never frees it hands it to one of the former,
+    or keeps it for good, as pseudo-devices do their struct cfdata; a unit
+    that stores into a member without freeing from it lends the memory: the
+    owner frees it through its own pointer.)"""
+    nodes: dict[str, set[str]] = defaultdict(set)      # TYPE or AGG.NAME -> nodes
+    allocs, frees, stores = set(), set(), set()
+    for ff in facts:
+        for s in ff.sites:
+            if "|" in s.key:
+                nodes[type_of_node(s.key)].add(s.key)
+                (allocs if s.role == "alloc" else frees).add(s.key)
+        for dst, src in ff.links:
+            for k in (dst, src):
+                if k.startswith("m:"):
+                    nodes[type_of_node(k)].add(k)
+            stores.add(dst)
+    for ns in nodes.values():
         for n in ns:
-            if n in allocs and n not in frees:
-                g[n] |= ns - {n}
-            elif n in frees and n not in allocs:
+            typed = n.startswith("t:")
+            if n in frees and n not in (allocs if typed else allocs | stores):
                 for m in ns - {n}:
-                    g[m].add(n)
+                    if not typed or m in allocs:
+                        g[m].add(n)
 
 
 def _keys_of(ff: FileFacts):
@@ -192,29 +211,54 @@ def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = ()) -> dict[st
     return g
 
 
+def unit_of_node(node: str) -> str | None:
+    """The unit of a scoped node (t:UNIT|TYPE, m:UNIT|AGG.NAME)."""
+    return node[2:].split("|", 1)[0] if "|" in node else None
+
+
 def reach(g: dict[str, set[str]], start: str, objtype: str | None,
-          limit: int = 20000) -> dict[str, set[str | None]]:
+          owners: dict[str, set[str]], limit: int = 20000,
+          trace: dict | None = None) -> dict[str, set[str | None]]:
     """Where memory of objtype (None: not known) stored at start can go:
-    {key: the types it is known to have there}."""
-    seen: dict[str, set[str | None]] = defaultdict(set)
+    {key: the types it is known to have there}.
+
+    owners: {TYPE: the units with an allocation or a free of it}.  A unit
+    with neither only passes the memory on (sys/kern's autoconf takes every
+    driver's struct cfdata in config_attach_pseudo() and gives it back in
+    device_cfdata()): what leaves it goes back to the unit it came from,
+    not to every other unit that passed memory of that type through it.
+    trace, if given, gets {state: the state it was reached from}."""
+    seen: dict[str, set] = defaultdict(set)
+    out: dict[str, set[str | None]] = defaultdict(set)
     first = objtype if objtype is not None or not start.startswith("t:") else type_of_node(start)
-    seen[start].add(first)
-    todo = deque([(start, first)])
+    state = (start, first, unit_of_node(start) if start.startswith("t:") else None)
+    seen[start].add(state[1:])
+    out[start].add(first)
+    todo = deque([state])
     n = 1
     while todo and n < limit:
-        k, ty = todo.popleft()
+        k, ty, home = todo.popleft()
         for nk in g.get(k, ()):
-            nty = ty
+            nty, nhome = ty, home
             if nk.startswith("t:"):
                 t = type_of_node(nk)
                 if ty is not None and ty != t and not k.startswith("t:"):
                     continue        # a void * hand-off: the type at each end
                 nty = t
-            if nty not in seen[nk]:
-                seen[nk].add(nty)
-                todo.append((nk, nty))
+                u = unit_of_node(nk)
+                if u in owners.get(t, ()):
+                    if home is not None and u != home and k.startswith("t:") and \
+                            unit_of_node(k) not in owners.get(type_of_node(k), ()):
+                        continue    # out of a unit that only passes it on: back home
+                    nhome = u
+            if (nty, nhome) not in seen[nk]:
+                seen[nk].add((nty, nhome))
+                out[nk].add(nty)
+                todo.append((nk, nty, nhome))
                 n += 1
-    return seen
+                if trace is not None:
+                    trace[(nk, nty, nhome)] = (k, ty, home)
+    return out
 
 
 @dataclass
@@ -222,8 +266,12 @@ class Pairs:
     """Which allocation sites each free site may release."""
     sites: list[Site]
     edges: list[tuple[int, int]]            # (alloc index, free index)
-    unpaired_frees: set[int] = field(default_factory=set)
+    unpaired_frees: set[int] = field(default_factory=set)   # no allocation reaches them
     allocators: dict[str, list[str]] = field(default_factory=dict)   # path -> what it defines
+    orphans: set[int] = field(default_factory=set)  # unpaired, and nothing in the driver either
+    guessed: set[tuple[int, int]] = field(default_factory=set)  # edges made for the unpaired
+    size_confirmed: int = 0         # pairs whose sizes agree
+    size_mismatched: list[tuple[int, int]] = field(default_factory=list)
 
 
 def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) -> Pairs:
@@ -236,7 +284,11 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) ->
     for k, vs in via.items():
         g[k] |= vs
     skeys = [s.key for ff in scoped_facts for s in ff.sites]
-    _open_units([s for ff in callers for s in ff.sites], g)
+    _open_units(callers, g)
+    owners: dict[str, set[str]] = defaultdict(set)
+    for k in skeys:
+        if k.startswith("t:") and "|" in k:
+            owners[type_of_node(k)].add(unit_of_node(k))
     sites = [s for ff in facts for s in ff.sites]
     frees_by_key: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
@@ -251,7 +303,7 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) ->
         k = (skeys[i], s.objtype)
         r = cache.get(k)
         if r is None:
-            r = cache[k] = reach(g, skeys[i], s.objtype)
+            r = cache[k] = reach(g, skeys[i], s.objtype, owners)
         for key, types in r.items():
             for j in frees_by_key.get(key, ()):
                 want = sites[j].objtype
@@ -259,7 +311,82 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) ->
                     edges.append((i, j))
                     paired.add(j)
     unpaired = {j for js in frees_by_key.values() for j in js if j not in paired}
-    return Pairs(sites, edges, unpaired, impl)
+    guessed, orphans = _guess(sites, edges, unpaired, impl, unit_of or (lambda p: ""))
+    confirmed, mismatched = _sizes(sites, edges)
+    return Pairs(sites, edges + guessed, unpaired, impl, orphans, set(guessed),
+                 confirmed, mismatched)
+
+
+def _sizes(sites: list[Site], edges) -> tuple[int, list[tuple[int, int]]]:
+    """kmem_free's size must be the allocation's: the pairs whose sizes
+    say the same (sizeof(*pi) and sizeof(struct putter_instance) do), and
+    those whose sizes disagree in a way no value can make right: a count
+    given where the allocation multiplied it by a sizeof (kmem_free(p, n)
+    of kmem_zalloc(n * sizeof(*p))), or sizes of two different types."""
+    def missing_sizeof(big: set, small: set) -> bool:
+        return small < big and all(x.startswith("sizeof<") for x in big - small)
+
+    confirmed, bad = 0, []
+    frees_of: dict[int, list[int]] = defaultdict(list)
+    for a, f in edges:
+        fa, ff = sites[a].size_factors, sites[f].size_factors
+        if not fa or not ff or sites[a].family != "kmem" or sites[f].family != "kmem":
+            continue
+        frees_of[a].append(f)
+        if fa == ff:
+            confirmed += 1
+            continue
+        sa, sf = set(fa), set(ff)
+        szs_a = {x for x in sa if x.startswith("sizeof<")}
+        szs_f = {x for x in sf if x.startswith("sizeof<")}
+        if missing_sizeof(sa, sf) or missing_sizeof(sf, sa) or \
+                (sa - szs_a == sf - szs_f and len(szs_a) == len(szs_f) == 1 and
+                 _pointer_for_pointee(szs_a.pop(), szs_f.pop())):
+            bad.append((a, f))
+    # two frees of one allocation, one size the other's times a sizeof:
+    # the one without it gave a count for bytes (apple_smc_temp.c)
+    for a, fs in frees_of.items():
+        for f in fs:
+            sf = set(sites[f].size_factors)
+            if (a, f) not in bad and any(missing_sizeof(set(sites[g].size_factors), sf)
+                                         for g in fs):
+                bad.append((a, f))
+    return confirmed, bad
+
+
+def _pointer_for_pointee(x: str, y: str) -> bool:
+    """sizeof<struct foo *> against sizeof<struct foo>: sizeof(p) written
+    for sizeof(*p) (two unrelated types say nothing: a cast between them
+    joined two places, the pair may not be a real one)."""
+    x, y = x[7:-1], y[7:-1]
+    return x != y and (x.rstrip(" *") == y or y.rstrip(" *") == x)
+
+
+def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
+    """Pairs for the frees no allocation reaches: the allocations of its
+    driver (unit) that may be its memory's -- those of its object type when
+    it is known, else those no free reaches -- so that they convert
+    together or stay kmem together.  Returns the pairs and the frees with
+    no candidate at all (orphans, kept as kmem)."""
+    reached = {a for a, _ in edges}
+    by_type: dict[tuple, list[int]] = defaultdict(list)
+    lonely: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(sites):
+        if s.role == "alloc" and s.path not in impl:
+            u = unit_of(s.path)
+            if s.objtype:
+                by_type[(u, s.objtype)].append(i)
+            if i not in reached:
+                lonely[u].append(i)
+    guessed, orphans = [], set()
+    for j in sorted(unpaired):
+        s = sites[j]
+        u = unit_of(s.path)
+        cands = by_type.get((u, s.objtype), []) if s.objtype else lonely.get(u, [])
+        guessed += [(i, j) for i in cands]
+        if not cands:
+            orphans.add(j)
+    return guessed, orphans
 
 
 @dataclass
@@ -317,20 +444,31 @@ def components(pairs: Pairs) -> dict[int, list[int]]:
 
 
 def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
-           driver_of=None) -> Plan:
-    """tag_of(path) -> malloc type; driver_of(path) -> driver (for frees
-    no allocation reaches).  forced: {(path, line): reason} for sites found
-    unconvertible after a spatch run."""
+           convert_mismatched: bool = False) -> Plan:
+    """tag_of(path) -> malloc type.  forced: {(path, line): reason} for
+    sites found unconvertible after a spatch run.  A pair whose sizes
+    disagree is a bug in the input, kept as kmem (fixing it is a commit of
+    its own) unless convert_mismatched."""
     forced = forced or {}
-    driver_of = driver_of or os.path.dirname
     plan = Plan()
     sites = pairs.sites
     dec: dict[int, Decision] = {}
     unpaired = pairs.unpaired_frees
     comps = components(pairs)
-    # a free no allocation reaches blocks its component (kept) unless an
-    # object type is known and every allocation of it in the driver converts
-    blocked = _unpaired_blockers(pairs, comps, targets, forced, driver_of)
+    blocked = {j: ("no allocation reaches it, and none in its driver may be its "
+                   "memory's: kept (check where it is allocated)")
+               for j in pairs.orphans if sites[j].is_kmem}
+    reported = set()
+    for a, f in pairs.size_mismatched:
+        if f not in reported:
+            reported.add(f)
+            plan.findings.append(findings.size_mismatch(sites[f], sites[a]))
+        if not convert_mismatched:
+            why = (f"its size disagrees with the pair's ({sites[a].where} "
+                   f"{sites[a].size} / {sites[f].where} {sites[f].size}): a bug "
+                   "in the input, kept as kmem")
+            blocked.setdefault(a, why)
+            blocked.setdefault(f, why)
     for comp in comps.values():
         if sites[comp[0]].path in pairs.allocators:
             for i in comp:
@@ -368,30 +506,6 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
     return plan
 
 
-def _unpaired_blockers(pairs: Pairs, comps, targets, forced, driver_of) -> dict[int, str]:
-    """{free index: why it stays kmem} for the frees no allocation reaches."""
-    sites = pairs.sites
-    kept_types: set[tuple[str, str]] = set()     # (driver, object type) of kept allocations
-    for comp in comps.values():
-        if any(own_reason(sites[i], targets, forced) for i in comp):
-            for i in comp:
-                s = sites[i]
-                if s.role == "alloc" and s.objtype:
-                    kept_types.add((driver_of(s.path), s.objtype))
-    out = {}
-    for j in pairs.unpaired_frees:
-        s = sites[j]
-        if not s.is_kmem:
-            continue
-        if s.objtype is None:
-            out[j] = ("no allocation reaches it and what it frees is not known: "
-                      "kept (check where it is allocated)")
-        elif (driver_of(s.path), s.objtype) in kept_types:
-            out[j] = (f"no allocation reaches it, and an allocation of {s.objtype} "
-                      f"in {driver_of(s.path)} stays kmem")
-    return out
-
-
 def _one_type(plan: Plan, conv: list[int], pairs: Pairs, dec: dict[int, Decision]) -> None:
     """One malloc type for a converted component (DIAGNOSTIC kernels check
     that free() names the type malloc() was given): the type of its
@@ -425,6 +539,8 @@ def mixed_pairs(pairs: Pairs) -> dict[tuple, str]:
     string helpers included, versus malloc(9)): {id: description}."""
     out = {}
     for a, f in pairs.edges:
+        if (a, f) in pairs.guessed:
+            continue            # not a flow we saw
         sa, sf = pairs.sites[a], pairs.sites[f]
         if sa.is_kmem != sf.is_kmem:
             out[(pair_id(sa), pair_id(sf))] = (
