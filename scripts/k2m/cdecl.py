@@ -460,6 +460,11 @@ class HeaderCache:
         self.facts: dict[str, DeclFacts] = {}
         self.closures: dict[str, list[str]] = {}
 
+    def includes(self, path: str, raw: str) -> list[str]:
+        """The headers raw, the text of path, includes (tree-relative)."""
+        return [p for p in (resolve_include(self.root, path, n, q)
+                            for n, q in includes_of(raw)) if p]
+
     def decls(self, path: str) -> DeclFacts:
         if path not in self.facts:
             try:
@@ -468,8 +473,7 @@ class HeaderCache:
                 code, bodies, raw, stripped = "", [], "", ""
             f = file_decls(code, bodies)
             f.aliases = member_aliases(stripped)
-            f.includes = [p for p in (resolve_include(self.root, path, n, q)
-                                      for n, q in includes_of(raw)) if p]
+            f.includes = self.includes(path, raw)
             self.facts[path] = f
         return self.facts[path]
 
@@ -491,10 +495,7 @@ class HeaderCache:
     def env(self, path: str, own: DeclFacts, raw: str) -> TypeEnv:
         """The TypeEnv of a file whose own declarations are own."""
         seen, layers = set(), []
-        for n, q in includes_of(raw):
-            inc = resolve_include(self.root, path, n, q)
-            if inc is None:
-                continue
+        for inc in self.includes(path, raw):
             for h in [inc] + self.closure(inc):
                 if h not in seen:
                     seen.add(h)

@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass, field
 
 from . import allocators
-from .cdecl import EMPTY_ENV, CType, TypeEnv, file_decls, parse_declaration, \
+from .cdecl import EMPTY_ENV, CType, TypeEnv, file_decls, is_scalar, parse_declaration, \
     parse_params, return_type
 from .keys import KEYWORDS, Keys, object_type
 
@@ -275,13 +275,20 @@ _NOT_DECL = {"return", "goto", "break", "continue", "case", "default", "else",
              "if", "while", "for", "switch", "do", "sizeof"}
 
 
+# a declaration starts with a type and a name: `foo_t *p`, `struct s x`,
+# `unsigned int n` (an expression statement such as `x = y` does not)
+_DECL_START_RE = re.compile(r"\s*[A-Za-z_]\w*(?:\s*\*|\s+[*\s]*[A-Za-z_(])")
+
+
 def _locals(body: str) -> dict[str, CType]:
     """Names declared in a function body, with their types."""
     out: dict[str, CType] = {}
     for stmt in _STMT_SPLIT_RE.split(body):
+        if not _DECL_START_RE.match(stmt):
+            continue
         st = stmt.strip()
-        first = st.split(None, 1)[0] if st else ""
-        if not st or first in _NOT_DECL or "(" in first:
+        first = st.split(None, 1)[0]
+        if first in _NOT_DECL or "(" in first:
             continue
         for name, t in parse_declaration(st):
             out.setdefault(name, t)
@@ -433,10 +440,37 @@ _ANY_CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _DEF_NAME_RE = re.compile(r"^(?:[A-Za-z_][\w \t*]*?[ \t*])?([A-Za-z_]\w*)[ \t]*\(", re.M)
 
 
-def defined_names(text: str) -> set[str]:
-    """Names that may be functions defined in text: anything called at
-    column 0 (a superset of the definitions, in style(9) or not)."""
-    return set(_DEF_NAME_RE.findall(text))
+def defined_names(text: str) -> dict[str, tuple[bool, ...]]:
+    """Names that may be functions defined in text -- anything called at
+    column 0, a superset of the definitions in style(9) -- and for each,
+    which of its parameters may hold a pointer (no pointer flows through
+    an int parameter, so the scan need not follow calls into it)."""
+    out: dict[str, tuple[bool, ...]] = {}
+    st = strip(text)
+    for m in _DEF_NAME_RE.finditer(st):
+        close = match_paren(st, m.end() - 1)
+        mask = []
+        for p in split_args(st[m.end():close - 1]):
+            d = parse_declaration(p)
+            mask.append(len(d) != 1 or not (d[0][1].ptr == 0 and is_scalar(d[0][1].base)))
+        mask = tuple(mask)
+        name = m.group(1)
+        old = out.get(name)
+        out[name] = mask if old is None else tuple(
+            a or b for a, b in zip(mask + (True,) * len(old), old + (True,) * len(mask)))
+    return out
+
+
+def may_hold_pointers(masks: list[dict[str, tuple[bool, ...]]]) -> dict[str, tuple[bool, ...]]:
+    """defined_names of several files as one: a parameter may hold a
+    pointer if it may in any definition of the name."""
+    out: dict[str, tuple[bool, ...]] = {}
+    for d in masks:
+        for name, mask in d.items():
+            old = out.get(name)
+            out[name] = mask if old is None else tuple(
+                a or b for a, b in zip(mask + (True,) * len(old), old + (True,) * len(mask)))
+    return out
 
 
 class _Text:
@@ -480,15 +514,17 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
          env=None) -> FileFacts:
     """All facts about one file's text; path is how the file is named;
     macros: allocator macros (alloc_macros) whose uses pair like calls;
-    sites_only: skip the links (assignments, returns, calls);
-    callees: record only calls to these names (defined_names of all files);
+    sites_only: the call sites and what they are anchored to, no types,
+    no links (assignments, returns, calls): to count them;
+    callees: record only calls to these names, and only the arguments
+    they may take a pointer in ({name: mask}: may_hold_pointers);
     env(path, own declarations, text) -> TypeEnv: the declarations the file
     sees (scanning.py's header cache); without it, only its own."""
-    t = _Text(text)
-    own = t.decls()
-    tenv = env(path, own, text) if env else TypeEnv(own, [])
-    t.keys = Keys(path, tenv)
-    for f in t.funcs:
+    t = _Text(text, types=not sites_only)
+    if not sites_only:
+        own = t.decls()
+        t.keys = Keys(path, env(path, own, text) if env else TypeEnv(own, []))
+    for f in t.funcs if not sites_only else ():
         f.param_keys = [(pl.key if pl else None) for pl in
                         (t.keys.place(p, f) if p else None for p in f.params)]
         f.ret_key = t.keys.return_key(f)
@@ -627,8 +663,13 @@ def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> N
             if name in KEYWORDS or name in CALLEES or \
                     (callees is not None and name not in callees):
                 continue
+            mask = callees.get(name) if callees is not None else None
+            if mask is not None and not any(mask) and "." not in name:
+                continue            # no parameter takes a pointer
             close = match_paren(body, cm.end() - 1)
             for i, a in enumerate(split_args(body[cm.end():close - 1])):
+                if mask is not None and i < len(mask) and not mask[i]:
+                    continue
                 by_addr = a.lstrip().startswith("&")
                 if by_addr:         # f(&p): f may store into p (an outparam)
                     a = a.lstrip()[1:]

@@ -117,13 +117,20 @@ class Keys:
         self.dir = os.path.dirname(path)
         self.env = env
         self._memo: dict[tuple[str, int], Place | None] = {}
+        self._types: dict[tuple[str, int], CType | None] = {}
 
     # -- types of expressions --------------------------------------------
 
     def type_of(self, e: str, func) -> CType | None:
         """The C type of a simple expression (a variable, a chain of
         members and subscripts, with casts, &, * and parentheses), or None."""
-        e = e.strip()
+        k = (e, func.start if func is not None else -1)
+        t = self._types.get(k, self)
+        if t is self:
+            t = self._types[k] = self._type_of(e.strip(), func)
+        return t
+
+    def _type_of(self, e: str, func) -> CType | None:
         for _ in range(8):
             m = UNWRAP_RE.match(e)
             if m:

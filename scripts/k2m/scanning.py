@@ -5,7 +5,10 @@ the kmem users of the rest of the kernel that memory may cross to (sys/kern,
 sys/net, ...) are scanned too: a pair with one half there is kept whole.
 The scan runs in a process pool whose workers read the files themselves
 (cheaper than sending the texts) and run without the cyclic garbage
-collector (they make many small objects and live for one scan).
+collector (they make many small objects and live for one scan).  The
+headers the files include are read once, shared out among the workers
+(round by round: a header's own includes are known once it is read), and
+their declarations given to every worker of the scan.
 """
 
 from __future__ import annotations
@@ -33,11 +36,14 @@ def read(root: str, rel: str) -> str:
 _SHARED: dict = {}
 
 
-def _share(root: str, macros: dict | None = None, callees: set | None = None) -> None:
-    """What every scan needs: set once per worker (or in the caller).  The
-    headers a file includes are read once per worker (cdecl.HeaderCache)."""
-    _SHARED.update(root=root, macros=macros, callees=callees,
-                   headers=cdecl.HeaderCache(root, _code_view))
+def _share(root: str, macros: dict | None = None, callees: dict | None = None,
+           headers: dict | None = None) -> None:
+    """What every scan needs: set once per worker (or in the caller);
+    headers: declarations of the headers already read (cdecl.HeaderCache
+    reads the others on demand)."""
+    hc = cdecl.HeaderCache(root, _code_view)
+    hc.facts.update(headers or {})
+    _SHARED.update(root=root, macros=macros, callees=callees, headers=hc)
 
 
 def _code_view(path: str):
@@ -57,11 +63,16 @@ def _worker_init(*args) -> None:
     _share(*args)
 
 
-def _survey_one(path: str) -> tuple[dict, set]:
-    """What one file gives every scan: its allocator macros, its names."""
+def _survey_one(path: str) -> tuple[dict, set, list[str]]:
+    """What one file gives every scan: its allocator macros, its names,
+    the headers it includes."""
     text = read(_SHARED["root"], path)
     macros = cscan.alloc_macros(text) if "define" in text else {}
-    return macros, cscan.defined_names(text)
+    return macros, cscan.defined_names(text), _SHARED["headers"].includes(path, text)
+
+
+def _header_one(path: str) -> tuple[str, cdecl.DeclFacts]:
+    return path, _SHARED["headers"].decls(path)
 
 
 def _scan_one(path: str) -> cscan.FileFacts:
@@ -77,21 +88,29 @@ def scan_all(root: str, files: list[str], jobs: int
     """Scan files; allocator macros defined in any of them pair everywhere.
     Returns the facts and those macros."""
     macros: dict = {}
-    callees: set = set()
+    names: list = []
     if len(files) < 32 or jobs < 2:
         _share(root)
-        for m, names in map(_survey_one, files):
+        for m, defs, _ in map(_survey_one, files):
             macros.update(m)
-            callees |= names
-        _share(root, macros, callees)
+            names.append(defs)
+        _share(root, macros, cscan.may_hold_pointers(names))
         facts = [_scan_one(f) for f in files]
     else:
+        headers: dict[str, cdecl.DeclFacts] = {}
         with ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(root,)) as ex:
-            for m, names in ex.map(_survey_one, files, chunksize=32):
+            todo: set[str] = set()
+            for m, defs, incs in ex.map(_survey_one, files, chunksize=32):
                 macros.update(m)
-                callees |= names
+                names.append(defs)
+                todo.update(incs)
+            while todo:
+                for h, df in ex.map(_header_one, sorted(todo), chunksize=16):
+                    headers[h] = df
+                todo = {i for h in todo for i in headers[h].includes} - set(headers)
+        callees = cscan.may_hold_pointers(names)
         with ProcessPoolExecutor(jobs, initializer=_worker_init,
-                                 initargs=(root, macros, callees)) as ex:
+                                 initargs=(root, macros, callees, headers)) as ex:
             facts = list(ex.map(_scan_one, files, chunksize=16))
     return facts, macros
 
