@@ -115,15 +115,16 @@ def _scope_facts(facts: list[FileFacts], unit_of) -> tuple[list[FileFacts], dict
 
 def _open_units(facts: list[FileFacts], g: dict[str, set[str]]) -> None:
     """Where memory crosses from one unit to another by a way we do not see
-    (a function pointer, most often), join their nodes.  A unit that
-    frees memory of a type and never allocates it frees what others
-    allocate: every unit that allocates it is linked to it.  A unit that
-    frees from a generic member and never stores into it frees what others
-    stored: it is linked from every unit's node of that member.  (A unit
-    that allocates a type and never frees it hands it to one of the former,
-    or keeps it for good, as pseudo-devices do their struct cfdata; a unit
-    that stores into a member without freeing from it lends the memory: the
-    owner frees it through its own pointer.)"""
+    (a function pointer, most often), join their nodes.  A unit that frees
+    memory of a type and never allocates it frees what others allocate:
+    every unit that allocates it is linked to it.  A unit that frees from a
+    generic member and never stores into it frees what others stored: every
+    unit's node of that member is linked to it.  (A unit that allocates a
+    type and never frees it hands it to one of those, or keeps it for good,
+    as pseudo-devices do their struct cfdata; one that stores into a member
+    lends the memory, b_data or f_data, and frees it through its own
+    pointer; a unit that reads a member it never stores into and frees what
+    it read through a pointer of its own is seen by _guess.)"""
     nodes: dict[str, set[str]] = defaultdict(set)      # TYPE or AGG.NAME -> nodes
     allocs, frees, stores = set(), set(), set()
     for ff in facts:
@@ -138,11 +139,13 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]]) -> None:
             stores.add(dst)
     for ns in nodes.values():
         for n in ns:
-            typed = n.startswith("t:")
-            if n in frees and n not in (allocs if typed else allocs | stores):
-                for m in ns - {n}:
-                    if not typed or m in allocs:
+            if n.startswith("t:"):
+                if n in frees and n not in allocs:
+                    for m in ns & allocs:
                         g[m].add(n)
+            elif n in frees and n not in allocs | stores:
+                for m in ns - {n}:
+                    g[m].add(n)
 
 
 def _keys_of(ff: FileFacts):
@@ -363,14 +366,16 @@ def _pointer_for_pointee(x: str, y: str) -> bool:
 
 
 def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
-    """Pairs for the frees no allocation reaches: the allocations of its
-    driver (unit) that may be its memory's -- those of its object type when
-    it is known, else those no free reaches -- so that they convert
-    together or stay kmem together.  Returns the pairs and the frees with
-    no candidate at all (orphans, kept as kmem)."""
+    """Pairs for the frees no allocation reaches: the allocations that may
+    be its memory's -- of its object type in its driver (unit) when that is
+    known, else every allocation of its file and those of its driver that
+    no free reaches -- so that they convert together or stay kmem together.
+    Returns the pairs and the frees with no candidate at all (orphans, kept
+    as kmem)."""
     reached = {a for a, _ in edges}
     by_type: dict[tuple, list[int]] = defaultdict(list)
     lonely: dict[str, list[int]] = defaultdict(list)
+    by_file: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
         if s.role == "alloc" and s.path not in impl:
             u = unit_of(s.path)
@@ -378,11 +383,13 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
                 by_type[(u, s.objtype)].append(i)
             if i not in reached:
                 lonely[u].append(i)
+            by_file[s.path].append(i)
     guessed, orphans = [], set()
     for j in sorted(unpaired):
         s = sites[j]
         u = unit_of(s.path)
-        cands = by_type.get((u, s.objtype), []) if s.objtype else lonely.get(u, [])
+        cands = by_type.get((u, s.objtype), []) if s.objtype else \
+            sorted(set(by_file.get(s.path, [])) | set(lonely.get(u, [])))
         guessed += [(i, j) for i in cands]
         if not cands:
             orphans.add(j)

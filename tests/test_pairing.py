@@ -1,0 +1,239 @@
+"""Pairing, case by case: small trees, each site named by a /* @NAME */
+comment on its line, and what must be converted together or kept.
+
+Each case is converted alone (scan, pair, decide: no spatch), with every
+file of the case under the converted paths unless it is listed in
+`outside`.  `want` maps a site to "C" (converted) or "K" (kept)."""
+import re
+
+import pytest
+
+from k2m import pairing, scanning, tree as treemod
+
+FILE_H = """\
+struct fileops;
+union file_data {
+	void *fd_data;
+	struct baz_inst *fd_baz;
+};
+struct file {
+	union file_data f_undata;
+	int f_flag;
+};
+#define	f_data	f_undata.fd_data
+#define	f_baz	f_undata.fd_baz
+int fd_clone(struct file *, int, int, const struct fileops *, void *);
+"""
+
+KERN_DESCRIP = """\
+#include <sys/file.h>
+int
+fd_clone(struct file *fp, int fd, int flag, const struct fileops *fops, void *data)
+{
+	fp->f_data = data;
+	return 0;
+}
+"""
+
+
+def fd_driver(name, flags="KM_SLEEP", free_via="f_data", tag=""):
+    """A driver in the fd_clone pattern: open allocates its instance and
+    hands it to fd_clone() (stored in f_data), close reads it back into a
+    local of its own type and frees it."""
+    return f"""\
+#include <sys/kmem.h>
+#include <sys/file.h>
+struct {name}_inst {{ int i_x; }};
+static int
+{name}_close(struct file *fp)
+{{
+	struct {name}_inst *ip = fp->{free_via};
+
+	kmem_free(ip, sizeof(*ip));	/* @{tag}free */
+	return 0;
+}}
+int
+{name}open(struct file *fp, int fd, int flags)
+{{
+	struct {name}_inst *ip;
+
+	ip = kmem_alloc(sizeof(*ip), {flags});	/* @{tag}alloc */
+	return fd_clone(fp, fd, 0, 0, ip);
+}}
+"""
+
+
+CASES = {
+    # the fd_clone pattern: the instance's type ties open to close, f_data
+    # does not tie two drivers together; bar keeps its pair for a real
+    # reason (flags not translated), foo converts both halves
+    "fd_clone": dict(
+        files={"sys/sys/file.h": FILE_H, "sys/kern/kern_descrip.c": KERN_DESCRIP,
+               "sys/dev/foo/foo.c": fd_driver("foo", tag="foo_"),
+               "sys/dev/bar/bar.c": fd_driver("bar", flags="how", tag="bar_")},
+        want={"foo_alloc": "C", "foo_free": "C", "bar_alloc": "K", "bar_free": "K"}),
+    # one driver hangs two kinds of instance on f_data, a handle of its
+    # own: each is freed as its type, so the kept one does not keep the other
+    "two_types_one_member": dict(
+        files={"sys/dev/w/w.c": """\
+#include <sys/kmem.h>
+struct w_a { int a; };
+struct w_b { int b; };
+struct w_handle { void *h_data; };
+void w_open_a(struct w_handle *h) { struct w_a *a = kmem_alloc(sizeof(*a), KM_SLEEP); h->h_data = a; }	/* @a_alloc */
+void w_open_b(struct w_handle *h, int how) { struct w_b *b = kmem_alloc(sizeof(*b), how); h->h_data = b; }	/* @b_alloc */
+void w_close_a(struct w_handle *h) { struct w_a *a = h->h_data; kmem_free(a, sizeof(*a)); }	/* @a_free */
+void w_close_b(struct w_handle *h) { struct w_b *b = h->h_data; kmem_free(b, sizeof(*b)); }	/* @b_free */
+"""}, want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),
+    # a member of the same union (audio's f_audioctx): freed through the
+    # typed member, allocated into f_data: the type decides
+    "union_member": dict(
+        files={"sys/sys/file.h": FILE_H, "sys/kern/kern_descrip.c": KERN_DESCRIP,
+               "sys/dev/baz/baz.c": fd_driver("baz", flags="how", free_via="f_baz",
+                                              tag="baz_")},
+        want={"baz_alloc": "K", "baz_free": "K"}),
+    # memory released in a file outside the converted paths stays kmem
+    "outside": dict(
+        files={"sys/dev/qux/qux.c": """\
+#include <sys/kmem.h>
+struct qux_softc { char *sc_buf; };
+void thing_release(char *, int);
+void
+qux_attach(struct qux_softc *sc)
+{
+	sc->sc_buf = kmem_alloc(64, KM_SLEEP);	/* @alloc */
+	thing_release(sc->sc_buf, 64);
+}
+""", "sys/kern/subr_thing.c": """\
+#include <sys/kmem.h>
+void
+thing_release(char *p, int n)
+{
+	kmem_free(p, n);	/* @kern_free */
+}
+"""}, outside=["sys/kern/subr_thing.c"], want={"alloc": "K"}),
+    # two drivers' members of the same name are not one place
+    "same_member_name": dict(
+        files={"sys/dev/a/a.c": """\
+#include <sys/kmem.h>
+struct a_softc { void *sc_subdevs; };
+void a_attach(struct a_softc *sc) { sc->sc_subdevs = kmem_alloc(8, flags); }	/* @a_alloc */
+void a_detach(struct a_softc *sc) { kmem_free(sc->sc_subdevs, 8); }	/* @a_free */
+""", "sys/dev/a/b.c": """\
+#include <sys/kmem.h>
+struct b_softc { void *sc_subdevs; };
+void b_attach(struct b_softc *sc) { sc->sc_subdevs = kmem_alloc(8, KM_SLEEP); }	/* @b_alloc */
+void b_detach(struct b_softc *sc) { kmem_free(sc->sc_subdevs, 8); }	/* @b_free */
+"""}, want={"a_alloc": "K", "a_free": "K", "b_alloc": "C", "b_free": "C"}),
+    # a free no allocation reaches: kept when nothing in its driver can be
+    # its memory's; with the driver's only lonely allocation, together
+    "unpaired": dict(
+        files={"sys/dev/u/u.c": """\
+#include <sys/kmem.h>
+void *u_get(void) { return kmem_alloc(32, KM_SLEEP); }	/* @get */
+void u_put(void *p) { kmem_free(p, 32); }	/* @put */
+""", "sys/dev/v/v.c": """\
+#include <sys/kmem.h>
+void v_put(void *p) { kmem_free(p, 32); }	/* @orphan */
+"""}, want={"get": "C", "put": "C", "orphan": "K"}),
+    # kmem_free(p, n) of kmem_zalloc(n * sizeof(*p)): a bug in the input,
+    # reported, the pair kept (apple_smc_temp.c)
+    "size_mismatch": dict(
+        files={"sys/dev/s/s.c": """\
+#include <sys/kmem.h>
+struct s_sensor { int x; };
+struct s_softc { struct s_sensor *sc_sensors; int sc_n; };
+void
+s_attach(struct s_softc *sc)
+{
+	sc->sc_sensors = kmem_zalloc(sc->sc_n * sizeof(*sc->sc_sensors), KM_SLEEP);	/* @alloc */
+	if (sc->sc_n == 1) {
+		kmem_free(sc->sc_sensors, sc->sc_n);	/* @bad */
+		return;
+	}
+	kmem_free(sc->sc_sensors, sizeof(sc->sc_sensors[0]) * sc->sc_n);	/* @good */
+}
+"""}, want={"alloc": "K", "bad": "K", "good": "K"}, finding=("size-mismatch", "bad")),
+    # a file that implements kmem(9) is not a caller
+    "allocator": dict(
+        files={"sys/kern/subr_kmem.c": """\
+void *kmem_intr_alloc(unsigned long, int);
+void *
+kmem_alloc(unsigned long size, int flags)
+{
+	return kmem_intr_alloc(size, flags);	/* @impl */
+}
+"""}, want={"impl": "K"}, reason=("impl", "allocator implementation")),
+    # memory a kern subsystem only passes through (config_attach_pseudo /
+    # device_cfdata) goes back to the driver it came from: two drivers'
+    # cfdata are not one pair, so one kept does not keep the other
+    "transit": dict(
+        files={"sys/sys/device.h": "struct cfdata { int cf_x; };\n"
+                                   "struct device { struct cfdata *dv_cfdata; };\n",
+               "sys/kern/subr_autoconf.c": """\
+#include <sys/device.h>
+struct device *
+config_attach_pseudo(struct cfdata *cf)
+{
+	static struct device d;
+	d.dv_cfdata = cf;
+	return &d;
+}
+struct cfdata *
+device_cfdata(struct device *dev)
+{
+	return dev->dv_cfdata;
+}
+""", "sys/dev/c/c.c": """\
+#include <sys/kmem.h>
+#include <sys/device.h>
+void c_spawn(void) { struct cfdata *cf = kmem_alloc(sizeof(*cf), KM_SLEEP); config_attach_pseudo(cf); }	/* @c_alloc */
+void c_destroy(struct device *dv) { struct cfdata *cf = device_cfdata(dv); kmem_free(cf, sizeof(*cf)); }	/* @c_free */
+""", "sys/dev/d/d.c": """\
+#include <sys/kmem.h>
+#include <sys/device.h>
+void d_spawn(int how) { struct cfdata *cf = kmem_alloc(sizeof(*cf), how); config_attach_pseudo(cf); }	/* @d_alloc */
+void d_destroy(struct device *dv) { struct cfdata *cf = device_cfdata(dv); kmem_free(cf, sizeof(*cf)); }	/* @d_free */
+"""}, want={"c_alloc": "C", "c_free": "C", "d_alloc": "K", "d_free": "K"}),
+}
+
+MARK = re.compile(r"/\* @(\w+) \*/")
+
+
+def plan_of(tmp_path, case):
+    root = tmp_path / "tree"
+    for path, text in case["files"].items():
+        f = root / path
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text)
+    tree = treemod.open_tree(str(root))
+    files = sorted(case["files"])
+    targets = set(files) - set(case.get("outside", ()))
+    facts, _ = scanning.scan_all(tree.root, files, jobs=1)
+    pairs = pairing.pair(facts, [], tree.driver_of)
+    plan = pairing.decide(pairs, targets, lambda p: "M_T")
+    marks = {}
+    for path, text in case["files"].items():
+        for n, line in enumerate(text.split("\n"), 1):
+            for m in MARK.finditer(line):
+                marks[m.group(1)] = (path, n)
+    return plan, marks
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_pairing_case(tmp_path, name):
+    case = CASES[name]
+    plan, marks = plan_of(tmp_path, case)
+    got = {}
+    for d in plan.decisions:
+        for mark, where in marks.items():
+            if (d.site.path, d.site.line) == where:
+                got[mark] = "C" if d.tag else "K"
+    assert got == case["want"], [(d.site.where, d.tag or d.reason) for d in plan.decisions]
+    if "finding" in case:
+        kind, mark = case["finding"]
+        assert any(f.kind == kind and (f.path, f.line) == marks[mark] for f in plan.findings)
+    if "reason" in case:
+        mark, words = case["reason"]
+        d = next(d for d in plan.decisions if (d.site.path, d.site.line) == marks[mark])
+        assert words in d.reason
