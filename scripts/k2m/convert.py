@@ -107,9 +107,9 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     res = results(tree, sc, rw, tag_of)
     created, mixed_in = mixed_pairs(sc, rw)
     clock.phase("results")
-    report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in)
+    report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in, sc.pairs)
     clock.phase("report")
-    summary = report.summary(res, created, mixed_in)
+    summary = report.summary(res, created, mixed_in, sc.pairs)
     log(report.summary_text(summary, outdir))
     bad = bool(rw.failed) or bool(created) or any(rw.problems.values())
     if in_place:

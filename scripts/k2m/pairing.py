@@ -401,6 +401,12 @@ class Decision:
     site: Site
     tag: str | None = None          # set when converted
     reason: str | None = None       # set when kept
+    # how its memory was told apart: "type" (its C type), "place" (a
+    # generic member, variable or return value), "name" (the fallback:
+    # no type known), "guess" (no allocation reached it: paired with those
+    # of its driver that may be its memory's), "unpaired", or "allocator"
+    # (inside an allocator's implementation: not a caller)
+    paired_by: str = ""
 
 
 @dataclass
@@ -507,10 +513,26 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
     for j in sorted(unpaired):
         if j in dec:
             plan.findings.append(findings.unpaired_free(sites[j], dec[j].tag is not None))
+    real = {i for e in pairs.edges if e not in pairs.guessed for i in e}
+    guessed = {i for e in pairs.guessed for i in e}
+    for i, d in dec.items():
+        d.paired_by = _paired_by(d.site, i in real, i in guessed, pairs)
     plan.decisions = sorted(dec.values(), key=lambda d: (d.site.path, d.site.offset))
     for d in plan.decisions:
         plan.by_path.setdefault(d.site.path, []).append(d)
     return plan
+
+
+def _paired_by(s: Site, real: bool, guessed: bool, pairs: Pairs) -> str:
+    if s.path in pairs.allocators:
+        return "allocator"
+    if not real:
+        return "guess" if guessed else "unpaired"
+    if s.key.startswith("t:"):
+        return "type"
+    if s.key.startswith(("f:", "fr:", "u:")):
+        return "name"
+    return "place"
 
 
 def _one_type(plan: Plan, conv: list[int], pairs: Pairs, dec: dict[int, Decision]) -> None:

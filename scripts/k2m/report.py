@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from . import linediff
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 def write_json(path: str, obj) -> None:
@@ -57,7 +57,10 @@ def diff_name(driver: str) -> str:
 def _site(d) -> dict:
     s = d.site
     out = {"line": s.line, "function": s.func, "call": s.callee,
-           "scope": s.scope, "status": "converted" if d.tag else "kept"}
+           "scope": s.scope, "status": "converted" if d.tag else "kept",
+           "key": s.key, "paired_by": d.paired_by}
+    if s.objtype:
+        out["object_type"] = s.objtype
     if d.tag:
         out["tag"] = d.tag
     else:
@@ -65,13 +68,20 @@ def _site(d) -> dict:
     return out
 
 
-def summary(results, created, mixed_in) -> dict:
-    sites = [d for r in results for d in r.decisions]
+def summary(results, created, mixed_in, pairs=None) -> dict:
+    """The numbers of a run.  Calls inside an allocator's implementation
+    are not a caller's sites: they are counted apart (allocator_sites)."""
+    every = [d for r in results for d in r.decisions]
+    sites = [d for d in every if d.paired_by != "allocator"]
     conv = sum(1 for d in sites if d.tag)
+    by = {k: sum(1 for d in sites if d.paired_by == k)
+          for k in ("type", "place", "name", "guess", "unpaired")}
     return {
         "files": len(results),
         "files_changed": sum(1 for r in results if r.new != r.old),
         "kmem_sites": len(sites),
+        "allocator_sites": len(every) - len(sites),
+        "paired_by": by,
         "converted": conv,
         "kept": len(sites) - conv,
         "converted_percent": round(100.0 * conv / len(sites), 2) if sites else 100.0,
@@ -80,6 +90,8 @@ def summary(results, created, mixed_in) -> dict:
         "mixed_pairs_in_input": len(mixed_in),
         "spatch_errors": sum(1 for r in results for f in r.findings
                              if f.kind == "spatch-error"),
+        "pairs_size_confirmed": pairs.size_confirmed if pairs else 0,
+        "size_mismatches": len({f for _, f in pairs.size_mismatched}) if pairs else 0,
     }
 
 
@@ -93,7 +105,7 @@ def summary_text(s: dict, outdir: str) -> str:
             f"{os.path.join(outdir, 'report.md')} and report.json")
 
 
-def write_all(outdir, tree, paths, tagmap, results, created, mixed_in) -> None:
+def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=None) -> None:
     ddir = os.path.join(outdir, "diffs")
     os.makedirs(ddir, exist_ok=True)
     for f in os.listdir(ddir):
@@ -108,7 +120,7 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in) -> None:
                   errors="surrogateescape") as fp:
             fp.write("".join(parts))
 
-    s = summary(results, created, mixed_in)
+    s = summary(results, created, mixed_in, pairs)
     doc = {
         "version": REPORT_VERSION,
         "tree": tree.root,
@@ -117,6 +129,8 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in) -> None:
         "summary": s,
         "mixed_pairs_created": sorted(created.values()),
         "mixed_pairs_in_input": sorted(mixed_in.values()),
+        # files that implement an allocator: never rewritten nor paired
+        "allocator_files": dict(sorted(pairs.allocators.items())) if pairs else {},
         "files": [{
             "path": r.path, "driver": r.driver, "tag": r.tag,
             "diff": diff_name(r.driver) if r.new != r.old else None,
@@ -138,8 +152,16 @@ def markdown(doc: dict) -> str:
          "| | |", "|---|---|"]
     for k in ("files", "files_changed", "kmem_sites", "converted", "converted_percent",
               "kept", "findings", "mixed_pairs_created", "mixed_pairs_in_input",
-              "spatch_errors"):
+              "spatch_errors", "allocator_sites", "pairs_size_confirmed",
+              "size_mismatches"):
         L.append(f"| {k.replace('_', ' ')} | {s[k]} |")
+    L.append("| sites told apart by | " + ", ".join(
+        f"{k} {v}" for k, v in s["paired_by"].items()) + " |")
+    if doc["allocator_files"]:
+        L += ["", "## Allocator implementations", "",
+              "They define an allocator: their calls are not a caller's, never "
+              "converted and never paired with one.", ""]
+        L += [f"- `{p}`: {', '.join(names)}" for p, names in doc["allocator_files"].items()]
     if doc["mixed_pairs_created"]:
         L += ["", "## Mixed pairs created (a bug: please report)", ""]
         L += [f"- {g}" for g in doc["mixed_pairs_created"]]
