@@ -57,13 +57,16 @@ def site(rep, path, line):
 
 def test_safety_decisions(converted):
     _, _, rep = converted
-    # kmem_asprintf string freed with kmem_free(p, strlen(p) + 1): both kmem
-    assert site(rep, "sys/dev/usb/ubar.c", 26)["status"] == "kept"
-    assert "kmem_asprintf" in site(rep, "sys/dev/usb/ubar.c", 62)["reason"]
+    # kmem_asprintf string freed with kmem_free(p, strlen(p) + 1): both
+    # converted, to the shim's typed helper and free(9)
+    assert site(rep, "sys/dev/usb/ubar.c", 26)["tag"] == "M_USBDEV"
+    assert site(rep, "sys/dev/usb/ubar.c", 62)["tag"] == "M_USBDEV"
     # memory sys/kern frees stays kmem, with a boundary finding
     assert "subr_thing.c" in site(rep, "sys/dev/usb/ubar.c", 39)["reason"]
-    # allocator macro: its free stays kmem; the other pair converts
-    assert "UQUX_ALLOC" in site(rep, "sys/dev/usb/uqux.c", 36)["reason"]
+    # allocator macro: converted in its definition, with the free of what
+    # its uses allocate
+    assert site(rep, "sys/dev/usb/uqux.c", 14)["tag"] == "M_USBDEV"
+    assert site(rep, "sys/dev/usb/uqux.c", 36)["tag"] == "M_USBDEV"
     # a site in a macro definition says so (it said "in None")
     assert site(rep, "sys/dev/usb/uqux.c", 14)["scope"] == "in #define UQUX_ALLOC"
     assert site(rep, "sys/dev/usb/uqux.c", 36)["scope"] == "in uqux_detach"
@@ -250,7 +253,7 @@ def test_audit(example_tree):
     rows = json.loads(p.stdout)["sites"]
     assert len(rows) == 31
     kept = [r for r in rows if not r["reason"].startswith("convertible")]
-    assert len(kept) == 11
+    assert len(kept) == 3
     assert all(r["driver"] and r["subsystem"] for r in rows)
     text = run("audit", str(example_tree), "sys/dev/usb").stdout
     assert "by driver" in text and "ubar" in text and "kmem_asprintf" in text
@@ -295,7 +298,7 @@ def test_out_dir_with_shell_characters(example_tree, tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     rep = json.loads((out / "report.json").read_text())
     assert rep["summary"]["spatch_errors"] == 0
-    assert rep["summary"]["converted"] == 20
+    assert rep["summary"]["converted"] == 28
 
 
 FAKE_SSH = """#!/bin/sh
@@ -371,7 +374,7 @@ def test_plan_settles_however_many_rounds(example_tree, tmp_path, monkeypatch):
     entry = next(x for x in rep["files"] if x["path"].endswith("chain.c"))
     assert [s["status"] for s in entry["sites"]] == ["kept"] * 16
     assert not [x for x in entry["findings"] if x["kind"] == "count"]
-    assert rep["summary"]["converted"] == 20
+    assert rep["summary"]["converted"] == 28
 
 
 def test_symlink_is_not_written_through(example_tree, tmp_path):
@@ -396,4 +399,4 @@ def test_symlink_is_not_written_through(example_tree, tmp_path):
                                   for s in entry["sites"])
     assert not [x for x in rep["files"] if x["path"].endswith("alias.c")]
     assert (example_tree / "sys" / "dev" / "i2c" / "alias.c").is_symlink()
-    assert rep["summary"]["converted"] == 20
+    assert rep["summary"]["converted"] == 28

@@ -3,10 +3,13 @@
 Each case is converted alone, in a scratch tree of its own (at
 sys/dev/golden/NAME.c, with goldvar.h beside it), so that cases cannot
 pair with each other, with a tag map whose only type is M_GOLDEN; then its
-output is converted again, which must change nothing.  K2M_REGEN=1
-rewrites the expected files (review the diff before committing them).
+output is converted again, which must change nothing.  A first line
+`/* k2m-golden: OPTIONS */` gives convert's options for the case.
+K2M_REGEN=1 rewrites the expected files (review the diff before
+committing them).
 """
 import os
+import re
 import shutil
 
 import pytest
@@ -19,11 +22,18 @@ CASES = sorted(f[:-2] for f in os.listdir(GOLDEN)
 SHARED = [f for f in os.listdir(GOLDEN) if f.endswith(".h")]
 
 
-def convert(tmp, tree, name):
+def options(case):
+    with open(os.path.join(GOLDEN, case + ".c")) as fp:
+        first = fp.readline()
+    m = re.match(r"/\* k2m-golden: (.*) \*/", first)
+    return m.group(1).split() if m else []
+
+
+def convert(tmp, tree, name, opts=()):
     tm = tmp / "map.yaml"
     tm.write_text(GOLD_MAP)
     p = run("convert", "--tag-map", str(tm), "--out", str(tmp / name), "-j", "1",
-            "--in-place", str(tree))
+            "--in-place", *opts, str(tree))
     assert p.returncode == 0, p.stdout + p.stderr
     return tmp / name
 
@@ -34,7 +44,7 @@ def test_golden(tmp_path, case):
     dev.mkdir(parents=True)
     for f in [case + ".c"] + SHARED:
         shutil.copy(os.path.join(GOLDEN, f), dev / f)
-    convert(tmp_path, tmp_path / "tree", "out1")
+    convert(tmp_path, tmp_path / "tree", "out1", options(case))
     got = (dev / f"{case}.c").read_text()
     exp_path = os.path.join(GOLDEN, f"{case}.expected.c")
     if os.environ.get("K2M_REGEN"):
@@ -43,6 +53,6 @@ def test_golden(tmp_path, case):
     with open(exp_path) as fp:
         assert got == fp.read()
     # a fixed point: converting the output again changes nothing
-    out = convert(tmp_path, tmp_path / "tree", "out2")
+    out = convert(tmp_path, tmp_path / "tree", "out2", options(case))
     assert (dev / f"{case}.c").read_text() == got
     assert os.listdir(out / "diffs") == []

@@ -19,32 +19,51 @@ class Allocator:
     name: str
     family: str             # KMEM, KMEM_STR or MALLOC
     role: str               # "alloc" or "free"
-    arity: tuple[int, ...]  # the argument counts of a real call
+    arity: tuple[int, ...]  # the argument counts of a real call (): any
     ptr: int | None = None  # argument released (frees), or reallocated
     size: int | None = None
     flags: int | None = None
     mtype: int | None = None    # the malloc type argument
+    # kmem(9) only: the malloc(9) function a call becomes, and where the
+    # malloc type goes among its arguments (type_at == the kmem call's
+    # argument count: after the last)
+    becomes: str | None = None
+    type_at: int | None = None
 
 
 TABLE = {a.name: a for a in (
-    Allocator("kmem_alloc", KMEM, "alloc", (2,), size=0, flags=1),
-    Allocator("kmem_zalloc", KMEM, "alloc", (2,), size=0, flags=1),
-    Allocator("kmem_intr_alloc", KMEM, "alloc", (2,), size=0, flags=1),
-    Allocator("kmem_intr_zalloc", KMEM, "alloc", (2,), size=0, flags=1),
-    Allocator("kmem_free", KMEM, "free", (2,), ptr=0, size=1),
-    Allocator("kmem_intr_free", KMEM, "free", (2,), ptr=0, size=1),
-    # kmem_asprintf(fmt, ...) and kmem_strdup(s, flags) (a macro over
-    # kmem_strdupsize in NetBSD-current) have no size argument
-    Allocator("kmem_asprintf", KMEM_STR, "alloc", ()),
-    Allocator("kmem_strdup", KMEM_STR, "alloc", (2,), flags=1),
-    Allocator("kmem_strdupsize", KMEM_STR, "alloc", (3,), flags=2),
-    Allocator("kmem_strndup", KMEM_STR, "alloc", (3,), flags=2),
-    Allocator("kmem_strfree", KMEM_STR, "free", (1,), ptr=0),
-    Allocator("kmem_tmpbuf_alloc", KMEM_STR, "alloc", (4,), size=0, flags=3),
-    Allocator("kmem_tmpbuf_free", KMEM_STR, "free", (3,), ptr=0, size=1),
+    Allocator("kmem_alloc", KMEM, "alloc", (2,), size=0, flags=1, becomes="malloc", type_at=1),
+    Allocator("kmem_zalloc", KMEM, "alloc", (2,), size=0, flags=1, becomes="malloc", type_at=1),
+    Allocator("kmem_intr_alloc", KMEM, "alloc", (2,), size=0, flags=1, becomes="malloc",
+              type_at=1),
+    Allocator("kmem_intr_zalloc", KMEM, "alloc", (2,), size=0, flags=1, becomes="malloc",
+              type_at=1),
+    Allocator("kmem_free", KMEM, "free", (2,), ptr=0, size=1, becomes="free", type_at=1),
+    Allocator("kmem_intr_free", KMEM, "free", (2,), ptr=0, size=1, becomes="free", type_at=1),
+    # kmem's string and scratch helpers, and the shim's typed twins
+    # (kmem_asprintf(fmt, ...) always sleeps; kmem_strdup(s, flags) is a
+    # macro over kmem_strdupsize in NetBSD-current, called as written)
+    Allocator("kmem_asprintf", KMEM_STR, "alloc", (), becomes="malloc_asprintf", type_at=0),
+    Allocator("kmem_strdup", KMEM_STR, "alloc", (2,), flags=1, becomes="malloc_strdup",
+              type_at=1),
+    Allocator("kmem_strdupsize", KMEM_STR, "alloc", (3,), flags=2,
+              becomes="malloc_strdupsize", type_at=2),
+    Allocator("kmem_strndup", KMEM_STR, "alloc", (3,), flags=2, becomes="malloc_strndup",
+              type_at=2),
+    Allocator("kmem_strfree", KMEM_STR, "free", (1,), ptr=0, becomes="free", type_at=1),
+    Allocator("kmem_tmpbuf_alloc", KMEM_STR, "alloc", (4,), size=0, flags=3,
+              becomes="malloc_tmpbuf_alloc", type_at=3),
+    Allocator("kmem_tmpbuf_free", KMEM_STR, "free", (3,), ptr=0, size=1,
+              becomes="malloc_tmpbuf_free", type_at=3),
     Allocator("malloc", MALLOC, "alloc", (3,), size=0, mtype=1, flags=2),
     Allocator("realloc", MALLOC, "alloc", (4,), ptr=0, size=1, mtype=2, flags=3),
     Allocator("free", MALLOC, "free", (2, 3), ptr=0, mtype=1, size=2),
+    Allocator("malloc_asprintf", MALLOC, "alloc", (), mtype=0),
+    Allocator("malloc_strdup", MALLOC, "alloc", (3,), mtype=1, flags=2),
+    Allocator("malloc_strdupsize", MALLOC, "alloc", (4,), mtype=2, flags=3),
+    Allocator("malloc_strndup", MALLOC, "alloc", (4,), mtype=2, flags=3),
+    Allocator("malloc_tmpbuf_alloc", MALLOC, "alloc", (5,), size=0, mtype=3, flags=4),
+    Allocator("malloc_tmpbuf_free", MALLOC, "free", (4,), ptr=0, size=1, mtype=3),
 )}
 
 KMEM_NAMES = frozenset(n for n, a in TABLE.items() if a.family != MALLOC)
@@ -61,7 +80,7 @@ def is_call(name: str, nargs: int) -> bool:
     a = TABLE.get(name)
     if a is None:
         return False
-    return a.family != MALLOC or nargs in a.arity
+    return a.family != MALLOC or not a.arity or nargs in a.arity
 
 
 # A file that defines one of these is an allocator's implementation, not a

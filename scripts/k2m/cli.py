@@ -73,6 +73,12 @@ def parser() -> argparse.ArgumentParser:
                    "(OUT must be on a file system they share)")
     c.add_argument("--timeout", type=_jobs, default=120, metavar="SEC",
                    help="spatch's time limit per file (default: 120)")
+    c.add_argument("--sized-free", action="store_true",
+                   help="write OpenBSD's free(p, T, n), kmem_free's size kept as "
+                   "written (build the kernel with the shim's MALLOC_SIZED_FREE)")
+    c.add_argument("--intr-flag", action="store_true",
+                   help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
+                   "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")
 
     a = sub.add_parser("audit", help="list the kmem(9) users left, and why")
     common(a, with_map=False)
@@ -102,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "convert":
             from . import convert
             tm = tagmap.load(args.tag_map)
+            from .textual import Forms
             return convert.run(tree, paths, tm, args.out, args.jobs, args.in_place,
-                               args.hosts, args.timeout)
+                               args.hosts, args.timeout,
+                               forms=Forms(args.sized_free, args.intr_flag))
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json)

@@ -26,9 +26,9 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from . import cscan, findings, includes, pairing, report, restyle, spatch, textual
+from . import allocators, cscan, findings, includes, pairing, report, restyle, spatch, textual
 from .scanning import context_files, read, scan_all
 from .tagmap import TagMap
 from .tree import Tree, source_files
@@ -72,7 +72,7 @@ class Rewritten:
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
-        log=print) -> int:
+        log=print, forms: textual.Forms = textual.Forms()) -> int:
     """Convert; the exit status.  The cyclic garbage collector is off while
     it runs: it makes a few hundred thousand small objects (the facts) and
     frees them all at the end, and the collector's passes over them were a
@@ -80,14 +80,14 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(tree, paths, tagmap, outdir, jobs, in_place, hosts, timeout, log)
+        return _run(tree, paths, tagmap, outdir, jobs, in_place, hosts, timeout, log, forms)
     finally:
         if enabled:
             gc.enable()
 
 
 def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
-         in_place: bool, hosts: str | None, timeout: int, log) -> int:
+         in_place: bool, hosts: str | None, timeout: int, log, forms: textual.Forms) -> int:
     clock = _Clock(log)
 
     def tag_of(path: str) -> str:
@@ -98,7 +98,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     os.makedirs(outdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
     try:
-        rw = rewrite_until_stable(sc, tag_of, workdir, jobs, hosts, timeout, clock)
+        rw = rewrite_until_stable(sc, tag_of, workdir, jobs, hosts, timeout, clock, forms)
     finally:
         if os.environ.get("K2M_DEBUG"):
             log(f"kmem2malloc: work directory kept: {workdir}")
@@ -107,7 +107,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     res = results(tree, sc, rw, tag_of)
     created, mixed_in = mixed_pairs(sc, rw)
     clock.phase("results")
-    report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in, sc.pairs)
+    report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in, sc.pairs, forms)
     clock.phase("report")
     summary = report.summary(res, created, mixed_in, sc.pairs)
     log(report.summary_text(summary, outdir))
@@ -190,7 +190,8 @@ def plan_json(plan: pairing.Plan, sc: Scanned) -> dict:
 
 
 def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
-                         hosts: str | None, timeout: int, clock: _Clock) -> Rewritten:
+                         hosts: str | None, timeout: int, clock: _Clock,
+                         forms: textual.Forms = textual.Forms()) -> Rewritten:
     """Phases 2 and 3: plan, rewrite, verify; a planned conversion spatch
     did not make is kept (forced) and the plan made again, until nothing
     moves.  Each round that does not settle keeps at least one more site,
@@ -208,7 +209,7 @@ def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
         if not todo:
             return rw
         clock.phase(f"plan {round_no}")
-        missed = _rewrite(sc, rw, todo, workdir, jobs, hosts, timeout)
+        missed = _rewrite(sc, rw, todo, workdir, jobs, hosts, timeout, forms)
         clock.phase(f"spatch and verify {round_no}")
         for d in missed:
             p = d.site.path
@@ -223,7 +224,7 @@ def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
 
 
 def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: int,
-             hosts: str | None, timeout: int) -> list[pairing.Decision]:
+             hosts: str | None, timeout: int, forms: textual.Forms) -> list[pairing.Decision]:
     """Rewrite the files in todo as rw.plan says, verify each; the planned
     conversions that did not happen."""
     inputs, direct = {}, {}
@@ -231,12 +232,13 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
         if rw.plan_json[p]["convert"] or rw.plan_json[p]["text"]:
             got = textual.spatch_input(
                 sc.texts[p], [(d.site, d.tag) for d in rw.plan.for_file(p) if d.tag],
-                sc.facts[p].functions)
+                sc.facts[p].functions, forms)
             if isinstance(got, str):
                 direct[p] = got         # only #if 0 sites: done
             else:
                 inputs[p] = got
-    res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout)
+    res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout,
+                     forms.virtuals())
     missed = []
     for p in todo:
         old = sc.texts[p]
@@ -252,7 +254,8 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
             rw.failed[p] = res.failed[p]
             new = old
         rw.outputs[p] = new
-        of, m, probs = verify(p, new, rw.plan.for_file(p), sc.facts[p], sc.macros)
+        of, m, probs = verify(p, new, rw.plan.for_file(p), sc.facts[p], sc.macros,
+                              converted_macros(rw.plan))
         rw.out_facts[p] = of
         rw.problems[p] = probs
         missed += m
@@ -263,12 +266,31 @@ def _signature(s: cscan.Site):
     return (s.callee, s.func, s.anchor)
 
 
+def converted_macros(plan: pairing.Plan) -> set[str]:
+    """The allocator macros whose definition the plan converts."""
+    return {d.site.define for d in plan.decisions
+            if d.tag and d.site.context == "macro" and d.site.define}
+
+
+def as_converted(facts: cscan.FileFacts, macros: set[str]) -> cscan.FileFacts:
+    """facts with the uses of the converted allocator macros allocating
+    or freeing as malloc(9) does now."""
+    if not any(s.macro in macros for s in facts.sites):
+        return facts
+    out = replace(facts)
+    out.sites = [replace(s, callee=allocators.TABLE[s.callee].becomes)
+                 if s.macro in macros else s for s in facts.sites]
+    return out
+
+
 def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts,
-           macros: dict) -> tuple[cscan.FileFacts, list, list[str]]:
+           macros: dict, converted: set[str] = frozenset()
+           ) -> tuple[cscan.FileFacts, list, list[str]]:
     """Compare the output with the plan.  Returns the output's facts, the
     planned conversions spatch did not make, and count problems (always
-    checked: a site missed is a count problem too, until it is re-planned)."""
-    out = cscan.scan(new_text, path, macros, sites_only=True)
+    checked: a site missed is a count problem too, until it is re-planned).
+    converted: the macros whose definitions were converted."""
+    out = as_converted(cscan.scan(new_text, path, macros, sites_only=True), converted)
     # conversion renames calls only: where pointers flow is unchanged, and
     # the output's sites are the input's, in the same order
     out.functions, out.links, out.calls = old_facts.functions, old_facts.links, old_facts.calls
@@ -285,8 +307,8 @@ def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts
     n_kept = sum(1 for d in decisions if d.reason)
     n_conv = sum(1 for d in decisions if d.tag)
     n_left = sum(left.values())
-    m_in = sum(1 for s in old_facts.sites if not s.is_kmem)
-    m_out = sum(1 for s in out.sites if not s.is_kmem)
+    m_in = sum(1 for s in old_facts.sites if not s.is_kmem and s.counted)
+    m_out = sum(1 for s in out.sites if not s.is_kmem and s.counted)
     if n_in != n_kept + n_conv or n_left != n_kept or m_out != m_in + n_conv:
         problems.append(
             f"site count mismatch: {n_in} kmem sites in, {n_conv} converted, "
@@ -319,7 +341,8 @@ def mixed_pairs(sc: Scanned, rw: Rewritten) -> tuple[dict, dict]:
     """The pairs of different families in the output that were not in the
     input (created), and those in the input."""
     mixed_in = pairing.mixed_pairs(sc.pairs)
-    out_all = [rw.out_facts.get(p, ff) for p, ff in sc.facts.items()]
+    converted = converted_macros(rw.plan)
+    out_all = [rw.out_facts.get(p) or as_converted(ff, converted) for p, ff in sc.facts.items()]
     mixed_out = pairing.mixed_pairs(pairing.pair(out_all, sc.clusters, sc.unit_of))
     created = {k: v for k, v in mixed_out.items() if k not in mixed_in}
     return created, mixed_in

@@ -77,8 +77,10 @@ class Site:
 
     @property
     def flags(self) -> str | None:
-        if self.role == "alloc" and self.family == "kmem" and len(self.args) == 2:
-            return " ".join(self.args[1].split())
+        """A kmem allocation's flags argument, as written."""
+        i = CALLEES[self.callee].flags
+        if self.role == "alloc" and self.is_kmem and i is not None and i < len(self.args):
+            return " ".join(self.args[i].split())
         return None
 
     @property

@@ -1,27 +1,36 @@
 """kmem(9) allocation flags to malloc(9) flags: the one place that knows.
 
 Used by the planner (which flags can be converted) and by textual.py (the
-sites under #if 0).  cocci/kmem_calls.cocci spells out the same forms in
-SmPL; tests/golden/alloc_flags.c holds every form, for both kmem_alloc
-and kmem_zalloc.
+sites spatch does not see: under #if 0, in macro definitions).
+cocci/kmem_calls.cocci and cocci/kmem_helpers.cocci spell out the same
+forms in SmPL; the golden cases alloc_flags.c, intr.c and helpers.c hold
+every one of them.
 """
 
 import re
 
 KM_TO_M = {"KM_SLEEP": "M_WAITOK", "KM_NOSLEEP": "M_NOWAIT"}
 _COND = re.compile(r"(.+?)\s*\?\s*(KM_SLEEP|KM_NOSLEEP)\s*:\s*(KM_SLEEP|KM_NOSLEEP)")
+ZERO = ("kmem_zalloc", "kmem_intr_zalloc")
+INTR = ("kmem_intr_alloc", "kmem_intr_zalloc")
 
 
-def translate(callee, flags):
+def translate(callee: str, flags: str | None, intr_flag: bool = False) -> str | None:
     """malloc(9) flags for kmem flags of callee, or None if not a form we
     translate: KM_SLEEP, KM_NOSLEEP, or c ? KM_SLEEP : KM_NOSLEEP (either
-    order); the zalloc variants add M_ZERO."""
+    order); the zalloc variants add M_ZERO; with intr_flag, an
+    interrupt-safe allocation that may not sleep says so (M_NOWAIT |
+    M_INTR: a kernel with MALLOC_CHECK_INTR checks it)."""
     f = " ".join((flags or "").split())
-    zero = callee in ("kmem_zalloc", "kmem_intr_zalloc")
-    if f in KM_TO_M:
-        return KM_TO_M[f] + (" | M_ZERO" if zero else "")
+    zero = callee in ZERO
+    nowait = "M_NOWAIT | M_INTR" if intr_flag and callee in INTR else "M_NOWAIT"
+    to_m = {"KM_SLEEP": "M_WAITOK", "KM_NOSLEEP": nowait}
+    if f in to_m:
+        return to_m[f] + (" | M_ZERO" if zero else "")
     m = _COND.fullmatch(f)
     if not m or m.group(2) == m.group(3):
         return None
-    e = "%s ? %s : %s" % (m.group(1), KM_TO_M[m.group(2)], KM_TO_M[m.group(3)])
+    alt = [to_m[m.group(2)], to_m[m.group(3)]]
+    alt = [f"({a})" if "|" in a else a for a in alt]
+    e = "%s ? %s : %s" % (m.group(1), alt[0], alt[1])
     return "(%s) | M_ZERO" % e if zero else e

@@ -272,9 +272,10 @@ class Pairs:
     unpaired_frees: set[int] = field(default_factory=set)   # no allocation reaches them
     allocators: dict[str, list[str]] = field(default_factory=dict)   # path -> what it defines
     orphans: set[int] = field(default_factory=set)  # unpaired, and nothing in the driver either
-    guessed: set[tuple[int, int]] = field(default_factory=set)  # edges made for the unpaired
+    joined: set[tuple[int, int]] = field(default_factory=set)   # edges that are no flow
     size_confirmed: int = 0         # pairs whose sizes agree
     size_mismatched: list[tuple[int, int]] = field(default_factory=list)
+    guessed: set[tuple[int, int]] = field(default_factory=set)  # joined for the unpaired
 
 
 def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) -> Pairs:
@@ -316,8 +317,26 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) ->
     unpaired = {j for js in frees_by_key.values() for j in js if j not in paired}
     guessed, orphans = _guess(sites, edges, unpaired, impl, unit_of or (lambda p: ""))
     confirmed, mismatched = _sizes(sites, edges)
-    return Pairs(sites, edges + guessed, unpaired, impl, orphans, set(guessed),
-                 confirmed, mismatched)
+    macro = _macro_edges(sites)
+    return Pairs(sites, edges + guessed + macro, unpaired, impl, orphans,
+                 set(guessed) | set(macro), confirmed, mismatched, set(guessed))
+
+
+def _macro_edges(sites: list[Site]) -> list[tuple[int, int]]:
+    """A use of an allocator macro (#define FREE(p, n) kmem_free(p, n))
+    is converted with the call in the macro's definition, and every call in
+    one definition with the others: join them (not flows: not pairs)."""
+    defs: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(sites):
+        if s.context == "macro" and s.define and s.is_kmem:
+            defs[s.define].append(i)
+    out = []
+    for ds in defs.values():
+        out += [(ds[0], d) for d in ds[1:]]
+    for i, s in enumerate(sites):
+        if s.macro and s.macro in defs:
+            out.append((defs[s.macro][0], i))
+    return out
 
 
 def _sizes(sites: list[Site], edges) -> tuple[int, list[tuple[int, int]]]:
@@ -424,20 +443,16 @@ def own_reason(s: Site, targets: set[str], forced: dict) -> str | None:
     """Why a site cannot be converted on its own, or None."""
     if (s.path, s.line) in forced:
         return forced[(s.path, s.line)]
-    if s.macro:
-        return f"allocates or frees through macro {s.macro}, which stays kmem"
     if s.path not in targets:
         return "outside the converted paths"
-    if s.family == "kmem-str":
-        return (f"{s.callee}: kmem string/tmpbuf helper, kept with every "
-                "release of its memory")
-    if s.context == "macro":
-        return "inside a macro definition"
-    if s.func is None:
+    a = allocators.TABLE[s.callee]
+    if s.macro:
+        return None                 # a use of an allocator macro: its definition decides
+    if s.func is None and s.context != "macro":
         return "not inside a function body"
-    if len(s.args) != 2:
+    if a.arity and len(s.args) not in a.arity:
         return f"{s.callee} with {len(s.args)} arguments is not kmem(9)"
-    if s.role == "alloc" and translate(s.callee, s.flags) is None:
+    if a.flags is not None and translate(s.callee, s.flags) is None:
         return f"flags '{s.flags}' not translated (review by hand)"
     return None
 
@@ -493,6 +508,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
             continue
         reasons = {i: own_reason(sites[i], targets, forced) or blocked.get(i)
                    for i in comp}
+        macro_tag = _macro_types(comp, sites, tag_of, reasons)
         blockers = [i for i in comp if reasons[i] is not None]
         for i in comp:
             s = sites[i]
@@ -504,7 +520,8 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
                 r = (f"pairs with {b.callee} at {b.where} "
                      f"({b.scope}), which stays kmem: "
                      f"{reasons[blockers[0]]}")
-            dec[i] = Decision(s, reason=r) if r else Decision(s, tag=tag_of(s.path))
+            dec[i] = Decision(s, reason=r) if r else \
+                Decision(s, tag=macro_tag.get(s.define) or tag_of(s.path))
         outside = [i for i in blockers if sites[i].path not in targets]
         inside = [i for i in comp if sites[i].path in targets and sites[i].counted]
         if outside and inside:
@@ -513,7 +530,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
     for j in sorted(unpaired):
         if j in dec:
             plan.findings.append(findings.unpaired_free(sites[j], dec[j].tag is not None))
-    real = {i for e in pairs.edges if e not in pairs.guessed for i in e}
+    real = {i for e in pairs.edges if e not in pairs.joined for i in e}
     guessed = {i for e in pairs.guessed for i in e}
     for i, d in dec.items():
         d.paired_by = _paired_by(d.site, i in real, i in guessed, pairs)
@@ -533,6 +550,23 @@ def _paired_by(s: Site, real: bool, guessed: bool, pairs: Pairs) -> str:
     if s.key.startswith(("f:", "fr:", "u:")):
         return "name"
     return "place"
+
+
+def _macro_types(comp: list[int], sites: list[Site], tag_of, reasons: dict) -> dict[str, str]:
+    """The type written into a macro's definition is its uses' type: a
+    macro used in files of different types keeps kmem (in its definition
+    and, through it, in every use), with that reason.  Returns {macro: the
+    type of its uses} for the others."""
+    uses: dict[str, set[str]] = defaultdict(set)
+    for i in comp:
+        if sites[i].macro:
+            uses[sites[i].macro].add(tag_of(sites[i].path))
+    for i in comp:
+        s = sites[i]
+        if s.context == "macro" and len(uses.get(s.define, ())) > 1 and reasons[i] is None:
+            reasons[i] = (f"macro {s.define} is used in files of different types "
+                          f"({', '.join(sorted(uses[s.define]))})")
+    return {m: next(iter(ts)) for m, ts in uses.items() if len(ts) == 1}
 
 
 def _one_type(plan: Plan, conv: list[int], pairs: Pairs, dec: dict[int, Decision]) -> None:
@@ -568,7 +602,7 @@ def mixed_pairs(pairs: Pairs) -> dict[tuple, str]:
     string helpers included, versus malloc(9)): {id: description}."""
     out = {}
     for a, f in pairs.edges:
-        if (a, f) in pairs.guessed:
+        if (a, f) in pairs.joined:
             continue            # not a flow we saw
         sa, sf = pairs.sites[a], pairs.sites[f]
         if sa.is_kmem != sf.is_kmem:

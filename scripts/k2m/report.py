@@ -105,7 +105,8 @@ def summary_text(s: dict, outdir: str) -> str:
             f"{os.path.join(outdir, 'report.md')} and report.json")
 
 
-def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=None) -> None:
+def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=None,
+              forms=None) -> None:
     ddir = os.path.join(outdir, "diffs")
     os.makedirs(ddir, exist_ok=True)
     for f in os.listdir(ddir):
@@ -126,6 +127,9 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=Non
         "tree": tree.root,
         "paths": paths,
         "tag_map": tagmap.path,
+        # the forms written: convert --sized-free, --intr-flag
+        "options": {"sized_free": bool(forms and forms.sized_free),
+                    "intr_flag": bool(forms and forms.intr_flag)},
         "summary": s,
         "mixed_pairs_created": sorted(created.values()),
         "mixed_pairs_in_input": sorted(mixed_in.values()),
@@ -148,7 +152,9 @@ def markdown(doc: dict) -> str:
     s = doc["summary"]
     L = ["# kmem2malloc report", "",
          f"Tree `{doc['tree']}`, paths {', '.join('`%s`' % p for p in doc['paths'])}, "
-         f"tag map `{doc['tag_map']}`.", "",
+         f"tag map `{doc['tag_map']}`; options: "
+         + (", ".join("--" + k.replace("_", "-") for k, v in doc["options"].items() if v)
+            or "none") + ".", "",
          "| | |", "|---|---|"]
     for k in ("files", "files_changed", "kmem_sites", "converted", "converted_percent",
               "kept", "findings", "mixed_pairs_created", "mixed_pairs_in_input",

@@ -18,7 +18,7 @@ from . import linediff
 from .cscan import arg_commas, strip
 
 _ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
-_CALL = re.compile(r"\b(malloc|free)\s*\(")
+_CALL = re.compile(r"\b(malloc|free|malloc_[a-z_]+)\s*\(")
 WIDTH = 80
 
 

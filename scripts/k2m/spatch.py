@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 COCCI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "cocci")
-RULE_FILES = ("kmem_calls.cocci",)
+RULE_FILES = ("kmem_calls.cocci", "kmem_helpers.cocci")
 # how we run it; what the rules need is in their "// Options:" lines
 RUN_OPTS = ["--very-quiet", "--no-show-diff", "--in-place"]
 _PATH_OPTS = ("--macro-file", "--macro-file-builtins", "--iso-file")
@@ -41,12 +41,19 @@ class Result:
 
 
 def semantic_patch(workdir: str) -> str:
-    """Join the rule files into workdir/kmem2malloc.cocci; return its path."""
+    """Join the rule files into workdir/kmem2malloc.cocci; return its path.
+    A `virtual` declared in several files is declared once."""
     out = os.path.join(workdir, "kmem2malloc.cocci")
+    seen = set()
     with open(out, "w") as fp:
         for name in RULE_FILES:
             with open(os.path.join(COCCI_DIR, name)) as rf:
-                fp.write(rf.read())
+                for line in rf:
+                    if line.startswith("virtual "):
+                        if line in seen:
+                            continue
+                        seen.add(line)
+                    fp.write(line)
             fp.write("\n")
     return out
 
@@ -59,7 +66,9 @@ def rule_options() -> list[str]:
         with open(os.path.join(COCCI_DIR, name)) as fp:
             for line in fp:
                 if line.startswith("// Options:"):
-                    opts += shlex.split(line.split(":", 1)[1])
+                    words = shlex.split(line.split(":", 1)[1])
+                    if " ".join(words) not in " ".join(opts):   # the same in each file
+                        opts += words
     for i, o in enumerate(opts[:-1]):
         if o in _PATH_OPTS and not os.path.isabs(opts[i + 1]):
             opts[i + 1] = os.path.join(COCCI_DIR, opts[i + 1])
@@ -118,15 +127,18 @@ def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
 
 
 def run(inputs: dict[str, str], workdir: str, jobs: int,
-        hosts: str | None = None, timeout: int = 120) -> Result:
+        hosts: str | None = None, timeout: int = 120, virtuals: list[str] = ()) -> Result:
     """Write each {tree-relative path: text} under workdir, rewrite the
-    copies in place; Result.outputs has the new texts."""
+    copies in place; Result.outputs has the new texts.  virtuals: the
+    virtual rules to set (-D: the forms convert writes)."""
     check_tools()
     workdir = os.path.abspath(workdir)
     files = sorted(inputs)
     _write(workdir, inputs, files)
     sp = semantic_patch(workdir)
     args = ["spatch", "--sp-file", sp, "--timeout", str(timeout)] + RUN_OPTS + rule_options()
+    for v in virtuals:
+        args += ["-D", v]
     failed: dict[str, str] = {}
     if not files:
         return Result(failed, {})

@@ -6,7 +6,8 @@
   could not parse the function) is taken out again after.
 - Code under `#if 0` is invisible to spatch.  It is not compiled, but it is
   still read and re-enabled, so a pair must not be half converted there:
-  those sites are rewritten here, exactly as kmem_calls.cocci would.
+  those sites are rewritten here, exactly as cocci/ would; so are the
+  calls in macro definitions (spatch does not rewrite #define bodies).
 - spatch's time goes into parsing every function of a file, but only the
   functions with a call to rewrite need it.  The other bodies are elided
   while spatch runs (a marker comment and as many newlines, so lines keep
@@ -29,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import cscan, linediff
+from . import allocators, cscan, linediff
 from .flags import translate
 
 Edit = tuple[int, int, str]
@@ -45,7 +46,7 @@ _BODY_MARK = "/*k2m-body-%d*/"
 _DIRECTIVE = re.compile(r"^[ \t]*#", re.M)
 SITE_MARK = "k2m_"
 _MARKED_CALL = re.compile(r"\bk2m_(kmem_\w+)\s*\(")
-_TAG_BEFORE = re.compile(r"[A-Za-z_]\w*, $")
+_IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
 def apply(text: str, edits: list[Edit]) -> str:
@@ -59,34 +60,72 @@ def apply(text: str, edits: list[Edit]) -> str:
     return "".join(parts)
 
 
-def _last_arg(text: str, stripped: str, offset: int) -> tuple[int, int]:
-    """The call at offset: (start, end) of its last argument, without the
-    white space in front of it."""
+@dataclass(frozen=True)
+class Forms:
+    """Which malloc(9) forms the rewrite writes (convert's options)."""
+    sized_free: bool = False        # free(p, T, n), OpenBSD's form
+    intr_flag: bool = False         # kmem_intr_alloc: M_NOWAIT | M_INTR
+
+    def virtuals(self) -> list[str]:
+        """The virtual rules of cocci/ that select these forms (spatch -D)."""
+        return [name for name, on in (("sized_free", self.sized_free),
+                                      ("intr_flag", self.intr_flag)) if on]
+
+
+def _args(text: str, stripped: str, offset: int) -> tuple[list[tuple[int, int]], int]:
+    """The call at offset: the (start, end) of each argument, white space
+    around it left out, and the offset of its ')'."""
     openp = stripped.index("(", offset)
     commas, close = cscan.arg_commas(stripped, openp)
-    comma = commas[-1] if commas else openp
-    last = text[comma + 1:close]
-    return comma + 1 + len(last) - len(last.lstrip()), close
+    spans = []
+    for a, b in zip([openp] + commas, commas + [close]):
+        arg = text[a + 1:b]
+        lead = len(arg) - len(arg.lstrip())
+        spans.append((a + 1 + lead, a + 1 + len(arg.rstrip())))
+    if len(spans) == 1 and spans[0][0] >= spans[0][1]:
+        spans = []                  # f()
+    return spans, close
 
 
-def site_edits(text: str, sites: list[tuple[cscan.Site, str]],
-               mark: bool) -> list[Edit]:
-    """Edits for (site, tag) calls: marked for spatch, or (mark=False)
-    rewritten to malloc/free here.  The first argument stays as written."""
+def _type_edit(spans, close: int, at: int, tag: str) -> Edit:
+    """Put the malloc type in as argument `at` (after the last when at is
+    the argument count)."""
+    if at < len(spans):
+        return (spans[at][0], spans[at][0], tag + ", ")
+    end = spans[-1][1] if spans else close
+    return (end, end, (", " if spans else "") + tag)
+
+
+def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
+               forms: Forms = Forms()) -> list[Edit]:
+    """Edits for (site, tag) calls: marked for spatch (k2m_<name>, the
+    type put in where the malloc(9) call takes it), or (mark=False)
+    rewritten here, exactly as cocci/ does.  The first argument stays as
+    written."""
     stripped = cscan.strip(text)
     edits = []
     for s, tag in sites:
-        a, b = _last_arg(text, stripped, s.offset)
+        a = allocators.TABLE[s.callee]
+        spans, close = _args(text, stripped, s.offset)
         if mark:
-            edits.append((a, a, tag + ", "))
-            name = SITE_MARK + s.callee
-        elif s.role == "free":
-            edits.append((a, b, tag))
-            name = "free"
+            edits.append(_type_edit(spans, close, a.type_at, tag))
+            edits.append((s.offset, s.offset + len(s.callee), SITE_MARK + s.callee))
+            continue
+        edits.append((s.offset, s.offset + len(s.callee), a.becomes))
+        if a.flags is not None:
+            fa, fb = spans[a.flags]
+            edits.append((fa, fb, translate(s.callee, text[fa:fb], forms.intr_flag)))
+        if a.becomes == "free" and a.size is not None:     # kmem_free(p, n)
+            if forms.sized_free:
+                edits.append(_type_edit(spans, close, a.type_at, tag))
+            else:
+                edits.append((spans[0][1], spans[-1][1], ", " + tag))
+            continue
+        if a.becomes == "free" and forms.sized_free:       # kmem_strfree(p)
+            p = text[spans[0][0]:spans[0][1]]
+            edits.append((spans[-1][1], spans[-1][1], f", {tag}, strlen({p}) + 1"))
         else:
-            edits.append((a, b, tag + ", " + translate(s.callee, s.args[1])))
-            name = "malloc"
-        edits.append((s.offset, s.offset + len(s.callee), name))
+            edits.append(_type_edit(spans, close, a.type_at, tag))
     return edits
 
 
@@ -98,11 +137,17 @@ def unmark(text: str) -> str:
     stripped = cscan.strip(text)
     edits = []
     for m in _MARKED_CALL.finditer(stripped):
-        a, _ = _last_arg(text, stripped, m.start())
-        tag = _TAG_BEFORE.search(text, max(0, a - 100), a)
-        if tag is None:
+        a = allocators.TABLE.get(m.group(1))
+        spans, _ = _args(text, stripped, m.start())
+        if a is None or a.type_at >= len(spans) or \
+                (a.arity and len(spans) - 1 not in a.arity) or not \
+                _IDENT.fullmatch(text[spans[a.type_at][0]:spans[a.type_at][1]]):
             raise ValueError(f"a marked call without its type at offset {m.start()}")
-        edits.append((tag.start(), a, ""))
+        ta, tb = spans[a.type_at]
+        if a.type_at + 1 < len(spans):
+            edits.append((ta, spans[a.type_at + 1][0], ""))
+        else:
+            edits.append((spans[a.type_at - 1][1] if a.type_at else ta, tb, ""))
         edits.append((m.start(), m.start() + len(SITE_MARK), ""))
     return apply(text, edits)
 
@@ -193,12 +238,14 @@ class SpatchInput:
 
 
 def spatch_input(text: str, sites: list[tuple[cscan.Site, str]],
-                 funcs: list[cscan.Function]) -> SpatchInput | str:
+                 funcs: list[cscan.Function], forms: Forms = Forms()) -> SpatchInput | str:
     """What spatch reads for text, whose planned (site, tag) conversions
     are sites and whose functions are funcs; or, when every site is under
-    #if 0 and spatch has nothing to do, the rewritten text itself."""
+    #if 0 or in a macro definition and spatch has nothing to do, the
+    rewritten text itself."""
     edits = site_edits(text, [c for c in sites if c[0].context == "code"], mark=True)
-    edits += site_edits(text, [c for c in sites if c[0].context == "if0"], mark=False)
+    edits += site_edits(text, [c for c in sites if c[0].context != "code"], mark=False,
+                        forms=forms)
     if not any(s.context == "code" for s, _ in sites):
         return apply(text, edits)
     elide, bodies = body_edits(text, {s.line for s, _ in sites}, funcs)

@@ -2,8 +2,8 @@
 #include <sys/kmem.h>
 
 /*
- * kmem_asprintf() memory is released with kmem_free(): both stay kmem,
- * so <sys/kmem.h> stays and <sys/malloc.h> is added after it.
+ * The name's flags come from the caller: that pair stays kmem, so
+ * <sys/kmem.h> stays and <sys/malloc.h> is added after it.
  */
 struct gold_softc {
 	char	*sc_name;
@@ -11,10 +11,10 @@ struct gold_softc {
 };
 
 void
-gold_attach(struct gold_softc *sc, int unit)
+gold_attach(struct gold_softc *sc, int unit, km_flag_t how)
 {
 
-	sc->sc_name = kmem_asprintf("gold%d", unit);
+	sc->sc_name = kmem_alloc(16, how);
 	sc->sc_vals = kmem_alloc(8 * sizeof(int), KM_SLEEP);
 }
 
@@ -22,6 +22,6 @@ void
 gold_detach(struct gold_softc *sc)
 {
 
-	kmem_free(sc->sc_name, strlen(sc->sc_name) + 1);
+	kmem_free(sc->sc_name, 16);
 	kmem_free(sc->sc_vals, 8 * sizeof(int));
 }

@@ -3,8 +3,8 @@
 #include <sys/malloc.h>
 
 /*
- * kmem_asprintf() memory is released with kmem_free(): both stay kmem,
- * so <sys/kmem.h> stays and <sys/malloc.h> is added after it.
+ * The name's flags come from the caller: that pair stays kmem, so
+ * <sys/kmem.h> stays and <sys/malloc.h> is added after it.
  */
 struct gold_softc {
 	char	*sc_name;
@@ -12,10 +12,10 @@ struct gold_softc {
 };
 
 void
-gold_attach(struct gold_softc *sc, int unit)
+gold_attach(struct gold_softc *sc, int unit, km_flag_t how)
 {
 
-	sc->sc_name = kmem_asprintf("gold%d", unit);
+	sc->sc_name = kmem_alloc(16, how);
 	sc->sc_vals = malloc(8 * sizeof(int), M_GOLDEN, M_WAITOK);
 }
 
@@ -23,6 +23,6 @@ void
 gold_detach(struct gold_softc *sc)
 {
 
-	kmem_free(sc->sc_name, strlen(sc->sc_name) + 1);
+	kmem_free(sc->sc_name, 16);
 	free(sc->sc_vals, M_GOLDEN);
 }

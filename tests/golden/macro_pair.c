@@ -1,7 +1,10 @@
 #include <sys/param.h>
 #include <sys/kmem.h>
 
-/* Memory from an allocator macro stays kmem, and so does its free. */
+/*
+ * An allocator macro is converted in its definition, with the free of what
+ * its uses allocate.
+ */
 #define	GOLD_ALLOC(n)	kmem_alloc((n), KM_SLEEP)
 
 struct gold_softc {

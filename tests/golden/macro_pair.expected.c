@@ -1,9 +1,11 @@
 #include <sys/param.h>
-#include <sys/kmem.h>
 #include <sys/malloc.h>
 
-/* Memory from an allocator macro stays kmem, and so does its free. */
-#define	GOLD_ALLOC(n)	kmem_alloc((n), KM_SLEEP)
+/*
+ * An allocator macro is converted in its definition, with the free of what
+ * its uses allocate.
+ */
+#define	GOLD_ALLOC(n)	malloc((n), M_GOLDEN, M_WAITOK)
 
 struct gold_softc {
 	void	*sc_m;
@@ -22,6 +24,6 @@ void
 gold_detach(struct gold_softc *sc)
 {
 
-	kmem_free(sc->sc_m, 128);
+	free(sc->sc_m, M_GOLDEN);
 	free(sc->sc_plain, M_GOLDEN);
 }

@@ -1,0 +1,38 @@
+/* k2m-golden: --sized-free */
+#include <sys/param.h>
+#include <sys/malloc.h>
+
+/*
+ * convert --sized-free: kmem_free(p, n) becomes OpenBSD's free(p, T, n),
+ * the size as written; kmem_strfree(s) free(s, T, strlen(s) + 1).  The
+ * same under #if 0.
+ */
+struct gold_softc {
+	int	*sc_vals;
+	char	*sc_name, *sc_old;
+	size_t	sc_n;
+};
+
+void
+gold_attach(struct gold_softc *sc, const char *s)
+{
+
+	sc->sc_vals = malloc(sc->sc_n * sizeof(*sc->sc_vals), M_GOLDEN,
+	    M_WAITOK | M_ZERO);
+	sc->sc_name = malloc_strdup(s, M_GOLDEN, M_WAITOK);
+#if 0
+	sc->sc_old = malloc(4, M_GOLDEN, M_WAITOK);
+#endif
+}
+
+void
+gold_detach(struct gold_softc *sc)
+{
+
+	free(sc->sc_vals, M_GOLDEN, sc->sc_n * sizeof(*sc->sc_vals));
+	free(sc->sc_name, M_GOLDEN, strlen(sc->sc_name) + 1);
+#if 0
+	free(sc->sc_old, M_GOLDEN, 4);
+	free(sc->sc_name, M_GOLDEN, strlen(sc->sc_name) + 1);
+#endif
+}
