@@ -104,6 +104,8 @@ class FileFacts:
     errors: int = 0          # error diagnostics (clang stops counting after a fatal one)
     fatal: int = 0           # fatal diagnostics (a header that is nowhere)
     messages: list[str] = field(default_factory=list)
+    text_calls: int = 0      # allocator calls the text names (a regex: comments, #if 0 too)
+    seen_calls: int = 0      # calls libclang saw in this file
     events: list[Event] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -133,9 +135,13 @@ class Env:
             if os.path.isdir(target) and not os.path.lexists(p):
                 os.symlink(target, p)
         # the NetBSD target: no __linux predefined, amd64 type sizes
+        # _KERNEL_OPT: read the config-generated headers (their stand-ins),
+        # as a kernel build does; without it "audio.h" is not included and
+        # all of audio.c is under a false #if NAUDIO > 0.
         self.args = ["--target=x86_64-unknown-netbsd", "-x", "c", "-std=gnu99", "-w", "-nostdinc",
-                     "-ffreestanding", "-D_KERNEL", "-D__NetBSD__",
+                     "-ffreestanding", "-D_KERNEL", "-D_KERNEL_OPT", "-D__NetBSD__",
                      "-U__linux__", "-Ulinux", "-I", self.links, "-I", sysdir]
+        self.include_dirs = [self.links, sysdir] + [os.path.realpath(d) for d in extra_includes]
         for d in extra_includes:
             self.args += ["-I", os.path.realpath(d)]
         # stand-ins last: a real header of the same name always wins
@@ -185,6 +191,7 @@ class Env:
 
 
 QUOTED_INC = re.compile(r'^\s*#\s*include\s+"([^"/]+)"', re.M)
+CFDRIVER = re.compile(r"&\s*([a-z][a-z0-9_]*_cd)\b")
 NOT_FOUND = re.compile(r"'([^']+)' file not found")
 
 
@@ -195,6 +202,7 @@ class Scanner:
         self.env = env
         self.index = ci.Index.create()
         self.text_cache: dict[str, bool] = {}
+        self.seeded: set[str] = set()
 
     def _mentions(self, fname: str) -> bool:
         """Does a file (a header the TU includes) call an allocator?"""
@@ -208,19 +216,46 @@ class Scanner:
             self.text_cache[fname] = hit
         return hit
 
+    def _seed(self, fname: str) -> bool:
+        """Stand-ins for the quoted includes a file names that are neither
+        next to it nor on the include path; True if one was created."""
+        if fname in self.seeded:
+            return False
+        self.seeded.add(fname)
+        try:
+            with open(fname, errors="replace") as fp:
+                text = fp.read()
+        except OSError:
+            return False
+        here = os.path.dirname(fname)
+        new = False
+        for name in QUOTED_INC.findall(text):
+            if not any(os.path.exists(os.path.join(d, name))
+                       for d in [here] + self.env.include_dirs):
+                new |= self.env.standin(name)
+        return new
+
     def _parse(self, path: str):
-        # Stand-ins for the quoted includes the file names that are not
-        # next to it (opt_*.h, ioconf.h, locators.h, <dev>.h ...) ...
-        here = os.path.dirname(path)
         with open(path, errors="replace") as fp:
-            for name in QUOTED_INC.findall(fp.read()):
-                if not os.path.exists(os.path.join(here, name)):
-                    self.env.standin(name)
-        # ... and for those headers name in turn: clang reports one missing
-        # file per parse (a fatal error stops its diagnostics), so re-parse.
-        for _ in range(24):
-            tu = self.index.parse(path, args=self.env.args)
+            text = fp.read()
+        self.text_calls = len(CALL_RE.findall(text))
+        self._seed(path)
+        # config's ioconf.h declares the file's cfdrivers (audio_cd ...);
+        # its stand-in is empty, so a prelude of this file's declares them.
+        prelude = os.path.join(self.env.stand, f"prelude.{os.getpid()}.h")
+        with open(prelude, "w") as fp:
+            fp.write("struct cfdriver;\n")
+            for name in sorted(set(CFDRIVER.findall(text))):
+                fp.write(f"extern struct cfdriver {name};\n")
+        args = self.env.args + ["-include", prelude]
+        # A missing header stops clang's diagnostics (a fatal error), so
+        # the headers it did read are searched too, and the file parsed
+        # again until nothing new is missing.
+        for _ in range(8):
+            tu = self.index.parse(path, args=args)
             new = False
+            for inc in tu.get_includes():
+                new |= self._seed(os.path.realpath(inc.include.name))
             for d in tu.diagnostics:
                 m = NOT_FOUND.search(d.spelling)
                 if d.severity >= 4 and m and "/" not in m.group(1) \
@@ -272,6 +307,9 @@ class Scanner:
                 continue
             FunctionFacts(self.env, top, graph).walk_body()
         facts.events = graph.events()
+        facts.text_calls = self.text_calls
+        rel = facts.path
+        facts.seen_calls = sum(1 for e in facts.events if e.file == rel)
         return facts
 
 
