@@ -224,9 +224,9 @@ def main(argv=None) -> int:
         print(f"coverage before: {cov0['parsed']} parsed, {cov0['with_errors']} with errors",
               file=out)
     print(f"sites: {res.allocs} allocations ({len(res.allocs_unkeyed)} not stored anywhere "
-          f"nameable), {res.frees} frees: {res.frees_linked} linked to an allocation, "
-          f"{len(res.frees_ambiguous)} only ambiguously (tree-wide, both families), "
-          f"{len(res.frees_unlinked)} to none", file=out)
+          f"nameable), {res.frees} frees: {res.frees_linked} linked to an allocation "
+          f"({len(res.frees_ambiguous)} of them only ambiguously: in other files, to both "
+          f"families), {len(res.frees_unlinked)} to none", file=out)
     nfree = len({id(f.free) for f in res.findings})
     if a.before:
         print(f"mixed pairs: {len(res.findings)} ({created} created by the conversion, "

@@ -89,10 +89,11 @@ def link(events: list[dict]) -> Result:
             if local:
                 tier, bad = "file", [a for a in local if a["family"] != f["family"]]
             elif cands:
-                if all(a["family"] != f["family"] for a in cands):
-                    tier, bad = "tree", cands
-                else:
-                    tier, bad = "tree", []
+                families = {a["family"] for a in cands}
+                tier, bad = "tree", []
+                if f["family"] not in families:
+                    bad = cands
+                elif len(families) > 1:
                     amb = True
             else:
                 continue
