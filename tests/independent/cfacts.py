@@ -337,6 +337,8 @@ class Graph:
 
     def __init__(self):
         self.place_type: dict[str, str | None] = {}   # place -> T: key or None
+        # x->a.m: M:X::a.m, also known as M:A::m, a weak key (mixrule.py)
+        self.weak: dict[str, str] = {}
         self.succ: dict[str, set[str]] = {}           # value flows from -> to
         self.pred: dict[str, set[str]] = {}
         self.raw: list[Raw] = []
@@ -374,7 +376,10 @@ class Graph:
             add(k)
         if r.place:
             for p in self.closure(r.place, forward=(r.kind == "alloc")):
-                add(self.place_type.get(p) or p)
+                tk = self.place_type.get(p)
+                add(tk or p)
+                if not tk and p in self.weak:
+                    add("~" + self.weak[p])
         if r.sizetype and not any(k.startswith("T:") for k in keys):
             add(r.sizetype)
         return keys
@@ -401,33 +406,41 @@ class FunctionFacts:
     def type_key(self, t) -> str | None:
         """T: key of a pointee type if it is specific (a record, or
         pointers to one; arrays of them), else None."""
+        written = t            # as written: keeps a typedef's name
         t = t.get_canonical()
         stars = ""
         for _ in range(6):
             if t.kind in (ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY):
-                t = t.element_type.get_canonical()
+                written = t = t.element_type.get_canonical()
             elif t.kind == ci.TypeKind.POINTER:
+                written = (written.get_pointee() if written.kind == ci.TypeKind.POINTER
+                           else t.get_pointee())
                 t = t.get_pointee().get_canonical()
                 stars += "*"
             else:
                 break
         if t.kind != ci.TypeKind.RECORD:
             return None
-        return "T:" + self.record_name(t) + stars
+        return "T:" + self.record_name(t.get_declaration(), written) + stars
 
-    def record_name(self, t) -> str:
-        decl = t.get_declaration()
+    def record_name(self, decl, written=None) -> str:
+        """struct NAME@FILE, FILE being where it is defined: two drivers'
+        own `struct softc` are two types."""
         d = decl.get_definition() or decl
         where = self.env.rel(d.location.file.name) if d.location.file else "?"
         kw = "union" if decl.kind == K.UNION_DECL else "struct"
         name = decl.spelling
-        if not name or "(" in name:
-            # anonymous: named by its file and first member (no line
-            # number, so a conversion that moves lines keeps the key)
-            first = next((c.spelling for c in d.get_children()
-                          if c.kind == K.FIELD_DECL), "")
-            return f"{kw} <anon {first}>@{where}"
-        return f"{kw} {name}@{where}"
+        if name and "(" not in name:
+            return f"{kw} {name}@{where}"
+        # anonymous: by its typedef name where it has one, else by its
+        # first member (no line number: a conversion that moves lines
+        # keeps the key)
+        if written is not None:
+            w = re.sub(r"\b(const|volatile)\s+", "", written.spelling).strip()
+            if re.fullmatch(r"[A-Za-z_]\w*", w):
+                return f"{w}@{where}"
+        first = next((c.spelling for c in d.get_children() if c.kind == K.FIELD_DECL), "")
+        return f"{kw} <anon {first}>@{where}"
 
     @staticmethod
     def pointee(t):
@@ -479,20 +492,7 @@ class FunctionFacts:
             d = c.referenced
             return self.var_place(d) if d is not None else None
         if k == K.MEMBER_REF_EXPR:
-            d = c.referenced
-            if d is None or d.kind != K.FIELD_DECL:
-                return None
-            # a member of an anonymous struct or union belongs to the
-            # record around it
-            rec = d.semantic_parent
-            while rec is not None and rec.kind in (K.STRUCT_DECL, K.UNION_DECL) \
-                    and (not rec.spelling or "(" in rec.spelling) \
-                    and rec.semantic_parent is not None \
-                    and rec.semantic_parent.kind in (K.STRUCT_DECL, K.UNION_DECL):
-                rec = rec.semantic_parent
-            if rec is None or rec.kind not in (K.STRUCT_DECL, K.UNION_DECL):
-                return None
-            return f"M:{self.record_name(rec.type)}::{d.spelling}"
+            return self.member_place(c)
         kids = list(c.get_children())
         if k == K.ARRAY_SUBSCRIPT_EXPR and kids:
             base = self.place(kids[0])
@@ -519,6 +519,58 @@ class FunctionFacts:
             if len(ptrs) == 1:
                 return self.place(ptrs[0])
         return None
+
+    def member_place(self, c) -> str | None:
+        """M:<record>::<path>: the member, and the members of embedded
+        structs it is reached through (track->usrbuf.mem and
+        track->outbuf.mem are two places, though both are an
+        audio_ring_t's mem); the record is the outermost one reached
+        without a pointer."""
+        path = []
+        inner = None
+        while True:
+            d = c.referenced
+            if d is None or d.kind != K.FIELD_DECL:
+                return None
+            if not path:
+                inner = self.inner_member(c, d)
+            path.insert(0, d.spelling)
+            kids = list(c.get_children())
+            base = self.strip(kids[0]) if kids else None
+            if base is not None and base.kind == K.MEMBER_REF_EXPR \
+                    and base.type.get_canonical().kind == ci.TypeKind.RECORD:
+                c = base            # x.inner.m: go on to x's record
+                continue
+            break
+        # a member of an anonymous struct or union belongs to the record
+        # around it
+        rec = d.semantic_parent
+        while rec is not None and rec.kind in (K.STRUCT_DECL, K.UNION_DECL) \
+                and (not rec.spelling or "(" in rec.spelling) \
+                and rec.semantic_parent is not None \
+                and rec.semantic_parent.kind in (K.STRUCT_DECL, K.UNION_DECL):
+            rec = rec.semantic_parent
+        if rec is None or rec.kind not in (K.STRUCT_DECL, K.UNION_DECL):
+            return None
+        written = None
+        if base is not None:
+            bt = base.type
+            written = bt.get_pointee() if bt.kind == ci.TypeKind.POINTER else bt
+        place = f"M:{self.record_name(rec, written)}::{'.'.join(path)}"
+        if len(path) > 1 and inner is not None:
+            self.g.weak.setdefault(place, inner)
+        return place
+
+    def inner_member(self, c, d) -> str | None:
+        """M:<record>::<member> of the innermost member access alone."""
+        rec = d.semantic_parent
+        if rec is None or rec.kind not in (K.STRUCT_DECL, K.UNION_DECL):
+            return None
+        kids = list(c.get_children())
+        written = self.strip(kids[0]).type if kids else None
+        if written is not None and written.kind == ci.TypeKind.POINTER:
+            written = written.get_pointee()
+        return f"M:{self.record_name(rec, written)}::{d.spelling}"
 
     def return_place(self) -> str:
         if self.static:

@@ -8,7 +8,14 @@ any of the other family is a mixed pair ("file" tier).  If its file has
 none, it looks at the whole tree, and reports a mixed pair only when
 every allocation of that key is of the other family ("tree" tier); when
 both families allocate that key elsewhere it cannot say which memory
-reaches it, and counts the free as ambiguous instead.  So one object type
+reaches it, and counts the free as ambiguous instead.
+
+A member reached through embedded structs (x->a.m) is keyed by its path
+in the outer record (M:X::a.m).  Its own record and member (M:A::m) is a
+weak key ("~"): looked up only at the tree tier, and by a free only when
+its other keys linked nothing.  So a framework that frees t->m finds the
+allocation a driver made into sc->sc_t.m, while in one file two embedded
+copies of one struct (track->usrbuf.mem, track->outbuf.mem) stay apart.  So one object type
 (or one generic member, local, global, return value) must have one
 family within a file; across files only an unambiguous mismatch counts,
 which keeps unrelated drivers that share a type apart.
@@ -73,19 +80,30 @@ def unique_events(files: list[dict]) -> list[dict]:
 def link(events: list[dict]) -> Result:
     allocs = [e for e in events if e["kind"] == "alloc"]
     frees = [e for e in events if e["kind"] == "free"]
-    by_key: dict[str, list[dict]] = {}
+    strong: dict[str, list[dict]] = {}
+    weak: dict[str, list[dict]] = {}
     for a in allocs:
         for k in a["keys"]:
-            by_key.setdefault(k, []).append(a)
+            if k.startswith("~"):
+                weak.setdefault(k[1:], []).append(a)
+            else:
+                strong.setdefault(k, []).append(a)
     found: dict[tuple, Finding] = {}
     linked = 0
     ambiguous, unlinked = [], []
     flagged: set[int] = set()
     for f in frees:
         hit = amb = False
-        for k in f["keys"]:
-            cands = by_key.get(k, [])
-            local = [a for a in cands if a["file"] == f["file"]]
+        keys = [k for k in f["keys"] if not k.startswith("~")]
+        for k in keys + [k for k in f["keys"] if k.startswith("~")]:
+            if k.startswith("~"):
+                if hit:
+                    break           # weak keys only for a free nothing else linked
+                k = k[1:]
+                local = []
+            else:
+                local = [a for a in strong.get(k, []) if a["file"] == f["file"]]
+            cands = strong.get(k, []) + weak.get(k, [])
             if local:
                 tier, bad = "file", [a for a in local if a["family"] != f["family"]]
             elif cands:
