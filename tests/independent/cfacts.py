@@ -650,6 +650,7 @@ class FunctionFacts:
     def call(self, c, stack: list) -> None:
         name = c.spelling
         if name not in ALLOCS and name not in FREES:
+            self.arguments(c)
             return
         args = list(c.get_arguments())
         if name in ALLOCS:
@@ -662,6 +663,44 @@ class FunctionFacts:
                 if name == "free" and len(args) == 2:
                     size_i = None
                 self.free(c, name, fam, args, ptr_i, size_i)
+
+    def arguments(self, c) -> None:
+        """Generic pointers handed to a function defined in this file:
+        f(p) makes p flow into f's parameter, f(&p) makes what f stores
+        through its parameter (*out = ...) flow into p."""
+        d = c.referenced
+        if d is None or d.kind != K.FUNCTION_DECL:
+            return
+        defn = d.get_definition()
+        if defn is None or defn.location.file is None:
+            return
+        params = [p for p in defn.get_children() if p.kind == K.PARM_DECL]
+        where = self.env.rel(defn.location.file.name)
+        for arg, prm in zip(c.get_arguments(), params):
+            pt = self.pointee(prm.type)
+            if pt is None or self.type_key(pt) is not None:
+                continue        # not a pointer, or a specific type: the type says it all
+            p = f"L:{where}:{defn.spelling}:{prm.spelling}"
+            a = self.strip(arg)
+            kids = list(a.get_children())
+            if a.kind == K.UNARY_OPERATOR and len(kids) == 1 \
+                    and self.pointee(a.type) is not None \
+                    and self.pointee(a.type).get_canonical() == kids[0].type.get_canonical():
+                ppt = self.pointee(pt)
+                if ppt is None:
+                    continue    # &x passed as a void *: not an out-parameter
+                x = self.place(kids[0])
+                if x:
+                    p += "*"
+                    self.g.place_type.setdefault(p, self.type_key(ppt))
+                    # only out of it: both ways would make every caller's
+                    # place one (f(&sc->a), f(&sc->b))
+                    self.g.edge(p, x)
+                continue
+            x = self.place(a)
+            if x:
+                self.g.place_type.setdefault(p, None)
+                self.g.edge(x, p)
 
     def size_type(self, args, size_i) -> str | None:
         """T: key of the first sizeof/offsetof of a specific type in the

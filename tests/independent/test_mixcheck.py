@@ -78,7 +78,7 @@ def test_fixtures_exactly_the_marked_mixes(tmp_path):
     assert amb == {k for k, w in words.items() if w == "ambiguous"}
     assert unl == {k for k, w in words.items() if w == "unlinked"}
     cov = doc["coverage"]
-    assert cov["parsed"] == cov["candidates"] == cov["clean"] == 11
+    assert cov["parsed"] == cov["candidates"] == cov["clean"] == 12
     assert doc["summary"]["mixed_pairs"] == len(want)
 
 
