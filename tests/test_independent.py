@@ -72,4 +72,4 @@ def test_example_planted_mix_is_found(tmp_path, converted):
     assert m["origin"] == "created"
     assert (m["alloc"]["call"], m["free"]["written"]) == ("kmem_zalloc", "free")
     assert m["free"]["file"] == "sys/dev/i2c/iicmux.c"
-    assert m["keys"] == ["T:struct iicmux_bus@sys/dev/i2c/iicmux.c"]
+    assert m["keys"] == ["M:struct iicmux_softc@sys/dev/i2c/iicmux.c::sc_busses"]

@@ -93,7 +93,7 @@ class Event:
     col: int
     function: str        # enclosing function ("" at file scope)
     ordinal: int         # n-th event of this kind in the function
-    keys: list[str] = field(default_factory=list)
+    keys: list[list] = field(default_factory=list)   # [key, distance, scope] (Graph.keys)
     place: str = ""      # where stored / what freed, for the listing
 
 
@@ -348,40 +348,50 @@ class Graph:
             self.succ.setdefault(src, set()).add(dst)
             self.pred.setdefault(dst, set()).add(src)
 
-    def closure(self, start: str, forward: bool) -> list[str]:
+    def closure(self, start: str, forward: bool) -> list[tuple[str, int]]:
+        """Places a value flows to (forward) or from, with their distance
+        in assignments, nearest first."""
         nxt = self.succ if forward else self.pred
-        seen = [start]
+        dist = {start: 0}
         todo = [start]
-        while todo and len(seen) < 64:
-            for p in sorted(nxt.get(todo.pop(), ())):
-                if p not in seen:
-                    seen.append(p)
+        while todo and len(dist) < 64:
+            cur = todo.pop(0)
+            for p in sorted(nxt.get(cur, ())):
+                if p not in dist:
+                    dist[p] = dist[cur] + 1
                     todo.append(p)
-        return seen
+        return sorted(dist.items(), key=lambda x: x[1])
 
-    def keys(self, r: Raw) -> list[str]:
-        keys: list[str] = []
+    def keys(self, r: Raw) -> list[list]:
+        """[key, distance, scope]: scope "any" (this file, then the tree),
+        "file" (this file only) or "weak" (the tree only, last)."""
+        keys: list[list] = []
 
-        def add(k):
-            if k and k not in keys:
-                keys.append(k)
-        if r.kind == "free":
-            # A freed value of a specific type is identified by that type
-            # alone: where it came from (fp->f_data ...) is generic.
-            for k in [self.place_type.get(r.place) if r.place else None] + r.casts:
-                add(k)
-            if keys:
-                return keys
+        def add(k, d, scope="any"):
+            if k and all(k != x[0] for x in keys):
+                keys.append([k, d, scope])
+        own = self.place_type.get(r.place) if r.place else None
+        if r.kind == "free" and (own or any(r.casts)):
+            # A freed value of a specific type: first its own place (the
+            # local it is in, in this file), then its type; not the generic
+            # places it came from (fp->f_data is every fd_clone driver's).
+            if r.place:
+                add(r.place, 0, "file")
+            for k in [own] + r.casts:
+                add(k, 1)
+            return keys
         for k in r.casts:
-            add(k)
+            add(k, 0)
         if r.place:
-            for p in self.closure(r.place, forward=(r.kind == "alloc")):
+            for p, d in self.closure(r.place, forward=(r.kind == "alloc")):
                 tk = self.place_type.get(p)
-                add(tk or p)
+                if r.kind == "alloc" and tk:
+                    add(p, d, "file")   # so that a typed free finds its own place
+                add(tk or p, d)
                 if not tk and p in self.weak:
-                    add("~" + self.weak[p])
-        if r.sizetype and not any(k.startswith("T:") for k in keys):
-            add(r.sizetype)
+                    add(self.weak[p], d, "weak")
+        if r.sizetype and not any(k[0].startswith("T:") for k in keys):
+            add(r.sizetype, 0)
         return keys
 
     def events(self) -> list[Event]:
@@ -456,8 +466,10 @@ class FunctionFacts:
 
     @staticmethod
     def strip(c):
-        """The expression under parentheses and casts."""
-        while c.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.CSTYLE_CAST_EXPR):
+        """The expression under parentheses and casts (not under clang's
+        recovery from an error, whose type is "dependent")."""
+        while c.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.CSTYLE_CAST_EXPR) \
+                and c.type.kind != ci.TypeKind.DEPENDENT:
             kids = [x for x in c.get_children() if x.kind != K.TYPE_REF]
             if len(kids) != 1:
                 break
@@ -488,6 +500,8 @@ class FunctionFacts:
 
     def _place(self, c) -> str | None:
         k = c.kind
+        if c.type.kind == ci.TypeKind.DEPENDENT:
+            return None         # code that did not compile
         if k == K.DECL_REF_EXPR:
             d = c.referenced
             return self.var_place(d) if d is not None else None
@@ -772,7 +786,8 @@ class FunctionFacts:
         arg = args[ptr_i]
         casts = []
         inner = arg
-        while inner.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.CSTYLE_CAST_EXPR):
+        while inner.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.CSTYLE_CAST_EXPR) \
+                and inner.type.kind != ci.TypeKind.DEPENDENT:
             if inner.kind == K.CSTYLE_CAST_EXPR:
                 casts.append(self.expr_type_key(inner))
             kids = [x for x in inner.get_children() if x.kind != K.TYPE_REF]

@@ -234,14 +234,28 @@ def main(argv=None) -> int:
               f"at {nfree} free sites", file=out)
     else:
         print(f"mixed pairs: {len(res.findings)} at {nfree} free sites", file=out)
+    if cov["saw_no_call"]:
+        print("files with allocator calls of which libclang saw none: "
+              + " ".join(f["path"] for f in scan["files"]
+                         if f["parsed"] and f["text_calls"] and not f["seen_calls"]), file=out)
+    # one paragraph per free site: the allocations that reach it, each
+    # with the key linking them
+    groups: dict[int, list] = {}
     for f in res.findings:
-        tag = f"{f.origin} " if f.origin else ""
-        print(f"MIX {tag}[{f.tier}] {', '.join(f.keys)}", file=out)
-        print(f"    alloc {f.alloc['family']:6} {describe(f.alloc)}", file=out)
-        print(f"    free  {f.free['family']:6} {describe(f.free)}", file=out)
+        groups.setdefault(id(f.free), []).append(f)
+    for fs in groups.values():
+        fr = fs[0].free
+        origins = sorted({f.origin for f in fs if f.origin})
+        tag = f" {'+'.join(origins)}" if origins else ""
+        print(f"MIX{tag}: {fr['family']} release {describe(fr)}", file=out)
+        for f in fs:
+            otag = f"{f.origin}, " if f.origin and len(origins) > 1 else ""
+            print(f"    of {f.alloc['family']} {describe(f.alloc)} [{otag}{f.tier}: "
+                  f"{', '.join(f.keys)}]", file=out)
     if a.list_unlinked:
         for e in res.frees_unlinked:
-            print(f"unlinked free {describe(e)}: {', '.join(e['keys']) or 'no key'}", file=out)
+            keys = ", ".join(k[0] for k in e["keys"]) or "no key"
+            print(f"unlinked free {describe(e)}: {keys}", file=out)
 
     if a.json:
         doc = {

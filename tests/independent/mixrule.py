@@ -2,23 +2,26 @@
 family differs.
 
 RULE.  A free and an allocation are linked when they share a key (see
-cfacts.py).  The free looks for allocations of each of its keys first in
-its own file; if there are some there, those are its allocations, and
-any of the other family is a mixed pair ("file" tier).  If its file has
-none, it looks at the whole tree, and reports a mixed pair only when
-every allocation of that key is of the other family ("tree" tier); when
+cfacts.py).  A free looks in its own file first, and the nearest
+allocations decide: those whose value reaches the freed place in the
+fewest assignments (counted from the allocation to the shared key and
+from it to the free; for a freed value of a specific type, its own place
+is at 0 and its type at 1).  Any of them of the other family is a mixed
+pair ("file" tier).  If none finds one
+in the file, it looks at the whole tree, and reports a mixed pair only
+when every allocation of a key is of the other family ("tree" tier); when
 both families allocate that key elsewhere it cannot say which memory
-reaches it, and counts the free as ambiguous instead.
+reaches it, and counts the free as ambiguous instead.  So one object (a
+place, or a type where the place says nothing) has one family within a
+file; across files only an unambiguous mismatch counts, which keeps
+unrelated drivers that share a type or a framework member apart.
 
 A member reached through embedded structs (x->a.m) is keyed by its path
 in the outer record (M:X::a.m).  Its own record and member (M:A::m) is a
-weak key ("~"): looked up only at the tree tier, and by a free only when
-its other keys linked nothing.  So a framework that frees t->m finds the
-allocation a driver made into sc->sc_t.m, while in one file two embedded
-copies of one struct (track->usrbuf.mem, track->outbuf.mem) stay apart.  So one object type
-(or one generic member, local, global, return value) must have one
-family within a file; across files only an unambiguous mismatch counts,
-which keeps unrelated drivers that share a type apart.
+weak key: looked up only in the tree, after every other key.  So a
+framework that frees t->m finds the allocation a driver made into
+sc->sc_t.m, while in one file two embedded copies of one struct
+(track->usrbuf.mem, track->outbuf.mem) stay apart.
 """
 from __future__ import annotations
 
@@ -80,55 +83,65 @@ def unique_events(files: list[dict]) -> list[dict]:
 def link(events: list[dict]) -> Result:
     allocs = [e for e in events if e["kind"] == "alloc"]
     frees = [e for e in events if e["kind"] == "free"]
-    strong: dict[str, list[dict]] = {}
-    weak: dict[str, list[dict]] = {}
+    in_file: dict[tuple, list] = {}           # (file, key) -> [(allocation, distance)]
+    in_tree: dict[str, list[dict]] = {}       # key -> allocations (weak included)
     for a in allocs:
-        for k in a["keys"]:
-            if k.startswith("~"):
-                weak.setdefault(k[1:], []).append(a)
-            else:
-                strong.setdefault(k, []).append(a)
+        for k, d, scope in a["keys"]:
+            if scope != "weak":
+                in_file.setdefault((a["file"], k), []).append((a, d))
+            if scope != "file":
+                in_tree.setdefault(k, []).append(a)
     found: dict[tuple, Finding] = {}
     linked = 0
     ambiguous, unlinked = [], []
-    flagged: set[int] = set()
+
+    def report(a, f, tier, k):
+        fi = found.get((id(a), id(f)))
+        if fi is None:
+            fi = found[(id(a), id(f))] = Finding(a, f, tier)
+        if k not in fi.keys:
+            fi.keys.append(k)
+
     for f in frees:
-        hit = amb = False
-        keys = [k for k in f["keys"] if not k.startswith("~")]
-        for k in keys + [k for k in f["keys"] if k.startswith("~")]:
-            if k.startswith("~"):
-                if hit:
-                    break           # weak keys only for a free nothing else linked
-                k = k[1:]
-                local = []
-            else:
-                local = [a for a in strong.get(k, []) if a["file"] == f["file"]]
-            cands = strong.get(k, []) + weak.get(k, [])
-            if local:
-                tier, bad = "file", [a for a in local if a["family"] != f["family"]]
-            elif cands:
-                families = {a["family"] for a in cands}
-                tier, bad = "tree", []
-                if f["family"] not in families:
-                    bad = cands
-                elif len(families) > 1:
-                    amb = True
-            else:
-                continue
-            hit = True
-            if bad:
-                flagged.add(id(f))
-            for a in bad:
-                fi = found.get((id(a), id(f)))
-                if fi is None:
-                    fi = found[(id(a), id(f))] = Finding(a, f, tier)
-                elif tier == "file":
-                    fi.tier = "file"
-                if k not in fi.keys:
-                    fi.keys.append(k)
+        # this file: the nearest allocations decide, distance being the
+        # assignments from the allocation to the key plus from the key to
+        # the free
+        near = {}
+        for k, df, scope in f["keys"]:
+            if scope != "weak":
+                for a, da in in_file.get((f["file"], k), []):
+                    near.setdefault(df + da, []).append((a, k))
+        hit = bool(near)
+        if hit:
+            for a, k in near[min(near)]:
+                if a["family"] != f["family"]:
+                    report(a, f, "file", k)
         if hit:
             linked += 1
-            if amb and id(f) not in flagged:
+            continue
+        # the tree: only a key all of whose allocations are of the other
+        # family; weak keys last
+        amb = bad = False
+        for weak in (False, True):
+            for k, _, scope in f["keys"]:
+                if (scope == "weak") != weak or scope == "file":
+                    continue
+                cands = in_tree.get(k, [])
+                if not cands:
+                    continue
+                hit = True
+                families = {a["family"] for a in cands}
+                if f["family"] not in families:
+                    bad = True
+                    for a in cands:
+                        report(a, f, "tree", k)
+                elif len(families) > 1:
+                    amb = True
+            if hit:
+                break
+        if hit:
+            linked += 1
+            if amb and not bad:
                 ambiguous.append(f)
         else:
             unlinked.append(f)

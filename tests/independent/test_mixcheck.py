@@ -78,7 +78,7 @@ def test_fixtures_exactly_the_marked_mixes(tmp_path):
     assert amb == {k for k, w in words.items() if w == "ambiguous"}
     assert unl == {k for k, w in words.items() if w == "unlinked"}
     cov = doc["coverage"]
-    assert cov["parsed"] == cov["candidates"] == cov["clean"] == 12
+    assert cov["parsed"] == cov["candidates"] == cov["clean"] == 13
     assert doc["summary"]["mixed_pairs"] == len(want)
 
 
@@ -176,3 +176,26 @@ def test_bad_input_one_line_exit_2(args, msg):
     assert p.returncode == 2
     assert p.stderr.count("\n") == 1 and msg in p.stderr, p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_code_that_did_not_compile_links_nothing(tmp_path):
+    # nfs_lock.c (FreeBSD code in NetBSD's tree): free(p->p_nlminfo, ...)
+    # names a member struct proc does not have; clang's recovery leaves
+    # `p`, which must not make it a free of a struct proc
+    tree = tmp_path / "t"
+    shutil.copytree(os.path.join(FIXTURES, "sys", "sys"), tree / "sys" / "sys")
+    (tree / "sys" / "kern").mkdir()
+    (tree / "sys" / "kern" / "a.c").write_text(
+        "#include <sys/kmem.h>\nstruct proc { int p_pid; };\n"
+        "struct proc *newproc(void) { return kmem_zalloc(sizeof(struct proc), KM_SLEEP); }\n")
+    (tree / "sys" / "kern" / "b.c").write_text(
+        "#include <sys/malloc.h>\nstruct proc { int p_pid; };\n"
+        "void release(struct proc *p) { free(p->p_nlminfo, M_TEST); }\n")
+    (tree / "sys" / "sys" / "proc.h").write_text("struct proc { int p_pid; };\n")
+    for f in ("a.c", "b.c"):
+        p = tree / "sys" / "kern" / f
+        p.write_text(p.read_text().replace("struct proc { int p_pid; };", "#include <sys/proc.h>"))
+    p, doc = run_json(tmp_path, str(tree))
+    assert p.returncode == 0, p.stdout
+    assert doc["summary"]["frees_unlinked"] == 1
+    assert doc["coverage"]["with_errors"] == 1 and doc["coverage"]["errors"] == 1
