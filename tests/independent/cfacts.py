@@ -260,7 +260,8 @@ class Scanner:
                 m = NOT_FOUND.search(d.spelling)
                 if d.severity >= 4 and m and "/" not in m.group(1) \
                         and self._quoted(d.location, m.group(1)):
-                    new |= self.env.standin(m.group(1))
+                    # new, or made by another worker since this parse began
+                    new |= self.env.standin(m.group(1)) or True
             if not new:
                 return tu
         return tu
