@@ -24,16 +24,18 @@ sys.path.insert(0, HERE)
 
 RULE = """\
 rule: memory is keyed by the pointee C type of what an allocation is stored into
-  and of what is freed (struct/union types, casts included); for generic pointers
-  (void *, char *, ...) by the place (record::member, function:local, global,
-  function return), following simple assignments, plus a sizeof of a struct in
-  the size argument. A free takes the allocations of its key in its own file; if
-  there are none, those of the whole tree, and then reports a mix only when all of
-  them are of the other family.
-blind spots: code clang did not see (#if'd out, files that did not parse, config
-  headers that are empty stand-ins); generic memory handed through a function's
-  parameter or an out-parameter; reuse of one generic local for two objects;
-  allocator macros whose expansion hides the callee."""
+  and of what is freed (struct/union types, casts included) and by the place
+  (record::member path, function:local, global, function return), following
+  simple assignments, parameters and out-parameters within a file; for generic
+  pointers a sizeof of a struct in the size argument counts as the type. A free
+  takes the nearest allocations of its file (fewest assignments; a typed free's
+  own place before its type) and reports those of the other family; if its file
+  has none, those of the whole tree, and then only a key all of whose
+  allocations are of the other family.
+blind spots: code clang did not see (#if'd out, other architectures, files that
+  did not parse, opt_*.h stand-ins are empty); generic memory handed to another
+  file's function, or freed through a pointer to it; tests and flags that keep
+  one struct type's two families apart in one file; a reused generic local."""
 
 
 def die(msg: str) -> None:
