@@ -172,7 +172,8 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
 
     try:
-        import clang.cindex  # noqa: F401
+        import clang.cindex
+        del clang
     except ImportError:
         die("libclang Python bindings missing: apt-get install python3-clang-14")
     import mixrule

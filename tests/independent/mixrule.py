@@ -28,10 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-def site(e: dict) -> str:
-    return f"{e['file']}:{e['line']}"
-
-
 def site_id(e: dict) -> tuple:
     """A site's identity that survives a conversion: lines move (an added
     #include, a call broken over two lines), the n-th allocation or free
