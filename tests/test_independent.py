@@ -3,6 +3,7 @@ code with it: converting the example tree creates no mixed pair, with or
 without the shim installed; and a mix planted in the converted tree is
 found (so the check can fail)."""
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,8 @@ from conftest import TOP, run
 
 MIXCHECK = f"{TOP}/tests/independent/mixcheck.py"
 
-pytest.importorskip("clang.cindex", reason="needs python3-clang-14")
+if not os.environ.get("CI"):      # in CI (make deps installed it) a missing one fails
+    pytest.importorskip("clang.cindex", reason="needs python3-clang-14")
 
 
 def mixcheck(tmp_path, *args):

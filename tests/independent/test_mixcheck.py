@@ -21,7 +21,8 @@ MIXCHECK = os.path.join(HERE, "mixcheck.py")
 FIXTURES = os.path.join(HERE, "fixtures")
 MARK = re.compile(r"/\*\s*(mix:[A-Za-z0-9,]+|ambiguous|unlinked)\s*\*/")
 
-pytest.importorskip("clang.cindex", reason="needs python3-clang-14")
+if not os.environ.get("CI"):      # in CI (make deps installed it) a missing one fails
+    pytest.importorskip("clang.cindex", reason="needs python3-clang-14")
 
 
 def mixcheck(*args):
