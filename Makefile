@@ -11,7 +11,8 @@ K2M =		$(PYTHON) scripts/kmem2malloc
 BENCH_TREE ?=	examples
 BENCH_PATH ?=	sys/dev
 JOBS ?=		$(shell nproc)
-DEBS =		coccinelle parallel python3-yaml python3-pytest pyflakes3 gcc make patch git
+DEBS =		coccinelle parallel python3-yaml python3-pytest pyflakes3 gcc make patch git \
+		python3-clang-14
 
 .PHONY: all deps example test lint test-py test-shim bench bench-convert bench-shim clean
 
