@@ -393,7 +393,10 @@ def alloc_macros(text: str) -> dict[str, tuple[str, int]]:
     return out
 
 
-_DECL_BEFORE_RE = re.compile(r"\b(void|char|int|static|extern)\s*\*?\s*$")
+# a prototype or definition ("void *kmem_alloc(", "void free("), or a
+# macro of that name ("#define kmem_alloc(s, f) malloc(s)", subr_extent.c
+# outside the kernel): not a call
+_DECL_BEFORE_RE = re.compile(r"\b(void|char|int|static|extern)\s*\*?\s*$|#\s*define\s*$")
 _INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
 
 
@@ -553,7 +556,6 @@ def _call_sites(t: _Text, path: str) -> list[Site]:
                           stripped[start - 2:start] == "->"):
             continue
         before = stripped[max(0, start - 40):start].rstrip()
-        # a prototype or definition ("void *kmem_alloc(", "void free("), not a call
         if _DECL_BEFORE_RE.search(before):
             continue
         openp = m.end() - 1
