@@ -3,8 +3,8 @@
  *
  *	bench ATOMIC NOSTATS
  *			the whole report; ATOMIC and NOSTATS are this
- *			program built with kern_malloc.c
- *			-DMALLOC_STATS_GLOBAL_ATOMIC and -DMALLOC_STATS_NONE,
+ *			program built with count_atomic.h and count_none.h
+ *			as kern_malloc.c's counting (MALLOC_COUNT_ALT),
  *			which it runs for the numbers of those variants
  *	bench -s	ns per malloc+free pair, this build, one number
  *	bench -t N	M pairs/s with N threads, this build, one number
@@ -43,14 +43,6 @@ MALLOC_DEFINE(M_USBDEV, "USB device", "unused");
 #define	ROUNDS		500
 #define	TROUNDS		3
 #define	MAXT		8
-
-#if defined(MALLOC_STATS_NONE)
-#define	VARIANT		"no counting"
-#elif defined(MALLOC_STATS_GLOBAL_ATOMIC)
-#define	VARIANT		"one global atomic per type"
-#else
-#define	VARIANT		"per-CPU counters"
-#endif
 
 static double
 now(void)
@@ -243,8 +235,7 @@ main(int argc, char **argv)
 		t = child(argv[2], "-s");
 		z = t > 0 && t < z ? t : z;
 	}
-	printf("shim bench (%s build vs %s build; harness kmem = libc "
-	    "malloc)\n\n", VARIANT, "global atomic");
+	printf("shim bench (harness kmem = libc malloc)\n\n");
 	printf("single thread, malloc(64)+free vs kmem_intr_alloc(72)+free, "
 	    "best of %d x %d pairs:\n", ROUNDS, PAIRS);
 	printf("  kmem_intr_alloc+free direct  %6.2f ns/pair\n", k);

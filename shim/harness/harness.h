@@ -24,6 +24,9 @@ extern struct cpu_info harness_cpus[HARNESS_MAXCPUS];
 void	harness_quarantine_flush(void);
 void	harness_sysctl_init(void);
 
+/* A type's index, 0 if not attached (the tests see __MALLOC_PRIVATE). */
+#define	IDX(t)	((t)->ks_handle != NULL ? (t)->ks_handle->mti_index : 0u)
+
 /* libc's malloc and free, which <sys/malloc.h> hides behind the kernel's. */
 void	*malloc_libc(size_t);
 void	free_libc(void *);

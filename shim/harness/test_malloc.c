@@ -5,12 +5,14 @@
  * (MALLOC_SIZED_FREE, MALLOC_CHECK_INTR).
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#define	__MALLOC_PRIVATE		/* the tests look inside */
 #include <sys/param.h>
 #include <sys/cpu.h>
 #include <sys/intr.h>
@@ -95,16 +97,19 @@ test_init(void)
 	u_int i1;
 	void *p;
 
-	CHECK(M_TEST1->ks_index == 0 && M_DEVBUF->ks_index == 0);
+	/* what a module compiled against <sys/mallocvar.h> depends on */
+	CHECK(sizeof(struct malloc_type) == 8 + 3 * sizeof(void *));
+	CHECK(offsetof(struct malloc_type, ks_handle) == 8 + 2 * sizeof(void *));
+	CHECK(IDX(M_TEST1) == 0 && IDX(M_DEVBUF) == 0);
 	p = malloc(10, M_TEST2, M_NOWAIT);
 	CHECK(p != NULL);
-	i1 = M_TEST1->ks_index;
-	CHECK(i1 != 0 && M_TEST2->ks_index != 0 && M_DEVBUF->ks_index != 0 &&
-	    M_MRTABLE->ks_index != 0 && M_USBDEV->ks_index != 0);
-	CHECK(M_MODULE->ks_index == 0);	/* JUSTDEFINE: not in the link set */
-	CHECK(M_TEST1->ks_index != M_TEST2->ks_index);
+	i1 = IDX(M_TEST1);
+	CHECK(i1 != 0 && IDX(M_TEST2) != 0 && IDX(M_DEVBUF) != 0 &&
+	    IDX(M_MRTABLE) != 0 && IDX(M_USBDEV) != 0);
+	CHECK(IDX(M_MODULE) == 0);	/* JUSTDEFINE: not in the link set */
+	CHECK(IDX(M_TEST1) != IDX(M_TEST2));
 	malloc_init();				/* idempotent */
-	CHECK(M_TEST1->ks_index == i1);
+	CHECK(IDX(M_TEST1) == i1);
 	free(p, M_TEST2);
 	harness_sysctl_init();
 	CHECK(harness_sysctl_fn != NULL);
@@ -148,25 +153,26 @@ test_basics(void)
 static void
 test_percpu(void)
 {
-	struct malloc_type_cpu before[4];
+	struct malloc_type_cpu before[4], *cpus = M_TEST1->ks_handle->mti_cpu;
 	u_int me = cpu_index(curcpu()), c;
 	void *p;
 
 	CHECK(sizeof(struct malloc_type_cpu) % COHERENCY_UNIT == 0);
-	CHECK(((uintptr_t)M_TEST1->ks_cpu & (COHERENCY_UNIT - 1)) == 0);
+	CHECK(((uintptr_t)M_TEST1->ks_handle->mti_cpu &
+	    (COHERENCY_UNIT - 1)) == 0);
 	for (c = 0; c < 4; c++)
-		before[c] = M_TEST1->ks_cpu[c];
+		before[c] = cpus[c];
 	harness_cpu_set(2);
 	p = malloc(50, M_TEST1, M_WAITOK);
 	harness_cpu_set(3);
 	free(p, M_TEST1);			/* freed on another CPU */
 	harness_cpu_set(me);
-	CHECK(M_TEST1->ks_cpu[2].mtc_allocs == before[2].mtc_allocs + 1);
-	CHECK(M_TEST1->ks_cpu[2].mtc_bytes == before[2].mtc_bytes + 50);
-	CHECK(M_TEST1->ks_cpu[3].mtc_frees == before[3].mtc_frees + 1);
-	CHECK(M_TEST1->ks_cpu[3].mtc_bytes == before[3].mtc_bytes - 50);
+	CHECK(cpus[2].mtc_allocs == before[2].mtc_allocs + 1);
+	CHECK(cpus[2].mtc_bytes == before[2].mtc_bytes + 50);
+	CHECK(cpus[3].mtc_frees == before[3].mtc_frees + 1);
+	CHECK(cpus[3].mtc_bytes == before[3].mtc_bytes - 50);
 	for (c = 0; c < 2; c++)
-		CHECK(memcmp(&M_TEST1->ks_cpu[c], &before[c],
+		CHECK(memcmp(&cpus[c], &before[c],
 		    sizeof(before[c])) == 0);
 }
 
@@ -334,7 +340,7 @@ test_limit(void)
 	harness_cpu_set(12);
 	for (i = 0; i < 66; i++)
 		free(blk[i], M_USBDEV);
-	CHECK(M_USBDEV->ks_total < 0);
+	CHECK(M_USBDEV->ks_handle->mti_total < 0);
 	malloc_type_setlimit(M_USBDEV, 10000);
 	a = malloc(100, M_USBDEV, M_NOWAIT);
 	CHECK(a != NULL);
@@ -462,7 +468,7 @@ test_interrupts(void)
 	void *p;
 
 	malloc_type_attach(M_INTRTEST);
-	CHECK(M_INTRFIRST->ks_index == 0);
+	CHECK(IDX(M_INTRFIRST) == 0);
 	harness_printed[0] = '\0';
 	harness_intr_establish(SIGUSR1, intr_handler);
 	pthread_create(&src, NULL, intr_source, &self);
@@ -518,11 +524,11 @@ test_interrupts(void)
 
 	/* attached by an interrupt, in interrupt context */
 	s = stats("intrfirst");
-	CHECK(intr.first != NULL && M_INTRFIRST->ks_index != 0);
+	CHECK(intr.first != NULL && IDX(M_INTRFIRST) != 0);
 	CHECK(s.requests == 1 && s.inuse == 1 && s.bytes == 100);
 	free(intr.first, M_INTRFIRST);
 	malloc_type_detach(M_INTRFIRST);
-	CHECK(M_MODLOOP->ks_index == 0 && !stats("modloop").found);
+	CHECK(IDX(M_MODLOOP) == 0 && !stats("modloop").found);
 	CHECK(harness_printed[0] == '\0');	/* every detach clean */
 }
 
@@ -537,16 +543,16 @@ test_module(void)
 
 	CHECK(!stats("module").found);
 	malloc_type_attach(M_MODULE);
-	CHECK(stats("module").found && M_MODULE->ks_index != 0);
+	CHECK(stats("module").found && IDX(M_MODULE) != 0);
 	p = malloc(10, M_MODULE, M_WAITOK);
 	free(p, M_MODULE);
 	harness_printed[0] = '\0';
-	idx = M_MODULE->ks_index;
+	idx = IDX(M_MODULE);
 	malloc_type_detach(M_MODULE);		/* clean: says nothing */
-	CHECK(harness_printed[0] == '\0' && M_MODULE->ks_index == 0);
+	CHECK(harness_printed[0] == '\0' && IDX(M_MODULE) == 0);
 	CHECK(!stats("module").found);
 	malloc_type_attach(M_MODULE);		/* the slot was freed */
-	CHECK(M_MODULE->ks_index == idx);
+	CHECK(IDX(M_MODULE) == idx);
 	malloc_type_detach(M_MODULE);
 	malloc_type_detach(M_MODULE);		/* twice: a no-op */
 
@@ -563,20 +569,20 @@ test_module(void)
 	q = malloc(32, mod, M_WAITOK);
 	free(q, mod);
 	q = malloc(0, mod, M_WAITOK);
-	idx = mod->ks_index;
+	idx = IDX(mod);
 	harness_printed[0] = '\0';
 	malloc_type_detach(mod);		/* unloaded with p, q in use */
 	CHECK(strstr(harness_printed, "malloc: type module detached with 2 "
 	    "allocations, 64 bytes in use; charged to (detached) from now on")
 	    != NULL);
-	CHECK(mod->ks_index == 0 && mod->ks_cpu == NULL);
+	CHECK(IDX(mod) == 0 && mod->ks_handle == NULL);
 	free_libc(mod);				/* the module is gone */
 	CHECK(!stats("module").found);
 	d = stats("(detached)");
 	CHECK(d.bytes == d0.bytes + 64 && d.inuse == d0.inuse + 2);
 	/* the slot stays taken: a new type does not inherit its memory */
 	malloc_type_attach(M_MODULE);
-	CHECK(M_MODULE->ks_index != idx);
+	CHECK(IDX(M_MODULE) != idx);
 	free(p, M_DEVBUF);		/* freed by someone else, as detached */
 	free(q, M_MODULE);
 	d = stats("(detached)");
@@ -586,7 +592,7 @@ test_module(void)
 	/* used before attach: attached on first use */
 	malloc_type_detach(M_MODULE);
 	p = malloc(10, M_MODULE, M_WAITOK);
-	CHECK(M_MODULE->ks_index != 0 && stats("module").inuse == 1);
+	CHECK(IDX(M_MODULE) != 0 && stats("module").inuse == 1);
 	free(p, M_MODULE);
 	malloc_type_detach(M_MODULE);
 	/* a bogus type is caught */
@@ -622,7 +628,7 @@ test_panics(void)
 	CHECK(strstr(harness_panic_msg, "free(") != NULL &&
 	    strstr(harness_panic_msg, ", test2): allocated as test1") != NULL);
 	/* a corrupt header */
-	buf[1] = (uint64_t)3 | (uint64_t)M_TEST1->ks_index << 32 |
+	buf[1] = (uint64_t)3 | (uint64_t)IDX(M_TEST1) << 32 |
 	    (uint64_t)0x6d61 << 48;
 	CHECK(PANICS(free((char *)&buf[2], M_TEST1)));
 	CHECK(strstr(harness_panic_msg, "header corrupt (size 3)") != NULL);
@@ -735,14 +741,15 @@ test_sysctl(void)
 		CHECK(memchr(r.mr_name, '\0', sizeof(r.mr_name)) != NULL);
 		if (strcmp(r.mr_name, "USB device") == 0) {
 			uint64_t a = 0, f = 0, fl = 0;
-			int64_t b = M_USBDEV->ks_total;
+			struct malloc_type_internal *mti = M_USBDEV->ks_handle;
+			int64_t b = mti->mti_total;
 			u_int c;
 
 			for (c = 0; c < maxcpus; c++) {
-				a += M_USBDEV->ks_cpu[c].mtc_allocs;
-				f += M_USBDEV->ks_cpu[c].mtc_frees;
-				fl += M_USBDEV->ks_cpu[c].mtc_fails;
-				b += M_USBDEV->ks_cpu[c].mtc_bytes;
+				a += mti->mti_cpu[c].mtc_allocs;
+				f += mti->mti_cpu[c].mtc_frees;
+				fl += mti->mti_cpu[c].mtc_fails;
+				b += mti->mti_cpu[c].mtc_bytes;
 			}
 			CHECK(r.mr_inuse == a - f && r.mr_inuse == 1);
 			CHECK(r.mr_requests == a && r.mr_fails == fl);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define	__MALLOC_PRIVATE		/* the tests look inside */
 #include <sys/param.h>
 #include <sys/cpu.h>
 #include <sys/malloc.h>
@@ -86,9 +87,9 @@ from_kernel(void)
 	int i, st;
 
 	/* the kernel's sysctl_init() sets malloc up, before any malloc() */
-	CHECK(M_DEVBUF->ks_index == 0);
+	CHECK(IDX(M_DEVBUF) == 0);
 	harness_sysctl_init();
-	CHECK(M_DEVBUF->ks_index != 0 && M_USBDEV->ks_index != 0);
+	CHECK(IDX(M_DEVBUF) != 0 && IDX(M_USBDEV) != 0);
 	for (i = 0; i < 10; i++)
 		dev[i] = malloc(400, M_DEVBUF, M_WAITOK);
 	malloc_type_setlimit(M_USBDEV, 4 << 20);

@@ -47,14 +47,6 @@
  * undone.  pool_cache(9) guards its per-CPU caches the same way, and a
  * raised IPL also keeps the LWP on its CPU.
  *
- * Building with MALLOC_STATS_GLOBAL_ATOMIC instead counts everything in
- * one set of shared counters per type, updated with atomic operations:
- * exact high-water mark and limit, but every CPU writes the same cache
- * line.  It exists to measure what the per-CPU counters buy.  Building
- * with MALLOC_STATS_NONE leaves the counting out of malloc() and free()
- * (the statistics are then wrong): it measures what the counting costs,
- * apart from the header and the call.  Both are for the benchmark only.
- *
  * The header is 8 bytes on LP64, as NetBSD's has been:
  *	mh_size		32 bits: header + request, or MH_SIZE_BIG
  *	mh_type		16 bits: index in malloc_type_table
@@ -62,9 +54,19 @@
  * Requests of a page or more get a whole extra page in front so the
  * pointer stays page-aligned; the real allocation size (any size_t) is
  * kept at the start of that page and mh_size says MH_SIZE_BIG.
+ *
+ * Options (opt_malloc.h): MALLOC_CHECK_INTR, interrupt-context checks;
+ * MALLOC_SIZED_FREE, the free(addr, type, size) form of <sys/malloc.h>.
  */
 
 #include <sys/cdefs.h>
+__KERNEL_RCSID(0, "$NetBSD$");
+
+#ifdef _KERNEL_OPT
+#include "opt_malloc.h"
+#endif
+
+#define	__MALLOC_PRIVATE
 
 #include <sys/param.h>
 #include <sys/types.h>
@@ -115,15 +117,21 @@ __CTASSERT(sizeof(struct malloc_header) == 8);
 #endif
 #define	MALLOC_MAXTYPES	(UINT16_MAX + 1)	/* index 0 means "none" */
 
-/* One per-CPU counter block more than maxcpus, to align the array. */
-#define	MALLOC_CPUMEM_SIZE	((maxcpus + 1) * sizeof(struct malloc_type_cpu))
+/*
+ * What a type's attach allocates: its struct malloc_type_internal and
+ * maxcpus per-CPU counter blocks after it, and one coherency unit more
+ * to align them.
+ */
+#define	MALLOC_TYPEMEM_SIZE						\
+	(sizeof(struct malloc_type_internal) +				\
+	    (maxcpus + 1) * sizeof(struct malloc_type_cpu))
 
 static kmutex_t malloc_lock;		/* spin: the table, the list */
 static kmutex_t malloc_detach_lock;	/* adaptive: detach vs. readers */
-static struct malloc_type *malloc_type_table[MALLOC_MAXTYPES];
-/* malloc_type_table[i]->ks_cpu, one dependent load less on free() */
+static struct malloc_type_internal *malloc_type_table[MALLOC_MAXTYPES];
+/* malloc_type_table[i]->mti_cpu, one dependent load less on free() */
 static struct malloc_type_cpu *malloc_cpu_table[MALLOC_MAXTYPES];
-static struct malloc_type *malloc_type_list;
+static struct malloc_type_internal *malloc_type_list;
 static volatile u_int malloc_state;	/* MALLOC_STATE_* */
 
 #define	MALLOC_STATE_COLD	0	/* nothing done yet */
@@ -139,6 +147,15 @@ typename(const struct malloc_type *ks)
 {
 
 	return ks != NULL && ks->ks_magic == M_MAGIC ? ks->ks_shortdesc : "?";
+}
+
+/* The name of the type at index idx, for messages. */
+static const char *
+indexname(u_int idx)
+{
+	const struct malloc_type_internal *mti = malloc_type_table[idx];
+
+	return mti != NULL ? typename(mti->mti_type) : "?";
 }
 
 /*
@@ -183,47 +200,50 @@ malloc_init(void)
  * total passed it.
  */
 static void
-malloc_fold(struct malloc_type *ks, int64_t delta)
+malloc_fold(struct malloc_type_internal *mti, int64_t delta)
 {
 	int64_t total, hwm;
 
-	total = (int64_t)atomic_add_64_nv((volatile uint64_t *)&ks->ks_total,
+	total = (int64_t)atomic_add_64_nv((volatile uint64_t *)&mti->mti_total,
 	    delta);
-	while ((hwm = ks->ks_hwm) < total) {
-		if (atomic_cas_64((volatile uint64_t *)&ks->ks_hwm,
+	while ((hwm = mti->mti_hwm) < total) {
+		if (atomic_cas_64((volatile uint64_t *)&mti->mti_hwm,
 		    (uint64_t)hwm, (uint64_t)total) == (uint64_t)hwm)
 			break;
 	}
 }
 
-#ifndef MALLOC_STATS_GLOBAL_ATOMIC
 /*
- * This CPU's counters of a type.  The caller is at IPL_VM.
+ * Counting: malloc_count_alloc(), malloc_count_fail() and
+ * malloc_release(), below.  The harness's benchmark builds put another
+ * counting in their place (MALLOC_COUNT_ALT names a file of theirs), to
+ * measure what the per-CPU counters cost and what they buy; a kernel
+ * never does.
  */
-static inline struct malloc_type_cpu *
-malloc_cpu(struct malloc_type *ks)
+#ifdef MALLOC_COUNT_ALT
+#include MALLOC_COUNT_ALT
+#else
+static void __noinline __dead
+malloc_badindex(void *addr, u_int idx)
 {
 
-	KASSERT(kpreempt_disabled());
-	return &ks->ks_cpu[cpu_index(curcpu())];
+	panic("free(%p): bad type index %u in header", addr, idx);
 }
 
 /*
- * Fold this CPU's unfolded bytes into ks_total: done when they reached
+ * Fold this CPU's unfolded bytes into mti_total: done when they reached
  * MALLOC_FOLD either way, so they always stay within (-MALLOC_FOLD,
  * MALLOC_FOLD).  The caller is at IPL_VM.
  */
 static void __noinline
-malloc_cpu_fold(struct malloc_type *ks, struct malloc_type_cpu *mtc)
+malloc_cpu_fold(u_int idx, struct malloc_type_cpu *mtc)
 {
 
 	KASSERT(kpreempt_disabled());
-	malloc_fold(ks, mtc->mtc_bytes);
+	malloc_fold(malloc_type_table[idx], mtc->mtc_bytes);
 	mtc->mtc_bytes = 0;
 }
-#endif
 
-#if !defined(MALLOC_STATS_GLOBAL_ATOMIC) && !defined(MALLOC_STATS_NONE)
 /*
  * The rest of malloc_count_alloc() when this CPU's unfolded bytes
  * reached MALLOC_FOLD: out of line, so that the common case keeps
@@ -234,11 +254,10 @@ malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr,
     int s)
 {
 
-	malloc_cpu_fold(malloc_type_table[idx], mtc);
+	malloc_cpu_fold(idx, mtc);
 	splx(s);
 	return addr;
 }
-#endif
 
 /*
  * Charge a successful allocation of size bytes to the type at index idx
@@ -248,13 +267,6 @@ malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr,
 static inline __always_inline void *
 malloc_count_alloc(u_int idx, size_t size, void *addr)
 {
-#if defined(MALLOC_STATS_NONE)
-	(void)idx;
-	(void)size;
-#elif defined(MALLOC_STATS_GLOBAL_ATOMIC)
-	atomic_inc_64(&malloc_cpu_table[idx]->mtc_allocs);
-	malloc_fold(malloc_type_table[idx], (int64_t)size);
-#else
 	struct malloc_type_cpu *mtc;
 	int s;
 
@@ -265,38 +277,24 @@ malloc_count_alloc(u_int idx, size_t size, void *addr)
 	if (__predict_false(mtc->mtc_bytes >= MALLOC_FOLD))
 		return malloc_count_alloc_fold(idx, mtc, addr, s);
 	splx(s);
-#endif
 	return addr;
 }
 
 /*
- * Charge a failed allocation to ks; NULL, for the caller to return.
+ * Charge a failed allocation to the type; NULL, for the caller to
+ * return.
  */
 static void * __noinline
-malloc_count_fail(struct malloc_type *ks)
+malloc_count_fail(struct malloc_type_internal *mti)
 {
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-	atomic_inc_64(&ks->ks_cpu[0].mtc_fails);
-#else
 	int s;
 
 	s = splvm();
-	malloc_cpu(ks)->mtc_fails++;
+	mti->mti_cpu[cpu_index(curcpu())].mtc_fails++;
 	splx(s);
-#endif
 	return NULL;
 }
 
-#ifndef MALLOC_STATS_NONE
-static void __noinline __dead
-malloc_badindex(void *addr, u_int idx)
-{
-
-	panic("free(%p): bad type index %u in header", addr, idx);
-}
-#endif
-
-#if !defined(MALLOC_STATS_GLOBAL_ATOMIC) && !defined(MALLOC_STATS_NONE)
 /*
  * The rest of malloc_release() when this CPU's unfolded bytes reached
  * -MALLOC_FOLD: out of line, so that the common case keeps nothing
@@ -307,11 +305,10 @@ malloc_release_fold(u_int idx, struct malloc_type_cpu *mtc, void *base,
     size_t allocsize, int s)
 {
 
-	malloc_cpu_fold(malloc_type_table[idx], mtc);
+	malloc_cpu_fold(idx, mtc);
 	splx(s);
 	kmem_intr_free(base, allocsize);
 }
-#endif
 
 /*
  * Charge a free of reqsize bytes to the type at index idx, and give the
@@ -322,11 +319,6 @@ static inline __always_inline void
 malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
     size_t allocsize)
 {
-#ifdef MALLOC_STATS_NONE
-	(void)addr;
-	(void)idx;
-	(void)reqsize;
-#else
 	struct malloc_type_cpu *mtc;
 	int s;
 
@@ -334,12 +326,6 @@ malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
 	mtc = malloc_cpu_table[idx];
 	if (__predict_false(mtc == NULL))
 		malloc_badindex(addr, idx);
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-	atomic_inc_64(&mtc->mtc_frees);
-	(void)atomic_add_64_nv(
-	    (volatile uint64_t *)&malloc_type_table[idx]->ks_total,
-	    -(int64_t)reqsize);
-#else
 	mtc += cpu_index(curcpu());
 	mtc->mtc_frees++;
 	mtc->mtc_bytes -= (int64_t)reqsize;
@@ -347,11 +333,10 @@ malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
 		malloc_release_fold(idx, mtc, base, allocsize, s);
 		return;
 	}
-#endif
 	splx(s);
-#endif	/* !MALLOC_STATS_NONE */
 	kmem_intr_free(base, allocsize);
 }
+#endif /* !MALLOC_COUNT_ALT */
 
 struct malloc_sum {
 	int64_t		bytes;
@@ -363,18 +348,18 @@ struct malloc_sum {
 /*
  * Sum a type's counters over the CPUs.  Exact if nothing allocates or
  * frees the type meanwhile; otherwise each CPU's share is a moment apart.
- * (With MALLOC_STATS_GLOBAL_ATOMIC every mtc_bytes stays 0.)
  */
 static void
-malloc_type_sum(const struct malloc_type *ks, struct malloc_sum *s)
+malloc_type_sum(const struct malloc_type_internal *mti, struct malloc_sum *s)
 {
 	const struct malloc_type_cpu *mtc;
 	u_int c;
 
 	memset(s, 0, sizeof(*s));
-	s->bytes = ks->ks_total;
+	s->bytes = mti->mti_total;
+	s->allocs = mti->mti_moved;
 	for (c = 0; c < maxcpus; c++) {
-		mtc = &ks->ks_cpu[c];
+		mtc = &mti->mti_cpu[c];
 		s->bytes += mtc->mtc_bytes;
 		s->allocs += mtc->mtc_allocs;
 		s->frees += mtc->mtc_frees;
@@ -383,25 +368,27 @@ malloc_type_sum(const struct malloc_type *ks, struct malloc_sum *s)
 }
 
 /*
- * Give a type its index and its per-CPU counters.
+ * Give a type its index, its struct malloc_type_internal and its per-CPU
+ * counters.
  */
 static int
 malloc_type_setup(struct malloc_type *ks, km_flag_t kmflags)
 {
+	struct malloc_type_internal *mti;
 	void *mem;
 	u_int i;
 
 	if (ks->ks_magic != M_MAGIC)
 		panic("malloc_type_attach: bad magic in type %p", ks);
-	if (ks->ks_index != 0)
+	if (ks->ks_handle != NULL)
 		return 0;
-	mem = kmem_intr_zalloc(MALLOC_CPUMEM_SIZE, kmflags);
+	mem = kmem_intr_zalloc(MALLOC_TYPEMEM_SIZE, kmflags);
 	if (mem == NULL)
 		return ENOMEM;
 	mutex_enter(&malloc_lock);
-	if (ks->ks_index != 0) {		/* raced with another attach */
+	if (ks->ks_handle != NULL) {		/* raced with another attach */
 		mutex_exit(&malloc_lock);
-		kmem_intr_free(mem, MALLOC_CPUMEM_SIZE);
+		kmem_intr_free(mem, MALLOC_TYPEMEM_SIZE);
 		return 0;
 	}
 	for (i = 1; i < MALLOC_MAXTYPES; i++)
@@ -410,16 +397,17 @@ malloc_type_setup(struct malloc_type *ks, km_flag_t kmflags)
 	if (i == MALLOC_MAXTYPES)
 		panic("malloc_type_attach: more than %d types",
 		    MALLOC_MAXTYPES - 1);
-	ks->ks_cpumem = mem;
-	ks->ks_cpu = (void *)(((uintptr_t)mem + COHERENCY_UNIT - 1) &
-	    ~(uintptr_t)(COHERENCY_UNIT - 1));
-	ks->ks_total = ks->ks_hwm = 0;
-	ks->ks_next = malloc_type_list;
-	malloc_type_table[i] = ks;
-	malloc_cpu_table[i] = ks->ks_cpu;
+	mti = (void *)roundup2((uintptr_t)mem, COHERENCY_UNIT);
+	mti->mti_mem = mem;
+	mti->mti_cpu = (struct malloc_type_cpu *)(mti + 1);
+	mti->mti_index = i;
+	mti->mti_type = ks;
+	mti->mti_next = malloc_type_list;
+	malloc_type_table[i] = mti;
+	malloc_cpu_table[i] = mti->mti_cpu;
 	membar_producer();
-	malloc_type_list = ks;		/* readers walk the list unlocked */
-	ks->ks_index = i;
+	malloc_type_list = mti;		/* readers walk the list unlocked */
+	ks->ks_handle = mti;
 	mutex_exit(&malloc_lock);
 	return 0;
 }
@@ -440,9 +428,6 @@ malloc_type_attach(struct malloc_type *ks)
 static void
 malloc_xc_nop(void *arg1, void *arg2)
 {
-
-	(void)arg1;
-	(void)arg2;
 }
 
 /*
@@ -455,7 +440,7 @@ malloc_xc_nop(void *arg1, void *arg2)
 void
 malloc_type_detach(struct malloc_type *ks)
 {
-	struct malloc_type **kp;
+	struct malloc_type_internal **mp, *mti, *det;
 	struct malloc_sum s;
 	u_int i;
 
@@ -463,53 +448,37 @@ malloc_type_detach(struct malloc_type *ks)
 		panic("malloc_type_detach: %s", M_DETACHED->ks_shortdesc);
 	malloc_ready(KM_SLEEP);
 	(void)malloc_type_setup(M_DETACHED, KM_SLEEP);
+	det = M_DETACHED->ks_handle;
 	mutex_enter(&malloc_detach_lock);
 	mutex_enter(&malloc_lock);
-	i = ks->ks_index;
-	if (i == 0) {
+	if ((mti = ks->ks_handle) == NULL) {
 		mutex_exit(&malloc_lock);
 		mutex_exit(&malloc_detach_lock);
 		return;
 	}
-	for (kp = &malloc_type_list; *kp != ks; kp = &(*kp)->ks_next)
+	for (mp = &malloc_type_list; *mp != mti; mp = &(*mp)->mti_next)
 		continue;
-	*kp = ks->ks_next;
-	malloc_type_table[i] = M_DETACHED;
-	malloc_cpu_table[i] = M_DETACHED->ks_cpu;
-	ks->ks_index = 0;
+	*mp = mti->mti_next;
+	i = mti->mti_index;
+	malloc_type_table[i] = det;
+	malloc_cpu_table[i] = det->mti_cpu;
+	ks->ks_handle = NULL;
 	mutex_exit(&malloc_lock);
 
 	/*
 	 * A free() on another CPU may have read the old table entry; it
-	 * does so at IPL_VM, and is done with ks once that CPU has run a
-	 * cross call.  Then the counters are final.
+	 * does so at IPL_VM, and is done with the type once that CPU has
+	 * run a cross call.  Then the counters are final.
 	 */
 	xc_wait(xc_broadcast(0, malloc_xc_nop, NULL, NULL));
-	malloc_type_sum(ks, &s);
+	malloc_type_sum(mti, &s);
 	if (s.bytes != 0 || s.allocs != s.frees) {
 		printf("malloc: type %s detached with %ju allocations, "
 		    "%jd bytes in use; charged to %s from now on\n",
 		    ks->ks_shortdesc, (uintmax_t)(s.allocs - s.frees),
 		    (intmax_t)s.bytes, M_DETACHED->ks_shortdesc);
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-		atomic_add_64(&M_DETACHED->ks_cpu[0].mtc_allocs,
-		    s.allocs - s.frees);
-		malloc_fold(M_DETACHED, s.bytes);
-#else
-		{
-			struct malloc_type_cpu *mtc;
-			int sp;
-
-			sp = splvm();
-			mtc = malloc_cpu(M_DETACHED);
-			mtc->mtc_allocs += s.allocs - s.frees;
-			mtc->mtc_bytes += s.bytes;
-			if (mtc->mtc_bytes >= MALLOC_FOLD ||
-			    mtc->mtc_bytes <= -MALLOC_FOLD)
-				malloc_cpu_fold(M_DETACHED, mtc);
-			splx(sp);
-		}
-#endif
+		atomic_add_64(&det->mti_moved, s.allocs - s.frees);
+		malloc_fold(det, s.bytes);
 	} else {
 		mutex_enter(&malloc_lock);
 		malloc_type_table[i] = NULL;
@@ -517,10 +486,7 @@ malloc_type_detach(struct malloc_type *ks)
 		mutex_exit(&malloc_lock);
 	}
 	mutex_exit(&malloc_detach_lock);
-	kmem_intr_free(ks->ks_cpumem, MALLOC_CPUMEM_SIZE);
-	ks->ks_cpumem = NULL;
-	ks->ks_cpu = NULL;
-	ks->ks_next = NULL;
+	kmem_intr_free(mti->mti_mem, MALLOC_TYPEMEM_SIZE);
 }
 
 /*
@@ -533,7 +499,8 @@ void
 malloc_type_setlimit(struct malloc_type *ks, uint64_t limit)
 {
 
-	ks->ks_limit = MIN(limit, (uint64_t)INT64_MAX);
+	malloc_type_attach(ks);
+	ks->ks_handle->mti_limit = MIN(limit, (uint64_t)INT64_MAX);
 }
 
 static void
@@ -547,9 +514,6 @@ malloc_check_flags(unsigned long size, struct malloc_type *ks, int flags)
 	if (__predict_false((flags & M_NOWAIT) == 0 && cpu_intr_p()))
 		panic("malloc(%lu, %s): M_WAITOK in interrupt context", size,
 		    typename(ks));
-#else
-	(void)size;
-	(void)ks;
 #endif
 	if ((flags & M_NOWAIT) == 0)
 		ASSERT_SLEEPABLE();
@@ -573,16 +537,16 @@ malloc_toobig(unsigned long size, struct malloc_type *ks, int flags)
 
 /*
  * A type's first allocation: attach it (and everything, the first time).
- * Its index, or 0 if its counters could not be allocated (KM_NOSLEEP).
+ * Its state, or NULL if its counters could not be allocated (KM_NOSLEEP).
  */
-static u_int __noinline
+static struct malloc_type_internal * __noinline
 malloc_first_use(struct malloc_type *ks, km_flag_t kmflags)
 {
 
 	malloc_ready(kmflags);
 	if (malloc_type_setup(ks, kmflags) != 0)
-		return 0;
-	return ks->ks_index;
+		return NULL;
+	return ks->ks_handle;
 }
 
 /*
@@ -593,21 +557,21 @@ static void * __noinline
 malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 {
 	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
+	struct malloc_type_internal *mti;
 	struct malloc_header *mh;
 	size_t allocsize, hdroffset;
-	u_int idx;
 	char *p;
 
-	if (__predict_false((idx = ks->ks_index) == 0) &&
-	    (idx = malloc_first_use(ks, kmflags)) == 0)
+	if (__predict_false((mti = ks->ks_handle) == NULL) &&
+	    (mti = malloc_first_use(ks, kmflags)) == NULL)
 		return NULL;		/* no counters to count it in */
-	if (__predict_false(ks->ks_limit != 0) && (flags & M_NOWAIT) != 0 &&
-	    ks->ks_total + (int64_t)MIN(size, (uint64_t)INT64_MAX / 2) >
-	    (int64_t)ks->ks_limit)
-		return malloc_count_fail(ks);
+	if (__predict_false(mti->mti_limit != 0) && (flags & M_NOWAIT) != 0 &&
+	    mti->mti_total + (int64_t)MIN(size, (uint64_t)INT64_MAX / 2) >
+	    (int64_t)mti->mti_limit)
+		return malloc_count_fail(mti);
 	if (size >= PAGE_SIZE) {
 		if (__predict_false(malloc_toobig(size, ks, flags)))
-			return malloc_count_fail(ks);
+			return malloc_count_fail(mti);
 		allocsize = PAGE_SIZE + size;	/* for page alignment */
 		hdroffset = PAGE_SIZE - sizeof(struct malloc_header);
 	} else {
@@ -616,7 +580,7 @@ malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 	}
 	p = kmem_intr_alloc(allocsize, kmflags);
 	if (__predict_false(p == NULL))
-		return malloc_count_fail(ks);
+		return malloc_count_fail(mti);
 	mh = (void *)(p + hdroffset);
 	if ((flags & M_ZERO) != 0)
 		memset(mh + 1, 0, size);
@@ -624,27 +588,28 @@ malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 		*(size_t *)p = allocsize;
 	*mh = (struct malloc_header){
 		.mh_size = hdroffset != 0 ? MH_SIZE_BIG : (uint32_t)allocsize,
-		.mh_type = (uint16_t)idx,
+		.mh_type = (uint16_t)mti->mti_index,
 		.mh_magic = MH_MAGIC_ALLOC,
 	};
-	return malloc_count_alloc(idx, size, mh + 1);
+	return malloc_count_alloc(mti->mti_index, size, mh + 1);
 }
 
 void *
 kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
 {
+	struct malloc_type_internal *mti = ks->ks_handle;
 	struct malloc_header h, *mh;
 
 	malloc_check_flags(size, ks, flags);
-	if (__predict_false(ks->ks_index == 0 || size >= PAGE_SIZE ||
+	if (__predict_false(mti == NULL || size >= PAGE_SIZE ||
 	    (flags & M_ZERO) != 0 ||
-	    (ks->ks_limit != 0 && (flags & M_NOWAIT) != 0)))
+	    (mti->mti_limit != 0 && (flags & M_NOWAIT) != 0)))
 		return malloc_slow(size, ks, flags);
 
 	/* The common case: nothing but h is kept across kmem_intr_alloc. */
 	h = (struct malloc_header){
 		.mh_size = (uint32_t)(sizeof(h) + size),
-		.mh_type = (uint16_t)ks->ks_index,
+		.mh_type = (uint16_t)mti->mti_index,
 		.mh_magic = MH_MAGIC_ALLOC,
 	};
 	mh = kmem_intr_alloc(h.mh_size,
@@ -659,14 +624,10 @@ static void __noinline __dead
 malloc_badfree(void *addr, struct malloc_type *caller,
     const struct malloc_header *mh)
 {
-	const char *was;
 
-	if (mh->mh_magic == MH_MAGIC_FREE) {
-		was = malloc_type_table[mh->mh_type] != NULL ?
-		    typename(malloc_type_table[mh->mh_type]) : "?";
+	if (mh->mh_magic == MH_MAGIC_FREE)
 		panic("free(%p, %s): double free (allocated as %s)", addr,
-		    typename(caller), was);
-	}
+		    typename(caller), indexname(mh->mh_type));
 	panic("free(%p, %s): not allocated by malloc (magic %#x)", addr,
 	    typename(caller), mh->mh_magic);
 }
@@ -702,17 +663,16 @@ malloc_header(void *addr, struct malloc_type *caller, size_t *allocsizep,
 		panic("free(%p, %s): header corrupt (size %zu)", addr,
 		    typename(caller), allocsize);
 	{
-		struct malloc_type *ks = malloc_type_table[mh->mh_type];
+		struct malloc_type_internal *mti = malloc_type_table[mh->mh_type];
 
-		if (ks == NULL)
+		if (mti == NULL)
 			panic("free(%p, %s): bad type index %u in header",
 			    addr, typename(caller), mh->mh_type);
-		if (caller != NULL && ks != caller && ks != M_DETACHED)
+		if (caller != NULL && mti->mti_type != caller &&
+		    mti->mti_type != M_DETACHED)
 			panic("free(%p, %s): allocated as %s", addr,
-			    typename(caller), typename(ks));
+			    typename(caller), typename(mti->mti_type));
 	}
-#else
-	(void)caller;
 #endif
 	return mh;
 }
@@ -804,8 +764,8 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 	 * If we already have as much as they want, of the same type,
 	 * we're done.
 	 */
-	if (newsize <= cursize && ks->ks_index != 0 &&
-	    mh->mh_type == ks->ks_index)
+	if (newsize <= cursize && ks->ks_handle != NULL &&
+	    mh->mh_type == ks->ks_handle->mti_index)
 		return curaddr;
 
 	newaddr = kern_malloc(newsize, ks, flags & ~M_ZERO);
@@ -834,7 +794,7 @@ malloc_stats_export(void *buf, size_t *lenp)
 {
 	struct malloc_stats_header h;
 	struct malloc_stats_record r;
-	struct malloc_type *ks, *head;
+	struct malloc_type_internal *mti, *head;
 	struct malloc_sum s;
 	size_t off, room;
 	u_int n;
@@ -844,7 +804,7 @@ malloc_stats_export(void *buf, size_t *lenp)
 	mutex_enter(&malloc_detach_lock);	/* no type goes away */
 	head = malloc_type_list;
 	membar_consumer();
-	for (n = 0, ks = head; ks != NULL; ks = ks->ks_next)
+	for (n = 0, mti = head; mti != NULL; mti = mti->mti_next)
 		n++;
 	memset(&h, 0, sizeof(h));
 	h.ms_version = MALLOC_STATS_VERSION;
@@ -857,15 +817,16 @@ malloc_stats_export(void *buf, size_t *lenp)
 	if (room >= sizeof(h))
 		memcpy(buf, &h, sizeof(h));
 	off += sizeof(h);
-	for (ks = head; ks != NULL; ks = ks->ks_next) {
+	for (mti = head; mti != NULL; mti = mti->mti_next) {
 		if (off + sizeof(r) <= room) {
 			memset(&r, 0, sizeof(r));
-			strlcpy(r.mr_name, ks->ks_shortdesc, sizeof(r.mr_name));
-			malloc_type_sum(ks, &s);
+			strlcpy(r.mr_name, mti->mti_type->ks_shortdesc,
+			    sizeof(r.mr_name));
+			malloc_type_sum(mti, &s);
 			r.mr_inuse = s.allocs - s.frees;
 			r.mr_bytes = s.bytes;
-			r.mr_hwm = MAX(ks->ks_hwm, s.bytes);
-			r.mr_limit = ks->ks_limit;
+			r.mr_hwm = MAX(mti->mti_hwm, s.bytes);
+			r.mr_limit = mti->mti_limit;
 			r.mr_requests = s.allocs;
 			r.mr_fails = s.fails;
 			memcpy((char *)buf + off, &r, sizeof(r));
@@ -884,10 +845,6 @@ sysctl_kern_malloc_stats(SYSCTLFN_ARGS)
 	void *buf;
 	int error;
 
-	(void)name;
-	(void)oname;
-	(void)l;
-	(void)rnode;
 	if (newp != NULL || newlen != 0)
 		return EPERM;
 	if (namelen != 0)

@@ -33,6 +33,10 @@
 
 #ifdef _KERNEL
 
+#ifdef _KERNEL_OPT
+#include "opt_malloc.h"			/* MALLOC_SIZED_FREE */
+#endif
+
 /*
  * flags to malloc
  */

@@ -24,8 +24,8 @@
  */
 
 /*
- * Malloc types: one struct malloc_type per MALLOC_DEFINE, with per-CPU
- * usage counters; and the versioned records kern.malloc_stats exports,
+ * Malloc types: one struct malloc_type per MALLOC_DEFINE, its counters
+ * behind a handle; and the versioned records kern.malloc_stats exports,
  * which user space (mallocstat) reads too.
  */
 
@@ -69,31 +69,53 @@ struct malloc_stats_record {
 #define	M_MAGIC		877983977	/* time when first defined :-) */
 
 /*
+ * A malloc type, as MALLOC_DEFINE lays it out in the file that defines
+ * it (a module, perhaps).  What kern_malloc.c keeps about the type
+ * (its index, per-CPU counters, totals, limit) is in a structure of its
+ * own, allocated on attach and reached through ks_handle, so that this
+ * layout does not change when the accounting does.
+ */
+struct malloc_type_internal;
+
+struct malloc_type {
+	u_int		ks_magic;	/* M_MAGIC: a MALLOC_DEFINE'd type */
+	u_int		ks_spare;	/* 0 */
+	const char	*ks_shortdesc;	/* what mallocstat prints */
+	const char	*ks_longdesc;
+	struct malloc_type_internal *ks_handle;	/* NULL until attached */
+};
+
+#ifdef __MALLOC_PRIVATE
+/*
  * Per-CPU counters of one type: one coherency unit each, written only by
- * the owning CPU at IPL_VM; readers sum them.  mtc_bytes is the CPU's
- * share of the bytes in use not yet folded into ks_total (negative when
- * it freed more than it allocated since the last fold): the type's bytes
- * in use are ks_total plus every CPU's mtc_bytes.
+ * the owning CPU (see kern_malloc.c); readers sum them.  mtc_bytes is
+ * the CPU's share of the bytes in use not yet folded into mti_total
+ * (negative when it freed more than it allocated since the last fold):
+ * the type's bytes in use are mti_total plus every CPU's mtc_bytes.
  */
 struct malloc_type_cpu {
 	uint64_t	mtc_allocs;	/* successful allocations */
 	uint64_t	mtc_frees;	/* frees */
-	int64_t		mtc_bytes;	/* bytes in use not in ks_total */
+	int64_t		mtc_bytes;	/* bytes in use not in mti_total */
 	uint64_t	mtc_fails;	/* allocations that returned NULL */
 } __aligned(COHERENCY_UNIT);
 
-struct malloc_type {
-	u_int		ks_magic;	/* M_MAGIC: a MALLOC_DEFINE'd type */
-	u_int		ks_index;	/* slot in the type table, 0: none */
-	const char	*ks_shortdesc;	/* what mallocstat prints */
-	const char	*ks_longdesc;
-	struct malloc_type_cpu *ks_cpu;	/* maxcpus slots, set on attach */
-	void		*ks_cpumem;	/* what kmem gave for ks_cpu */
-	volatile int64_t ks_total;	/* folded bytes in use */
-	volatile int64_t ks_hwm;	/* high water of ks_total */
-	uint64_t	ks_limit;	/* 0: no limit */
-	struct malloc_type *ks_next;	/* list of attached types */
-};
+/*
+ * kern_malloc.c's state of an attached type, with the per-CPU counters
+ * after it, in one allocation.
+ */
+struct malloc_type_internal {
+	u_int		mti_index;	/* slot in the type table */
+	struct malloc_type_cpu *mti_cpu; /* maxcpus slots */
+	uint64_t	mti_limit;	/* 0: no limit */
+	volatile int64_t mti_total;	/* folded bytes in use */
+	volatile int64_t mti_hwm;	/* high water of mti_total */
+	volatile uint64_t mti_moved;	/* allocations detach moved here */
+	struct malloc_type *mti_type;	/* the type */
+	struct malloc_type_internal *mti_next; /* list of attached types */
+	void		*mti_mem;	/* what kmem gave */
+} __aligned(COHERENCY_UNIT);
+#endif /* __MALLOC_PRIVATE */
 
 /*
  * MALLOC_JUSTDEFINE defines a type; MALLOC_DEFINE also puts it in the
@@ -104,8 +126,8 @@ struct malloc_type {
  */
 #define	MALLOC_JUSTDEFINE(type, shortdesc, longdesc)			\
 	struct malloc_type type[1] = {					\
-		{ .ks_magic = M_MAGIC, .ks_shortdesc = shortdesc,	\
-		  .ks_longdesc = longdesc }				\
+		{ .ks_magic = M_MAGIC, .ks_shortdesc = (shortdesc),	\
+		  .ks_longdesc = (longdesc) }				\
 	}
 
 #define	MALLOC_DEFINE(type, shortdesc, longdesc)			\

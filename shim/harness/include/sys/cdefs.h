@@ -22,6 +22,7 @@
 #define	__predict_true(x)	__builtin_expect((x) != 0, 1)
 #define	__predict_false(x)	__builtin_expect((x) != 0, 0)
 #define	__CTASSERT(x)		_Static_assert(x, #x)
+#define	__KERNEL_RCSID(_n, _s)	__asm__(".ident\t\"" _s "\"")
 
 #define	__link_set_make_entry(set, sym)					\
 	static void const * const __link_set_##set##_sym_##sym		\
