@@ -22,6 +22,10 @@ extern unsigned long harness_kmem_calls;	/* kmem_intr_alloc calls */
 extern int harness_kmem_fail;		/* fail the next N KM_NOSLEEP allocs */
 extern struct cpu_info harness_cpus[HARNESS_MAXCPUS];
 void	harness_quarantine_flush(void);
+/* preemption (<sys/lwp.h>): where it moves a thread, what it calls then */
+void	harness_cpu_roam(u_int, u_int);
+void	harness_preempt(void);
+extern void (*harness_migrate_hook)(u_int, u_int);
 void	harness_sysctl_init(void);
 
 /* A type's index, 0 if not attached (the tests see __MALLOC_PRIVATE). */

@@ -16,6 +16,7 @@
 #include <sys/param.h>
 #include <sys/cpu.h>
 #include <sys/intr.h>
+#include <sys/lwp.h>
 #include <sys/malloc.h>
 #include <sys/malloc.h>			/* twice: the header is idempotent */
 
@@ -34,6 +35,7 @@ static MALLOC_JUSTDEFINE(M_HWM, "hwm", "a fresh type for the high-water test");
 static MALLOC_JUSTDEFINE(M_INTRTEST, "intrtest", "used by an interrupt handler");
 static MALLOC_JUSTDEFINE(M_INTRFIRST, "intrfirst", "first used by an interrupt");
 static MALLOC_JUSTDEFINE(M_MODLOOP, "modloop", "a module loaded and unloaded");
+static MALLOC_JUSTDEFINE(M_PREEMPT, "preempt", "used across preemptions");
 
 struct stat1 {
 	uint64_t inuse, requests, fails, limit;
@@ -532,6 +534,144 @@ test_interrupts(void)
 	CHECK(harness_printed[0] == '\0');	/* every detach clean */
 }
 
+/*
+ * Preemption: interrupts whose return preempts the interrupted LWP, as
+ * NetBSD preempts on the return from an interrupt when a higher-priority
+ * LWP became runnable: the thread moves to the next CPU slot of
+ * PRE_FIRST .. PRE_FIRST + PRE_N - 1 (harness_cpu_roam) wherever
+ * preemption is enabled, at any instruction.  A CPU's counters may change
+ * only while some thread is on that CPU: at each move, the hook records
+ * the counters of the slot left behind and checks that those of the slot
+ * entered are what it recorded when the thread last left it (no thread
+ * was there meanwhile).  A counter update whose slot was computed before a
+ * move and written after it breaks that.  The handler also allocates and
+ * frees the type on the CPU it interrupts.  Afterwards the counters are
+ * exact.
+ */
+#define	PRE_FIRST	20
+#define	PRE_N		4
+#define	PRE_MIN		20000		/* moves wanted, at least */
+
+static struct malloc_type_cpu pre_snap[PRE_N];
+static bool pre_valid[PRE_N];
+static uint64_t pre_moves, pre_broken;
+
+static void
+pre_hook(u_int from, u_int to)
+{
+	const struct malloc_type_cpu *cpus = M_PREEMPT->ks_handle->mti_cpu;
+
+	pre_moves++;
+	if (from >= PRE_FIRST && from < PRE_FIRST + PRE_N) {
+		pre_snap[from - PRE_FIRST] = cpus[from];
+		pre_valid[from - PRE_FIRST] = true;
+	}
+	if (to >= PRE_FIRST && to < PRE_FIRST + PRE_N &&
+	    pre_valid[to - PRE_FIRST] &&
+	    memcmp(&pre_snap[to - PRE_FIRST], &cpus[to], sizeof(cpus[to])) != 0)
+		pre_broken++;
+}
+
+static void
+pre_handler(void)
+{
+	uint64_t r = xorshift(&intr.rnd);
+
+	__atomic_add_fetch(&intr.runs, 1, __ATOMIC_RELAXED);
+	if (intr.n < INTR_HELD && (intr.n == 0 || (r & 1) != 0)) {
+		size_t size = 1 + (r >> 8) % 3000;
+		void *p = malloc(size, M_PREEMPT, M_NOWAIT);
+
+		if (p == NULL)
+			return;
+		intr.blk[intr.n] = p;
+		intr.size[intr.n++] = size;
+		intr.allocs++;
+		intr.bytes += (int64_t)size;
+	} else {
+		intr.n--;
+		free(intr.blk[intr.n], M_PREEMPT);
+		intr.bytes -= (int64_t)intr.size[intr.n];
+	}
+	harness_preempt();
+}
+
+static void
+test_preemption(void)
+{
+	void *blk[MAIN_HELD] = { NULL };
+	size_t size[MAIN_HELD];
+	uint64_t rnd = 0x2545f4914f6cdd1dULL, r, allocs = 0, i;
+	int64_t bytes = 0;
+	pthread_t self = pthread_self(), src;
+	struct stat1 s;
+	time_t t0 = time(NULL);
+	u_int j, held = 0, c, me = cpu_index(curcpu());
+
+	malloc_type_attach(M_PREEMPT);
+	memset(&intr, 0, sizeof(intr));
+	intr.rnd = 88172645463325252ULL;
+	intr_stop = false;
+	harness_migrate_hook = pre_hook;
+	harness_cpu_roam(PRE_FIRST, PRE_N);
+	harness_intr_establish(SIGUSR1, pre_handler);
+	pthread_create(&src, NULL, intr_source, &self);
+	/* bounded by counts; the clock only guards against a hang */
+	for (i = 0; i < 1000000 || __atomic_load_n(&pre_moves,
+	    __ATOMIC_RELAXED) < PRE_MIN; i++) {
+		if ((i & 0xffff) == 0 && time(NULL) - t0 > HANG_GUARD)
+			break;			/* CHECKed below */
+		r = xorshift(&rnd);
+		j = (u_int)(r % MAIN_HELD);
+		if (blk[j] != NULL) {
+			free(blk[j], M_PREEMPT);
+			bytes -= (int64_t)size[j];
+			blk[j] = NULL;
+			held--;
+			continue;
+		}
+		size[j] = 1 + (r >> 16) % ((r & 0x100) != 0 ? 8192 : 256);
+		blk[j] = malloc(size[j], M_PREEMPT,
+		    (r & 0x200) != 0 ? M_NOWAIT | M_ZERO : M_WAITOK);
+		if (blk[j] == NULL)
+			continue;
+		bytes += (int64_t)size[j];
+		allocs++;
+		held++;
+	}
+	__atomic_store_n(&intr_stop, true, __ATOMIC_RELAXED);
+	pthread_join(src, NULL);
+	harness_intr_disestablish(SIGUSR1);
+	harness_cpu_roam(0, 0);
+	c = cpu_index(curcpu());
+	harness_cpu_set(me);
+	harness_migrate_hook = NULL;
+	CHECK(pre_moves >= PRE_MIN);
+	/* the slots left behind did not change after the last move either */
+	for (j = 0; j < PRE_N; j++)
+		if (PRE_FIRST + j != c && pre_valid[j] &&
+		    memcmp(&pre_snap[j], &M_PREEMPT->ks_handle->mti_cpu[
+		    PRE_FIRST + j], sizeof(pre_snap[j])) != 0)
+			pre_broken++;
+	CHECK(pre_broken == 0);
+	if (pre_broken != 0)
+		fprintf(stderr, "preemption: %ju of %ju moves found a CPU's "
+		    "counters changed while no thread was on it\n",
+		    (uintmax_t)pre_broken, (uintmax_t)pre_moves);
+	CHECK(harness_ilevel == IPL_NONE && curlwp->l_nopreempt == 0);
+	s = stats("preempt");
+	CHECK(s.bytes == bytes + intr.bytes);
+	CHECK(s.inuse == held + intr.n);
+	CHECK(s.requests == allocs + intr.allocs && s.fails == 0);
+	for (j = 0; j < MAIN_HELD; j++)
+		free(blk[j], M_PREEMPT);
+	while (intr.n > 0)
+		free(intr.blk[--intr.n], M_PREEMPT);
+	s = stats("preempt");
+	CHECK(s.bytes == 0 && s.inuse == 0);
+	malloc_type_detach(M_PREEMPT);
+}
+
 /* A loadable module's type: attach, use, detach with memory in use. */
 static void
 test_module(void)
@@ -780,6 +920,7 @@ main(void)
 	test_limit();
 	test_hwm();
 	test_interrupts();
+	test_preemption();
 	test_module();
 	test_panics();
 	test_sysctl();

@@ -32,20 +32,19 @@
  * free() charges the type that allocated, whatever its caller says.
  *
  * Accounting is per CPU: each type has one coherency unit of counters
- * per CPU, written only by that CPU at IPL_VM, so the fast path takes no
- * lock and does no atomic operation on a shared line.  The bytes in use
+ * per CPU, written only by that CPU, so the fast path takes no lock and
+ * does no atomic operation on a shared line.  The bytes in use
  * are also folded into one per-type total, but only when a CPU's
  * unfolded share reaches MALLOC_FOLD bytes either way; the high-water
  * mark and the limit are kept against that total, so they are exact to
  * within maxcpus * MALLOC_FOLD bytes (in practice the number of CPUs
  * that allocate or free the type, times MALLOC_FOLD).
  *
- * IPL_VM and not just kpreempt_disable(): interrupt handlers and soft
- * interrupts may malloc(M_NOWAIT) and free(), and they run on a CPU
- * whatever the state of the LWP they interrupt; one that landed between
- * the load and the store of a counter update would have its own update
- * undone.  pool_cache(9) guards its per-CPU caches the same way, and a
- * raised IPL also keeps the LWP on its CPU.
+ * Each counter update is exact under interrupts (handlers may
+ * malloc(M_NOWAIT) and free() on any CPU) and under preemption: on amd64
+ * it is one add instruction, with preemption disabled around the slot's
+ * computation and the adds; elsewhere it is done at IPL_VM, as
+ * pool_cache(9) guards its per-CPU caches.  See MALLOC_PCPU_ENTER below.
  *
  * The header is 8 bytes on LP64, as NetBSD's has been:
  *	mh_size		32 bits: header + request, or MH_SIZE_BIG
@@ -56,7 +55,8 @@
  * kept at the start of that page and mh_size says MH_SIZE_BIG.
  *
  * Options (opt_malloc.h): MALLOC_CHECK_INTR, interrupt-context checks;
- * MALLOC_SIZED_FREE, the free(addr, type, size) form of <sys/malloc.h>.
+ * MALLOC_SIZED_FREE, the free(addr, type, size) form of <sys/malloc.h>;
+ * MALLOC_COUNT_SPL, the portable (IPL_VM) counting on amd64 too.
  */
 
 #include <sys/cdefs.h>
@@ -74,6 +74,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <sys/cpu.h>
 #include <sys/intr.h>
 #include <sys/kmem.h>
+#include <sys/lwp.h>
 #include <sys/malloc.h>
 #include <sys/mutex.h>
 #include <sys/sysctl.h>
@@ -223,6 +224,75 @@ malloc_fold(struct malloc_type_internal *mti, int64_t delta)
 #ifdef MALLOC_COUNT_ALT
 #include MALLOC_COUNT_ALT
 #else
+/*
+ * A section in which this LWP stays on its CPU and updates that CPU's
+ * counters, each update exact under interrupts.  On amd64 an update is
+ * one add to memory without a lock prefix (malloc_pcpu_add): an
+ * interrupt on this CPU comes before or after it, never inside, and no
+ * other CPU writes the line; so the section need only keep the LWP from
+ * migrating between computing the slot and the last add, which the
+ * inline KPREEMPT_DISABLE()/KPREEMPT_ENABLE() of <sys/lwp.h> do for an
+ * increment and a decrement of curlwp->l_nopreempt.  Elsewhere an update
+ * is a load, an add and a store, which an interrupt handler that also
+ * allocates could split; there (and with option MALLOC_COUNT_SPL) the
+ * section is at IPL_VM, as pool_cache(9)'s per-CPU caches are.
+ */
+#if defined(__x86_64__) && !defined(MALLOC_COUNT_SPL)
+typedef lwp_t *malloc_pcpu_t;
+#define	MALLOC_PCPU_ENTER(c)	do { (c) = curlwp; KPREEMPT_DISABLE(c); } while (0)
+
+/*
+ * KPREEMPT_ENABLE(), but for its call of kpreempt(): true if one is due,
+ * for the caller to make through malloc_kpreempt(), out of line, so that
+ * the common case needs no stack frame.
+ */
+static inline __always_inline bool
+malloc_pcpu_exit(lwp_t *l)
+{
+
+	KASSERT(l->l_nopreempt > 0);
+	__insn_barrier();
+	l->l_nopreempt--;
+	__insn_barrier();
+	return __predict_false(l->l_dopreempt != 0);
+}
+
+static inline __always_inline void
+malloc_pcpu_add(volatile uint64_t *p, uint64_t v)
+{
+
+	__asm volatile("addq %1, %0" : "+m" (*p) : "er" (v));
+}
+#else
+typedef int malloc_pcpu_t;
+#define	MALLOC_PCPU_ENTER(c)	((c) = splvm())
+#define	malloc_pcpu_add(p, v)	(*(p) += (v))
+
+static inline __always_inline bool
+malloc_pcpu_exit(int s)
+{
+
+	splx(s);
+	return false;
+}
+#endif
+
+static void __noinline
+malloc_kpreempt(void)
+{
+
+	(void)kpreempt(0);
+}
+
+/* malloc_kpreempt(), then the free's kmem_intr_free(). */
+static void __noinline
+malloc_kpreempt_free(void *base, size_t allocsize)
+{
+
+	malloc_kpreempt();
+	kmem_intr_free(base, allocsize);
+}
+
 static void __noinline __dead
 malloc_badindex(void *addr, u_int idx)
 {
@@ -233,15 +303,20 @@ malloc_badindex(void *addr, u_int idx)
 /*
  * Fold this CPU's unfolded bytes into mti_total: done when they reached
  * MALLOC_FOLD either way, so they always stay within (-MALLOC_FOLD,
- * MALLOC_FOLD).  The caller is at IPL_VM.
+ * MALLOC_FOLD) give or take what interrupts add meanwhile.  The caller
+ * is in its section: an interrupt between the load and the subtraction
+ * leaves its own bytes in mtc_bytes, and detach cannot free the type
+ * under it.
  */
 static void __noinline
 malloc_cpu_fold(u_int idx, struct malloc_type_cpu *mtc)
 {
+	int64_t bytes = mtc->mtc_bytes;
 
 	KASSERT(kpreempt_disabled());
-	malloc_fold(malloc_type_table[idx], mtc->mtc_bytes);
-	mtc->mtc_bytes = 0;
+	malloc_pcpu_add((volatile uint64_t *)&mtc->mtc_bytes,
+	    -(uint64_t)bytes);
+	malloc_fold(malloc_type_table[idx], bytes);
 }
 
 /*
@@ -251,11 +326,12 @@ malloc_cpu_fold(u_int idx, struct malloc_type_cpu *mtc)
  */
 static void * __noinline
 malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr,
-    int s)
+    malloc_pcpu_t c)
 {
 
 	malloc_cpu_fold(idx, mtc);
-	splx(s);
+	if (malloc_pcpu_exit(c))
+		malloc_kpreempt();
 	return addr;
 }
 
@@ -268,15 +344,18 @@ static inline __always_inline void *
 malloc_count_alloc(u_int idx, size_t size, void *addr)
 {
 	struct malloc_type_cpu *mtc;
-	int s;
+	malloc_pcpu_t c;
 
-	s = splvm();
+	MALLOC_PCPU_ENTER(c);
 	mtc = malloc_cpu_table[idx] + cpu_index(curcpu());
-	mtc->mtc_allocs++;
-	mtc->mtc_bytes += (int64_t)size;
+	malloc_pcpu_add(&mtc->mtc_allocs, 1);
+	malloc_pcpu_add((volatile uint64_t *)&mtc->mtc_bytes, size);
 	if (__predict_false(mtc->mtc_bytes >= MALLOC_FOLD))
-		return malloc_count_alloc_fold(idx, mtc, addr, s);
-	splx(s);
+		return malloc_count_alloc_fold(idx, mtc, addr, c);
+	if (malloc_pcpu_exit(c)) {
+		malloc_kpreempt();
+		return addr;
+	}
 	return addr;
 }
 
@@ -287,11 +366,12 @@ malloc_count_alloc(u_int idx, size_t size, void *addr)
 static void * __noinline
 malloc_count_fail(struct malloc_type_internal *mti)
 {
-	int s;
+	malloc_pcpu_t c;
 
-	s = splvm();
-	mti->mti_cpu[cpu_index(curcpu())].mtc_fails++;
-	splx(s);
+	MALLOC_PCPU_ENTER(c);
+	malloc_pcpu_add(&mti->mti_cpu[cpu_index(curcpu())].mtc_fails, 1);
+	if (malloc_pcpu_exit(c))
+		malloc_kpreempt();
 	return NULL;
 }
 
@@ -302,38 +382,42 @@ malloc_count_fail(struct malloc_type_internal *mti)
  */
 static void __noinline
 malloc_release_fold(u_int idx, struct malloc_type_cpu *mtc, void *base,
-    size_t allocsize, int s)
+    size_t allocsize, malloc_pcpu_t c)
 {
 
 	malloc_cpu_fold(idx, mtc);
-	splx(s);
+	if (malloc_pcpu_exit(c))
+		malloc_kpreempt();
 	kmem_intr_free(base, allocsize);
 }
 
 /*
  * Charge a free of reqsize bytes to the type at index idx, and give the
- * block (base, allocsize, as kmem gave it) back.  The table is read at
- * IPL_VM: malloc_type_detach() relies on it.
+ * block (base, allocsize, as kmem gave it) back.  The table is read in
+ * the section: malloc_type_detach() relies on it.
  */
 static inline __always_inline void
 malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
     size_t allocsize)
 {
 	struct malloc_type_cpu *mtc;
-	int s;
+	malloc_pcpu_t c;
 
-	s = splvm();
+	MALLOC_PCPU_ENTER(c);
 	mtc = malloc_cpu_table[idx];
 	if (__predict_false(mtc == NULL))
 		malloc_badindex(addr, idx);
 	mtc += cpu_index(curcpu());
-	mtc->mtc_frees++;
-	mtc->mtc_bytes -= (int64_t)reqsize;
+	malloc_pcpu_add(&mtc->mtc_frees, 1);
+	malloc_pcpu_add((volatile uint64_t *)&mtc->mtc_bytes, -(uint64_t)reqsize);
 	if (__predict_false(mtc->mtc_bytes <= -MALLOC_FOLD)) {
-		malloc_release_fold(idx, mtc, base, allocsize, s);
+		malloc_release_fold(idx, mtc, base, allocsize, c);
 		return;
 	}
-	splx(s);
+	if (malloc_pcpu_exit(c)) {
+		malloc_kpreempt_free(base, allocsize);
+		return;
+	}
 	kmem_intr_free(base, allocsize);
 }
 #endif /* !MALLOC_COUNT_ALT */

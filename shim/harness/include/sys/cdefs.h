@@ -21,6 +21,7 @@
 #endif
 #define	__predict_true(x)	__builtin_expect((x) != 0, 1)
 #define	__predict_false(x)	__builtin_expect((x) != 0, 0)
+#define	__insn_barrier()	__asm__ __volatile__("" : : : "memory")
 #define	__CTASSERT(x)		_Static_assert(x, #x)
 #define	__KERNEL_RCSID(_n, _s)	__asm__(".ident\t\"" _s "\"")
 
