@@ -36,6 +36,7 @@ static MALLOC_JUSTDEFINE(M_INTRTEST, "intrtest", "used by an interrupt handler")
 static MALLOC_JUSTDEFINE(M_INTRFIRST, "intrfirst", "first used by an interrupt");
 static MALLOC_JUSTDEFINE(M_MODLOOP, "modloop", "a module loaded and unloaded");
 static MALLOC_JUSTDEFINE(M_PREEMPT, "preempt", "used across preemptions");
+static MALLOC_JUSTDEFINE(M_STRINGS, "strings", "the helpers' memory");
 
 struct stat1 {
 	uint64_t inuse, requests, fails, limit;
@@ -842,6 +843,100 @@ test_panics(void)
 	CHECK(harness_ilevel == IPL_NONE);
 }
 
+/*
+ * kmem(9)'s helpers with a type: the same results, charged to the type,
+ * released with free(p, T) or free(p, T, strlen(p) + 1).
+ */
+static void
+test_helpers(void)
+{
+	char stackbuf[64], big[3 * PAGE_SIZE], *p, *q;
+	unsigned long calls;
+	struct stat1 s;
+	size_t size;
+
+	malloc_type_attach(M_STRINGS);
+	/* malloc_asprintf: strlen + 1 bytes, M_WAITOK */
+	p = malloc_asprintf(M_STRINGS, "%s-%d", "wd", 12);
+	CHECK(p != NULL && strcmp(p, "wd-12") == 0);
+	s = stats("strings");
+	CHECK(s.inuse == 1 && s.bytes == 6 && s.requests == 1);
+	free(p, M_STRINGS);
+	p = malloc_asprintf(M_STRINGS, "%s", "");
+	CHECK(p != NULL && p[0] == '\0' && stats("strings").bytes == 1);
+	kern_free_sized(p, M_STRINGS, strlen(p) + 1);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	p = malloc_asprintf(M_STRINGS, "<%s>", big);	/* a big block */
+	CHECK(p != NULL && strlen(p) == sizeof(big) + 1 && p[0] == '<' &&
+	    p[sizeof(big)] == '>' && ((uintptr_t)p & (PAGE_SIZE - 1)) == 0);
+	CHECK(stats("strings").bytes == (int64_t)sizeof(big) + 2);
+	kern_free_sized(p, M_STRINGS, strlen(p) + 1);
+	CHECK(stats("strings").bytes == 0);
+
+	/* malloc_strdupsize sets *size to strlen + 1; malloc_strdup */
+	size = 0;
+	p = malloc_strdupsize("sd0", &size, M_STRINGS, M_WAITOK);
+	CHECK(p != NULL && strcmp(p, "sd0") == 0 && size == 4);
+	CHECK(stats("strings").bytes == 4);
+	kern_free_sized(p, M_STRINGS, size);
+	p = malloc_strdup("ld0", M_STRINGS, M_NOWAIT);
+	CHECK(p != NULL && strcmp(p, "ld0") == 0);
+	free(p, M_STRINGS);
+	/* failure: NULL, *size untouched, counted */
+	size = 77;
+	harness_kmem_fail = 1;
+	CHECK(malloc_strdupsize("sd1", &size, M_STRINGS, M_NOWAIT) == NULL);
+	CHECK(size == 77 && stats("strings").fails == 1);
+	harness_kmem_fail = 1;
+	CHECK(malloc_strdup("sd1", M_STRINGS, M_NOWAIT) == NULL);
+
+	/* malloc_strndup: at most maxlen characters, always terminated */
+	p = malloc_strndup("abcdef", 3, M_STRINGS, M_WAITOK);
+	CHECK(p != NULL && strcmp(p, "abc") == 0 && stats("strings").bytes == 4);
+	q = malloc_strndup("ab", 10, M_STRINGS, M_WAITOK);
+	CHECK(q != NULL && strcmp(q, "ab") == 0 && stats("strings").bytes == 7);
+	kern_free_sized(p, M_STRINGS, strlen(p) + 1);
+	free(q, M_STRINGS);
+	p = malloc_strndup("abc", 3, M_STRINGS, M_WAITOK);
+	CHECK(p != NULL && strcmp(p, "abc") == 0);
+	free(p, M_STRINGS);
+	harness_kmem_fail = 1;
+	CHECK(malloc_strndup("abc", 2, M_STRINGS, M_NOWAIT) == NULL);
+#ifdef DIAGNOSTIC
+	CHECK(PANICS(malloc_strndup("abc", 0, M_STRINGS, M_WAITOK)));
+#endif
+
+	/* malloc_tmpbuf_*: the stack buffer when it fits, no allocation */
+	calls = harness_kmem_calls;
+	p = malloc_tmpbuf_alloc(sizeof(stackbuf), stackbuf, sizeof(stackbuf),
+	    M_STRINGS, M_WAITOK);
+	CHECK(p == stackbuf && harness_kmem_calls == calls);
+	malloc_tmpbuf_free(p, sizeof(stackbuf), stackbuf, M_STRINGS);
+	CHECK(harness_kmem_calls == calls && stats("strings").requests == 8);
+	p = malloc_tmpbuf_alloc(sizeof(stackbuf) + 1, stackbuf,
+	    sizeof(stackbuf), M_STRINGS, M_WAITOK);
+	CHECK(p != NULL && p != stackbuf && stats("strings").bytes == 65);
+	memset(p, 0xa5, sizeof(stackbuf) + 1);
+	/* the size is checked, as kmem_tmpbuf_free's under DIAGNOSTIC */
+	CHECK(PANICS(malloc_tmpbuf_free(p, sizeof(stackbuf), stackbuf,
+	    M_STRINGS)));
+	malloc_tmpbuf_free(p, sizeof(stackbuf) + 1, stackbuf, M_STRINGS);
+	harness_kmem_fail = 1;
+	CHECK(malloc_tmpbuf_alloc(100, stackbuf, sizeof(stackbuf), M_STRINGS,
+	    M_NOWAIT) == NULL);
+	s = stats("strings");
+	CHECK(s.inuse == 0 && s.bytes == 0 && s.fails == 4);
+	CHECK(harness_kmem_fail == 0 && harness_ilevel == IPL_NONE);
+#ifdef DIAGNOSTIC
+	/* malloc_asprintf sleeps: not from an interrupt */
+	curcpu()->ci_intr = true;
+	CHECK(PANICS(malloc_asprintf(M_STRINGS, "x")));
+	curcpu()->ci_intr = false;
+#endif
+	malloc_type_detach(M_STRINGS);
+}
+
 static void
 test_sysctl(void)
 {
@@ -923,6 +1018,7 @@ main(void)
 	test_preemption();
 	test_module();
 	test_panics();
+	test_helpers();
 	test_sysctl();
 	harness_quarantine_flush();
 	return T_REPORT();

@@ -868,6 +868,92 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 }
 
 /*
+ * The string and scratch-buffer helpers of kmem(9), with a type:
+ * kmem_asprintf(), kmem_strdupsize(), kmem_strdup(), kmem_strndup(),
+ * kmem_tmpbuf_alloc() and kmem_tmpbuf_free(), with the same semantics,
+ * M_WAITOK and M_NOWAIT for KM_SLEEP and KM_NOSLEEP.  Their memory is
+ * released with free(p, type), or free(p, type, strlen(p) + 1) (the size
+ * malloc_strdupsize() gives).  Named malloc_*, not strdup(9) and
+ * asprintf(9) as FreeBSD's, because some of the kernel's sources are also
+ * compiled in user space (makefs, rump), where those names are libc's.
+ */
+char *
+malloc_asprintf(struct malloc_type *ks, const char *fmt, ...)
+{
+	int size __diagused, len;
+	va_list va;
+	char *str;
+
+	va_start(va, fmt);
+	len = vsnprintf(NULL, 0, fmt, va);
+	va_end(va);
+
+	str = kern_malloc(len + 1, ks, M_WAITOK);
+
+	va_start(va, fmt);
+	size = vsnprintf(str, len + 1, fmt, va);
+	va_end(va);
+
+	KASSERT(size == len);
+	return str;
+}
+
+char *
+malloc_strdupsize(const char *str, size_t *lenp, struct malloc_type *ks,
+    int flags)
+{
+	size_t len = strlen(str) + 1;
+	char *ptr;
+
+	if ((ptr = kern_malloc(len, ks, flags)) == NULL)
+		return NULL;
+	if (lenp != NULL)
+		*lenp = len;
+	memcpy(ptr, str, len);
+	return ptr;
+}
+
+char *
+malloc_strndup(const char *str, size_t maxlen, struct malloc_type *ks,
+    int flags)
+{
+	size_t len;
+	char *ptr;
+
+	KASSERT(str != NULL);
+	KASSERT(maxlen != 0);
+	len = strnlen(str, maxlen);
+	if ((ptr = kern_malloc(len + 1, ks, flags)) == NULL)
+		return NULL;
+	memcpy(ptr, str, len);
+	ptr[len] = '\0';
+	return ptr;
+}
+
+/*
+ * A scratch buffer: stackbuf if size fits in it, else an allocation of
+ * size bytes; malloc_tmpbuf_free() of stackbuf does nothing.
+ */
+void *
+malloc_tmpbuf_alloc(size_t size, void *stackbuf, size_t stackbufsize,
+    struct malloc_type *ks, int flags)
+{
+
+	if (size <= stackbufsize)
+		return stackbuf;
+	return kern_malloc(size, ks, flags);
+}
+
+void
+malloc_tmpbuf_free(void *buf, size_t size, void *stackbuf,
+    struct malloc_type *ks)
+{
+
+	if (buf != stackbuf)
+		kern_free_sized(buf, ks, size);
+}
+
+/*
  * kern.malloc_stats: a struct malloc_stats_header, then one struct
  * malloc_stats_record per attached type (see <sys/mallocvar.h>).  Fills
  * as much of buf (*lenp bytes; buf may be NULL) as there is room for, and

@@ -12,6 +12,7 @@
 #undef	__always_inline		/* glibc's has "inline" in it; NetBSD's not */
 #define	__always_inline		__attribute__((__always_inline__))
 #define	__dead			__attribute__((__noreturn__))
+#define	__printflike(f, a)	__attribute__((__format__(__printf__, f, a)))
 #define	__used			__attribute__((__used__))
 #define	__unused		__attribute__((__unused__))
 #ifdef DIAGNOSTIC
