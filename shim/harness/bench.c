@@ -12,7 +12,9 @@
  * with harness/count_none.h (no counting: the header, the checks and the
  * calls only); the extra copies' names carry a prefix (bench_names.h).
  *
- * 1. ns per malloc(64)+free pair, single thread, against
+ * 1. ns per malloc(64)+free pair, single thread (and for a header-less
+ *    type, malloc(64)+free(p, T, 64) against kmem_intr_alloc(64)+free),
+ *    against
  *    kmem_intr_alloc(72)+kmem_intr_free (what the shim asks kmem for) and
  *    against the least front end any malloc(9) over kmem can be (a call
  *    and an 8-byte size header, nothing else), each the best of ROUNDS
@@ -41,6 +43,7 @@
 MALLOC_DEFINE(M_TEST1, "test1", "bench");
 MALLOC_DEFINE(M_TEST2, "test2", "unused");
 MALLOC_DEFINE(M_USBDEV, "USB device", "unused");
+MALLOC_DEFINE_SIZED(M_TSIZED, "tsized", "bench, header-less");
 static MALLOC_JUSTDEFINE(M_BSPL, "bench spl", "bench, MALLOC_COUNT_SPL copy");
 static MALLOC_JUSTDEFINE(M_BADDS, "bench adds", "bench, adds-only copy");
 static MALLOC_JUSTDEFINE(M_BATOMIC, "bench atomic", "bench, atomic copy");
@@ -87,6 +90,32 @@ loop_kmem(int n)
 
 		USE(p);
 		kmem_intr_free(p, 64 + 8);
+	}
+}
+
+static void
+loop_kmem64(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = kmem_intr_alloc(64, KM_SLEEP);
+
+		USE(p);
+		kmem_intr_free(p, 64);
+	}
+}
+
+static void
+loop_sized(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = malloc(64, M_TSIZED, M_WAITOK);
+
+		USE(p);
+		kern_free_sized(p, M_TSIZED, 64);
 	}
 }
 
@@ -144,20 +173,25 @@ LOOP(loop_adds, adds_kern_malloc, adds_kern_free, M_BADDS)
 LOOP(loop_atomic, atomic_kern_malloc, atomic_kern_free, M_BATOMIC)
 LOOP(loop_none, none_kern_malloc, none_kern_free, M_BNONE)
 
+/* Each against a kmem baseline: the first row for a header, 72 bytes. */
 static const struct variant {
 	const char	*name;
 	void		(*fn)(int);
+	int		base;
 } variants[] = {
-	{ "kmem_intr_alloc(72)+free direct", loop_kmem },
-	{ "least front end possible", loop_floor },
-	{ "shim, per-CPU counters", loop_pcpu },
-	{ "shim, per-CPU counters at splvm", loop_spl },
-	{ "shim, per-CPU adds only (unsafe)", loop_adds },
-	{ "shim, one global atomic per type", loop_atomic },
-	{ "shim, no counting", loop_none },
+	{ "kmem_intr_alloc(72)+free direct", loop_kmem, 0 },
+	{ "least front end possible", loop_floor, 0 },
+	{ "shim, per-CPU counters", loop_pcpu, 0 },
+	{ "shim, per-CPU counters at splvm", loop_spl, 0 },
+	{ "shim, per-CPU adds only (unsafe)", loop_adds, 0 },
+	{ "shim, one global atomic per type", loop_atomic, 0 },
+	{ "shim, no counting", loop_none, 0 },
+	{ "kmem_intr_alloc(64)+free direct", loop_kmem64, 7 },
+	{ "shim, header-less type, sized free", loop_sized, 7 },
 };
 #define	NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
-enum { V_KMEM, V_FLOOR, V_PCPU, V_SPL, V_ADDS, V_ATOMIC, V_NONE };
+enum { V_KMEM, V_FLOOR, V_PCPU, V_SPL, V_ADDS, V_ATOMIC, V_NONE, V_KMEM64,
+    V_SIZED };
 
 static double
 ns_per_pair(void (*fn)(int))
@@ -258,12 +292,14 @@ main(void)
 	for (v = 0; v < NVARIANTS; v++) {
 		printf("  %-34s", variants[v].name);
 		for (k = 0; k < 2; k++) {
+			int b = variants[v].base;
+
 			printf(" %7.2f", best[k][v]);
-			if (v == V_KMEM)
+			if (v == (size_t)b)
 				printf(" %6s %6s  ", "", "");
 			else
-				printf(" %+6.2f %6.3f  ", best[k][v] -
-				    best[k][V_KMEM], best[k][v] / best[k][V_KMEM]);
+				printf(" %+6.2f %6.3f  ", best[k][v] - best[k][b],
+				    best[k][v] / best[k][b]);
 		}
 		printf("\n");
 	}

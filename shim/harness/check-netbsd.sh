@@ -18,9 +18,12 @@ cat > "$inc/sys/malloc_types.h" <<'X'
 #ifndef _SYS_MALLOC_TYPES_H_
 #define _SYS_MALLOC_TYPES_H_
 MALLOC_DECLARE(M_USBDEV);
+MALLOC_DECLARE(M_ACPI);
 #endif
 X
-printf '#include <sys/malloc.h>\nMALLOC_DEFINE(M_USBDEV, "USB device", "USB");\n' \
+printf '%s\n' '#include <sys/malloc.h>' \
+    'MALLOC_DEFINE(M_USBDEV, "USB device", "USB");' \
+    'MALLOC_DEFINE_SIZED(M_ACPI, "acpi", "every free sized: no header");' \
     > "$obj/kern_malloc_types.c"
 ln -s "$src/sys/arch/amd64/include" "$inc/machine"
 ln -s "$src/sys/arch/amd64/include" "$inc/amd64"

@@ -19,9 +19,11 @@ extern sysctlfn harness_sysctl_fn;
 extern char harness_sysctl_name[64];
 extern unsigned long harness_kmem_live;	/* kmem blocks not yet freed */
 extern unsigned long harness_kmem_calls;	/* kmem_intr_alloc calls */
+extern _Thread_local size_t harness_kmem_last;	/* its last size, here */
 extern int harness_kmem_fail;		/* fail the next N KM_NOSLEEP allocs */
 extern struct cpu_info harness_cpus[HARNESS_MAXCPUS];
 void	harness_quarantine_flush(void);
+size_t	harness_kmem_align(size_t);	/* kmem's alignment guarantee */
 /* preemption (<sys/lwp.h>): where it moves a thread, what it calls then */
 void	harness_cpu_roam(u_int, u_int);
 void	harness_preempt(void);

@@ -4,8 +4,8 @@
  * kmem_intr_alloc/free are libc's allocator with kmem's rules checked:
  * size 0 and kmem_free(NULL) panic, the size given to kmem_intr_free must
  * be the allocation's, KM_SLEEP never fails (a test can make the next N
- * KM_NOSLEEP allocations fail), and blocks of a page or more are
- * page-aligned.  Blocks of 256 MiB or more are mmap'd without reserve, so
+ * KM_NOSLEEP allocations fail), and blocks are aligned exactly as
+ * NetBSD-current's kmem guarantees (harness_kmem_align), no more.  Blocks of 256 MiB or more are mmap'd without reserve, so
  * a test can allocate more than 4 GiB.  Freed blocks sit in a small
  * quarantine before libc gets them back, so that a double free() is seen
  * by kern_malloc.c's header check instead of by libc.
@@ -60,6 +60,7 @@ sysctlfn harness_sysctl_fn;
 char harness_sysctl_name[64];
 unsigned long harness_kmem_live;
 unsigned long harness_kmem_calls;
+_Thread_local size_t harness_kmem_last;
 int harness_kmem_fail;
 
 /* A thread going away leaves no pointer to its IPL or LWP behind. */
@@ -351,6 +352,48 @@ static unsigned qnext;
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
 #endif
 
+/*
+ * kmem's alignment guarantee for a request (NetBSD-current, amd64,
+ * subr_kmem.c): the request rounded up to 8, plus the size footer of a
+ * DIAGNOSTIC kernel (KMEM_SIZE), picks a cache: up to 32 bytes the 8,
+ * 16 and 32 caches, aligned to KMEM_ALIGN (8); up to 2048 a multiple of
+ * COHERENCY_UNIT, aligned to it; the 4096 cache, and anything larger
+ * (uvm_km_kmem_alloc), to a page.
+ */
+size_t
+harness_kmem_align(size_t size)
+{
+	size_t s = roundup2(size, 8);
+
+#ifdef DIAGNOSTIC
+	s += sizeof(size_t);
+#endif
+	if (s <= 32)
+		return 8;
+	if (s <= 2048)
+		return COHERENCY_UNIT;
+	return PAGE_SIZE;
+}
+
+/*
+ * The libc kmem places a block at this offset into a libc allocation
+ * aligned to twice the guarantee (a page from a page up), so that the
+ * block is aligned to kmem's guarantee and, below a page, to no more:
+ * code that relies on more than kmem gives is caught.  At least KM_HDR,
+ * for the size record in front.
+ */
+static size_t __unused
+kmem_libc_offset(size_t size)
+{
+	size_t a = harness_kmem_align(size), off = a;
+
+	if (a >= PAGE_SIZE)
+		return PAGE_SIZE;
+	while (off < KM_HDR)
+		off += 2 * a;
+	return off;
+}
+
 static void *
 kmem_libc_alloc(size_t size, km_flag_t f)
 {
@@ -374,14 +417,26 @@ kmem_libc_alloc(size_t size, km_flag_t f)
 			p = NULL;
 		else
 			p = (char *)v + PAGE_SIZE - KM_HDR;
-	} else if (size >= PAGE_SIZE) {
+	} else {
+#ifdef HARNESS_BENCH			/* plain glibc, the baseline */
 		void *v;
 
-		if (posix_memalign(&v, PAGE_SIZE, size + PAGE_SIZE) != 0)
+		if (size < PAGE_SIZE)
+			v = malloc(size + KM_HDR);
+		else if (posix_memalign(&v, PAGE_SIZE, size + PAGE_SIZE) != 0)
 			v = NULL;
-		p = v == NULL ? NULL : (char *)v + PAGE_SIZE - KM_HDR;
-	} else
-		p = malloc(size + KM_HDR);
+		p = v == NULL ? NULL :
+		    size < PAGE_SIZE ? v : (char *)v + PAGE_SIZE - KM_HDR;
+#else
+		size_t off = kmem_libc_offset(size);
+		void *v;
+
+		if (posix_memalign(&v, MIN(2 * harness_kmem_align(size),
+		    PAGE_SIZE), off + size) != 0)
+			v = NULL;
+		p = v == NULL ? NULL : (char *)v + off - KM_HDR;
+#endif
+	}
 	if (p == NULL) {
 		if (f & KM_NOSLEEP)
 			return NULL;
@@ -389,6 +444,7 @@ kmem_libc_alloc(size_t size, km_flag_t f)
 	}
 	*(size_t *)p = size;
 #ifndef HARNESS_BENCH
+	harness_kmem_last = size;
 	__atomic_add_fetch(&harness_kmem_live, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&harness_kmem_calls, 1, __ATOMIC_RELAXED);
 #endif
@@ -556,11 +612,12 @@ kmem_libc_free(void *v, size_t size)
 		__atomic_sub_fetch(&harness_kmem_live, 1, __ATOMIC_RELAXED);
 		return;
 	}
+#ifdef HARNESS_BENCH
 	if (size >= PAGE_SIZE)
 		p -= PAGE_SIZE - KM_HDR;
-#ifdef HARNESS_BENCH
 	free(p);
 #else
+	p -= kmem_libc_offset(size) - KM_HDR;
 	__atomic_sub_fetch(&harness_kmem_live, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&qlock);
 	v = quarantine[qnext];

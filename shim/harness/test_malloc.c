@@ -16,6 +16,7 @@
 #include <sys/param.h>
 #include <sys/cpu.h>
 #include <sys/intr.h>
+#include <sys/kmem.h>
 #include <sys/lwp.h>
 #include <sys/malloc.h>
 #include <sys/malloc.h>			/* twice: the header is idempotent */
@@ -37,6 +38,8 @@ static MALLOC_JUSTDEFINE(M_INTRFIRST, "intrfirst", "first used by an interrupt")
 static MALLOC_JUSTDEFINE(M_MODLOOP, "modloop", "a module loaded and unloaded");
 static MALLOC_JUSTDEFINE(M_PREEMPT, "preempt", "used across preemptions");
 static MALLOC_JUSTDEFINE(M_STRINGS, "strings", "the helpers' memory");
+MALLOC_DEFINE_SIZED(M_SIZED, "sized", "a header-less type");
+static MALLOC_JUSTDEFINE_SIZED(M_SIZED2, "sized2", "another, not in the link set");
 
 struct stat1 {
 	uint64_t inuse, requests, fails, limit;
@@ -937,6 +940,239 @@ test_helpers(void)
 	malloc_type_detach(M_STRINGS);
 }
 
+/*
+ * kmem's alignment for a request, as NetBSD-current's subr_kmem.c gives
+ * it (stated here apart from the harness's kmem, which must give exactly
+ * that): the request rounded up to 8, plus the size footer of a
+ * DIAGNOSTIC kernel, picks a cache; caches up to 32 bytes are aligned to
+ * 8, up to 2048 to COHERENCY_UNIT, the 4096 one and anything larger to a
+ * page.  And what kmem takes for it: the cache's size, or whole pages.
+ */
+static size_t
+kmem_rule(size_t n)
+{
+	size_t s = (n + 7) & ~(size_t)7;
+
+#ifdef DIAGNOSTIC
+	s += 8;
+#endif
+	return s <= 32 ? 8 : s <= 2048 ? 64 : PAGE_SIZE;
+}
+
+static size_t
+kmem_block(size_t n)
+{
+	static const size_t caches[] = { 8, 16, 32, 64, 128, 192, 256, 320,
+	    384, 448, 512, 768, 1024, 2048, 4096 };
+	size_t s = (n + 7) & ~(size_t)7, i;
+
+#ifdef DIAGNOSTIC
+	s += 8;
+#endif
+	for (i = 0; i < sizeof(caches) / sizeof(caches[0]); i++)
+		if (s <= caches[i])
+			return caches[i];
+	return (((n + 7) & ~(size_t)7) + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
+}
+
+/*
+ * Every size from 1 byte to 3 pages, both kinds of type: the alignment
+ * malloc() gives against kmem's, and the bytes kmem takes for it against
+ * what kmem alone would take for the request.
+ */
+#define	ALIGN_MAX	(3 * PAGE_SIZE)
+
+struct alignsum {
+	size_t	below;			/* sizes aligned less than kmem's */
+	size_t	extra[2];		/* bytes over kmem's: < a page, from one */
+	size_t	most;
+};
+
+/* Allocate every size as ks, as kmem would have: what did it cost? */
+static void
+align_sweep(struct malloc_type *ks, struct alignsum *as)
+{
+	uintptr_t p;
+	size_t n, lost;
+
+	memset(as, 0, sizeof(*as));
+	for (n = 1; n <= ALIGN_MAX; n++) {
+		p = (uintptr_t)malloc(n, ks, M_WAITOK);
+		if ((p & (kmem_rule(n) - 1)) != 0)
+			as->below++;
+		/* never less than ALIGNBYTES + 1, and a page from a page */
+		if ((p & ALIGNBYTES) != 0 ||
+		    (n >= PAGE_SIZE && (p & (PAGE_SIZE - 1)) != 0))
+			as->below += ALIGN_MAX + 1;
+		lost = kmem_block(harness_kmem_last) - kmem_block(n);
+		as->extra[n >= PAGE_SIZE] += lost;
+		as->most = MAX(as->most, lost);
+		if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0)
+			kern_free_sized((void *)p, ks, n);
+		else
+			free((void *)p, ks);
+	}
+	printf("%s type, 1..%d bytes: %zu sizes aligned below kmem's; bytes "
+	    "a block over kmem's: %.1f under a page, %.1f from a page (most "
+	    "%zu)\n", (ks->ks_flags & MALLOC_TYPE_SIZED) != 0 ? "header-less" :
+	    "header", ALIGN_MAX, as->below,
+	    (double)as->extra[0] / (PAGE_SIZE - 1),
+	    (double)as->extra[1] / (ALIGN_MAX - PAGE_SIZE + 1), as->most);
+}
+
+/*
+ * Every size from 1 byte to 3 pages, both kinds of type: the alignment
+ * malloc() gives against kmem's, and the bytes kmem takes for it against
+ * what kmem alone would take for the request.
+ */
+static void
+test_alignment(void)
+{
+	struct alignsum as;
+	uintptr_t p;
+	size_t n, bad;
+
+	/* the harness's kmem gives kmem's alignment and, below a page, no more */
+	for (n = 1, bad = 0; n < PAGE_SIZE; n++) {
+		size_t a = kmem_rule(n);
+
+		p = (uintptr_t)kmem_intr_alloc(n, KM_SLEEP);
+		if (a < PAGE_SIZE ? (p & (2 * a - 1)) != a :
+		    (p & (PAGE_SIZE - 1)) != 0)
+			bad++;
+		kmem_intr_free((void *)p, n);
+	}
+	CHECK(bad == 0);
+	align_sweep(M_SIZED, &as);
+	CHECK(as.below == 0);			/* kmem's alignment, always */
+	CHECK(as.extra[1] == 0);		/* no extra page, ever */
+#ifndef DIAGNOSTIC
+	CHECK(as.extra[0] == 0 && as.most == 0);	/* and no byte more */
+#endif
+	align_sweep(M_TEST2, &as);
+	CHECK(as.below <= ALIGN_MAX);		/* ALIGNBYTES + 1, page */
+}
+
+#ifdef DIAGNOSTIC
+#define	FOOTER	8		/* kern_malloc.c's struct malloc_footer */
+#else
+#define	FOOTER	0
+#endif
+
+/*
+ * A header-less type (MALLOC_DEFINE_SIZED): kmem's block as it is, freed
+ * with its size; the cheap checks always, the footer's under DIAGNOSTIC.
+ */
+static void
+test_sized(void)
+{
+	struct stat1 s0, s;
+	char *p, *q, stackbuf[16];
+	size_t size;
+
+	CHECK(IDX(M_SIZED) != 0 && M_SIZED->ks_flags == MALLOC_TYPE_SIZED);
+	CHECK(IDX(M_SIZED2) == 0 && M_TEST1->ks_flags == 0);
+	malloc_type_attach(M_SIZED2);
+	s0 = stats("sized");
+	p = malloc(100, M_SIZED, M_WAITOK);
+	CHECK(p != NULL && ((uintptr_t)p & 63) == 0);
+	CHECK(harness_kmem_last == 100 + FOOTER);	/* the request as it is */
+	s = stats("sized");
+	CHECK(s.bytes == s0.bytes + 100 && s.inuse == s0.inuse + 1);
+	kern_free_sized(p, M_SIZED, 100);
+	s = stats("sized");
+	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+	/* M_ZERO; a page or more: page-aligned, no extra page */
+	p = malloc(5000, M_SIZED, M_WAITOK | M_ZERO);
+	CHECK(p != NULL && allzero((unsigned char *)p, 5000) &&
+	    ((uintptr_t)p & (PAGE_SIZE - 1)) == 0 &&
+	    harness_kmem_last == 5000 + FOOTER);
+	kern_free_sized(p, M_SIZED, 5000);
+	/* page multiples (or nearly): no footer, no extra page */
+	p = malloc(2 * PAGE_SIZE, M_SIZED, M_WAITOK);
+	CHECK(p != NULL && harness_kmem_last == 2 * PAGE_SIZE);
+	kern_free_sized(p, M_SIZED, 2 * PAGE_SIZE);
+	p = malloc(PAGE_SIZE - 4, M_SIZED, M_WAITOK);
+	CHECK(p != NULL && harness_kmem_last == PAGE_SIZE - 4);
+	kern_free_sized(p, M_SIZED, PAGE_SIZE - 4);
+	/* failures are counted; limits apply */
+	harness_kmem_fail = 1;
+	CHECK(malloc(10, M_SIZED, M_NOWAIT) == NULL);
+	CHECK(stats("sized").fails == s0.fails + 1);
+	malloc_type_setlimit(M_SIZED, 50);
+	CHECK(malloc(100, M_SIZED, M_NOWAIT) == NULL);
+	malloc_type_setlimit(M_SIZED, 0);
+	/* the helpers work with it, freed with the size */
+	p = malloc_strdupsize("cd0", &size, M_SIZED, M_WAITOK);
+	CHECK(p != NULL && size == 4);
+	kern_free_sized(p, M_SIZED, size);
+	p = malloc_tmpbuf_alloc(64, stackbuf, sizeof(stackbuf), M_SIZED,
+	    M_WAITOK);
+	CHECK(p != NULL && p != stackbuf);
+	malloc_tmpbuf_free(p, 64, stackbuf, M_SIZED);
+	s = stats("sized");
+	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+
+	/* always: no size, no free; no 0-byte block; no realloc */
+	p = malloc(24, M_SIZED, M_WAITOK);
+	CHECK(PANICS(free(p, M_SIZED)));
+	CHECK(strstr(harness_panic_msg, ", sized): the type is header-less")
+	    != NULL);
+	CHECK(PANICS(kern_free_sized(p, M_SIZED, 0)));
+	CHECK(PANICS(malloc(0, M_SIZED, M_NOWAIT)));
+	CHECK(strstr(harness_panic_msg, "malloc(0, sized): a header-less")
+	    != NULL);
+	CHECK(PANICS(realloc(p, 48, M_SIZED, M_WAITOK)));
+	CHECK(strstr(harness_panic_msg, "sized): a header-less type has no "
+	    "realloc") != NULL);
+	CHECK(PANICS(realloc(p, 0, M_SIZED, M_WAITOK)));
+	q = realloc(NULL, 8, M_SIZED, M_WAITOK);	/* = malloc */
+	CHECK(q != NULL);
+	kern_free_sized(q, M_SIZED, 8);
+	CHECK(harness_ilevel == IPL_NONE);
+#ifdef DIAGNOSTIC
+	/* the footer: wrong type, wrong size, double free */
+	CHECK(PANICS(kern_free_sized(p, M_SIZED2, 24)));
+	CHECK(strstr(harness_panic_msg, ", sized2, 24): allocated as sized")
+	    != NULL);
+	CHECK(PANICS(kern_free_sized(p, M_SIZED, 23)));
+	CHECK(strstr(harness_panic_msg, ", sized, 23): no malloc footer")
+	    != NULL);
+	kern_free_sized(p, M_SIZED, 24);
+	CHECK(PANICS(kern_free_sized(p, M_SIZED, 24)));
+	CHECK(strstr(harness_panic_msg, ", sized, 24): double free (allocated "
+	    "as sized)") != NULL);
+	/* a header type's block is no header-less one (the footer is read
+	 * inside the block: ASan would see a read past a shorter one) */
+	q = malloc(40, M_TEST1, M_WAITOK);
+	memset(q, 0, 40);
+	CHECK(PANICS(kern_free_sized(q, M_SIZED, 24)));
+	CHECK(strstr(harness_panic_msg, "no malloc footer") != NULL);
+	free(q, M_TEST1);
+#else
+	/*
+	 * No footer: a wrong type is charged to the type given (and a wrong
+	 * size is left to kmem's own check, KMEM_SIZE under DIAGNOSTIC).
+	 */
+	s0 = stats("sized2");
+	kern_free_sized(p, M_SIZED2, 24);
+	CHECK(stats("sized2").bytes == s0.bytes - 24);
+	p = malloc(24, M_SIZED2, M_WAITOK);	/* even it out again */
+	kern_free_sized(p, M_SIZED, 24);
+#endif
+
+	/* detached with memory in use: charged to (detached) from then on */
+	p = malloc(30, M_SIZED2, M_WAITOK);
+	s0 = stats("(detached)");
+	harness_printed[0] = '\0';
+	malloc_type_detach(M_SIZED2);
+	CHECK(strstr(harness_printed, "type sized2 detached with") != NULL);
+	CHECK(stats("(detached)").bytes > s0.bytes);
+	kern_free_sized(p, M_SIZED2, 30);
+	s = stats("(detached)");
+	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+}
+
 static void
 test_sysctl(void)
 {
@@ -994,7 +1230,7 @@ test_sysctl(void)
 		}
 		ntypes++;
 	}
-	CHECK(ntypes == 9 + 3 + 1 && len == 24 + ntypes * 80);
+	CHECK(ntypes == 9 + 4 + 1 && len == 24 + ntypes * 80);
 	free_libc(buf);
 	free(p, M_USBDEV);
 	malloc_type_setlimit(M_USBDEV, 0);
@@ -1019,6 +1255,8 @@ main(void)
 	test_module();
 	test_panics();
 	test_helpers();
+	test_alignment();
+	test_sized();
 	test_sysctl();
 	harness_quarantine_flush();
 	return T_REPORT();

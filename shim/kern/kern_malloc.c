@@ -54,6 +54,14 @@
  * pointer stays page-aligned; the real allocation size (any size_t) is
  * kept at the start of that page and mh_size says MH_SIZE_BIG.
  *
+ * A type defined with MALLOC_DEFINE_SIZED (MALLOC_TYPE_SIZED) has no
+ * header: every free of its memory passes the size, so malloc() gives
+ * kmem_intr_alloc(size) as it is (kmem's alignment, caches and size
+ * check; no byte added) and free() charges the type it is given.  Under
+ * DIAGNOSTIC such a block ends in an 8-byte footer (type index, size,
+ * magic), found by the size free() is given, to catch a wrong type, a
+ * wrong size and double frees; not where it would cost a page.
+ *
  * Options (opt_malloc.h): MALLOC_CHECK_INTR, interrupt-context checks;
  * MALLOC_SIZED_FREE, the free(addr, type, size) form of <sys/malloc.h>;
  * MALLOC_COUNT_SPL, the portable (IPL_VM) counting on amd64 too.
@@ -112,6 +120,33 @@ __CTASSERT(sizeof(struct malloc_header) == 8);
 #define	MH_SIZE_BIG	UINT32_MAX
 #define	MH_MAGIC_ALLOC	0x6d61		/* "ma" */
 #define	MH_MAGIC_FREE	0x6672		/* "fr" */
+
+/*
+ * The footer of a header-less block under DIAGNOSTIC, at addr + size
+ * (not aligned: copied in and out).
+ */
+struct malloc_footer {
+	uint32_t	mf_size;	/* the request, low 32 bits */
+	uint16_t	mf_type;	/* index in malloc_type_table */
+	uint16_t	mf_magic;	/* MF_MAGIC_ALLOC or MF_MAGIC_FREE */
+};
+
+#define	MF_MAGIC_ALLOC	0x6d73		/* "ms" */
+#define	MF_MAGIC_FREE	0x6673		/* "fs" */
+
+/*
+ * A block of size bytes has a footer if it fits in the slack of the
+ * block's last page, so that the footer never costs a page (kmem checks
+ * no size of its page-sized blocks either); free() knows by the size.
+ */
+#ifdef DIAGNOSTIC
+#define	MALLOC_FOOTER(size)						\
+	(((size) & (PAGE_SIZE - 1)) != 0 &&				\
+	    ((size) & (PAGE_SIZE - 1)) <= PAGE_SIZE - sizeof(struct malloc_footer) ? \
+	    sizeof(struct malloc_footer) : 0)
+#else
+#define	MALLOC_FOOTER(size)	0
+#endif
 
 #ifndef MALLOC_FOLD
 #define	MALLOC_FOLD	(64 * 1024)	/* see the comment at the top */
@@ -485,6 +520,7 @@ malloc_type_setup(struct malloc_type *ks, km_flag_t kmflags)
 	mti->mti_mem = mem;
 	mti->mti_cpu = (struct malloc_type_cpu *)(mti + 1);
 	mti->mti_index = i;
+	mti->mti_slowflags = M_ZERO;
 	mti->mti_type = ks;
 	mti->mti_next = malloc_type_list;
 	malloc_type_table[i] = mti;
@@ -583,8 +619,12 @@ void
 malloc_type_setlimit(struct malloc_type *ks, uint64_t limit)
 {
 
+	struct malloc_type_internal *mti;
+
 	malloc_type_attach(ks);
-	ks->ks_handle->mti_limit = MIN(limit, (uint64_t)INT64_MAX);
+	mti = ks->ks_handle;
+	mti->mti_limit = MIN(limit, (uint64_t)INT64_MAX);
+	mti->mti_slowflags = M_ZERO | (limit != 0 ? M_NOWAIT : 0);
 }
 
 static void
@@ -633,19 +673,41 @@ malloc_first_use(struct malloc_type *ks, km_flag_t kmflags)
 	return ks->ks_handle;
 }
 
+#ifdef DIAGNOSTIC
+static inline void
+malloc_footer_set(void *addr, size_t size, u_int idx)
+{
+	const struct malloc_footer mf = {
+		.mf_size = (uint32_t)size,
+		.mf_type = (uint16_t)idx,
+		.mf_magic = MF_MAGIC_ALLOC,
+	};
+
+	if (MALLOC_FOOTER(size) != 0)
+		memcpy((char *)addr + size, &mf, sizeof(mf));
+}
+#else
+#define	malloc_footer_set(addr, size, idx)	((void)0)
+#endif
+
 /*
  * The general case of kern_malloc(): a type's first use, a limit with
- * M_NOWAIT, M_ZERO, a page or more.  The caller checked the flags.
+ * M_NOWAIT, M_ZERO, size 0, a page or more.  The caller checked the
+ * flags.
  */
 static void * __noinline
 malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 {
 	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
+	const bool sized = (ks->ks_flags & MALLOC_TYPE_SIZED) != 0;
 	struct malloc_type_internal *mti;
 	struct malloc_header *mh;
 	size_t allocsize, hdroffset;
 	char *p;
 
+	if (__predict_false(sized && size == 0))
+		panic("malloc(0, %s): a header-less type cannot allocate 0 "
+		    "bytes (nor can kmem(9))", typename(ks));
 	if (__predict_false((mti = ks->ks_handle) == NULL) &&
 	    (mti = malloc_first_use(ks, kmflags)) == NULL)
 		return NULL;		/* no counters to count it in */
@@ -653,9 +715,13 @@ malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 	    mti->mti_total + (int64_t)MIN(size, (uint64_t)INT64_MAX / 2) >
 	    (int64_t)mti->mti_limit)
 		return malloc_count_fail(mti);
-	if (size >= PAGE_SIZE) {
-		if (__predict_false(malloc_toobig(size, ks, flags)))
-			return malloc_count_fail(mti);
+	if (size >= PAGE_SIZE &&
+	    __predict_false(malloc_toobig(size, ks, flags)))
+		return malloc_count_fail(mti);
+	if (sized) {
+		allocsize = size + MALLOC_FOOTER(size);
+		hdroffset = 0;
+	} else if (size >= PAGE_SIZE) {
 		allocsize = PAGE_SIZE + size;	/* for page alignment */
 		hdroffset = PAGE_SIZE - sizeof(struct malloc_header);
 	} else {
@@ -665,6 +731,12 @@ malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 	p = kmem_intr_alloc(allocsize, kmflags);
 	if (__predict_false(p == NULL))
 		return malloc_count_fail(mti);
+	if (sized) {
+		if ((flags & M_ZERO) != 0)
+			memset(p, 0, size);
+		malloc_footer_set(p, size, mti->mti_index);
+		return malloc_count_alloc(mti->mti_index, size, p);
+	}
 	mh = (void *)(p + hdroffset);
 	if ((flags & M_ZERO) != 0)
 		memset(mh + 1, 0, size);
@@ -682,22 +754,31 @@ void *
 kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
 {
 	struct malloc_type_internal *mti = ks->ks_handle;
+	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
 	struct malloc_header h, *mh;
+	u_int idx;
+	void *p;
 
 	malloc_check_flags(size, ks, flags);
-	if (__predict_false(mti == NULL || size >= PAGE_SIZE ||
-	    (flags & M_ZERO) != 0 ||
-	    (mti->mti_limit != 0 && (flags & M_NOWAIT) != 0)))
+	if (__predict_false(mti == NULL || (flags & mti->mti_slowflags) != 0 ||
+	    size - 1 >= PAGE_SIZE - 1))
 		return malloc_slow(size, ks, flags);
 
-	/* The common case: nothing but h is kept across kmem_intr_alloc. */
+	/* The common cases: only size and index are kept across kmem. */
+	if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0) {
+		idx = mti->mti_index;
+		p = kmem_intr_alloc(size + MALLOC_FOOTER(size), kmflags);
+		if (__predict_false(p == NULL))
+			return malloc_count_fail(malloc_type_table[idx]);
+		malloc_footer_set(p, size, idx);
+		return malloc_count_alloc(idx, size, p);
+	}
 	h = (struct malloc_header){
 		.mh_size = (uint32_t)(sizeof(h) + size),
 		.mh_type = (uint16_t)mti->mti_index,
 		.mh_magic = MH_MAGIC_ALLOC,
 	};
-	mh = kmem_intr_alloc(h.mh_size,
-	    (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP);
+	mh = kmem_intr_alloc(h.mh_size, kmflags);
 	if (__predict_false(mh == NULL))
 		return malloc_count_fail(malloc_type_table[h.mh_type]);
 	*mh = h;
@@ -777,6 +858,15 @@ malloc_free_slow(void *addr, struct malloc_type *caller)
 	    allocsize);
 }
 
+static void __noinline __dead
+malloc_nosize(void *addr, struct malloc_type *caller)
+{
+
+	panic("free(%p, %s): the type is header-less (MALLOC_DEFINE_SIZED): "
+	    "its memory must be freed with free(addr, type, size)", addr,
+	    typename(caller));
+}
+
 void
 kern_free(void *addr, struct malloc_type *caller)
 {
@@ -785,6 +875,9 @@ kern_free(void *addr, struct malloc_type *caller)
 
 	if (addr == NULL)
 		return;
+	if (__predict_false(caller != NULL &&
+	    (caller->ks_flags & MALLOC_TYPE_SIZED) != 0))
+		malloc_nosize(addr, caller);
 	mh = (struct malloc_header *)addr - 1;
 	if (__predict_false(mh->mh_magic != MH_MAGIC_ALLOC ||
 	    mh->mh_size == MH_SIZE_BIG)) {
@@ -796,18 +889,84 @@ kern_free(void *addr, struct malloc_type *caller)
 	malloc_release(addr, mh->mh_type, reqsize, mh, allocsize);
 }
 
+#ifdef DIAGNOSTIC
+/*
+ * A header-less block's footer, found by the size free() was given, says
+ * who allocated it, with what size; then it says "freed".
+ */
+static void
+malloc_footer_check(void *addr, struct malloc_type *caller,
+    unsigned long size)
+{
+	struct malloc_type_internal *mti;
+	struct malloc_footer mf;
+
+	if (MALLOC_FOOTER(size) == 0)
+		return;			/* a page-sized block: kmem's alone */
+	memcpy(&mf, (char *)addr + size, sizeof(mf));
+	if (mf.mf_magic == MF_MAGIC_FREE && mf.mf_size == (uint32_t)size)
+		panic("free(%p, %s, %lu): double free (allocated as %s)", addr,
+		    typename(caller), size, indexname(mf.mf_type));
+	if (mf.mf_magic != MF_MAGIC_ALLOC || mf.mf_size != (uint32_t)size)
+		panic("free(%p, %s, %lu): no malloc footer at the size: wrong "
+		    "size, or not allocated as a header-less type", addr,
+		    typename(caller), size);
+	mti = malloc_type_table[mf.mf_type];
+	if (mti == NULL || (mti->mti_type != caller &&
+	    mti->mti_type != M_DETACHED))
+		panic("free(%p, %s, %lu): allocated as %s", addr,
+		    typename(caller), size, indexname(mf.mf_type));
+	mf.mf_magic = MF_MAGIC_FREE;
+	memcpy((char *)addr + size, &mf, sizeof(mf));
+}
+#else
+#define	malloc_footer_check(addr, caller, size)	((void)0)
+#endif
+
+/*
+ * The free of a header-less type that is no longer attached: its
+ * memory is charged to M_DETACHED since the detach.
+ */
+static void __noinline
+malloc_free_sized_detached(void *addr, struct malloc_type *caller,
+    unsigned long size)
+{
+	struct malloc_type_internal *det = M_DETACHED->ks_handle;
+
+	if (det == NULL)
+		panic("free(%p, %s, %lu): no type was ever attached", addr,
+		    typename(caller), size);
+	malloc_footer_check(addr, caller, size);
+	malloc_release(addr, det->mti_index, size, addr,
+	    size + MALLOC_FOOTER(size));
+}
+
 /*
  * free(addr, type, size), OpenBSD style (MALLOC_SIZED_FREE in
  * <sys/malloc.h>): size 0 means unknown; another size than malloc() was
- * given is a bug.
+ * given is a bug.  A header-less type's memory must come with its size,
+ * and is charged to the type given.
  */
 void
 kern_free_sized(void *addr, struct malloc_type *caller, unsigned long size)
 {
+	struct malloc_type_internal *mti;
 	size_t allocsize, reqsize;
 
 	if (addr == NULL)
 		return;
+	if (caller != NULL && (caller->ks_flags & MALLOC_TYPE_SIZED) != 0) {
+		if (__predict_false(size == 0))
+			malloc_nosize(addr, caller);
+		if (__predict_false((mti = caller->ks_handle) == NULL)) {
+			malloc_free_sized_detached(addr, caller, size);
+			return;
+		}
+		malloc_footer_check(addr, caller, size);
+		malloc_release(addr, mti->mti_index, size, addr,
+		    size + MALLOC_FOOTER(size));
+		return;
+	}
 	if (size != 0) {
 		(void)malloc_header(addr, caller, &allocsize, &reqsize);
 		if (__predict_false(reqsize != size))
@@ -830,6 +989,11 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 	 */
 	if (curaddr == NULL)
 		return kern_malloc(newsize, ks, flags);
+
+	/* A header-less block's size is not recorded anywhere. */
+	if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0)
+		panic("realloc(%p, %lu, %s): a header-less type has no "
+		    "realloc", curaddr, newsize, typename(ks));
 
 	/*
 	 * realloc() with zero size is the same as free().

@@ -77,9 +77,17 @@ struct malloc_stats_record {
  */
 struct malloc_type_internal;
 
+/*
+ * A type whose every free(9) passes the allocation's size (defined with
+ * MALLOC_DEFINE_SIZED): its memory has no header, so it keeps kmem(9)'s
+ * own alignment, caches and size checks, at no extra byte; freeing it
+ * without its size panics.
+ */
+#define	MALLOC_TYPE_SIZED	0x00000001
+
 struct malloc_type {
 	u_int		ks_magic;	/* M_MAGIC: a MALLOC_DEFINE'd type */
-	u_int		ks_spare;	/* 0 */
+	u_int		ks_flags;	/* MALLOC_TYPE_*, from the definition */
 	const char	*ks_shortdesc;	/* what mallocstat prints */
 	const char	*ks_longdesc;
 	struct malloc_type_internal *ks_handle;	/* NULL until attached */
@@ -106,6 +114,7 @@ struct malloc_type_cpu {
  */
 struct malloc_type_internal {
 	u_int		mti_index;	/* slot in the type table */
+	int		mti_slowflags;	/* malloc() flags that need malloc_slow */
 	struct malloc_type_cpu *mti_cpu; /* maxcpus slots */
 	uint64_t	mti_limit;	/* 0: no limit */
 	volatile int64_t mti_total;	/* folded bytes in use */
@@ -122,16 +131,26 @@ struct malloc_type_internal {
  * malloc_types link set, whose types malloc_init() attaches.  A module
  * defines its types with either and calls malloc_type_attach() on load
  * and malloc_type_detach() on unload.  MALLOC_DECLARE is a plain extern
- * declaration, repeatable, and compatible with the definition.
+ * declaration, repeatable, and compatible with the definition.  The
+ * _SIZED forms define a MALLOC_TYPE_SIZED type: every free of its memory
+ * must be free(addr, type, size) (MALLOC_SIZED_FREE).
  */
-#define	MALLOC_JUSTDEFINE(type, shortdesc, longdesc)			\
+#define	_MALLOC_JUSTDEFINE(type, shortdesc, longdesc, flags)		\
 	struct malloc_type type[1] = {					\
-		{ .ks_magic = M_MAGIC, .ks_shortdesc = (shortdesc),	\
-		  .ks_longdesc = (longdesc) }				\
+		{ .ks_magic = M_MAGIC, .ks_flags = (flags),		\
+		  .ks_shortdesc = (shortdesc), .ks_longdesc = (longdesc) } \
 	}
+
+#define	MALLOC_JUSTDEFINE(type, shortdesc, longdesc)			\
+	_MALLOC_JUSTDEFINE(type, shortdesc, longdesc, 0)
+#define	MALLOC_JUSTDEFINE_SIZED(type, shortdesc, longdesc)		\
+	_MALLOC_JUSTDEFINE(type, shortdesc, longdesc, MALLOC_TYPE_SIZED)
 
 #define	MALLOC_DEFINE(type, shortdesc, longdesc)			\
 	MALLOC_JUSTDEFINE(type, shortdesc, longdesc);			\
+	__link_set_add_data(malloc_types, type)
+#define	MALLOC_DEFINE_SIZED(type, shortdesc, longdesc)			\
+	MALLOC_JUSTDEFINE_SIZED(type, shortdesc, longdesc);		\
 	__link_set_add_data(malloc_types, type)
 
 #define	MALLOC_DECLARE(type)						\
