@@ -22,6 +22,8 @@ malloc_count_alloc(u_int idx, size_t size, void *addr)
 	mtc = malloc_cpu_table[idx] + cpu_index(curcpu());
 	mtc->mtc_allocs++;
 	mtc->mtc_bytes += (int64_t)size;
+	if (__predict_false((mtc->mtc_sizes & malloc_sizebit(size)) == 0))
+		mtc->mtc_sizes |= malloc_sizebit(size);
 	if (__predict_false(mtc->mtc_bytes >= MALLOC_FOLD))
 		malloc_adds_fold(idx, mtc);
 	return addr;

@@ -11,7 +11,11 @@ static inline __always_inline void *
 malloc_count_alloc(u_int idx, size_t size, void *addr)
 {
 
-	atomic_inc_64(&malloc_cpu_table[idx]->mtc_allocs);
+	struct malloc_type_cpu *mtc = malloc_cpu_table[idx];
+
+	atomic_inc_64(&mtc->mtc_allocs);
+	if (__predict_false((mtc->mtc_sizes & malloc_sizebit(size)) == 0))
+		atomic_or_64(&mtc->mtc_sizes, malloc_sizebit(size));
 	malloc_fold(malloc_type_table[idx], (int64_t)size);
 	return addr;
 }

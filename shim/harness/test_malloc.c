@@ -42,7 +42,7 @@ MALLOC_DEFINE_SIZED(M_SIZED, "sized", "a header-less type");
 static MALLOC_JUSTDEFINE_SIZED(M_SIZED2, "sized2", "another, not in the link set");
 
 struct stat1 {
-	uint64_t inuse, requests, fails, limit;
+	uint64_t inuse, requests, fails, limit, sizes;
 	int64_t bytes, hwm;
 	bool found;
 };
@@ -80,10 +80,22 @@ stats(const char *name)
 			s.bytes = r.mr_bytes;
 			s.hwm = r.mr_hwm;
 			s.limit = r.mr_limit;
+			s.sizes = r.mr_sizes;
 		}
 	}
 	free_libc(buf);
 	return s;
+}
+
+/* mr_sizes' bit for a request: 2^(k-1) < n <= 2^k, 16 or less in bit 4 */
+static uint64_t
+sizebit(size_t n)
+{
+	u_int k = 4;
+
+	while (k < 63 && ((size_t)1 << k) < n)
+		k++;
+	return (uint64_t)1 << k;
 }
 
 static bool
@@ -210,6 +222,31 @@ test_sizes(void)
 }
 
 /* More than 32 bits of size; and sizes no machine has. */
+/* The size classes a type allocated from, as old vmstat -m's Size(s). */
+static void
+test_sizeclasses(void)
+{
+	static const size_t sizes[] = { 1, 16, 17, 32, 100, 4096, 4097,
+	    (size_t)1 << 20, ((size_t)1 << 20) + 1 };
+	uint64_t want = 0;
+	void *p;
+	size_t i;
+
+	malloc_type_attach(M_HWM);
+	CHECK(stats("hwm").sizes == 0);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		harness_cpu_set((u_int)(i % 3));	/* ORed over CPUs */
+		p = malloc(sizes[i], M_HWM, M_WAITOK);
+		free(p, M_HWM);
+		want |= sizebit(sizes[i]);
+	}
+	harness_cpu_set(0);
+	CHECK(want == ((1ULL << 4) | (1ULL << 5) | (1ULL << 7) | (1ULL << 12) |
+	    (1ULL << 13) | (1ULL << 20) | (1ULL << 21)));
+	CHECK(stats("hwm").sizes == want);
+	malloc_type_detach(M_HWM);
+}
+
 static void
 test_big(void)
 {
@@ -400,7 +437,7 @@ struct intr_state {
 	void		*blk[INTR_HELD];
 	size_t		size[INTR_HELD];
 	u_int		n;
-	uint64_t	allocs, runs, rnd;
+	uint64_t	allocs, runs, rnd, sizes;
 	int64_t		bytes;
 };
 static struct intr_state intr = { .rnd = 88172645463325252ULL };
@@ -442,6 +479,7 @@ intr_handler(void)
 		intr.size[intr.n++] = size;
 		intr.allocs++;
 		intr.bytes += (int64_t)size;
+		intr.sizes |= sizebit(size);
 	} else {
 		intr.n--;
 		free(intr.blk[intr.n], M_INTRTEST);
@@ -465,7 +503,7 @@ test_interrupts(void)
 {
 	void *blk[MAIN_HELD] = { NULL };
 	size_t size[MAIN_HELD];
-	uint64_t rnd = 0x9e3779b97f4a7c15ULL, r, allocs = 0, i;
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL, r, allocs = 0, i, sizes = 0;
 	int64_t bytes = 0;
 	pthread_t self = pthread_self(), src;
 	struct stat1 s;
@@ -507,6 +545,7 @@ test_interrupts(void)
 		if (blk[j] == NULL)
 			continue;
 		bytes += (int64_t)size[j];
+		sizes |= sizebit(size[j]);
 		allocs++;
 		held++;
 	}
@@ -520,6 +559,7 @@ test_interrupts(void)
 	CHECK(s.bytes == bytes + intr.bytes);
 	CHECK(s.inuse == held + intr.n);
 	CHECK(s.requests == allocs + intr.allocs && s.fails == 0);
+	CHECK(s.sizes == (sizes | intr.sizes));
 	for (j = 0; j < MAIN_HELD; j++)
 		free(blk[j], M_INTRTEST);
 	while (intr.n > 0)
@@ -592,6 +632,7 @@ pre_handler(void)
 		intr.size[intr.n++] = size;
 		intr.allocs++;
 		intr.bytes += (int64_t)size;
+		intr.sizes |= sizebit(size);
 	} else {
 		intr.n--;
 		free(intr.blk[intr.n], M_PREEMPT);
@@ -605,7 +646,7 @@ test_preemption(void)
 {
 	void *blk[MAIN_HELD] = { NULL };
 	size_t size[MAIN_HELD];
-	uint64_t rnd = 0x2545f4914f6cdd1dULL, r, allocs = 0, i;
+	uint64_t rnd = 0x2545f4914f6cdd1dULL, r, allocs = 0, i, sizes = 0;
 	int64_t bytes = 0;
 	pthread_t self = pthread_self(), src;
 	struct stat1 s;
@@ -640,6 +681,7 @@ test_preemption(void)
 		if (blk[j] == NULL)
 			continue;
 		bytes += (int64_t)size[j];
+		sizes |= sizebit(size[j]);
 		allocs++;
 		held++;
 	}
@@ -667,6 +709,7 @@ test_preemption(void)
 	CHECK(s.bytes == bytes + intr.bytes);
 	CHECK(s.inuse == held + intr.n);
 	CHECK(s.requests == allocs + intr.allocs && s.fails == 0);
+	CHECK(s.sizes == (sizes | intr.sizes));
 	for (j = 0; j < MAIN_HELD; j++)
 		free(blk[j], M_PREEMPT);
 	while (intr.n > 0)
@@ -1204,7 +1247,7 @@ test_sysctl(void)
 	CHECK(harness_sysctl_fn(NULL, 0, buf, &len, NULL, 0, NULL, NULL,
 	    NULL) == 0);
 	memcpy(&h, buf, sizeof(h));
-	CHECK(h.ms_version == 1 && h.ms_hdrsize == 24 && h.ms_recsize == 80);
+	CHECK(h.ms_version == 2 && h.ms_hdrsize == 24 && h.ms_recsize == 88);
 	CHECK(h.ms_ncpu == maxcpus && h.ms_fold == 65536);
 	/* one record per attached type: built-ins, tests, (detached) */
 	for (i = 0; i < h.ms_count; i++) {
@@ -1227,10 +1270,12 @@ test_sysctl(void)
 			CHECK(r.mr_bytes == b && r.mr_bytes == 777);
 			CHECK(r.mr_limit == 12345);
 			CHECK(r.mr_hwm >= 777);
+			CHECK((r.mr_sizes & sizebit(777)) != 0 &&
+			    sizebit(777) == (uint64_t)1 << 10);
 		}
 		ntypes++;
 	}
-	CHECK(ntypes == 9 + 4 + 1 && len == 24 + ntypes * 80);
+	CHECK(ntypes == 9 + 4 + 1 && len == 24 + ntypes * 88);
 	free_libc(buf);
 	free(p, M_USBDEV);
 	malloc_type_setlimit(M_USBDEV, 0);
@@ -1246,6 +1291,7 @@ main(void)
 	test_basics();
 	test_percpu();
 	test_sizes();
+	test_sizeclasses();
 	test_big();
 	test_realloc();
 	test_limit();

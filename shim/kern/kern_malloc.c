@@ -250,6 +250,18 @@ malloc_fold(struct malloc_type_internal *mti, int64_t delta)
 }
 
 /*
+ * The size class of a request, as old vmstat -m's buckets: bit k for
+ * 2^(k-1) < size <= 2^k, 16 bytes or less in bit 4.
+ */
+static inline __always_inline uint64_t
+malloc_sizebit(size_t size)
+{
+
+	return (uint64_t)1 << (size <= 16 ? 4 :
+	    MIN(64 - __builtin_clzll((uint64_t)size - 1), 63));
+}
+
+/*
  * Counting: malloc_count_alloc(), malloc_count_fail() and
  * malloc_release(), below.  The harness's benchmark builds put another
  * counting in their place (MALLOC_COUNT_ALT names a file of theirs), to
@@ -298,10 +310,18 @@ malloc_pcpu_add(volatile uint64_t *p, uint64_t v)
 
 	__asm volatile("addq %1, %0" : "+m" (*p) : "er" (v));
 }
+
+static inline __always_inline void
+malloc_pcpu_or(volatile uint64_t *p, uint64_t v)
+{
+
+	__asm volatile("orq %1, %0" : "+m" (*p) : "er" (v));
+}
 #else
 typedef int malloc_pcpu_t;
 #define	MALLOC_PCPU_ENTER(c)	((c) = splvm())
 #define	malloc_pcpu_add(p, v)	(*(p) += (v))
+#define	malloc_pcpu_or(p, v)	(*(p) |= (v))
 
 static inline __always_inline bool
 malloc_pcpu_exit(int s)
@@ -385,6 +405,9 @@ malloc_count_alloc(u_int idx, size_t size, void *addr)
 	mtc = malloc_cpu_table[idx] + cpu_index(curcpu());
 	malloc_pcpu_add(&mtc->mtc_allocs, 1);
 	malloc_pcpu_add((volatile uint64_t *)&mtc->mtc_bytes, size);
+	/* an OR lost to an interrupt would be a class lost: one instruction */
+	if (__predict_false((mtc->mtc_sizes & malloc_sizebit(size)) == 0))
+		malloc_pcpu_or(&mtc->mtc_sizes, malloc_sizebit(size));
 	if (__predict_false(mtc->mtc_bytes >= MALLOC_FOLD))
 		return malloc_count_alloc_fold(idx, mtc, addr, c);
 	if (malloc_pcpu_exit(c)) {
@@ -462,6 +485,7 @@ struct malloc_sum {
 	uint64_t	allocs;
 	uint64_t	frees;
 	uint64_t	fails;
+	uint64_t	sizes;
 };
 
 /*
@@ -477,12 +501,14 @@ malloc_type_sum(const struct malloc_type_internal *mti, struct malloc_sum *s)
 	memset(s, 0, sizeof(*s));
 	s->bytes = mti->mti_total;
 	s->allocs = mti->mti_moved;
+	s->sizes = mti->mti_sizes;
 	for (c = 0; c < maxcpus; c++) {
 		mtc = &mti->mti_cpu[c];
 		s->bytes += mtc->mtc_bytes;
 		s->allocs += mtc->mtc_allocs;
 		s->frees += mtc->mtc_frees;
 		s->fails += mtc->mtc_fails;
+		s->sizes |= mtc->mtc_sizes;
 	}
 }
 
@@ -598,6 +624,7 @@ malloc_type_detach(struct malloc_type *ks)
 		    ks->ks_shortdesc, (uintmax_t)(s.allocs - s.frees),
 		    (intmax_t)s.bytes, M_DETACHED->ks_shortdesc);
 		atomic_add_64(&det->mti_moved, s.allocs - s.frees);
+		atomic_or_64(&det->mti_sizes, s.sizes);
 		malloc_fold(det, s.bytes);
 	} else {
 		mutex_enter(&malloc_lock);
@@ -1163,6 +1190,7 @@ malloc_stats_export(void *buf, size_t *lenp)
 			r.mr_limit = mti->mti_limit;
 			r.mr_requests = s.allocs;
 			r.mr_fails = s.fails;
+			r.mr_sizes = s.sizes;
 			memcpy((char *)buf + off, &r, sizeof(r));
 		}
 		off += sizeof(r);
@@ -1221,7 +1249,7 @@ SYSCTL_SETUP(sysctl_kern_malloc_setup, "sysctl kern.malloc_stats setup")
 	sysctl_createv(clog, 0, NULL, NULL,
 	    CTLFLAG_PERMANENT,
 	    CTLTYPE_STRUCT, "malloc_stats",
-	    SYSCTL_DESCR("malloc(9) statistics by type (version 1)"),
+	    SYSCTL_DESCR("malloc(9) statistics by type (version 2)"),
 	    sysctl_kern_malloc_stats, 0, NULL, 0,
 	    CTL_KERN, CTL_CREATE, CTL_EOL);
 }

@@ -35,13 +35,14 @@
 #include <sys/types.h>
 
 /*
- * kern.malloc_stats, version 1: one struct malloc_stats_header, then
+ * kern.malloc_stats, version 2: one struct malloc_stats_header, then
  * ms_count records of ms_recsize bytes each, starting at offset
  * ms_hdrsize.  Host byte order.  Fields are only ever added at the end of
  * either structure (with a new version); readers must use ms_hdrsize and
- * ms_recsize, not sizeof, to step through the blob.
+ * ms_recsize, not sizeof, to step through the blob.  Version 1 had no
+ * mr_sizes (records of 80 bytes).
  */
-#define	MALLOC_STATS_VERSION	1
+#define	MALLOC_STATS_VERSION	2
 #define	MALLOC_STATS_NAMELEN	32
 
 struct malloc_stats_header {
@@ -61,7 +62,12 @@ struct malloc_stats_record {
 	uint64_t	mr_limit;	/* 0: none */
 	uint64_t	mr_requests;	/* successful allocations */
 	uint64_t	mr_fails;	/* allocations that returned NULL */
+	/* version 2 */
+	uint64_t	mr_sizes;	/* size classes allocated from: bit k
+					   for 2^(k-1) < size <= 2^k, and
+					   16 bytes or less in bit 4 */
 };
+#define	MALLOC_STATS_RECSIZE_V1	80	/* up to mr_fails */
 
 #ifdef _KERNEL
 #include <sys/param.h>			/* COHERENCY_UNIT */
@@ -106,6 +112,7 @@ struct malloc_type_cpu {
 	uint64_t	mtc_frees;	/* frees */
 	int64_t		mtc_bytes;	/* bytes in use not in mti_total */
 	uint64_t	mtc_fails;	/* allocations that returned NULL */
+	uint64_t	mtc_sizes;	/* size classes (mr_sizes) seen here */
 } __aligned(COHERENCY_UNIT);
 
 /*
@@ -120,6 +127,7 @@ struct malloc_type_internal {
 	volatile int64_t mti_total;	/* folded bytes in use */
 	volatile int64_t mti_hwm;	/* high water of mti_total */
 	volatile uint64_t mti_moved;	/* allocations detach moved here */
+	volatile uint64_t mti_sizes;	/* size classes detach moved here */
 	struct malloc_type *mti_type;	/* the type */
 	struct malloc_type_internal *mti_next; /* list of attached types */
 	void		*mti_mem;	/* what kmem gave */
