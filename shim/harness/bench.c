@@ -310,12 +310,14 @@ main(void)
 	printf("counting cost at splvm (MALLOC_COUNT_SPL): %.2f ns/pair (%s; "
 	    "%.2f with the %s)\n", best[0][V_SPL] - best[0][V_NONE], kname[0],
 	    best[1][V_SPL] - best[1][V_NONE], kname[1]);
-	printf("  of which the adds: %.2f, their exactness (preemption "
-	    "excluded): %.2f (%s)\n", best[0][V_ADDS] - best[0][V_NONE],
-	    best[0][V_PCPU] - best[0][V_ADDS], kname[0]);
+	for (k = 0; k < 2; k++)
+		printf("  of which the adds %.2f, their exactness (preemption "
+		    "excluded) %.2f (%s)\n", best[k][V_ADDS] - best[k][V_NONE],
+		    best[k][V_PCPU] - best[k][V_ADDS], kname[k]);
 	printf("the rest of the shim (no counting minus least front end): "
-	    "%.2f ns/pair (%s)\n", best[0][V_NONE] - best[0][V_FLOOR],
-	    kname[0]);
+	    "%.2f ns/pair (%s; %.2f with the %s)\n",
+	    best[0][V_NONE] - best[0][V_FLOOR], kname[0],
+	    best[1][V_NONE] - best[1][V_FLOOR], kname[1]);
 
 	printf("\nthroughput, M pairs/s, all threads on one type, %s, best of "
 	    "%d x %d pairs per thread (%ld CPUs):\n", kname[0], TROUNDS, TPAIRS,

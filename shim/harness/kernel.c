@@ -251,6 +251,28 @@ harness_intr_signal(int sig __unused)
 	__atomic_add_fetch(&harness_intr_taken, 1, __ATOMIC_RELEASE);
 }
 
+int __noinline
+splraise(int ipl)
+{
+	int s = harness_ilevel;
+
+	if (ipl > s)
+		harness_ilevel = ipl;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return s;
+}
+
+void __noinline
+splx(int s)
+{
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	harness_ilevel = s;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (__predict_false(harness_ipending) && s < IPL_VM)
+		harness_intr_dispatch();
+}
+
 /* splx() lowered the level below IPL_VM: run what was held. */
 void
 harness_intr_dispatch(void)

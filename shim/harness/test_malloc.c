@@ -153,10 +153,16 @@ test_basics(void)
 	free(z, M_TEST1);
 	free(NULL, M_TEST1);			/* a no-op */
 	free(NULL, M_TEST2);
+	free(NULL, M_SIZED);
 	s = stats("test1");
 	CHECK(s.inuse == s0.inuse && s.bytes == s0.bytes);
 	CHECK(s.requests == s0.requests + 2 && s.fails == s0.fails);
 	CHECK(harness_ilevel == IPL_NONE);	/* every splvm() undone */
+	/* a type of 0, as sys/net/if_wg.c writes it: the header's type */
+	p = malloc(10, M_TEST1, M_WAITOK);
+	free(p, 0);
+	s = stats("test1");
+	CHECK(s.inuse == s0.inuse && s.bytes == s0.bytes);
 	/* M_ZERO really zeroes recycled memory */
 	p = malloc(200, M_TEST1, M_WAITOK);
 	memset(p, 0xff, 200);

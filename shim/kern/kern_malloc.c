@@ -251,14 +251,14 @@ malloc_fold(struct malloc_type_internal *mti, int64_t delta)
 
 /*
  * The size class of a request, as old vmstat -m's buckets: bit k for
- * 2^(k-1) < size <= 2^k, 16 bytes or less in bit 4.
+ * 2^(k-1) < size <= 2^k, 16 bytes or less in bit 4 (0 bytes: none).
  */
 static inline __always_inline uint64_t
 malloc_sizebit(size_t size)
 {
 
-	return (uint64_t)1 << (size <= 16 ? 4 :
-	    MIN(64 - __builtin_clzll((uint64_t)size - 1), 63));
+	/* 2^k for the k bits of (size - 1) | 15, without a branch; 0 for 0 */
+	return (uint64_t)2 << (63 - __builtin_clzll(((uint64_t)size - 1) | 15));
 }
 
 /*
@@ -777,29 +777,38 @@ malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 	return malloc_count_alloc(mti->mti_index, size, mh + 1);
 }
 
+/*
+ * The common case of kern_malloc() for a header-less type: a request
+ * under a page, of an attached type, without M_ZERO or a limit that
+ * applies.  Only size and index are kept across kmem_intr_alloc().
+ */
+static void * __noinline
+malloc_sized(unsigned long size, u_int idx, km_flag_t kmflags)
+{
+	void *p;
+
+	p = kmem_intr_alloc(size + MALLOC_FOOTER(size), kmflags);
+	if (__predict_false(p == NULL))
+		return malloc_count_fail(malloc_type_table[idx]);
+	malloc_footer_set(p, size, idx);
+	return malloc_count_alloc(idx, size, p);
+}
+
 void *
 kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
 {
 	struct malloc_type_internal *mti = ks->ks_handle;
 	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
 	struct malloc_header h, *mh;
-	u_int idx;
-	void *p;
 
 	malloc_check_flags(size, ks, flags);
 	if (__predict_false(mti == NULL || (flags & mti->mti_slowflags) != 0 ||
 	    size - 1 >= PAGE_SIZE - 1))
 		return malloc_slow(size, ks, flags);
+	if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0)
+		return malloc_sized(size, mti->mti_index, kmflags);
 
-	/* The common cases: only size and index are kept across kmem. */
-	if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0) {
-		idx = mti->mti_index;
-		p = kmem_intr_alloc(size + MALLOC_FOOTER(size), kmflags);
-		if (__predict_false(p == NULL))
-			return malloc_count_fail(malloc_type_table[idx]);
-		malloc_footer_set(p, size, idx);
-		return malloc_count_alloc(idx, size, p);
-	}
+	/* The common case: nothing but h is kept across kmem_intr_alloc. */
 	h = (struct malloc_header){
 		.mh_size = (uint32_t)(sizeof(h) + size),
 		.mh_type = (uint16_t)mti->mti_index,
@@ -894,18 +903,16 @@ malloc_nosize(void *addr, struct malloc_type *caller)
 	    typename(caller));
 }
 
-void
-kern_free(void *addr, struct malloc_type *caller)
+/*
+ * Free a block with a header; caller may be NULL (realloc(): the block
+ * is released as what it was, whatever the type asked for now).
+ */
+static inline __always_inline void
+malloc_free_header(void *addr, struct malloc_type *caller)
 {
-	struct malloc_header *mh;
+	struct malloc_header *mh = (struct malloc_header *)addr - 1;
 	size_t allocsize, reqsize;
 
-	if (addr == NULL)
-		return;
-	if (__predict_false(caller != NULL &&
-	    (caller->ks_flags & MALLOC_TYPE_SIZED) != 0))
-		malloc_nosize(addr, caller);
-	mh = (struct malloc_header *)addr - 1;
 	if (__predict_false(mh->mh_magic != MH_MAGIC_ALLOC ||
 	    mh->mh_size == MH_SIZE_BIG)) {
 		malloc_free_slow(addr, caller);
@@ -914,6 +921,24 @@ kern_free(void *addr, struct malloc_type *caller)
 	(void)malloc_header(addr, caller, &allocsize, &reqsize);
 	mh->mh_magic = MH_MAGIC_FREE;
 	malloc_release(addr, mh->mh_type, reqsize, mh, allocsize);
+}
+
+/*
+ * free(addr, type); the type may be 0, as some callers wrote it while
+ * malloc(9) ignored it (sys/net/if_wg.c, sys/kern/uipc_mbuf.c).
+ */
+void
+kern_free(void *addr, struct malloc_type *caller)
+{
+
+	if (__predict_false(addr == NULL))
+		return;
+	if (__predict_true(caller == NULL ||
+	    (caller->ks_flags & MALLOC_TYPE_SIZED) == 0)) {
+		malloc_free_header(addr, caller);
+		return;
+	}
+	malloc_nosize(addr, caller);
 }
 
 #ifdef DIAGNOSTIC
@@ -1054,7 +1079,7 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 	memcpy(newaddr, curaddr, MIN(cursize, newsize));
 	if ((flags & M_ZERO) != 0 && newsize > cursize)
 		memset((char *)newaddr + cursize, 0, newsize - cursize);
-	kern_free(curaddr, NULL);
+	malloc_free_header(curaddr, NULL);
 	return newaddr;
 }
 
