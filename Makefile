@@ -3,6 +3,7 @@
 #   make example   convert examples/ (diffs and report under build/example)
 #   make test      lint, golden files, driver tests, shim harness tests
 #   make bench     converter vs bare spatch; shim vs kmem, per-CPU vs atomic
+#   make mallocstat build/mallocstat for this host (reads a blob with -f)
 #
 # Both install what is missing from Debian's archive first (make deps).
 
@@ -12,9 +13,10 @@ BENCH_TREE ?=	examples
 BENCH_PATH ?=	sys/dev
 JOBS ?=		$(shell nproc)
 DEBS =		coccinelle parallel python3-yaml python3-pytest pyflakes3 gcc make patch git \
-		python3-clang-14
+		mandoc python3-clang-14
 
-.PHONY: all deps example test lint test-py test-shim bench bench-convert bench-shim clean
+.PHONY: all deps example test lint test-py test-shim bench bench-convert bench-shim \
+	mallocstat clean
 
 all: example
 
@@ -53,6 +55,15 @@ bench-convert:
 
 bench-shim:
 	$(MAKE) --no-print-directory -C shim/harness bench
+
+# The vmstat -m style reader, for this host: kern.malloc_stats blobs saved
+# from a NetBSD (or rump) kernel are read with -f.
+CC ?=		cc
+mallocstat: build/mallocstat
+build/mallocstat: shim/mallocstat/mallocstat.c shim/sys/mallocvar.h
+	mkdir -p build
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ishim -o $@ \
+	    shim/mallocstat/mallocstat.c
 
 clean:
 	rm -rf build kmem2malloc-out

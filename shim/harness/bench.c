@@ -1,24 +1,30 @@
 /*
- * Benchmarks, measured in one run (never part of make test).
+ * Benchmarks (never part of make test): kern_malloc.c's counting against
+ * kmem alone and against the other countings, in one program, so that
+ * every figure comes from the same run, interleaved.
  *
- *	bench ATOMIC NOSTATS
- *			the whole report; ATOMIC and NOSTATS are this
- *			program built with kern_malloc.c
- *			-DMALLOC_STATS_GLOBAL_ATOMIC and -DMALLOC_STATS_NONE,
- *			which it runs for the numbers of those variants
- *	bench -s	ns per malloc+free pair, this build, one number
- *	bench -t N	M pairs/s with N threads, this build, one number
+ * The program links kern_malloc.c five times: as it is (the per-CPU
+ * counters a kernel gets: one add per counter, preemption disabled
+ * around them), with MALLOC_COUNT_SPL (the same counters at IPL_VM, the
+ * portable way), with harness/count_adds.h (the same adds with nothing
+ * around them: wrong, but the floor of any per-CPU counting), with
+ * harness/count_atomic.h (one set of shared atomic counters per type) and
+ * with harness/count_none.h (no counting: the header, the checks and the
+ * calls only); the extra copies' names carry a prefix (bench_names.h).
  *
- * 1. ns per malloc(64)+free pair through kern_malloc.c against the same
- *    harness calling kmem_intr_alloc/free(72) directly (what the shim
- *    asks kmem for), single thread, best of many short interleaved
- *    rounds; and, interleaved with both, the least any malloc(9) front
- *    end over kmem can do (floor_malloc/floor_free below: one call and an
- *    8-byte size header, no type, no check, no counting), which says how
- *    much of the overhead the front end costs before it does anything;
+ * 1. ns per malloc(64)+free pair, single thread (and for a header-less
+ *    type, malloc(64)+free(p, T, 64) against kmem_intr_alloc(64)+free),
+ *    against
+ *    kmem_intr_alloc(72)+kmem_intr_free (what the shim asks kmem for) and
+ *    against the least front end any malloc(9) over kmem can be (a call
+ *    and an 8-byte size header, nothing else), each the best of ROUNDS
+ *    rounds of PAIRS pairs, all interleaved; with two kmems: the
+ *    harness's libc one (glibc's thread cache) and one that works as
+ *    pool_cache(9) does (per-CPU free lists at IPL_VM; kernel.c).  The
+ *    counting cost is the per-CPU build minus the no-counting build.
  * 2. throughput at 1, 2, 4, 8 threads, every thread its own CPU slot and
- *    all on one type (the case per-CPU counters exist for): kmem alone,
- *    per-CPU counters, one global atomic per type; best of 3 each.
+ *    all on one type (the case per-CPU counters exist for), libc kmem:
+ *    kmem alone, per-CPU counters, one global atomic per type.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -37,20 +43,30 @@
 MALLOC_DEFINE(M_TEST1, "test1", "bench");
 MALLOC_DEFINE(M_TEST2, "test2", "unused");
 MALLOC_DEFINE(M_USBDEV, "USB device", "unused");
+MALLOC_DEFINE_SIZED(M_TSIZED, "tsized", "bench, header-less");
+static MALLOC_JUSTDEFINE(M_BSPL, "bench spl", "bench, MALLOC_COUNT_SPL copy");
+static MALLOC_JUSTDEFINE(M_BADDS, "bench adds", "bench, adds-only copy");
+static MALLOC_JUSTDEFINE(M_BATOMIC, "bench atomic", "bench, atomic copy");
+static MALLOC_JUSTDEFINE(M_BNONE, "bench none", "bench, no-counting copy");
+
+/* The other copies of kern_malloc.c (bench_names.h). */
+#define	COPY(p)								\
+	void	*p##kern_malloc(unsigned long, struct malloc_type *, int); \
+	void	p##kern_free(void *, struct malloc_type *);		\
+	void	p##malloc_init(void);					\
+	void	p##malloc_type_attach(struct malloc_type *)
+COPY(spl_);
+COPY(adds_);
+COPY(atomic_);
+COPY(none_);
+
+extern bool harness_kmem_pool;
 
 #define	PAIRS		20000		/* single-thread round */
-#define	TPAIRS		1000000		/* per thread */
 #define	ROUNDS		500
+#define	TPAIRS		1000000		/* per thread */
 #define	TROUNDS		3
 #define	MAXT		8
-
-#if defined(MALLOC_STATS_NONE)
-#define	VARIANT		"no counting"
-#elif defined(MALLOC_STATS_GLOBAL_ATOMIC)
-#define	VARIANT		"one global atomic per type"
-#else
-#define	VARIANT		"per-CPU counters"
-#endif
 
 static double
 now(void)
@@ -77,9 +93,36 @@ loop_kmem(int n)
 	}
 }
 
+static void
+loop_kmem64(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = kmem_intr_alloc(64, KM_SLEEP);
+
+		USE(p);
+		kmem_intr_free(p, 64);
+	}
+}
+
+static void
+loop_sized(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = malloc(64, M_TSIZED, M_WAITOK);
+
+		USE(p);
+		kern_free_sized(p, M_TSIZED, 64);
+	}
+}
+
 /*
- * The least front end: today's kern_malloc.c without its checks.  Not
- * inlined, as kern_malloc() is not (it is in another file).
+ * The least front end: a call and a size header around kmem, no type,
+ * no check, no counting.  Not inlined, as kern_malloc() is not (it is in
+ * another file).
  */
 static void * __noinline
 floor_malloc(unsigned long size)
@@ -111,18 +154,44 @@ loop_floor(int n)
 	}
 }
 
-static void
-loop_malloc(int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		void *p = malloc(64, M_TEST1, M_WAITOK);
-
-		USE(p);
-		free(p, M_TEST1);
-	}
+#define	LOOP(name, m, f, type)						\
+static void								\
+name(int n)								\
+{									\
+	int i;								\
+									\
+	for (i = 0; i < n; i++) {					\
+		void *p = m(64, type, M_WAITOK);			\
+									\
+		USE(p);							\
+		f(p, type);						\
+	}								\
 }
+LOOP(loop_pcpu, kern_malloc, kern_free, M_TEST1)
+LOOP(loop_spl, spl_kern_malloc, spl_kern_free, M_BSPL)
+LOOP(loop_adds, adds_kern_malloc, adds_kern_free, M_BADDS)
+LOOP(loop_atomic, atomic_kern_malloc, atomic_kern_free, M_BATOMIC)
+LOOP(loop_none, none_kern_malloc, none_kern_free, M_BNONE)
+
+/* Each against a kmem baseline: the first row for a header, 72 bytes. */
+static const struct variant {
+	const char	*name;
+	void		(*fn)(int);
+	int		base;
+} variants[] = {
+	{ "kmem_intr_alloc(72)+free direct", loop_kmem, 0 },
+	{ "least front end possible", loop_floor, 0 },
+	{ "shim, per-CPU counters", loop_pcpu, 0 },
+	{ "shim, per-CPU counters at splvm", loop_spl, 0 },
+	{ "shim, per-CPU adds only (unsafe)", loop_adds, 0 },
+	{ "shim, one global atomic per type", loop_atomic, 0 },
+	{ "shim, no counting", loop_none, 0 },
+	{ "kmem_intr_alloc(64)+free direct", loop_kmem64, 7 },
+	{ "shim, header-less type, sized free", loop_sized, 7 },
+};
+#define	NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
+enum { V_KMEM, V_FLOOR, V_PCPU, V_SPL, V_ADDS, V_ATOMIC, V_NONE, V_KMEM64,
+    V_SIZED };
 
 static double
 ns_per_pair(void (*fn)(int))
@@ -182,95 +251,83 @@ throughput(int nt, void (*fn)(int))
 	return best;
 }
 
-/* One number from the other build. */
-static double
-child(const char *prog, const char *args)
-{
-	char cmd[1024];
-	double v = -1;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "%s %s", prog, args);
-	if ((p = popen(cmd, "r")) == NULL)
-		return -1;
-	if (fscanf(p, "%lf", &v) != 1)
-		v = -1;
-	pclose(p);
-	return v;
-}
-
 int
-main(int argc, char **argv)
+main(void)
 {
-	double k = 1e9, m = 1e9, f = 1e9, t, a, z, tk, tm, ta;
-	char args[32];
-	int r, nt;
+	static const char *const kname[2] = { "libc kmem", "pool_cache-like kmem" };
+	double best[2][NVARIANTS], t, tk, tm, ta;
+	size_t v;
+	int r, k, nt;
 
 	malloc_init();
+	spl_malloc_init();
+	atomic_malloc_init();
+	none_malloc_init();
+	adds_malloc_init();
+	spl_malloc_type_attach(M_BSPL);
+	adds_malloc_type_attach(M_BADDS);
+	atomic_malloc_type_attach(M_BATOMIC);
+	none_malloc_type_attach(M_BNONE);
 	harness_cpu_set(0);
-	loop_kmem(PAIRS / 10);			/* warm up */
-	loop_malloc(PAIRS / 10);
-	if (argc > 1 && strcmp(argv[1], "-s") == 0) {
-		for (r = 0; r < ROUNDS; r++) {
-			t = ns_per_pair(loop_malloc);
-			m = t < m ? t : m;
+	for (k = 0; k < 2; k++)
+		for (v = 0; v < NVARIANTS; v++) {
+			harness_kmem_pool = k;
+			variants[v].fn(PAIRS);		/* warm up */
+			best[k][v] = 1e9;
 		}
-		printf("%.3f\n", m);
-		return 0;
-	}
-	if (argc > 2 && strcmp(argv[1], "-t") == 0) {
-		printf("%.3f\n", throughput(atoi(argv[2]),
-		    getenv("BENCH_KMEM") != NULL ? loop_kmem : loop_malloc));
-		return 0;
-	}
-	if (argc != 3) {
-		fprintf(stderr, "usage: bench ATOMIC-BUILD NOSTATS-BUILD | -s | "
-		    "-t N\n");
-		return 2;
-	}
+	for (r = 0; r < ROUNDS; r++)		/* best of ROUNDS, interleaved */
+		for (k = 0; k < 2; k++)
+			for (v = 0; v < NVARIANTS; v++) {
+				harness_kmem_pool = k;
+				t = ns_per_pair(variants[v].fn);
+				best[k][v] = t < best[k][v] ? t : best[k][v];
+			}
+	harness_kmem_pool = false;
 
-	for (r = 0; r < ROUNDS; r++) {		/* best of ROUNDS, interleaved */
-		t = ns_per_pair(loop_kmem);
-		k = t < k ? t : k;
-		t = ns_per_pair(loop_malloc);
-		m = t < m ? t : m;
-		t = ns_per_pair(loop_floor);
-		f = t < f ? t : f;
-	}
-	for (a = z = 1e9, r = 0; r < 3; r++) {	/* other processes: best of 3 */
-		t = child(argv[1], "-s");
-		a = t > 0 && t < a ? t : a;
-		t = child(argv[2], "-s");
-		z = t > 0 && t < z ? t : z;
-	}
-	printf("shim bench (%s build vs %s build; harness kmem = libc "
-	    "malloc)\n\n", VARIANT, "global atomic");
-	printf("single thread, malloc(64)+free vs kmem_intr_alloc(72)+free, "
-	    "best of %d x %d pairs:\n", ROUNDS, PAIRS);
-	printf("  kmem_intr_alloc+free direct  %6.2f ns/pair\n", k);
-	printf("  least front end possible     %6.2f ns/pair   overhead "
-	    "%+5.2f ns  (a call and a size header, nothing else)\n", f, f - k);
-	printf("  shim, per-CPU counters       %6.2f ns/pair   overhead "
-	    "%+5.2f ns  ratio %.3f\n", m, m - k, m / k);
-	printf("  shim, global atomic          %6.2f ns/pair   overhead "
-	    "%+5.2f ns  ratio %.3f\n", a, a - k, a / k);
-	printf("  shim, no counting            %6.2f ns/pair   overhead "
-	    "%+5.2f ns  (header, checks and call only)\n", z, z - k);
-	printf("  target: <= 5%% or <= 2 ns overhead: %s\n",
-	    m / k <= 1.05 || m - k <= 2.0 ? "met" : "NOT met");
-	printf("  (the least front end takes %.0f%% of that 2 ns before it "
-	    "does anything)\n", (f - k) / 2.0 * 100);
+	printf("shim bench: ns per malloc(64)+free pair, single thread, best "
+	    "of %d interleaved rounds of %d pairs\n\n", ROUNDS, PAIRS);
+	printf("  %-34s %21s   %21s\n", "", kname[0], kname[1]);
+	printf("  %-34s %7s %6s %6s   %7s %6s %6s\n", "", "ns/pair", "+ns",
+	    "ratio", "ns/pair", "+ns", "ratio");
+	for (v = 0; v < NVARIANTS; v++) {
+		printf("  %-34s", variants[v].name);
+		for (k = 0; k < 2; k++) {
+			int b = variants[v].base;
 
-	printf("\nthroughput, M pairs/s, all threads on one type, best of "
-	    "%d x %d pairs per thread (%ld CPUs):\n", TROUNDS, TPAIRS,
+			printf(" %7.2f", best[k][v]);
+			if (v == (size_t)b)
+				printf(" %6s %6s  ", "", "");
+			else
+				printf(" %+6.2f %6.3f  ", best[k][v] - best[k][b],
+				    best[k][v] / best[k][b]);
+		}
+		printf("\n");
+	}
+	printf("\ncounting cost: %.2f ns/pair (per-CPU counters minus no "
+	    "counting, %s; %.2f with the %s)\n",
+	    best[0][V_PCPU] - best[0][V_NONE], kname[0],
+	    best[1][V_PCPU] - best[1][V_NONE], kname[1]);
+	printf("counting cost at splvm (MALLOC_COUNT_SPL): %.2f ns/pair (%s; "
+	    "%.2f with the %s)\n", best[0][V_SPL] - best[0][V_NONE], kname[0],
+	    best[1][V_SPL] - best[1][V_NONE], kname[1]);
+	for (k = 0; k < 2; k++)
+		printf("  of which the adds %.2f, their exactness (preemption "
+		    "excluded) %.2f (%s)\n", best[k][V_ADDS] - best[k][V_NONE],
+		    best[k][V_PCPU] - best[k][V_ADDS], kname[k]);
+	printf("the rest of the shim (no counting minus least front end): "
+	    "%.2f ns/pair (%s; %.2f with the %s)\n",
+	    best[0][V_NONE] - best[0][V_FLOOR], kname[0],
+	    best[1][V_NONE] - best[1][V_FLOOR], kname[1]);
+
+	printf("\nthroughput, M pairs/s, all threads on one type, %s, best of "
+	    "%d x %d pairs per thread (%ld CPUs):\n", kname[0], TROUNDS, TPAIRS,
 	    sysconf(_SC_NPROCESSORS_ONLN));
 	printf("  threads  kmem direct  per-CPU  global atomic  "
 	    "per-CPU/atomic  per-CPU/kmem\n");
 	for (nt = 1; nt <= MAXT; nt *= 2) {
 		tk = throughput(nt, loop_kmem);
-		tm = throughput(nt, loop_malloc);
-		snprintf(args, sizeof(args), "-t %d", nt);
-		ta = child(argv[1], args);
+		tm = throughput(nt, loop_pcpu);
+		ta = throughput(nt, loop_atomic);
 		printf("  %7d  %11.2f  %7.2f  %13.2f  %14.3f  %12.3f\n", nt,
 		    tk, tm, ta, tm / ta, tm / tk);
 	}

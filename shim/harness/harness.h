@@ -19,10 +19,19 @@ extern sysctlfn harness_sysctl_fn;
 extern char harness_sysctl_name[64];
 extern unsigned long harness_kmem_live;	/* kmem blocks not yet freed */
 extern unsigned long harness_kmem_calls;	/* kmem_intr_alloc calls */
+extern _Thread_local size_t harness_kmem_last;	/* its last size, here */
 extern int harness_kmem_fail;		/* fail the next N KM_NOSLEEP allocs */
 extern struct cpu_info harness_cpus[HARNESS_MAXCPUS];
 void	harness_quarantine_flush(void);
+size_t	harness_kmem_align(size_t);	/* kmem's alignment guarantee */
+/* preemption (<sys/lwp.h>): where it moves a thread, what it calls then */
+void	harness_cpu_roam(u_int, u_int);
+void	harness_preempt(void);
+extern void (*harness_migrate_hook)(u_int, u_int);
 void	harness_sysctl_init(void);
+
+/* A type's index, 0 if not attached (the tests see __MALLOC_PRIVATE). */
+#define	IDX(t)	((t)->ks_handle != NULL ? (t)->ks_handle->mti_index : 0u)
 
 /* libc's malloc and free, which <sys/malloc.h> hides behind the kernel's. */
 void	*malloc_libc(size_t);

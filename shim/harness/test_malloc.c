@@ -5,15 +5,19 @@
  * (MALLOC_SIZED_FREE, MALLOC_CHECK_INTR).
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#define	__MALLOC_PRIVATE		/* the tests look inside */
 #include <sys/param.h>
 #include <sys/cpu.h>
 #include <sys/intr.h>
+#include <sys/kmem.h>
+#include <sys/lwp.h>
 #include <sys/malloc.h>
 #include <sys/malloc.h>			/* twice: the header is idempotent */
 
@@ -32,9 +36,13 @@ static MALLOC_JUSTDEFINE(M_HWM, "hwm", "a fresh type for the high-water test");
 static MALLOC_JUSTDEFINE(M_INTRTEST, "intrtest", "used by an interrupt handler");
 static MALLOC_JUSTDEFINE(M_INTRFIRST, "intrfirst", "first used by an interrupt");
 static MALLOC_JUSTDEFINE(M_MODLOOP, "modloop", "a module loaded and unloaded");
+static MALLOC_JUSTDEFINE(M_PREEMPT, "preempt", "used across preemptions");
+static MALLOC_JUSTDEFINE(M_STRINGS, "strings", "the helpers' memory");
+MALLOC_DEFINE_SIZED(M_SIZED, "sized", "a header-less type");
+static MALLOC_JUSTDEFINE_SIZED(M_SIZED2, "sized2", "another, not in the link set");
 
 struct stat1 {
-	uint64_t inuse, requests, fails, limit;
+	uint64_t inuse, requests, fails, limit, sizes;
 	int64_t bytes, hwm;
 	bool found;
 };
@@ -72,10 +80,22 @@ stats(const char *name)
 			s.bytes = r.mr_bytes;
 			s.hwm = r.mr_hwm;
 			s.limit = r.mr_limit;
+			s.sizes = r.mr_sizes;
 		}
 	}
 	free_libc(buf);
 	return s;
+}
+
+/* mr_sizes' bit for a request: 2^(k-1) < n <= 2^k, 16 or less in bit 4 */
+static uint64_t
+sizebit(size_t n)
+{
+	u_int k = 4;
+
+	while (k < 63 && ((size_t)1 << k) < n)
+		k++;
+	return (uint64_t)1 << k;
 }
 
 static bool
@@ -95,16 +115,19 @@ test_init(void)
 	u_int i1;
 	void *p;
 
-	CHECK(M_TEST1->ks_index == 0 && M_DEVBUF->ks_index == 0);
+	/* what a module compiled against <sys/mallocvar.h> depends on */
+	CHECK(sizeof(struct malloc_type) == 8 + 3 * sizeof(void *));
+	CHECK(offsetof(struct malloc_type, ks_handle) == 8 + 2 * sizeof(void *));
+	CHECK(IDX(M_TEST1) == 0 && IDX(M_DEVBUF) == 0);
 	p = malloc(10, M_TEST2, M_NOWAIT);
 	CHECK(p != NULL);
-	i1 = M_TEST1->ks_index;
-	CHECK(i1 != 0 && M_TEST2->ks_index != 0 && M_DEVBUF->ks_index != 0 &&
-	    M_MRTABLE->ks_index != 0 && M_USBDEV->ks_index != 0);
-	CHECK(M_MODULE->ks_index == 0);	/* JUSTDEFINE: not in the link set */
-	CHECK(M_TEST1->ks_index != M_TEST2->ks_index);
+	i1 = IDX(M_TEST1);
+	CHECK(i1 != 0 && IDX(M_TEST2) != 0 && IDX(M_DEVBUF) != 0 &&
+	    IDX(M_MRTABLE) != 0 && IDX(M_USBDEV) != 0);
+	CHECK(IDX(M_MODULE) == 0);	/* JUSTDEFINE: not in the link set */
+	CHECK(IDX(M_TEST1) != IDX(M_TEST2));
 	malloc_init();				/* idempotent */
-	CHECK(M_TEST1->ks_index == i1);
+	CHECK(IDX(M_TEST1) == i1);
 	free(p, M_TEST2);
 	harness_sysctl_init();
 	CHECK(harness_sysctl_fn != NULL);
@@ -130,10 +153,16 @@ test_basics(void)
 	free(z, M_TEST1);
 	free(NULL, M_TEST1);			/* a no-op */
 	free(NULL, M_TEST2);
+	free(NULL, M_SIZED);
 	s = stats("test1");
 	CHECK(s.inuse == s0.inuse && s.bytes == s0.bytes);
 	CHECK(s.requests == s0.requests + 2 && s.fails == s0.fails);
 	CHECK(harness_ilevel == IPL_NONE);	/* every splvm() undone */
+	/* a type of 0, as sys/net/if_wg.c writes it: the header's type */
+	p = malloc(10, M_TEST1, M_WAITOK);
+	free(p, 0);
+	s = stats("test1");
+	CHECK(s.inuse == s0.inuse && s.bytes == s0.bytes);
 	/* M_ZERO really zeroes recycled memory */
 	p = malloc(200, M_TEST1, M_WAITOK);
 	memset(p, 0xff, 200);
@@ -148,25 +177,26 @@ test_basics(void)
 static void
 test_percpu(void)
 {
-	struct malloc_type_cpu before[4];
+	struct malloc_type_cpu before[4], *cpus = M_TEST1->ks_handle->mti_cpu;
 	u_int me = cpu_index(curcpu()), c;
 	void *p;
 
 	CHECK(sizeof(struct malloc_type_cpu) % COHERENCY_UNIT == 0);
-	CHECK(((uintptr_t)M_TEST1->ks_cpu & (COHERENCY_UNIT - 1)) == 0);
+	CHECK(((uintptr_t)M_TEST1->ks_handle->mti_cpu &
+	    (COHERENCY_UNIT - 1)) == 0);
 	for (c = 0; c < 4; c++)
-		before[c] = M_TEST1->ks_cpu[c];
+		before[c] = cpus[c];
 	harness_cpu_set(2);
 	p = malloc(50, M_TEST1, M_WAITOK);
 	harness_cpu_set(3);
 	free(p, M_TEST1);			/* freed on another CPU */
 	harness_cpu_set(me);
-	CHECK(M_TEST1->ks_cpu[2].mtc_allocs == before[2].mtc_allocs + 1);
-	CHECK(M_TEST1->ks_cpu[2].mtc_bytes == before[2].mtc_bytes + 50);
-	CHECK(M_TEST1->ks_cpu[3].mtc_frees == before[3].mtc_frees + 1);
-	CHECK(M_TEST1->ks_cpu[3].mtc_bytes == before[3].mtc_bytes - 50);
+	CHECK(cpus[2].mtc_allocs == before[2].mtc_allocs + 1);
+	CHECK(cpus[2].mtc_bytes == before[2].mtc_bytes + 50);
+	CHECK(cpus[3].mtc_frees == before[3].mtc_frees + 1);
+	CHECK(cpus[3].mtc_bytes == before[3].mtc_bytes - 50);
 	for (c = 0; c < 2; c++)
-		CHECK(memcmp(&M_TEST1->ks_cpu[c], &before[c],
+		CHECK(memcmp(&cpus[c], &before[c],
 		    sizeof(before[c])) == 0);
 }
 
@@ -198,6 +228,31 @@ test_sizes(void)
 }
 
 /* More than 32 bits of size; and sizes no machine has. */
+/* The size classes a type allocated from, as old vmstat -m's Size(s). */
+static void
+test_sizeclasses(void)
+{
+	static const size_t sizes[] = { 1, 16, 17, 32, 100, 4096, 4097,
+	    (size_t)1 << 20, ((size_t)1 << 20) + 1 };
+	uint64_t want = 0;
+	void *p;
+	size_t i;
+
+	malloc_type_attach(M_HWM);
+	CHECK(stats("hwm").sizes == 0);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		harness_cpu_set((u_int)(i % 3));	/* ORed over CPUs */
+		p = malloc(sizes[i], M_HWM, M_WAITOK);
+		free(p, M_HWM);
+		want |= sizebit(sizes[i]);
+	}
+	harness_cpu_set(0);
+	CHECK(want == ((1ULL << 4) | (1ULL << 5) | (1ULL << 7) | (1ULL << 12) |
+	    (1ULL << 13) | (1ULL << 20) | (1ULL << 21)));
+	CHECK(stats("hwm").sizes == want);
+	malloc_type_detach(M_HWM);
+}
+
 static void
 test_big(void)
 {
@@ -334,7 +389,7 @@ test_limit(void)
 	harness_cpu_set(12);
 	for (i = 0; i < 66; i++)
 		free(blk[i], M_USBDEV);
-	CHECK(M_USBDEV->ks_total < 0);
+	CHECK(M_USBDEV->ks_handle->mti_total < 0);
 	malloc_type_setlimit(M_USBDEV, 10000);
 	a = malloc(100, M_USBDEV, M_NOWAIT);
 	CHECK(a != NULL);
@@ -388,7 +443,7 @@ struct intr_state {
 	void		*blk[INTR_HELD];
 	size_t		size[INTR_HELD];
 	u_int		n;
-	uint64_t	allocs, runs, rnd;
+	uint64_t	allocs, runs, rnd, sizes;
 	int64_t		bytes;
 };
 static struct intr_state intr = { .rnd = 88172645463325252ULL };
@@ -430,6 +485,7 @@ intr_handler(void)
 		intr.size[intr.n++] = size;
 		intr.allocs++;
 		intr.bytes += (int64_t)size;
+		intr.sizes |= sizebit(size);
 	} else {
 		intr.n--;
 		free(intr.blk[intr.n], M_INTRTEST);
@@ -453,7 +509,7 @@ test_interrupts(void)
 {
 	void *blk[MAIN_HELD] = { NULL };
 	size_t size[MAIN_HELD];
-	uint64_t rnd = 0x9e3779b97f4a7c15ULL, r, allocs = 0, i;
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL, r, allocs = 0, i, sizes = 0;
 	int64_t bytes = 0;
 	pthread_t self = pthread_self(), src;
 	struct stat1 s;
@@ -462,7 +518,7 @@ test_interrupts(void)
 	void *p;
 
 	malloc_type_attach(M_INTRTEST);
-	CHECK(M_INTRFIRST->ks_index == 0);
+	CHECK(IDX(M_INTRFIRST) == 0);
 	harness_printed[0] = '\0';
 	harness_intr_establish(SIGUSR1, intr_handler);
 	pthread_create(&src, NULL, intr_source, &self);
@@ -495,6 +551,7 @@ test_interrupts(void)
 		if (blk[j] == NULL)
 			continue;
 		bytes += (int64_t)size[j];
+		sizes |= sizebit(size[j]);
 		allocs++;
 		held++;
 	}
@@ -508,6 +565,7 @@ test_interrupts(void)
 	CHECK(s.bytes == bytes + intr.bytes);
 	CHECK(s.inuse == held + intr.n);
 	CHECK(s.requests == allocs + intr.allocs && s.fails == 0);
+	CHECK(s.sizes == (sizes | intr.sizes));
 	for (j = 0; j < MAIN_HELD; j++)
 		free(blk[j], M_INTRTEST);
 	while (intr.n > 0)
@@ -518,12 +576,153 @@ test_interrupts(void)
 
 	/* attached by an interrupt, in interrupt context */
 	s = stats("intrfirst");
-	CHECK(intr.first != NULL && M_INTRFIRST->ks_index != 0);
+	CHECK(intr.first != NULL && IDX(M_INTRFIRST) != 0);
 	CHECK(s.requests == 1 && s.inuse == 1 && s.bytes == 100);
 	free(intr.first, M_INTRFIRST);
 	malloc_type_detach(M_INTRFIRST);
-	CHECK(M_MODLOOP->ks_index == 0 && !stats("modloop").found);
+	CHECK(IDX(M_MODLOOP) == 0 && !stats("modloop").found);
 	CHECK(harness_printed[0] == '\0');	/* every detach clean */
+}
+
+/*
+ * Preemption: interrupts whose return preempts the interrupted LWP, as
+ * NetBSD preempts on the return from an interrupt when a higher-priority
+ * LWP became runnable: the thread moves to the next CPU slot of
+ * PRE_FIRST .. PRE_FIRST + PRE_N - 1 (harness_cpu_roam) wherever
+ * preemption is enabled, at any instruction.  A CPU's counters may change
+ * only while some thread is on that CPU: at each move, the hook records
+ * the counters of the slot left behind and checks that those of the slot
+ * entered are what it recorded when the thread last left it (no thread
+ * was there meanwhile).  A counter update whose slot was computed before a
+ * move and written after it breaks that.  The handler also allocates and
+ * frees the type on the CPU it interrupts.  Afterwards the counters are
+ * exact.
+ */
+#define	PRE_FIRST	20
+#define	PRE_N		4
+#define	PRE_MIN		20000		/* moves wanted, at least */
+
+static struct malloc_type_cpu pre_snap[PRE_N];
+static bool pre_valid[PRE_N];
+static uint64_t pre_moves, pre_broken;
+
+static void
+pre_hook(u_int from, u_int to)
+{
+	const struct malloc_type_cpu *cpus = M_PREEMPT->ks_handle->mti_cpu;
+
+	pre_moves++;
+	if (from >= PRE_FIRST && from < PRE_FIRST + PRE_N) {
+		pre_snap[from - PRE_FIRST] = cpus[from];
+		pre_valid[from - PRE_FIRST] = true;
+	}
+	if (to >= PRE_FIRST && to < PRE_FIRST + PRE_N &&
+	    pre_valid[to - PRE_FIRST] &&
+	    memcmp(&pre_snap[to - PRE_FIRST], &cpus[to], sizeof(cpus[to])) != 0)
+		pre_broken++;
+}
+
+static void
+pre_handler(void)
+{
+	uint64_t r = xorshift(&intr.rnd);
+
+	__atomic_add_fetch(&intr.runs, 1, __ATOMIC_RELAXED);
+	if (intr.n < INTR_HELD && (intr.n == 0 || (r & 1) != 0)) {
+		size_t size = 1 + (r >> 8) % 3000;
+		void *p = malloc(size, M_PREEMPT, M_NOWAIT);
+
+		if (p == NULL)
+			return;
+		intr.blk[intr.n] = p;
+		intr.size[intr.n++] = size;
+		intr.allocs++;
+		intr.bytes += (int64_t)size;
+		intr.sizes |= sizebit(size);
+	} else {
+		intr.n--;
+		free(intr.blk[intr.n], M_PREEMPT);
+		intr.bytes -= (int64_t)intr.size[intr.n];
+	}
+	harness_preempt();
+}
+
+static void
+test_preemption(void)
+{
+	void *blk[MAIN_HELD] = { NULL };
+	size_t size[MAIN_HELD];
+	uint64_t rnd = 0x2545f4914f6cdd1dULL, r, allocs = 0, i, sizes = 0;
+	int64_t bytes = 0;
+	pthread_t self = pthread_self(), src;
+	struct stat1 s;
+	time_t t0 = time(NULL);
+	u_int j, held = 0, c, me = cpu_index(curcpu());
+
+	malloc_type_attach(M_PREEMPT);
+	memset(&intr, 0, sizeof(intr));
+	intr.rnd = 88172645463325252ULL;
+	intr_stop = false;
+	harness_migrate_hook = pre_hook;
+	harness_cpu_roam(PRE_FIRST, PRE_N);
+	harness_intr_establish(SIGUSR1, pre_handler);
+	pthread_create(&src, NULL, intr_source, &self);
+	/* bounded by counts; the clock only guards against a hang */
+	for (i = 0; i < 1000000 || __atomic_load_n(&pre_moves,
+	    __ATOMIC_RELAXED) < PRE_MIN; i++) {
+		if ((i & 0xffff) == 0 && time(NULL) - t0 > HANG_GUARD)
+			break;			/* CHECKed below */
+		r = xorshift(&rnd);
+		j = (u_int)(r % MAIN_HELD);
+		if (blk[j] != NULL) {
+			free(blk[j], M_PREEMPT);
+			bytes -= (int64_t)size[j];
+			blk[j] = NULL;
+			held--;
+			continue;
+		}
+		size[j] = 1 + (r >> 16) % ((r & 0x100) != 0 ? 8192 : 256);
+		blk[j] = malloc(size[j], M_PREEMPT,
+		    (r & 0x200) != 0 ? M_NOWAIT | M_ZERO : M_WAITOK);
+		if (blk[j] == NULL)
+			continue;
+		bytes += (int64_t)size[j];
+		sizes |= sizebit(size[j]);
+		allocs++;
+		held++;
+	}
+	__atomic_store_n(&intr_stop, true, __ATOMIC_RELAXED);
+	pthread_join(src, NULL);
+	harness_intr_disestablish(SIGUSR1);
+	harness_cpu_roam(0, 0);
+	c = cpu_index(curcpu());
+	harness_cpu_set(me);
+	harness_migrate_hook = NULL;
+	CHECK(pre_moves >= PRE_MIN);
+	/* the slots left behind did not change after the last move either */
+	for (j = 0; j < PRE_N; j++)
+		if (PRE_FIRST + j != c && pre_valid[j] &&
+		    memcmp(&pre_snap[j], &M_PREEMPT->ks_handle->mti_cpu[
+		    PRE_FIRST + j], sizeof(pre_snap[j])) != 0)
+			pre_broken++;
+	CHECK(pre_broken == 0);
+	if (pre_broken != 0)
+		fprintf(stderr, "preemption: %ju of %ju moves found a CPU's "
+		    "counters changed while no thread was on it\n",
+		    (uintmax_t)pre_broken, (uintmax_t)pre_moves);
+	CHECK(harness_ilevel == IPL_NONE && curlwp->l_nopreempt == 0);
+	s = stats("preempt");
+	CHECK(s.bytes == bytes + intr.bytes);
+	CHECK(s.inuse == held + intr.n);
+	CHECK(s.requests == allocs + intr.allocs && s.fails == 0);
+	CHECK(s.sizes == (sizes | intr.sizes));
+	for (j = 0; j < MAIN_HELD; j++)
+		free(blk[j], M_PREEMPT);
+	while (intr.n > 0)
+		free(intr.blk[--intr.n], M_PREEMPT);
+	s = stats("preempt");
+	CHECK(s.bytes == 0 && s.inuse == 0);
+	malloc_type_detach(M_PREEMPT);
 }
 
 /* A loadable module's type: attach, use, detach with memory in use. */
@@ -537,16 +736,16 @@ test_module(void)
 
 	CHECK(!stats("module").found);
 	malloc_type_attach(M_MODULE);
-	CHECK(stats("module").found && M_MODULE->ks_index != 0);
+	CHECK(stats("module").found && IDX(M_MODULE) != 0);
 	p = malloc(10, M_MODULE, M_WAITOK);
 	free(p, M_MODULE);
 	harness_printed[0] = '\0';
-	idx = M_MODULE->ks_index;
+	idx = IDX(M_MODULE);
 	malloc_type_detach(M_MODULE);		/* clean: says nothing */
-	CHECK(harness_printed[0] == '\0' && M_MODULE->ks_index == 0);
+	CHECK(harness_printed[0] == '\0' && IDX(M_MODULE) == 0);
 	CHECK(!stats("module").found);
 	malloc_type_attach(M_MODULE);		/* the slot was freed */
-	CHECK(M_MODULE->ks_index == idx);
+	CHECK(IDX(M_MODULE) == idx);
 	malloc_type_detach(M_MODULE);
 	malloc_type_detach(M_MODULE);		/* twice: a no-op */
 
@@ -563,20 +762,20 @@ test_module(void)
 	q = malloc(32, mod, M_WAITOK);
 	free(q, mod);
 	q = malloc(0, mod, M_WAITOK);
-	idx = mod->ks_index;
+	idx = IDX(mod);
 	harness_printed[0] = '\0';
 	malloc_type_detach(mod);		/* unloaded with p, q in use */
 	CHECK(strstr(harness_printed, "malloc: type module detached with 2 "
 	    "allocations, 64 bytes in use; charged to (detached) from now on")
 	    != NULL);
-	CHECK(mod->ks_index == 0 && mod->ks_cpu == NULL);
+	CHECK(IDX(mod) == 0 && mod->ks_handle == NULL);
 	free_libc(mod);				/* the module is gone */
 	CHECK(!stats("module").found);
 	d = stats("(detached)");
 	CHECK(d.bytes == d0.bytes + 64 && d.inuse == d0.inuse + 2);
 	/* the slot stays taken: a new type does not inherit its memory */
 	malloc_type_attach(M_MODULE);
-	CHECK(M_MODULE->ks_index != idx);
+	CHECK(IDX(M_MODULE) != idx);
 	free(p, M_DEVBUF);		/* freed by someone else, as detached */
 	free(q, M_MODULE);
 	d = stats("(detached)");
@@ -586,7 +785,7 @@ test_module(void)
 	/* used before attach: attached on first use */
 	malloc_type_detach(M_MODULE);
 	p = malloc(10, M_MODULE, M_WAITOK);
-	CHECK(M_MODULE->ks_index != 0 && stats("module").inuse == 1);
+	CHECK(IDX(M_MODULE) != 0 && stats("module").inuse == 1);
 	free(p, M_MODULE);
 	malloc_type_detach(M_MODULE);
 	/* a bogus type is caught */
@@ -622,7 +821,7 @@ test_panics(void)
 	CHECK(strstr(harness_panic_msg, "free(") != NULL &&
 	    strstr(harness_panic_msg, ", test2): allocated as test1") != NULL);
 	/* a corrupt header */
-	buf[1] = (uint64_t)3 | (uint64_t)M_TEST1->ks_index << 32 |
+	buf[1] = (uint64_t)3 | (uint64_t)IDX(M_TEST1) << 32 |
 	    (uint64_t)0x6d61 << 48;
 	CHECK(PANICS(free((char *)&buf[2], M_TEST1)));
 	CHECK(strstr(harness_panic_msg, "header corrupt (size 3)") != NULL);
@@ -696,6 +895,333 @@ test_panics(void)
 	CHECK(harness_ilevel == IPL_NONE);
 }
 
+/*
+ * kmem(9)'s helpers with a type: the same results, charged to the type,
+ * released with free(p, T) or free(p, T, strlen(p) + 1).
+ */
+static void
+test_helpers(void)
+{
+	char stackbuf[64], big[3 * PAGE_SIZE], *p, *q;
+	unsigned long calls;
+	struct stat1 s;
+	size_t size;
+
+	malloc_type_attach(M_STRINGS);
+	/* malloc_asprintf: strlen + 1 bytes, M_WAITOK */
+	p = malloc_asprintf(M_STRINGS, "%s-%d", "wd", 12);
+	CHECK(p != NULL && strcmp(p, "wd-12") == 0);
+	s = stats("strings");
+	CHECK(s.inuse == 1 && s.bytes == 6 && s.requests == 1);
+	free(p, M_STRINGS);
+	p = malloc_asprintf(M_STRINGS, "%s", "");
+	CHECK(p != NULL && p[0] == '\0' && stats("strings").bytes == 1);
+	kern_free_sized(p, M_STRINGS, strlen(p) + 1);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	p = malloc_asprintf(M_STRINGS, "<%s>", big);	/* a big block */
+	CHECK(p != NULL && strlen(p) == sizeof(big) + 1 && p[0] == '<' &&
+	    p[sizeof(big)] == '>' && ((uintptr_t)p & (PAGE_SIZE - 1)) == 0);
+	CHECK(stats("strings").bytes == (int64_t)sizeof(big) + 2);
+	kern_free_sized(p, M_STRINGS, strlen(p) + 1);
+	CHECK(stats("strings").bytes == 0);
+
+	/* malloc_strdupsize sets *size to strlen + 1; malloc_strdup */
+	size = 0;
+	p = malloc_strdupsize("sd0", &size, M_STRINGS, M_WAITOK);
+	CHECK(p != NULL && strcmp(p, "sd0") == 0 && size == 4);
+	CHECK(stats("strings").bytes == 4);
+	kern_free_sized(p, M_STRINGS, size);
+	p = malloc_strdup("ld0", M_STRINGS, M_NOWAIT);
+	CHECK(p != NULL && strcmp(p, "ld0") == 0);
+	free(p, M_STRINGS);
+	/* failure: NULL, *size untouched, counted */
+	size = 77;
+	harness_kmem_fail = 1;
+	CHECK(malloc_strdupsize("sd1", &size, M_STRINGS, M_NOWAIT) == NULL);
+	CHECK(size == 77 && stats("strings").fails == 1);
+	harness_kmem_fail = 1;
+	CHECK(malloc_strdup("sd1", M_STRINGS, M_NOWAIT) == NULL);
+
+	/* malloc_strndup: at most maxlen characters, always terminated */
+	p = malloc_strndup("abcdef", 3, M_STRINGS, M_WAITOK);
+	CHECK(p != NULL && strcmp(p, "abc") == 0 && stats("strings").bytes == 4);
+	q = malloc_strndup("ab", 10, M_STRINGS, M_WAITOK);
+	CHECK(q != NULL && strcmp(q, "ab") == 0 && stats("strings").bytes == 7);
+	kern_free_sized(p, M_STRINGS, strlen(p) + 1);
+	free(q, M_STRINGS);
+	p = malloc_strndup("abc", 3, M_STRINGS, M_WAITOK);
+	CHECK(p != NULL && strcmp(p, "abc") == 0);
+	free(p, M_STRINGS);
+	harness_kmem_fail = 1;
+	CHECK(malloc_strndup("abc", 2, M_STRINGS, M_NOWAIT) == NULL);
+#ifdef DIAGNOSTIC
+	CHECK(PANICS(malloc_strndup("abc", 0, M_STRINGS, M_WAITOK)));
+#endif
+
+	/* malloc_tmpbuf_*: the stack buffer when it fits, no allocation */
+	calls = harness_kmem_calls;
+	p = malloc_tmpbuf_alloc(sizeof(stackbuf), stackbuf, sizeof(stackbuf),
+	    M_STRINGS, M_WAITOK);
+	CHECK(p == stackbuf && harness_kmem_calls == calls);
+	malloc_tmpbuf_free(p, sizeof(stackbuf), stackbuf, M_STRINGS);
+	CHECK(harness_kmem_calls == calls && stats("strings").requests == 8);
+	p = malloc_tmpbuf_alloc(sizeof(stackbuf) + 1, stackbuf,
+	    sizeof(stackbuf), M_STRINGS, M_WAITOK);
+	CHECK(p != NULL && p != stackbuf && stats("strings").bytes == 65);
+	memset(p, 0xa5, sizeof(stackbuf) + 1);
+	/* the size is checked, as kmem_tmpbuf_free's under DIAGNOSTIC */
+	CHECK(PANICS(malloc_tmpbuf_free(p, sizeof(stackbuf), stackbuf,
+	    M_STRINGS)));
+	malloc_tmpbuf_free(p, sizeof(stackbuf) + 1, stackbuf, M_STRINGS);
+	harness_kmem_fail = 1;
+	CHECK(malloc_tmpbuf_alloc(100, stackbuf, sizeof(stackbuf), M_STRINGS,
+	    M_NOWAIT) == NULL);
+	s = stats("strings");
+	CHECK(s.inuse == 0 && s.bytes == 0 && s.fails == 4);
+	CHECK(harness_kmem_fail == 0 && harness_ilevel == IPL_NONE);
+#ifdef DIAGNOSTIC
+	/* malloc_asprintf sleeps: not from an interrupt */
+	curcpu()->ci_intr = true;
+	CHECK(PANICS(malloc_asprintf(M_STRINGS, "x")));
+	curcpu()->ci_intr = false;
+#endif
+	malloc_type_detach(M_STRINGS);
+}
+
+/*
+ * kmem's alignment for a request, as NetBSD-current's subr_kmem.c gives
+ * it (stated here apart from the harness's kmem, which must give exactly
+ * that): the request rounded up to 8, plus the size footer of a
+ * DIAGNOSTIC kernel, picks a cache; caches up to 32 bytes are aligned to
+ * 8, up to 2048 to COHERENCY_UNIT, the 4096 one and anything larger to a
+ * page.  And what kmem takes for it: the cache's size, or whole pages.
+ */
+static size_t
+kmem_rule(size_t n)
+{
+	size_t s = (n + 7) & ~(size_t)7;
+
+#ifdef DIAGNOSTIC
+	s += 8;
+#endif
+	return s <= 32 ? 8 : s <= 2048 ? 64 : PAGE_SIZE;
+}
+
+static size_t
+kmem_block(size_t n)
+{
+	static const size_t caches[] = { 8, 16, 32, 64, 128, 192, 256, 320,
+	    384, 448, 512, 768, 1024, 2048, 4096 };
+	size_t s = (n + 7) & ~(size_t)7, i;
+
+#ifdef DIAGNOSTIC
+	s += 8;
+#endif
+	for (i = 0; i < sizeof(caches) / sizeof(caches[0]); i++)
+		if (s <= caches[i])
+			return caches[i];
+	return (((n + 7) & ~(size_t)7) + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
+}
+
+/*
+ * Every size from 1 byte to 3 pages, both kinds of type: the alignment
+ * malloc() gives against kmem's, and the bytes kmem takes for it against
+ * what kmem alone would take for the request.
+ */
+#define	ALIGN_MAX	(3 * PAGE_SIZE)
+
+struct alignsum {
+	size_t	below;			/* sizes aligned less than kmem's */
+	size_t	extra[2];		/* bytes over kmem's: < a page, from one */
+	size_t	most;
+};
+
+/* Allocate every size as ks, as kmem would have: what did it cost? */
+static void
+align_sweep(struct malloc_type *ks, struct alignsum *as)
+{
+	uintptr_t p;
+	size_t n, lost;
+
+	memset(as, 0, sizeof(*as));
+	for (n = 1; n <= ALIGN_MAX; n++) {
+		p = (uintptr_t)malloc(n, ks, M_WAITOK);
+		if ((p & (kmem_rule(n) - 1)) != 0)
+			as->below++;
+		/* never less than ALIGNBYTES + 1, and a page from a page */
+		if ((p & ALIGNBYTES) != 0 ||
+		    (n >= PAGE_SIZE && (p & (PAGE_SIZE - 1)) != 0))
+			as->below += ALIGN_MAX + 1;
+		lost = kmem_block(harness_kmem_last) - kmem_block(n);
+		as->extra[n >= PAGE_SIZE] += lost;
+		as->most = MAX(as->most, lost);
+		if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0)
+			kern_free_sized((void *)p, ks, n);
+		else
+			free((void *)p, ks);
+	}
+	printf("%s type, 1..%d bytes: %zu sizes aligned below kmem's; bytes "
+	    "a block over kmem's: %.1f under a page, %.1f from a page (most "
+	    "%zu)\n", (ks->ks_flags & MALLOC_TYPE_SIZED) != 0 ? "header-less" :
+	    "header", ALIGN_MAX, as->below,
+	    (double)as->extra[0] / (PAGE_SIZE - 1),
+	    (double)as->extra[1] / (ALIGN_MAX - PAGE_SIZE + 1), as->most);
+}
+
+/*
+ * Every size from 1 byte to 3 pages, both kinds of type: the alignment
+ * malloc() gives against kmem's, and the bytes kmem takes for it against
+ * what kmem alone would take for the request.
+ */
+static void
+test_alignment(void)
+{
+	struct alignsum as;
+	uintptr_t p;
+	size_t n, bad;
+
+	/* the harness's kmem gives kmem's alignment and, below a page, no more */
+	for (n = 1, bad = 0; n < PAGE_SIZE; n++) {
+		size_t a = kmem_rule(n);
+
+		p = (uintptr_t)kmem_intr_alloc(n, KM_SLEEP);
+		if (a < PAGE_SIZE ? (p & (2 * a - 1)) != a :
+		    (p & (PAGE_SIZE - 1)) != 0)
+			bad++;
+		kmem_intr_free((void *)p, n);
+	}
+	CHECK(bad == 0);
+	align_sweep(M_SIZED, &as);
+	CHECK(as.below == 0);			/* kmem's alignment, always */
+	CHECK(as.extra[1] == 0);		/* no extra page, ever */
+#ifndef DIAGNOSTIC
+	CHECK(as.extra[0] == 0 && as.most == 0);	/* and no byte more */
+#endif
+	align_sweep(M_TEST2, &as);
+	CHECK(as.below <= ALIGN_MAX);		/* ALIGNBYTES + 1, page */
+}
+
+#ifdef DIAGNOSTIC
+#define	FOOTER	8		/* kern_malloc.c's struct malloc_footer */
+#else
+#define	FOOTER	0
+#endif
+
+/*
+ * A header-less type (MALLOC_DEFINE_SIZED): kmem's block as it is, freed
+ * with its size; the cheap checks always, the footer's under DIAGNOSTIC.
+ */
+static void
+test_sized(void)
+{
+	struct stat1 s0, s;
+	char *p, *q, stackbuf[16];
+	size_t size;
+
+	CHECK(IDX(M_SIZED) != 0 && M_SIZED->ks_flags == MALLOC_TYPE_SIZED);
+	CHECK(IDX(M_SIZED2) == 0 && M_TEST1->ks_flags == 0);
+	malloc_type_attach(M_SIZED2);
+	s0 = stats("sized");
+	p = malloc(100, M_SIZED, M_WAITOK);
+	CHECK(p != NULL && ((uintptr_t)p & 63) == 0);
+	CHECK(harness_kmem_last == 100 + FOOTER);	/* the request as it is */
+	s = stats("sized");
+	CHECK(s.bytes == s0.bytes + 100 && s.inuse == s0.inuse + 1);
+	kern_free_sized(p, M_SIZED, 100);
+	s = stats("sized");
+	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+	/* M_ZERO; a page or more: page-aligned, no extra page */
+	p = malloc(5000, M_SIZED, M_WAITOK | M_ZERO);
+	CHECK(p != NULL && allzero((unsigned char *)p, 5000) &&
+	    ((uintptr_t)p & (PAGE_SIZE - 1)) == 0 &&
+	    harness_kmem_last == 5000 + FOOTER);
+	kern_free_sized(p, M_SIZED, 5000);
+	/* page multiples (or nearly): no footer, no extra page */
+	p = malloc(2 * PAGE_SIZE, M_SIZED, M_WAITOK);
+	CHECK(p != NULL && harness_kmem_last == 2 * PAGE_SIZE);
+	kern_free_sized(p, M_SIZED, 2 * PAGE_SIZE);
+	p = malloc(PAGE_SIZE - 4, M_SIZED, M_WAITOK);
+	CHECK(p != NULL && harness_kmem_last == PAGE_SIZE - 4);
+	kern_free_sized(p, M_SIZED, PAGE_SIZE - 4);
+	/* failures are counted; limits apply */
+	harness_kmem_fail = 1;
+	CHECK(malloc(10, M_SIZED, M_NOWAIT) == NULL);
+	CHECK(stats("sized").fails == s0.fails + 1);
+	malloc_type_setlimit(M_SIZED, 50);
+	CHECK(malloc(100, M_SIZED, M_NOWAIT) == NULL);
+	malloc_type_setlimit(M_SIZED, 0);
+	/* the helpers work with it, freed with the size */
+	p = malloc_strdupsize("cd0", &size, M_SIZED, M_WAITOK);
+	CHECK(p != NULL && size == 4);
+	kern_free_sized(p, M_SIZED, size);
+	p = malloc_tmpbuf_alloc(64, stackbuf, sizeof(stackbuf), M_SIZED,
+	    M_WAITOK);
+	CHECK(p != NULL && p != stackbuf);
+	malloc_tmpbuf_free(p, 64, stackbuf, M_SIZED);
+	s = stats("sized");
+	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+
+	/* always: no size, no free; no 0-byte block; no realloc */
+	p = malloc(24, M_SIZED, M_WAITOK);
+	CHECK(PANICS(free(p, M_SIZED)));
+	CHECK(strstr(harness_panic_msg, ", sized): the type is header-less")
+	    != NULL);
+	CHECK(PANICS(kern_free_sized(p, M_SIZED, 0)));
+	CHECK(PANICS(malloc(0, M_SIZED, M_NOWAIT)));
+	CHECK(strstr(harness_panic_msg, "malloc(0, sized): a header-less")
+	    != NULL);
+	CHECK(PANICS(realloc(p, 48, M_SIZED, M_WAITOK)));
+	CHECK(strstr(harness_panic_msg, "sized): a header-less type has no "
+	    "realloc") != NULL);
+	CHECK(PANICS(realloc(p, 0, M_SIZED, M_WAITOK)));
+	q = realloc(NULL, 8, M_SIZED, M_WAITOK);	/* = malloc */
+	CHECK(q != NULL);
+	kern_free_sized(q, M_SIZED, 8);
+	CHECK(harness_ilevel == IPL_NONE);
+#ifdef DIAGNOSTIC
+	/* the footer: wrong type, wrong size, double free */
+	CHECK(PANICS(kern_free_sized(p, M_SIZED2, 24)));
+	CHECK(strstr(harness_panic_msg, ", sized2, 24): allocated as sized")
+	    != NULL);
+	CHECK(PANICS(kern_free_sized(p, M_SIZED, 23)));
+	CHECK(strstr(harness_panic_msg, ", sized, 23): no malloc footer")
+	    != NULL);
+	kern_free_sized(p, M_SIZED, 24);
+	CHECK(PANICS(kern_free_sized(p, M_SIZED, 24)));
+	CHECK(strstr(harness_panic_msg, ", sized, 24): double free (allocated "
+	    "as sized)") != NULL);
+	/* a header type's block is no header-less one (the footer is read
+	 * inside the block: ASan would see a read past a shorter one) */
+	q = malloc(40, M_TEST1, M_WAITOK);
+	memset(q, 0, 40);
+	CHECK(PANICS(kern_free_sized(q, M_SIZED, 24)));
+	CHECK(strstr(harness_panic_msg, "no malloc footer") != NULL);
+	free(q, M_TEST1);
+#else
+	/*
+	 * No footer: a wrong type is charged to the type given (and a wrong
+	 * size is left to kmem's own check, KMEM_SIZE under DIAGNOSTIC).
+	 */
+	s0 = stats("sized2");
+	kern_free_sized(p, M_SIZED2, 24);
+	CHECK(stats("sized2").bytes == s0.bytes - 24);
+	p = malloc(24, M_SIZED2, M_WAITOK);	/* even it out again */
+	kern_free_sized(p, M_SIZED, 24);
+#endif
+
+	/* detached with memory in use: charged to (detached) from then on */
+	p = malloc(30, M_SIZED2, M_WAITOK);
+	s0 = stats("(detached)");
+	harness_printed[0] = '\0';
+	malloc_type_detach(M_SIZED2);
+	CHECK(strstr(harness_printed, "type sized2 detached with") != NULL);
+	CHECK(stats("(detached)").bytes > s0.bytes);
+	kern_free_sized(p, M_SIZED2, 30);
+	s = stats("(detached)");
+	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+}
+
 static void
 test_sysctl(void)
 {
@@ -727,7 +1253,7 @@ test_sysctl(void)
 	CHECK(harness_sysctl_fn(NULL, 0, buf, &len, NULL, 0, NULL, NULL,
 	    NULL) == 0);
 	memcpy(&h, buf, sizeof(h));
-	CHECK(h.ms_version == 1 && h.ms_hdrsize == 24 && h.ms_recsize == 80);
+	CHECK(h.ms_version == 2 && h.ms_hdrsize == 24 && h.ms_recsize == 88);
 	CHECK(h.ms_ncpu == maxcpus && h.ms_fold == 65536);
 	/* one record per attached type: built-ins, tests, (detached) */
 	for (i = 0; i < h.ms_count; i++) {
@@ -735,24 +1261,27 @@ test_sysctl(void)
 		CHECK(memchr(r.mr_name, '\0', sizeof(r.mr_name)) != NULL);
 		if (strcmp(r.mr_name, "USB device") == 0) {
 			uint64_t a = 0, f = 0, fl = 0;
-			int64_t b = M_USBDEV->ks_total;
+			struct malloc_type_internal *mti = M_USBDEV->ks_handle;
+			int64_t b = mti->mti_total;
 			u_int c;
 
 			for (c = 0; c < maxcpus; c++) {
-				a += M_USBDEV->ks_cpu[c].mtc_allocs;
-				f += M_USBDEV->ks_cpu[c].mtc_frees;
-				fl += M_USBDEV->ks_cpu[c].mtc_fails;
-				b += M_USBDEV->ks_cpu[c].mtc_bytes;
+				a += mti->mti_cpu[c].mtc_allocs;
+				f += mti->mti_cpu[c].mtc_frees;
+				fl += mti->mti_cpu[c].mtc_fails;
+				b += mti->mti_cpu[c].mtc_bytes;
 			}
 			CHECK(r.mr_inuse == a - f && r.mr_inuse == 1);
 			CHECK(r.mr_requests == a && r.mr_fails == fl);
 			CHECK(r.mr_bytes == b && r.mr_bytes == 777);
 			CHECK(r.mr_limit == 12345);
 			CHECK(r.mr_hwm >= 777);
+			CHECK((r.mr_sizes & sizebit(777)) != 0 &&
+			    sizebit(777) == (uint64_t)1 << 10);
 		}
 		ntypes++;
 	}
-	CHECK(ntypes == 9 + 3 + 1 && len == 24 + ntypes * 80);
+	CHECK(ntypes == 9 + 4 + 1 && len == 24 + ntypes * 88);
 	free_libc(buf);
 	free(p, M_USBDEV);
 	malloc_type_setlimit(M_USBDEV, 0);
@@ -768,13 +1297,18 @@ main(void)
 	test_basics();
 	test_percpu();
 	test_sizes();
+	test_sizeclasses();
 	test_big();
 	test_realloc();
 	test_limit();
 	test_hwm();
 	test_interrupts();
+	test_preemption();
 	test_module();
 	test_panics();
+	test_helpers();
+	test_alignment();
+	test_sized();
 	test_sysctl();
 	harness_quarantine_flush();
 	return T_REPORT();

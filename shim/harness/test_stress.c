@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define	__MALLOC_PRIVATE		/* the tests look inside */
 #include <sys/param.h>
 #include <sys/cpu.h>
 #include <sys/intr.h>
@@ -248,19 +249,20 @@ worker(void *arg)
 static void
 check_type(struct malloc_type *ks, int k, const struct malloc_stats_record *r)
 {
-	int64_t bytes = ks->ks_total, mb = 0, ma = 0, mf = 0;
+	const struct malloc_type_internal *mti = ks->ks_handle;
+	int64_t bytes = mti->mti_total, mb = 0, ma = 0, mf = 0;
 	uint64_t allocs = 0, frees = 0, fails = 0;
 	u_int c, unbounded = 0;
 	int t;
 
 	for (c = 0; c < maxcpus; c++) {
-		bytes += ks->ks_cpu[c].mtc_bytes;	/* folded + unfolded */
-		if (ks->ks_cpu[c].mtc_bytes >= 65536 ||
-		    ks->ks_cpu[c].mtc_bytes <= -65536)
+		bytes += mti->mti_cpu[c].mtc_bytes;	/* folded + unfolded */
+		if (mti->mti_cpu[c].mtc_bytes >= 65536 ||
+		    mti->mti_cpu[c].mtc_bytes <= -65536)
 			unbounded++;
-		allocs += ks->ks_cpu[c].mtc_allocs;
-		frees += ks->ks_cpu[c].mtc_frees;
-		fails += ks->ks_cpu[c].mtc_fails;
+		allocs += mti->mti_cpu[c].mtc_allocs;
+		frees += mti->mti_cpu[c].mtc_frees;
+		fails += mti->mti_cpu[c].mtc_fails;
 	}
 	for (t = 0; t <= THREADS; t++) {
 		mb += made[t].bytes[k];
@@ -278,14 +280,14 @@ check_type(struct malloc_type *ks, int k, const struct malloc_stats_record *r)
 	CHECK(fails == 0);
 	CHECK(unbounded == 0);		/* every CPU's share within 64 KiB */
 	CHECK(ma > (int64_t)THREADS * OPS / NTYPES / 4);
-	CHECK(ks->ks_hwm > 65536 && ks->ks_hwm <= (int64_t)(THREADS * LIVE +
-	    XCHG + maxcpus) * 65536);
+	CHECK(mti->mti_hwm > 65536 && mti->mti_hwm <=
+	    (int64_t)(THREADS * LIVE + XCHG + maxcpus) * 65536);
 	CHECK(r != NULL && r->mr_bytes == bytes && r->mr_inuse == allocs - frees &&
 	    r->mr_requests == allocs && r->mr_fails == 0 &&
-	    r->mr_hwm == ks->ks_hwm);
+	    r->mr_hwm == mti->mti_hwm);
 	printf("%-10s %8jd allocations, %8jd frees, high water %jd bytes\n",
 	    ks->ks_shortdesc, (intmax_t)ma, (intmax_t)mf,
-	    (intmax_t)ks->ks_hwm);
+	    (intmax_t)mti->mti_hwm);
 }
 
 static const struct malloc_stats_record *
@@ -328,7 +330,7 @@ main(void)
 	__atomic_store_n(&intr_stop, true, __ATOMIC_RELAXED);
 	pthread_join(src, NULL);		/* before any worker exits */
 	peak = (int64_t)THREADS * PEAKBLK * 1000;
-	hwm = M_PEAK->ks_hwm;
+	hwm = M_PEAK->ks_handle->mti_hwm;
 	pthread_barrier_wait(&peak_barrier);
 	for (t = 0; t < THREADS; t++)
 		pthread_join(th[t], NULL);

@@ -32,28 +32,19 @@
  * free() charges the type that allocated, whatever its caller says.
  *
  * Accounting is per CPU: each type has one coherency unit of counters
- * per CPU, written only by that CPU at IPL_VM, so the fast path takes no
- * lock and does no atomic operation on a shared line.  The bytes in use
+ * per CPU, written only by that CPU, so the fast path takes no lock and
+ * does no atomic operation on a shared line.  The bytes in use
  * are also folded into one per-type total, but only when a CPU's
  * unfolded share reaches MALLOC_FOLD bytes either way; the high-water
  * mark and the limit are kept against that total, so they are exact to
  * within maxcpus * MALLOC_FOLD bytes (in practice the number of CPUs
  * that allocate or free the type, times MALLOC_FOLD).
  *
- * IPL_VM and not just kpreempt_disable(): interrupt handlers and soft
- * interrupts may malloc(M_NOWAIT) and free(), and they run on a CPU
- * whatever the state of the LWP they interrupt; one that landed between
- * the load and the store of a counter update would have its own update
- * undone.  pool_cache(9) guards its per-CPU caches the same way, and a
- * raised IPL also keeps the LWP on its CPU.
- *
- * Building with MALLOC_STATS_GLOBAL_ATOMIC instead counts everything in
- * one set of shared counters per type, updated with atomic operations:
- * exact high-water mark and limit, but every CPU writes the same cache
- * line.  It exists to measure what the per-CPU counters buy.  Building
- * with MALLOC_STATS_NONE leaves the counting out of malloc() and free()
- * (the statistics are then wrong): it measures what the counting costs,
- * apart from the header and the call.  Both are for the benchmark only.
+ * Each counter update is exact under interrupts (handlers may
+ * malloc(M_NOWAIT) and free() on any CPU) and under preemption: on amd64
+ * it is one add instruction, with preemption disabled around the slot's
+ * computation and the adds; elsewhere it is done at IPL_VM, as
+ * pool_cache(9) guards its per-CPU caches.  See MALLOC_PCPU_ENTER below.
  *
  * The header is 8 bytes on LP64, as NetBSD's has been:
  *	mh_size		32 bits: header + request, or MH_SIZE_BIG
@@ -62,9 +53,28 @@
  * Requests of a page or more get a whole extra page in front so the
  * pointer stays page-aligned; the real allocation size (any size_t) is
  * kept at the start of that page and mh_size says MH_SIZE_BIG.
+ *
+ * A type defined with MALLOC_DEFINE_SIZED (MALLOC_TYPE_SIZED) has no
+ * header: every free of its memory passes the size, so malloc() gives
+ * kmem_intr_alloc(size) as it is (kmem's alignment, caches and size
+ * check; no byte added) and free() charges the type it is given.  Under
+ * DIAGNOSTIC such a block ends in an 8-byte footer (type index, size,
+ * magic), found by the size free() is given, to catch a wrong type, a
+ * wrong size and double frees; not where it would cost a page.
+ *
+ * Options (opt_malloc.h): MALLOC_CHECK_INTR, interrupt-context checks;
+ * MALLOC_SIZED_FREE, the free(addr, type, size) form of <sys/malloc.h>;
+ * MALLOC_COUNT_SPL, the portable (IPL_VM) counting on amd64 too.
  */
 
 #include <sys/cdefs.h>
+__KERNEL_RCSID(0, "$NetBSD$");
+
+#ifdef _KERNEL_OPT
+#include "opt_malloc.h"
+#endif
+
+#define	__MALLOC_PRIVATE
 
 #include <sys/param.h>
 #include <sys/types.h>
@@ -72,6 +82,7 @@
 #include <sys/cpu.h>
 #include <sys/intr.h>
 #include <sys/kmem.h>
+#include <sys/lwp.h>
 #include <sys/malloc.h>
 #include <sys/mutex.h>
 #include <sys/sysctl.h>
@@ -110,20 +121,53 @@ __CTASSERT(sizeof(struct malloc_header) == 8);
 #define	MH_MAGIC_ALLOC	0x6d61		/* "ma" */
 #define	MH_MAGIC_FREE	0x6672		/* "fr" */
 
+/*
+ * The footer of a header-less block under DIAGNOSTIC, at addr + size
+ * (not aligned: copied in and out).
+ */
+struct malloc_footer {
+	uint32_t	mf_size;	/* the request, low 32 bits */
+	uint16_t	mf_type;	/* index in malloc_type_table */
+	uint16_t	mf_magic;	/* MF_MAGIC_ALLOC or MF_MAGIC_FREE */
+};
+
+#define	MF_MAGIC_ALLOC	0x6d73		/* "ms" */
+#define	MF_MAGIC_FREE	0x6673		/* "fs" */
+
+/*
+ * A block of size bytes has a footer if it fits in the slack of the
+ * block's last page, so that the footer never costs a page (kmem checks
+ * no size of its page-sized blocks either); free() knows by the size.
+ */
+#ifdef DIAGNOSTIC
+#define	MALLOC_FOOTER(size)						\
+	(((size) & (PAGE_SIZE - 1)) != 0 &&				\
+	    ((size) & (PAGE_SIZE - 1)) <= PAGE_SIZE - sizeof(struct malloc_footer) ? \
+	    sizeof(struct malloc_footer) : 0)
+#else
+#define	MALLOC_FOOTER(size)	0
+#endif
+
 #ifndef MALLOC_FOLD
 #define	MALLOC_FOLD	(64 * 1024)	/* see the comment at the top */
 #endif
 #define	MALLOC_MAXTYPES	(UINT16_MAX + 1)	/* index 0 means "none" */
 
-/* One per-CPU counter block more than maxcpus, to align the array. */
-#define	MALLOC_CPUMEM_SIZE	((maxcpus + 1) * sizeof(struct malloc_type_cpu))
+/*
+ * What a type's attach allocates: its struct malloc_type_internal and
+ * maxcpus per-CPU counter blocks after it, and one coherency unit more
+ * to align them.
+ */
+#define	MALLOC_TYPEMEM_SIZE						\
+	(sizeof(struct malloc_type_internal) +				\
+	    (maxcpus + 1) * sizeof(struct malloc_type_cpu))
 
 static kmutex_t malloc_lock;		/* spin: the table, the list */
 static kmutex_t malloc_detach_lock;	/* adaptive: detach vs. readers */
-static struct malloc_type *malloc_type_table[MALLOC_MAXTYPES];
-/* malloc_type_table[i]->ks_cpu, one dependent load less on free() */
+static struct malloc_type_internal *malloc_type_table[MALLOC_MAXTYPES];
+/* malloc_type_table[i]->mti_cpu, one dependent load less on free() */
 static struct malloc_type_cpu *malloc_cpu_table[MALLOC_MAXTYPES];
-static struct malloc_type *malloc_type_list;
+static struct malloc_type_internal *malloc_type_list;
 static volatile u_int malloc_state;	/* MALLOC_STATE_* */
 
 #define	MALLOC_STATE_COLD	0	/* nothing done yet */
@@ -139,6 +183,15 @@ typename(const struct malloc_type *ks)
 {
 
 	return ks != NULL && ks->ks_magic == M_MAGIC ? ks->ks_shortdesc : "?";
+}
+
+/* The name of the type at index idx, for messages. */
+static const char *
+indexname(u_int idx)
+{
+	const struct malloc_type_internal *mti = malloc_type_table[idx];
+
+	return mti != NULL ? typename(mti->mti_type) : "?";
 }
 
 /*
@@ -183,47 +236,144 @@ malloc_init(void)
  * total passed it.
  */
 static void
-malloc_fold(struct malloc_type *ks, int64_t delta)
+malloc_fold(struct malloc_type_internal *mti, int64_t delta)
 {
 	int64_t total, hwm;
 
-	total = (int64_t)atomic_add_64_nv((volatile uint64_t *)&ks->ks_total,
+	total = (int64_t)atomic_add_64_nv((volatile uint64_t *)&mti->mti_total,
 	    delta);
-	while ((hwm = ks->ks_hwm) < total) {
-		if (atomic_cas_64((volatile uint64_t *)&ks->ks_hwm,
+	while ((hwm = mti->mti_hwm) < total) {
+		if (atomic_cas_64((volatile uint64_t *)&mti->mti_hwm,
 		    (uint64_t)hwm, (uint64_t)total) == (uint64_t)hwm)
 			break;
 	}
 }
 
-#ifndef MALLOC_STATS_GLOBAL_ATOMIC
 /*
- * This CPU's counters of a type.  The caller is at IPL_VM.
+ * The size class of a request, as old vmstat -m's buckets: bit k for
+ * 2^(k-1) < size <= 2^k, 16 bytes or less in bit 4 (0 bytes: none).
  */
-static inline struct malloc_type_cpu *
-malloc_cpu(struct malloc_type *ks)
+static inline __always_inline uint64_t
+malloc_sizebit(size_t size)
 {
 
-	KASSERT(kpreempt_disabled());
-	return &ks->ks_cpu[cpu_index(curcpu())];
+	/* 2^k for the k bits of (size - 1) | 15, without a branch; 0 for 0 */
+	return (uint64_t)2 << (63 - __builtin_clzll(((uint64_t)size - 1) | 15));
 }
 
 /*
- * Fold this CPU's unfolded bytes into ks_total: done when they reached
- * MALLOC_FOLD either way, so they always stay within (-MALLOC_FOLD,
- * MALLOC_FOLD).  The caller is at IPL_VM.
+ * Counting: malloc_count_alloc(), malloc_count_fail() and
+ * malloc_release(), below.  The harness's benchmark builds put another
+ * counting in their place (MALLOC_COUNT_ALT names a file of theirs), to
+ * measure what the per-CPU counters cost and what they buy; a kernel
+ * never does.
  */
-static void __noinline
-malloc_cpu_fold(struct malloc_type *ks, struct malloc_type_cpu *mtc)
+#ifdef MALLOC_COUNT_ALT
+#include MALLOC_COUNT_ALT
+#else
+/*
+ * A section in which this LWP stays on its CPU and updates that CPU's
+ * counters, each update exact under interrupts.  On amd64 an update is
+ * one add to memory without a lock prefix (malloc_pcpu_add): an
+ * interrupt on this CPU comes before or after it, never inside, and no
+ * other CPU writes the line; so the section need only keep the LWP from
+ * migrating between computing the slot and the last add, which the
+ * inline KPREEMPT_DISABLE()/KPREEMPT_ENABLE() of <sys/lwp.h> do for an
+ * increment and a decrement of curlwp->l_nopreempt.  Elsewhere an update
+ * is a load, an add and a store, which an interrupt handler that also
+ * allocates could split; there (and with option MALLOC_COUNT_SPL) the
+ * section is at IPL_VM, as pool_cache(9)'s per-CPU caches are.
+ */
+#if defined(__x86_64__) && !defined(MALLOC_COUNT_SPL)
+typedef lwp_t *malloc_pcpu_t;
+#define	MALLOC_PCPU_ENTER(c)	do { (c) = curlwp; KPREEMPT_DISABLE(c); } while (0)
+
+/*
+ * KPREEMPT_ENABLE(), but for its call of kpreempt(): true if one is due,
+ * for the caller to make through malloc_kpreempt(), out of line, so that
+ * the common case needs no stack frame.
+ */
+static inline __always_inline bool
+malloc_pcpu_exit(lwp_t *l)
 {
 
-	KASSERT(kpreempt_disabled());
-	malloc_fold(ks, mtc->mtc_bytes);
-	mtc->mtc_bytes = 0;
+	KASSERT(l->l_nopreempt > 0);
+	__insn_barrier();
+	l->l_nopreempt--;
+	__insn_barrier();
+	return __predict_false(l->l_dopreempt != 0);
+}
+
+static inline __always_inline void
+malloc_pcpu_add(volatile uint64_t *p, uint64_t v)
+{
+
+	__asm volatile("addq %1, %0" : "+m" (*p) : "er" (v));
+}
+
+static inline __always_inline void
+malloc_pcpu_or(volatile uint64_t *p, uint64_t v)
+{
+
+	__asm volatile("orq %1, %0" : "+m" (*p) : "er" (v));
+}
+#else
+typedef int malloc_pcpu_t;
+#define	MALLOC_PCPU_ENTER(c)	((c) = splvm())
+#define	malloc_pcpu_add(p, v)	(*(p) += (v))
+#define	malloc_pcpu_or(p, v)	(*(p) |= (v))
+
+static inline __always_inline bool
+malloc_pcpu_exit(int s)
+{
+
+	splx(s);
+	return false;
 }
 #endif
 
-#if !defined(MALLOC_STATS_GLOBAL_ATOMIC) && !defined(MALLOC_STATS_NONE)
+static void __noinline
+malloc_kpreempt(void)
+{
+
+	(void)kpreempt(0);
+}
+
+/* malloc_kpreempt(), then the free's kmem_intr_free(). */
+static void __noinline
+malloc_kpreempt_free(void *base, size_t allocsize)
+{
+
+	malloc_kpreempt();
+	kmem_intr_free(base, allocsize);
+}
+
+static void __noinline __dead
+malloc_badindex(void *addr, u_int idx)
+{
+
+	panic("free(%p): bad type index %u in header", addr, idx);
+}
+
+/*
+ * Fold this CPU's unfolded bytes into mti_total: done when they reached
+ * MALLOC_FOLD either way, so they always stay within (-MALLOC_FOLD,
+ * MALLOC_FOLD) give or take what interrupts add meanwhile.  The caller
+ * is in its section: an interrupt between the load and the subtraction
+ * leaves its own bytes in mtc_bytes, and detach cannot free the type
+ * under it.
+ */
+static void __noinline
+malloc_cpu_fold(u_int idx, struct malloc_type_cpu *mtc)
+{
+	int64_t bytes = mtc->mtc_bytes;
+
+	KASSERT(kpreempt_disabled());
+	malloc_pcpu_add((volatile uint64_t *)&mtc->mtc_bytes,
+	    -(uint64_t)bytes);
+	malloc_fold(malloc_type_table[idx], bytes);
+}
+
 /*
  * The rest of malloc_count_alloc() when this CPU's unfolded bytes
  * reached MALLOC_FOLD: out of line, so that the common case keeps
@@ -231,14 +381,14 @@ malloc_cpu_fold(struct malloc_type *ks, struct malloc_type_cpu *mtc)
  */
 static void * __noinline
 malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr,
-    int s)
+    malloc_pcpu_t c)
 {
 
-	malloc_cpu_fold(malloc_type_table[idx], mtc);
-	splx(s);
+	malloc_cpu_fold(idx, mtc);
+	if (malloc_pcpu_exit(c))
+		malloc_kpreempt();
 	return addr;
 }
-#endif
 
 /*
  * Charge a successful allocation of size bytes to the type at index idx
@@ -248,55 +398,41 @@ malloc_count_alloc_fold(u_int idx, struct malloc_type_cpu *mtc, void *addr,
 static inline __always_inline void *
 malloc_count_alloc(u_int idx, size_t size, void *addr)
 {
-#if defined(MALLOC_STATS_NONE)
-	(void)idx;
-	(void)size;
-#elif defined(MALLOC_STATS_GLOBAL_ATOMIC)
-	atomic_inc_64(&malloc_cpu_table[idx]->mtc_allocs);
-	malloc_fold(malloc_type_table[idx], (int64_t)size);
-#else
 	struct malloc_type_cpu *mtc;
-	int s;
+	malloc_pcpu_t c;
 
-	s = splvm();
+	MALLOC_PCPU_ENTER(c);
 	mtc = malloc_cpu_table[idx] + cpu_index(curcpu());
-	mtc->mtc_allocs++;
-	mtc->mtc_bytes += (int64_t)size;
+	malloc_pcpu_add(&mtc->mtc_allocs, 1);
+	malloc_pcpu_add((volatile uint64_t *)&mtc->mtc_bytes, size);
+	/* an OR lost to an interrupt would be a class lost: one instruction */
+	if (__predict_false((mtc->mtc_sizes & malloc_sizebit(size)) == 0))
+		malloc_pcpu_or(&mtc->mtc_sizes, malloc_sizebit(size));
 	if (__predict_false(mtc->mtc_bytes >= MALLOC_FOLD))
-		return malloc_count_alloc_fold(idx, mtc, addr, s);
-	splx(s);
-#endif
+		return malloc_count_alloc_fold(idx, mtc, addr, c);
+	if (malloc_pcpu_exit(c)) {
+		malloc_kpreempt();
+		return addr;
+	}
 	return addr;
 }
 
 /*
- * Charge a failed allocation to ks; NULL, for the caller to return.
+ * Charge a failed allocation to the type; NULL, for the caller to
+ * return.
  */
 static void * __noinline
-malloc_count_fail(struct malloc_type *ks)
+malloc_count_fail(struct malloc_type_internal *mti)
 {
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-	atomic_inc_64(&ks->ks_cpu[0].mtc_fails);
-#else
-	int s;
+	malloc_pcpu_t c;
 
-	s = splvm();
-	malloc_cpu(ks)->mtc_fails++;
-	splx(s);
-#endif
+	MALLOC_PCPU_ENTER(c);
+	malloc_pcpu_add(&mti->mti_cpu[cpu_index(curcpu())].mtc_fails, 1);
+	if (malloc_pcpu_exit(c))
+		malloc_kpreempt();
 	return NULL;
 }
 
-#ifndef MALLOC_STATS_NONE
-static void __noinline __dead
-malloc_badindex(void *addr, u_int idx)
-{
-
-	panic("free(%p): bad type index %u in header", addr, idx);
-}
-#endif
-
-#if !defined(MALLOC_STATS_GLOBAL_ATOMIC) && !defined(MALLOC_STATS_NONE)
 /*
  * The rest of malloc_release() when this CPU's unfolded bytes reached
  * -MALLOC_FOLD: out of line, so that the common case keeps nothing
@@ -304,104 +440,100 @@ malloc_badindex(void *addr, u_int idx)
  */
 static void __noinline
 malloc_release_fold(u_int idx, struct malloc_type_cpu *mtc, void *base,
-    size_t allocsize, int s)
+    size_t allocsize, malloc_pcpu_t c)
 {
 
-	malloc_cpu_fold(malloc_type_table[idx], mtc);
-	splx(s);
+	malloc_cpu_fold(idx, mtc);
+	if (malloc_pcpu_exit(c))
+		malloc_kpreempt();
 	kmem_intr_free(base, allocsize);
 }
-#endif
 
 /*
  * Charge a free of reqsize bytes to the type at index idx, and give the
- * block (base, allocsize, as kmem gave it) back.  The table is read at
- * IPL_VM: malloc_type_detach() relies on it.
+ * block (base, allocsize, as kmem gave it) back.  The table is read in
+ * the section: malloc_type_detach() relies on it.
  */
 static inline __always_inline void
 malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
     size_t allocsize)
 {
-#ifdef MALLOC_STATS_NONE
-	(void)addr;
-	(void)idx;
-	(void)reqsize;
-#else
 	struct malloc_type_cpu *mtc;
-	int s;
+	malloc_pcpu_t c;
 
-	s = splvm();
+	MALLOC_PCPU_ENTER(c);
 	mtc = malloc_cpu_table[idx];
 	if (__predict_false(mtc == NULL))
 		malloc_badindex(addr, idx);
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-	atomic_inc_64(&mtc->mtc_frees);
-	(void)atomic_add_64_nv(
-	    (volatile uint64_t *)&malloc_type_table[idx]->ks_total,
-	    -(int64_t)reqsize);
-#else
 	mtc += cpu_index(curcpu());
-	mtc->mtc_frees++;
-	mtc->mtc_bytes -= (int64_t)reqsize;
+	malloc_pcpu_add(&mtc->mtc_frees, 1);
+	malloc_pcpu_add((volatile uint64_t *)&mtc->mtc_bytes, -(uint64_t)reqsize);
 	if (__predict_false(mtc->mtc_bytes <= -MALLOC_FOLD)) {
-		malloc_release_fold(idx, mtc, base, allocsize, s);
+		malloc_release_fold(idx, mtc, base, allocsize, c);
 		return;
 	}
-#endif
-	splx(s);
-#endif	/* !MALLOC_STATS_NONE */
+	if (malloc_pcpu_exit(c)) {
+		malloc_kpreempt_free(base, allocsize);
+		return;
+	}
 	kmem_intr_free(base, allocsize);
 }
+#endif /* !MALLOC_COUNT_ALT */
 
 struct malloc_sum {
 	int64_t		bytes;
 	uint64_t	allocs;
 	uint64_t	frees;
 	uint64_t	fails;
+	uint64_t	sizes;
 };
 
 /*
  * Sum a type's counters over the CPUs.  Exact if nothing allocates or
  * frees the type meanwhile; otherwise each CPU's share is a moment apart.
- * (With MALLOC_STATS_GLOBAL_ATOMIC every mtc_bytes stays 0.)
  */
 static void
-malloc_type_sum(const struct malloc_type *ks, struct malloc_sum *s)
+malloc_type_sum(const struct malloc_type_internal *mti, struct malloc_sum *s)
 {
 	const struct malloc_type_cpu *mtc;
 	u_int c;
 
 	memset(s, 0, sizeof(*s));
-	s->bytes = ks->ks_total;
+	s->bytes = mti->mti_total;
+	s->allocs = mti->mti_moved;
+	s->sizes = mti->mti_sizes;
 	for (c = 0; c < maxcpus; c++) {
-		mtc = &ks->ks_cpu[c];
+		mtc = &mti->mti_cpu[c];
 		s->bytes += mtc->mtc_bytes;
 		s->allocs += mtc->mtc_allocs;
 		s->frees += mtc->mtc_frees;
 		s->fails += mtc->mtc_fails;
+		s->sizes |= mtc->mtc_sizes;
 	}
 }
 
 /*
- * Give a type its index and its per-CPU counters.
+ * Give a type its index, its struct malloc_type_internal and its per-CPU
+ * counters.
  */
 static int
 malloc_type_setup(struct malloc_type *ks, km_flag_t kmflags)
 {
+	struct malloc_type_internal *mti;
 	void *mem;
 	u_int i;
 
 	if (ks->ks_magic != M_MAGIC)
 		panic("malloc_type_attach: bad magic in type %p", ks);
-	if (ks->ks_index != 0)
+	if (ks->ks_handle != NULL)
 		return 0;
-	mem = kmem_intr_zalloc(MALLOC_CPUMEM_SIZE, kmflags);
+	mem = kmem_intr_zalloc(MALLOC_TYPEMEM_SIZE, kmflags);
 	if (mem == NULL)
 		return ENOMEM;
 	mutex_enter(&malloc_lock);
-	if (ks->ks_index != 0) {		/* raced with another attach */
+	if (ks->ks_handle != NULL) {		/* raced with another attach */
 		mutex_exit(&malloc_lock);
-		kmem_intr_free(mem, MALLOC_CPUMEM_SIZE);
+		kmem_intr_free(mem, MALLOC_TYPEMEM_SIZE);
 		return 0;
 	}
 	for (i = 1; i < MALLOC_MAXTYPES; i++)
@@ -410,16 +542,18 @@ malloc_type_setup(struct malloc_type *ks, km_flag_t kmflags)
 	if (i == MALLOC_MAXTYPES)
 		panic("malloc_type_attach: more than %d types",
 		    MALLOC_MAXTYPES - 1);
-	ks->ks_cpumem = mem;
-	ks->ks_cpu = (void *)(((uintptr_t)mem + COHERENCY_UNIT - 1) &
-	    ~(uintptr_t)(COHERENCY_UNIT - 1));
-	ks->ks_total = ks->ks_hwm = 0;
-	ks->ks_next = malloc_type_list;
-	malloc_type_table[i] = ks;
-	malloc_cpu_table[i] = ks->ks_cpu;
+	mti = (void *)roundup2((uintptr_t)mem, COHERENCY_UNIT);
+	mti->mti_mem = mem;
+	mti->mti_cpu = (struct malloc_type_cpu *)(mti + 1);
+	mti->mti_index = i;
+	mti->mti_slowflags = M_ZERO;
+	mti->mti_type = ks;
+	mti->mti_next = malloc_type_list;
+	malloc_type_table[i] = mti;
+	malloc_cpu_table[i] = mti->mti_cpu;
 	membar_producer();
-	malloc_type_list = ks;		/* readers walk the list unlocked */
-	ks->ks_index = i;
+	malloc_type_list = mti;		/* readers walk the list unlocked */
+	ks->ks_handle = mti;
 	mutex_exit(&malloc_lock);
 	return 0;
 }
@@ -440,9 +574,6 @@ malloc_type_attach(struct malloc_type *ks)
 static void
 malloc_xc_nop(void *arg1, void *arg2)
 {
-
-	(void)arg1;
-	(void)arg2;
 }
 
 /*
@@ -455,7 +586,7 @@ malloc_xc_nop(void *arg1, void *arg2)
 void
 malloc_type_detach(struct malloc_type *ks)
 {
-	struct malloc_type **kp;
+	struct malloc_type_internal **mp, *mti, *det;
 	struct malloc_sum s;
 	u_int i;
 
@@ -463,53 +594,38 @@ malloc_type_detach(struct malloc_type *ks)
 		panic("malloc_type_detach: %s", M_DETACHED->ks_shortdesc);
 	malloc_ready(KM_SLEEP);
 	(void)malloc_type_setup(M_DETACHED, KM_SLEEP);
+	det = M_DETACHED->ks_handle;
 	mutex_enter(&malloc_detach_lock);
 	mutex_enter(&malloc_lock);
-	i = ks->ks_index;
-	if (i == 0) {
+	if ((mti = ks->ks_handle) == NULL) {
 		mutex_exit(&malloc_lock);
 		mutex_exit(&malloc_detach_lock);
 		return;
 	}
-	for (kp = &malloc_type_list; *kp != ks; kp = &(*kp)->ks_next)
+	for (mp = &malloc_type_list; *mp != mti; mp = &(*mp)->mti_next)
 		continue;
-	*kp = ks->ks_next;
-	malloc_type_table[i] = M_DETACHED;
-	malloc_cpu_table[i] = M_DETACHED->ks_cpu;
-	ks->ks_index = 0;
+	*mp = mti->mti_next;
+	i = mti->mti_index;
+	malloc_type_table[i] = det;
+	malloc_cpu_table[i] = det->mti_cpu;
+	ks->ks_handle = NULL;
 	mutex_exit(&malloc_lock);
 
 	/*
 	 * A free() on another CPU may have read the old table entry; it
-	 * does so at IPL_VM, and is done with ks once that CPU has run a
-	 * cross call.  Then the counters are final.
+	 * does so at IPL_VM, and is done with the type once that CPU has
+	 * run a cross call.  Then the counters are final.
 	 */
 	xc_wait(xc_broadcast(0, malloc_xc_nop, NULL, NULL));
-	malloc_type_sum(ks, &s);
+	malloc_type_sum(mti, &s);
 	if (s.bytes != 0 || s.allocs != s.frees) {
 		printf("malloc: type %s detached with %ju allocations, "
 		    "%jd bytes in use; charged to %s from now on\n",
 		    ks->ks_shortdesc, (uintmax_t)(s.allocs - s.frees),
 		    (intmax_t)s.bytes, M_DETACHED->ks_shortdesc);
-#ifdef MALLOC_STATS_GLOBAL_ATOMIC
-		atomic_add_64(&M_DETACHED->ks_cpu[0].mtc_allocs,
-		    s.allocs - s.frees);
-		malloc_fold(M_DETACHED, s.bytes);
-#else
-		{
-			struct malloc_type_cpu *mtc;
-			int sp;
-
-			sp = splvm();
-			mtc = malloc_cpu(M_DETACHED);
-			mtc->mtc_allocs += s.allocs - s.frees;
-			mtc->mtc_bytes += s.bytes;
-			if (mtc->mtc_bytes >= MALLOC_FOLD ||
-			    mtc->mtc_bytes <= -MALLOC_FOLD)
-				malloc_cpu_fold(M_DETACHED, mtc);
-			splx(sp);
-		}
-#endif
+		atomic_add_64(&det->mti_moved, s.allocs - s.frees);
+		atomic_or_64(&det->mti_sizes, s.sizes);
+		malloc_fold(det, s.bytes);
 	} else {
 		mutex_enter(&malloc_lock);
 		malloc_type_table[i] = NULL;
@@ -517,10 +633,7 @@ malloc_type_detach(struct malloc_type *ks)
 		mutex_exit(&malloc_lock);
 	}
 	mutex_exit(&malloc_detach_lock);
-	kmem_intr_free(ks->ks_cpumem, MALLOC_CPUMEM_SIZE);
-	ks->ks_cpumem = NULL;
-	ks->ks_cpu = NULL;
-	ks->ks_next = NULL;
+	kmem_intr_free(mti->mti_mem, MALLOC_TYPEMEM_SIZE);
 }
 
 /*
@@ -533,7 +646,12 @@ void
 malloc_type_setlimit(struct malloc_type *ks, uint64_t limit)
 {
 
-	ks->ks_limit = MIN(limit, (uint64_t)INT64_MAX);
+	struct malloc_type_internal *mti;
+
+	malloc_type_attach(ks);
+	mti = ks->ks_handle;
+	mti->mti_limit = MIN(limit, (uint64_t)INT64_MAX);
+	mti->mti_slowflags = M_ZERO | (limit != 0 ? M_NOWAIT : 0);
 }
 
 static void
@@ -547,9 +665,6 @@ malloc_check_flags(unsigned long size, struct malloc_type *ks, int flags)
 	if (__predict_false((flags & M_NOWAIT) == 0 && cpu_intr_p()))
 		panic("malloc(%lu, %s): M_WAITOK in interrupt context", size,
 		    typename(ks));
-#else
-	(void)size;
-	(void)ks;
 #endif
 	if ((flags & M_NOWAIT) == 0)
 		ASSERT_SLEEPABLE();
@@ -573,41 +688,67 @@ malloc_toobig(unsigned long size, struct malloc_type *ks, int flags)
 
 /*
  * A type's first allocation: attach it (and everything, the first time).
- * Its index, or 0 if its counters could not be allocated (KM_NOSLEEP).
+ * Its state, or NULL if its counters could not be allocated (KM_NOSLEEP).
  */
-static u_int __noinline
+static struct malloc_type_internal * __noinline
 malloc_first_use(struct malloc_type *ks, km_flag_t kmflags)
 {
 
 	malloc_ready(kmflags);
 	if (malloc_type_setup(ks, kmflags) != 0)
-		return 0;
-	return ks->ks_index;
+		return NULL;
+	return ks->ks_handle;
 }
+
+#ifdef DIAGNOSTIC
+static inline void
+malloc_footer_set(void *addr, size_t size, u_int idx)
+{
+	const struct malloc_footer mf = {
+		.mf_size = (uint32_t)size,
+		.mf_type = (uint16_t)idx,
+		.mf_magic = MF_MAGIC_ALLOC,
+	};
+
+	if (MALLOC_FOOTER(size) != 0)
+		memcpy((char *)addr + size, &mf, sizeof(mf));
+}
+#else
+#define	malloc_footer_set(addr, size, idx)	((void)0)
+#endif
 
 /*
  * The general case of kern_malloc(): a type's first use, a limit with
- * M_NOWAIT, M_ZERO, a page or more.  The caller checked the flags.
+ * M_NOWAIT, M_ZERO, size 0, a page or more.  The caller checked the
+ * flags.
  */
 static void * __noinline
 malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 {
 	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
+	const bool sized = (ks->ks_flags & MALLOC_TYPE_SIZED) != 0;
+	struct malloc_type_internal *mti;
 	struct malloc_header *mh;
 	size_t allocsize, hdroffset;
-	u_int idx;
 	char *p;
 
-	if (__predict_false((idx = ks->ks_index) == 0) &&
-	    (idx = malloc_first_use(ks, kmflags)) == 0)
+	if (__predict_false(sized && size == 0))
+		panic("malloc(0, %s): a header-less type cannot allocate 0 "
+		    "bytes (nor can kmem(9))", typename(ks));
+	if (__predict_false((mti = ks->ks_handle) == NULL) &&
+	    (mti = malloc_first_use(ks, kmflags)) == NULL)
 		return NULL;		/* no counters to count it in */
-	if (__predict_false(ks->ks_limit != 0) && (flags & M_NOWAIT) != 0 &&
-	    ks->ks_total + (int64_t)MIN(size, (uint64_t)INT64_MAX / 2) >
-	    (int64_t)ks->ks_limit)
-		return malloc_count_fail(ks);
-	if (size >= PAGE_SIZE) {
-		if (__predict_false(malloc_toobig(size, ks, flags)))
-			return malloc_count_fail(ks);
+	if (__predict_false(mti->mti_limit != 0) && (flags & M_NOWAIT) != 0 &&
+	    mti->mti_total + (int64_t)MIN(size, (uint64_t)INT64_MAX / 2) >
+	    (int64_t)mti->mti_limit)
+		return malloc_count_fail(mti);
+	if (size >= PAGE_SIZE &&
+	    __predict_false(malloc_toobig(size, ks, flags)))
+		return malloc_count_fail(mti);
+	if (sized) {
+		allocsize = size + MALLOC_FOOTER(size);
+		hdroffset = 0;
+	} else if (size >= PAGE_SIZE) {
 		allocsize = PAGE_SIZE + size;	/* for page alignment */
 		hdroffset = PAGE_SIZE - sizeof(struct malloc_header);
 	} else {
@@ -616,7 +757,13 @@ malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 	}
 	p = kmem_intr_alloc(allocsize, kmflags);
 	if (__predict_false(p == NULL))
-		return malloc_count_fail(ks);
+		return malloc_count_fail(mti);
+	if (sized) {
+		if ((flags & M_ZERO) != 0)
+			memset(p, 0, size);
+		malloc_footer_set(p, size, mti->mti_index);
+		return malloc_count_alloc(mti->mti_index, size, p);
+	}
 	mh = (void *)(p + hdroffset);
 	if ((flags & M_ZERO) != 0)
 		memset(mh + 1, 0, size);
@@ -624,31 +771,50 @@ malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 		*(size_t *)p = allocsize;
 	*mh = (struct malloc_header){
 		.mh_size = hdroffset != 0 ? MH_SIZE_BIG : (uint32_t)allocsize,
-		.mh_type = (uint16_t)idx,
+		.mh_type = (uint16_t)mti->mti_index,
 		.mh_magic = MH_MAGIC_ALLOC,
 	};
-	return malloc_count_alloc(idx, size, mh + 1);
+	return malloc_count_alloc(mti->mti_index, size, mh + 1);
+}
+
+/*
+ * The common case of kern_malloc() for a header-less type: a request
+ * under a page, of an attached type, without M_ZERO or a limit that
+ * applies.  Only size and index are kept across kmem_intr_alloc().
+ */
+static void * __noinline
+malloc_sized(unsigned long size, u_int idx, km_flag_t kmflags)
+{
+	void *p;
+
+	p = kmem_intr_alloc(size + MALLOC_FOOTER(size), kmflags);
+	if (__predict_false(p == NULL))
+		return malloc_count_fail(malloc_type_table[idx]);
+	malloc_footer_set(p, size, idx);
+	return malloc_count_alloc(idx, size, p);
 }
 
 void *
 kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
 {
+	struct malloc_type_internal *mti = ks->ks_handle;
+	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
 	struct malloc_header h, *mh;
 
 	malloc_check_flags(size, ks, flags);
-	if (__predict_false(ks->ks_index == 0 || size >= PAGE_SIZE ||
-	    (flags & M_ZERO) != 0 ||
-	    (ks->ks_limit != 0 && (flags & M_NOWAIT) != 0)))
+	if (__predict_false(mti == NULL || (flags & mti->mti_slowflags) != 0 ||
+	    size - 1 >= PAGE_SIZE - 1))
 		return malloc_slow(size, ks, flags);
+	if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0)
+		return malloc_sized(size, mti->mti_index, kmflags);
 
 	/* The common case: nothing but h is kept across kmem_intr_alloc. */
 	h = (struct malloc_header){
 		.mh_size = (uint32_t)(sizeof(h) + size),
-		.mh_type = (uint16_t)ks->ks_index,
+		.mh_type = (uint16_t)mti->mti_index,
 		.mh_magic = MH_MAGIC_ALLOC,
 	};
-	mh = kmem_intr_alloc(h.mh_size,
-	    (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP);
+	mh = kmem_intr_alloc(h.mh_size, kmflags);
 	if (__predict_false(mh == NULL))
 		return malloc_count_fail(malloc_type_table[h.mh_type]);
 	*mh = h;
@@ -659,14 +825,10 @@ static void __noinline __dead
 malloc_badfree(void *addr, struct malloc_type *caller,
     const struct malloc_header *mh)
 {
-	const char *was;
 
-	if (mh->mh_magic == MH_MAGIC_FREE) {
-		was = malloc_type_table[mh->mh_type] != NULL ?
-		    typename(malloc_type_table[mh->mh_type]) : "?";
+	if (mh->mh_magic == MH_MAGIC_FREE)
 		panic("free(%p, %s): double free (allocated as %s)", addr,
-		    typename(caller), was);
-	}
+		    typename(caller), indexname(mh->mh_type));
 	panic("free(%p, %s): not allocated by malloc (magic %#x)", addr,
 	    typename(caller), mh->mh_magic);
 }
@@ -702,17 +864,16 @@ malloc_header(void *addr, struct malloc_type *caller, size_t *allocsizep,
 		panic("free(%p, %s): header corrupt (size %zu)", addr,
 		    typename(caller), allocsize);
 	{
-		struct malloc_type *ks = malloc_type_table[mh->mh_type];
+		struct malloc_type_internal *mti = malloc_type_table[mh->mh_type];
 
-		if (ks == NULL)
+		if (mti == NULL)
 			panic("free(%p, %s): bad type index %u in header",
 			    addr, typename(caller), mh->mh_type);
-		if (caller != NULL && ks != caller && ks != M_DETACHED)
+		if (caller != NULL && mti->mti_type != caller &&
+		    mti->mti_type != M_DETACHED)
 			panic("free(%p, %s): allocated as %s", addr,
-			    typename(caller), typename(ks));
+			    typename(caller), typename(mti->mti_type));
 	}
-#else
-	(void)caller;
 #endif
 	return mh;
 }
@@ -733,15 +894,25 @@ malloc_free_slow(void *addr, struct malloc_type *caller)
 	    allocsize);
 }
 
-void
-kern_free(void *addr, struct malloc_type *caller)
+static void __noinline __dead
+malloc_nosize(void *addr, struct malloc_type *caller)
 {
-	struct malloc_header *mh;
+
+	panic("free(%p, %s): the type is header-less (MALLOC_DEFINE_SIZED): "
+	    "its memory must be freed with free(addr, type, size)", addr,
+	    typename(caller));
+}
+
+/*
+ * Free a block with a header; caller may be NULL (realloc(): the block
+ * is released as what it was, whatever the type asked for now).
+ */
+static inline __always_inline void
+malloc_free_header(void *addr, struct malloc_type *caller)
+{
+	struct malloc_header *mh = (struct malloc_header *)addr - 1;
 	size_t allocsize, reqsize;
 
-	if (addr == NULL)
-		return;
-	mh = (struct malloc_header *)addr - 1;
 	if (__predict_false(mh->mh_magic != MH_MAGIC_ALLOC ||
 	    mh->mh_size == MH_SIZE_BIG)) {
 		malloc_free_slow(addr, caller);
@@ -753,17 +924,101 @@ kern_free(void *addr, struct malloc_type *caller)
 }
 
 /*
+ * free(addr, type); the type may be 0, as some callers wrote it while
+ * malloc(9) ignored it (sys/net/if_wg.c, sys/kern/uipc_mbuf.c).
+ */
+void
+kern_free(void *addr, struct malloc_type *caller)
+{
+
+	if (__predict_false(addr == NULL))
+		return;
+	if (__predict_true(caller == NULL ||
+	    (caller->ks_flags & MALLOC_TYPE_SIZED) == 0)) {
+		malloc_free_header(addr, caller);
+		return;
+	}
+	malloc_nosize(addr, caller);
+}
+
+#ifdef DIAGNOSTIC
+/*
+ * A header-less block's footer, found by the size free() was given, says
+ * who allocated it, with what size; then it says "freed".
+ */
+static void
+malloc_footer_check(void *addr, struct malloc_type *caller,
+    unsigned long size)
+{
+	struct malloc_type_internal *mti;
+	struct malloc_footer mf;
+
+	if (MALLOC_FOOTER(size) == 0)
+		return;			/* a page-sized block: kmem's alone */
+	memcpy(&mf, (char *)addr + size, sizeof(mf));
+	if (mf.mf_magic == MF_MAGIC_FREE && mf.mf_size == (uint32_t)size)
+		panic("free(%p, %s, %lu): double free (allocated as %s)", addr,
+		    typename(caller), size, indexname(mf.mf_type));
+	if (mf.mf_magic != MF_MAGIC_ALLOC || mf.mf_size != (uint32_t)size)
+		panic("free(%p, %s, %lu): no malloc footer at the size: wrong "
+		    "size, or not allocated as a header-less type", addr,
+		    typename(caller), size);
+	mti = malloc_type_table[mf.mf_type];
+	if (mti == NULL || (mti->mti_type != caller &&
+	    mti->mti_type != M_DETACHED))
+		panic("free(%p, %s, %lu): allocated as %s", addr,
+		    typename(caller), size, indexname(mf.mf_type));
+	mf.mf_magic = MF_MAGIC_FREE;
+	memcpy((char *)addr + size, &mf, sizeof(mf));
+}
+#else
+#define	malloc_footer_check(addr, caller, size)	((void)0)
+#endif
+
+/*
+ * The free of a header-less type that is no longer attached: its
+ * memory is charged to M_DETACHED since the detach.
+ */
+static void __noinline
+malloc_free_sized_detached(void *addr, struct malloc_type *caller,
+    unsigned long size)
+{
+	struct malloc_type_internal *det = M_DETACHED->ks_handle;
+
+	if (det == NULL)
+		panic("free(%p, %s, %lu): no type was ever attached", addr,
+		    typename(caller), size);
+	malloc_footer_check(addr, caller, size);
+	malloc_release(addr, det->mti_index, size, addr,
+	    size + MALLOC_FOOTER(size));
+}
+
+/*
  * free(addr, type, size), OpenBSD style (MALLOC_SIZED_FREE in
  * <sys/malloc.h>): size 0 means unknown; another size than malloc() was
- * given is a bug.
+ * given is a bug.  A header-less type's memory must come with its size,
+ * and is charged to the type given.
  */
 void
 kern_free_sized(void *addr, struct malloc_type *caller, unsigned long size)
 {
+	struct malloc_type_internal *mti;
 	size_t allocsize, reqsize;
 
 	if (addr == NULL)
 		return;
+	if (caller != NULL && (caller->ks_flags & MALLOC_TYPE_SIZED) != 0) {
+		if (__predict_false(size == 0))
+			malloc_nosize(addr, caller);
+		if (__predict_false((mti = caller->ks_handle) == NULL)) {
+			malloc_free_sized_detached(addr, caller, size);
+			return;
+		}
+		malloc_footer_check(addr, caller, size);
+		malloc_release(addr, mti->mti_index, size, addr,
+		    size + MALLOC_FOOTER(size));
+		return;
+	}
 	if (size != 0) {
 		(void)malloc_header(addr, caller, &allocsize, &reqsize);
 		if (__predict_false(reqsize != size))
@@ -787,6 +1042,11 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 	if (curaddr == NULL)
 		return kern_malloc(newsize, ks, flags);
 
+	/* A header-less block's size is not recorded anywhere. */
+	if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0)
+		panic("realloc(%p, %lu, %s): a header-less type has no "
+		    "realloc", curaddr, newsize, typename(ks));
+
 	/*
 	 * realloc() with zero size is the same as free().
 	 */
@@ -804,8 +1064,8 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 	 * If we already have as much as they want, of the same type,
 	 * we're done.
 	 */
-	if (newsize <= cursize && ks->ks_index != 0 &&
-	    mh->mh_type == ks->ks_index)
+	if (newsize <= cursize && ks->ks_handle != NULL &&
+	    mh->mh_type == ks->ks_handle->mti_index)
 		return curaddr;
 
 	newaddr = kern_malloc(newsize, ks, flags & ~M_ZERO);
@@ -819,8 +1079,94 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 	memcpy(newaddr, curaddr, MIN(cursize, newsize));
 	if ((flags & M_ZERO) != 0 && newsize > cursize)
 		memset((char *)newaddr + cursize, 0, newsize - cursize);
-	kern_free(curaddr, NULL);
+	malloc_free_header(curaddr, NULL);
 	return newaddr;
+}
+
+/*
+ * The string and scratch-buffer helpers of kmem(9), with a type:
+ * kmem_asprintf(), kmem_strdupsize(), kmem_strdup(), kmem_strndup(),
+ * kmem_tmpbuf_alloc() and kmem_tmpbuf_free(), with the same semantics,
+ * M_WAITOK and M_NOWAIT for KM_SLEEP and KM_NOSLEEP.  Their memory is
+ * released with free(p, type), or free(p, type, strlen(p) + 1) (the size
+ * malloc_strdupsize() gives).  Named malloc_*, not strdup(9) and
+ * asprintf(9) as FreeBSD's, because some of the kernel's sources are also
+ * compiled in user space (makefs, rump), where those names are libc's.
+ */
+char *
+malloc_asprintf(struct malloc_type *ks, const char *fmt, ...)
+{
+	int size __diagused, len;
+	va_list va;
+	char *str;
+
+	va_start(va, fmt);
+	len = vsnprintf(NULL, 0, fmt, va);
+	va_end(va);
+
+	str = kern_malloc(len + 1, ks, M_WAITOK);
+
+	va_start(va, fmt);
+	size = vsnprintf(str, len + 1, fmt, va);
+	va_end(va);
+
+	KASSERT(size == len);
+	return str;
+}
+
+char *
+malloc_strdupsize(const char *str, size_t *lenp, struct malloc_type *ks,
+    int flags)
+{
+	size_t len = strlen(str) + 1;
+	char *ptr;
+
+	if ((ptr = kern_malloc(len, ks, flags)) == NULL)
+		return NULL;
+	if (lenp != NULL)
+		*lenp = len;
+	memcpy(ptr, str, len);
+	return ptr;
+}
+
+char *
+malloc_strndup(const char *str, size_t maxlen, struct malloc_type *ks,
+    int flags)
+{
+	size_t len;
+	char *ptr;
+
+	KASSERT(str != NULL);
+	KASSERT(maxlen != 0);
+	len = strnlen(str, maxlen);
+	if ((ptr = kern_malloc(len + 1, ks, flags)) == NULL)
+		return NULL;
+	memcpy(ptr, str, len);
+	ptr[len] = '\0';
+	return ptr;
+}
+
+/*
+ * A scratch buffer: stackbuf if size fits in it, else an allocation of
+ * size bytes; malloc_tmpbuf_free() of stackbuf does nothing.
+ */
+void *
+malloc_tmpbuf_alloc(size_t size, void *stackbuf, size_t stackbufsize,
+    struct malloc_type *ks, int flags)
+{
+
+	if (size <= stackbufsize)
+		return stackbuf;
+	return kern_malloc(size, ks, flags);
+}
+
+void
+malloc_tmpbuf_free(void *buf, size_t size, void *stackbuf,
+    struct malloc_type *ks)
+{
+
+	if (buf != stackbuf)
+		kern_free_sized(buf, ks, size);
 }
 
 /*
@@ -834,7 +1180,7 @@ malloc_stats_export(void *buf, size_t *lenp)
 {
 	struct malloc_stats_header h;
 	struct malloc_stats_record r;
-	struct malloc_type *ks, *head;
+	struct malloc_type_internal *mti, *head;
 	struct malloc_sum s;
 	size_t off, room;
 	u_int n;
@@ -844,7 +1190,7 @@ malloc_stats_export(void *buf, size_t *lenp)
 	mutex_enter(&malloc_detach_lock);	/* no type goes away */
 	head = malloc_type_list;
 	membar_consumer();
-	for (n = 0, ks = head; ks != NULL; ks = ks->ks_next)
+	for (n = 0, mti = head; mti != NULL; mti = mti->mti_next)
 		n++;
 	memset(&h, 0, sizeof(h));
 	h.ms_version = MALLOC_STATS_VERSION;
@@ -857,17 +1203,19 @@ malloc_stats_export(void *buf, size_t *lenp)
 	if (room >= sizeof(h))
 		memcpy(buf, &h, sizeof(h));
 	off += sizeof(h);
-	for (ks = head; ks != NULL; ks = ks->ks_next) {
+	for (mti = head; mti != NULL; mti = mti->mti_next) {
 		if (off + sizeof(r) <= room) {
 			memset(&r, 0, sizeof(r));
-			strlcpy(r.mr_name, ks->ks_shortdesc, sizeof(r.mr_name));
-			malloc_type_sum(ks, &s);
+			strlcpy(r.mr_name, mti->mti_type->ks_shortdesc,
+			    sizeof(r.mr_name));
+			malloc_type_sum(mti, &s);
 			r.mr_inuse = s.allocs - s.frees;
 			r.mr_bytes = s.bytes;
-			r.mr_hwm = MAX(ks->ks_hwm, s.bytes);
-			r.mr_limit = ks->ks_limit;
+			r.mr_hwm = MAX(mti->mti_hwm, s.bytes);
+			r.mr_limit = mti->mti_limit;
 			r.mr_requests = s.allocs;
 			r.mr_fails = s.fails;
+			r.mr_sizes = s.sizes;
 			memcpy((char *)buf + off, &r, sizeof(r));
 		}
 		off += sizeof(r);
@@ -884,10 +1232,6 @@ sysctl_kern_malloc_stats(SYSCTLFN_ARGS)
 	void *buf;
 	int error;
 
-	(void)name;
-	(void)oname;
-	(void)l;
-	(void)rnode;
 	if (newp != NULL || newlen != 0)
 		return EPERM;
 	if (namelen != 0)
@@ -930,7 +1274,7 @@ SYSCTL_SETUP(sysctl_kern_malloc_setup, "sysctl kern.malloc_stats setup")
 	sysctl_createv(clog, 0, NULL, NULL,
 	    CTLFLAG_PERMANENT,
 	    CTLTYPE_STRUCT, "malloc_stats",
-	    SYSCTL_DESCR("malloc(9) statistics by type (version 1)"),
+	    SYSCTL_DESCR("malloc(9) statistics by type (version 2)"),
 	    sysctl_kern_malloc_stats, 0, NULL, 0,
 	    CTL_KERN, CTL_CREATE, CTL_EOL);
 }

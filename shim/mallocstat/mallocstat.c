@@ -24,14 +24,22 @@
  */
 
 /*
- * mallocstat: malloc(9) statistics by type, as vmstat -m printed them.
+ * mallocstat: malloc(9) statistics by type, as vmstat -m printed them,
+ * and what changed, for leak hunting (see mallocstat.1).
  *
- *	mallocstat [-j] [-s name|inuse|bytes|hwm|requests|fails] [-f file]
+ *	mallocstat [-a] [-s key] [-f file]
+ *	mallocstat -j [-f file]
+ *	mallocstat -w seconds [-c count] [-a] [-f file]
+ *	mallocstat -d snapshot [-a] [-f file]
  *
  * Reads kern.malloc_stats, or with -f a file holding that blob ("-" is
  * standard input; where there is no kern.malloc_stats, standard input is
  * the default).  The blob is described in <sys/mallocvar.h>; any version
- * from 1 on is read, through the header's record size.
+ * from 1 on is read, through the header's sizes.  With -w, each report
+ * reads the next blob: from the sysctl after the interval, or the next
+ * one in the file, which may hold several one after the other (a stream
+ * paces itself: no sleep); the end of the file ends the reports.  Bad
+ * usage or input: exit status 2; a failing sysctl: 1.
  */
 
 #include <sys/types.h>
@@ -41,9 +49,12 @@
 #include <sys/sysctl.h>
 #endif
 
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +66,27 @@
 #ifndef __arraycount
 #define	__arraycount(a)	(sizeof(a) / sizeof(a[0]))
 #endif
+
+/* One type's statistics, from any version of the blob or a snapshot. */
+struct rec {
+	char		name[MALLOC_STATS_NAMELEN];
+	uint64_t	inuse, limit, requests, fails, sizes;
+	int64_t		bytes, hwm;
+	bool		hassizes;	/* version 2 and later */
+};
+
+/* A whole reading. */
+struct snap {
+	struct rec	*r;
+	size_t		n;
+	uint32_t	version, ncpu, fold;
+};
+
+/* A type's change between two readings. */
+struct delta {
+	const struct rec *now;
+	int64_t		dinuse, dbytes, drequests, dfrees;
+};
 
 enum sortkey { S_NAME, S_INUSE, S_BYTES, S_HWM, S_REQUESTS, S_FAILS };
 
@@ -69,8 +101,12 @@ static void __dead
 usage(void)
 {
 
-	fprintf(stderr, "usage: mallocstat [-j] [-s name|inuse|bytes|hwm|"
-	    "requests|fails] [-f file]\n");
+	fprintf(stderr,
+	    "usage: mallocstat [-a] [-s name|inuse|bytes|hwm|requests|fails] "
+	    "[-f file]\n"
+	    "       mallocstat -j [-f file]\n"
+	    "       mallocstat -w seconds [-c count] [-a] [-f file]\n"
+	    "       mallocstat -d snapshot [-a] [-f file]\n");
 	exit(2);
 }
 
@@ -82,86 +118,216 @@ cmpnum(uint64_t x, uint64_t y)
 }
 
 static int
+cmpsigned(int64_t x, int64_t y)
+{
+
+	return x > y ? -1 : x < y ? 1 : 0;	/* largest first */
+}
+
+static int
 cmp(const void *a, const void *b)
 {
-	const struct malloc_stats_record *x = a, *y = b;
+	const struct rec *x = a, *y = b;
 	int d;
 
 	switch (sortkey) {
 	case S_INUSE:
-		d = cmpnum(x->mr_inuse, y->mr_inuse);
+		d = cmpnum(x->inuse, y->inuse);
 		break;
 	case S_BYTES:
-		d = cmpnum((uint64_t)x->mr_bytes, (uint64_t)y->mr_bytes);
+		d = cmpsigned(x->bytes, y->bytes);
 		break;
 	case S_HWM:
-		d = cmpnum((uint64_t)x->mr_hwm, (uint64_t)y->mr_hwm);
+		d = cmpsigned(x->hwm, y->hwm);
 		break;
 	case S_REQUESTS:
-		d = cmpnum(x->mr_requests, y->mr_requests);
+		d = cmpnum(x->requests, y->requests);
 		break;
 	case S_FAILS:
-		d = cmpnum(x->mr_fails, y->mr_fails);
+		d = cmpnum(x->fails, y->fails);
 		break;
 	default:
 		d = 0;
 		break;
 	}
-	return d != 0 ? d : strcmp(x->mr_name, y->mr_name);
+	return d != 0 ? d : strcmp(x->name, y->name);
 }
 
-static char *
-readblob(const char *file, size_t *lenp)
+/* By growth: bytes in use, then blocks in use, requests, name. */
+static int
+cmpgrowth(const void *a, const void *b)
 {
-	size_t len = 0, cap = 65536;
+	const struct delta *x = a, *y = b;
+	int d;
+
+	if ((d = cmpsigned(x->dbytes, y->dbytes)) != 0 ||
+	    (d = cmpsigned(x->dinuse, y->dinuse)) != 0 ||
+	    (d = cmpsigned(x->drequests, y->drequests)) != 0)
+		return d;
+	return strcmp(x->now->name, y->now->name);
+}
+
+/* Ever allocated from, or failed to. */
+static bool
+used(const struct rec *r)
+{
+
+	return r->requests != 0 || r->fails != 0 || r->inuse != 0 ||
+	    r->bytes != 0;
+}
+
+/* Read len bytes, or as many as there are: how many. */
+static size_t
+readfull(FILE *fp, const char *file, void *buf, size_t len)
+{
+	size_t n = fread(buf, 1, len, fp);
+
+	if (ferror(fp))
+		err(2, "%s", file);
+	return n;
+}
+
+/* The records of a blob, any version from 1 on. */
+static void
+decode(struct snap *s, const struct malloc_stats_header *h, const char *recs)
+{
+	struct malloc_stats_record mr;
+	size_t i, rs;
+
+	s->version = h->ms_version;
+	s->ncpu = h->ms_ncpu;
+	s->fold = h->ms_fold;
+	s->n = h->ms_count;
+	if ((s->r = calloc(s->n + 1, sizeof(*s->r))) == NULL)
+		err(1, NULL);
+	rs = h->ms_recsize < sizeof(mr) ? h->ms_recsize : sizeof(mr);
+	for (i = 0; i < s->n; i++) {
+		memset(&mr, 0, sizeof(mr));
+		memcpy(&mr, recs + i * h->ms_recsize, rs);
+		memcpy(s->r[i].name, mr.mr_name, sizeof(s->r[i].name));
+		s->r[i].name[sizeof(s->r[i].name) - 1] = '\0';
+		s->r[i].inuse = mr.mr_inuse;
+		s->r[i].bytes = mr.mr_bytes;
+		s->r[i].hwm = mr.mr_hwm;
+		s->r[i].limit = mr.mr_limit;
+		s->r[i].requests = mr.mr_requests;
+		s->r[i].fails = mr.mr_fails;
+		s->r[i].sizes = mr.mr_sizes;
+		s->r[i].hassizes = h->ms_recsize >= sizeof(mr);
+	}
+}
+
+static void
+checkheader(const struct malloc_stats_header *h)
+{
+
+	if (h->ms_version < 1)
+		errx(2, "statistics version %u, expected 1 to %d or later",
+		    h->ms_version, MALLOC_STATS_VERSION);
+	if (h->ms_hdrsize < sizeof(*h) ||
+	    h->ms_recsize < MALLOC_STATS_RECSIZE_V1 ||
+	    h->ms_hdrsize > 65536 || h->ms_recsize > 65536)
+		errx(2, "bad statistics blob (header %u, record %u bytes)",
+		    h->ms_hdrsize, h->ms_recsize);
+}
+
+/*
+ * The next blob of a stream into s: false at the end of the stream
+ * (only where first is false: the first blob must be there).
+ */
+static bool
+readstream(FILE *fp, const char *file, bool first, struct snap *s)
+{
+	struct malloc_stats_header h;
+	size_t got, len;
 	char *buf;
-	FILE *fp;
+
+	if ((got = readfull(fp, file, &h, sizeof(h))) != sizeof(h)) {
+		if (got == 0 && !first)
+			return false;
+		errx(2, "short statistics blob (%zu bytes)", got);
+	}
+	checkheader(&h);
+	len = h.ms_hdrsize - sizeof(h) + (size_t)h.ms_count * h.ms_recsize;
+	if ((buf = malloc(len + 1)) == NULL)
+		err(1, NULL);
+	if ((got = readfull(fp, file, buf, len)) != len)
+		errx(2, "truncated statistics blob (%zu of %zu bytes after the "
+		    "header, %u records)", got, len, h.ms_count);
+	decode(s, &h, buf + h.ms_hdrsize - sizeof(h));
+	free(buf);
+	return true;
+}
+
+#ifdef __NetBSD__
+static void
+readsysctl(struct snap *s)
+{
+	struct malloc_stats_header h;
+	size_t need, len;
+	char *buf;
+
+	if (sysctlbyname("kern.malloc_stats", NULL, &need, NULL, 0) == -1)
+		err(1, "sysctl kern.malloc_stats");
+	for (;;) {
+		len = need + 16 * sizeof(struct malloc_stats_record);
+		if ((buf = malloc(len)) == NULL)
+			err(1, NULL);
+		need = len;
+		if (sysctlbyname("kern.malloc_stats", buf, &need, NULL, 0) == 0)
+			break;
+		if (errno != ENOMEM)
+			err(1, "sysctl kern.malloc_stats");
+		free(buf);
+	}
+	if (need < sizeof(h))
+		errx(1, "sysctl kern.malloc_stats: %zu bytes", need);
+	memcpy(&h, buf, sizeof(h));
+	checkheader(&h);
+	if (need < h.ms_hdrsize + (size_t)h.ms_count * h.ms_recsize)
+		errx(1, "sysctl kern.malloc_stats: truncated");
+	decode(s, &h, buf + h.ms_hdrsize);
+	free(buf);
+}
+#endif
+
+/* Where readings come from: the sysctl, or a stream of blobs. */
+struct source {
+	FILE		*fp;		/* NULL: kern.malloc_stats */
+	const char	*name;
+};
+
+static void
+opensource(struct source *src, const char *file)
+{
 
 #ifdef __NetBSD__
 	if (file == NULL) {
-		size_t need;
-
-		if (sysctlbyname("kern.malloc_stats", NULL, &need, NULL,
-		    0) == -1)
-			err(1, "sysctl kern.malloc_stats");
-		for (;;) {
-			len = need + 16 * sizeof(struct malloc_stats_record);
-			if ((buf = malloc(len)) == NULL)
-				err(1, NULL);
-			need = len;
-			if (sysctlbyname("kern.malloc_stats", buf, &need, NULL,
-			    0) == 0)
-				break;
-			if (errno != ENOMEM)
-				err(1, "sysctl kern.malloc_stats");
-			free(buf);
-		}
-		*lenp = need;
-		return buf;
+		src->fp = NULL;
+		src->name = "kern.malloc_stats";
+		return;
 	}
 #endif
 	if (file == NULL || strcmp(file, "-") == 0) {
-		fp = stdin;
-		file = "stdin";
-	} else if ((fp = fopen(file, "rb")) == NULL)
-		err(1, "%s", file);
-	if ((buf = malloc(cap)) == NULL)
-		err(1, NULL);
-	for (;;) {
-		if (len == cap) {
-			if ((buf = realloc(buf, cap *= 2)) == NULL)
-				err(1, NULL);
-		}
-		len += fread(buf + len, 1, cap - len, fp);
-		if (ferror(fp))
-			err(1, "%s", file);
-		if (feof(fp))
-			break;
+		src->fp = stdin;
+		src->name = "stdin";
+	} else if ((src->fp = fopen(file, "rb")) == NULL)
+		err(2, "%s", file);
+	else
+		src->name = file;
+}
+
+static bool
+readsource(struct source *src, bool first, struct snap *s)
+{
+
+#ifdef __NetBSD__
+	if (src->fp == NULL) {
+		readsysctl(s);
+		return true;
 	}
-	if (fp != stdin)
-		fclose(fp);
-	*lenp = len;
-	return buf;
+#endif
+	return readstream(src->fp, src->name, first, s);
 }
 
 /* A type name as a JSON string. */
@@ -181,6 +347,39 @@ jsonstr(const char *s)
 	putchar('"');
 }
 
+static void
+printjson(const struct snap *s)
+{
+	const char *sep;
+	size_t i;
+	u_int k;
+
+	printf("{\"version\": %u, \"ncpu\": %u, \"fold\": %u, \"types\": [",
+	    s->version, s->ncpu, s->fold);
+	for (i = 0; i < s->n; i++) {
+		const struct rec *r = &s->r[i];
+
+		printf("%s\n  {\"type\": ", i ? "," : "");
+		jsonstr(r->name);
+		printf(", \"inuse\": %" PRIu64 ", \"bytes\": %" PRId64
+		    ", \"hwm\": %" PRId64 ", \"limit\": %" PRIu64
+		    ", \"requests\": %" PRIu64 ", \"fails\": %" PRIu64,
+		    r->inuse, r->bytes, r->hwm, r->limit, r->requests, r->fails);
+		if (r->hassizes) {
+			printf(", \"sizes\": [");
+			for (k = 0, sep = ""; k < 64; k++)
+				if (r->sizes & ((uint64_t)1 << k)) {
+					printf("%s%" PRIu64, sep,
+					    (uint64_t)1 << k);
+					sep = ", ";
+				}
+			printf("]");
+		}
+		printf("}");
+	}
+	printf("\n]}\n");
+}
+
 /* Bytes as vmstat -m printed them: kilobytes, rounded up. */
 static void
 kbytes(char *buf, size_t size, int64_t n)
@@ -190,24 +389,388 @@ kbytes(char *buf, size_t size, int64_t n)
 	    n > 0 ? (n + 1023) / 1024 : n / 1024);
 }
 
+/* The size classes: 16,32,...,512,1K,...,512K,1M,...; "-": none, or unknown. */
+static void
+sizelist(char *buf, size_t size, const struct rec *r)
+{
+	static const char suffix[] = " KMGTPE";
+	size_t len = 0;
+	u_int k;
+
+	buf[0] = '\0';
+	if (!r->hassizes || r->sizes == 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	for (k = 0; k < 64 && len + 8 < size; k++) {
+		if ((r->sizes & ((uint64_t)1 << k)) == 0)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%" PRIu64 "%.*s",
+		    len ? "," : "", (uint64_t)1 << (k % 10), k >= 10 ? 1 : 0,
+		    &suffix[k / 10]);
+	}
+}
+
+static void
+printtable(const struct snap *s, bool all)
+{
+	char mem[24], high[24], lim[24], sizes[512];
+	size_t i;
+
+	printf("Memory statistics by type\n");
+	printf("%20s %8s %10s %10s %10s %10s %8s  %s\n", "Type", "InUse",
+	    "MemUse", "HighUse", "Limit", "Requests", "Fails", "Size(s)");
+	for (i = 0; i < s->n; i++) {
+		const struct rec *r = &s->r[i];
+
+		if (!all && !used(r))
+			continue;
+		kbytes(mem, sizeof(mem), r->bytes);
+		kbytes(high, sizeof(high), r->hwm);
+		if (r->limit != 0)
+			kbytes(lim, sizeof(lim), (int64_t)r->limit);
+		else
+			snprintf(lim, sizeof(lim), "-");
+		sizelist(sizes, sizeof(sizes), r);
+		printf("%20s %8" PRIu64 " %10s %10s %10s %10" PRIu64 " %8"
+		    PRIu64 "  %s\n", r->name, r->inuse, mem, high, lim,
+		    r->requests, r->fails, sizes);
+	}
+	printf("\nHighUse is exact to within %u CPUs x %u bytes\n",
+	    s->ncpu, s->fold);
+}
+
+/*
+ * What changed from then to now, by growth.  A type is matched by name
+ * (the k-th of a name with the k-th); one that is new counts from zero,
+ * one that is gone (detached: its memory moved to "(detached)") is left
+ * out.  Without all, only the types that changed (grew, if grewonly).
+ */
+static void
+printdelta(const struct snap *then, const struct snap *now, bool all,
+    bool grewonly)
+{
+	static const struct rec zero;
+	struct delta *d;
+	size_t i, j, nd, seen;
+	char mem[24];
+
+	if ((d = calloc(now->n + 1, sizeof(*d))) == NULL)
+		err(1, NULL);
+	for (i = nd = 0; i < now->n; i++) {
+		const struct rec *r = &now->r[i], *o = &zero;
+
+		for (j = seen = 0; j < i; j++)
+			seen += strcmp(now->r[j].name, r->name) == 0;
+		for (j = 0; j < then->n; j++)
+			if (strcmp(then->r[j].name, r->name) == 0 &&
+			    seen-- == 0) {
+				o = &then->r[j];
+				break;
+			}
+		d[nd].now = r;
+		d[nd].dinuse = (int64_t)(r->inuse - o->inuse);
+		d[nd].dbytes = r->bytes - o->bytes;
+		d[nd].drequests = (int64_t)(r->requests - o->requests);
+		d[nd].dfrees = (int64_t)((r->requests - r->inuse) -
+		    (o->requests - o->inuse));
+		if (all ? used(r) : grewonly ?
+		    d[nd].dbytes > 0 || d[nd].dinuse > 0 :
+		    d[nd].dbytes != 0 || d[nd].dinuse != 0 ||
+		    d[nd].drequests != 0 || d[nd].dfrees != 0)
+			nd++;
+	}
+	qsort(d, nd, sizeof(*d), cmpgrowth);
+	printf("%20s %8s %8s %10s %10s %10s %10s\n", "Type", "InUse",
+	    "+InUse", "MemUse", "+Bytes", "+Requests", "+Frees");
+	for (i = 0; i < nd; i++) {
+		kbytes(mem, sizeof(mem), d[i].now->bytes);
+		printf("%20s %8" PRIu64 " %+8" PRId64 " %10s %+10" PRId64
+		    " %+10" PRId64 " %+10" PRId64 "\n", d[i].now->name,
+		    d[i].now->inuse, d[i].dinuse, mem, d[i].dbytes,
+		    d[i].drequests, d[i].dfrees);
+	}
+	if (nd == 0)
+		printf("%20s\n", grewonly ? "(nothing grew)" : "(no change)");
+	free(d);
+}
+
+/*
+ * A mallocstat -j snapshot, read back: a small JSON reader for that
+ * format (any JSON, but only "types" and its objects' members are kept).
+ */
+struct json {
+	const char	*p, *start, *file;
+};
+
+static void __dead
+jsonbad(const struct json *j, const char *what)
+{
+
+	errx(2, "%s: not a mallocstat -j snapshot: %s at byte %zu", j->file,
+	    what, (size_t)(j->p - j->start));
+}
+
+static void
+jsonws(struct json *j)
+{
+
+	while (isspace((unsigned char)*j->p))
+		j->p++;
+}
+
+static bool
+jsoneat(struct json *j, char c)
+{
+
+	jsonws(j);
+	if (*j->p != c)
+		return false;
+	j->p++;
+	return true;
+}
+
+/* A string into buf (truncated to size), escapes decoded (\uXXXX < 256). */
+static void
+jsonstring(struct json *j, char *buf, size_t size)
+{
+	size_t n = 0;
+	char c;
+
+	if (!jsoneat(j, '"'))
+		jsonbad(j, "a string expected");
+	while ((c = *j->p++) != '"') {
+		if (c == '\0')
+			jsonbad(j, "unterminated string");
+		if (c == '\\') {
+			c = *j->p++;
+			if (c == 'u') {
+				unsigned v;
+
+				if (sscanf(j->p, "%4x", &v) != 1 || v > 255)
+					jsonbad(j, "bad \\u escape");
+				j->p += 4;
+				c = (char)v;
+			} else if (c == 'n')
+				c = '\n';
+			else if (c == 't')
+				c = '\t';
+			else if (c != '"' && c != '\\' && c != '/')
+				jsonbad(j, "bad escape");
+		}
+		if (n + 1 < size)
+			buf[n++] = c;
+	}
+	if (size > 0)
+		buf[n] = '\0';
+}
+
+static int64_t
+jsonnumber(struct json *j)
+{
+	long long v;
+	char *end;
+
+	jsonws(j);
+	errno = 0;
+	v = strtoll(j->p, &end, 10);
+	if (end == j->p || errno != 0)
+		jsonbad(j, "a number expected");
+	j->p = end;
+	return (int64_t)v;
+}
+
+static void jsonskip(struct json *);
+
+static void
+jsonskip(struct json *j)
+{
+	char buf[8];
+
+	jsonws(j);
+	if (*j->p == '"')
+		jsonstring(j, buf, sizeof(buf));
+	else if (jsoneat(j, '[')) {
+		if (jsoneat(j, ']'))
+			return;
+		do
+			jsonskip(j);
+		while (jsoneat(j, ','));
+		if (!jsoneat(j, ']'))
+			jsonbad(j, "']' expected");
+	} else if (jsoneat(j, '{')) {
+		if (!jsoneat(j, '}')) {
+			do {
+				jsonstring(j, buf, sizeof(buf));
+				if (!jsoneat(j, ':'))
+					jsonbad(j, "':' expected");
+				jsonskip(j);
+			} while (jsoneat(j, ','));
+			if (!jsoneat(j, '}'))
+				jsonbad(j, "'}' expected");
+		}
+	} else if (strncmp(j->p, "true", 4) == 0 ||
+	    strncmp(j->p, "null", 4) == 0)
+		j->p += 4;
+	else if (strncmp(j->p, "false", 5) == 0)
+		j->p += 5;
+	else
+		(void)jsonnumber(j);
+}
+
+/* One object of "types". */
+static void
+jsontype(struct json *j, struct rec *r)
+{
+	char key[16];
+	bool named = false;
+
+	memset(r, 0, sizeof(*r));
+	if (!jsoneat(j, '{'))
+		jsonbad(j, "'{' expected");
+	if (jsoneat(j, '}'))
+		jsonbad(j, "a type without a name");
+	do {
+		jsonstring(j, key, sizeof(key));
+		if (!jsoneat(j, ':'))
+			jsonbad(j, "':' expected");
+		if (strcmp(key, "type") == 0) {
+			jsonstring(j, r->name, sizeof(r->name));
+			named = true;
+		} else if (strcmp(key, "inuse") == 0)
+			r->inuse = (uint64_t)jsonnumber(j);
+		else if (strcmp(key, "bytes") == 0)
+			r->bytes = jsonnumber(j);
+		else if (strcmp(key, "hwm") == 0)
+			r->hwm = jsonnumber(j);
+		else if (strcmp(key, "limit") == 0)
+			r->limit = (uint64_t)jsonnumber(j);
+		else if (strcmp(key, "requests") == 0)
+			r->requests = (uint64_t)jsonnumber(j);
+		else if (strcmp(key, "fails") == 0)
+			r->fails = (uint64_t)jsonnumber(j);
+		else
+			jsonskip(j);
+	} while (jsoneat(j, ','));
+	if (!jsoneat(j, '}'))
+		jsonbad(j, "'}' expected");
+	if (!named)
+		jsonbad(j, "a type without a name");
+}
+
+static void
+readsnapshot(const char *file, struct snap *s)
+{
+	struct json j;
+	size_t len = 0, cap = 65536, n;
+	char key[16], *buf;
+	bool types = false;
+	FILE *fp;
+
+	if ((fp = fopen(file, "r")) == NULL)
+		err(2, "%s", file);
+	if ((buf = malloc(cap)) == NULL)
+		err(1, NULL);
+	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0)
+		if ((len += n) == cap - 1 && (buf = realloc(buf, cap *= 2)) == NULL)
+			err(1, NULL);
+	if (ferror(fp))
+		err(2, "%s", file);
+	fclose(fp);
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		errx(2, "%s: not a mallocstat -j snapshot: a NUL byte", file);
+	memset(s, 0, sizeof(*s));
+	j.p = j.start = buf;
+	j.file = file;
+	if (!jsoneat(&j, '{'))
+		jsonbad(&j, "'{' expected");
+	if (!jsoneat(&j, '}')) {
+		do {
+			jsonstring(&j, key, sizeof(key));
+			if (!jsoneat(&j, ':'))
+				jsonbad(&j, "':' expected");
+			if (strcmp(key, "types") != 0) {
+				jsonskip(&j);
+				continue;
+			}
+			types = true;
+			if (!jsoneat(&j, '['))
+				jsonbad(&j, "'[' expected");
+			if (jsoneat(&j, ']'))
+				continue;
+			do {
+				if ((s->r = realloc(s->r, (s->n + 1) *
+				    sizeof(*s->r))) == NULL)
+					err(1, NULL);
+				jsontype(&j, &s->r[s->n++]);
+			} while (jsoneat(&j, ','));
+			if (!jsoneat(&j, ']'))
+				jsonbad(&j, "']' expected");
+		} while (jsoneat(&j, ','));
+		if (!jsoneat(&j, '}'))
+			jsonbad(&j, "'}' expected");
+	}
+	jsonws(&j);
+	if (*j.p != '\0')
+		jsonbad(&j, "text after the snapshot");
+	if (!types)
+		jsonbad(&j, "no \"types\"");
+	free(buf);
+}
+
+static void
+freesnap(struct snap *s)
+{
+
+	free(s->r);
+	s->r = NULL;
+	s->n = 0;
+}
+
+/* A whole number of seconds, or of reports, from an option argument. */
+static unsigned long
+number(const char *arg, unsigned long min)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	if (!isdigit((unsigned char)arg[0]))
+		usage();
+	v = strtoul(arg, &end, 10);
+	if (*end != '\0' || errno != 0 || v < min || v > UINT_MAX)
+		usage();
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct malloc_stats_header h;
-	struct malloc_stats_record *r;
-	const char *file = NULL;
-	size_t len, i, rs;
-	char *buf;
-	int ch, json = 0;
+	const char *file = NULL, *snapshot = NULL;
+	unsigned long wait = 0, count = 0, i;
+	bool all = false, json = false, watch = false;
+	struct snap now, then;
+	struct source src;
+	int ch;
 	u_int k;
 
-	while ((ch = getopt(argc, argv, "f:js:")) != -1) {
+	while ((ch = getopt(argc, argv, "ac:d:f:js:w:")) != -1) {
 		switch (ch) {
+		case 'a':
+			all = true;
+			break;
+		case 'c':
+			count = number(optarg, 1);
+			break;
+		case 'd':
+			snapshot = optarg;
+			break;
 		case 'f':
 			file = optarg;
 			break;
 		case 'j':
-			json = 1;
+			json = true;
 			break;
 		case 's':
 			for (k = 0; k < __arraycount(sortnames); k++)
@@ -217,71 +780,52 @@ main(int argc, char **argv)
 				usage();
 			sortkey = (enum sortkey)k;
 			break;
+		case 'w':
+			wait = number(optarg, 0);
+			watch = true;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (count != 0 && !watch) ||
+	    (json && (watch || snapshot != NULL)) ||
+	    (watch && snapshot != NULL))
 		usage();
 
-	buf = readblob(file, &len);
-	if (len < sizeof(h))
-		errx(1, "short statistics blob (%zu bytes)", len);
-	memcpy(&h, buf, sizeof(h));
-	if (h.ms_version < 1)
-		errx(1, "statistics version %u, expected %d or later",
-		    h.ms_version, MALLOC_STATS_VERSION);
-	if (h.ms_hdrsize < sizeof(h) ||
-	    h.ms_recsize < sizeof(struct malloc_stats_record))
-		errx(1, "bad statistics blob (header %u, record %u bytes)",
-		    h.ms_hdrsize, h.ms_recsize);
-	if (len < h.ms_hdrsize + (size_t)h.ms_count * h.ms_recsize)
-		errx(1, "truncated statistics blob (%zu bytes, %u records)",
-		    len, h.ms_count);
-	if ((r = calloc(h.ms_count + 1, sizeof(*r))) == NULL)
-		err(1, NULL);
-	rs = sizeof(*r);			/* newer fields are skipped */
-	for (i = 0; i < h.ms_count; i++) {
-		memcpy(&r[i], buf + h.ms_hdrsize + i * h.ms_recsize, rs);
-		r[i].mr_name[sizeof(r[i].mr_name) - 1] = '\0';
-	}
-	free(buf);
-	qsort(r, h.ms_count, sizeof(*r), cmp);
-
+	if (snapshot != NULL)
+		readsnapshot(snapshot, &then);
+	opensource(&src, file);
+	(void)readsource(&src, true, &now);
 	if (json) {
-		printf("{\"version\": %u, \"ncpu\": %u, \"fold\": %u, "
-		    "\"types\": [", h.ms_version, h.ms_ncpu, h.ms_fold);
-		for (i = 0; i < h.ms_count; i++) {
-			printf("%s\n  {\"type\": ", i ? "," : "");
-			jsonstr(r[i].mr_name);
-			printf(", \"inuse\": %" PRIu64 ", \"bytes\": %" PRId64
-			    ", \"hwm\": %" PRId64 ", \"limit\": %" PRIu64
-			    ", \"requests\": %" PRIu64 ", \"fails\": %" PRIu64
-			    "}", r[i].mr_inuse, r[i].mr_bytes, r[i].mr_hwm,
-			    r[i].mr_limit, r[i].mr_requests, r[i].mr_fails);
-		}
-		printf("\n]}\n");
-		free(r);
+		printjson(&now);
+		freesnap(&now);
 		return 0;
 	}
-	printf("Memory statistics by type\n");
-	printf("%20s %8s %10s %10s %10s %10s %8s\n", "Type", "InUse",
-	    "MemUse", "HighUse", "Limit", "Requests", "Fails");
-	for (i = 0; i < h.ms_count; i++) {
-		char mem[24], high[24], lim[24];
-
-		kbytes(mem, sizeof(mem), r[i].mr_bytes);
-		kbytes(high, sizeof(high), r[i].mr_hwm);
-		if (r[i].mr_limit != 0)
-			kbytes(lim, sizeof(lim), (int64_t)r[i].mr_limit);
-		else
-			snprintf(lim, sizeof(lim), "-");
-		printf("%20s %8" PRIu64 " %10s %10s %10s %10" PRIu64 " %8"
-		    PRIu64 "\n", r[i].mr_name, r[i].mr_inuse, mem, high, lim,
-		    r[i].mr_requests, r[i].mr_fails);
+	if (snapshot != NULL) {
+		printf("Memory statistics by type, changes since %s\n",
+		    snapshot);
+		printdelta(&then, &now, all, true);
+		freesnap(&then);
+		freesnap(&now);
+		return 0;
 	}
-	printf("\nHighUse is exact to within %u CPUs x %u bytes\n",
-	    h.ms_ncpu, h.ms_fold);
-	free(r);
+	qsort(now.r, now.n, sizeof(*now.r), cmp);
+	printtable(&now, all);
+	for (i = 1; watch && (count == 0 || i < count); i++) {
+		then = now;
+		if (wait > 0 && src.fp == NULL)
+			sleep((unsigned)wait);
+		if (!readsource(&src, false, &now)) {
+			now = then;		/* the end of the file */
+			break;
+		}
+		printf("\nMemory statistics by type, report %lu: changes "
+		    "since report %lu\n", i + 1, i);
+		printdelta(&then, &now, all, false);
+		freesnap(&then);
+		fflush(stdout);
+	}
+	freesnap(&now);
 	return 0;
 }

@@ -33,6 +33,10 @@
 
 #ifdef _KERNEL
 
+#ifdef _KERNEL_OPT
+#include "opt_malloc.h"			/* MALLOC_SIZED_FREE */
+#endif
+
 /*
  * flags to malloc
  */
@@ -66,6 +70,20 @@ void	*kern_malloc(unsigned long, struct malloc_type *, int);
 void	*kern_realloc(void *, unsigned long, struct malloc_type *, int);
 void	kern_free(void *, struct malloc_type *);
 void	kern_free_sized(void *, struct malloc_type *, unsigned long);
+
+/*
+ * kmem(9)'s string and scratch-buffer helpers, with a type; their memory
+ * is released with free(p, type) (or with its size, free(p, type,
+ * strlen(p) + 1)).  M_WAITOK/M_NOWAIT as KM_SLEEP/KM_NOSLEEP;
+ * malloc_asprintf() sleeps, as kmem_asprintf().
+ */
+char	*malloc_asprintf(struct malloc_type *, const char *, ...)
+	    __printflike(2, 3);
+char	*malloc_strdupsize(const char *, size_t *, struct malloc_type *, int);
+#define	malloc_strdup(s, t, f)	malloc_strdupsize((s), NULL, (t), (f))
+char	*malloc_strndup(const char *, size_t, struct malloc_type *, int);
+void	*malloc_tmpbuf_alloc(size_t, void *, size_t, struct malloc_type *, int);
+void	malloc_tmpbuf_free(void *, size_t, void *, struct malloc_type *);
 
 #define	malloc(size, type, flags)	kern_malloc(size, type, flags)
 #define	realloc(ptr, size, type, flags)	kern_realloc(ptr, size, type, flags)

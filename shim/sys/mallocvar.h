@@ -24,8 +24,8 @@
  */
 
 /*
- * Malloc types: one struct malloc_type per MALLOC_DEFINE, with per-CPU
- * usage counters; and the versioned records kern.malloc_stats exports,
+ * Malloc types: one struct malloc_type per MALLOC_DEFINE, its counters
+ * behind a handle; and the versioned records kern.malloc_stats exports,
  * which user space (mallocstat) reads too.
  */
 
@@ -35,13 +35,14 @@
 #include <sys/types.h>
 
 /*
- * kern.malloc_stats, version 1: one struct malloc_stats_header, then
+ * kern.malloc_stats, version 2: one struct malloc_stats_header, then
  * ms_count records of ms_recsize bytes each, starting at offset
  * ms_hdrsize.  Host byte order.  Fields are only ever added at the end of
  * either structure (with a new version); readers must use ms_hdrsize and
- * ms_recsize, not sizeof, to step through the blob.
+ * ms_recsize, not sizeof, to step through the blob.  Version 1 had no
+ * mr_sizes (records of 80 bytes).
  */
-#define	MALLOC_STATS_VERSION	1
+#define	MALLOC_STATS_VERSION	2
 #define	MALLOC_STATS_NAMELEN	32
 
 struct malloc_stats_header {
@@ -61,7 +62,12 @@ struct malloc_stats_record {
 	uint64_t	mr_limit;	/* 0: none */
 	uint64_t	mr_requests;	/* successful allocations */
 	uint64_t	mr_fails;	/* allocations that returned NULL */
+	/* version 2 */
+	uint64_t	mr_sizes;	/* size classes allocated from: bit k
+					   for 2^(k-1) < size <= 2^k, and
+					   16 bytes or less in bit 4 */
 };
+#define	MALLOC_STATS_RECSIZE_V1	80	/* up to mr_fails */
 
 #ifdef _KERNEL
 #include <sys/param.h>			/* COHERENCY_UNIT */
@@ -69,47 +75,90 @@ struct malloc_stats_record {
 #define	M_MAGIC		877983977	/* time when first defined :-) */
 
 /*
+ * A malloc type, as MALLOC_DEFINE lays it out in the file that defines
+ * it (a module, perhaps).  What kern_malloc.c keeps about the type
+ * (its index, per-CPU counters, totals, limit) is in a structure of its
+ * own, allocated on attach and reached through ks_handle, so that this
+ * layout does not change when the accounting does.
+ */
+struct malloc_type_internal;
+
+/*
+ * A type whose every free(9) passes the allocation's size (defined with
+ * MALLOC_DEFINE_SIZED): its memory has no header, so it keeps kmem(9)'s
+ * own alignment, caches and size checks, at no extra byte; freeing it
+ * without its size panics.
+ */
+#define	MALLOC_TYPE_SIZED	0x00000001
+
+struct malloc_type {
+	u_int		ks_magic;	/* M_MAGIC: a MALLOC_DEFINE'd type */
+	u_int		ks_flags;	/* MALLOC_TYPE_*, from the definition */
+	const char	*ks_shortdesc;	/* what mallocstat prints */
+	const char	*ks_longdesc;
+	struct malloc_type_internal *ks_handle;	/* NULL until attached */
+};
+
+#ifdef __MALLOC_PRIVATE
+/*
  * Per-CPU counters of one type: one coherency unit each, written only by
- * the owning CPU at IPL_VM; readers sum them.  mtc_bytes is the CPU's
- * share of the bytes in use not yet folded into ks_total (negative when
- * it freed more than it allocated since the last fold): the type's bytes
- * in use are ks_total plus every CPU's mtc_bytes.
+ * the owning CPU (see kern_malloc.c); readers sum them.  mtc_bytes is
+ * the CPU's share of the bytes in use not yet folded into mti_total
+ * (negative when it freed more than it allocated since the last fold):
+ * the type's bytes in use are mti_total plus every CPU's mtc_bytes.
  */
 struct malloc_type_cpu {
 	uint64_t	mtc_allocs;	/* successful allocations */
 	uint64_t	mtc_frees;	/* frees */
-	int64_t		mtc_bytes;	/* bytes in use not in ks_total */
+	int64_t		mtc_bytes;	/* bytes in use not in mti_total */
 	uint64_t	mtc_fails;	/* allocations that returned NULL */
+	uint64_t	mtc_sizes;	/* size classes (mr_sizes) seen here */
 } __aligned(COHERENCY_UNIT);
 
-struct malloc_type {
-	u_int		ks_magic;	/* M_MAGIC: a MALLOC_DEFINE'd type */
-	u_int		ks_index;	/* slot in the type table, 0: none */
-	const char	*ks_shortdesc;	/* what mallocstat prints */
-	const char	*ks_longdesc;
-	struct malloc_type_cpu *ks_cpu;	/* maxcpus slots, set on attach */
-	void		*ks_cpumem;	/* what kmem gave for ks_cpu */
-	volatile int64_t ks_total;	/* folded bytes in use */
-	volatile int64_t ks_hwm;	/* high water of ks_total */
-	uint64_t	ks_limit;	/* 0: no limit */
-	struct malloc_type *ks_next;	/* list of attached types */
-};
+/*
+ * kern_malloc.c's state of an attached type, with the per-CPU counters
+ * after it, in one allocation.
+ */
+struct malloc_type_internal {
+	u_int		mti_index;	/* slot in the type table */
+	int		mti_slowflags;	/* malloc() flags that need malloc_slow */
+	struct malloc_type_cpu *mti_cpu; /* maxcpus slots */
+	uint64_t	mti_limit;	/* 0: no limit */
+	volatile int64_t mti_total;	/* folded bytes in use */
+	volatile int64_t mti_hwm;	/* high water of mti_total */
+	volatile uint64_t mti_moved;	/* allocations detach moved here */
+	volatile uint64_t mti_sizes;	/* size classes detach moved here */
+	struct malloc_type *mti_type;	/* the type */
+	struct malloc_type_internal *mti_next; /* list of attached types */
+	void		*mti_mem;	/* what kmem gave */
+} __aligned(COHERENCY_UNIT);
+#endif /* __MALLOC_PRIVATE */
 
 /*
  * MALLOC_JUSTDEFINE defines a type; MALLOC_DEFINE also puts it in the
  * malloc_types link set, whose types malloc_init() attaches.  A module
  * defines its types with either and calls malloc_type_attach() on load
  * and malloc_type_detach() on unload.  MALLOC_DECLARE is a plain extern
- * declaration, repeatable, and compatible with the definition.
+ * declaration, repeatable, and compatible with the definition.  The
+ * _SIZED forms define a MALLOC_TYPE_SIZED type: every free of its memory
+ * must be free(addr, type, size) (MALLOC_SIZED_FREE).
  */
-#define	MALLOC_JUSTDEFINE(type, shortdesc, longdesc)			\
+#define	_MALLOC_JUSTDEFINE(type, shortdesc, longdesc, flags)		\
 	struct malloc_type type[1] = {					\
-		{ .ks_magic = M_MAGIC, .ks_shortdesc = shortdesc,	\
-		  .ks_longdesc = longdesc }				\
+		{ .ks_magic = M_MAGIC, .ks_flags = (flags),		\
+		  .ks_shortdesc = (shortdesc), .ks_longdesc = (longdesc) } \
 	}
+
+#define	MALLOC_JUSTDEFINE(type, shortdesc, longdesc)			\
+	_MALLOC_JUSTDEFINE(type, shortdesc, longdesc, 0)
+#define	MALLOC_JUSTDEFINE_SIZED(type, shortdesc, longdesc)		\
+	_MALLOC_JUSTDEFINE(type, shortdesc, longdesc, MALLOC_TYPE_SIZED)
 
 #define	MALLOC_DEFINE(type, shortdesc, longdesc)			\
 	MALLOC_JUSTDEFINE(type, shortdesc, longdesc);			\
+	__link_set_add_data(malloc_types, type)
+#define	MALLOC_DEFINE_SIZED(type, shortdesc, longdesc)			\
+	MALLOC_JUSTDEFINE_SIZED(type, shortdesc, longdesc);		\
 	__link_set_add_data(malloc_types, type)
 
 #define	MALLOC_DECLARE(type)						\

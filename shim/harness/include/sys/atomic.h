@@ -18,6 +18,13 @@ atomic_add_64(volatile uint64_t *p, int64_t v)
 }
 
 static inline void
+atomic_or_64(volatile uint64_t *p, uint64_t v)
+{
+
+	(void)__atomic_or_fetch(p, v, __ATOMIC_RELAXED);
+}
+
+static inline void
 atomic_inc_64(volatile uint64_t *p)
 {
 

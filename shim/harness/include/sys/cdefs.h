@@ -12,6 +12,7 @@
 #undef	__always_inline		/* glibc's has "inline" in it; NetBSD's not */
 #define	__always_inline		__attribute__((__always_inline__))
 #define	__dead			__attribute__((__noreturn__))
+#define	__printflike(f, a)	__attribute__((__format__(__printf__, f, a)))
 #define	__used			__attribute__((__used__))
 #define	__unused		__attribute__((__unused__))
 #ifdef DIAGNOSTIC
@@ -21,7 +22,9 @@
 #endif
 #define	__predict_true(x)	__builtin_expect((x) != 0, 1)
 #define	__predict_false(x)	__builtin_expect((x) != 0, 0)
+#define	__insn_barrier()	__asm__ __volatile__("" : : : "memory")
 #define	__CTASSERT(x)		_Static_assert(x, #x)
+#define	__KERNEL_RCSID(_n, _s)	__asm__(".ident\t\"" _s "\"")
 
 #define	__link_set_make_entry(set, sym)					\
 	static void const * const __link_set_##set##_sym_##sym		\

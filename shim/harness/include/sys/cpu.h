@@ -8,17 +8,19 @@
  * thread-local load at a constant offset, like the kernel's %gs-relative
  * one (local-exec TLS: the executable defines these); outside the
  * benchmark build it also checks that the thread has a CPU.
- * Preemption is kept off by raising the IPL (<sys/intr.h>), as the
- * shim does: a thread may not migrate (harness_cpu_set) with it raised.
+ * A thread may not migrate (harness_cpu_set) with the IPL raised
+ * (<sys/intr.h>) or preemption disabled (<sys/lwp.h>).
  */
 #ifndef _SYS_CPU_H_
 #define	_SYS_CPU_H_
 #include <sys/types.h>
 
+struct lwp;
 struct cpu_info {
 	u_int	ci_index;
 	bool	ci_intr;		/* "in interrupt context" */
 	int	*ci_ilevel;		/* the running thread's IPL */
+	struct lwp *ci_curlwp;		/* and its LWP */
 } __attribute__((__aligned__(64)));	/* no false sharing in the harness */
 
 #define	HARNESS_TLS	_Thread_local __attribute__((__tls_model__("local-exec")))
@@ -48,5 +50,5 @@ harness_curcpu_get(void)
 #define	cpu_intr_p()		(curcpu()->ci_intr)
 
 /* As on x86: a raised IPL also keeps the LWP on its CPU. */
-#define	kpreempt_disabled()	(harness_ilevel > 0)
+bool	kpreempt_disabled(void);
 #endif

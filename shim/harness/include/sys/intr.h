@@ -27,27 +27,14 @@ void	harness_intr_disestablish(int);
 void	harness_intr_send(pthread_t, int, const bool *);
 void	harness_intr_dispatch(void);
 
-static inline int
-splraise(int ipl)
-{
-	int s = harness_ilevel;
-
-	if (ipl > s)
-		harness_ilevel = ipl;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	return s;
-}
-
-static inline void
-splx(int s)
-{
-
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	harness_ilevel = s;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (__predict_false(harness_ipending) && s < IPL_VM)
-		harness_intr_dispatch();
-}
+/*
+ * As on NetBSD amd64 (spl.S), splraise() and splx() (spllower) are calls,
+ * not inline code: what the portable counting and the pool_cache-like
+ * kmem pay for them here is nearer the kernel's (which also swaps the
+ * level and the pending mask with a cmpxchg in spllower).
+ */
+int	splraise(int);
+void	splx(int);
 
 #define	splvm()		splraise(IPL_VM)
 #endif

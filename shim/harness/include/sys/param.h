@@ -10,4 +10,5 @@
 #define	COHERENCY_UNIT	64
 #define	MIN(a, b)	((a) < (b) ? (a) : (b))
 #define	MAX(a, b)	((a) > (b) ? (a) : (b))
+#define	roundup2(x, m)	(((x) + ((m) - 1)) & ~((m) - 1))
 #endif

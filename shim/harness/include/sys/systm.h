@@ -1,6 +1,7 @@
 /* Harness stand-in for <sys/systm.h>: libc, and a panic() tests can catch. */
 #ifndef _SYS_SYSTM_H_
 #define	_SYS_SYSTM_H_
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
