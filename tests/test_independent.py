@@ -43,9 +43,9 @@ def test_example_converted_no_mixed_pair(tmp_path, converted):
     assert p.returncode == 0, p.stdout
     s = doc["summary"]
     assert s["mixed_pairs"] == 0 and s["created"] == 0
-    # it did look: every file parsed (ubar.c with errors: without the shim
-    # the typed helpers and their types are declared nowhere)
-    assert doc["coverage"]["parsed"] == 9 and doc["coverage"]["clean"] >= 8
+    # it did look: every file parsed (with errors: without the shim the
+    # typed helpers, their types and free's third argument are unknown)
+    assert doc["coverage"]["parsed"] == 9
 
 
 def test_example_converted_and_shimmed_no_mixed_pair(tmp_path, converted):
@@ -65,9 +65,9 @@ def test_example_planted_mix_is_found(tmp_path, converted):
     before, after = converted
     f = after / "sys" / "dev" / "i2c" / "iicmux.c"
     text = f.read_text()
-    assert "malloc(nbusses * sizeof(*sc->sc_busses),\n\t    M_I2C, M_WAITOK | M_ZERO)" in text
+    assert "malloc(nbusses * sizeof(*sc->sc_busses), M_I2C,\n\t    M_WAITOK | M_ZERO)" in text
     f.write_text(text.replace(
-        "malloc(nbusses * sizeof(*sc->sc_busses),\n\t    M_I2C, M_WAITOK | M_ZERO)",
+        "malloc(nbusses * sizeof(*sc->sc_busses), M_I2C,\n\t    M_WAITOK | M_ZERO)",
         "kmem_zalloc(nbusses * sizeof(*sc->sc_busses), KM_SLEEP)")
         .replace("#include <sys/malloc.h>", "#include <sys/kmem.h>\n#include <sys/malloc.h>"))
     p, doc = mixcheck(tmp_path, "--before", str(before), str(after))

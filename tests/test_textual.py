@@ -95,7 +95,39 @@ def test_marks_carry_the_tag_and_come_out_again():
 def test_sites_rewritten_by_text():
     out = textual.apply(CALLS, textual.site_edits(CALLS, planned(CALLS), mark=False))
     assert "malloc (sc->n *\n\t    sizeof(int), M_TEST, M_WAITOK)" in out
+    assert "free(sc->a, M_TEST, sc->n * sizeof(int))" in out
+    out = textual.apply(CALLS, textual.site_edits(CALLS, planned(CALLS), mark=False,
+                                                  forms=textual.Forms(sized_free=False)))
     assert "free(sc->a, M_TEST)" in out
+
+
+HELPERS = """\
+void
+f(struct softc *sc, const char *s)
+{
+\tsc->a = kmem_asprintf("%s%d", s, 1);
+\tsc->b = kmem_strdupsize(s, &sc->n, KM_NOSLEEP);
+\tsc->c = kmem_tmpbuf_alloc(sc->n, sc->buf, sizeof(sc->buf), KM_SLEEP);
+\tkmem_tmpbuf_free(sc->c, sc->n, sc->buf);
+\tkmem_strfree(sc->a);
+}
+"""
+
+
+@pytest.mark.parametrize("call, marked", [
+    ("kmem_asprintf", 'k2m_kmem_asprintf(M_TEST, "%s%d", s, 1)'),
+    ("kmem_strdupsize", "k2m_kmem_strdupsize(s, &sc->n, M_TEST, KM_NOSLEEP)"),
+    ("kmem_tmpbuf_alloc", "k2m_kmem_tmpbuf_alloc(sc->n, sc->buf, sizeof(sc->buf), M_TEST, KM_SLEEP)"),
+    ("kmem_tmpbuf_free", "k2m_kmem_tmpbuf_free(sc->c, sc->n, sc->buf, M_TEST)"),
+    ("kmem_strfree", "k2m_kmem_strfree(sc->a, M_TEST)"),
+])
+def test_helper_marks_put_the_type_where_the_helper_takes_it(call, marked):
+    """Each helper's mark puts the type where the shim's helper takes it
+    (first, before the flags, or last), and comes out again."""
+    sites = [(s, "M_TEST") for s in cscan.scan(HELPERS, "f.c").sites if s.callee == call]
+    out = textual.apply(HELPERS, textual.site_edits(HELPERS, sites, mark=True))
+    assert marked in out
+    assert textual.unmark(out) == HELPERS
 
 
 @pytest.mark.parametrize("action,want", [

@@ -73,9 +73,16 @@ def parser() -> argparse.ArgumentParser:
                    "(OUT must be on a file system they share)")
     c.add_argument("--timeout", type=_jobs, default=120, metavar="SEC",
                    help="spatch's time limit per file (default: 120)")
-    c.add_argument("--sized-free", action="store_true",
-                   help="write OpenBSD's free(p, T, n), kmem_free's size kept as "
-                   "written (build the kernel with the shim's MALLOC_SIZED_FREE)")
+    free_form = c.add_mutually_exclusive_group()
+    free_form.add_argument("--sized-free", dest="sized_free", action="store_true",
+                           default=True,
+                           help="write OpenBSD's free(p, T, n), kmem_free's size kept as "
+                           "written (the default: kmem's size check, alignment and "
+                           "no dead size computation survive; install-shim turns on "
+                           "the shim's MALLOC_SIZED_FREE)")
+    free_form.add_argument("--unsized-free", dest="sized_free", action="store_false",
+                           help="write free(p, T), NetBSD's two-argument form, and drop "
+                           "kmem_free's size")
     c.add_argument("--intr-flag", action="store_true",
                    help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")

@@ -32,9 +32,10 @@ def _width(line: str) -> int:
 
 def _fix(stmt: list[str], cont: str, first: bool) -> list[str]:
     """Lay out rewritten lines in style(9): a line the input broke stays
-    broken unless all of its continuation fits on the line before; a line
-    longer than 80 columns is broken after an argument of the malloc/free
-    call.  Every continuation line is indented by cont; the first of stmt
+    broken unless all of its continuation fits on the line before (a break
+    after an argument moves on past the arguments that fit before it); a
+    line longer than 80 columns is broken after an argument of the
+    malloc/free call.  Every continuation line is indented by cont; the first of stmt
     keeps its indent if it starts the statement (first)."""
     nl = "\n" if stmt[-1].endswith("\n") else ""
     lines = [line.rstrip("\n") for line in stmt]
@@ -61,6 +62,13 @@ def _fix(stmt: list[str], cont: str, first: bool) -> list[str]:
         if n > 0 and _width(out[-1] + " " + whole) <= WIDTH:
             out[-1] += " " + whole
             continue
+        if n > 0 and out[-1].endswith(","):
+            # broken after an argument: fill the line before with the
+            # arguments that fit there (the type put in front of the size)
+            chunks[0] = chunks[0].lstrip(" \t")
+            while len(chunks) > 1 and _width(out[-1] + " " + chunks[0]) <= WIDTH:
+                out[-1] += " " + chunks.pop(0)
+            chunks[0] = cont + chunks[0]
         out.append(chunks[0])
         for chunk in chunks[1:]:
             if _width(out[-1] + " " + chunk) <= WIDTH:

@@ -63,7 +63,7 @@ def apply(text: str, edits: list[Edit]) -> str:
 @dataclass(frozen=True)
 class Forms:
     """Which malloc(9) forms the rewrite writes (convert's options)."""
-    sized_free: bool = False        # free(p, T, n), OpenBSD's form
+    sized_free: bool = True         # free(p, T, n), OpenBSD's form (else free(p, T))
     intr_flag: bool = False         # kmem_intr_alloc: M_NOWAIT | M_INTR
 
     def virtuals(self) -> list[str]:

@@ -27,12 +27,12 @@ void
 gold_free(struct gold_softc *sc)
 {
 
-	free(sc->sc_a, M_GOLDEN);
-	free(sc->sc_b, M_GOLDEN);
-	free(sc->sc_c, M_GOLDEN);
-	free(sc->sc_d, M_GOLDEN);
-	free(sc->sc_e, M_GOLDEN);
-	free(sc->sc_f, M_GOLDEN);
-	free(sc->sc_g, M_GOLDEN);
-	free(sc->sc_h, M_GOLDEN);
+	free(sc->sc_a, M_GOLDEN, sc->sc_len);
+	free(sc->sc_b, M_GOLDEN, sc->sc_len);
+	free(sc->sc_c, M_GOLDEN, sc->sc_len);
+	free(sc->sc_d, M_GOLDEN, sc->sc_len);
+	free(sc->sc_e, M_GOLDEN, sc->sc_len);
+	free(sc->sc_f, M_GOLDEN, sc->sc_len);
+	free(sc->sc_g, M_GOLDEN, sc->sc_len);
+	free(sc->sc_h, M_GOLDEN, sc->sc_len);
 }

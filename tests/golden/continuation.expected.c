@@ -43,12 +43,15 @@ gold_detach(struct gold_softc *sc)
 {
 
 	if (sc->sc_buf != NULL)
-		free(sc->sc_buf, M_GOLDEN);
+		free(sc->sc_buf, M_GOLDEN,
+		    sc->sc_nentries_in_table * sizeof(*sc->sc_buf));
 	if (sc->sc_bitmap != NULL)
-		free(sc->sc_bitmap, M_GOLDEN);
-	free(sc->sc_rx_ring_entries, M_GOLDEN);
-	free(sc->sc_tx_ring_entries, M_GOLDEN);
+		free(sc->sc_bitmap, M_GOLDEN,
+		    howmany(sc->sc_nentries_in_table, NBBY));
+	free(sc->sc_rx_ring_entries, M_GOLDEN, sc->sc_nentries_in_table);
+	free(sc->sc_tx_ring_entries, M_GOLDEN, sc->sc_nentries_in_table);
 	if (sc->sc_cont_label != NULL)
-		free(sc->sc_cont_label, M_GOLDEN);
-	free(sc->sc_table_of_entries, M_GOLDEN);
+		free(sc->sc_cont_label, M_GOLDEN, 16);
+	free(sc->sc_table_of_entries, M_GOLDEN,
+	    sizeof(*sc->sc_table_of_entries) * 16);
 }

@@ -31,7 +31,7 @@ gold_attach(struct gold_softc *sc, const char *s, int unit, bool cansleep)
 	malloc_tmpbuf_free(tmp, 128, stackbuf, M_GOLDEN);
 #if 0
 	sc->sc_e = malloc_strdup(s, M_GOLDEN, M_NOWAIT);
-	free(sc->sc_e, M_GOLDEN);
+	free(sc->sc_e, M_GOLDEN, strlen(sc->sc_e) + 1);
 #endif
 }
 
@@ -39,9 +39,9 @@ void
 gold_detach(struct gold_softc *sc)
 {
 
-	free(sc->sc_name, M_GOLDEN);
-	free(sc->sc_a, M_GOLDEN);
-	free(sc->sc_b, M_GOLDEN);
-	free(sc->sc_c, M_GOLDEN);
-	free(sc->sc_d, M_GOLDEN);
+	free(sc->sc_name, M_GOLDEN, strlen(sc->sc_name) + 1);
+	free(sc->sc_a, M_GOLDEN, strlen(sc->sc_a) + 1);
+	free(sc->sc_b, M_GOLDEN, strlen(sc->sc_b) + 1);
+	free(sc->sc_c, M_GOLDEN, strlen(sc->sc_c) + 1);
+	free(sc->sc_d, M_GOLDEN, sc->sc_dlen);
 }

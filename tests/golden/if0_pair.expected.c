@@ -18,7 +18,7 @@ void
 gold_dbg_reset(struct gold_softc *sc)
 {
 
-	free(sc->sc_dbg, M_GOLDEN);
+	free(sc->sc_dbg, M_GOLDEN, 64);
 	sc->sc_dbg = malloc(64, M_GOLDEN, M_NOWAIT | M_ZERO);
 }
 #endif
@@ -27,5 +27,5 @@ void
 gold_detach(struct gold_softc *sc)
 {
 
-	free(sc->sc_dbg, M_GOLDEN);
+	free(sc->sc_dbg, M_GOLDEN, 64);
 }

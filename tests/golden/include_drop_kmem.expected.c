@@ -22,6 +22,6 @@ void
 gold_detach(struct gold_softc *sc)
 {
 
-	free(sc->sc_vals, M_GOLDEN);
+	free(sc->sc_vals, M_GOLDEN, 8 * sizeof(int));
 	free(sc->sc_old, M_GOLDEN);
 }

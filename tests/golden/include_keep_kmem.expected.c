@@ -24,5 +24,5 @@ gold_detach(struct gold_softc *sc)
 {
 
 	kmem_free(sc->sc_name, 16);
-	free(sc->sc_vals, M_GOLDEN);
+	free(sc->sc_vals, M_GOLDEN, 8 * sizeof(int));
 }

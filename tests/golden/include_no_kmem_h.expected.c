@@ -15,5 +15,5 @@ void
 gold_put(void *p)
 {
 
-	free(p, M_GOLDEN);
+	free(p, M_GOLDEN, 32);
 }

@@ -16,7 +16,7 @@ gold_intr(void *arg)
 		return 0;
 	zev = malloc(sizeof(*zev), M_GOLDEN, M_NOWAIT | M_ZERO);
 	if (zev != NULL)
-		free(zev, M_GOLDEN);
-	free(ev, M_GOLDEN);
+		free(zev, M_GOLDEN, sizeof(*zev));
+	free(ev, M_GOLDEN, sizeof(*ev));
 	return 1;
 }

@@ -35,8 +35,8 @@ gold_intr_done(struct gold_ev **evp)
 	int i;
 
 	for (i = 0; i < 5; i++)
-		free(evp[i], M_GOLDEN);
+		free(evp[i], M_GOLDEN, sizeof(*evp[i]));
 #if 0
-	free(evp[5], M_GOLDEN);
+	free(evp[5], M_GOLDEN, sizeof(*evp[5]));
 #endif
 }

@@ -24,6 +24,6 @@ void
 gold_detach(struct gold_softc *sc)
 {
 
-	free(sc->sc_m, M_GOLDEN);
-	free(sc->sc_plain, M_GOLDEN);
+	free(sc->sc_m, M_GOLDEN, 128);
+	free(sc->sc_plain, M_GOLDEN, 16);
 }

@@ -1,11 +1,11 @@
-/* k2m-golden: --sized-free */
+/* k2m-golden: --unsized-free */
 #include <sys/param.h>
 #include <sys/kmem.h>
 
 /*
- * convert --sized-free: kmem_free(p, n) becomes OpenBSD's free(p, T, n),
- * the size as written; kmem_strfree(s) free(s, T, strlen(s) + 1).  The
- * same under #if 0.
+ * convert --unsized-free: kmem_free(p, n) becomes NetBSD's free(p, T), the
+ * size dropped; kmem_strfree(s) free(s, T).  (The default, OpenBSD's
+ * free(p, T, n), is every other case's.)  The same under #if 0.
  */
 struct gold_softc {
 	int	*sc_vals;
