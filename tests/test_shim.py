@@ -118,3 +118,17 @@ def test_install_shim_warns_of_module_types_never_detached(example_tree):
     assert "malloc_type_detach(M_TEMPSEN)" in ts.read_text()
     p = run("install-shim", str(example_tree))
     assert "M_TEMPSEN is defined" not in p.stdout and "1 module types never detached" in p.stdout
+
+
+def test_install_shim_survey_sees_a_call_after_a_url_string(example_tree):
+    """The survey reads code through cscan's lexer: "http://x" is a string,
+    not the start of a comment that would hide the rest of the line."""
+    f = example_tree / "sys" / "dev" / "pci" / "oldm.c"
+    f.write_text(f.read_text() + '\nstatic const char *url = "http://x"; '
+                 'void *oldm_p(void); void *oldm_p(void) '
+                 '{ return malloc(1, M_FOOBAR, M_WAITOK); }\n'
+                 '/* free(p, M_INCOMMENT); */ const char *s = "free(p, M_INSTRING)";\n')
+    assert run("install-shim", str(example_tree)).returncode == 0
+    declared = (example_tree / "sys" / "sys" / "malloc_types.h").read_text()
+    assert "MALLOC_DECLARE(M_FOOBAR);" in declared
+    assert "M_INCOMMENT" not in declared and "M_INSTRING" not in declared

@@ -35,7 +35,8 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .cscan import match_paren, split_args
+from . import allocators
+from .cscan import match_paren, split_args, strip
 from .tagmap import TagMap
 from .tree import Tree
 
@@ -46,8 +47,7 @@ TYPES_H = "sys/sys/malloc_types.h"
 TYPES_C = "sys/kern/kern_malloc_types.c"
 CONF_LINE = "file\tkern/kern_malloc_types.c"
 
-_CALL = re.compile(r"\b(?:malloc|free|realloc)\s*\(")
-_TYPE_ARG = {"malloc": 1, "free": 1, "realloc": 2}
+_CALL = re.compile(r"\b(" + "|".join(sorted(allocators.MALLOC_NAMES)) + r")\s*\(")
 _DEF = re.compile(r"^\s*MALLOC_(DEFINE|JUSTDEFINE|DECLARE)\s*\(\s*(M_\w+|\w+)\s*"
                   r"(?:,\s*\"([^\"]*)\"\s*,\s*\"([^\"]*)\")?", re.M)
 _STATIC_DEF = re.compile(r"\bstatic\s+MALLOC_(?:JUST)?DEFINE\s*\(\s*(\w+)")
@@ -140,27 +140,27 @@ def survey(root: str) -> Survey:
                                          m.group(0), m.group(1)))
             if "M_" not in text:
                 continue
-            text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
-            if f.endswith(".c") and _MODULE.search(text):
+            code = strip(text)      # comments and literals blanked, offsets kept
+            if f.endswith(".c") and _MODULE.search(code):
                 sv.modules.setdefault(rel, os.path.splitext(f)[0])
-            sv.detached.update(_DETACH.findall(text))
-            for m in _CALL.finditer(text):
-                name = m.group(0).split("(")[0].strip()
-                args = _args(text, m.end() - 1)
-                i = _TYPE_ARG[name]
-                if len(args) == i + (1 if name == "free" else 2):
-                    t = args[i]
+            sv.detached.update(_DETACH.findall(code))
+            for m in _CALL.finditer(code):
+                a = allocators.TABLE[m.group(1)]
+                args = _args(code, m.end() - 1)
+                if len(args) in a.arity:
+                    t = args[a.mtype]
                     if _MTYPE.match(t) and t not in FLAGS:
                         sv.used.setdefault(t, rel)
-            for kind, t, short, desc in _DEF.findall(text):
+            for m in _DEF.finditer(code):       # the names from the text itself
+                kind, t, short, desc = (_DEF.match(text, m.start()) or m).groups(default="")
                 if kind == "DECLARE":
                     sv.declared.add(t)
                 elif not rel.startswith("sys/sys/malloc"):
                     sv.defined[t].append((rel, short, desc))
-            for t in _STATIC_DEF.findall(text):         # file-local: not declared
+            for t in _STATIC_DEF.findall(code):         # file-local: not declared
                 sv.statics.setdefault(t, rel)
                 sv.aliases.add(t)
-            sv.aliases.update(_ALIAS.findall(text))
+            sv.aliases.update(_ALIAS.findall(code))
     sv.defined = dict(sv.defined)
     return sv
 
