@@ -88,7 +88,8 @@ def test_a_failed_build_exits_1_and_says_so_in_json(tmp_path, fake_path):
     data = json.loads(js.read_text())
     assert set(data) >= {"tests", "types", "pair_ns", "pair_ratio", "alignment"}
     assert data["tests"] == {"build": "failed"}
-    assert data["pair_ns"] == {"kmem": None, "malloc": None} and data["pair_ratio"] is None
+    assert data["pair_ns"] == {"kmem": None, "malloc": None, "kmem_intr": None}
+    assert data["pair_ratio"] is None
     log = (obj / "build.log").read_text()         # the recipe's flags reached buildrump.sh
     assert f"-s {src} -o {obj}/obj -d {obj}/rump -j 2 -V NOGCCERROR=1 -F CFLAGS=-fcommon " \
            "tools build install" in log
@@ -129,17 +130,18 @@ def test_parse_buildrump_tests():
         ["passed", "passed", "passed", "failed", "failed"]
 
 
-WORKLOAD_OK = "PASS boot\nPASS sysctl\nPASS tmpfs\nPASS ffs_vnd\nPASS net\n5 passed, 0 failed\n"
+WORKLOAD_OK = ("PASS boot (0.1 s)\nPASS sysctl (0.0 s)\nPASS tmpfs (0.1 s)\n"
+               "PASS ffs_vnd (0.2 s)\nPASS net (0.0 s)\n5 passed, 0 failed\n")
 
 
 def test_parse_workload():
     tests, problems = rumptest.parse_workload(WORKLOAD_OK, 0)
     assert problems == [] and set(tests.values()) == {"passed"} and len(tests) == 5
     tests, problems = rumptest.parse_workload(
-        WORKLOAD_OK.replace("PASS net", "FAIL net: connect (errno 61)").replace(
+        WORKLOAD_OK.replace("PASS net (0.0 s)", "FAIL net: connect (errno 61; 0.0 s)").replace(
             "5 passed, 0 failed", "4 passed, 1 failed"), 1)
     assert tests["net"] == "failed"
-    assert problems == ["net: connect (errno 61)", "exit status 1"]
+    assert problems == ["net: connect (errno 61; 0.0 s)", "exit status 1"]
     # a panic aborts the process before its summary line
     text = "PASS boot\npanic: kernel diagnostic assertion \"x\" failed\n"
     tests, problems = rumptest.parse_workload(text, -6)
@@ -157,6 +159,9 @@ def test_pair_summary():
     s = rumptest.pair_summary(b)
     assert s["kmem"] == 50.0 and s["malloc"] == 53.5 and s["ratio"] == 1.07
     assert s["by_size"][0] == {"size": 16, "kmem": 40.0, "malloc": 44.0, "ratio": 1.1}
+    assert "kmem_intr" not in s
+    s = rumptest.pair_summary({**b, "kmem_intr_ns": [30000, 50000]})
+    assert s["kmem_intr"] == 40.0 and s["by_size"][1]["kmem_intr"] == 50.0
 
 
 def test_alignment_summary_finds_sizes_below_kmem():
@@ -176,7 +181,8 @@ def test_result_json_shape():
                           bench={"pairs": 10, "sizes": [64], "kmem_ns": [500], "malloc_ns": [550]},
                           alignment={"step": 8, "kmem": [8], "malloc": [8]})
     j = res.to_json()
-    assert j["pair_ns"] == {"kmem": 50.0, "malloc": 55.0} and j["pair_ratio"] == 1.1
+    assert j["pair_ns"] == {"kmem": 50.0, "malloc": 55.0, "kmem_intr": None}
+    assert j["pair_ratio"] == 1.1
     assert j["types"] == [{"type": "temp", "inuse": 0}]
     assert j["alignment"]["below_kmem"] == 0
     assert res.ok()

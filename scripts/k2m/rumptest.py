@@ -49,6 +49,7 @@ BUILDRUMP_FLAGS = ["-V", "NOGCCERROR=1", "-F", "CFLAGS=-fcommon"]
 RUMP_LIBS = ["rumpkern_k2mtest", "rumpdev_vnd", "rumpdev_disk", "rumpdev",
              "rumpfs_ffs", "rumpfs_tmpfs", "rumpvfs",
              "rumpnet_netinet", "rumpnet_net", "rumpnet", "rump", "rumpuser"]
+COMPONENT = ("Makefile", "k2mtest.c", "k2mtest.h")
 HELLO = "kmem2malloc rumptest\n"        # workload.c reads it back from the image
 RUN_GUARD = 1800                        # seconds: a hang guard, not a time limit
 # buildrump.sh's tests (tests/testrump.sh): what each prints when it starts.
@@ -90,7 +91,8 @@ class Result:
     def to_json(self) -> dict:
         pair = pair_summary(self.bench) if self.bench else {}
         return {"tests": self.tests, "types": self.types,
-                "pair_ns": {"kmem": pair.get("kmem"), "malloc": pair.get("malloc")},
+                "pair_ns": {"kmem": pair.get("kmem"), "malloc": pair.get("malloc"),
+                            "kmem_intr": pair.get("kmem_intr")},
                 "pair_ratio": pair.get("ratio"), "pair_by_size": pair.get("by_size", []),
                 "alignment": alignment_summary(self.alignment) if self.alignment else {},
                 "seconds": self.seconds}
@@ -154,7 +156,7 @@ def parse_buildrump_tests(text: str, status: int) -> dict:
     return out
 
 
-_TEST_LINE = re.compile(r"^(PASS|FAIL) (\w+)(?::\s*(.*))?$", re.M)
+_TEST_LINE = re.compile(r"^(PASS|FAIL) (\w+)(?::\s*(.*)| \([\d.]+ s\))?$", re.M)
 _SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
 
 
@@ -184,15 +186,24 @@ def parse_workload(text: str, status: int) -> tuple[dict, list[str]]:
 
 def pair_summary(bench: dict) -> dict:
     """ns per pair for each size (the best round), their means, and the
-    malloc/kmem ratio of the means."""
+    malloc/kmem ratio of the means; kmem_intr (kmem_intr_alloc+free, what
+    kern_malloc.c calls) beside them when measured."""
     pairs = bench["pairs"]
-    rows = [{"size": s, "kmem": k / pairs, "malloc": m / pairs, "ratio": m / k}
-            for s, k, m in zip(bench["sizes"], bench["kmem_ns"], bench["malloc_ns"])]
-    km = sum(r["kmem"] for r in rows) / len(rows)
-    mm = sum(r["malloc"] for r in rows) / len(rows)
-    return {"kmem": round(km, 2), "malloc": round(mm, 2), "ratio": round(mm / km, 3),
-            "by_size": [{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
-                        for r in rows]}
+    intr = bench.get("kmem_intr_ns") or [None] * len(bench["sizes"])
+    rows = []
+    for s, k, m, ki in zip(bench["sizes"], bench["kmem_ns"], bench["malloc_ns"], intr):
+        row = {"size": s, "kmem": round(k / pairs, 3), "malloc": round(m / pairs, 3),
+               "ratio": round(m / k, 3)}
+        if ki is not None:
+            row["kmem_intr"] = round(ki / pairs, 3)
+        rows.append(row)
+    out = {}
+    for col in ("kmem", "malloc", "kmem_intr"):
+        if all(col in r for r in rows):
+            out[col] = round(sum(r[col] for r in rows) / len(rows), 2)
+    out["ratio"] = round(out["malloc"] / out["kmem"], 3)
+    out["by_size"] = rows
+    return out
 
 
 def alignment_summary(a: dict) -> dict:
@@ -294,6 +305,8 @@ def _run(s: Setup, res: Result, out) -> None:
     rumpmake = os.path.join(s.obj, "obj", "tooldir", "rumpmake")
     image, root = os.path.join(s.obj, "ffs.img"), os.path.join(s.obj, "ffsroot")
     os.makedirs(comp, exist_ok=True)
+    for f in COMPONENT:         # rumpmake builds where its Makefile is
+        shutil.copyfile(os.path.join(RUMPTEST, f), os.path.join(comp, f))
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, "hello.txt"), "w") as fp:
         fp.write(HELLO)
@@ -303,17 +316,16 @@ def _run(s: Setup, res: Result, out) -> None:
     for name, cmd, log in (
             ("mallocstat", ["gcc", "-std=gnu11", "-O2", "-I", SHIM, "-o", ms,
                             os.path.join(SHIM, "mallocstat", "mallocstat.c")], "mallocstat.log"),
-            ("component", [rumpmake, "-f", os.path.join(RUMPTEST, "Makefile"),
-                           "K2M_SYS=" + os.path.join(s.src, "sys"), "MAKEOBJDIR=" + comp,
-                           "obj", "dependall"], "component.log"),
+            ("component", [rumpmake, "K2M_SYS=" + os.path.join(s.src, "sys"), "dependall"],
+             "component.log"),
             ("workload build", ["gcc", "-std=gnu11", "-O2", "-g", "-Wall", "-Wextra",
                                 "-I", os.path.join(rump, "include"), "-I", RUMPTEST,
                                 "-o", wl, os.path.join(RUMPTEST, "workload.c")] + libs,
              "workload-build.log"),
-            ("image", ["makefs", "-t", "ffs", "-o", "version=1", "-s", "8m", image, root],
+            ("image", ["makefs", "-t", "ffs", "-o", "version=1", "-s", "16m", "-f", "512",
+                       image, root],
              "image.log")):
-        p = r.step(name, cmd, log, cwd=RUMPTEST if name == "component" else None,
-                   env={"MAKEOBJDIR": comp} if name == "component" else None)
+        p = r.step(name, cmd, log, cwd=comp if name == "component" else None)
         res.tests[name.replace(" ", "_")] = "passed" if p and p.returncode == 0 else "failed"
         if res.tests[name.replace(" ", "_")] == "failed":
             return
@@ -369,9 +381,12 @@ def report(res: Result, out) -> None:
         p = pair_summary(res.bench)
         for row in p["by_size"]:
             out(f"rumptest: {row['size']:5d} B: kmem_alloc+kmem_free {row['kmem']:7.2f} ns, "
-                f"malloc+free {row['malloc']:7.2f} ns, ratio {row['ratio']:.3f}")
-        out(f"rumptest: pair ns (mean of sizes): kmem {p['kmem']}, malloc {p['malloc']}, "
-            f"ratio {p['ratio']}")
+                f"malloc+free {row['malloc']:7.2f} ns, ratio {row['ratio']:.3f}"
+                + (f" (kmem_intr_alloc+free {row['kmem_intr']:.2f} ns)"
+                   if "kmem_intr" in row else ""))
+        out(f"rumptest: ns per pair, mean of the sizes: kmem {p['kmem']}, malloc "
+            f"{p['malloc']}, ratio {p['ratio']}"
+            + (f"; kmem_intr {p['kmem_intr']}" if "kmem_intr" in p else ""))
     if res.alignment:
         a = alignment_summary(res.alignment)
         first = a["below"][0] if a["below"] else None

@@ -11,7 +11,11 @@
 #ifndef K2MTEST_H
 #define K2MTEST_H
 
-/* In-kernel timing of kmem_alloc+kmem_free against malloc+free. */
+/*
+ * In-kernel timing of kmem_alloc+kmem_free against malloc+free, and of
+ * kmem_intr_alloc+kmem_intr_free (what kern_malloc.c calls; kmem_alloc
+ * adds DIAGNOSTIC's interrupt-context assertions, which read curlwp).
+ */
 #define K2M_BENCH_SIZES		4
 #define K2M_BENCH_PAIRS		20000	/* pairs per timed round */
 #define K2M_BENCH_ROUNDS	40	/* interleaved rounds; the best counts */
@@ -20,6 +24,7 @@ struct k2m_bench {
 	uint64_t	kb_size[K2M_BENCH_SIZES];
 	uint64_t	kb_kmem_ns[K2M_BENCH_SIZES];	/* best round, whole round */
 	uint64_t	kb_malloc_ns[K2M_BENCH_SIZES];
+	uint64_t	kb_kmem_intr_ns[K2M_BENCH_SIZES];	/* what malloc calls */
 	uint64_t	kb_pairs;			/* pairs in a round */
 };
 
@@ -48,17 +53,17 @@ int	rumpk2m_align(struct k2m_align *);
 #define NB_SYSCTL_VERSION	0x01000000
 #define NB_SYSCTL_NAMELEN	32
 
-struct nb_sysctlnode {
-	uint32_t	sysctl_flags;
-	int32_t		sysctl_num;
-	char		sysctl_name[NB_SYSCTL_NAMELEN];
-	uint32_t	sysctl_ver;
-	uint32_t	__rsvd;
-	uint64_t	sysctl_un[2];
-	uint64_t	sysctl_size;
-	uint64_t	sysctl_func;
-	uint64_t	sysctl_parent;
-	uint64_t	sysctl_desc;
+struct nb_sysctlnode {		/* (not the kernel's names: those are macros) */
+	uint32_t	nb_flags;
+	int32_t		nb_num;
+	char		nb_name[NB_SYSCTL_NAMELEN];
+	uint32_t	nb_ver;
+	uint32_t	nb_rsvd;
+	uint64_t	nb_un[2];
+	uint64_t	nb_size;
+	uint64_t	nb_func;
+	uint64_t	nb_parent;
+	uint64_t	nb_desc;
 };
 
 struct nb_tmpfs_args {
@@ -92,6 +97,9 @@ struct nb_vnd_ioctl {
 	((inout) | (((len) & 0x1fffUL) << 16) | ((unsigned long)(g) << 8) | (n))
 #define NB_VNDIOCSET	NB_IOC(NB_IOC_IN | NB_IOC_OUT, 'F', 0, sizeof(struct nb_vnd_ioctl))
 #define NB_VNDIOCCLR	NB_IOC(NB_IOC_IN, 'F', 1, sizeof(struct nb_vnd_ioctl))
+
+#define NB_IPPROTO_TCP	6
+#define NB_TCP_NODELAY	1
 
 struct nb_sockaddr_in {
 	uint8_t		sin_len;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
@@ -37,14 +38,25 @@
 static int npass, nfail;
 static FILE *json;
 static const char *sep = "";
+static double last;			/* when the last test ended */
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int
 check(int ok, const char *test, const char *fmt, ...)
 {
 	va_list ap;
+	double t = now();
 
 	if (ok) {
-		printf("PASS %s\n", test);
+		printf("PASS %s (%.1f s)\n", test, t - last);
 		npass++;
 		fprintf(json, "%s\n    \"%s\": \"passed\"", sep, test);
 	} else {
@@ -52,12 +64,13 @@ check(int ok, const char *test, const char *fmt, ...)
 		va_start(ap, fmt);
 		vprintf(fmt, ap);
 		va_end(ap);
-		printf(" (errno %d)\n", errno);
+		printf(" (errno %d; %.1f s)\n", errno, t - last);
 		nfail++;
 		fprintf(json, "%s\n    \"%s\": \"failed\"", sep, test);
 	}
 	sep = ",";
 	fflush(stdout);
+	last = t;
 	return ok;
 }
 
@@ -222,7 +235,7 @@ test_net(void)
 {
 	struct nb_sockaddr_in sin;
 	char out[4096], in[4096];
-	int ls, cs, as, us, ur, i, j;
+	int ls, cs, as, us, ur, i, j, one = 1;
 	ssize_t n, got;
 
 	sin_loopback(&sin, 7777);
@@ -230,6 +243,9 @@ test_net(void)
 	TRY(rump_sys_bind(ls, (void *)&sin, sizeof(sin)) == 0, "net", "bind");
 	TRY(rump_sys_listen(ls, 4) == 0, "net", "listen");
 	TRY((cs = rump_sys_socket(RUMP_PF_INET, RUMP_SOCK_STREAM, 0)) != -1, "net", "socket");
+	/* no Nagle: else each 4 KiB write waits for the delayed ACK of the last */
+	TRY(rump_sys_setsockopt(cs, NB_IPPROTO_TCP, NB_TCP_NODELAY, &one, sizeof(one)) == 0,
+	    "net", "TCP_NODELAY");
 	TRY(rump_sys_connect(cs, (void *)&sin, sizeof(sin)) == 0, "net", "connect");
 	TRY((as = rump_sys_accept(ls, NULL, NULL)) != -1, "net", "accept");
 	for (i = 0; i < 256; i++) {		/* 1 MiB, 4 KiB at a time */
@@ -279,17 +295,17 @@ sysctl_mib(const char *name, int *mib, u_int *len)
 		memcpy(part, p, k);
 		part[k] = '\0';
 		memset(&q, 0, sizeof(q));
-		q.sysctl_flags = NB_SYSCTL_VERSION;
+		q.nb_flags = NB_SYSCTL_VERSION;
 		mib[depth] = NB_CTL_QUERY;
 		sz = sizeof(nodes);
 		if (rump_sys___sysctl(mib, depth + 1, nodes, &sz, &q, sizeof(q)) == -1)
 			return -1;
 		for (i = 0; i < sz / sizeof(nodes[0]); i++)
-			if (strcmp(nodes[i].sysctl_name, part) == 0)
+			if (strcmp(nodes[i].nb_name, part) == 0)
 				break;
 		if (i == sz / sizeof(nodes[0]))
 			return -1;
-		mib[depth++] = nodes[i].sysctl_num;
+		mib[depth++] = nodes[i].nb_num;
 		p += k + (dot != NULL);
 	}
 	*len = depth;
@@ -313,8 +329,9 @@ test_sysctl(void)
 	sz = sizeof(buf);
 	TRY(rump_sys___sysctl(mib, 2, buf, &sz, NULL, 0) == 0 && strcmp(buf, host) == 0,
 	    "sysctl", "kern.hostname");
-	TRY(sysctl_mib("kern.malloc_stats", qmib, &qlen) == 0 && qlen == 2,
-	    "sysctl", "CTL_QUERY kern.malloc_stats");
+	TRY(sysctl_mib("kern.hostname", qmib, &qlen) == 0 && qlen == 2 &&
+	    qmib[0] == NB_CTL_KERN && qmib[1] == NB_KERN_HOSTNAME,
+	    "sysctl", "CTL_QUERY kern.hostname");
 	TRY(sysctl_mib("kern.no_such_node", qmib, &qlen) == -1, "sysctl", "CTL_QUERY miss");
 	return check(1, "sysctl", "");
 }
@@ -381,6 +398,7 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	last = now();
 	fprintf(json, "{\n  \"tests\": {");
 	if (!check(rump_init() == 0, "boot", "rump_init")) {
 		fprintf(json, "\n  }\n}\n");
@@ -409,6 +427,8 @@ main(int argc, char *argv[])
 	put_array("kmem_ns", kb.kb_kmem_ns, K2M_BENCH_SIZES);
 	fprintf(json, ",\n");
 	put_array("malloc_ns", kb.kb_malloc_ns, K2M_BENCH_SIZES);
+	fprintf(json, ",\n");
+	put_array("kmem_intr_ns", kb.kb_kmem_intr_ns, K2M_BENCH_SIZES);
 	fprintf(json, "\n  },\n  \"alignment\": {\n    \"pagesize\": %" PRIu32
 	    ",\n    \"step\": %d,\n", ka.ka_pagesize, K2M_ALIGN_STEP);
 	put_array32("kmem", ka.ka_kmem, K2M_ALIGN_NSIZES);
