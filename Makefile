@@ -1,7 +1,7 @@
 # kmem2malloc -- convert NetBSD kernel code from kmem(9) to malloc(9).
 #
 #   make example   convert examples/ (diffs and report under build/example)
-#   make test      golden files, driver tests, shim harness tests
+#   make test      lint, golden files, driver tests, shim harness tests
 #   make bench     converter vs bare spatch; shim vs kmem, per-CPU vs atomic
 #
 # Both install what is missing from Debian's archive first (make deps).
@@ -11,9 +11,9 @@ K2M =		$(PYTHON) scripts/kmem2malloc
 BENCH_TREE ?=	examples
 BENCH_PATH ?=	sys/dev
 JOBS ?=		$(shell nproc)
-DEBS =		coccinelle parallel python3-yaml python3-pytest gcc make patch git
+DEBS =		coccinelle parallel python3-yaml python3-pytest pyflakes3 gcc make patch git
 
-.PHONY: all deps example test test-py test-shim bench bench-convert bench-shim clean
+.PHONY: all deps example test lint test-py test-shim bench bench-convert bench-shim clean
 
 all: example
 
@@ -33,7 +33,11 @@ example: deps
 	@echo "diffs:  build/example/diffs/"
 	@echo "report: build/example/report.md (and report.json)"
 
-test: deps test-py test-shim
+test: deps lint test-py test-shim
+
+# Debian's pyflakes: unused names, undefined names, shadowed imports
+lint:
+	pyflakes3 scripts/kmem2malloc scripts/k2m scripts/bench_convert.py tests
 
 test-py:
 	$(PYTHON) -m pytest -q tests

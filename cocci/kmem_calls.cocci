@@ -1,4 +1,11 @@
-// kmem_calls.cocci -- kmem(9) allocations and frees to malloc(9) and free(9).
+/// kmem_calls.cocci -- kmem(9) allocations and frees to malloc(9) and free(9).
+///
+// Confidence: High
+// Options: --no-includes --max-width 10000 --macro-file netbsd_macros.h
+//
+// (Options, as Linux's coccicheck reads them: spatch.py passes them, a
+// relative --macro-file being in cocci/.  --max-width: spatch breaks no
+// line of its own; restyle.py breaks the rewritten statements in style(9).)
 //
 //   kmem_alloc(n, KM_SLEEP)             -> malloc(n, T, M_WAITOK)
 //   kmem_zalloc(n, KM_NOSLEEP)          -> malloc(n, T, M_NOWAIT | M_ZERO)
@@ -27,13 +34,13 @@
 // The first argument is context, so line breaks and comments inside a size
 // expression survive.
 //
-// Confidence: high.  KM_SLEEP and M_WAITOK both never return NULL;
+// Why the confidence is high: KM_SLEEP and M_WAITOK both never return NULL;
 // KM_NOSLEEP and M_NOWAIT both may.  malloc(0) and free(NULL) are legal
 // where kmem(9) forbids them, so no correct caller can break.  The size
 // given to kmem_free is dropped (malloc(9) records it); a size expression
 // with side effects would lose them -- none is known in NetBSD.
 
-@@
+@alloc_to_malloc@
 identifier fn = {k2m_kmem_alloc, k2m_kmem_intr_alloc};
 expression N, T, C;
 @@
@@ -57,7 +64,7 @@ expression N, T, C;
 )
   )
 
-@@
+@zalloc_to_malloc_zero@
 identifier fn = {k2m_kmem_zalloc, k2m_kmem_intr_zalloc};
 expression N, T, C;
 @@
@@ -79,7 +86,7 @@ expression N, T, C;
 )
   )
 
-@@
+@free_to_free@
 identifier fn = {k2m_kmem_free, k2m_kmem_intr_free};
 expression P, T, N;
 @@

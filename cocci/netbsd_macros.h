@@ -1,5 +1,5 @@
 /*
- * netbsd_macros.h -- parsing hints for spatch (--macro-file-builtins).
+ * netbsd_macros.h -- parsing hints for spatch (spatch.py passes --macro-file).
  *
  * Coccinelle does not read a file's headers here (--no-includes), so it
  * guesses at macros it cannot see.  These are NetBSD's common ones whose

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import K2M, TOP, run, snapshot
+from conftest import K2M, run, snapshot
 
 KMEM_CALL = re.compile(r"\bkmem_\w+\s*\(")
 
@@ -64,6 +64,9 @@ def test_safety_decisions(converted):
     assert "subr_thing.c" in site(rep, "sys/dev/usb/ubar.c", 39)["reason"]
     # allocator macro: its free stays kmem; the other pair converts
     assert "UQUX_ALLOC" in site(rep, "sys/dev/usb/uqux.c", 36)["reason"]
+    # a site in a macro definition says so (it said "in None")
+    assert site(rep, "sys/dev/usb/uqux.c", 14)["scope"] == "in #define UQUX_ALLOC"
+    assert site(rep, "sys/dev/usb/uqux.c", 36)["scope"] == "in uqux_detach"
     assert site(rep, "sys/dev/usb/uqux.c", 37)["status"] == "converted"
     # km_flag_t parameter: kept with its free
     assert "flags" in site(rep, "sys/dev/i2c/tempsen.c", 33)["reason"]
@@ -169,6 +172,7 @@ def test_unparsable_function_is_reported(example_tree, tmp_path):
     f.write_text(text)
     out = tmp_path / "out"
     p = run("convert", "--out", str(out), str(example_tree))
+    assert p.returncode == 0, p.stderr      # a finding, not an error
     rep = json.loads((out / "report.json").read_text())
     entry = next(x for x in rep["files"] if x["path"].endswith("iicmux.c"))
     kinds = [x["kind"] for x in entry["findings"]]
@@ -216,14 +220,23 @@ def test_spatch_error_touches_nothing(example_tree, tmp_path):
     assert rep["summary"]["spatch_errors"] == 1
 
 
+def wait_for(path, proc):
+    """Handshake: until path exists (the child got there), not a time;
+    the loop ends early only if the child died."""
+    while not os.path.exists(path):
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+
+
 def test_interrupt_touches_nothing(example_tree, tmp_path):
-    env = fake_spatch(tmp_path, "sleep 30")
+    started = tmp_path / "spatch-started"
+    env = fake_spatch(tmp_path, f"touch {started}; sleep 600")
     before = snapshot(example_tree)
     proc = subprocess.Popen([sys.executable, K2M, "convert", "--in-place", "--out",
                              str(tmp_path / "out"), str(example_tree)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-    time.sleep(2)
+    wait_for(started, proc)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -248,3 +261,139 @@ def test_help_teaches():
     assert p.returncode == 0
     for word in ("convert", "audit", "install-shim", "check", "--in-place", "exit status"):
         assert word in p.stdout
+
+
+def test_interrupted_in_place_leaves_each_file_old_or_new(example_tree, monkeypatch):
+    """An interrupt during --in-place's replacements (here: after the
+    second rename) leaves each file whole, old or new, and no temporary
+    file behind."""
+    from k2m import convert
+    files = sorted(str(p.relative_to(example_tree)) for p in example_tree.rglob("*.c"))[:4]
+    res = [convert.FileResult(f, "d", "M_X", (example_tree / f).read_text(),
+                              "/* new */\n", [], []) for f in files]
+    real, calls = os.replace, []
+
+    def replace(a, b):
+        real(a, b)
+        calls.append(b)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(convert.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        convert.apply_in_place(str(example_tree), res)
+    texts = [(example_tree / f).read_text() for f in files]
+    assert texts[:2] == ["/* new */\n"] * 2
+    assert texts[2:] == [r.old for r in res[2:]]
+    assert not [p for p in example_tree.rglob(".k2m-*")]
+
+
+def test_out_dir_with_shell_characters(example_tree, tmp_path):
+    """OUT reaches GNU parallel's command line: a space or a quote in it
+    must not break the spatch command (it gave 7 spatch errors)."""
+    out = tmp_path / "k2m sp out 'q'"
+    p = run("convert", "--out", str(out), str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["summary"]["spatch_errors"] == 0
+    assert rep["summary"]["converted"] == 20
+
+
+FAKE_SSH = """#!/bin/sh
+# A stand-in for ssh: options, the host, "--" (ssh takes them), then the
+# command, run by a shell elsewhere with a login's clean environment.
+while [ $# -gt 0 ]; do case "$1" in -*) shift;; *) break;; esac; done
+host=$1; shift
+[ "$1" = "--" ] && shift
+echo "$host" >> {log}
+cd / && exec env -i PATH=/usr/bin:/bin HOME=/ {shell} sh -c "$*"
+"""
+
+
+def hosts_file(tmp_path, shell="SHELL=/bin/sh"):
+    ssh = tmp_path / "fake ssh"
+    ssh.write_text(FAKE_SSH.format(log=tmp_path / "ssh.log", shell=shell))
+    ssh.chmod(0o755)
+    hosts = tmp_path / "hosts"
+    hosts.write_text(f"2/ '{ssh}' elsewhere\n")
+    return hosts
+
+
+def test_hosts_end_to_end(example_tree, tmp_path):
+    """--hosts FILE: spatch runs through GNU parallel's ssh, in a clean
+    environment and another working directory, and gives what a local run
+    gives."""
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    assert run("convert", "--out", str(local), str(example_tree)).returncode == 0
+    p = run("convert", "--hosts", str(hosts_file(tmp_path)), "--out", str(remote),
+            str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "elsewhere" in (tmp_path / "ssh.log").read_text()
+    assert snapshot(local / "diffs") == snapshot(remote / "diffs") != {}
+
+
+def test_hosts_job_that_never_ran_is_an_error(example_tree, tmp_path):
+    """A remote login without $SHELL makes GNU parallel's wrapper run
+    nothing and exit 0: that must be a spatch error, not a quiet "spatch
+    did not convert it"."""
+    out = tmp_path / "out"
+    p = run("convert", "--hosts", str(hosts_file(tmp_path, shell="")), "--out", str(out),
+            str(example_tree))
+    assert p.returncode == 1, p.stdout + p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["summary"]["spatch_errors"] > 0
+    assert "did not run" in json.dumps(rep)
+
+
+def test_plan_settles_however_many_rounds(example_tree, tmp_path, monkeypatch):
+    """Each round spatch leaves one more pair alone: the rewrite loop goes on
+    until the plan settles (it used to stop after 5 rounds and report
+    conversions spatch had not made)."""
+    from k2m import cli, convert, spatch as sp
+    f = example_tree / "sys" / "dev" / "ic" / "chain.c"
+    f.write_text("#include <sys/param.h>\n#include <sys/kmem.h>\n\n" + "".join(
+        f"void\nchain{i}(void)\n{{\n\tvoid *p{i} = kmem_alloc(8, KM_SLEEP);\n\n"
+        f"\tkmem_free(p{i}, 8);\n}}\n\n" for i in range(8)))
+    real = sp.run
+
+    def stubborn(inputs, *a, **kw):         # leaves the first marked call alone
+        res = real(inputs, *a, **kw)
+        for path, text in inputs.items():
+            if path.endswith("chain.c") and path in res.outputs:
+                old, new = text.split("\n"), res.outputs[path].split("\n")
+                n = next(i for i, line in enumerate(old) if "k2m_kmem" in line)
+                new[n] = old[n]
+                res.outputs[path] = "\n".join(new)
+        return res
+    monkeypatch.setattr(convert.spatch, "run", stubborn)
+    out = tmp_path / "out"
+    assert cli.main(["convert", "-j", "1", "--out", str(out), str(example_tree)]) == 0
+    rep = json.loads((out / "report.json").read_text())
+    entry = next(x for x in rep["files"] if x["path"].endswith("chain.c"))
+    assert [s["status"] for s in entry["sites"]] == ["kept"] * 16
+    assert not [x for x in entry["findings"] if x["kind"] == "count"]
+    assert rep["summary"]["converted"] == 20
+
+
+def test_symlink_is_not_written_through(example_tree, tmp_path):
+    """--in-place and a file under PATH that is a symbolic link: the link
+    and what it points to stay as they are, its sites are listed as kept;
+    a link to another file under PATH is left to that file."""
+    outside = tmp_path / "outside.c"
+    outside.write_text("#include <sys/kmem.h>\n\nvoid\nout(void)\n{\n"
+                       "\tchar *o = kmem_alloc(4, KM_SLEEP);\n\n\tkmem_free(o, 4);\n}\n")
+    before = outside.read_text()
+    (example_tree / "sys" / "dev" / "i2c" / "linked.c").symlink_to(outside)
+    (example_tree / "sys" / "dev" / "i2c" / "alias.c").symlink_to("iicmux.c")
+    out = tmp_path / "out"
+    p = run("convert", "--in-place", "--out", str(out), str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert outside.read_text() == before
+    link = example_tree / "sys" / "dev" / "i2c" / "linked.c"
+    assert link.is_symlink() and os.readlink(link) == str(outside)
+    rep = json.loads((out / "report.json").read_text())
+    entry = next(x for x in rep["files"] if x["path"].endswith("linked.c"))
+    assert entry["sites"] and all(s["status"] == "kept" and "symbolic link" in s["reason"]
+                                  for s in entry["sites"])
+    assert not [x for x in rep["files"] if x["path"].endswith("alias.c")]
+    assert (example_tree / "sys" / "dev" / "i2c" / "alias.c").is_symlink()
+    assert rep["summary"]["converted"] == 20

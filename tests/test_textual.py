@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from k2m import cscan, spatch, textual
+from k2m import cscan, includes, spatch, textual
 
 SRC = """\
 static int
@@ -105,7 +105,7 @@ def test_sites_rewritten_by_text():
     (None, "#include <sys/param.h>\n#include <sys/kmem.h>\n"),
 ])
 def test_add_include(action, want):
-    assert textual.add_include("#include <sys/param.h>\n#include <sys/kmem.h>\n", action) == want
+    assert includes.add("#include <sys/param.h>\n#include <sys/kmem.h>\n", action) == want
 
 
 def test_unmark_refuses_a_mark_without_its_type():

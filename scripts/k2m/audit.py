@@ -12,7 +12,7 @@ import os
 from collections import Counter
 
 from . import pairing
-from .convert import context_files, scan_all
+from .scanning import context_files, scan_all
 from .tree import Tree, source_files
 
 

@@ -17,7 +17,9 @@ DESCRIPTION = """\
 Convert NetBSD kernel code from kmem(9) back to malloc(9) with named,
 per-subsystem malloc types (tag-map.yaml), keeping every alloc/free pair in
 one family.  TREE is a source tree holding sys/; PATHs are relative to it
-(default: sys/dev).  The tree is only read unless --in-place is given.
+(default: sys/dev).  convert and audit only read the tree, unless convert
+is given --in-place; install-shim writes the shim into it, and check its
+baseline (TREE/.kmem2malloc-check.json).
 """
 
 EPILOG = """\
@@ -31,8 +33,9 @@ examples:
   kmem2malloc check ~/src sys/dev                     # ... and the regressions
   kmem2malloc rumptest --obj /tmp/rk ~/rump/src       # build a rump kernel, run it
 
-exit status: 0 done; 1 done, but something needs a look (spatch errors,
-count mismatches, a mixed pair); 2 bad input, nothing written; 130 interrupted.
+exit status: 0 done; 1 done, but something needs a look (a spatch error, a
+count mismatch, a mixed pair, a type defined twice, a check regression);
+2 bad input, nothing written; 130 interrupted.
 """
 
 

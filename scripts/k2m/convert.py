@@ -1,41 +1,37 @@
 """`kmem2malloc convert`: plan, rewrite, verify, write diffs and report.
 
-1. Scan every candidate file (cscan) and the kmem users elsewhere in sys/
-   that memory may cross to (sys/kern, sys/net, ...).
-2. Plan (pairing): each kmem site converted with a type, or kept with a
-   reason; pairs together or not at all.
-3. Rewrite copies with spatch (spatch.py), put continuations in style(9).
-4. Verify by scanning the output again: every site the plan converted is
-   converted, nothing else changed family.  A site spatch left alone (a
-   function it could not parse, a timeout) is kept instead, its pairs
-   re-planned and their files rewritten again, until nothing moves.
-5. Write per-driver diffs and the report; with --in-place, replace each
-   changed file atomically.
+The phases, each a function below:
+
+1. scan: every candidate file (cscan, through scanning.py) and the kmem
+   users elsewhere in sys/ that memory may cross to (sys/kern, sys/net, ...).
+2. plan (pairing.decide): each kmem site converted with a type, or kept
+   with a reason; pairs together or not at all.
+3. rewrite_until_stable: rewrite copies with spatch (spatch.py), put
+   continuations in style(9), add the include, and verify by scanning the
+   output again: every site the plan converted is converted, nothing else
+   changed family.  A site spatch left alone (a function it could not
+   parse, a timeout) is kept instead, its pairs re-planned and their files
+   rewritten again, until nothing moves.
+4. results: per file, old and new text, decisions and findings; the
+   mixed-pair check of the output.
+5. write (report.py) per-driver diffs and the report; with --in-place,
+   apply: replace each changed file atomically.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import re
 import shutil
 import tempfile
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from . import cscan, pairing, report, restyle, spatch, textual
+from . import cscan, findings, includes, pairing, report, restyle, spatch, textual
+from .scanning import context_files, read, scan_all
 from .tagmap import TagMap
 from .tree import Tree, source_files
-
-# Where memory from sys/dev may be released (or come from) outside the
-# converted paths.  arch/ and external/ are left out: they are not
-# linked to sys/dev by name often enough to pay for reading them.
-CONTEXT_DIRS = ("sys/kern", "sys/net", "sys/netinet", "sys/uvm", "sys/fs",
-                "sys/miscfs", "sys/ufs", "sys/opencrypto", "sys/crypto",
-                "sys/secmodel", "sys/compat/common", "sys/dev")
-KMEM_WORDS = re.compile(r"\b(kmem_\w+|KM_SLEEP|KM_NOSLEEP|km_flag_t)\b")
 
 
 @dataclass
@@ -49,131 +45,28 @@ class FileResult:
     findings: list = field(default_factory=list)
 
 
-def read(root: str, rel: str) -> str:
-    with open(os.path.join(root, rel), encoding="utf-8", errors="surrogateescape") as fp:
-        return fp.read()
+@dataclass
+class Scanned:
+    """What phase 1 learned."""
+    targets: list[str]                  # files under PATHs, to rewrite
+    context: list[str]                  # kmem users elsewhere, read only
+    facts: dict[str, cscan.FileFacts]   # every scanned file
+    macros: dict                        # allocator macros
+    texts: dict[str, str]               # the targets' texts
+    clusters: list[set[str]]
+    pairs: pairing.Pairs
+    frozen: dict[str, str] = field(default_factory=dict)   # target -> why it is not rewritten
 
 
-_SHARED: dict = {}
-
-
-def _share(root: str, macros: dict | None = None, callees: set | None = None) -> None:
-    """Pool initializer: what every scan needs, sent once per worker (which
-    lives for one scan_all: no cyclic garbage collection, see run())."""
-    gc.disable()
-    _SHARED.update(root=root, macros=macros, callees=callees)
-
-
-def _survey_one(path: str) -> tuple[dict, set]:
-    """What one file gives every scan: its allocator macros, its names."""
-    text = read(_SHARED["root"], path)
-    macros = cscan.alloc_macros(text) if "define" in text else {}
-    return macros, cscan.defined_names(text)
-
-
-def _scan_one(path: str) -> cscan.FileFacts:
-    ff = cscan.scan(read(_SHARED["root"], path), path, _SHARED["macros"],
-                    callees=_SHARED["callees"])
-    for f in ff.functions:          # the scan's own business: not sent back
-        f.locals = set()
-    return ff
-
-
-def scan_all(root: str, files: list[str], jobs: int
-             ) -> tuple[list[cscan.FileFacts], dict]:
-    """Scan files; allocator macros defined in any of them pair everywhere.
-    Returns the facts and those macros.  The workers read the files
-    themselves (cheaper than sending the texts)."""
-    macros: dict = {}
-    callees: set = set()
-    if len(files) < 32 or jobs < 2:
-        _share(root)
-        for m, names in map(_survey_one, files):
-            macros.update(m)
-            callees |= names
-        _share(root, macros, callees)
-        facts = [_scan_one(f) for f in files]
-    else:
-        with ProcessPoolExecutor(jobs, initializer=_share, initargs=(root,)) as ex:
-            for m, names in ex.map(_survey_one, files, chunksize=32):
-                macros.update(m)
-                callees |= names
-        with ProcessPoolExecutor(jobs, initializer=_share,
-                                 initargs=(root, macros, callees)) as ex:
-            facts = list(ex.map(_scan_one, files, chunksize=16))
-    return facts, macros
-
-
-def context_files(tree: Tree, targets: set[str]) -> list[str]:
-    out = []
-    for d in CONTEXT_DIRS:
-        if os.path.isdir(os.path.join(tree.root, d)):
-            out.extend(f for f in source_files(tree, [d], needle="kmem_")
-                       if f not in targets)
-    return sorted(set(out))
-
-
-def include_action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
-    """How <sys/malloc.h> gets in (textual.add_include): replace
-    <sys/kmem.h> when nothing from it is left, add it after kmem.h, param.h,
-    systm.h or types.h; None when the file has it or converts nothing,
-    "none" (a finding) when it includes none of those."""
-    if not conv or "sys/malloc.h" in ff.includes:
-        return None
-    used = len(KMEM_WORDS.findall(cscan.strip(text)))
-    converted = sum(1 + len(KMEM_WORDS.findall(d.site.flags or ""))
-                    for d in conv)
-    if "sys/kmem.h" in ff.includes and used == converted:
-        return "replace"
-    for action, header in textual.INCLUDE_AFTER.items():    # kmem.h first
-        if header in ff.includes:
-            return action
-    return "none"
-
-
-def _plan_json(plan: pairing.Plan, facts: dict, texts: dict) -> dict:
-    out = {}
-    for path in texts:
-        conv = [d for d in plan.for_file(path) if d.tag]
-        out[path] = {
-            "convert": {str(d.site.line): d.tag for d in conv
-                        if d.site.context == "code"},
-            # under #if 0: rewritten by textual.py, not spatch
-            "text": {str(d.site.line): d.tag for d in conv
-                     if d.site.context != "code"},
-            "include": include_action(facts[path], texts[path], conv),
-        }
-    return out
-
-
-def _signature(s: cscan.Site):
-    return (s.callee, s.func, s.key)
-
-
-def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts,
-           macros: dict) -> tuple[cscan.FileFacts, list, list[str]]:
-    """Compare the output with the plan.  Returns the output's facts, the
-    planned conversions spatch did not make, and count problems."""
-    out = cscan.scan(new_text, path, macros, sites_only=True)
-    # conversion renames calls only: where pointers flow is unchanged
-    out.functions, out.links, out.calls = old_facts.functions, old_facts.links, old_facts.calls
-    left = Counter(_signature(s) for s in out.sites if s.is_kmem and s.counted)
-    want = Counter(_signature(d.site) for d in decisions if d.reason)
-    extra = left - want
-    missed = [d for d in decisions if d.tag and extra[_signature(d.site)] > 0]
-    problems = []
-    if not missed:
-        n_in = sum(1 for s in old_facts.sites if s.is_kmem and s.counted)
-        n_kept = sum(1 for d in decisions if d.reason)
-        n_conv = sum(1 for d in decisions if d.tag)
-        n_left = sum(left.values())
-        m_in = sum(1 for s in old_facts.sites if not s.is_kmem)
-        m_out = sum(1 for s in out.sites if not s.is_kmem)
-        if n_in != n_kept + n_conv or n_left != n_kept or m_out != m_in + n_conv:
-            problems.append(
-                f"site count mismatch: {n_in} kmem sites in, {n_conv} converted, "
-                f"{n_kept} kept, {n_left} kmem left, malloc/free {m_in} -> {m_out}")
-    return out, missed, problems
+@dataclass
+class Rewritten:
+    """What phase 3 left: the last plan and what it made of each target."""
+    plan: pairing.Plan
+    plan_json: dict                     # per target: what spatch and textual did
+    outputs: dict[str, str]
+    out_facts: dict[str, cscan.FileFacts] = field(default_factory=dict)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)   # spatch errors
 
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
@@ -194,138 +87,239 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
 
 def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
          in_place: bool, hosts: str | None, timeout: int, log) -> int:
-    start = time.monotonic()
-
-    def phase(name: str) -> None:         # K2M_DEBUG=1: where the time goes
-        # (and the work directory is kept)
-        if os.environ.get("K2M_DEBUG"):
-            log(f"kmem2malloc: {time.monotonic() - start:6.2f} s  {name} done")
-
-    targets = source_files(tree, paths)
-    tset = set(targets)
-    context = context_files(tree, tset)
-    log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
-        f"{len(context)} more kmem users for context")
-    phase("list")
-    all_facts, macros = scan_all(tree.root, targets + context, jobs)
-    phase("scan")
-    facts = {ff.path: ff for ff in all_facts}
-    texts = {p: read(tree.root, p) for p in targets}
+    clock = _Clock(log)
 
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
 
-    clusters = tree.clusters(targets)
-    pairs = pairing.pair(all_facts, clusters, set(context))
-    phase("pair")
-    forced: dict[tuple[str, int], str] = {}
-    failed: dict[str, str] = {}
-    outputs = {p: texts[p] for p in targets}
-    out_facts: dict[str, cscan.FileFacts] = {}
-    problems: dict[str, list[str]] = {}
+    sc = scan(tree, paths, jobs, log)
+    clock.phase("scan and pair")
     os.makedirs(outdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
     try:
-        prev_plan: dict = {}
-        for round_no in range(1, 6):
-            plan = pairing.decide(pairs, tset, tag_of, forced)
-            pj = _plan_json(plan, facts, texts)
-            todo = [p for p in targets if pj[p] != prev_plan.get(p)
-                    and (pj[p]["convert"] or pj[p]["text"] or p in out_facts)]
-            if not todo:
-                break
-            inputs, direct = {}, {}
-            for p in todo:
-                if pj[p]["convert"] or pj[p]["text"]:
-                    got = textual.spatch_input(
-                        texts[p], [(d.site, d.tag) for d in plan.for_file(p) if d.tag],
-                        facts[p].functions)
-                    if isinstance(got, str):
-                        direct[p] = got         # only #if 0 sites: done
-                    else:
-                        inputs[p] = got
-            phase(f"plan {round_no}")
-            res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs,
-                             hosts, timeout)
-            phase(f"spatch {round_no}")
-            moved = False
-            for p in todo:
-                new = direct.get(p, texts[p])
-                if p in res.outputs:
-                    try:
-                        new = textual.spatch_output(inputs[p], res.outputs[p])
-                    except ValueError as e:
-                        res.failed[p] = str(e)
-                if p in res.outputs or p in direct:
-                    new = textual.add_include(restyle.restyle(texts[p], new),
-                                              pj[p]["include"])
-                if p in res.failed:
-                    failed[p] = res.failed[p]
-                    new = texts[p]
-                outputs[p] = new
-                decs = plan.for_file(p)
-                of, missed, probs = verify(p, new, decs, facts[p], macros)
-                out_facts[p] = of
-                problems[p] = probs
-                for d in missed:
-                    if os.environ.get("K2M_DEBUG"):
-                        log(f"round {round_no}: {d.site.where} {d.site.callee} not converted")
-                    why = (f"spatch failed on this file: {failed[p]}" if p in failed
-                           else "spatch did not convert it (function not parsed?)")
-                    forced[(p, d.site.line)] = why
-                    moved = True
-            prev_plan = pj
-            phase(f"verify {round_no}")
-            if not moved:
-                break
+        rw = rewrite_until_stable(sc, tag_of, workdir, jobs, hosts, timeout, clock)
     finally:
         if os.environ.get("K2M_DEBUG"):
             log(f"kmem2malloc: work directory kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-
-    results = []
-    for p in targets:
-        decs = plan.for_file(p)
-        findings = [f for f in plan.findings if f.path == p]
-        for d in decs:
-            if d.reason and d.reason.startswith("spatch"):
-                findings.append(pairing.Finding(p, d.site.line, "spatch", d.reason))
-        if p in failed:
-            findings.append(pairing.Finding(p, 1, "spatch-error", failed[p]))
-        for pr in problems.get(p, []):
-            findings.append(pairing.Finding(p, 1, "count", pr))
-        if pj[p]["include"] == "none":
-            findings.append(pairing.Finding(p, 1, "include", (
-                "uses malloc(9) now but has no <sys/param.h>, <sys/systm.h>, "
-                "<sys/types.h> or <sys/kmem.h> to put <sys/malloc.h> after: "
-                "its includer must provide <sys/malloc.h>")))
-        results.append(FileResult(p, tree.driver_of(p), tag_of(p), texts[p],
-                                  outputs[p], decs, findings))
-
-    mixed_in = pairing.mixed_pairs(pairs)
-    out_all = [out_facts.get(ff.path, ff) for ff in all_facts]
-    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, clusters, set(context)))
-    created = {k: v for k, v in mixed_out.items() if k not in mixed_in}
-
-    phase("results")
-    report.write_all(outdir, tree, paths, tagmap, results, created, mixed_in)
-    phase("report")
-    summary = report.summary(results, created, mixed_in)
+    res = results(tree, sc, rw, tag_of)
+    created, mixed_in = mixed_pairs(sc, rw)
+    clock.phase("results")
+    report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in)
+    clock.phase("report")
+    summary = report.summary(res, created, mixed_in)
     log(report.summary_text(summary, outdir))
-    bad = bool(failed) or bool(created) or any(problems.values())
+    bad = bool(rw.failed) or bool(created) or any(rw.problems.values())
     if in_place:
         if bad:
             log("kmem2malloc: not changing the tree (--in-place): "
                 "see the errors in the report")
         else:
-            apply_in_place(tree.root, [r for r in results if r.new != r.old])
+            apply_in_place(tree.root, [r for r in res if r.new != r.old])
     return 1 if bad else 0
 
 
+class _Clock:
+    """K2M_DEBUG=1: where the time goes (and the work directory is kept)."""
+
+    def __init__(self, log) -> None:
+        self.start, self.log = time.monotonic(), log
+
+    def phase(self, name: str) -> None:
+        if os.environ.get("K2M_DEBUG"):
+            self.log(f"kmem2malloc: {time.monotonic() - self.start:6.2f} s  {name} done")
+
+
+def scan(tree: Tree, paths: list[str], jobs: int, log=print) -> Scanned:
+    """Phase 1: scan the targets and their context, and pair the sites."""
+    targets, frozen = _symlinks(tree, source_files(tree, paths))
+    context = context_files(tree, set(targets))
+    log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
+        f"{len(context)} more kmem users for context")
+    all_facts, macros = scan_all(tree.root, targets + context, jobs)
+    clusters = tree.clusters(targets)
+    pairs = pairing.pair(all_facts, clusters, set(context))
+    return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
+                   {p: read(tree.root, p) for p in targets}, clusters, pairs, frozen)
+
+
+def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
+    """A file under PATHs may be a symbolic link.  --in-place must neither
+    write through it (its target may lie outside the tree) nor replace the
+    link by a file.  A link to another file under PATHs is left out (that
+    file is converted under its own name); any other link is read, its
+    sites listed, and none of them converted.  Returns the files and
+    {link: why it is not rewritten}."""
+    listed = set(files)
+    out, frozen = [], {}
+    for p in files:
+        full = os.path.join(tree.root, p)
+        if not os.path.islink(full):
+            out.append(p)
+            continue
+        real = os.path.realpath(full)
+        rel = os.path.relpath(real, tree.root)
+        if rel in listed and not os.path.islink(os.path.join(tree.root, rel)):
+            continue
+        out.append(p)
+        frozen[p] = (f"{p} is a symbolic link to {real}: not rewritten "
+                     "(convert the file it points to)")
+    return out, frozen
+
+
+def plan_json(plan: pairing.Plan, sc: Scanned) -> dict:
+    """Per target, what the plan asks of the rewrite (compared between
+    rounds to see which files to rewrite again)."""
+    out = {}
+    for path in sc.targets:
+        conv = [d for d in plan.for_file(path) if d.tag]
+        out[path] = {
+            "convert": {str(d.site.line): d.tag for d in conv
+                        if d.site.context == "code"},
+            # under #if 0: rewritten by textual.py, not spatch
+            "text": {str(d.site.line): d.tag for d in conv
+                     if d.site.context != "code"},
+            "include": includes.action(sc.facts[path], sc.texts[path], conv),
+        }
+    return out
+
+
+def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
+                         hosts: str | None, timeout: int, clock: _Clock) -> Rewritten:
+    """Phases 2 and 3: plan, rewrite, verify; a planned conversion spatch
+    did not make is kept (forced) and the plan made again, until nothing
+    moves.  Each round that does not settle keeps at least one more site,
+    so this ends within as many rounds as there are sites."""
+    tset = set(sc.targets)
+    forced = {(s.path, s.line): why for p, why in sc.frozen.items()
+              for s in sc.facts[p].sites}
+    rw = Rewritten(pairing.Plan(), {}, dict(sc.texts))
+    for round_no in range(1, len(sc.pairs.sites) + 2):
+        prev = rw.plan_json
+        rw.plan = pairing.decide(sc.pairs, tset, tag_of, forced)
+        rw.plan_json = pj = plan_json(rw.plan, sc)
+        todo = [p for p in sc.targets if pj[p] != prev.get(p)
+                and (pj[p]["convert"] or pj[p]["text"] or p in rw.out_facts)]
+        if not todo:
+            return rw
+        clock.phase(f"plan {round_no}")
+        missed = _rewrite(sc, rw, todo, workdir, jobs, hosts, timeout)
+        clock.phase(f"spatch and verify {round_no}")
+        for d in missed:
+            p = d.site.path
+            if os.environ.get("K2M_DEBUG"):
+                clock.log(f"round {round_no}: {d.site.where} {d.site.callee} not converted")
+            forced[(p, d.site.line)] = (
+                f"spatch failed on this file: {rw.failed[p]}" if p in rw.failed
+                else "spatch did not convert it (function not parsed?)")
+        if not missed:
+            return rw
+    raise AssertionError("the plan did not settle")     # cannot happen: see above
+
+
+def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: int,
+             hosts: str | None, timeout: int) -> list[pairing.Decision]:
+    """Rewrite the files in todo as rw.plan says, verify each; the planned
+    conversions that did not happen."""
+    inputs, direct = {}, {}
+    for p in todo:
+        if rw.plan_json[p]["convert"] or rw.plan_json[p]["text"]:
+            got = textual.spatch_input(
+                sc.texts[p], [(d.site, d.tag) for d in rw.plan.for_file(p) if d.tag],
+                sc.facts[p].functions)
+            if isinstance(got, str):
+                direct[p] = got         # only #if 0 sites: done
+            else:
+                inputs[p] = got
+    res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout)
+    missed = []
+    for p in todo:
+        old = sc.texts[p]
+        new = direct.get(p, old)
+        if p in res.outputs:
+            try:
+                new = textual.spatch_output(inputs[p], res.outputs[p])
+            except ValueError as e:
+                res.failed[p] = str(e)
+        if p in res.outputs or p in direct:
+            new = includes.add(restyle.restyle(old, new), rw.plan_json[p]["include"])
+        if p in res.failed:
+            rw.failed[p] = res.failed[p]
+            new = old
+        rw.outputs[p] = new
+        of, m, probs = verify(p, new, rw.plan.for_file(p), sc.facts[p], sc.macros)
+        rw.out_facts[p] = of
+        rw.problems[p] = probs
+        missed += m
+    return missed
+
+
+def _signature(s: cscan.Site):
+    return (s.callee, s.func, s.key)
+
+
+def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts,
+           macros: dict) -> tuple[cscan.FileFacts, list, list[str]]:
+    """Compare the output with the plan.  Returns the output's facts, the
+    planned conversions spatch did not make, and count problems (always
+    checked: a site missed is a count problem too, until it is re-planned)."""
+    out = cscan.scan(new_text, path, macros, sites_only=True)
+    # conversion renames calls only: where pointers flow is unchanged
+    out.functions, out.links, out.calls = old_facts.functions, old_facts.links, old_facts.calls
+    left = Counter(_signature(s) for s in out.sites if s.is_kmem and s.counted)
+    want = Counter(_signature(d.site) for d in decisions if d.reason)
+    extra = left - want
+    missed = [d for d in decisions if d.tag and extra[_signature(d.site)] > 0]
+    problems = []
+    n_in = sum(1 for s in old_facts.sites if s.is_kmem and s.counted)
+    n_kept = sum(1 for d in decisions if d.reason)
+    n_conv = sum(1 for d in decisions if d.tag)
+    n_left = sum(left.values())
+    m_in = sum(1 for s in old_facts.sites if not s.is_kmem)
+    m_out = sum(1 for s in out.sites if not s.is_kmem)
+    if n_in != n_kept + n_conv or n_left != n_kept or m_out != m_in + n_conv:
+        problems.append(
+            f"site count mismatch: {n_in} kmem sites in, {n_conv} converted, "
+            f"{n_kept} kept, {n_left} kmem left, malloc/free {m_in} -> {m_out}")
+    return out, missed, problems
+
+
+def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
+    """Phase 4: per target, its texts, decisions and every finding."""
+    by_path: dict[str, list] = {}
+    for f in rw.plan.findings:
+        by_path.setdefault(f.path, []).append(f)
+    out = []
+    for p in sc.targets:
+        decs = rw.plan.for_file(p)
+        fs = by_path.get(p, [])
+        fs += [findings.spatch(p, d.site.line, d.reason) for d in decs
+               if d.reason and d.reason.startswith("spatch")]
+        if p in rw.failed:
+            fs.append(findings.spatch_error(p, rw.failed[p]))
+        fs += [findings.count(p, pr) for pr in rw.problems.get(p, [])]
+        if rw.plan_json[p]["include"] == "none":
+            fs.append(findings.include(p))
+        out.append(FileResult(p, tree.driver_of(p), tag_of(p), sc.texts[p],
+                              rw.outputs[p], decs, fs))
+    return out
+
+
+def mixed_pairs(sc: Scanned, rw: Rewritten) -> tuple[dict, dict]:
+    """The pairs of different families in the output that were not in the
+    input (created), and those in the input."""
+    mixed_in = pairing.mixed_pairs(sc.pairs)
+    out_all = [rw.out_facts.get(p, ff) for p, ff in sc.facts.items()]
+    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, sc.clusters, set(sc.context)))
+    created = {k: v for k, v in mixed_out.items() if k not in mixed_in}
+    return created, mixed_in
+
+
 def apply_in_place(root: str, results: list[FileResult]) -> None:
-    """Replace each changed file atomically: a temporary file in the same
-    directory, then rename(2).  An interrupt leaves each file old or new."""
+    """Phase 5 with --in-place: replace each changed file atomically: a
+    temporary file in the same directory, then rename(2).  An interrupt
+    leaves each file old or new."""
     for r in results:
         dst = os.path.join(root, r.path)
         fd, tmp = tempfile.mkstemp(prefix=".k2m-", dir=os.path.dirname(dst))

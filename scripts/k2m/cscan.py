@@ -11,13 +11,15 @@ source of the facts the pairing analysis links.
 A "key" names where a pointer lives, by name only:
   f:DIR:NAME        a struct member (a->NAME, a.NAME[i]) in one directory;
                     pairing links a driver's directories (dev/ic + dev/pci)
-  v:PATH:NAME       a plain identifier in one file (locals, params, statics)
+  v:PATH:FUNC:NAME  a local variable or parameter of FUNC
+  v:PATH:NAME       any other plain identifier in one file (statics, globals)
   r:PATH:FUNC       what FUNC returns
   u:PATH            an expression we cannot name (one bucket per file)
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import sys
@@ -52,6 +54,7 @@ class Site:
     context: str = "code"       # code | if0 | macro
     key: str | None = None
     macro: str | None = None    # a use of an allocator macro (not a call site)
+    define: str | None = None   # the macro whose definition holds the call
 
     @property
     def counted(self) -> bool:
@@ -80,6 +83,15 @@ class Site:
     def where(self) -> str:
         return f"{self.path}:{self.line}"
 
+    @property
+    def scope(self) -> str:
+        """Where the call is, for people: `in f`, `in #define M`."""
+        if self.func:
+            return f"in {self.func}"
+        if self.define:
+            return f"in #define {self.define}"
+        return "at file scope"
+
 
 @dataclass
 class Function:
@@ -107,6 +119,20 @@ class FileFacts:
 
 # --------------------------------------------------------------------------
 # Lexing
+
+class LineIndex:
+    """Line numbers of offsets in one text, from one list of newline
+    offsets (lines keep their numbers through strip and _preprocess)."""
+
+    def __init__(self, text: str) -> None:
+        self._nl = [m.start() for m in _NEWLINE_RE.finditer(text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_left(self._nl, offset) + 1
+
+
+_NEWLINE_RE = re.compile(r"\n")
+
 
 def _blank(s: str) -> str:
     """s with every character but newlines made a space."""
@@ -137,11 +163,13 @@ def strip(text: str) -> str:
 
 
 _HASH_LINE_RE = re.compile(r"^[^\S\n]*#", re.M)
+_DEFINE_NAME_RE = re.compile(r"[A-Za-z_]\w*")
 
 
-def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str]]]:
+def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]:
     """Blank every preprocessor line; return the blanked code and the
-    regions (start, end, context) that are `#if 0` code or macro bodies."""
+    regions (start, end, context, macro name) that are `#if 0` code or
+    macro bodies."""
     out: list[str] = []         # code with the directives blanked
     regions: list[tuple[int, int, str]] = []
     stack: list[bool] = []      # True: this level is inactive (#if 0)
@@ -172,20 +200,21 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str]]]:
             was = stack[-1]
             stack[-1] = False
             if was and not any(stack):
-                regions.append((if0_start or start, start, "if0"))
+                regions.append((if0_start or start, start, "if0", None))
                 if0_start = None
         elif word == "endif" and stack:
             was = stack.pop()
             if was and not any(stack):
-                regions.append((if0_start or start, start, "if0"))
+                regions.append((if0_start or start, start, "if0", None))
                 if0_start = None
         elif word == "define" and not inactive:
-            regions.append((start, end, "macro"))
+            name = _DEFINE_NAME_RE.match(rest)
+            regions.append((start, end, "macro", name.group(0) if name else None))
         out += [code[pos:start], _blank(code[start:end])]
         pos = end
     out.append(code[pos:])
     if stack and any(stack) and if0_start is not None:
-        regions.append((if0_start, n, "if0"))
+        regions.append((if0_start, n, "if0", None))
     return "".join(out), regions
 
 
@@ -328,12 +357,11 @@ _PAREN_ASSIGN_RE = re.compile(r"\(\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*(?<![=!<>+\-*
 _LAST_IDENT_RE = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 
-def _functions(code: str) -> list[Function]:
+def _functions(code: str, lines: LineIndex) -> list[Function]:
     """Function bodies: a '{' at depth 0 right after a parameter list
     (attributes such as __unused or __attribute__((...)) may stand between)."""
     funcs = []
-    i, n = 0, len(code)
-    line, counted = 1, 0        # the line at offset counted
+    i = 0
     while True:
         i = code.find("{", i)
         if i < 0:
@@ -359,9 +387,7 @@ def _functions(code: str) -> list[Function]:
                 for p in split_args(code[k + 1:close]):
                     ids = IDENT_RE.findall(p.split("[")[0])
                     params.append(ids[-1] if ids else "")
-                line += code.count("\n", counted, i)
-                counted = i
-                funcs.append(Function(nm.group(1), params, i, end, line,
+                funcs.append(Function(nm.group(1), params, i, end, lines.line(i),
                                       _locals(code[i + 1:end - 1], params)))
         i = end
     return funcs
@@ -447,34 +473,54 @@ def defined_names(text: str) -> set[str]:
     return set(_DEF_NAME_RE.findall(text))
 
 
+class _Text:
+    """One file's text in the views the scanner works on."""
+
+    def __init__(self, text: str) -> None:
+        self.stripped = strip(text)     # comments and literals blanked
+        self.code, self.regions = _preprocess(self.stripped)   # directives blanked
+        self.lines = LineIndex(text)
+        self.funcs = _functions(self.code, self.lines)
+        self._starts = [f.start for f in self.funcs]
+
+    def func_at(self, off: int) -> Function | None:
+        i = bisect.bisect_right(self._starts, off) - 1
+        if i >= 0 and off < self.funcs[i].end:
+            return self.funcs[i]
+        return None
+
+    def region_at(self, off: int) -> tuple[str, str | None]:
+        """("code" | "if0" | "macro", the macro's name)"""
+        for a, b, ctx, name in self.regions:
+            if a <= off < b:
+                return ctx, name
+        return "code", None
+
+
 def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
          sites_only: bool = False, callees: set[str] | None = None) -> FileFacts:
     """All facts about one file's text; path is how the file is named;
     macros: allocator macros (alloc_macros) whose uses pair like calls;
     sites_only: skip the links (assignments, returns, calls);
     callees: record only calls to these names (defined_names of all files)."""
+    t = _Text(text)
     facts = FileFacts(path)
-    stripped = strip(text)
     facts.includes = [m.group(1) for m in _INCLUDE_RE.finditer(text)]
-    code, regions = _preprocess(stripped)
-    funcs = _functions(code)
-    facts.functions = funcs
+    facts.functions = t.funcs
+    facts.sites = _call_sites(t, path)
+    if macros:
+        facts.sites += _macro_uses(t, path, macros)
+    if not sites_only:
+        _links(t, path, callees, facts)
+    return facts
 
-    def func_at(off: int) -> Function | None:
-        for f in funcs:
-            if f.start <= off < f.end:
-                return f
-        return None
 
-    def context_at(off: int) -> str:
-        for a, b, ctx in regions:
-            if a <= off < b:
-                return ctx
-        return "code"
-
-    # Calls are searched in the stripped text (macro bodies and #if 0
-    # included); the code view decides where they are.
-    line, counted = 1, 0        # the line at offset counted
+def _call_sites(t: _Text, path: str) -> list[Site]:
+    """Every allocator call.  Calls are searched in the stripped text
+    (macro bodies and #if 0 included); the code view decides where they
+    are."""
+    stripped = t.stripped
+    sites = []
     for m in CALL_RE.finditer(stripped):
         start = m.start()
         if start > 0 and (stripped[start - 1] == "." or
@@ -490,45 +536,46 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
         callee = m.group(1)
         if not allocators.is_call(callee, len(args)):
             continue
-        ctx = context_at(start)
-        f = func_at(start) if ctx != "macro" else None
-        line += stripped.count("\n", counted, start)
-        counted = start
-        site = Site(path, line, start, callee, f.name if f else None,
-                    args, ctx)
+        ctx, define = t.region_at(start)
+        f = t.func_at(start) if ctx != "macro" else None
+        site = Site(path, t.lines.line(start), start, callee, f.name if f else None,
+                    args, ctx, define=define)
         if site.role == "free":
             site.key = key_of(args[0], path, f) if args else None
         else:
             site.key = _alloc_key(stripped, start, f, path)
         if site.key is None:
             site.key = f"u:{path}"
-        facts.sites.append(site)
+        sites.append(site)
+    return sites
 
-    if macros:
-        use_re = re.compile(r"\b(" + "|".join(map(re.escape, macros)) + r")\s*\(")
-        line, counted = 1, 0
-        for m in use_re.finditer(code):
-            start = m.start()
-            f = func_at(start)
-            if f is None:
-                continue
-            line += code.count("\n", counted, start)
-            counted = start
-            callee, argno = macros[m.group(1)]
-            openp = m.end() - 1
-            args = split_args(code[openp + 1:match_paren(code, openp) - 1])
-            site = Site(path, line, start, callee, f.name, args,
-                        context_at(start), macro=m.group(1))
-            if argno >= 0:
-                site.key = key_of(args[argno], path, f) if argno < len(args) else None
-            elif argno == -1:
-                site.key = _alloc_key(stripped, start, f, path)
-            site.key = site.key or f"u:{path}"
-            facts.sites.append(site)
 
-    if sites_only:
-        return facts
-    # Links: plain assignments between places, returns, and calls.
+def _macro_uses(t: _Text, path: str, macros: dict[str, tuple[str, int]]) -> list[Site]:
+    """Uses of allocator macros inside functions: they pair like calls."""
+    sites = []
+    use_re = re.compile(r"\b(" + "|".join(map(re.escape, macros)) + r")\s*\(")
+    for m in use_re.finditer(t.code):
+        start = m.start()
+        f = t.func_at(start)
+        if f is None:
+            continue
+        callee, argno = macros[m.group(1)]
+        openp = m.end() - 1
+        args = split_args(t.code[openp + 1:match_paren(t.code, openp) - 1])
+        site = Site(path, t.lines.line(start), start, callee, f.name, args,
+                    t.region_at(start)[0], macro=m.group(1))
+        if argno >= 0:
+            site.key = key_of(args[argno], path, f) if argno < len(args) else None
+        elif argno == -1:
+            site.key = _alloc_key(t.stripped, start, f, path)
+        site.key = site.key or f"u:{path}"
+        sites.append(site)
+    return sites
+
+
+def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> None:
+    """Where pointers flow: plain assignments between places, returns,
+    and calls (into facts.links and facts.calls)."""
     memo: dict[tuple[str, int], str | None] = {}
 
     def place(e: str, f: Function) -> str | None:      # key_of, once each
@@ -538,8 +585,8 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
             memo[k] = key and sys.intern(key)
         return memo[k]
 
-    for f in funcs:
-        body = code[f.start:f.end]
+    for f in t.funcs:
+        body = t.code[f.start:f.end]
         for stmt in _STMT_SPLIT_RE.split(body):
             if "=" not in stmt and "return" not in stmt:
                 continue            # neither an assignment nor a return
@@ -581,7 +628,6 @@ def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
                 if k and not k.startswith("u:"):
                     facts.calls.append((sys.intern(name), i, k,
                                         a.lstrip().startswith("&")))
-    return facts
 
 
 def scan_file(fs_path: str, rel: str) -> FileFacts:

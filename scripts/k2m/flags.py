@@ -2,7 +2,8 @@
 
 Used by the planner (which flags can be converted) and by textual.py (the
 sites under #if 0).  cocci/kmem_calls.cocci spells out the same forms in
-SmPL; tests/golden/alloc_flags.c holds each of them.
+SmPL; tests/golden/alloc_flags.c holds every form, for both kmem_alloc
+and kmem_zalloc.
 """
 
 import re

@@ -24,7 +24,9 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
+from . import findings
 from .cscan import FileFacts, Site
+from .findings import Finding
 from .flags import translate
 
 
@@ -160,14 +162,6 @@ class Decision:
 
 
 @dataclass
-class Finding:
-    path: str
-    line: int
-    kind: str
-    message: str
-
-
-@dataclass
 class Plan:
     decisions: list[Decision] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -233,23 +227,18 @@ def decide(pairs: Pairs, targets: set[str], tag_of,
             if r is None and blockers:
                 b = sites[blockers[0]]
                 r = (f"pairs with {b.callee} at {b.where} "
-                     f"({b.func or 'file scope'}), which stays kmem: "
+                     f"({b.scope}), which stays kmem: "
                      f"{reasons[blockers[0]]}")
             dec[i] = Decision(s, reason=r) if r else Decision(s, tag=tag_of(s.path))
         outside = [i for i in blockers if sites[i].path not in targets]
         inside = [i for i in comp if sites[i].path in targets and sites[i].counted]
         if outside and inside:
-            s, o = sites[inside[0]], sites[outside[0]]
-            plan.findings.append(Finding(s.path, s.line, "boundary", (
-                f"pairs with {o.callee} at {o.where}, outside the converted "
-                f"paths; the pair is kept as kmem")))
+            plan.findings.append(findings.boundary(sites[inside[0]], sites[outside[0]]))
     _harmonise_types(plan, pairs, dec)
     for j in pairs.unpaired_frees:
         s = sites[j]
         if j in dec and dec[j].tag:
-            plan.findings.append(Finding(s.path, s.line, "unpaired-free", (
-                f"no allocation of `{s.args[0] if s.args else '?'}` found by name; "
-                f"converted on the file's word: check where it is allocated")))
+            plan.findings.append(findings.unpaired_free(s))
     plan.decisions = sorted(dec.values(), key=lambda d: (d.site.path, d.site.offset))
     for d in plan.decisions:
         plan.by_path.setdefault(d.site.path, []).append(d)
@@ -271,14 +260,10 @@ def _harmonise_types(plan: Plan, pairs: Pairs, dec: dict[int, Decision]) -> None
         if len(tags) == 1:
             (t,) = tags
             if t != d.tag:
-                plan.findings.append(Finding(d.site.path, d.site.line, "cross-type", (
-                    f"frees memory allocated as {t} at {first[f].where}: "
-                    f"uses {t}, not this file's {d.tag}")))
+                plan.findings.append(findings.cross_type(d.site, t, first[f], d.tag))
                 d.tag = t
         else:
-            plan.findings.append(Finding(d.site.path, d.site.line, "ambiguous-type", (
-                f"may free memory allocated as {', '.join(sorted(tags))}; "
-                f"uses {d.tag}: check by hand")))
+            plan.findings.append(findings.ambiguous_type(d.site, tags, d.tag))
 
 
 def pair_id(s: Site) -> tuple:

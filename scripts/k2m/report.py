@@ -57,7 +57,7 @@ def diff_name(driver: str) -> str:
 def _site(d) -> dict:
     s = d.site
     out = {"line": s.line, "function": s.func, "call": s.callee,
-           "status": "converted" if d.tag else "kept"}
+           "scope": s.scope, "status": "converted" if d.tag else "kept"}
     if d.tag:
         out["tag"] = d.tag
     else:
@@ -161,7 +161,7 @@ def markdown(doc: dict) -> str:
                  f"{conv} converted, {len(kept)} kept")
         L.append("")
         for x in kept:
-            L.append(f"- line {x['line']} `{x['call']}` in `{x['function']}`: "
+            L.append(f"- line {x['line']} `{x['call']}` {x['scope']}: "
                      f"kept: {x['reason']}")
         for x in f["findings"]:
             L.append(f"- line {x['line']} **{x['kind']}**: {x['message']}")

@@ -16,6 +16,7 @@ error is always pinned on the file that caused it.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,11 +25,9 @@ from dataclasses import dataclass
 COCCI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "cocci")
 RULE_FILES = ("kmem_calls.cocci",)
-MACRO_FILE = os.path.join(COCCI_DIR, "netbsd_macros.h")
-# spatch breaks no line of its own (--max-width): restyle.py breaks the
-# rewritten statements in style(9), keeping the line breaks the input had.
-SPATCH_OPTS = ["--very-quiet", "--no-includes", "--no-show-diff", "--in-place",
-               "--max-width", "10000", "--macro-file", MACRO_FILE]
+# how we run it; what the rules need is in their "// Options:" lines
+RUN_OPTS = ["--very-quiet", "--no-show-diff", "--in-place"]
+_PATH_OPTS = ("--macro-file", "--macro-file-builtins", "--iso-file")
 
 
 class SpatchError(Exception):
@@ -50,6 +49,21 @@ def semantic_patch(workdir: str) -> str:
                 fp.write(rf.read())
             fp.write("\n")
     return out
+
+
+def rule_options() -> list[str]:
+    """The "// Options:" lines of the rule files (as Linux's coccicheck
+    reads them), a relative file name in them taken to be in cocci/."""
+    opts: list[str] = []
+    for name in RULE_FILES:
+        with open(os.path.join(COCCI_DIR, name)) as fp:
+            for line in fp:
+                if line.startswith("// Options:"):
+                    opts += shlex.split(line.split(":", 1)[1])
+    for i, o in enumerate(opts[:-1]):
+        if o in _PATH_OPTS and not os.path.isabs(opts[i + 1]):
+            opts[i + 1] = os.path.join(COCCI_DIR, opts[i + 1])
+    return opts
 
 
 def check_tools() -> None:
@@ -74,8 +88,9 @@ def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
         cmd += ["--sshloginfile", hosts, "--workdir", workdir]
     if sys.stderr.isatty():
         cmd.append("--bar")
-    quoted = " ".join(subprocess.list2cmdline([a]) for a in args)
-    cmd.append(f"{quoted} {{}} 2> {errdir}/{{#}}")
+    # GNU parallel runs this line in a POSIX shell (here or over ssh)
+    line = " ".join(shlex.quote(a) for a in args)
+    cmd.append(f"{line} {{}} 2> {shlex.quote(errdir)}/{{#}}")
     proc = subprocess.run(cmd, cwd=workdir)
     if proc.returncode in (-2, 130):
         raise KeyboardInterrupt
@@ -94,7 +109,10 @@ def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
                 with open(os.path.join(errdir, str(seq))) as ef:
                     err = ef.read()
             except OSError:
-                err = ""
+                # the shell that runs the command makes this file first: a
+                # job without it never ran spatch (a remote login without
+                # $SHELL makes GNU parallel's wrapper do nothing, exit 0)
+                rc, err = 255, f"the command did not run on {cols[1].strip()}"
             results[seq] = (rc if not sig else 128 + sig, err)
     return results
 
@@ -108,7 +126,7 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
     files = sorted(inputs)
     _write(workdir, inputs, files)
     sp = semantic_patch(workdir)
-    args = ["spatch", "--sp-file", sp, "--timeout", str(timeout)] + SPATCH_OPTS
+    args = ["spatch", "--sp-file", sp, "--timeout", str(timeout)] + RUN_OPTS + rule_options()
     failed: dict[str, str] = {}
     if not files:
         return Result(failed, {})

@@ -17,8 +17,7 @@
   printf is a type and lose every function that calls printf; spatch also
   joins the lines of a `#define` whose name is on the next line.  Such
   definitions are hidden in a comment while spatch runs and put back after.
-- `#include <sys/malloc.h>` is added, or replaces <sys/kmem.h>, as the
-  plan says (a line edit: see add_include).
+- `#include <sys/malloc.h>` is a line edit too (includes.py).
 
 The edits before spatch are computed on the input text as (start, end,
 replacement) triples and applied together (apply), so every offset the
@@ -130,27 +129,6 @@ def unplanned_change(before: str, after: str) -> int | None:
             if not any(lo <= n <= hi for lo, hi in spans):
                 return n + 1
     return None
-
-
-_INCLUDE_LINE = r"^[ \t]*#[ \t]*include[ \t]*<%s>[^\n]*\n"
-# after which include <sys/malloc.h> goes, in order of preference
-INCLUDE_AFTER = {"after-kmem": "sys/kmem.h", "after-param": "sys/param.h",
-                 "after-systm": "sys/systm.h", "after-types": "sys/types.h"}
-
-
-def add_include(text: str, action: str | None) -> str:
-    """#include <sys/malloc.h> as the plan's action says (convert.py's
-    include_action): `replace` <sys/kmem.h> by it, `after-X` add it after
-    every #include <sys/X.h>; None or `none`: nothing."""
-    if action == "replace":
-        return re.sub(_INCLUDE_LINE % re.escape("sys/kmem.h"),
-                      lambda m: m.group(0).replace("sys/kmem.h", "sys/malloc.h", 1),
-                      text, flags=re.M)
-    if action in INCLUDE_AFTER:
-        return re.sub(_INCLUDE_LINE % re.escape(INCLUDE_AFTER[action]),
-                      lambda m: m.group(0) + "#include <sys/malloc.h>\n",
-                      text, flags=re.M)
-    return text
 
 
 def hide_defines(text: str) -> tuple[str, list[str]]:
