@@ -19,7 +19,7 @@ per-subsystem malloc types (tag-map.yaml), keeping every alloc/free pair in
 one family.  TREE is a source tree holding sys/; PATHs are relative to it
 (default: sys/dev).  convert and audit only read the tree, unless convert
 is given --in-place; install-shim writes the shim into it, and check its
-baseline (TREE/.kmem2malloc-check.json).
+baseline (TREE/.kmem2malloc-check.json); rumptest only reads it.
 """
 
 EPILOG = """\
@@ -28,14 +28,14 @@ examples:
   kmem2malloc convert --in-place ~/src sys/dev/usb    # rewrite one subsystem
   kmem2malloc audit ~/src sys/dev/pci                 # kmem users left, and why
   kmem2malloc install-shim ~/src                      # malloc(9) with real types
-  kmem2malloc check ~/src sys/dev                     # gcc -fsyntax-only baseline ...
+  kmem2malloc check ~/src sys/dev                     # compile + warnings baseline ...
   kmem2malloc convert --in-place ~/src && kmem2malloc install-shim ~/src
   kmem2malloc check ~/src sys/dev                     # ... and the regressions
   kmem2malloc rumptest --obj /tmp/rk ~/rump/src       # build a rump kernel, run it
 
 exit status: 0 done; 1 done, but something needs a look (a spatch error, a
-count mismatch, a mixed pair, a type defined twice, a check regression);
-2 bad input, nothing written; 130 interrupted.
+count mismatch, a mixed pair, a type defined twice, a check regression, a
+rumptest failure); 2 bad input, nothing written; 130 interrupted.
 """
 
 
@@ -85,8 +85,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("tree", metavar="TREE")
     s.add_argument("--tag-map", default=DEFAULT_MAP, metavar="F")
 
-    k = sub.add_parser("check", help="gcc -fsyntax-only pre-flight: which files "
-                       "compiled before and do not now (no substitute for build.sh)")
+    k = sub.add_parser("check", help="compile as the kernel would (-O2, its warning "
+                       "flags, malloc type symbols): what compiled before and does not now, "
+                       "new warnings, undefined or duplicate types (no substitute for build.sh)")
     common(k, with_map=False)
     k.add_argument("--baseline", metavar="FILE",
                    help="results to compare with (default: TREE/.kmem2malloc-check.json; "

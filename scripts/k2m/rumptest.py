@@ -262,8 +262,12 @@ class Runner:
                 + BUILDRUMP_FLAGS + list(commands))
 
 
+def _print(line: str) -> None:
+    print(line, flush=True)         # progress, also into a file or a pipe
+
+
 def run(tree: str, buildrump: str | None, obj: str | None, jobs: int,
-        json_path: str | None, out=print) -> int:
+        json_path: str | None, out=_print) -> int:
     s = setup(tree, buildrump, obj, jobs)
     res = Result()
     try:
