@@ -93,3 +93,26 @@ def test_warning_flags_come_from_the_tree(tmp_path):
         "-Wall", "-Wno-main", "-Wextra", "-Wno-unused-parameter",
         "-Wno-address-of-packed-member", "-Walloca"]
     assert check.warning_flags(str(tmp_path / "none")) == check.WARNINGS
+
+
+def test_warning_keys(tmp_path):
+    """By the header's real path (not the temporary machine/ link), and a
+    header's warnings without the function it was inlined into."""
+    from k2m import check
+    real = tmp_path / "sys" / "arch" / "amd64" / "include"
+    real.mkdir(parents=True)
+    (real / "cpu.h").write_text("")
+    inc = tmp_path / "work" / "inc"
+    inc.mkdir(parents=True)
+    os.symlink(real, inc / "machine")
+    root = str(tmp_path)
+    stderr = (f"{root}/sys/dev/x.c: In function 'x_detach':\n"
+              f"{root}/sys/dev/x.c:12:9: warning: unused variable 'sz' [-Wunused-variable]\n"
+              f"{inc}/machine/cpu.h:55:3: warning: array subscript 0 is outside [-Warray-bounds]\n"
+              f"{root}/sys/dev/x.c: At top level:\n"
+              f"{root}/sys/dev/x.c:30:1: warning: no previous prototype [-Wmissing-prototypes]\n"
+              f"{root}/sys/dev/x.c:31:1: note: not a warning\n")
+    assert check._warnings(stderr, root, "sys/dev/x.c") == [
+        ["sys/dev/x.c|x_detach|unused variable 'sz' [-Wunused-variable]", 12],
+        ["sys/arch/amd64/include/cpu.h||array subscript 0 is outside [-Warray-bounds]", 55],
+        ["sys/dev/x.c||no previous prototype [-Wmissing-prototypes]", 30]]

@@ -94,7 +94,19 @@ def test_install_shim_removes_a_macro_that_drops_the_type(example_tree):
     p = run("install-shim", str(example_tree))
     assert p.returncode == 0
     assert "sys/dev/pci/oldmvar.h:2: removed macro oldm_alloc()" in p.stdout
-    assert h.read_text() == "#define KEEP 1\n" + proto
+    # the prototype now names struct malloc_type: declared before it
+    assert h.read_text() == "#define KEEP 1\nstruct malloc_type;\n" + proto
+    # a header that knows the type already gets nothing more; two macros, one line
+    h.write_text("#include <sys/malloc.h>\n#define oldm_alloc(sc, n, t, f) oldm_alloc(sc, n, f)\n"
+                 + proto)
+    assert run("install-shim", str(example_tree)).returncode == 0
+    assert h.read_text() == "#include <sys/malloc.h>\n" + proto
+    h.write_text("#define oldm_alloc(sc, n, t, f) oldm_alloc(sc, n, f)\n"
+                 "#define oldm_free(p, t) oldm_free(p)\n" + proto +
+                 "void oldm_free(void *, struct malloc_type *);\n")
+    assert run("install-shim", str(example_tree)).returncode == 0
+    assert h.read_text() == "struct malloc_type;\n" + proto + \
+        "void oldm_free(void *, struct malloc_type *);\n"
 
 
 def test_install_shim_warns_of_module_types_never_detached(example_tree):

@@ -100,8 +100,12 @@ def _generated(h: str) -> bool:
         re.fullmatch(r"[a-z0-9_]+\.h", h) is not None and not h.startswith("sys")
 
 
-def _warnings(stderr: str, root: str) -> list[list]:
-    """[key, line] for each warning gcc printed; key = file|function|message."""
+def _warnings(stderr: str, root: str, rel: str) -> list[list]:
+    """[key, line] for each warning gcc printed compiling rel.  key =
+    file|function|message, the file relative to the tree (a header reached
+    through the machine/ links by its real path).  A warning in a header is
+    keyed without the function: that is where the compiler chose to inline
+    the header's code, which moves when the function's body changes."""
     out, func = [], ""
     for line in stderr.splitlines():
         m = _IN_FUNC.match(line)
@@ -113,8 +117,8 @@ def _warnings(stderr: str, root: str) -> list[list]:
             continue
         m = _WARNING.match(line)
         if m:
-            f = os.path.relpath(m.group(1), root) if os.path.isabs(m.group(1)) else m.group(1)
-            out.append([f"{f}|{func}|{m.group(3)}", int(m.group(2))])
+            f = os.path.relpath(os.path.realpath(m.group(1)), root)
+            out.append([f"{f}|{func if f == rel else ''}|{m.group(3)}", int(m.group(2))])
     return out
 
 
@@ -156,7 +160,7 @@ class Compiler:
             if p.returncode == 0:
                 defs, refs = _symbols(obj, self.types)
                 os.unlink(obj)
-                return FileResult(True, "", _warnings(p.stderr, self.root), defs, refs)
+                return FileResult(True, "", _warnings(p.stderr, self.root, rel), defs, refs)
             m = _MISSING.search(p.stderr)
             if not m or "/" in m.group(1) or not _generated(m.group(1)):
                 break

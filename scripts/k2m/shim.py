@@ -355,15 +355,24 @@ def _align_backslash(body: str, old_line: str) -> str:
     return out + "\\"
 
 
+_KNOWS_TYPE = re.compile(r"^\s*struct\s+malloc_type\s*;|^\s*#\s*include\s*<sys/malloc(var)?\.h>",
+                         re.M)
+
+
 def _remove_define(path: str, define: str) -> None:
-    """Delete one #define (with its continuation lines) from a file."""
+    """Delete one #define (with its continuation lines) from a file.  The
+    macro also rewrote the prototype it sits beside, which now names
+    struct malloc_type for the first time: if nothing in the file declares
+    it, a `struct malloc_type;` takes the macro's place (else gcc declares
+    it inside the parameter list, a type no caller can match)."""
     with open(path, encoding="utf-8", errors="surrogateescape") as fp:
         text = fp.read()
     at = text.find(define.lstrip("\n"))
     if at >= 0:
         end = text.find("\n", at + len(define.lstrip("\n")))
         end = len(text) if end < 0 else end + 1
-        _write(path, text[:at] + text[end:])
+        instead = "" if _KNOWS_TYPE.search(text) else "struct malloc_type;\n"
+        _write(path, text[:at] + instead + text[end:])
 
 
 def _write(path: str, text: str) -> None:
