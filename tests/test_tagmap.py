@@ -54,6 +54,119 @@ def test_shipped_map_loads():
     assert len(shorts) == len(set(shorts))
 
 
+# Representative files of sys/ and the type the shipped map gives them
+# (path, the driver tree.py would report, type).
+SHIPPED = [
+    ("sys/kern/kern_proc.c", "kern", "M_PROC"),
+    ("sys/kern/kern_exec.c", "kern", "M_EXEC"),
+    ("sys/kern/vfs_syscalls.c", "vfs", "M_VFS"),
+    ("sys/kern/subr_autoconf.c", "kern", "M_AUTOCONF"),
+    ("sys/kern/uipc_socket.c", "kern", "M_SOOPTS"),
+    ("sys/kern/subr_blist.c", "vmswap", "M_VMSWAP"),
+    ("sys/kern/subr_kmem.c", "kern", "M_KERN"),         # an allocator: never converted
+    ("sys/kern/kern_not_yet_written.c", "kern", "M_KERN"),
+    ("sys/ufs/ffs/ffs_vfsops.c", "ffs", "M_UFSMNT"),
+    ("sys/ufs/ffs/ffs_alloc.c", "ffs", "M_UFS"),
+    ("sys/netinet/tcp_subr.c", "inet", "M_INET"),
+    ("sys/netinet/ip_output.c", "inet", "M_IPMOPTS"),
+    ("sys/netinet6/nd6_nbr.c", "inet6", "M_IP6NDP"),
+    ("sys/net/route.c", "net", "M_RTABLE"),
+    ("sys/net/if_wg.c", "wg", "M_WG"),
+    ("sys/netipsec/key.c", "ipsec", "M_SECA"),
+    ("sys/netipsec/ipsec.c", "ipsec", "M_IPSEC"),
+    ("sys/uvm/uvm_map.c", "uvm", "M_UVM"),
+    ("sys/uvm/uvm_amap.c", "uvm", "M_UVMAMAP"),
+    ("sys/uvm/uvm_swap.c", "vmswap", "M_VMSWAP"),
+    ("sys/arch/x86/x86/cpu.c", "cpu", "M_X86"),
+    ("sys/arch/amd64/amd64/trap.c", "dir:arch/amd64/amd64", "M_X86"),
+    ("sys/arch/evbarm/fdt/fdt_dma_machdep.c", "fdt", "M_FDT"),
+    ("sys/arch/sgimips/dev/int.c", "int", "M_MIPS"),
+    # built with acpi or mpbios: not acpi's own type (defined only with acpi)
+    ("sys/arch/x86/x86/mp.c", "acpi", "M_X86"),
+    ("sys/arch/x86/x86/mpacpi.c", "acpi", "M_ACPI"),
+    ("sys/arch/amd64/amd64/netbsd32_machdep.c", "compat_netbsd32", "M_NETBSD32"),
+    ("sys/compat/netbsd32/netbsd32_execve.c", "compat_netbsd32", "M_EXEC"),
+    ("sys/compat/linux/common/linux_exec.c", "compat_linux", "M_LINUX"),
+    ("sys/miscfs/genfs/layer_vfsops.c", "layerfs", "M_LAYERFS"),
+    ("sys/miscfs/specfs/spec_vnops.c", "vfs", "M_VFS"),
+    ("sys/rump/librump/rumpkern/vm.c", "dir:rump/librump/rumpkern", "M_RUMP"),
+    ("sys/rump/librump/rumpkern/kobj_rename.c", "dir:rump/librump/rumpkern", "M_MODULE"),
+    ("sys/external/bsd/drm2/linux/linux_pci.c", "dir:external/bsd/drm2/linux", "M_DRM"),
+    ("sys/dev/usb/ehci.c", "ehci", "M_USBDEV"),
+    ("sys/dev/pci/if_wm.c", "wm", "M_PCIDEV"),
+    ("sys/dev/sdmmc/if_bwfm_sdio.c", "bwfm", "M_BWFM"),
+    ("sys/dev/cgd.c", "cgd", "M_CGD"),
+    ("sys/dev/md.c", "md", "M_DEVBUF"),
+]
+
+# Short names of the MALLOC_DEFINEs in NetBSD-current (Jan 2025) and 7.99
+# sys/ whose type the map does not reuse: vmstat -m would print two rows of
+# one name if the map took one of them for another type.
+TREE_SHORTS = {
+    "80211node", "AGP", "DMA map", "Export Host", "ISOFS mount", "LFS segment",
+    "MSDOSFS FAT", "MSDOSFS mount", "MSDOSFS temp", "NETSMBDEV", "NEWNFSnode",
+    "NEWdirectio", "NFS FHA", "NFS fh", "NFS req", "NFSCL client", "NFSCL deleg",
+    "NFSCL devinfo", "NFSCL diroffdiroff", "NFSCL flayout", "NFSCL layout",
+    "NFSCL layrecall", "NFSCL lck", "NFSCL lckown", "NFSCL open", "NFSCL owner",
+    "NFSCL session", "NFSCL sockreq", "NFSD V4client", "NFSD V4lock",
+    "NFSD V4state", "NFSD lckfile", "NFSD rollback", "NFSD session",
+    "NFSD srvcache", "NFSD string", "NFSD usrgroup", "NILFS mount", "NILFS temp",
+    "NLM", "NTFS decomp", "NTFS dir", "NTFS ntnode", "NTFS res data",
+    "NTFS vattr", "NTFS vrun", "SMBIOD", "UDF mount", "UDF temp", "UDF volspace",
+    "UNIONFS path", "VCHI", "aacbuf", "acl", "ath_hal", "athdev", "dkwedge",
+    "drm_agplists", "drm_buflists", "drm_bufs", "drm_cmds", "drm_ctxbitmap",
+    "drm_dma", "drm_drawable", "drm_driver", "drm_files", "drm_ioctls",
+    "drm_magic", "drm_mapping", "drm_maps", "drm_mm", "drm_pages", "drm_queues",
+    "drm_sarea", "drm_segs", "drm_sglists", "efsino", "efsmnt", "efstmp", "free",
+    "gprof", "hfs mount", "ieee1394", "ifaddr", "ip6_options", "ix_sriov",
+    "kernfs mount", "mbuf", "newnfsclient_req", "newnfsmnt", "nfsclient_lock",
+    "nfsclient_nlminfo", "packet tags", "ptyfs temp", "sbp", "smbstr", "smbtemp",
+    "sockaddr", "soname", "sysctlnode", "sysvbfs core", "sysvbfs vfs",
+    "sysvbfs vnode", "tcpcongctl", "temp", "xform",
+}
+
+# Types the map shares with a MALLOC_DEFINE of those trees, and that
+# definition's short name: install-shim leaves the type to that file, so the
+# map must say the same.
+TREE_DEFINED = {
+    "M_ACPI": "acpi", "M_ANODE": "adosfs anode", "M_BLUETOOTH": "Bluetooth",
+    "M_CRYPTO_DATA": "crypto", "M_DEVBUF": "devbuf", "M_FTABLE": "fragtbl",
+    "M_IFMADDR": "ether_multi", "M_IFMEDIA": "ifmedia", "M_IP6NDP": "NDP",
+    "M_IPARP": "ARP DAD", "M_IPFILTER": "IP Filter", "M_MRTABLE": "mrt",
+    "M_NTFSMNT": "NTFS mount", "M_NVLIST": "nvlist", "M_PTYFSMNT": "ptyfs mount",
+    "M_RAIDFRAME": "RAIDframe", "M_RTABLE": "routetbl", "M_SECA": "key mgmt",
+    "M_SMBCONN": "SMB conn", "M_SMBFSDATA": "SMBFS data",
+    "M_SYSCTLDATA": "sysctldata", "M_UFSMNT": "UFS mount",
+    "M_UNIONFSMNT": "UNIONFS mount", "M_VCHIQ": "vchiq_cdev",
+}
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return tagmap.load(os.path.join(TOP, "tag-map.yaml"))
+
+
+@pytest.mark.parametrize("path,driver,tag", SHIPPED)
+def test_shipped_map_types(shipped, path, driver, tag):
+    assert shipped.tag_for(path, driver) == tag
+
+
+def test_shipped_map_keeps_sys_kern_out_of_devbuf(shipped):
+    # first match wins: whatever a sys/kern file's driver, a kern rule
+    # catches it before the default
+    for path, driver, _ in SHIPPED:
+        if path.startswith("sys/kern/"):
+            assert shipped.tag_for(path, "no-such-driver") != shipped.default
+
+
+def test_shipped_map_short_names(shipped):
+    for name, tag in shipped.tags.items():
+        if name in TREE_DEFINED:
+            assert tag.short == TREE_DEFINED[name], name
+        else:
+            assert tag.short not in TREE_SHORTS, (name, tag.short)
+
+
 def test_rules_first_match_wins(tmp_path):
     f = tmp_path / "m.yaml"
     f.write_text(GOOD)

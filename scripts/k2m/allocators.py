@@ -62,3 +62,17 @@ def is_call(name: str, nargs: int) -> bool:
     if a is None:
         return False
     return a.family != MALLOC or nargs in a.arity
+
+
+# A file that defines one of these is an allocator's implementation, not a
+# caller: kmem(9), malloc(9), pools, and the vmem and uvm_km back ends kmem
+# runs on (rump's stand-ins define the same names).  Its calls are never
+# converted (malloc() would call itself, kmem_free() free(9)) and never
+# paired with a caller's.
+IMPLEMENTS = frozenset(KMEM_NAMES | {
+    "kmem_init", "kern_malloc", "kern_free", "kern_realloc", "kern_free_sized",
+    "pool_init", "pool_get", "pool_put", "pool_cache_init", "pool_cache_get_paddr",
+    "pool_cache_put_paddr", "vmem_alloc", "vmem_xalloc", "vmem_free", "vmem_create",
+    "uvm_km_alloc", "uvm_km_free", "uvm_km_kmem_alloc", "uvm_km_kmem_free",
+    "kmem_intr_alloc", "kmem_intr_free",
+})

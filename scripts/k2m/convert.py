@@ -56,6 +56,7 @@ class Scanned:
     clusters: list[set[str]]
     pairs: pairing.Pairs
     frozen: dict[str, str] = field(default_factory=dict)   # target -> why it is not rewritten
+    unit_of: object = None              # pairing.pair's owners of memory
 
 
 @dataclass
@@ -92,7 +93,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
 
-    sc = scan(tree, paths, jobs, log)
+    sc = scan(tree, paths, jobs, log, tree.driver_of)
     clock.phase("scan and pair")
     os.makedirs(outdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
@@ -131,17 +132,20 @@ class _Clock:
             self.log(f"kmem2malloc: {time.monotonic() - self.start:6.2f} s  {name} done")
 
 
-def scan(tree: Tree, paths: list[str], jobs: int, log=print) -> Scanned:
-    """Phase 1: scan the targets and their context, and pair the sites."""
+def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Scanned:
+    """Phase 1: scan the targets and their context, and pair the sites;
+    unit_of(path): who owns the memory a file allocates (pairing.pair:
+    its driver)."""
     targets, frozen = _symlinks(tree, source_files(tree, paths))
     context = context_files(tree, set(targets))
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
     all_facts, macros = scan_all(tree.root, targets + context, jobs)
     clusters = tree.clusters(targets)
-    pairs = pairing.pair(all_facts, clusters, set(context))
+    pairs = pairing.pair(all_facts, clusters, unit_of)
     return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
-                   {p: read(tree.root, p) for p in targets}, clusters, pairs, frozen)
+                   {p: read(tree.root, p) for p in targets}, clusters, pairs, frozen,
+                   unit_of)
 
 
 def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -256,7 +260,7 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
 
 
 def _signature(s: cscan.Site):
-    return (s.callee, s.func, s.key)
+    return (s.callee, s.func, s.anchor)
 
 
 def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts,
@@ -265,8 +269,13 @@ def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts
     planned conversions spatch did not make, and count problems (always
     checked: a site missed is a count problem too, until it is re-planned)."""
     out = cscan.scan(new_text, path, macros, sites_only=True)
-    # conversion renames calls only: where pointers flow is unchanged
+    # conversion renames calls only: where pointers flow is unchanged, and
+    # the output's sites are the input's, in the same order
     out.functions, out.links, out.calls = old_facts.functions, old_facts.links, old_facts.calls
+    if len(out.sites) == len(old_facts.sites):
+        for o, s in zip(out.sites, old_facts.sites):
+            if (o.func, o.anchor) == (s.func, s.anchor):
+                o.key, o.objtype = s.key, s.objtype
     left = Counter(_signature(s) for s in out.sites if s.is_kmem and s.counted)
     want = Counter(_signature(d.site) for d in decisions if d.reason)
     extra = left - want
@@ -311,7 +320,7 @@ def mixed_pairs(sc: Scanned, rw: Rewritten) -> tuple[dict, dict]:
     input (created), and those in the input."""
     mixed_in = pairing.mixed_pairs(sc.pairs)
     out_all = [rw.out_facts.get(p, ff) for p, ff in sc.facts.items()]
-    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, sc.clusters, set(sc.context)))
+    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, sc.clusters, sc.unit_of))
     created = {k: v for k, v in mixed_out.items() if k not in mixed_in}
     return created, mixed_in
 

@@ -8,24 +8,23 @@ arguments by paren matching.  It is the converter's independent count of
 call sites (spatch is not trusted to report what it skipped) and the
 source of the facts the pairing analysis links.
 
-A "key" names where a pointer lives, by name only:
-  f:DIR:NAME        a struct member (a->NAME, a.NAME[i]) in one directory;
-                    pairing links a driver's directories (dev/ic + dev/pci)
-  v:PATH:FUNC:NAME  a local variable or parameter of FUNC
-  v:PATH:NAME       any other plain identifier in one file (statics, globals)
-  r:PATH:FUNC       what FUNC returns
-  u:PATH            an expression we cannot name (one bucket per file)
+Keys (where a pointer lives, and what it points to) are keys.py's; the
+declarations they come from, cdecl.py's.  A file's types come from the
+declarations in it and in the headers it includes (scan's env argument);
+without them every key falls back to names.
 """
 
 from __future__ import annotations
 
 import bisect
-import os
 import re
 import sys
 from dataclasses import dataclass, field
 
 from . import allocators
+from .cdecl import EMPTY_ENV, CType, TypeEnv, file_decls, parse_declaration, \
+    parse_params, return_type
+from .keys import KEYWORDS, Keys, object_type
 
 CALLEES = allocators.TABLE
 KMEM_CALLEES = allocators.KMEM_NAMES
@@ -33,14 +32,6 @@ KMEM_CALLEES = allocators.KMEM_NAMES
 CALL_RE = re.compile(r"\b(" + "|".join(sorted(CALLEES, key=len, reverse=True))
                      + r")\s*\(")
 IDENT_RE = re.compile(r"[A-Za-z_]\w*")
-# Wrappers that do not change which pointer is meant.
-UNWRAP_RE = re.compile(r"^(__UNVOLATILE|__UNCONST|__UNQUALIFIED|UNCONST)\s*\((.*)\)$",
-                       re.S)
-CAST_RE = re.compile(r"^\(\s*(const\s+|volatile\s+|struct\s+|union\s+|unsigned\s+)*"
-                     r"[A-Za-z_]\w*[\s\*]*\)\s*(?=[A-Za-z_(*&])")
-KEYWORDS = {"if", "while", "for", "switch", "return", "sizeof", "do", "else",
-            "case", "goto", "__attribute__", "defined", "__typeof__", "typeof"}
-
 
 @dataclass
 class Site:
@@ -52,7 +43,10 @@ class Site:
     func: str | None
     args: list[str]
     context: str = "code"       # code | if0 | macro
-    key: str | None = None
+    key: str | None = None      # where the pointer is (keys.py)
+    objtype: str | None = None  # what the memory is, when known
+    anchor: str = ""            # the expression key comes from (for verify)
+    size_factors: tuple[str, ...] | None = None     # keys.Keys.size_factors
     macro: str | None = None    # a use of an allocator macro (not a call site)
     define: str | None = None   # the macro whose definition holds the call
 
@@ -72,6 +66,14 @@ class Site:
     @property
     def is_kmem(self) -> bool:
         return self.callee in KMEM_CALLEES
+
+    @property
+    def size(self) -> str | None:
+        """The size argument, as written (spaces normalized)."""
+        i = CALLEES[self.callee].size
+        if i is None or i >= len(self.args):
+            return None
+        return " ".join(self.args[i].split())
 
     @property
     def flags(self) -> str | None:
@@ -100,7 +102,10 @@ class Function:
     start: int                  # offset of the body's '{'
     end: int                    # offset after the body's '}'
     line: int
-    locals: set[str] = field(default_factory=set)
+    types: dict[str, CType] = field(default_factory=dict)  # params and locals
+    ret: CType | None = None    # what it returns
+    param_keys: list[str | None] = field(default_factory=list)
+    ret_key: str = ""           # the key of what it returns
     outparams: set[int] = field(default_factory=set)   # `*param = ...` in the body
 
 
@@ -265,86 +270,22 @@ def split_args(s: str) -> list[str]:
     return [s[a:b].strip() for a, b in zip(starts, ends)]
 
 
-# --------------------------------------------------------------------------
-# Keys
-
-def key_of(expr: str, path: str, func: "Function | None") -> str | None:
-    """Name the place an expression denotes, or None if it is not a place
-    (a constant, a call, arithmetic)."""
-    e = expr.strip()
-    if _SIMPLE_RE.fullmatch(e):             # the common case, fast
-        if "-" in e or "." in e:
-            return f"f:{os.path.dirname(path)}:{re.split(r'->|[.]', e)[-1].strip()}"
-        return _ident_key(e, path, func)
-    e = " ".join(e.split())
-    for _ in range(6):
-        e = e.strip()
-        m = UNWRAP_RE.match(e)
-        if m:
-            e = m.group(2)
-            continue
-        m = CAST_RE.match(e)
-        if m:
-            e = e[m.end():]
-            continue
-        if e.startswith("(") and match_paren(e, 0) == len(e):
-            e = e[1:-1]
-            continue
-        if e.startswith(("&", "*")):
-            e = e[1:]
-            continue
-        break
-    e = _SUBSCRIPT_RE.sub("", _SUBSCRIPT_RE.sub("", e)).strip()
-    if not PLACE_RE.fullmatch(e):
-        return None
-    m = _LAST_FIELD_RE.search(e)
-    if m:
-        return f"f:{os.path.dirname(path)}:{m.group(2)}"
-    return _ident_key(e, path, func)
-
-
-def _ident_key(e: str, path: str, func: "Function | None") -> str | None:
-    if e in KEYWORDS or CONST_RE.fullmatch(e):
-        return None
-    if func is not None and e in func.locals:
-        return f"v:{path}:{func.name}:{e}"
-    return f"v:{path}:{e}"
-
-
-_SIMPLE_RE = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*")
-_SUBSCRIPT_RE = re.compile(r"\[[^\[\]]*\]")
-_LAST_FIELD_RE = re.compile(r"(->|\.)\s*([A-Za-z_]\w*)$")
-
-
-PLACE_RE = re.compile(r"[A-Za-z_]\w*(\s*(->|\.)\s*[A-Za-z_]\w*)*")
-CONST_RE = re.compile(r"[A-Z_][A-Z0-9_]*|NULL|true|false")
-_DECL_RE = re.compile(r"(?:(?:const|volatile|static|register|struct|union|enum|"
-                      r"unsigned|signed|long|short)\s+)*[A-Za-z_]\w*"
-                      r"(?:\s*\*[\s*]*|\s+)(?=[*(]*\s*[A-Za-z_])(.*)$", re.S)
-_NOT_TYPE = {"return", "goto", "break", "continue", "case", "default", "else",
+_STMT_SPLIT_RE = re.compile(r"[;{}]")
+_NOT_DECL = {"return", "goto", "break", "continue", "case", "default", "else",
              "if", "while", "for", "switch", "do", "sizeof"}
 
 
-_STMT_SPLIT_RE = re.compile(r"[;{}]")
-
-
-def _locals(body: str, params: list[str]) -> set[str]:
-    """Names declared in a function body, plus its parameters."""
-    names = {p for p in params if p}
+def _locals(body: str) -> dict[str, CType]:
+    """Names declared in a function body, with their types."""
+    out: dict[str, CType] = {}
     for stmt in _STMT_SPLIT_RE.split(body):
         st = stmt.strip()
         first = st.split(None, 1)[0] if st else ""
-        if not st or first in _NOT_TYPE or "(" in first:
+        if not st or first in _NOT_DECL or "(" in first:
             continue
-        m = _DECL_RE.match(st)
-        if not m:
-            continue
-        for decl in split_args(m.group(1)):
-            d = decl.split("=", 1)[0]
-            ids = IDENT_RE.findall(d.replace("*", " ").replace("(", " "))
-            if ids:
-                names.add(ids[0])
-    return names
+        for name, t in parse_declaration(st):
+            out.setdefault(name, t)
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -357,9 +298,10 @@ _PAREN_ASSIGN_RE = re.compile(r"\(\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*(?<![=!<>+\-*
 _LAST_IDENT_RE = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 
-def _functions(code: str, lines: LineIndex) -> list[Function]:
+def _functions(code: str, lines: LineIndex, types: bool = True) -> list[Function]:
     """Function bodies: a '{' at depth 0 right after a parameter list
-    (attributes such as __unused or __attribute__((...)) may stand between)."""
+    (attributes such as __unused or __attribute__((...)) may stand between);
+    with types, their parameters', locals' and return types."""
     funcs = []
     i = 0
     while True:
@@ -387,8 +329,14 @@ def _functions(code: str, lines: LineIndex) -> list[Function]:
                 for p in split_args(code[k + 1:close]):
                     ids = IDENT_RE.findall(p.split("[")[0])
                     params.append(ids[-1] if ids else "")
-                funcs.append(Function(nm.group(1), params, i, end, lines.line(i),
-                                      _locals(code[i + 1:end - 1], params)))
+                f = Function(nm.group(1), params, i, end, lines.line(i))
+                if types:
+                    name_at = max(0, k - 80) + nm.start(1)
+                    f.types = _locals(code[i + 1:end - 1])
+                    f.types.update(parse_params(code[k + 1:close]))
+                    f.ret = return_type(code[max(code.rfind(";", 0, name_at),
+                                                 code.rfind("}", 0, name_at), 0) + 1:name_at])
+                funcs.append(f)
         i = end
     return funcs
 
@@ -440,18 +388,36 @@ _DECL_BEFORE_RE = re.compile(r"\b(void|char|int|static|extern)\s*\*?\s*$")
 _INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
 
 
-def _alloc_key(stripped: str, start: int, f: Function | None, path: str) -> str | None:
-    """Where the allocation at offset start is stored: the left-hand side
-    of its assignment or declaration, or the function's return value."""
+def _alloc_place(t: "_Text", start: int, f: Function | None) -> tuple[str | None, str | None, str]:
+    """Where the allocation at offset start is stored (the left-hand side
+    of its assignment or declaration, or the function's return value):
+    (key, object type, the expression) -- key None if nowhere we can name.
+    A cast in front of the call tells the object type too."""
+    stripped = t.stripped
     floor = f.start if f else max(0, start - 400)
     prefix = stripped[_statement_start(stripped, start, floor):start]
+    cast = _CAST_BEFORE_RE.search(prefix)
+    ot = None
+    if cast:
+        ct = t.keys.parse_type(cast.group(1))
+        ot = object_type(t.keys.env, ct) if ct else None
     if _RETURN_CAST_RE.search(prefix) and f:
-        return f"r:{path}:{f.name}"
+        key = t.keys.return_key(f)
+        return key, ot or (key[2:] if key.startswith("t:") else None), "return"
     am = list(_ASSIGN_RE.finditer(prefix))
     if not am:
-        return None
+        return None, ot, ""
     m = _LHS_PLACE_RE.search(prefix[:am[-1].start()])
-    return key_of(m.group(0), path, f) if m else None
+    if not m:
+        return None, ot, ""
+    anchor = " ".join(m.group(0).split())
+    pl = t.keys.place(m.group(0), f)
+    if pl is None:
+        return None, ot, anchor
+    return pl.key, pl.objtype or ot, anchor
+
+
+_CAST_BEFORE_RE = re.compile(r"\(\s*((?:const\s+|struct\s+|union\s+)*[A-Za-z_]\w*[\s*]*\*)\s*\)\s*$")
 
 
 _RETURN_CAST_RE = re.compile(r"\breturn\b\s*(\([^()]*\)\s*)?$")
@@ -476,12 +442,18 @@ def defined_names(text: str) -> set[str]:
 class _Text:
     """One file's text in the views the scanner works on."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, types: bool = True) -> None:
+        self.raw = text
         self.stripped = strip(text)     # comments and literals blanked
         self.code, self.regions = _preprocess(self.stripped)   # directives blanked
         self.lines = LineIndex(text)
-        self.funcs = _functions(self.code, self.lines)
+        self.funcs = _functions(self.code, self.lines, types)
         self._starts = [f.start for f in self.funcs]
+        self.keys = Keys("", EMPTY_ENV)
+
+    def decls(self):
+        """What the file declares at file scope (cdecl.DeclFacts)."""
+        return file_decls(self.code, [(f.start, f.end) for f in self.funcs])
 
     def func_at(self, off: int) -> Function | None:
         i = bisect.bisect_right(self._starts, off) - 1
@@ -497,13 +469,29 @@ class _Text:
         return "code", None
 
 
+def code_view(text: str) -> _Text:
+    """text's views (stripped, code, function bodies without their types),
+    for cdecl's header reader."""
+    return _Text(text, types=False)
+
+
 def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
-         sites_only: bool = False, callees: set[str] | None = None) -> FileFacts:
+         sites_only: bool = False, callees: set[str] | None = None,
+         env=None) -> FileFacts:
     """All facts about one file's text; path is how the file is named;
     macros: allocator macros (alloc_macros) whose uses pair like calls;
     sites_only: skip the links (assignments, returns, calls);
-    callees: record only calls to these names (defined_names of all files)."""
+    callees: record only calls to these names (defined_names of all files);
+    env(path, own declarations, text) -> TypeEnv: the declarations the file
+    sees (scanning.py's header cache); without it, only its own."""
     t = _Text(text)
+    own = t.decls()
+    tenv = env(path, own, text) if env else TypeEnv(own, [])
+    t.keys = Keys(path, tenv)
+    for f in t.funcs:
+        f.param_keys = [(pl.key if pl else None) for pl in
+                        (t.keys.place(p, f) if p else None for p in f.params)]
+        f.ret_key = t.keys.return_key(f)
     facts = FileFacts(path)
     facts.includes = [m.group(1) for m in _INCLUDE_RE.finditer(text)]
     facts.functions = t.funcs
@@ -540,14 +528,35 @@ def _call_sites(t: _Text, path: str) -> list[Site]:
         f = t.func_at(start) if ctx != "macro" else None
         site = Site(path, t.lines.line(start), start, callee, f.name if f else None,
                     args, ctx, define=define)
-        if site.role == "free":
-            site.key = key_of(args[0], path, f) if args else None
-        else:
-            site.key = _alloc_key(stripped, start, f, path)
-        if site.key is None:
-            site.key = f"u:{path}"
+        _site_place(t, site, f)
         sites.append(site)
     return sites
+
+
+def read_key(key: str) -> str:
+    """The key of a place as read.  A member we could not type is two
+    keys: f:DIR:NAME where a value is stored into it, fr:DIR:NAME where one
+    is read from it (pairing links stores to the typed members of that
+    name, and those to reads), so that it does not make every member of
+    that name in a directory one place."""
+    return "fr:" + key[2:] if key.startswith("f:") else key
+
+
+def _site_place(t: _Text, site: Site, f: Function | None, argno: int = 0) -> None:
+    """site.key, objtype and anchor: the freed argument (argno), or where
+    the allocation goes; sizeof in the size tells the object type too."""
+    if site.role == "free":
+        pl = t.keys.place(site.args[argno], f) if argno < len(site.args) else None
+        site.key, site.objtype = (read_key(pl.key), pl.objtype) if pl else (None, None)
+        site.anchor = " ".join(site.args[argno].split()) if argno < len(site.args) else ""
+    else:
+        site.key, site.objtype, site.anchor = _alloc_place(t, site.offset, f)
+    if site.objtype is None and site.size:
+        site.objtype = t.keys.sizeof_type(site.size, f)
+    if site.size and site.family == "kmem":
+        site.size_factors = t.keys.size_factors(site.size, f)
+    if site.key is None:
+        site.key = f"u:{site.path}"
 
 
 def _macro_uses(t: _Text, path: str, macros: dict[str, tuple[str, int]]) -> list[Site]:
@@ -564,11 +573,10 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, tuple[str, int]]) -> list
         args = split_args(t.code[openp + 1:match_paren(t.code, openp) - 1])
         site = Site(path, t.lines.line(start), start, callee, f.name, args,
                     t.region_at(start)[0], macro=m.group(1))
-        if argno >= 0:
-            site.key = key_of(args[argno], path, f) if argno < len(args) else None
-        elif argno == -1:
-            site.key = _alloc_key(t.stripped, start, f, path)
-        site.key = site.key or f"u:{path}"
+        if argno >= -1:
+            _site_place(t, site, f, max(argno, 0))
+        else:
+            site.key = f"u:{path}"
         sites.append(site)
     return sites
 
@@ -576,14 +584,9 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, tuple[str, int]]) -> list
 def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> None:
     """Where pointers flow: plain assignments between places, returns,
     and calls (into facts.links and facts.calls)."""
-    memo: dict[tuple[str, int], str | None] = {}
-
-    def place(e: str, f: Function) -> str | None:      # key_of, once each
-        k = (e, f.start)
-        if k not in memo:           # interned: the facts pickle small
-            key = key_of(e, path, f)
-            memo[k] = key and sys.intern(key)
-        return memo[k]
+    def place(e: str, f: Function) -> str | None:
+        pl = t.keys.place(e, f)
+        return pl.key if pl else None
 
     for f in t.funcs:
         body = t.code[f.start:f.end]
@@ -595,16 +598,18 @@ def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> N
             if rm and rm.group(1):
                 k = place(rm.group(1), f)
                 if k:
-                    facts.links.append((f"r:{path}:{f.name}", k))
+                    facts.links.append((t.keys.return_key(f), read_key(k)))
                 continue
             for pm in _PAREN_ASSIGN_RE.finditer(s):     # while ((p = q) != NULL)
                 kl, kr = place(pm.group(1), f), place(pm.group(2), f)
                 if kl and kr:
-                    facts.links.append((kl, kr))
+                    facts.links.append((kl, read_key(kr)))
             am = _ASSIGN_RE.search(s)
             if am:
                 lhs, rhs = s[:am.start()], s[am.end():]
                 lm = _LHS_PLACE_RE.search(lhs)
+                if lm and not t.keys.pointer_or_unknown(lm.group(0), f):
+                    continue        # no pointer is stored: i = n + 1
                 kl = place(lm.group(0), f) if lm else None
                 om = _DEREF_LHS_RE.match(lhs)
                 if om and om.group(1) in f.params:
@@ -614,7 +619,7 @@ def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> N
                 kr = None if rhs.startswith("&") else place(rhs, f)
                 cm = _RHS_CALL_RE.match(rhs)
                 if kl and kr:
-                    facts.links.append((kl, kr))
+                    facts.links.append((kl, read_key(kr)))
                 elif kl and cm and cm.group(1) not in CALLEES:
                     facts.calls.append((cm.group(1), -1, kl, False))
         for cm in _ANY_CALL_RE.finditer(body):
@@ -624,10 +629,14 @@ def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> N
                 continue
             close = match_paren(body, cm.end() - 1)
             for i, a in enumerate(split_args(body[cm.end():close - 1])):
+                by_addr = a.lstrip().startswith("&")
+                if by_addr:         # f(&p): f may store into p (an outparam)
+                    a = a.lstrip()[1:]
+                if not t.keys.pointer_or_unknown(a, f):
+                    continue
                 k = place(a, f)
                 if k and not k.startswith("u:"):
-                    facts.calls.append((sys.intern(name), i, k,
-                                        a.lstrip().startswith("&")))
+                    facts.calls.append((sys.intern(name), i, read_key(k), by_addr))
 
 
 def scan_file(fs_path: str, rel: str) -> FileFacts:

@@ -5,10 +5,14 @@ report.json and the README list the same kinds:
 
   boundary        pairs with kmem memory outside the converted paths
   cross-type      a free given the type of its allocation in another file
-  ambiguous-type  a free whose allocations have several types
-  unpaired-free   a free whose allocation was not found
+  shared-type     an allocation given another file's type: its memory
+                  meets other owners' at a shared release site
+  unpaired-free   a free no allocation reaches (converted together with
+                  the allocations of its driver that may be its memory's)
   spatch          a function spatch did not convert (its pairs kept)
   spatch-error    spatch failed on the file (the file is kept whole)
+  size-mismatch   kmem_free's size disagrees with its allocation's: a bug
+                  in the input (the pair is kept as kmem)
   count           the output's call sites do not add up to the plan
   include         no header to put <sys/malloc.h> after
 """
@@ -38,17 +42,30 @@ def cross_type(site, tag: str, other, own: str) -> Finding:
         f"uses {tag}, not this file's {own}"))
 
 
-def ambiguous_type(site, tags, own: str) -> Finding:
-    return Finding(site.path, site.line, "ambiguous-type", (
-        f"may free memory allocated as {', '.join(sorted(tags))}; "
-        f"uses {own}: check by hand"))
+def shared_type(site, tag: str, own: str) -> Finding:
+    return Finding(site.path, site.line, "shared-type", (
+        f"allocated as {tag}, not this file's {own}: its memory is released "
+        f"where memory of {tag} is too, and free(9) must name one type"))
 
 
-def unpaired_free(site) -> Finding:
+def unpaired_free(site, converted: bool) -> Finding:
     arg = site.args[0] if site.args else "?"
+    what = f"memory of {site.objtype}" if site.objtype else f"`{arg}`"
+    if converted:
+        return Finding(site.path, site.line, "unpaired-free", (
+            f"no allocation reaches this free of {what}: converted with the "
+            f"allocations of its driver that may be its memory's; check where "
+            f"it is allocated"))
     return Finding(site.path, site.line, "unpaired-free", (
-        f"no allocation of `{arg}` found by name; "
-        f"converted on the file's word: check where it is allocated"))
+        f"no allocation reaches this free of {what}: kept as kmem; check where "
+        f"it is allocated"))
+
+
+def size_mismatch(free, alloc) -> Finding:
+    return Finding(free.path, free.line, "size-mismatch", (
+        f"{free.callee}(..., {free.size}) frees memory allocated at {alloc.where} "
+        f"as {alloc.callee}({alloc.size}, ...): the sizes disagree, a bug in the "
+        "input; fix it in a commit of its own (the pair stays kmem)"))
 
 
 def spatch(path: str, line: int, reason: str) -> Finding:

@@ -1,30 +1,36 @@
 """Pairing: which kmem sites may be converted, and with which type.
 
-The rule is "a pair is converted together or not at all".
+The rule is "a pair is converted together or not at all", and a free is
+converted only when every allocation that can reach it is.
 
-Where an allocation's pointer can go is followed by name (see cscan: a
-struct member name, a variable in a function or file, a function's return
-value): from the place the allocation is stored, along plain assignments
-(right to left), returns (into callers' left-hand sides) and calls to
-functions defined in the scanned files (argument to parameter, and back
-for `&p` when the callee assigns `*param`).  A free whose argument names a place the
-allocation can reach is paired with it.  Sites joined by pairs form a
-component; a component is converted whole or kept whole.
+Where an allocation's pointer can go is followed through keys (keys.py):
+from the place the allocation is stored, along assignments (right to
+left), returns (into callers' left-hand sides) and calls to functions
+defined in the scanned files (argument to parameter, and back for `&p`
+when the callee assigns `*param`).  A typed place is its memory's type, so
+`pi = kmem_alloc(sizeof(*pi))` in open and `pi = fp->f_data;
+kmem_free(pi, ...)` in close meet at t:struct putter_instance without
+following f_data at all.  A generic place (void *, char *, ...) is
+followed, and the memory's type travels with the pointer: from a generic
+place it enters a typed place only of its own type (the type at each end
+of a void * hand-off: putter's instance stored in f_data is never paired
+with vhci's read back from f_data); an assignment between two typed places
+of different types is followed (a cast).  A free whose size names an
+object type (sizeof(struct foo)) releases only memory of that type.
 
-Following flow in one direction keeps unrelated data apart (two drivers
-both copying `aa->aa_iot` are not linked), while errs towards linking too
-much where pointers do flow: a wrong link only keeps one more site.  What
-naming cannot see -- memory passed through void * callbacks, memcpy, an
-array under another name -- is the residual risk the report states; a free
-whose allocation is nowhere in sight is listed as a finding.
+Sites joined by pairs form a component, converted whole with one type or
+kept whole.  A free no allocation reaches is kept unless its memory's type
+is known and every allocation of that type in its driver is converted.
+Files that implement an allocator (allocators.IMPLEMENTS) take no part.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-from dataclasses import dataclass, field
+import os
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field, replace
 
-from . import findings
+from . import allocators, findings
 from .cscan import FileFacts, Site
 from .findings import Finding
 from .flags import translate
@@ -48,77 +54,211 @@ class UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _fields(ff: FileFacts) -> set[str]:
-    keys = [s.key for s in ff.sites] + [k for l in ff.links for k in l] + \
-        [c[2] for c in ff.calls]
-    return {k for k in keys if k and k.startswith("f:")}
+def allocator_files(facts: list[FileFacts]) -> dict[str, list[str]]:
+    """{path: the allocator functions it defines} (allocators.IMPLEMENTS)."""
+    out = {}
+    for ff in facts:
+        names = sorted({f.name for f in ff.functions} & allocators.IMPLEMENTS)
+        if names:
+            out[ff.path] = names
+    return out
 
 
-def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = (),
-               boundary: set[str] = frozenset()) -> dict[str, set[str]]:
+def scoped(key: str, unit: str) -> tuple[str, str | None]:
+    """A file's key as a node of the flow graph, and the node of the
+    member or global a typed place is found in, if any.  Memory of a type,
+    and a generic member of a struct, are kept apart by owner, the unit
+    (the malloc type the file gets): putter's and vhci's instances, two
+    drivers' struct envsys_data, or the buffers two subsystems hang on
+    struct buf's b_data are not one thing (_open_units says when they are)."""
+    if key.startswith("m:"):
+        return f"m:{unit}|{key[2:]}", None
+    if not key.startswith("t:"):
+        return key, None
+    ty, _, via = key[2:].partition("@")
+    if via.startswith("m:"):
+        via = f"m:{unit}|{via[2:]}"
+    return f"t:{unit}|{ty}", via or None
+
+
+def type_of_node(node: str) -> str:
+    """What a scoped node is of: the TYPE of t:UNIT|TYPE, AGG.NAME of m:."""
+    return node[2:].split("|", 1)[-1]
+
+
+def _scope_facts(facts: list[FileFacts], unit_of) -> tuple[list[FileFacts], dict[str, set[str]]]:
+    """The facts with every key scoped (scoped()), and the edges between a
+    typed node and the member or global it was found in, both ways."""
+    out, via_edges = [], defaultdict(set)
+
+    def sc(k, unit):
+        if k is None:
+            return None
+        node, via = scoped(k, unit)
+        if via:
+            via_edges[node].add(via)
+            via_edges[via].add(node)
+        return node
+
+    for ff in facts:
+        u = unit_of(ff.path)
+        n = FileFacts(ff.path)
+        n.includes = ff.includes
+        n.links = [(sc(a, u), sc(b, u)) for a, b in ff.links]
+        n.calls = [(c, i, sc(k, u), by) for c, i, k, by in ff.calls]
+        n.functions = [replace(f, param_keys=[sc(k, u) for k in f.param_keys],
+                               ret_key=sc(f.ret_key, u) or "") for f in ff.functions]
+        n.sites = [replace(s, key=sc(s.key, u)) for s in ff.sites]
+        out.append(n)
+    return out, via_edges
+
+
+def _open_units(facts: list[FileFacts], g: dict[str, set[str]]) -> None:
+    """Where memory crosses from one unit to another by a way we do not see
+    (a function pointer, most often), join their nodes.  A unit that
+    frees memory of a type and never allocates it frees what others
+    allocate: every unit that allocates it is linked to it.  A unit that
+    frees from a generic member and never stores into it frees what others
+    stored: it is linked from every unit's node of that member.  (A unit
+    that allocates a type and never frees it hands it to one of the former,
+    or keeps it for good, as pseudo-devices do their struct cfdata; a unit
+    that stores into a member without freeing from it lends the memory: the
+    owner frees it through its own pointer.)"""
+    nodes: dict[str, set[str]] = defaultdict(set)      # TYPE or AGG.NAME -> nodes
+    allocs, frees, stores = set(), set(), set()
+    for ff in facts:
+        for s in ff.sites:
+            if "|" in s.key:
+                nodes[type_of_node(s.key)].add(s.key)
+                (allocs if s.role == "alloc" else frees).add(s.key)
+        for dst, src in ff.links:
+            for k in (dst, src):
+                if k.startswith("m:"):
+                    nodes[type_of_node(k)].add(k)
+            stores.add(dst)
+    for ns in nodes.values():
+        for n in ns:
+            typed = n.startswith("t:")
+            if n in frees and n not in (allocs if typed else allocs | stores):
+                for m in ns - {n}:
+                    if not typed or m in allocs:
+                        g[m].add(n)
+
+
+def _keys_of(ff: FileFacts):
+    yield from (s.key for s in ff.sites)
+    for a, b in ff.links:
+        yield a
+        yield b
+    yield from (c[2] for c in ff.calls)
+
+
+def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = ()) -> dict[str, set[str]]:
     """key -> keys its value flows into.
 
-    A cluster is a set of files that make one driver across directories
-    (dev/ic/foo.c, dev/pci/foo_pci.c): its struct member names are linked
-    across those directories.  boundary: files outside the converted paths;
-    a struct member they free is fed by that member name in every directory
-    (and one they allocate feeds it), so memory crossing the boundary is
-    seen even when the struct is passed by pointer."""
+    A member we could not type is stored into as f:DIR:NAME and read as
+    fr:DIR:NAME (cscan.read_key): a store may reach every typed member of
+    that name used in DIR (m:AGG.NAME) and an untyped read of the name, a
+    read may come from any of them.  The files of one driver in several
+    directories (a cluster: dev/ic and dev/pci) count as one directory."""
     g: dict[str, set[str]] = defaultdict(set)
+    groups: list[list[FileFacts]] = [[ff] for ff in facts]
     by_path = {ff.path: ff for ff in facts}
-    by_name: dict[str, set[str]] = defaultdict(set)
+    groups += [[by_path[p] for p in cl if p in by_path] for cl in clusters]
+    per_dir: dict[str, list[FileFacts]] = defaultdict(list)
     for ff in facts:
-        for k in _fields(ff):
-            by_name[k.rsplit(":", 1)[1]].add(k)
-    for p in boundary:
-        for s in by_path[p].sites if p in by_path else ():
-            if s.is_kmem and s.key.startswith("f:"):
-                for k in by_name[s.key.rsplit(":", 1)[1]]:
-                    if s.role == "free":    # what is stored there may be freed there
-                        g[k].add(s.key)
-                    else:                   # what is allocated there may be read here
-                        g[s.key].add(k)
-    for cl in clusters:
-        names: dict[str, set[str]] = defaultdict(set)     # name -> keys
-        for p in cl:
-            if p in by_path:
-                for k in _fields(by_path[p]):
-                    names[k.rsplit(":", 1)[1]].add(k)
-        for keys in names.values():
-            for a in keys:
-                g[a] |= keys - {a}
-    defs: dict[str, list[tuple[str, list[str], set[int]]]] = defaultdict(list)
+        per_dir[os.path.dirname(ff.path)].append(ff)
+    for group in list(per_dir.values()) + groups[len(facts):]:
+        stores: dict[str, set[str]] = defaultdict(set)      # NAME -> f: keys
+        reads: dict[str, set[str]] = defaultdict(set)       # NAME -> fr: keys
+        typed: dict[str, set[str]] = defaultdict(set)       # NAME -> m: keys
+        for ff in group:
+            for k in _keys_of(ff):
+                if k.startswith("f:"):
+                    stores[k.rsplit(":", 1)[1]].add(k)
+                elif k.startswith("fr:"):
+                    reads[k.rsplit(":", 1)[1]].add(k)
+                elif k.startswith("m:"):
+                    typed[k.rsplit(".", 1)[1]].add(k)
+        for name in set(stores) | set(reads):
+            for fk in stores.get(name, ()):
+                g[fk] |= typed.get(name, set()) | reads.get(name, set())
+            for mk in typed.get(name, ()):
+                g[mk] |= reads.get(name, set())
+    defs: dict[str, list] = defaultdict(list)
     for ff in facts:
         for f in ff.functions:
-            defs[f.name].append((ff.path, f.params, f.outparams))
+            defs[f.name].append((ff.path, f))
     for ff in facts:
         for dst, src in ff.links:
-            g[src].add(dst)
+            if dst != src:
+                g[src].add(dst)
         for callee, argno, key, by_addr in ff.calls:
             targets = defs.get(callee)
             if not targets:
                 continue
             local = [t for t in targets if t[0] == ff.path]
-            for path, params, outparams in (local or targets):
+            for _, f in (local or targets):
                 if argno < 0:
-                    g[f"r:{path}:{callee}"].add(key)
-                elif argno < len(params) and params[argno]:
-                    pk = f"v:{path}:{callee}:{params[argno]}"
-                    g[key].add(pk)
-                    if by_addr and argno in outparams:  # f(&p) with *param = ...
-                        g[pk].add(key)
+                    if f.ret_key != key:
+                        g[f.ret_key].add(key)
+                elif argno < len(f.param_keys) and f.param_keys[argno]:
+                    pk = f.param_keys[argno]
+                    if pk != key:
+                        g[key].add(pk)
+                        if by_addr and argno in f.outparams:    # f(&p), *param = ...
+                            g[pk].add(key)
     return g
 
 
-def reach(g: dict[str, set[str]], start: str, limit: int = 20000) -> set[str]:
-    seen = {start}
-    todo = deque([start])
-    while todo and len(seen) < limit:
-        for n in g.get(todo.popleft(), ()):
-            if n not in seen:
-                seen.add(n)
-                todo.append(n)
-    return seen
+def unit_of_node(node: str) -> str | None:
+    """The unit of a scoped node (t:UNIT|TYPE, m:UNIT|AGG.NAME)."""
+    return node[2:].split("|", 1)[0] if "|" in node else None
+
+
+def reach(g: dict[str, set[str]], start: str, objtype: str | None,
+          owners: dict[str, set[str]], limit: int = 20000,
+          trace: dict | None = None) -> dict[str, set[str | None]]:
+    """Where memory of objtype (None: not known) stored at start can go:
+    {key: the types it is known to have there}.
+
+    owners: {TYPE: the units with an allocation or a free of it}.  A unit
+    with neither only passes the memory on (sys/kern's autoconf takes every
+    driver's struct cfdata in config_attach_pseudo() and gives it back in
+    device_cfdata()): what leaves it goes back to the unit it came from,
+    not to every other unit that passed memory of that type through it.
+    trace, if given, gets {state: the state it was reached from}."""
+    seen: dict[str, set] = defaultdict(set)
+    out: dict[str, set[str | None]] = defaultdict(set)
+    first = objtype if objtype is not None or not start.startswith("t:") else type_of_node(start)
+    state = (start, first, unit_of_node(start) if start.startswith("t:") else None)
+    seen[start].add(state[1:])
+    out[start].add(first)
+    todo = deque([state])
+    n = 1
+    while todo and n < limit:
+        k, ty, home = todo.popleft()
+        for nk in g.get(k, ()):
+            nty, nhome = ty, home
+            if nk.startswith("t:"):
+                t = type_of_node(nk)
+                if ty is not None and ty != t and not k.startswith("t:"):
+                    continue        # a void * hand-off: the type at each end
+                nty = t
+                u = unit_of_node(nk)
+                if u in owners.get(t, ()):
+                    if home is not None and u != home and k.startswith("t:") and \
+                            unit_of_node(k) not in owners.get(type_of_node(k), ()):
+                        continue    # out of a unit that only passes it on: back home
+                    nhome = u
+            if (nty, nhome) not in seen[nk]:
+                seen[nk].add((nty, nhome))
+                out[nk].add(nty)
+                todo.append((nk, nty, nhome))
+                n += 1
+                if trace is not None:
+                    trace[(nk, nty, nhome)] = (k, ty, home)
+    return out
 
 
 @dataclass
@@ -126,32 +266,127 @@ class Pairs:
     """Which allocation sites each free site may release."""
     sites: list[Site]
     edges: list[tuple[int, int]]            # (alloc index, free index)
-    unpaired_frees: set[int] = field(default_factory=set)
+    unpaired_frees: set[int] = field(default_factory=set)   # no allocation reaches them
+    allocators: dict[str, list[str]] = field(default_factory=dict)   # path -> what it defines
+    orphans: set[int] = field(default_factory=set)  # unpaired, and nothing in the driver either
+    guessed: set[tuple[int, int]] = field(default_factory=set)  # edges made for the unpaired
+    size_confirmed: int = 0         # pairs whose sizes agree
+    size_mismatched: list[tuple[int, int]] = field(default_factory=list)
 
 
-def pair(facts: list[FileFacts], clusters: list[set[str]] = (),
-         boundary: set[str] = frozenset()) -> Pairs:
-    g = flow_graph(facts, clusters, boundary)
+def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) -> Pairs:
+    """unit_of(path): the owner a file's typed memory belongs to (the
+    malloc type it gets; None: one owner for all)."""
+    impl = allocator_files(facts)
+    scoped_facts, via = _scope_facts(facts, unit_of or (lambda p: ""))
+    callers = [ff for ff in scoped_facts if ff.path not in impl]
+    g = flow_graph(callers, clusters)
+    for k, vs in via.items():
+        g[k] |= vs
+    skeys = [s.key for ff in scoped_facts for s in ff.sites]
+    _open_units(callers, g)
+    owners: dict[str, set[str]] = defaultdict(set)
+    for k in skeys:
+        if k.startswith("t:") and "|" in k:
+            owners[type_of_node(k)].add(unit_of_node(k))
     sites = [s for ff in facts for s in ff.sites]
     frees_by_key: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.role == "free":
-            frees_by_key[s.key].append(i)
+        if s.role == "free" and s.path not in impl:
+            frees_by_key[skeys[i]].append(i)
     edges = []
     paired = set()
-    cache: dict[str, set[str]] = {}
+    cache: dict[tuple[str, str | None], dict] = {}
     for i, s in enumerate(sites):
-        if s.role != "alloc":
+        if s.role != "alloc" or s.path in impl:
             continue
-        r = cache.get(s.key)
+        k = (skeys[i], s.objtype)
+        r = cache.get(k)
         if r is None:
-            r = cache[s.key] = reach(g, s.key)
-        for k in r:
-            for j in frees_by_key.get(k, ()):
-                edges.append((i, j))
-                paired.add(j)
+            r = cache[k] = reach(g, skeys[i], s.objtype, owners)
+        for key, types in r.items():
+            for j in frees_by_key.get(key, ()):
+                want = sites[j].objtype
+                if want is None or None in types or want in types:
+                    edges.append((i, j))
+                    paired.add(j)
     unpaired = {j for js in frees_by_key.values() for j in js if j not in paired}
-    return Pairs(sites, edges, unpaired)
+    guessed, orphans = _guess(sites, edges, unpaired, impl, unit_of or (lambda p: ""))
+    confirmed, mismatched = _sizes(sites, edges)
+    return Pairs(sites, edges + guessed, unpaired, impl, orphans, set(guessed),
+                 confirmed, mismatched)
+
+
+def _sizes(sites: list[Site], edges) -> tuple[int, list[tuple[int, int]]]:
+    """kmem_free's size must be the allocation's: the pairs whose sizes
+    say the same (sizeof(*pi) and sizeof(struct putter_instance) do), and
+    those whose sizes disagree in a way no value can make right: a count
+    given where the allocation multiplied it by a sizeof (kmem_free(p, n)
+    of kmem_zalloc(n * sizeof(*p))), or sizes of two different types."""
+    def missing_sizeof(big: set, small: set) -> bool:
+        return small < big and all(x.startswith("sizeof<") for x in big - small)
+
+    confirmed, bad = 0, []
+    frees_of: dict[int, list[int]] = defaultdict(list)
+    for a, f in edges:
+        fa, ff = sites[a].size_factors, sites[f].size_factors
+        if not fa or not ff or sites[a].family != "kmem" or sites[f].family != "kmem":
+            continue
+        frees_of[a].append(f)
+        if fa == ff:
+            confirmed += 1
+            continue
+        sa, sf = set(fa), set(ff)
+        szs_a = {x for x in sa if x.startswith("sizeof<")}
+        szs_f = {x for x in sf if x.startswith("sizeof<")}
+        if missing_sizeof(sa, sf) or missing_sizeof(sf, sa) or \
+                (sa - szs_a == sf - szs_f and len(szs_a) == len(szs_f) == 1 and
+                 _pointer_for_pointee(szs_a.pop(), szs_f.pop())):
+            bad.append((a, f))
+    # two frees of one allocation, one size the other's times a sizeof:
+    # the one without it gave a count for bytes (apple_smc_temp.c)
+    for a, fs in frees_of.items():
+        for f in fs:
+            sf = set(sites[f].size_factors)
+            if (a, f) not in bad and any(missing_sizeof(set(sites[g].size_factors), sf)
+                                         for g in fs):
+                bad.append((a, f))
+    return confirmed, bad
+
+
+def _pointer_for_pointee(x: str, y: str) -> bool:
+    """sizeof<struct foo *> against sizeof<struct foo>: sizeof(p) written
+    for sizeof(*p) (two unrelated types say nothing: a cast between them
+    joined two places, the pair may not be a real one)."""
+    x, y = x[7:-1], y[7:-1]
+    return x != y and (x.rstrip(" *") == y or y.rstrip(" *") == x)
+
+
+def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
+    """Pairs for the frees no allocation reaches: the allocations of its
+    driver (unit) that may be its memory's -- those of its object type when
+    it is known, else those no free reaches -- so that they convert
+    together or stay kmem together.  Returns the pairs and the frees with
+    no candidate at all (orphans, kept as kmem)."""
+    reached = {a for a, _ in edges}
+    by_type: dict[tuple, list[int]] = defaultdict(list)
+    lonely: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(sites):
+        if s.role == "alloc" and s.path not in impl:
+            u = unit_of(s.path)
+            if s.objtype:
+                by_type[(u, s.objtype)].append(i)
+            if i not in reached:
+                lonely[u].append(i)
+    guessed, orphans = [], set()
+    for j in sorted(unpaired):
+        s = sites[j]
+        u = unit_of(s.path)
+        cands = by_type.get((u, s.objtype), []) if s.objtype else lonely.get(u, [])
+        guessed += [(i, j) for i in cands]
+        if not cands:
+            orphans.add(j)
+    return guessed, orphans
 
 
 @dataclass
@@ -208,16 +443,43 @@ def components(pairs: Pairs) -> dict[int, list[int]]:
     return comps
 
 
-def decide(pairs: Pairs, targets: set[str], tag_of,
-           forced: dict | None = None) -> Plan:
+def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
+           convert_mismatched: bool = False) -> Plan:
     """tag_of(path) -> malloc type.  forced: {(path, line): reason} for
-    sites found unconvertible after a spatch run."""
+    sites found unconvertible after a spatch run.  A pair whose sizes
+    disagree is a bug in the input, kept as kmem (fixing it is a commit of
+    its own) unless convert_mismatched."""
     forced = forced or {}
     plan = Plan()
     sites = pairs.sites
     dec: dict[int, Decision] = {}
-    for comp in components(pairs).values():
-        reasons = {i: own_reason(sites[i], targets, forced) for i in comp}
+    unpaired = pairs.unpaired_frees
+    comps = components(pairs)
+    blocked = {j: ("no allocation reaches it, and none in its driver may be its "
+                   "memory's: kept (check where it is allocated)")
+               for j in pairs.orphans if sites[j].is_kmem}
+    reported = set()
+    for a, f in pairs.size_mismatched:
+        if f not in reported:
+            reported.add(f)
+            plan.findings.append(findings.size_mismatch(sites[f], sites[a]))
+        if not convert_mismatched:
+            why = (f"its size disagrees with the pair's ({sites[a].where} "
+                   f"{sites[a].size} / {sites[f].where} {sites[f].size}): a bug "
+                   "in the input, kept as kmem")
+            blocked.setdefault(a, why)
+            blocked.setdefault(f, why)
+    for comp in comps.values():
+        if sites[comp[0]].path in pairs.allocators:
+            for i in comp:
+                s = sites[i]
+                if s.path in targets and s.counted:
+                    dec[i] = Decision(s, reason=(
+                        "allocator implementation (defines "
+                        f"{', '.join(pairs.allocators[s.path][:3])}): not a caller"))
+            continue
+        reasons = {i: own_reason(sites[i], targets, forced) or blocked.get(i)
+                   for i in comp}
         blockers = [i for i in comp if reasons[i] is not None]
         for i in comp:
             s = sites[i]
@@ -234,41 +496,42 @@ def decide(pairs: Pairs, targets: set[str], tag_of,
         inside = [i for i in comp if sites[i].path in targets and sites[i].counted]
         if outside and inside:
             plan.findings.append(findings.boundary(sites[inside[0]], sites[outside[0]]))
-    _harmonise_types(plan, pairs, dec)
-    for j in pairs.unpaired_frees:
-        s = sites[j]
-        if j in dec and dec[j].tag:
-            plan.findings.append(findings.unpaired_free(s))
+        _one_type(plan, [i for i in comp if i in dec and dec[i].tag], pairs, dec)
+    for j in sorted(unpaired):
+        if j in dec:
+            plan.findings.append(findings.unpaired_free(sites[j], dec[j].tag is not None))
     plan.decisions = sorted(dec.values(), key=lambda d: (d.site.path, d.site.offset))
     for d in plan.decisions:
         plan.by_path.setdefault(d.site.path, []).append(d)
     return plan
 
 
-def _harmonise_types(plan: Plan, pairs: Pairs, dec: dict[int, Decision]) -> None:
-    """free() must name the type malloc() was given (DIAGNOSTIC checks it):
-    a converted free takes the type of the allocations it is paired with
-    when they agree, and is a finding when they do not."""
-    allocs_of: dict[int, set[str]] = defaultdict(set)
-    first: dict[int, Site] = {}
-    for a, f in pairs.edges:
-        if a in dec and f in dec and dec[a].tag and dec[f].tag:
-            allocs_of[f].add(dec[a].tag)
-            first.setdefault(f, pairs.sites[a])
-    for f, tags in allocs_of.items():
-        d = dec[f]
-        if len(tags) == 1:
-            (t,) = tags
-            if t != d.tag:
-                plan.findings.append(findings.cross_type(d.site, t, first[f], d.tag))
-                d.tag = t
-        else:
-            plan.findings.append(findings.ambiguous_type(d.site, tags, d.tag))
+def _one_type(plan: Plan, conv: list[int], pairs: Pairs, dec: dict[int, Decision]) -> None:
+    """One malloc type for a converted component (DIAGNOSTIC kernels check
+    that free() names the type malloc() was given): the type of its
+    allocations when they agree; when they do not (a release site shared by
+    several owners, such as a generic free in sys/kern), the type most of
+    them have, every site given another file's type being a finding."""
+    if not conv:
+        return
+    sites = pairs.sites
+    allocs = [i for i in conv if sites[i].role == "alloc"]
+    counts = Counter(dec[i].tag for i in (allocs or conv))
+    tag = min(counts, key=lambda t: (-counts[t], t))
+    first = next((sites[i] for i in allocs if dec[i].tag == tag), None)
+    for i in conv:
+        d = dec[i]
+        if d.tag != tag:
+            if len(counts) > 1 and sites[i].role == "alloc":
+                plan.findings.append(findings.shared_type(d.site, tag, d.tag))
+            elif first is not None:
+                plan.findings.append(findings.cross_type(d.site, tag, first, d.tag))
+            d.tag = tag
 
 
 def pair_id(s: Site) -> tuple:
     """Names a site independently of line numbers (which conversion shifts)."""
-    return (s.path, s.func, s.key, s.role)
+    return (s.path, s.func, s.anchor, s.role)
 
 
 def mixed_pairs(pairs: Pairs) -> dict[tuple, str]:
@@ -276,6 +539,8 @@ def mixed_pairs(pairs: Pairs) -> dict[tuple, str]:
     string helpers included, versus malloc(9)): {id: description}."""
     out = {}
     for a, f in pairs.edges:
+        if (a, f) in pairs.guessed:
+            continue            # not a flow we saw
         sa, sf = pairs.sites[a], pairs.sites[f]
         if sa.is_kmem != sf.is_kmem:
             out[(pair_id(sa), pair_id(sf))] = (

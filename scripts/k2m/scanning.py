@@ -14,7 +14,7 @@ import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-from . import cscan
+from . import cdecl, cscan
 from .tree import Tree, source_files
 
 # Where memory from the converted paths may be released (or come from)
@@ -34,8 +34,22 @@ _SHARED: dict = {}
 
 
 def _share(root: str, macros: dict | None = None, callees: set | None = None) -> None:
-    """What every scan needs: set once per worker (or in the caller)."""
-    _SHARED.update(root=root, macros=macros, callees=callees)
+    """What every scan needs: set once per worker (or in the caller).  The
+    headers a file includes are read once per worker (cdecl.HeaderCache)."""
+    _SHARED.update(root=root, macros=macros, callees=callees,
+                   headers=cdecl.HeaderCache(root, _code_view))
+
+
+def _code_view(path: str):
+    """What cdecl needs of a header: code view, function bodies, text,
+    comments blanked."""
+    text = read(_SHARED["root"], path)
+    view = cscan.code_view(text)
+    return view.code, [(f.start, f.end) for f in view.funcs], text, view.stripped
+
+
+def env_of(path: str, own, text: str):
+    return _SHARED["headers"].env(path, own, text)
 
 
 def _worker_init(*args) -> None:
@@ -52,9 +66,9 @@ def _survey_one(path: str) -> tuple[dict, set]:
 
 def _scan_one(path: str) -> cscan.FileFacts:
     ff = cscan.scan(read(_SHARED["root"], path), path, _SHARED["macros"],
-                    callees=_SHARED["callees"])
+                    callees=_SHARED["callees"], env=env_of)
     for f in ff.functions:          # the scan's own business: not sent back
-        f.locals = set()
+        f.types = {}
     return ff
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 SOURCE_EXT = (".c", ".h")
-_FILE_RE = re.compile(r"^\s*file\s+(\S+)\s+([A-Za-z_]\w*)?", re.M)
+_FILE_RE = re.compile(r"^[ \t]*file[ \t]+(\S+)[ \t]+([A-Za-z_]\w*)?", re.M)
 _ATTACH_RE = re.compile(r"^\s*attach\s+(\w+)\s+at\s+[\w,\s]+?\s+with\s+(\w+)", re.M)
 _PREFILTER = ("kmem_", "malloc(", "free(", "MALLOC_")
 
