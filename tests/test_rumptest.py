@@ -177,15 +177,25 @@ def test_alignment_summary_finds_sizes_below_kmem():
 
 def test_result_json_shape():
     res = rumptest.Result(tests={"build": "passed", "alignment": "passed"},
-                          types=[{"type": "temp", "inuse": 0}],
+                          types=[{"type": "temp", "inuse": 0, "requests": 2}],
                           bench={"pairs": 10, "sizes": [64], "kmem_ns": [500], "malloc_ns": [550]},
                           alignment={"step": 8, "kmem": [8], "malloc": [8]})
     j = res.to_json()
     assert j["pair_ns"] == {"kmem": 50.0, "malloc": 55.0, "kmem_intr": None}
     assert j["pair_ratio"] == 1.1
-    assert j["types"] == [{"type": "temp", "inuse": 0}]
+    assert j["types"] == [{"type": "temp", "inuse": 0, "requests": 2}]
+    assert j["usage"]["generic_percent"] == 100.0
     assert j["alignment"]["below_kmem"] == 0
     assert res.ok()
     res.tests["workload"] = "failed"
     assert not res.ok()
     assert not rumptest.Result().ok()        # nothing ran is no success
+
+
+def test_usage_leaves_our_type_out():
+    types = [{"type": "k2mtest", "requests": 1000000}, {"type": "devbuf", "requests": 1},
+             {"type": "temp", "requests": 3}, {"type": "vfs", "requests": 16},
+             {"type": "pcb", "requests": 0}]
+    assert rumptest.usage(types) == {"used": 3, "attached": 4, "requests": 20,
+                                     "generic_percent": 20.0}
+    assert rumptest.usage([])["generic_percent"] == 0.0
