@@ -49,9 +49,16 @@ def test_converted_examples_compile_against_the_shim(example_tree, tmp_path):
     p = run("check", "--out", str(res), str(example_tree), "sys/dev",
             "sys/kern/kern_malloc_types.c")
     assert p.returncode == 0, p.stdout
-    assert "0 regressions" in p.stdout
+    assert "0 regressions" in p.stdout and "0 new warnings" in p.stdout
+    assert "0 link problems" in p.stdout
     files = json.loads(res.read_text())["files"]
-    assert len(files) == 9 and all(v["ok"] for v in files.values()), files
+    # kern_malloc.c comes along (with kern_malloc_types.c it defines the
+    # types); the example tree lacks headers it needs, so its types are
+    # found in its source instead
+    assert len(files) == 10, files
+    assert all(v["ok"] for f, v in files.items() if f != "sys/kern/kern_malloc.c"), files
+    assert "M_OLDMSCRATCH" in files["sys/kern/kern_malloc_types.c"]["defines"]
+    assert "M_I2C" in files["sys/dev/i2c/iicmux.c"]["refs"]
 
 
 def test_check_lists_a_regression(example_tree, tmp_path):
@@ -87,7 +94,19 @@ def test_install_shim_removes_a_macro_that_drops_the_type(example_tree):
     p = run("install-shim", str(example_tree))
     assert p.returncode == 0
     assert "sys/dev/pci/oldmvar.h:2: removed macro oldm_alloc()" in p.stdout
-    assert h.read_text() == "#define KEEP 1\n" + proto
+    # the prototype now names struct malloc_type: declared before it
+    assert h.read_text() == "#define KEEP 1\nstruct malloc_type;\n" + proto
+    # a header that knows the type already gets nothing more; two macros, one line
+    h.write_text("#include <sys/malloc.h>\n#define oldm_alloc(sc, n, t, f) oldm_alloc(sc, n, f)\n"
+                 + proto)
+    assert run("install-shim", str(example_tree)).returncode == 0
+    assert h.read_text() == "#include <sys/malloc.h>\n" + proto
+    h.write_text("#define oldm_alloc(sc, n, t, f) oldm_alloc(sc, n, f)\n"
+                 "#define oldm_free(p, t) oldm_free(p)\n" + proto +
+                 "void oldm_free(void *, struct malloc_type *);\n")
+    assert run("install-shim", str(example_tree)).returncode == 0
+    assert h.read_text() == "struct malloc_type;\n" + proto + \
+        "void oldm_free(void *, struct malloc_type *);\n"
 
 
 def test_install_shim_warns_of_module_types_never_detached(example_tree):
@@ -118,3 +137,96 @@ def test_install_shim_warns_of_module_types_never_detached(example_tree):
     assert "malloc_type_detach(M_TEMPSEN)" in ts.read_text()
     p = run("install-shim", str(example_tree))
     assert "M_TEMPSEN is defined" not in p.stdout and "1 module types never detached" in p.stdout
+
+
+def test_install_shim_survey_sees_a_call_after_a_url_string(example_tree):
+    """The survey reads code through cscan's lexer: "http://x" is a string,
+    not the start of a comment that would hide the rest of the line."""
+    f = example_tree / "sys" / "dev" / "pci" / "oldm.c"
+    f.write_text(f.read_text() + '\nstatic const char *url = "http://x"; '
+                 'void *oldm_p(void); void *oldm_p(void) '
+                 '{ return malloc(1, M_FOOBAR, M_WAITOK); }\n'
+                 '/* free(p, M_INCOMMENT); */ const char *s = "free(p, M_INSTRING)";\n')
+    assert run("install-shim", str(example_tree)).returncode == 0
+    declared = (example_tree / "sys" / "sys" / "malloc_types.h").read_text()
+    assert "MALLOC_DECLARE(M_FOOBAR);" in declared
+    assert "M_INCOMMENT" not in declared and "M_INSTRING" not in declared
+
+
+def test_install_shim_lists_the_types_file_in_the_rump_kernel(example_tree):
+    """A rump kernel lists its kernel sources in Makefile.rumpkern, not
+    sys/conf/files: kern_malloc_types.c goes in beside kern_malloc.c,
+    backslashes lined up, once."""
+    mk = example_tree / "sys" / "rump" / "librump" / "rumpkern" / "Makefile.rumpkern"
+    mk.parent.mkdir(parents=True)
+    mk.write_text("SRCS+=\tinit_sysctl_base.c\t\\\n\tkern_ksyms.c\t\t\\\n"
+                  "\tkern_malloc.c\t\t\\\n\tkern_module.c\n\n.include <bsd.lib.mk>\n")
+    p = run("install-shim", str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert mk.read_text() == ("SRCS+=\tinit_sysctl_base.c\t\\\n\tkern_ksyms.c\t\t\\\n"
+                              "\tkern_malloc.c\t\t\\\n\tkern_malloc_types.c\t\\\n"
+                              "\tkern_module.c\n\n.include <bsd.lib.mk>\n")
+    before = snapshot(example_tree)
+    assert run("install-shim", str(example_tree)).returncode == 0
+    assert snapshot(example_tree) == before
+    # kern_malloc.c last in its list: a SRCS+= line of its own
+    mk.write_text("SRCS+=\tkern_ksyms.c\t\\\n\tkern_malloc.c\n")
+    assert run("install-shim", str(example_tree)).returncode == 0
+    assert mk.read_text() == "SRCS+=\tkern_ksyms.c\t\\\n\tkern_malloc.c\nSRCS+=\tkern_malloc_types.c\n"
+    # no kern_malloc.c line at all: said, exit 1
+    mk.write_text("SRCS+=\tother.c\n")
+    p = run("install-shim", str(example_tree))
+    assert p.returncode == 1 and "add it to SRCS by hand" in p.stdout
+
+
+def test_install_shim_appends_the_shim_options_once(example_tree, tmp_path, monkeypatch):
+    """shim/conf/files.malloc (the shim's defflag lines), when the shim ships
+    it, goes into sys/conf/files once."""
+    from k2m import shim
+    opts = tmp_path / "files.malloc"
+    opts.write_text("defflag opt_malloc.h\tMALLOC_SIZED_FREE\n")
+    monkeypatch.setattr(shim, "CONF_OPTIONS", str(opts))
+    conf = example_tree / "sys" / "conf" / "files"
+    before = conf.read_text()
+    for _ in range(2):
+        assert shim._list_sources(str(example_tree), lambda s: None) == 0
+    assert conf.read_text() == (before + "defflag opt_malloc.h\tMALLOC_SIZED_FREE\n"
+                                "file\tkern/kern_malloc_types.c\n")
+
+
+MBUF_H = ("#define\tMEXTMALLOC(m, size, how)\t\t\t\t\t\\\n"
+          "do {\t\t\t\t\t\t\t\t\t\\\n"
+          "\t(m)->m_ext_storage.ext_buf = (char *)\t\t\t\t\\\n"
+          "\t    malloc((size), mbtypes[(m)->m_type], (how));\t\t\\\n"
+          "} while (/* CONSTCOND */ 0)\n")
+UIPC_MBUF_C = ("void\nm_ext_free(struct mbuf *m)\n{\n"
+               "\tfree(m->m_ext.ext_buf, m->m_ext.ext_type);\n"
+               "\tfree(m->m_data, m->m_ext.ext_type);\n}\n")
+
+
+def test_install_shim_fixes_type_arguments_that_never_compiled(example_tree):
+    """MEXTMALLOC's storage (sys/sys/mbuf.h) and its free in m_ext_free()
+    (sys/kern/uipc_mbuf.c) get M_MBUF, both sides; a call given no type (0)
+    elsewhere is reported with file:line."""
+    sysdir = example_tree / "sys"
+    (sysdir / "sys" / "mbuf.h").write_text(MBUF_H)
+    (sysdir / "kern" / "uipc_mbuf.c").write_text(UIPC_MBUF_C)
+    f = sysdir / "kern" / "subr_thing.c"
+    f.write_text(f.read_text() + "\nvoid thing_drop(void *p) { free(p, 0); }\n")
+    line = f.read_text().count("\n")
+    p = run("install-shim", str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    h = (sysdir / "sys" / "mbuf.h").read_text()
+    assert h == MBUF_H.replace("mbtypes[(m)->m_type], (how));\t\t\\",
+                               "M_MBUF, (how));\t\t\t\t\\")
+    assert {len(l.expandtabs()) for l in h.splitlines()[:-1]} == {73}, h
+    assert (sysdir / "kern" / "uipc_mbuf.c").read_text() == UIPC_MBUF_C.replace(
+        "ext_buf, m->m_ext.ext_type", "ext_buf, M_MBUF")     # only the ext_buf free
+    assert "sys/sys/mbuf.h:4: malloc() type argument mbtypes[(m)->m_type] -> M_MBUF" in p.stdout
+    assert "sys/kern/uipc_mbuf.c:4: free() type argument m->m_ext.ext_type -> M_MBUF" in p.stdout
+    assert f"warning: sys/kern/subr_thing.c:{line}: free() is given no malloc type (0)" in p.stdout
+    assert "MALLOC_DECLARE(M_MBUF);" in (sysdir / "sys" / "malloc_types.h").read_text()
+    assert 'MALLOC_DEFINE(M_MBUF, "mbuf"' in (sysdir / "kern" / "kern_malloc_types.c").read_text()
+    before = snapshot(example_tree)
+    assert "type argument" not in run("install-shim", str(example_tree)).stdout
+    assert snapshot(example_tree) == before

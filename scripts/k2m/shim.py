@@ -9,11 +9,18 @@
    malloc() used to ignore it (#define f(a, t, b) f(a, b) beside a
    prototype of f taking a struct malloc_type *): the type must now
    reach the function.  Each removal is printed.
+   Type arguments that never compiled while malloc() threw them away are
+   rewritten where their memory is known (TYPE_FIXES: the mbuf external
+   storage of MEXTMALLOC gets M_MBUF at both ends); a call given 0 or NULL
+   as its type is reported with file:line.
 4. Generate TREE/sys/sys/malloc_types.h (a MALLOC_DECLARE for each, which
    <sys/malloc.h> includes, so every file sees every type) and
    TREE/sys/kern/kern_malloc_types.c (a MALLOC_DEFINE for each type no file
-   defines yet), and list the latter in sys/conf/files.  Each type is then
-   defined exactly once; a type the tree already defines twice is reported.
+   defines yet), and list the latter in every list of kernel sources:
+   sys/conf/files (with shim/conf/files.malloc, the shim's options, when
+   the shim ships it) and a rump kernel's Makefile.rumpkern.  Each type is
+   then defined exactly once; a type the tree already defines twice is
+   reported.
 5. Warn about each type defined in a loadable module's sources (listed in
    a sys/modules/*/Makefile, or holding a MODULE() line) that nothing
    passes to malloc_type_detach():
@@ -35,7 +42,8 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .cscan import match_paren, split_args
+from . import allocators
+from .cscan import arg_commas, match_paren, split_args, strip
 from .tagmap import TagMap
 from .tree import Tree
 
@@ -45,9 +53,27 @@ OVERLAY = (("sys", "sys/sys"), ("kern", "sys/kern"))
 TYPES_H = "sys/sys/malloc_types.h"
 TYPES_C = "sys/kern/kern_malloc_types.c"
 CONF_LINE = "file\tkern/kern_malloc_types.c"
+CONF_OPTIONS = os.path.join(SHIM, "conf", "files.malloc")    # the shim's defflag lines
+# A rump kernel's sources are listed in its own Makefile, not sys/conf/files.
+RUMPKERN_MK = "sys/rump/librump/rumpkern/Makefile.rumpkern"
+_RUMP_SRC = re.compile(r"^([ \t]*(?:SRCS\+?=)?[ \t]*)kern_malloc\.c([ \t]*\\?)[ \t]*$", re.M)
+# Type arguments that never compiled while malloc() threw its type away,
+# fixed where their memory is known: (file, function, argument index of the
+# pointer or None, type argument as written, replacement).  MEXTMALLOC's
+# external mbuf storage is allocated in sys/sys/mbuf.h and freed in
+# m_ext_free() (sys/kern/uipc_mbuf.c); NetBSD 7.99 passes mbtypes[], an
+# array that no longer exists, and a member ext_type that no longer
+# exists; NetBSD-current passes 0.  Both sides get M_MBUF, the historical
+# "mbuf" type, so the pair agrees.
+TYPE_FIXES = (
+    ("sys/sys/mbuf.h", "malloc", None, "mbtypes[(m)->m_type]", "M_MBUF"),
+    ("sys/sys/mbuf.h", "malloc", None, "0", "M_MBUF"),
+    ("sys/kern/uipc_mbuf.c", "free", "m->m_ext.ext_buf", "m->m_ext.ext_type", "M_MBUF"),
+    ("sys/kern/uipc_mbuf.c", "free", "m->m_ext.ext_buf", "0", "M_MBUF"),
+)
+_NO_TYPE = {"0", "NULL", "(0)", "((void *)0)"}
 
-_CALL = re.compile(r"\b(?:malloc|free|realloc)\s*\(")
-_TYPE_ARG = {"malloc": 1, "free": 1, "realloc": 2}
+_CALL = re.compile(r"\b(" + "|".join(sorted(allocators.MALLOC_NAMES)) + r")\s*\(")
 _DEF = re.compile(r"^\s*MALLOC_(DEFINE|JUSTDEFINE|DECLARE)\s*\(\s*(M_\w+|\w+)\s*"
                   r"(?:,\s*\"([^\"]*)\"\s*,\s*\"([^\"]*)\")?", re.M)
 _STATIC_DEF = re.compile(r"\bstatic\s+MALLOC_(?:JUST)?DEFINE\s*\(\s*(\w+)")
@@ -80,6 +106,7 @@ class Survey:
     detached: set = field(default_factory=set)     # passed to malloc_type_detach()
     modules: dict = field(default_factory=dict)    # file -> loadable module it is in
     droppers: list = field(default_factory=list)   # (file, line, #define text, name)
+    untyped: list = field(default_factory=list)    # (file, line, call, type argument)
 
     def undetached_module_types(self) -> list[tuple[str, str, str]]:
         """(type, defining file, module) for each type defined in a loadable
@@ -138,29 +165,32 @@ def survey(root: str) -> Survey:
                             re.search(m.group(1) + r"\s*\([^;{]*struct\s+malloc_type\s*\*", text):
                         sv.droppers.append((rel, text.count("\n", 0, m.start()) + 1,
                                          m.group(0), m.group(1)))
-            if "M_" not in text:
+            if "M_" not in text and "free" not in text and "alloc" not in text:
                 continue
-            text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
-            if f.endswith(".c") and _MODULE.search(text):
+            code = strip(text)      # comments and literals blanked, offsets kept
+            if f.endswith(".c") and _MODULE.search(code):
                 sv.modules.setdefault(rel, os.path.splitext(f)[0])
-            sv.detached.update(_DETACH.findall(text))
-            for m in _CALL.finditer(text):
-                name = m.group(0).split("(")[0].strip()
-                args = _args(text, m.end() - 1)
-                i = _TYPE_ARG[name]
-                if len(args) == i + (1 if name == "free" else 2):
-                    t = args[i]
+            sv.detached.update(_DETACH.findall(code))
+            for m in _CALL.finditer(code):
+                a = allocators.TABLE[m.group(1)]
+                args = _args(code, m.end() - 1)
+                if len(args) in a.arity:
+                    t = " ".join(args[a.mtype].replace("\\", " ").split())
                     if _MTYPE.match(t) and t not in FLAGS:
                         sv.used.setdefault(t, rel)
-            for kind, t, short, desc in _DEF.findall(text):
+                    elif t in _NO_TYPE:
+                        sv.untyped.append((rel, code.count("\n", 0, m.start()) + 1,
+                                           m.group(1), t))
+            for m in _DEF.finditer(code):       # the names from the text itself
+                kind, t, short, desc = (_DEF.match(text, m.start()) or m).groups(default="")
                 if kind == "DECLARE":
                     sv.declared.add(t)
                 elif not rel.startswith("sys/sys/malloc"):
                     sv.defined[t].append((rel, short, desc))
-            for t in _STATIC_DEF.findall(text):         # file-local: not declared
+            for t in _STATIC_DEF.findall(code):         # file-local: not declared
                 sv.statics.setdefault(t, rel)
                 sv.aliases.add(t)
-            sv.aliases.update(_ALIAS.findall(text))
+            sv.aliases.update(_ALIAS.findall(code))
     sv.defined = dict(sv.defined)
     return sv
 
@@ -177,8 +207,15 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
             if f.endswith((".c", ".h")):
                 shutil.copyfile(os.path.join(sdir, f), os.path.join(root, dst, f))
                 out(f"install-shim: {dst}/{f}")
+    for rel, line, call, old, new in fix_type_args(root):
+        out(f"install-shim: {rel}:{line}: {call}() type argument {old} -> {new} "
+            "(it never compiled while malloc() ignored its type)")
     sv = survey(root)
     used, defined = sv.used, sv.defined
+    for rel, line, call, t in sv.untyped:
+        out(f"install-shim: warning: {rel}:{line}: {call}() is given no malloc type "
+            f"({t}): with real types it must name one, the same at the allocation "
+            "and at the free")
     for rel, line, text, name in sv.droppers:
         _remove_define(os.path.join(root, rel), text)
         out(f"install-shim: {rel}:{line}: removed macro {name}(), which dropped its "
@@ -205,13 +242,7 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
         lines.append(f'MALLOC_DEFINE({t}, "{short}", "{desc}");')
     _write(os.path.join(root, TYPES_C), "\n".join(lines) + "\n")
 
-    conf = os.path.join(root, "sys", "conf", "files")
-    if os.path.exists(conf):
-        with open(conf, encoding="utf-8", errors="replace") as fp:
-            text = fp.read()
-        if "kern/kern_malloc_types.c" not in text:
-            with open(conf, "a") as fp:
-                fp.write(("" if text.endswith("\n") else "\n") + CONF_LINE + "\n")
+    status = _list_sources(root, out)
     undetached = sv.undetached_module_types()
     for t, f, mod in undetached:
         out(f"install-shim: warning: {t} is defined in {f}, part of loadable module "
@@ -223,18 +254,125 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
         f"{len(to_define)} defined in {TYPES_C}, {len(types) - len(to_define)} "
         f"by their own files; {len(twice)} defined more than once; "
         f"{len(undetached)} module types never detached")
-    return 1 if twice else 0
+    return 1 if twice or status else 0
+
+
+def _list_sources(root: str, out) -> int:
+    """kern_malloc_types.c in every list of kernel sources of the tree:
+    sys/conf/files (with the shim's options, shim/conf/files.malloc, if the
+    shim ships them) and the rump kernel's Makefile.rumpkern."""
+    status = 0
+    conf = os.path.join(root, "sys", "conf", "files")
+    if os.path.exists(conf):
+        with open(conf, encoding="utf-8", errors="surrogateescape") as fp:
+            text = fp.read()
+        add = []
+        if os.path.exists(CONF_OPTIONS):
+            with open(CONF_OPTIONS, encoding="utf-8") as fp:
+                opts = fp.read()
+            if opts.strip() and opts.strip() not in text:
+                add.append(opts.rstrip("\n"))
+        if "kern/kern_malloc_types.c" not in text:
+            add.append(CONF_LINE)
+        if add:
+            _write(conf, text + ("" if text.endswith("\n") else "\n") + "\n".join(add) + "\n")
+    mk = os.path.join(root, RUMPKERN_MK)
+    if os.path.exists(mk):
+        with open(mk, encoding="utf-8", errors="surrogateescape") as fp:
+            text = fp.read()
+        if not re.search(r"\bkern_malloc_types\.c\b", text):
+            m = _RUMP_SRC.search(text)
+            if m:
+                line = m.group(1).replace("SRCS+=", "      ").replace("SRCS=", "     ")
+                line = line + "kern_malloc_types.c"
+                if m.group(2).strip():
+                    line = _align_backslash(line, m.group(0))
+                else:                               # kern_malloc.c ended its list
+                    line = "SRCS+=\tkern_malloc_types.c"
+                _write(mk, text[:m.end()] + "\n" + line + text[m.end():])
+                out(f"install-shim: {RUMPKERN_MK}: kern_malloc_types.c listed")
+            else:
+                out(f"install-shim: warning: {RUMPKERN_MK}: no kern_malloc.c line to list "
+                    "kern_malloc_types.c after; add it to SRCS by hand")
+                status = 1
+    return status
+
+
+def fix_type_args(root: str) -> list[tuple[str, int, str, str, str]]:
+    """Apply TYPE_FIXES; return (file, line, call, old, new) for each change."""
+    done = []
+    for rel in sorted({f[0] for f in TYPE_FIXES}):
+        path = os.path.join(root, rel)
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8", errors="surrogateescape") as fp:
+            text = fp.read()
+        code = strip(text)
+        edits = []
+        for m in _CALL.finditer(code):
+            a = allocators.TABLE[m.group(1)]
+            commas, close = arg_commas(code, m.end() - 1)
+            bounds = [m.end()] + [c + 1 for c in commas]
+            spans = list(zip(bounds, [c for c in commas] + [close]))
+            if len(spans) not in a.arity:
+                continue
+            args = [" ".join(code[b:e].split()) for b, e in spans]
+            for frel, call, ptr, old, new in TYPE_FIXES:
+                if (frel, call) == (rel, m.group(1)) and args[a.mtype] == old and \
+                        (ptr is None or args[a.ptr] == ptr):
+                    b, e = spans[a.mtype]
+                    lead = len(text[b:e]) - len(text[b:e].lstrip())
+                    edits.append((b + lead, e, new))
+                    done.append((rel, code.count("\n", 0, m.start()) + 1, call, old, new))
+                    break
+        for b, e, new in reversed(edits):
+            tail = text[b:e]
+            text = text[:b] + new + tail[len(tail.rstrip()):] + text[e:]
+            sol = text.rfind("\n", 0, b) + 1
+            eol = text.find("\n", b)
+            eol = len(text) if eol < 0 else eol
+            old_line = text[sol:eol].replace(new, tail.rstrip(), 1)
+            if text[sol:eol].endswith("\\"):
+                body = text[sol:eol][:-1].rstrip()
+                text = text[:sol] + _align_backslash(body, old_line) + text[eol:]
+        if edits:
+            _write(path, text)
+    return done
+
+
+def _align_backslash(body: str, old_line: str) -> str:
+    """body + tabs + a backslash in the column old_line had it (style(9)
+    lines up the continuation backslashes of a macro)."""
+    col = len(old_line.rstrip("\\").expandtabs(8))
+    if not old_line.rstrip().endswith("\\"):
+        return body
+    out, width = body, len(body.expandtabs(8))
+    while width < col:
+        out += "\t"
+        width = (width // 8 + 1) * 8
+    if out == body:
+        out += " "
+    return out + "\\"
+
+
+_KNOWS_TYPE = re.compile(r"^\s*struct\s+malloc_type\s*;|^\s*#\s*include\s*<sys/malloc(var)?\.h>",
+                         re.M)
 
 
 def _remove_define(path: str, define: str) -> None:
-    """Delete one #define (with its continuation lines) from a file."""
+    """Delete one #define (with its continuation lines) from a file.  The
+    macro also rewrote the prototype it sits beside, which now names
+    struct malloc_type for the first time: if nothing in the file declares
+    it, a `struct malloc_type;` takes the macro's place (else gcc declares
+    it inside the parameter list, a type no caller can match)."""
     with open(path, encoding="utf-8", errors="surrogateescape") as fp:
         text = fp.read()
     at = text.find(define.lstrip("\n"))
     if at >= 0:
         end = text.find("\n", at + len(define.lstrip("\n")))
         end = len(text) if end < 0 else end + 1
-        _write(path, text[:at] + text[end:])
+        instead = "" if _KNOWS_TYPE.search(text) else "struct malloc_type;\n"
+        _write(path, text[:at] + instead + text[end:])
 
 
 def _write(path: str, text: str) -> None:

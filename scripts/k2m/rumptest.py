@@ -1,0 +1,412 @@
+"""`kmem2malloc rumptest`: the converted kernel, running.
+
+TREE is a NetBSD tree a rump kernel builds from (the layout of
+rumpkernel/src-netbsd, branch buildrump-src), already converted and
+shimmed.  rumptest
+
+1. builds and installs a rump kernel from it with buildrump.sh (DIAGNOSTIC
+   on, as buildrump.sh does by default; the flags gcc 12 needs for the 2016
+   code), then runs buildrump.sh's own tests;
+2. builds our kernel component (shim/rumptest/k2mtest.c, with the tree's
+   rumpmake, so with the kernel's flags and symbol renaming) and our
+   workload (shim/rumptest/workload.c) against the installed kernel, and
+   an FFS image with makefs;
+3. runs the workload: it boots the kernel, exercises tmpfs, FFS on vnd(4),
+   TCP and UDP over lo0 and sysctl, frees what it allocated, times
+   kmem_alloc+kmem_free against malloc+free inside the kernel, sweeps the
+   alignment of both from 8 bytes to 3 pages, and reads kern.malloc_stats;
+4. prints the mallocstat table of the running kernel, the ns per pair and
+   their ratio, and the alignment found; --json writes all of it.
+
+Exit status 0 only if everything built, every test passed, nothing
+panicked and malloc's alignment was never below kmem's; 1 otherwise; 2
+for bad input (nothing run).  Without --obj the build happens in a
+temporary directory, removed afterwards unless something failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from . import shim as shimmod
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHIM = os.path.join(TOP, "shim")
+RUMPTEST = os.path.join(SHIM, "rumptest")
+# What buildrump.sh needs on a current Debian for the 2016 tree: host tools
+# (nbmake) and a few tentative definitions in two libraries need
+# -fcommon under gcc >= 10; gcc 12 warns where the tree's gcc did not.
+BUILDRUMP_ENV = {"HOST_CFLAGS": "-O -fcommon"}
+BUILDRUMP_FLAGS = ["-V", "NOGCCERROR=1", "-F", "CFLAGS=-fcommon"]
+# Components the workload links: the devices, file systems and network it uses.
+RUMP_LIBS = ["rumpkern_k2mtest", "rumpdev_vnd", "rumpdev_disk", "rumpdev",
+             "rumpfs_ffs", "rumpfs_tmpfs", "rumpvfs",
+             "rumpnet_netinet", "rumpnet_net", "rumpnet", "rump", "rumpuser"]
+COMPONENT = ("Makefile", "k2mtest.c", "k2mtest.h")
+HELLO = "kmem2malloc rumptest\n"        # workload.c reads it back from the image
+RUN_GUARD = 1800                        # seconds: a hang guard, not a time limit
+# buildrump.sh's tests (tests/testrump.sh): what each prints when it starts.
+BUILDRUMP_TESTS = (("init", "bootstrap test"), ("fstest", "VFS test"),
+                   ("fstest_img", "VFS test with actual file system"),
+                   ("simpleclient", "Remote communication"),
+                   ("nettest_simple", "IPv4 networking test"),
+                   ("nettest_simple6", "IPv6 networking test"),
+                   ("nettest_routed", "Routed IPv4 networking test"),
+                   ("nettest_routed6", "Routed IPv6 networking test"),
+                   ("dynamic", "Dynamic loading of components"))
+
+
+class RumpTestError(Exception):
+    """Bad input: one line for the user, exit status 2."""
+
+
+@dataclass
+class Setup:
+    src: str            # the tree (holds sys/)
+    buildrump: str      # the buildrump.sh script
+    obj: str            # obj/ (build), rump/ (installed kernel), logs, workload
+    jobs: int
+    keep: bool          # --obj given: never removed
+
+
+@dataclass
+class Result:
+    tests: dict = field(default_factory=dict)      # name -> "passed" | "failed" | "skipped"
+    types: list = field(default_factory=list)      # mallocstat -j records
+    table: str = ""                                 # mallocstat's table
+    bench: dict = field(default_factory=dict)
+    alignment: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)    # stage -> wall seconds
+
+    def ok(self) -> bool:
+        return bool(self.tests) and all(v in ("passed", "skipped") for v in self.tests.values())
+
+    def to_json(self) -> dict:
+        pair = pair_summary(self.bench) if self.bench else {}
+        return {"tests": self.tests, "types": self.types,
+                "pair_ns": {"kmem": pair.get("kmem"), "malloc": pair.get("malloc"),
+                            "kmem_intr": pair.get("kmem_intr")},
+                "pair_ratio": pair.get("ratio"), "pair_by_size": pair.get("by_size", []),
+                "alignment": alignment_summary(self.alignment) if self.alignment else {},
+                "usage": usage(self.types),
+                "seconds": self.seconds}
+
+
+# --------------------------------------------------------------------------
+# Input
+
+def setup(tree: str, buildrump: str | None, obj: str | None, jobs: int) -> Setup:
+    """Check everything rumptest needs before anything runs."""
+    src = os.path.abspath(tree)
+    if not os.path.exists(os.path.join(src, shimmod.RUMPKERN_MK)):
+        raise RumpTestError(f"{tree}: not a tree a rump kernel builds from (no "
+                            f"{shimmod.RUMPKERN_MK}; see README: rumptest)")
+    with open(os.path.join(src, shimmod.RUMPKERN_MK), encoding="utf-8",
+              errors="replace") as fp:
+        listed = "kern_malloc_types.c" in fp.read()
+    if not (listed and os.path.exists(os.path.join(src, shimmod.TYPES_C))
+            and os.path.exists(os.path.join(src, shimmod.TYPES_H))):
+        raise RumpTestError(f"{tree}: the shim is not installed; run "
+                            f"`kmem2malloc install-shim {tree}` first")
+    br = buildrump or os.path.join(os.path.dirname(src), "buildrump.sh")
+    script = br if os.path.isfile(br) else os.path.join(br, "buildrump.sh")
+    if not os.path.isfile(script):
+        raise RumpTestError(f"{br}: no buildrump.sh there (give --buildrump DIR; "
+                            "see README: rumptest)")
+    for tool, pkg in (("gcc", "gcc"), ("makefs", "makefs")):
+        if shutil.which(tool) is None:
+            raise RumpTestError(f"{tool} not found: install Debian's {pkg} package")
+    if obj is not None and os.path.exists(obj) and not os.path.isdir(obj):
+        raise RumpTestError(f"{obj}: not a directory")
+    keep = obj is not None
+    obj = os.path.abspath(obj) if obj else tempfile.mkdtemp(prefix="k2m-rumptest-")
+    os.makedirs(obj, exist_ok=True)
+    return Setup(src, os.path.abspath(script), obj, jobs, keep)
+
+
+# --------------------------------------------------------------------------
+# Parsing what the programs print (pure; tested with canned output)
+
+def parse_buildrump_tests(text: str, status: int) -> dict:
+    """buildrump.sh `tests` output -> {test: passed|failed|skipped}.  A test
+    passed if it started and a later one started too (testrump.sh stops at
+    the first failure), or if the run ended in "Success"."""
+    starts = []
+    for name, label in BUILDRUMP_TESTS:
+        m = re.search(r"^" + re.escape(label) + r"(?: \.\.\. |\n|$)", text, re.M)
+        starts.append((m.start() if m else -1, name))
+    success = status == 0 and re.search(r"^Success$", text, re.M) is not None
+    out = {}
+    for i, (at, name) in enumerate(starts):
+        if at < 0:
+            out[name] = "passed" if success else "failed"
+            continue
+        line = text[at:text.find("\n", at) if "\n" in text[at:] else len(text)]
+        later = any(a > at for a, _ in starts[i + 1:])
+        if "skipping test" in line:
+            out[name] = "skipped"
+        else:
+            out[name] = "passed" if success or later else "failed"
+    return out
+
+
+_TEST_LINE = re.compile(r"^(PASS|FAIL) (\w+)(?::\s*(.*)| \([\d.]+ s\))?$", re.M)
+_SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
+
+
+def parse_workload(text: str, status: int) -> tuple[dict, list[str]]:
+    """The workload's PASS/FAIL lines -> ({test: passed|failed}, problems).
+    Its last line must be "N passed, N failed" agreeing with them, and it
+    must have exited 0 (a panic aborts it)."""
+    tests, problems = {}, []
+    for verdict, name, why in _TEST_LINE.findall(text):
+        tests[name] = "passed" if verdict == "PASS" else "failed"
+        if verdict == "FAIL":
+            problems.append(f"{name}: {why}")
+    m = list(_SUMMARY.finditer(text))
+    if not m:
+        problems.append("no summary line: the workload stopped early")
+    elif (int(m[-1].group(1)), int(m[-1].group(2))) != \
+            (sum(v == "passed" for v in tests.values()), sum(v == "failed" for v in tests.values())):
+        problems.append("summary line disagrees with the PASS/FAIL lines")
+    if "panic" in text.lower():
+        problems.append("the kernel panicked: " + next(
+            l for l in text.splitlines() if "panic" in l.lower()).strip())
+    if status != 0:
+        problems.append(f"exit status {status}" + (" (killed by a signal: a panic aborts)"
+                                                   if status < 0 else ""))
+    return tests, problems
+
+
+def pair_summary(bench: dict) -> dict:
+    """ns per pair for each size (the best round), their means, and the
+    malloc/kmem ratio of the means; kmem_intr (kmem_intr_alloc+free, what
+    kern_malloc.c calls) beside them when measured."""
+    pairs = bench["pairs"]
+    intr = bench.get("kmem_intr_ns") or [None] * len(bench["sizes"])
+    rows = []
+    for s, k, m, ki in zip(bench["sizes"], bench["kmem_ns"], bench["malloc_ns"], intr):
+        row = {"size": s, "kmem": round(k / pairs, 3), "malloc": round(m / pairs, 3),
+               "ratio": round(m / k, 3)}
+        if ki is not None:
+            row["kmem_intr"] = round(ki / pairs, 3)
+        rows.append(row)
+    out = {}
+    for col in ("kmem", "malloc", "kmem_intr"):
+        if all(col in r for r in rows):
+            out[col] = round(sum(r[col] for r in rows) / len(rows), 2)
+    out["ratio"] = round(out["malloc"] / out["kmem"], 3)
+    out["by_size"] = rows
+    return out
+
+
+def usage(types: list[dict]) -> dict:
+    """How the kernel's own types were used (our component's k2mtest,
+    which the benchmark drives, left out): types with requests, and the
+    share of requests that went to the catch-all devbuf and temp."""
+    kern = [t for t in types if t["type"] != "k2mtest"]
+    used = [t for t in kern if t["requests"] > 0]
+    reqs = sum(t["requests"] for t in used)
+    generic = sum(t["requests"] for t in used if t["type"] in ("devbuf", "temp"))
+    return {"used": len(used), "attached": len(kern), "requests": reqs,
+            "generic_percent": round(100 * generic / reqs, 1) if reqs else 0.0}
+
+
+def alignment_summary(a: dict) -> dict:
+    """Runs of sizes with the same (kmem, malloc) alignment, and the sizes
+    where malloc gives less than kmem."""
+    step, kmem, mall = a["step"], a["kmem"], a["malloc"]
+    runs: list[list[int]] = []      # [first size, last size, kmem, malloc]
+    below = []
+    for i, (k, m) in enumerate(zip(kmem, mall)):
+        size = (i + 1) * step
+        if m < k:
+            below.append({"size": size, "kmem": k, "malloc": m})
+        if runs and runs[-1][2:] == [k, m] and runs[-1][1] == size - step:
+            runs[-1][1] = size
+        else:
+            runs.append([size, size, k, m])
+    return {"sizes": len(kmem), "from": step, "to": len(kmem) * step,
+            "pagesize": a.get("pagesize"), "below_kmem": len(below),
+            "below": below, "runs": runs}
+
+
+# --------------------------------------------------------------------------
+# Running
+
+class Runner:
+    def __init__(self, s: Setup, res: Result, out):
+        self.s, self.res, self.out = s, res, out
+
+    def step(self, name: str, cmd: list[str], log: str, env=None, cwd=None,
+             timeout=None) -> subprocess.CompletedProcess | None:
+        """Run one command, output to OBJ/log; record its time; on failure
+        show the end of its log."""
+        path = os.path.join(self.s.obj, log)
+        t0 = time.monotonic()
+        with open(path, "w") as fp:
+            try:
+                p = subprocess.run(cmd, stdout=fp, stderr=subprocess.STDOUT, cwd=cwd,
+                                   env={**os.environ, **(env or {})}, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p = None
+        self.res.seconds[name] = round(time.monotonic() - t0, 1)
+        if p is None or p.returncode != 0:
+            self.out(f"rumptest: {name}: failed "
+                     f"({'hung' if p is None else f'exit {p.returncode}'}); {path}:")
+            with open(path, errors="replace") as fp:
+                for line in fp.read().splitlines()[-15:]:
+                    self.out(f"  {line}")
+        else:
+            self.out(f"rumptest: {name}: ok ({self.res.seconds[name]} s)")
+        return p
+
+    def buildrump(self, *commands: str) -> list[str]:
+        s = self.s
+        return ([s.buildrump, "-s", s.src, "-o", os.path.join(s.obj, "obj"),
+                 "-d", os.path.join(s.obj, "rump"), "-j", str(s.jobs)]
+                + BUILDRUMP_FLAGS + list(commands))
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)         # progress, also into a file or a pipe
+
+
+def run(tree: str, buildrump: str | None, obj: str | None, jobs: int,
+        json_path: str | None, out=_print) -> int:
+    s = setup(tree, buildrump, obj, jobs)
+    res = Result()
+    try:
+        _run(s, res, out)
+    finally:
+        if json_path:
+            with open(json_path, "w") as fp:
+                json.dump(res.to_json(), fp, indent=1)
+    ok = res.ok()
+    passed = sum(v == "passed" for v in res.tests.values())
+    failed = sum(v == "failed" for v in res.tests.values())
+    if not s.keep:
+        if ok:
+            shutil.rmtree(s.obj, ignore_errors=True)
+        else:
+            out(f"rumptest: kept {s.obj} (logs, build, workload)")
+    out(f"rumptest: {passed} passed, {failed} failed")
+    return 0 if ok else 1
+
+
+def _run(s: Setup, res: Result, out) -> None:
+    r = Runner(s, res, out)
+    rump = os.path.join(s.obj, "rump")
+    p = r.step("build", r.buildrump("tools", "build", "install"), "build.log",
+               env=BUILDRUMP_ENV, cwd=os.path.dirname(s.buildrump))
+    res.tests["build"] = "passed" if p and p.returncode == 0 else "failed"
+    if res.tests["build"] == "failed":
+        return
+    p = r.step("buildrump tests", r.buildrump("tests"), "tests.log", env=BUILDRUMP_ENV,
+               cwd=os.path.dirname(s.buildrump))
+    with open(os.path.join(s.obj, "tests.log"), errors="replace") as fp:
+        for name, v in parse_buildrump_tests(fp.read(), p.returncode if p else 1).items():
+            res.tests[f"buildrump.{name}"] = v
+
+    # mallocstat for the host, our component, the workload, the image
+    ms = os.path.join(s.obj, "mallocstat")
+    comp = os.path.join(s.obj, "k2mtest")
+    wl = os.path.join(s.obj, "workload")
+    rumpmake = os.path.join(s.obj, "obj", "tooldir", "rumpmake")
+    image, root = os.path.join(s.obj, "ffs.img"), os.path.join(s.obj, "ffsroot")
+    os.makedirs(comp, exist_ok=True)
+    for f in COMPONENT:         # rumpmake builds where its Makefile is
+        shutil.copyfile(os.path.join(RUMPTEST, f), os.path.join(comp, f))
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "hello.txt"), "w") as fp:
+        fp.write(HELLO)
+    libs = ["-L", comp, "-L", os.path.join(rump, "lib"),
+            "-Wl,-rpath," + comp, "-Wl,-rpath," + os.path.join(rump, "lib"),
+            "-Wl,--no-as-needed"] + [f"-l{x}" for x in RUMP_LIBS] + ["-lpthread", "-ldl"]
+    for name, cmd, log in (
+            ("mallocstat", ["gcc", "-std=gnu11", "-O2", "-I", SHIM, "-o", ms,
+                            os.path.join(SHIM, "mallocstat", "mallocstat.c")], "mallocstat.log"),
+            ("component", [rumpmake, "K2M_SYS=" + os.path.join(s.src, "sys"), "dependall"],
+             "component.log"),
+            ("workload build", ["gcc", "-std=gnu11", "-O2", "-g", "-Wall", "-Wextra",
+                                "-I", os.path.join(rump, "include"), "-I", RUMPTEST,
+                                "-o", wl, os.path.join(RUMPTEST, "workload.c")] + libs,
+             "workload-build.log"),
+            ("image", ["makefs", "-t", "ffs", "-o", "version=1", "-s", "16m", "-f", "512",
+                       image, root],
+             "image.log")):
+        p = r.step(name, cmd, log, cwd=comp if name == "component" else None)
+        res.tests[name.replace(" ", "_")] = "passed" if p and p.returncode == 0 else "failed"
+        if res.tests[name.replace(" ", "_")] == "failed":
+            return
+
+    rundir = os.path.join(s.obj, "run")
+    os.makedirs(rundir, exist_ok=True)
+    blob = os.path.join(rundir, "malloc_stats.bin")
+    for f in ("workload.json", "malloc_stats.bin"):
+        if os.path.exists(os.path.join(rundir, f)):
+            os.unlink(os.path.join(rundir, f))
+    p = r.step("workload", [wl, image, rundir], "workload.log", cwd=rundir,
+               timeout=RUN_GUARD)
+    with open(os.path.join(s.obj, "workload.log"), errors="replace") as fp:
+        text = fp.read()
+    tests, problems = parse_workload(text, p.returncode if p else -9)
+    for name, v in tests.items():
+        res.tests[f"workload.{name}"] = v
+    res.tests["workload"] = "failed" if problems else "passed"
+    for why in problems:
+        out(f"rumptest: workload: {why}")
+    wj = os.path.join(rundir, "workload.json")
+    if os.path.exists(wj):
+        with open(wj) as fp:
+            data = json.load(fp)
+        res.bench, res.alignment = data.get("bench", {}), data.get("alignment", {})
+    res.tests["alignment"] = "passed" if res.alignment and \
+        alignment_summary(res.alignment)["below_kmem"] == 0 else "failed"
+    if os.path.exists(blob):
+        t = subprocess.run([ms, "-f", blob], capture_output=True, text=True)
+        j = subprocess.run([ms, "-j", "-f", blob], capture_output=True, text=True)
+        if t.returncode == 0 and j.returncode == 0:
+            res.table = t.stdout
+            res.types = json.loads(j.stdout)["types"]
+        res.tests["mallocstat"] = "passed" if res.types else "failed"
+        mine = [t for t in res.types if t["type"] == "k2mtest"]
+        # our component allocated and freed; the kernel's types keep what they hold
+        res.tests["freed"] = "passed" if mine and mine[0]["inuse"] == 0 and \
+            mine[0]["bytes"] == 0 else "failed"
+    report(res, out)
+
+
+def report(res: Result, out) -> None:
+    """What the running kernel showed."""
+    if res.table:
+        out("")
+        out(res.table.rstrip("\n"))
+        u = usage(res.types)
+        out(f"rumptest: the kernel's types (not k2mtest, ours): {u['used']} used of "
+            f"{u['attached']} attached; devbuf+temp {u['generic_percent']}% of "
+            f"{u['requests']} requests")
+    if res.bench:
+        p = pair_summary(res.bench)
+        for row in p["by_size"]:
+            out(f"rumptest: {row['size']:5d} B: kmem_alloc+kmem_free {row['kmem']:7.2f} ns, "
+                f"malloc+free {row['malloc']:7.2f} ns, ratio {row['ratio']:.3f}"
+                + (f" (kmem_intr_alloc+free {row['kmem_intr']:.2f} ns)"
+                   if "kmem_intr" in row else ""))
+        out(f"rumptest: ns per pair, mean of the sizes: kmem {p['kmem']}, malloc "
+            f"{p['malloc']}, ratio {p['ratio']}"
+            + (f"; kmem_intr {p['kmem_intr']}" if "kmem_intr" in p else ""))
+    if res.alignment:
+        a = alignment_summary(res.alignment)
+        first = a["below"][0] if a["below"] else None
+        out(f"rumptest: alignment, {a['sizes']} sizes {a['from']}..{a['to']} B: malloc "
+            f"below kmem at {a['below_kmem']}" + (
+                f" (first {first['size']} B: kmem {first['kmem']}, malloc {first['malloc']})"
+                if first else ""))
