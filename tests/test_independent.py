@@ -70,7 +70,8 @@ def test_example_planted_mix_is_found(tmp_path, converted):
         "malloc(nbusses * sizeof(*sc->sc_busses), M_I2C,\n\t    M_WAITOK | M_ZERO)",
         "kmem_zalloc(nbusses * sizeof(*sc->sc_busses), KM_SLEEP)")
         .replace("#include <sys/malloc.h>", "#include <sys/kmem.h>\n#include <sys/malloc.h>"))
-    p, doc = mixcheck(tmp_path, "--before", str(before), str(after))
+    assert run("install-shim", str(after)).returncode == 0     # free(p, T, n) declared
+    p, doc = mixcheck(tmp_path, "--before", str(before), str(after), "sys/dev")
     assert p.returncode == 1
     [m] = doc["findings"]
     assert m["origin"] == "created"

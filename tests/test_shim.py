@@ -28,7 +28,7 @@ def test_install_shim_declares_and_defines_each_type_once(example_tree, tmp_path
             "M_OLDM", "M_OLDMSCRATCH"} <= declared
     defs = {}
     for f in sysdir.rglob("*.c"):
-        for t in re.findall(r"^MALLOC_(?:JUST)?DEFINE\((\w+),", f.read_text(), re.M):
+        for t in re.findall(r"^MALLOC_(?:JUST)?DEFINE(?:_SIZED)?\((\w+),", f.read_text(), re.M):
             defs.setdefault(t, []).append(str(f))
     assert all(len(v) == 1 for v in defs.values()), {k: v for k, v in defs.items() if len(v) > 1}
     assert declared <= set(defs), declared - set(defs)
@@ -36,6 +36,12 @@ def test_install_shim_declares_and_defines_each_type_once(example_tree, tmp_path
     assert defs["M_TEMP"][0].endswith("kern_malloc.c")   # built-in
     assert defs["M_OLDMSCRATCH"][0].endswith("kern_malloc_types.c")
     assert "kern/kern_malloc_types.c" in (sysdir / "conf" / "files").read_text()
+    # a type every free of which passes the size is header-less; one an old
+    # caller frees with free(p, T) keeps its header; the tree takes free(p, T, n)
+    types_c = (sysdir / "kern" / "kern_malloc_types.c").read_text()
+    assert re.search(r"^MALLOC_DEFINE_SIZED\(M_I2C,", types_c, re.M)
+    assert re.search(r"^MALLOC_DEFINE\(M_OLDMSCRATCH,", types_c, re.M)
+    assert "#define\tMALLOC_SIZED_FREE\t1" in (sysdir / "sys" / "malloc_types.h").read_text()
     assert "0 defined more than once" in out
     # a second install changes nothing
     before = snapshot(example_tree)
@@ -230,3 +236,23 @@ def test_install_shim_fixes_type_arguments_that_never_compiled(example_tree):
     before = snapshot(example_tree)
     assert "type argument" not in run("install-shim", str(example_tree)).stdout
     assert snapshot(example_tree) == before
+
+
+def test_install_shim_mends_direct_callers_and_installs_man_pages(example_tree):
+    """NetBSD's kern_malloc(size, flags) and kern_free(addr), called
+    directly (NetBSD-current's audio.c, drm_gem.h's free macro), become
+    malloc(9) calls with the file's type; the man pages go where NetBSD
+    keeps them."""
+    d = example_tree / "sys" / "dev" / "usb"
+    (d / "direct.c").write_text(
+        "#include <sys/malloc.h>\n#define\tfree(addr, type)\t\tkern_free(addr)\n"
+        "void *f(void *p) { kern_free(p); return kern_malloc(8, M_WAITOK); }\n")
+    (example_tree / "share" / "man" / "man9").mkdir(parents=True)
+    p = run("install-shim", str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    text = (d / "direct.c").read_text()
+    assert "kern_free(addr, type)" in text
+    assert "free(p, M_USBDEV)" in text and "malloc(8, M_USBDEV, M_WAITOK)" in text
+    assert "direct.c:3: kern_free(p) -> free(p, M_USBDEV)" in p.stdout
+    assert (example_tree / "share" / "man" / "man9" / "malloc.9").exists()
+    assert not (example_tree / "share" / "man" / "man1").exists()

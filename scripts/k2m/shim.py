@@ -74,9 +74,10 @@ TYPE_FIXES = (
 _NO_TYPE = {"0", "NULL", "(0)", "((void *)0)"}
 
 _CALL = re.compile(r"\b(" + "|".join(sorted(allocators.MALLOC_NAMES)) + r")\s*\(")
-_DEF = re.compile(r"^\s*MALLOC_(DEFINE|JUSTDEFINE|DECLARE)\s*\(\s*(M_\w+|\w+)\s*"
+_DEF = re.compile(r"^\s*MALLOC_(DEFINE_SIZED|JUSTDEFINE_SIZED|DEFINE|JUSTDEFINE|DECLARE)"
+                  r"\s*\(\s*(M_\w+|\w+)\s*"
                   r"(?:,\s*\"([^\"]*)\"\s*,\s*\"([^\"]*)\")?", re.M)
-_STATIC_DEF = re.compile(r"\bstatic\s+MALLOC_(?:JUST)?DEFINE\s*\(\s*(\w+)")
+_STATIC_DEF = re.compile(r"\bstatic\s+MALLOC_(?:JUST)?DEFINE(?:_SIZED)?\s*\(\s*(\w+)")
 _DETACH = re.compile(r"\bmalloc_type_detach\s*\(\s*(\w+)\s*\)")
 _MODULE = re.compile(r"^MODULE\s*\(", re.M)
 _MK_VAR = re.compile(r"^\s*(\.PATH\s*:|SRCS\s*\+?=)\s*(.*)$")   # .PATH: d, SRCS+= f
@@ -107,6 +108,13 @@ class Survey:
     modules: dict = field(default_factory=dict)    # file -> loadable module it is in
     droppers: list = field(default_factory=list)   # (file, line, #define text, name)
     untyped: list = field(default_factory=list)    # (file, line, call, type argument)
+    sized: set = field(default_factory=set)        # types some free(p, T, n) passes
+    unsized: set = field(default_factory=set)      # ... that free(p, T) or realloc passes
+
+    def headerless(self) -> set[str]:
+        """Types whose every release names its size: the shim can give
+        them kmem's blocks as they are (MALLOC_DEFINE_SIZED)."""
+        return self.sized - self.unsized
 
     def undetached_module_types(self) -> list[tuple[str, str, str]]:
         """(type, defining file, module) for each type defined in a loadable
@@ -174,10 +182,14 @@ def survey(root: str) -> Survey:
             for m in _CALL.finditer(code):
                 a = allocators.TABLE[m.group(1)]
                 args = _args(code, m.end() - 1)
-                if len(args) in a.arity:
+                if not a.arity or len(args) in a.arity:
                     t = " ".join(args[a.mtype].replace("\\", " ").split())
                     if _MTYPE.match(t) and t not in FLAGS:
                         sv.used.setdefault(t, rel)
+                        if m.group(1) == "free" and len(args) == 3 and args[2].strip() != "0":
+                            sv.sized.add(t)
+                        elif m.group(1) in ("free", "realloc"):
+                            sv.unsized.add(t)
                     elif t in _NO_TYPE:
                         sv.untyped.append((rel, code.count("\n", 0, m.start()) + 1,
                                            m.group(1), t))
@@ -210,6 +222,9 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
     for rel, line, call, old, new in fix_type_args(root):
         out(f"install-shim: {rel}:{line}: {call}() type argument {old} -> {new} "
             "(it never compiled while malloc() ignored its type)")
+    for rel, line, old, new in fix_direct_calls(tree, tm):
+        out(f"install-shim: {rel}:{line}: {old} -> {new} (kern_malloc.c's functions "
+            "take a type now)")
     sv = survey(root)
     used, defined = sv.used, sv.defined
     for rel, line, call, t in sv.untyped:
@@ -228,19 +243,34 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
             + ", ".join(f for f, _, _ in fs))
     to_define = sorted(t for t in types if t not in defined)
 
+    headerless = sv.headerless() & set(to_define)
     lines = [GENERATED, "#ifndef _SYS_MALLOC_TYPES_H_", "#define _SYS_MALLOC_TYPES_H_", ""]
+    if sv.sized:
+        # the tree frees with sizes (kmem2malloc convert's default form):
+        # <sys/malloc.h> takes free(p, T, n) in every build of the tree,
+        # with or without opt_malloc.h (rump, check)
+        lines += ["#ifndef MALLOC_SIZED_FREE", "#define\tMALLOC_SIZED_FREE\t1",
+                  "#endif", ""]
     lines += [f"MALLOC_DECLARE({t});" for t in sorted(types)]
     lines += ["", "#endif /* !_SYS_MALLOC_TYPES_H_ */", ""]
     _write(os.path.join(root, TYPES_H), "\n".join(lines))
 
     lines = [GENERATED, "#include <sys/cdefs.h>", "#include <sys/param.h>",
-             "#include <sys/malloc.h>", ""]
+             "#include <sys/malloc.h>", "",
+             "/*",
+             " * MALLOC_DEFINE_SIZED: every free of the type in the tree passes its",
+             " * size (free(p, T, n)), so its blocks are kmem's own: kmem's alignment,",
+             " * no header (shim/README.md).",
+             " */", ""]
     for t in to_define:
         tag = tm.tags.get(t)
         short, desc = (tag.short, tag.description) if tag else \
             (_short(t), f"used in {used.get(t, 'the tree')}")
-        lines.append(f'MALLOC_DEFINE({t}, "{short}", "{desc}");')
+        define = "MALLOC_DEFINE_SIZED" if t in headerless else "MALLOC_DEFINE"
+        lines.append(f'{define}({t}, "{short}", "{desc}");')
     _write(os.path.join(root, TYPES_C), "\n".join(lines) + "\n")
+    for page, where in install_man_pages(root):
+        out(f"install-shim: {where}/{page}")
 
     status = _list_sources(root, out)
     undetached = sv.undetached_module_types()
@@ -251,7 +281,8 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
             f"malloc_type_attach({t}) on MODULE_CMD_INIT and malloc_type_detach({t}) "
             f"on MODULE_CMD_FINI")
     out(f"install-shim: {len(types)} malloc types declared in {TYPES_H}; "
-        f"{len(to_define)} defined in {TYPES_C}, {len(types) - len(to_define)} "
+        f"{len(to_define)} defined in {TYPES_C} ({len(headerless)} of them header-less, "
+        f"every free passing the size), {len(types) - len(to_define)} "
         f"by their own files; {len(twice)} defined more than once; "
         f"{len(undetached)} module types never detached")
     return 1 if twice or status else 0
@@ -337,6 +368,76 @@ def fix_type_args(root: str) -> list[tuple[str, int, str, str, str]]:
                 text = text[:sol] + _align_backslash(body, old_line) + text[eol:]
         if edits:
             _write(path, text)
+    return done
+
+
+# NetBSD's kern_malloc(size, flags), kern_free(addr), kern_realloc(addr,
+# size, flags): the shim's take a type.  (Called directly by NetBSD-current's
+# dev/audio/audio.c; drm_gem.h #defines free(addr, type) as kern_free(addr).)
+_DIRECT = {"kern_malloc": (2, "malloc", 1), "kern_free": (1, "free", 1),
+           "kern_realloc": (3, "realloc", 2)}
+_DIRECT_RE = re.compile(r"\bkern_(malloc|free|realloc)\s*\(")
+_DEFINE_HEAD = re.compile(r"[ \t]*#[ \t]*define[ \t]+\w+\(([^)]*)\)")
+
+
+def fix_direct_calls(tree: Tree, tm: TagMap) -> list[tuple[str, int, str, str]]:
+    """Rewrite the direct calls of kern_malloc.c's functions with NetBSD's
+    arguments as the malloc(9) calls they are, with the file's type from
+    the tag map; in a macro definition with a `type` parameter (drm_gem.h's
+    #define free(addr, type) kern_free(addr)) the call stays and passes
+    that type.  Return (file, line, old, new) for each."""
+    root, done = tree.root, []
+    for d, dirs, files in os.walk(os.path.join(root, "sys")):
+        dirs.sort()
+        for f in sorted(files):
+            rel = os.path.relpath(os.path.join(d, f), root)
+            if not f.endswith((".c", ".h")) or rel in ("sys/kern/kern_malloc.c",
+                                                       "sys/sys/malloc.h"):
+                continue
+            with open(os.path.join(d, f), "rb") as fp:
+                if b"kern_" not in fp.read():
+                    continue
+            with open(os.path.join(d, f), encoding="utf-8", errors="surrogateescape") as fp:
+                text = fp.read()
+            code = strip(text)
+            edits = []
+            for m in _DIRECT_RE.finditer(code):
+                nargs, becomes, at = _DIRECT["kern_" + m.group(1)]
+                commas, close = arg_commas(code, m.end() - 1)
+                if len(commas) + 1 != nargs or code[m.start() - 1:m.start()] in ("_", "."):
+                    continue
+                line_start = code.rfind("\n", 0, m.start()) + 1
+                head = _DEFINE_HEAD.match(code, line_start)
+                params = [p.strip() for p in head.group(1).split(",")] if head else []
+                if "type" in params:
+                    mtype, becomes = "type", "kern_" + m.group(1)
+                else:
+                    mtype = tm.tag_for(rel, tree.driver_of(rel))
+                bounds = [m.end()] + [c + 1 for c in commas]
+                args = [text[b:e].strip() for b, e in zip(bounds, commas + [close])]
+                new = f"{becomes}({', '.join(args[:at] + [mtype] + args[at:])})"
+                edits.append((m.start(), close + 1, new))
+                done.append((rel, code.count("\n", 0, m.start()) + 1,
+                             text[m.start():close + 1], new))
+            for a, b, new in reversed(edits):
+                text = text[:a] + new + text[b:]
+            if edits:
+                _write(os.path.join(d, f), text)
+    return done
+
+
+MAN_PAGES = (("malloc.9", "share/man/man9"), ("mallocstat.1", "share/man/man1"))
+
+
+def install_man_pages(root: str) -> list[tuple[str, str]]:
+    """shim/man's pages where NetBSD keeps them, when the tree has those
+    directories: [(page, directory)]."""
+    done = []
+    for page, where in MAN_PAGES:
+        src = os.path.join(SHIM, "man", page)
+        if os.path.isdir(os.path.join(root, where)) and os.path.exists(src):
+            shutil.copyfile(src, os.path.join(root, where, page))
+            done.append((page, where))
     return done
 
 
