@@ -85,6 +85,30 @@ void w_open_b(struct w_handle *h, int how) { struct w_b *b = kmem_alloc(sizeof(*
 void w_close_a(struct w_handle *h) { struct w_a *a = h->h_data; kmem_free(a, sizeof(*a)); }	/* @a_free */
 void w_close_b(struct w_handle *h) { struct w_b *b = h->h_data; kmem_free(b, sizeof(*b)); }	/* @b_free */
 """}, want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),
+    # a filter handed out through its first member (&this->base) and freed
+    # as that member's type with the container's size (7.99's msm6258.c):
+    # one pair, converted together (a checker found the allocation converted
+    # and the free kept)
+    "interior_pointer": dict(
+        files={"sys/dev/m/m.c": """\
+#include <sys/kmem.h>
+struct filter { void (*dtor)(struct filter *); };
+struct codec { struct filter base; int state; };
+static void
+codec_dtor(struct filter *this)
+{
+	kmem_free(this, sizeof(struct codec));	/* @free */
+}
+struct filter *
+codec_factory(void)
+{
+	struct codec *this;
+
+	this = kmem_alloc(sizeof(struct codec), KM_SLEEP);	/* @alloc */
+	this->base.dtor = codec_dtor;
+	return &this->base;
+}
+"""}, want={"alloc": "C", "free": "C"}),
     # a member of the same union (audio's f_audioctx): freed through the
     # typed member, allocated into f_data: the type decides
     "union_member": dict(

@@ -47,6 +47,7 @@ class Site:
     objtype: str | None = None  # what the memory is, when known
     anchor: str = ""            # the expression key comes from (for verify)
     size_factors: tuple[str, ...] | None = None     # keys.Keys.size_factors
+    size_type: str | None = None    # the object type its size names (sizeof)
     macro: str | None = None    # a use of an allocator macro (not a call site)
     define: str | None = None   # the macro whose definition holds the call
 
@@ -591,8 +592,10 @@ def _site_place(t: _Text, site: Site, f: Function | None, argno: int = 0) -> Non
         site.anchor = " ".join(site.args[argno].split()) if argno < len(site.args) else ""
     else:
         site.key, site.objtype, site.anchor = _alloc_place(t, site.offset, f)
-    if site.objtype is None and site.size:
-        site.objtype = t.keys.sizeof_type(site.size, f)
+    if site.size:
+        site.size_type = t.keys.sizeof_type(site.size, f)
+    if site.objtype is None:
+        site.objtype = site.size_type
     if site.size and site.family == "kmem":
         site.size_factors = t.keys.size_factors(site.size, f)
     if site.key is None:
@@ -628,6 +631,10 @@ def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> N
         pl = t.keys.place(e, f)
         return pl.key if pl else None
 
+    def interior(e: str, f: Function) -> str | None:
+        pl = t.keys.interior(e, f)
+        return pl.key if pl else None
+
     for f in t.funcs:
         body = t.code[f.start:f.end]
         for stmt in _STMT_SPLIT_RE.split(body):
@@ -636,7 +643,7 @@ def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> N
             s = " ".join(stmt.split())
             rm = _RETURN_RE.match(s)
             if rm and rm.group(1):
-                k = place(rm.group(1), f)
+                k = place(rm.group(1), f) or interior(rm.group(1), f)
                 if k:
                     facts.links.append((t.keys.return_key(f), read_key(k)))
                 continue
@@ -655,8 +662,9 @@ def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> N
                 if om and om.group(1) in f.params:
                     f.outparams.add(f.params.index(om.group(1)))
                 rhs = rhs.strip()
-                # p = &x hands out x's address, not what x points to
-                kr = None if rhs.startswith("&") else place(rhs, f)
+                # p = &x hands out x's address, not what x points to;
+                # p = &x->m a pointer into what x points to
+                kr = interior(rhs, f) if rhs.startswith("&") else place(rhs, f)
                 cm = _RHS_CALL_RE.match(rhs)
                 if kl and kr:
                     facts.links.append((kl, read_key(kr)))

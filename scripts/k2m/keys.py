@@ -351,6 +351,22 @@ class Keys:
             return f"g:{name}"
         return f"v:{self.path}:{name}"
 
+    def interior(self, expr: str, func) -> Place | None:
+        """For &p->m (or &p[i]), a pointer into the memory p points to:
+        p's place.  `return &this->base` hands out the allocation of
+        `this` through its first member (msm6258.c's codec filter); &x of
+        a variable is another object (None)."""
+        e = " ".join(expr.split())
+        if not e.startswith("&"):
+            return None
+        e = e[1:].strip()
+        while e.startswith("(") and _match(e, 0) == len(e):
+            e = e[1:-1].strip()
+        cut = max(e.rfind("->"), e.rfind("["))
+        if cut <= 0:
+            return None
+        return self.place(e[:cut], func)
+
     def return_key(self, func) -> str:
         """The key of what func returns."""
         ot = object_type(self.env, func.ret)

@@ -392,20 +392,25 @@ def _pointer_for_pointee(x: str, y: str) -> bool:
 
 def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
     """Pairs for the frees no allocation reaches: the allocations that may
-    be its memory's -- of its object type in its driver (unit) when that is
-    known, else every allocation of its file and those of its driver that
-    no free reaches -- so that they convert together or stay kmem together.
+    be its memory's -- of its object type (or the type its size names) in
+    its driver (unit) when that is known, or in the whole tree those that
+    reach no free if the driver has none; else every allocation of its
+    file and those of its driver that no free reaches -- so that they
+    convert together or stay kmem together.
     Returns the pairs and the frees with no candidate at all (orphans, kept
     as kmem)."""
     reached = {a for a, _ in edges}
     by_type: dict[tuple, list[int]] = defaultdict(list)
     lonely: dict[str, list[int]] = defaultdict(list)
+    lonely_by_type: dict[str, list[int]] = defaultdict(list)
     by_file: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
         if s.role == "alloc" and s.path not in impl:
             u = unit_of(s.path)
-            if s.objtype:
-                by_type[(u, s.objtype)].append(i)
+            for ty in {s.objtype, s.size_type} - {None}:
+                by_type[(u, ty)].append(i)
+                if i not in reached:
+                    lonely_by_type[ty].append(i)
             if i not in reached:
                 lonely[u].append(i)
             by_file[s.path].append(i)
@@ -413,8 +418,13 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
     for j in sorted(unpaired):
         s = sites[j]
         u = unit_of(s.path)
-        cands = by_type.get((u, s.objtype), []) if s.objtype else \
-            sorted(set(by_file.get(s.path, [])) | set(lonely.get(u, [])))
+        if s.objtype:       # its type, and the type its size names (sizeof)
+            types = {s.objtype, s.size_type} - {None}
+            cands = sorted({i for ty in types for i in by_type.get((u, ty), [])})
+            if not cands:   # nothing of it in the driver: the tree's that reach no free
+                cands = sorted({i for ty in types for i in lonely_by_type.get(ty, [])})
+        else:
+            cands = sorted(set(by_file.get(s.path, [])) | set(lonely.get(u, [])))
         guessed += [(i, j) for i in cands]
         if not cands:
             orphans.add(j)
