@@ -400,3 +400,26 @@ def test_symlink_is_not_written_through(example_tree, tmp_path):
     assert not [x for x in rep["files"] if x["path"].endswith("alias.c")]
     assert (example_tree / "sys" / "dev" / "i2c" / "alias.c").is_symlink()
     assert rep["summary"]["converted"] == 28
+
+
+def test_commit_groups_name_diffs_that_go_in_together(example_tree, tmp_path):
+    """Memory allocated in one diff (a usb helper returning a descriptor
+    through an out-parameter) and freed in another (an i2c driver): the
+    report names the two diffs as one commit group (usbdi_util.c and
+    uhidev.c in NetBSD-current)."""
+    (example_tree / "sys" / "dev" / "usb" / "usbx_util.c").write_text(
+        "#include <sys/param.h>\n#include <sys/kmem.h>\n\nint\n"
+        "usbx_get(void **descp, size_t *sizep)\n{\n\n"
+        "\t*descp = kmem_alloc(64, KM_SLEEP);\n\t*sizep = 64;\n\treturn 0;\n}\n")
+    (example_tree / "sys" / "dev" / "i2c" / "i2cx.c").write_text(
+        "#include <sys/param.h>\n#include <sys/kmem.h>\n\nint usbx_get(void **, size_t *);\n\n"
+        "void\ni2cx_attach(void)\n{\n\tvoid *d;\n\tsize_t n;\n\n"
+        "\tusbx_get(&d, &n);\n\tkmem_free(d, n);\n}\n")
+    out = tmp_path / "out"
+    p = run("convert", "--out", str(out), str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    assert ["dir-dev_i2c.diff", "dir-dev_usb.diff"] in rep["commit_groups"]
+    entry = next(x for x in rep["files"] if x["path"].endswith("i2cx.c"))
+    assert entry["depends_on"] == ["dir-dev_usb.diff"]
+    assert "dir-dev_i2c.diff dir-dev_usb.diff" in (out / "commit-groups.txt").read_text()

@@ -105,6 +105,38 @@ def summary_text(s: dict, outdir: str) -> str:
             f"{os.path.join(outdir, 'report.md')} and report.json")
 
 
+def commit_groups(results, pairs) -> tuple[dict[str, set[str]], list[list[str]]]:
+    """Diffs that must go in together: memory allocated in one and released
+    in another (or a macro converted in one and used in another).  Returns
+    {diff: the other diffs it depends on} and the groups of more than one
+    diff, each sorted."""
+    diff_of, conv = {}, set()
+    for r in results:
+        for d in r.decisions:
+            if d.tag:
+                conv.add(id(d.site))
+                if r.new != r.old:
+                    diff_of[id(d.site)] = diff_name(r.driver)
+    deps: dict[str, set[str]] = defaultdict(set)
+    parent: dict[str, str] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+    for a, f in (pairs.edges if pairs else ()):
+        sa, sf = pairs.sites[a], pairs.sites[f]
+        da, df = diff_of.get(id(sa)), diff_of.get(id(sf))
+        if da and df and da != df and id(sa) in conv and id(sf) in conv:
+            deps[da].add(df)
+            deps[df].add(da)
+            parent[find(da)] = find(df)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for d in deps:
+        groups[find(d)].append(d)
+    return dict(deps), sorted(sorted(g) for g in groups.values())
+
+
 def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=None,
               forms=None) -> None:
     ddir = os.path.join(outdir, "diffs")
@@ -122,6 +154,10 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=Non
             fp.write("".join(parts))
 
     s = summary(results, created, mixed_in, pairs)
+    deps, groups = commit_groups(results, pairs)
+    with open(os.path.join(outdir, "commit-groups.txt"), "w") as fp:
+        fp.write("# diffs to commit together: memory allocated in one is released in another\n")
+        fp.write("".join(" ".join(g) + "\n" for g in groups))
     doc = {
         "version": REPORT_VERSION,
         "tree": tree.root,
@@ -135,9 +171,12 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=Non
         "mixed_pairs_in_input": sorted(mixed_in.values()),
         # files that implement an allocator: never rewritten nor paired
         "allocator_files": dict(sorted(pairs.allocators.items())) if pairs else {},
+        # diffs that must be committed together (also in commit-groups.txt)
+        "commit_groups": groups,
         "files": [{
             "path": r.path, "driver": r.driver, "tag": r.tag,
             "diff": diff_name(r.driver) if r.new != r.old else None,
+            "depends_on": sorted(deps.get(diff_name(r.driver), ())) if r.new != r.old else [],
             "sites": [_site(d) for d in r.decisions],
             "findings": [{"kind": f.kind, "line": f.line, "message": f.message}
                          for f in r.findings],
@@ -178,6 +217,11 @@ def markdown(doc: dict) -> str:
         L += [f"- {g}" for g in doc["mixed_pairs_in_input"][:50]]
         if len(doc["mixed_pairs_in_input"]) > 50:
             L.append(f"- ... and {len(doc['mixed_pairs_in_input']) - 50} more in report.json")
+    if doc["commit_groups"]:
+        L += ["", "## Diffs to commit together", "",
+              "Memory allocated in one is released in another: committed apart, "
+              "one half would be kmem and the other malloc (commit-groups.txt).", ""]
+        L += ["- " + ", ".join(f"`{d}`" for d in g) for g in doc["commit_groups"]]
     L += ["", "## Files to review", "",
           "Every file with a kept site or a finding.  Converted sites are in the diffs.", ""]
     for f in doc["files"]:
