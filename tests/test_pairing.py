@@ -261,3 +261,47 @@ def test_pairing_case(tmp_path, name):
         mark, words = case["reason"]
         d = next(d for d in plan.decisions if (d.site.path, d.site.line) == marks[mark])
         assert words in d.reason
+
+
+def test_size_mismatch_converted_when_asked(tmp_path):
+    """convert --convert-size-mismatch: the pair is converted after all."""
+    case = CASES["size_mismatch"]
+    root = tmp_path / "tree"
+    for path, text in case["files"].items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    tree = treemod.open_tree(str(root))
+    facts, _ = scanning.scan_all(tree.root, sorted(case["files"]), jobs=1)
+    pairs = pairing.pair(facts, [], tree.driver_of)
+    plan = pairing.decide(pairs, set(case["files"]), lambda p: "M_T", convert_mismatched=True)
+    assert all(d.tag for d in plan.decisions)
+    assert any(f.kind == "size-mismatch" for f in plan.findings)
+
+
+def test_mixes_in_the_input_are_the_real_ones(tmp_path):
+    """The input's mixed pairs the report lists: a free of kmem memory in
+    its own file (tulip.c), not two front ends of one driver each using
+    one family for a shared struct's member (sdhc_acpi.c, sdhc_pci.c)."""
+    files = {
+        "sys/dev/t/tulip.c": "#include <sys/kmem.h>\nstruct tm { int x; };\n"
+        "void t(void) { struct tm *tm = kmem_zalloc(sizeof(*tm), KM_SLEEP);\n"
+        "free(tm, M_DEVBUF); }\n",
+        "sys/dev/s/sdhcvar.h": "struct host;\nstruct sdhc_softc { struct host **sc_host; };\n",
+        "sys/dev/s/sdhc_acpi.c": "#include \"sdhcvar.h\"\n"
+        "void a(struct sdhc_softc *sc) { sc->sc_host = kmem_zalloc(8, KM_SLEEP); }\n"
+        "void ad(struct sdhc_softc *sc) { kmem_free(sc->sc_host, 8); }\n",
+        "sys/dev/s/sdhc_pci.c": "#include \"sdhcvar.h\"\n"
+        "void p(struct sdhc_softc *sc) { sc->sc_host = malloc(8, M_DEVBUF, M_WAITOK); }\n"
+        "void pd(struct sdhc_softc *sc) { free(sc->sc_host, M_DEVBUF); }\n",
+    }
+    root = tmp_path / "tree"
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    tree = treemod.open_tree(str(root))
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    pairs = pairing.pair(facts, [], lambda p: "one driver")
+    every = sorted(pairing.mixed_pairs(pairs).values())
+    real = sorted(pairing.mixed_pairs(pairs, nearest=True).values())
+    assert real == ["sys/dev/t/tulip.c:3 kmem_zalloc -> sys/dev/t/tulip.c:4 free"]
+    assert len(every) > len(real)       # what a conversion is checked against

@@ -85,6 +85,10 @@ def parser() -> argparse.ArgumentParser:
     free_form.add_argument("--unsized-free", dest="sized_free", action="store_false",
                            help="write free(p, T), NetBSD's two-argument form, and drop "
                            "kmem_free's size")
+    c.add_argument("--convert-size-mismatch", action="store_true",
+                   help="convert a pair whose kmem_free size disagrees with the "
+                   "allocation's too (by default it is a bug in the input, reported "
+                   "and kept as kmem: fix it in a commit of its own first)")
     c.add_argument("--intr-flag", action="store_true",
                    help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")
@@ -147,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             from .textual import Forms
             return convert.run(tree, paths, tm, args.out, args.jobs, args.in_place,
                                args.hosts, args.timeout,
-                               forms=Forms(args.sized_free, args.intr_flag))
+                               forms=Forms(args.sized_free, args.intr_flag),
+                               convert_mismatched=args.convert_size_mismatch)
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json)

@@ -72,7 +72,8 @@ class Rewritten:
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
-        log=print, forms: textual.Forms = textual.Forms()) -> int:
+        log=print, forms: textual.Forms = textual.Forms(),
+        convert_mismatched: bool = False) -> int:
     """Convert; the exit status.  The cyclic garbage collector is off while
     it runs: it makes a few hundred thousand small objects (the facts) and
     frees them all at the end, and the collector's passes over them were a
@@ -80,14 +81,16 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(tree, paths, tagmap, outdir, jobs, in_place, hosts, timeout, log, forms)
+        return _run(tree, paths, tagmap, outdir, jobs, in_place, hosts, timeout, log, forms,
+                    convert_mismatched)
     finally:
         if enabled:
             gc.enable()
 
 
 def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
-         in_place: bool, hosts: str | None, timeout: int, log, forms: textual.Forms) -> int:
+         in_place: bool, hosts: str | None, timeout: int, log, forms: textual.Forms,
+         convert_mismatched: bool) -> int:
     clock = _Clock(log)
 
     def tag_of(path: str) -> str:
@@ -98,7 +101,8 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     os.makedirs(outdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
     try:
-        rw = rewrite_until_stable(sc, tag_of, workdir, jobs, hosts, timeout, clock, forms)
+        rw = rewrite_until_stable(sc, tag_of, workdir, jobs, hosts, timeout, clock, forms,
+                                  convert_mismatched)
     finally:
         if os.environ.get("K2M_DEBUG"):
             log(f"kmem2malloc: work directory kept: {workdir}")
@@ -107,7 +111,9 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     res = results(tree, sc, rw, tag_of)
     created, mixed_in = mixed_pairs(sc, rw)
     clock.phase("results")
-    report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in, sc.pairs, forms)
+    options = {"sized_free": forms.sized_free, "intr_flag": forms.intr_flag,
+               "convert_size_mismatch": convert_mismatched}
+    report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in, sc.pairs, options)
     clock.phase("report")
     summary = report.summary(res, created, mixed_in, sc.pairs)
     log(report.summary_text(summary, outdir))
@@ -191,7 +197,8 @@ def plan_json(plan: pairing.Plan, sc: Scanned) -> dict:
 
 def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
                          hosts: str | None, timeout: int, clock: _Clock,
-                         forms: textual.Forms = textual.Forms()) -> Rewritten:
+                         forms: textual.Forms = textual.Forms(),
+                         convert_mismatched: bool = False) -> Rewritten:
     """Phases 2 and 3: plan, rewrite, verify; a planned conversion spatch
     did not make is kept (forced) and the plan made again, until nothing
     moves.  Each round that does not settle keeps at least one more site,
@@ -202,7 +209,7 @@ def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
     rw = Rewritten(pairing.Plan(), {}, dict(sc.texts))
     for round_no in range(1, len(sc.pairs.sites) + 2):
         prev = rw.plan_json
-        rw.plan = pairing.decide(sc.pairs, tset, tag_of, forced)
+        rw.plan = pairing.decide(sc.pairs, tset, tag_of, forced, convert_mismatched)
         rw.plan_json = pj = plan_json(rw.plan, sc)
         todo = [p for p in sc.targets if pj[p] != prev.get(p)
                 and (pj[p]["convert"] or pj[p]["text"] or p in rw.out_facts)]
@@ -340,11 +347,12 @@ def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
 def mixed_pairs(sc: Scanned, rw: Rewritten) -> tuple[dict, dict]:
     """The pairs of different families in the output that were not in the
     input (created), and those in the input."""
-    mixed_in = pairing.mixed_pairs(sc.pairs)
+    everything_in = pairing.mixed_pairs(sc.pairs)
+    mixed_in = pairing.mixed_pairs(sc.pairs, nearest=True)
     converted = converted_macros(rw.plan)
     out_all = [rw.out_facts.get(p) or as_converted(ff, converted) for p, ff in sc.facts.items()]
     mixed_out = pairing.mixed_pairs(pairing.pair(out_all, sc.clusters, sc.unit_of))
-    created = {k: v for k, v in mixed_out.items() if k not in mixed_in}
+    created = {k: v for k, v in mixed_out.items() if k not in everything_in}
     return created, mixed_in
 
 

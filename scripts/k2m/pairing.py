@@ -613,15 +613,26 @@ def pair_id(s: Site) -> tuple:
     return (s.path, s.func, s.anchor, s.role)
 
 
-def mixed_pairs(pairs: Pairs) -> dict[tuple, str]:
+def mixed_pairs(pairs: Pairs, nearest: bool = False) -> dict[tuple, str]:
     """Pairs whose allocation and free are of different families (kmem(9),
-    string helpers included, versus malloc(9)): {id: description}."""
+    string helpers included, versus malloc(9)): {id: description}.  All
+    of them (what a conversion must not create); or, nearest, only those
+    where the free's own file does not allocate its memory in its own
+    family: a mix the input really has (tulip.c's kmem_zalloc freed with
+    free(9)), not two front ends of one driver (sdhc_acpi.c with kmem,
+    sdhc_pci.c with malloc) that the pairing joins by their shared type."""
+    own = set()
+    if nearest:
+        for a, f in pairs.edges:
+            sa, sf = pairs.sites[a], pairs.sites[f]
+            if sa.path == sf.path and sa.is_kmem == sf.is_kmem:
+                own.add(f)
     out = {}
     for a, f in pairs.edges:
         if (a, f) in pairs.joined:
             continue            # not a flow we saw
         sa, sf = pairs.sites[a], pairs.sites[f]
-        if sa.is_kmem != sf.is_kmem:
+        if sa.is_kmem != sf.is_kmem and not (f in own and sa.path != sf.path):
             out[(pair_id(sa), pair_id(sf))] = (
                 f"{sa.where} {sa.callee} -> {sf.where} {sf.callee}")
     return out

@@ -138,7 +138,7 @@ def commit_groups(results, pairs) -> tuple[dict[str, set[str]], list[list[str]]]
 
 
 def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=None,
-              forms=None) -> None:
+              options=None) -> None:
     ddir = os.path.join(outdir, "diffs")
     os.makedirs(ddir, exist_ok=True)
     for f in os.listdir(ddir):
@@ -163,9 +163,9 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=Non
         "tree": tree.root,
         "paths": paths,
         "tag_map": tagmap.path,
-        # the forms written: convert --sized-free, --intr-flag
-        "options": {"sized_free": bool(forms and forms.sized_free),
-                    "intr_flag": bool(forms and forms.intr_flag)},
+        # convert's options: --sized-free (or --unsized-free), --intr-flag,
+        # --convert-size-mismatch
+        "options": options or {},
         "summary": s,
         "mixed_pairs_created": sorted(created.values()),
         "mixed_pairs_in_input": sorted(mixed_in.values()),
