@@ -428,6 +428,26 @@ class TypeEnv:
             t = CType(d.base, d.ptr + t.ptr)
         return t
 
+    def member_home(self, t: CType, name: str, arrow: bool) -> tuple[str, str] | None:
+        """(struct, member) that x->name (arrow) or x.name names for x of
+        type t, a member alias (#define f_data f_undata.fd_data) followed
+        to the member it stands for; None if the struct is not known."""
+        t = self.resolve(t)
+        if t.ptr != (1 if arrow else 0) or self.struct(t.base) is None:
+            return None
+        path = self.alias(name) if name not in self.struct(t.base) else None
+        if not path or path[0][1] == name:
+            return t.base, name
+        home = (t.base, name)
+        cur = CType(t.base, 0)
+        for sep, m in path:
+            cur = self.resolve(cur) if cur is not None else None
+            if cur is None:
+                return home
+            home = (cur.base, m) if cur.ptr == (1 if sep == "->" else 0) else home
+            cur = self.member(cur, m, sep == "->")
+        return home
+
     def member(self, t: CType, name: str, arrow: bool) -> CType | None:
         """The type of x->name (arrow) or x.name for x of type t."""
         t = self.resolve(t)

@@ -208,12 +208,12 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]
             was = stack[-1]
             stack[-1] = False
             if was and not any(stack):
-                regions.append((if0_start or start, start, "if0", None))
+                regions.append((start if if0_start is None else if0_start, start, "if0", None))
                 if0_start = None
         elif word == "endif" and stack:
             was = stack.pop()
             if was and not any(stack):
-                regions.append((if0_start or start, start, "if0", None))
+                regions.append((start if if0_start is None else if0_start, start, "if0", None))
                 if0_start = None
         elif word == "define" and not inactive:
             name = _DEFINE_NAME_RE.match(rest)

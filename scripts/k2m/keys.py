@@ -331,10 +331,9 @@ class Keys:
             base = e[:last.start()]
             bt = self.type_of(base, func)
             if bt is not None:
-                bt = self.env.resolve(bt)
-                want = 1 if last.group(1) == "->" else 0
-                if bt.ptr == want and self.env.struct(bt.base) is not None:
-                    return f"m:{bt.base}.{last.group(2)}"
+                home = self.env.member_home(bt, last.group(2), last.group(1) == "->")
+                if home is not None:
+                    return f"m:{home[0]}.{home[1]}"
             return f"f:{self.dir}:{last.group(2)}"
         m = _IDENT_RE.match(e)
         if not m:

@@ -1,0 +1,133 @@
+"""The scanner, table by table: declarations (cdecl), keys (keys), the
+preprocessor view and allocator macros (cscan)."""
+import pytest
+
+from k2m import cdecl, cscan
+from k2m.cdecl import CType
+
+DECLS = [
+    ("int i", [("i", CType("int", 0))]),
+    ("struct foo *a, b[4], **c = NULL", [("a", CType("struct foo", 1)),
+                                         ("b", CType("struct foo", 1)),
+                                         ("c", CType("struct foo", 2))]),
+    ("static const char *const names[] = { 0 }", [("names", CType("char", 2))]),
+    ("struct foo_softc * const sc = device_private(self)",
+     [("sc", CType("struct foo_softc", 1))]),
+    ("unsigned long n, m", [("n", CType("unsigned long", 0)), ("m", CType("unsigned long", 0))]),
+    ("audio_file_t *af", [("af", CType("audio_file_t", 1))]),
+    ("void (*fn)(void *)", []),                     # a function pointer: no type
+    ("x = y", []),                                  # an expression statement
+    ("foo(bar)", []),
+    ("uint8_t buf[16] __aligned(4)", [("buf", CType("uint8_t", 1))]),
+    ("int flags : 3", [("flags", CType("int", 0))]),  # a bit-field
+]
+
+
+@pytest.mark.parametrize("text, want", DECLS)
+def test_parse_declaration(text, want):
+    assert cdecl.parse_declaration(text) == want
+
+
+HEADER = """\
+struct inner { void *mem; };
+union file_data { void *fd_data; struct audio_file *fd_audioctx; };
+struct file { union file_data f_undata; int f_flag; };
+#define f_data f_undata.fd_data
+#define f_audioctx f_undata.fd_audioctx
+typedef struct audio_file audio_file_t;
+typedef struct { int x; } anon_t;
+struct softc {
+	struct inner	sc_in;
+	char		*sc_buf;
+	struct usbd_xfer *sc_xfer;
+	struct { int a; void *p; } sc_nested;
+	union { void *u_p; long u_l; };
+};
+extern struct softc *the_softc;
+static char *scratch;
+struct usbd_xfer *get_xfer(int);
+"""
+
+KEYS = [
+    # (expression, key, object type)
+    ("sc->sc_buf", "m:struct softc.sc_buf", None),
+    ("sc->sc_xfer", "t:struct usbd_xfer@m:struct softc.sc_xfer", "struct usbd_xfer"),
+    ("fp->f_data", "m:union file_data.fd_data", None),          # a member alias
+    ("fp->f_audioctx", "t:struct audio_file@m:union file_data.fd_audioctx",
+     "struct audio_file"),
+    ("af", "t:struct audio_file", "struct audio_file"),         # through the typedef
+    ("sc->sc_in.mem", "m:struct inner.mem", None),
+    ("sc->u_p", "m:struct softc.u_p", None),                    # an anonymous union
+    ("sc->sc_nested.p", "m:struct softc::sc_nested.p", None),
+    ("the_softc", "t:struct softc@g:the_softc", "struct softc"),
+    ("scratch", "v:sys/dev/x/x.c:scratch", None),               # static: this file's
+    ("buf", "v:sys/dev/x/x.c:f:buf", None),                     # a local
+    ("(struct inner *)buf", "v:sys/dev/x/x.c:f:buf", "struct inner"),   # a cast says
+    ("__UNCONST(sc->sc_buf)", "m:struct softc.sc_buf", None),
+    ("unknown->member", "f:sys/dev/x:member", None),            # the fallback
+    ("get_xfer(1)", "t:struct usbd_xfer", "struct usbd_xfer"),
+]
+
+
+@pytest.fixture(scope="module")
+def keys():
+    code = cscan.code_view(HEADER)
+    own = cdecl.file_decls(code.code, [])
+    own.aliases = cdecl.member_aliases(code.stripped)
+    fn = cscan.scan("void f(struct softc *sc, struct file *fp, audio_file_t *af)\n"
+                    "{\n\tchar *buf;\n}\n", "sys/dev/x/x.c").functions[0]
+    fn.types.update({"sc": CType("struct softc", 1), "fp": CType("struct file", 1),
+                     "af": CType("audio_file_t", 1), "buf": CType("char", 1)})
+    from k2m.keys import Keys
+    return Keys("sys/dev/x/x.c", cdecl.TypeEnv(own, [])), fn
+
+
+@pytest.mark.parametrize("expr, key, objtype", KEYS)
+def test_keys(keys, expr, key, objtype):
+    k, fn = keys
+    pl = k.place(expr, fn)
+    assert (pl.key, pl.objtype) == (key, objtype)
+
+
+SIZES = [
+    ("sizeof(*sc)", ("sizeof<struct softc>",)),
+    ("sizeof(struct softc)", ("sizeof<struct softc>",)),
+    ("n * sizeof(*sc->sc_xfer)", ("n", "sizeof<struct usbd_xfer>")),
+    ("(sizeof(sc->sc_buf[0]) * sc->sc_n)", ("sc->sc_n", "sizeof<char>")),
+    ("strlen(p) + 1", None),
+]
+
+
+@pytest.mark.parametrize("size, factors", SIZES)
+def test_size_factors(keys, size, factors):
+    k, fn = keys
+    assert k.size_factors(size, fn) == factors
+
+
+def test_preprocessor_view_and_sites():
+    text = ("#if 0\nvoid a(void) { p = kmem_alloc(1, KM_SLEEP); }\n#endif\n"
+            "#define\tGET(n)\tkmem_alloc((n), KM_SLEEP)\n"
+            "#define kmem_free(p, s) free(p)\n"              # a macro of that name: no call
+            "void b(void)\n{\n\tq = GET(4);\n\tkmem_free(q, 4);\n}\n")
+    ff = cscan.scan(text, "sys/dev/x/y.c", cscan.alloc_macros(text))
+    got = [(s.line, s.callee, s.context, s.define, s.macro, s.scope) for s in ff.sites]
+    assert got == [
+        (2, "kmem_alloc", "if0", None, None, "in a"),
+        (4, "kmem_alloc", "macro", "GET", None, "in #define GET"),
+        (9, "kmem_free", "code", None, None, "in b"),
+        (8, "kmem_alloc", "code", None, "GET", "in b"),      # a use of the macro
+    ]
+    assert cscan.alloc_macros(text) == {"GET": ("kmem_alloc", -1)}
+
+
+def test_line_index_counts_newlines_only():
+    text = "a\n\fb\nc"              # a form feed is no line break
+    li = cscan.LineIndex(text)
+    assert [li.line(text.index(c)) for c in "abc"] == [1, 2, 3]
+
+
+def test_defined_names_say_which_parameters_take_pointers():
+    text = ("int\nfoo(int a, void (*fn)(void *), char *b, size_t n, device_t d)\n{\n}\n"
+            "static void\nbar(void)\n{\n}\n")
+    assert cscan.defined_names(text) == {"foo": (False, True, True, False, True),
+                                         "bar": (True,)}
