@@ -88,7 +88,8 @@ def test_a_failed_build_exits_1_and_says_so_in_json(tmp_path, fake_path):
     data = json.loads(js.read_text())
     assert set(data) >= {"tests", "types", "pair_ns", "pair_ratio", "alignment"}
     assert data["tests"] == {"build": "failed"}
-    assert data["pair_ns"] == {"kmem": None, "malloc": None, "kmem_intr": None}
+    assert data["pair_ns"] == {"kmem": None, "malloc": None, "malloc_hdr": None,
+                               "kmem_intr": None}
     assert data["pair_ratio"] is None
     log = (obj / "build.log").read_text()         # the recipe's flags reached buildrump.sh
     assert f"-s {src} -o {obj}/obj -d {obj}/rump -j 2 -V NOGCCERROR=1 -F CFLAGS=-fcommon " \
@@ -162,6 +163,11 @@ def test_pair_summary():
     assert "kmem_intr" not in s
     s = rumptest.pair_summary({**b, "kmem_intr_ns": [30000, 50000]})
     assert s["kmem_intr"] == 40.0 and s["by_size"][1]["kmem_intr"] == 50.0
+    assert "malloc_hdr" not in s and "ratio_hdr" not in s
+    # the header type beside the header-less one; the ratio stays the latter's
+    s = rumptest.pair_summary({**b, "malloc_hdr_ns": [48000, 69000]})
+    assert s["malloc_hdr"] == 58.5 and s["ratio_hdr"] == 1.17 and s["ratio"] == 1.07
+    assert s["by_size"][1]["malloc_hdr"] == 69.0 and s["by_size"][1]["ratio_hdr"] == 1.15
 
 
 def test_alignment_summary_finds_sizes_below_kmem():
@@ -173,6 +179,10 @@ def test_alignment_summary_finds_sizes_below_kmem():
     assert (s["sizes"], s["from"], s["to"]) == (5, 8, 40)
     more = rumptest.alignment_summary({**a, "malloc": [16, 16, 8, 64, 4096]})
     assert more["below_kmem"] == 0           # more than kmem is fine
+    assert "hdr_below_kmem" not in more
+    # the header type's sizes below kmem are counted apart, not as malloc's
+    hdr = rumptest.alignment_summary({**a, "malloc": a["kmem"], "malloc_hdr": [8, 8, 8, 8, 64]})
+    assert hdr["below_kmem"] == 0 and hdr["hdr_below_kmem"] == 2
 
 
 def test_result_json_shape():
@@ -181,8 +191,8 @@ def test_result_json_shape():
                           bench={"pairs": 10, "sizes": [64], "kmem_ns": [500], "malloc_ns": [550]},
                           alignment={"step": 8, "kmem": [8], "malloc": [8]})
     j = res.to_json()
-    assert j["pair_ns"] == {"kmem": 50.0, "malloc": 55.0, "kmem_intr": None}
-    assert j["pair_ratio"] == 1.1
+    assert j["pair_ns"] == {"kmem": 50.0, "malloc": 55.0, "malloc_hdr": None, "kmem_intr": None}
+    assert j["pair_ratio"] == 1.1 and j["pair_ratio_hdr"] is None
     assert j["types"] == [{"type": "temp", "inuse": 0, "requests": 2}]
     assert j["usage"]["generic_percent"] == 100.0
     assert j["alignment"]["below_kmem"] == 0
@@ -193,9 +203,21 @@ def test_result_json_shape():
 
 
 def test_usage_leaves_our_type_out():
-    types = [{"type": "k2mtest", "requests": 1000000}, {"type": "devbuf", "requests": 1},
+    types = [{"type": "k2mtest", "requests": 1000000}, {"type": "k2mtest-sized", "requests": 7},
+             {"type": "devbuf", "requests": 1},
              {"type": "temp", "requests": 3}, {"type": "vfs", "requests": 16},
              {"type": "pcb", "requests": 0}]
     assert rumptest.usage(types) == {"used": 3, "attached": 4, "requests": 20,
                                      "generic_percent": 20.0}
     assert rumptest.usage([])["generic_percent"] == 0.0
+
+
+def test_ours_freed_needs_both_types_used_and_empty():
+    empty = {"requests": 5, "inuse": 0, "bytes": 0}
+    types = [{"type": "k2mtest", **empty}, {"type": "k2mtest-sized", **empty},
+             {"type": "vfs", "requests": 9, "inuse": 3, "bytes": 300}]
+    assert rumptest.ours_freed(types)
+    assert not rumptest.ours_freed(types[:1] + types[2:])         # one type never attached
+    assert not rumptest.ours_freed([{**types[0], "inuse": 1}] + types[1:])
+    assert not rumptest.ours_freed([types[0], {**types[1], "bytes": 64}, types[2]])
+    assert not rumptest.ours_freed([types[0], {**types[1], "requests": 0}, types[2]])

@@ -11,6 +11,13 @@
  *                  live blocks from kmem and from malloc (enough blocks to
  *                  span three pages, so pool colouring and the item stride
  *                  show): what each allocator really gives that size.
+ *
+ * malloc is measured with two types: M_K2MSIZED, header-less, freed with
+ * its size as converted code frees (install-shim defines such types
+ * MALLOC_DEFINE_SIZED), which must keep kmem's alignment; and M_K2MTEST,
+ * with headers, freed as legacy free(p, T) callers free.
+ * kern_free_sized() is what free(p, T, n) expands to under
+ * MALLOC_SIZED_FREE; called by name, the component builds either way.
  */
 
 #include <sys/cdefs.h>
@@ -36,6 +43,8 @@ __KERNEL_RCSID(0, "kmem2malloc rumptest component");
 #include "k2mtest.h"
 
 MALLOC_DEFINE(M_K2MTEST, "k2mtest", "kmem2malloc rumptest workload");
+MALLOC_DEFINE_SIZED(M_K2MSIZED, "k2mtest-sized",
+    "kmem2malloc rumptest workload, header-less");
 
 /* The workload's hand-written NetBSD structures are the kernel's. */
 CTASSERT(sizeof(struct nb_sysctlnode) == sizeof(struct sysctlnode));
@@ -110,6 +119,20 @@ round_malloc(size_t size)
 
 	t0 = now_ns();
 	for (i = 0; i < K2M_BENCH_PAIRS; i++) {
+		sink = malloc(size, M_K2MSIZED, M_WAITOK);
+		kern_free_sized(sink, M_K2MSIZED, size);
+	}
+	return now_ns() - t0;
+}
+
+static uint64_t
+round_malloc_hdr(size_t size)
+{
+	uint64_t t0;
+	int i;
+
+	t0 = now_ns();
+	for (i = 0; i < K2M_BENCH_PAIRS; i++) {
 		sink = malloc(size, M_K2MTEST, M_WAITOK);
 		free(sink, M_K2MTEST);
 	}
@@ -119,7 +142,7 @@ round_malloc(size_t size)
 int
 rumpk2m_bench(struct k2m_bench *kb)
 {
-	uint64_t k, m, ki;
+	uint64_t k, m, mh, ki;
 	int i, r;
 
 	memset(kb, 0, sizeof(*kb));
@@ -127,15 +150,18 @@ rumpk2m_bench(struct k2m_bench *kb)
 	for (i = 0; i < K2M_BENCH_SIZES; i++) {
 		kb->kb_size[i] = bench_sizes[i];
 		kb->kb_kmem_ns[i] = kb->kb_malloc_ns[i] = UINT64_MAX;
-		kb->kb_kmem_intr_ns[i] = UINT64_MAX;
+		kb->kb_malloc_hdr_ns[i] = kb->kb_kmem_intr_ns[i] = UINT64_MAX;
 		(void)round_kmem(bench_sizes[i]);	/* warm the caches */
 		(void)round_malloc(bench_sizes[i]);
+		(void)round_malloc_hdr(bench_sizes[i]);
 		for (r = 0; r < K2M_BENCH_ROUNDS; r++) {
 			k = round_kmem(bench_sizes[i]);
 			m = round_malloc(bench_sizes[i]);
+			mh = round_malloc_hdr(bench_sizes[i]);
 			ki = round_kmem_intr(bench_sizes[i]);
 			kb->kb_kmem_ns[i] = MIN(kb->kb_kmem_ns[i], k);
 			kb->kb_malloc_ns[i] = MIN(kb->kb_malloc_ns[i], m);
+			kb->kb_malloc_hdr_ns[i] = MIN(kb->kb_malloc_hdr_ns[i], mh);
 			kb->kb_kmem_intr_ns[i] = MIN(kb->kb_kmem_intr_ns[i], ki);
 		}
 	}
@@ -174,8 +200,13 @@ rumpk2m_align(struct k2m_align *ka)
 		for (j = 0; j < n; j++)
 			kmem_free(p[j], size);
 		for (j = 0; j < n; j++)
-			p[j] = malloc(size, M_K2MTEST, M_WAITOK);
+			p[j] = malloc(size, M_K2MSIZED, M_WAITOK);
 		ka->ka_malloc[i] = least_align(p, n);
+		for (j = 0; j < n; j++)
+			kern_free_sized(p[j], M_K2MSIZED, size);
+		for (j = 0; j < n; j++)
+			p[j] = malloc(size, M_K2MTEST, M_WAITOK);
+		ka->ka_malloc_hdr[i] = least_align(p, n);
 		for (j = 0; j < n; j++)
 			free(p[j], M_K2MTEST);
 	}

@@ -12,7 +12,9 @@
 #define K2MTEST_H
 
 /*
- * In-kernel timing of kmem_alloc+kmem_free against malloc+free, and of
+ * In-kernel timing of kmem_alloc+kmem_free against malloc+free: of a
+ * header-less type with the sized free(p, T, n), as converted code does,
+ * and of a type with headers and free(p, T), as legacy callers do; and of
  * kmem_intr_alloc+kmem_intr_free (what kern_malloc.c calls; kmem_alloc
  * adds DIAGNOSTIC's interrupt-context assertions, which read curlwp).
  */
@@ -23,7 +25,8 @@
 struct k2m_bench {
 	uint64_t	kb_size[K2M_BENCH_SIZES];
 	uint64_t	kb_kmem_ns[K2M_BENCH_SIZES];	/* best round, whole round */
-	uint64_t	kb_malloc_ns[K2M_BENCH_SIZES];
+	uint64_t	kb_malloc_ns[K2M_BENCH_SIZES];	/* header-less, sized free */
+	uint64_t	kb_malloc_hdr_ns[K2M_BENCH_SIZES];	/* header type */
 	uint64_t	kb_kmem_intr_ns[K2M_BENCH_SIZES];	/* what malloc calls */
 	uint64_t	kb_pairs;			/* pairs in a round */
 };
@@ -37,7 +40,8 @@ struct k2m_bench {
 struct k2m_align {
 	uint32_t	ka_pagesize;
 	uint32_t	ka_kmem[K2M_ALIGN_NSIZES];	/* least alignment seen */
-	uint32_t	ka_malloc[K2M_ALIGN_NSIZES];
+	uint32_t	ka_malloc[K2M_ALIGN_NSIZES];	/* header-less type */
+	uint32_t	ka_malloc_hdr[K2M_ALIGN_NSIZES];	/* header type */
 	uint32_t	ka_samples[K2M_ALIGN_NSIZES];	/* live blocks per size */
 };
 

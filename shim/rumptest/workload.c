@@ -428,12 +428,16 @@ main(int argc, char *argv[])
 	fprintf(json, ",\n");
 	put_array("malloc_ns", kb.kb_malloc_ns, K2M_BENCH_SIZES);
 	fprintf(json, ",\n");
+	put_array("malloc_hdr_ns", kb.kb_malloc_hdr_ns, K2M_BENCH_SIZES);
+	fprintf(json, ",\n");
 	put_array("kmem_intr_ns", kb.kb_kmem_intr_ns, K2M_BENCH_SIZES);
 	fprintf(json, "\n  },\n  \"alignment\": {\n    \"pagesize\": %" PRIu32
 	    ",\n    \"step\": %d,\n", ka.ka_pagesize, K2M_ALIGN_STEP);
 	put_array32("kmem", ka.ka_kmem, K2M_ALIGN_NSIZES);
 	fprintf(json, ",\n");
 	put_array32("malloc", ka.ka_malloc, K2M_ALIGN_NSIZES);
+	fprintf(json, ",\n");
+	put_array32("malloc_hdr", ka.ka_malloc_hdr, K2M_ALIGN_NSIZES);
 	fprintf(json, ",\n");
 	put_array32("samples", ka.ka_samples, K2M_ALIGN_NSIZES);
 	fprintf(json, "\n  }\n}\n");
