@@ -305,3 +305,17 @@ def test_mixes_in_the_input_are_the_real_ones(tmp_path):
     real = sorted(pairing.mixed_pairs(pairs, nearest=True).values())
     assert real == ["sys/dev/t/tulip.c:3 kmem_zalloc -> sys/dev/t/tulip.c:4 free"]
     assert len(every) > len(real)       # what a conversion is checked against
+
+
+def test_summary_counts_the_unverified_frees(tmp_path):
+    """report.json's unverified_frees: the frees converted with no
+    allocation reaching them (u_put, joined by a guess), not the kept
+    orphan nor the guessed allocation."""
+    from types import SimpleNamespace
+    from k2m import report
+    plan, marks = plan_of(tmp_path, CASES["unpaired"])
+    results = [SimpleNamespace(decisions=plan.for_file(p), findings=[], new="", old="")
+               for p in CASES["unpaired"]["files"]]
+    s = report.summary(results, {}, {})
+    assert s["unverified_frees"] == 1
+    assert s["paired_by"]["guess"] == 2 and s["paired_by"]["unpaired"] == 1

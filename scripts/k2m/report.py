@@ -7,7 +7,7 @@ import os
 import re
 from collections import defaultdict
 
-from . import linediff
+from . import allocators, linediff
 
 REPORT_VERSION = 2
 
@@ -76,12 +76,17 @@ def summary(results, created, mixed_in, pairs=None) -> dict:
     conv = sum(1 for d in sites if d.tag)
     by = {k: sum(1 for d in sites if d.paired_by == k)
           for k in ("type", "place", "name", "guess", "unpaired")}
+    # frees converted though no allocation reaches them (joined by a guess
+    # with their driver's allocations that may be their memory's)
+    unverified = sum(1 for d in sites if d.tag and d.paired_by in ("guess", "unpaired")
+                     and allocators.TABLE[d.site.callee].role == "free")
     return {
         "files": len(results),
         "files_changed": sum(1 for r in results if r.new != r.old),
         "kmem_sites": len(sites),
         "allocator_sites": len(every) - len(sites),
         "paired_by": by,
+        "unverified_frees": unverified,
         "converted": conv,
         "kept": len(sites) - conv,
         "converted_percent": round(100.0 * conv / len(sites), 2) if sites else 100.0,
