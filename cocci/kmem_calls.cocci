@@ -12,6 +12,11 @@
 //   kmem_intr_alloc, kmem_intr_zalloc   -> the same (malloc(9) with M_NOWAIT
 //                                          is safe in interrupt context)
 //   flags c ? KM_SLEEP : KM_NOSLEEP     -> c ? M_WAITOK : M_NOWAIT (either order)
+//   flags v, a km_flag_t variable       -> (v & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK
+//                                          (the planner marks only calls whose
+//                                          flags are one of these forms; so the
+//                                          last branch of each rule, any F, sees
+//                                          only the variables)
 //   kmem_free(p, n), kmem_intr_free     -> free(p, T)
 //
 // Two virtual rules choose other forms (spatch -D NAME; convert's options):
@@ -56,7 +61,7 @@ virtual intr_flag
 
 @alloc_to_malloc@
 identifier fn = {k2m_kmem_alloc};
-expression N, T, C;
+expression N, T, C, F;
 @@
 - fn
 + malloc
@@ -75,12 +80,15 @@ expression N, T, C;
   C ?
 - KM_NOSLEEP : KM_SLEEP
 + M_NOWAIT : M_WAITOK
+|
+- F
++ (F & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK
 )
   )
 
 @intr_alloc_to_malloc depends on !intr_flag@
 identifier fn = {k2m_kmem_intr_alloc};
-expression N, T, C;
+expression N, T, C, F;
 @@
 - fn
 + malloc
@@ -99,12 +107,15 @@ expression N, T, C;
   C ?
 - KM_NOSLEEP : KM_SLEEP
 + M_NOWAIT : M_WAITOK
+|
+- F
++ (F & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK
 )
   )
 
 @intr_alloc_to_malloc_intr depends on intr_flag@
 identifier fn = {k2m_kmem_intr_alloc};
-expression N, T, C;
+expression N, T, C, F;
 @@
 - fn
 + malloc
@@ -123,12 +134,15 @@ expression N, T, C;
   C ?
 - KM_NOSLEEP : KM_SLEEP
 + (M_NOWAIT | M_INTR) : M_WAITOK
+|
+- F
++ (F & KM_NOSLEEP) ? (M_NOWAIT | M_INTR) : M_WAITOK
 )
   )
 
 @zalloc_to_malloc_zero@
 identifier fn = {k2m_kmem_zalloc};
-expression N, T, C;
+expression N, T, C, F;
 @@
 - fn
 + malloc
@@ -145,12 +159,15 @@ expression N, T, C;
 |
 - C ? KM_NOSLEEP : KM_SLEEP
 + (C ? M_NOWAIT : M_WAITOK) | M_ZERO
+|
+- F
++ ((F & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO
 )
   )
 
 @intr_zalloc_to_malloc_zero depends on !intr_flag@
 identifier fn = {k2m_kmem_intr_zalloc};
-expression N, T, C;
+expression N, T, C, F;
 @@
 - fn
 + malloc
@@ -167,12 +184,15 @@ expression N, T, C;
 |
 - C ? KM_NOSLEEP : KM_SLEEP
 + (C ? M_NOWAIT : M_WAITOK) | M_ZERO
+|
+- F
++ ((F & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO
 )
   )
 
 @intr_zalloc_to_malloc_intr_zero depends on intr_flag@
 identifier fn = {k2m_kmem_intr_zalloc};
-expression N, T, C;
+expression N, T, C, F;
 @@
 - fn
 + malloc
@@ -189,6 +209,9 @@ expression N, T, C;
 |
 - C ? KM_NOSLEEP : KM_SLEEP
 + (C ? (M_NOWAIT | M_INTR) : M_WAITOK) | M_ZERO
+|
+- F
++ ((F & KM_NOSLEEP) ? (M_NOWAIT | M_INTR) : M_WAITOK) | M_ZERO
 )
   )
 

@@ -71,9 +71,9 @@ def test_safety_decisions(converted):
     assert site(rep, "sys/dev/usb/uqux.c", 14)["scope"] == "in #define UQUX_ALLOC"
     assert site(rep, "sys/dev/usb/uqux.c", 36)["scope"] == "in uqux_detach"
     assert site(rep, "sys/dev/usb/uqux.c", 37)["status"] == "converted"
-    # km_flag_t parameter: kept with its free
-    assert "flags" in site(rep, "sys/dev/i2c/tempsen.c", 33)["reason"]
-    assert site(rep, "sys/dev/i2c/tempsen.c", 50)["status"] == "kept"
+    # flags in an int parameter: kept with its free
+    assert "flags" in site(rep, "sys/dev/i2c/tempsen.c", 34)["reason"]
+    assert site(rep, "sys/dev/i2c/tempsen.c", 51)["status"] == "kept"
     # two-file driver: the PCI front end frees with the chip file's type
     assert site(rep, "sys/dev/pci/frob_pci.c", 28)["tag"] == "M_ICDEV"
     # #if 0 half of a pair is converted with it

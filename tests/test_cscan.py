@@ -108,16 +108,17 @@ def test_preprocessor_view_and_sites():
     text = ("#if 0\nvoid a(void) { p = kmem_alloc(1, KM_SLEEP); }\n#endif\n"
             "#define\tGET(n)\tkmem_alloc((n), KM_SLEEP)\n"
             "#define kmem_free(p, s) free(p)\n"              # a macro of that name: no call
+            "#define\t\\\nkmem_alloc(s, f)\tmalloc(s)\n"      # subr_extent.c's spelling of it
             "void b(void)\n{\n\tq = GET(4);\n\tkmem_free(q, 4);\n}\n")
     ff = cscan.scan(text, "sys/dev/x/y.c", cscan.alloc_macros(text))
     got = [(s.line, s.callee, s.context, s.define, s.macro, s.scope) for s in ff.sites]
     assert got == [
         (2, "kmem_alloc", "if0", None, None, "in a"),
         (4, "kmem_alloc", "macro", "GET", None, "in #define GET"),
-        (9, "kmem_free", "code", None, None, "in b"),
-        (8, "kmem_alloc", "code", None, "GET", "in b"),      # a use of the macro
+        (11, "kmem_free", "code", None, None, "in b"),
+        (10, "kmem_alloc", "code", None, "GET", "in b"),     # a use of the macro
     ]
-    assert cscan.alloc_macros(text) == {"GET": ("kmem_alloc", -1)}
+    assert cscan.alloc_macros(text) == {"GET": ("kmem_alloc", -1, ("n",), "(n)")}
 
 
 def test_line_index_counts_newlines_only():

@@ -219,6 +219,31 @@ void c_destroy(struct device *dv) { struct cfdata *cf = device_cfdata(dv); kmem_
 void d_spawn(int how) { struct cfdata *cf = kmem_alloc(sizeof(*cf), how); config_attach_pseudo(cf); }	/* @d_alloc */
 void d_destroy(struct device *dv) { struct cfdata *cf = device_cfdata(dv); kmem_free(cf, sizeof(*cf)); }	/* @d_free */
 """}, want={"c_alloc": "C", "c_free": "C", "d_alloc": "K", "d_free": "K"}),
+    # a macro that frees a local of its own, of the type its caller names
+    # (chfs's EBH_TREE_DESTROY): at each use, memory of that type; the
+    # memory of a type the macro is never used with is not its (leb, kept
+    # for its flags, does not keep the others)
+    "macro_frees_a_type": dict(
+        files={"sys/ufs/e/ebh_misc.h": """\
+#define EBH_QUEUE_DESTROY(head, type)			\\
+	{						\\
+		type *var;				\\
+		while ((var = TAILQ_FIRST(head))) {	\\
+			TAILQ_REMOVE(head, var, e);	\\
+			kmem_free(var, sizeof(type));	/* @def */ \\
+		}					\\
+	}
+""", "sys/ufs/e/ebh.c": """\
+#include <sys/kmem.h>
+#include "ebh_misc.h"
+struct peb { int x; };
+struct leb { int y; };
+struct ebh { struct peb *ebh_p; struct leb *ebh_l; };
+void e_add(struct ebh *e) { e->ebh_p = kmem_alloc(sizeof(struct peb), KM_SLEEP); }	/* @peb */
+void e_fini(struct ebh *e) { EBH_QUEUE_DESTROY(&e->q, struct peb); }
+void e_addl(struct ebh *e, int how) { e->ebh_l = kmem_alloc(sizeof(struct leb), how); }	/* @leb */
+void e_forget(struct ebh *e) { e->ebh_l = NULL; }
+"""}, want={"def": "C", "peb": "C", "leb": "K"}),
 }
 
 MARK = re.compile(r"/\* @(\w+) \*/")

@@ -143,3 +143,21 @@ def test_add_include(action, want):
 def test_unmark_refuses_a_mark_without_its_type():
     with pytest.raises(ValueError):
         textual.unmark("\tp = k2m_kmem_alloc(n + 1, KM_SLEEP);\n")
+
+
+@pytest.mark.parametrize("callee, flags, intr, variable, want", [
+    ("kmem_alloc", "KM_SLEEP", False, False, "M_WAITOK"),
+    ("kmem_zalloc", "KM_NOSLEEP", False, False, "M_NOWAIT | M_ZERO"),
+    ("kmem_alloc", "c ? KM_NOSLEEP : KM_SLEEP", False, False, "c ? M_NOWAIT : M_WAITOK"),
+    ("kmem_alloc", "c ? KM_SLEEP : KM_SLEEP", False, False, None),
+    ("kmem_alloc", "kmflags", False, False, None),          # not known to be km_flag_t
+    ("kmem_alloc", "kmflags", False, True, "(kmflags & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK"),
+    ("kmem_zalloc", "sc->sc_kmf", False, True,
+     "((sc->sc_kmf & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO"),
+    ("kmem_intr_alloc", "f", True, True, "(f & KM_NOSLEEP) ? (M_NOWAIT | M_INTR) : M_WAITOK"),
+    ("kmem_intr_zalloc", "f", False, True, "((f & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO"),
+    ("kmem_strdup", "f", False, True, None),                 # helpers: constants only
+])
+def test_flags_forms(callee, flags, intr, variable, want):
+    from k2m.flags import translate
+    assert translate(callee, flags, intr, variable=variable) == want

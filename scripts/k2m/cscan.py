@@ -20,6 +20,7 @@ import bisect
 import re
 import sys
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import allocators
 from .cdecl import EMPTY_ENV, CType, TypeEnv, file_decls, is_scalar, parse_declaration, \
@@ -50,6 +51,7 @@ class Site:
     size_type: str | None = None    # the object type its size names (sizeof)
     macro: str | None = None    # a use of an allocator macro (not a call site)
     define: str | None = None   # the macro whose definition holds the call
+    flags_km: bool = False      # its flags are a variable declared km_flag_t
 
     @property
     def counted(self) -> bool:
@@ -374,9 +376,17 @@ _DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)((?
                         re.M)
 
 
-def alloc_macros(text: str) -> dict[str, tuple[str, int]]:
-    """Function-like macros that call kmem(9): {name: (callee, argno)},
-    argno being the macro parameter a free releases (-1 for allocations)."""
+class AllocMacro(NamedTuple):
+    """A function-like macro that calls kmem(9)."""
+    callee: str
+    argno: int              # the parameter a free releases; -1: an allocation;
+                            # -2: a free of something else (a local of the body)
+    params: tuple[str, ...] = ()
+    size: str = ""          # the call's size argument, in the parameters' terms
+
+
+def alloc_macros(text: str) -> dict[str, AllocMacro]:
+    """Function-like macros that call kmem(9), by name."""
     out = {}
     for m in _DEFINE_RE.finditer(strip(text)):
         params = [p.strip() for p in m.group(2).split(",")]
@@ -384,20 +394,30 @@ def alloc_macros(text: str) -> dict[str, tuple[str, int]]:
         if not cm or cm.group(1) not in KMEM_CALLEES:
             continue
         callee = cm.group(1)
+        openp = cm.end() - 1
+        args = split_args(m.group(3)[openp + 1:match_paren(m.group(3), openp) - 1])
         argno = -1
         if CALLEES[callee].role == "free":
-            openp = cm.end() - 1
-            args = split_args(m.group(3)[openp + 1:match_paren(m.group(3), openp) - 1])
             ids = IDENT_RE.findall(args[0]) if args else []
             argno = next((params.index(i) for i in reversed(ids) if i in params), -2)
-        out[m.group(1)] = (callee, argno)
+        sz = CALLEES[callee].size
+        size = " ".join(args[sz].split()) if sz is not None and sz < len(args) else ""
+        out[m.group(1)] = AllocMacro(callee, argno, tuple(params), size)
     return out
+
+
+def _substitute(expr: str, params: tuple[str, ...], args: list[str]) -> str:
+    """expr with each macro parameter replaced by its argument."""
+    val = dict(zip(params, args))
+    return IDENT_RE.sub(lambda m: val.get(m.group(0), m.group(0)), expr)
 
 
 # a prototype or definition ("void *kmem_alloc(", "void free("), or a
 # macro of that name ("#define kmem_alloc(s, f) malloc(s)", subr_extent.c
-# outside the kernel): not a call
-_DECL_BEFORE_RE = re.compile(r"\b(void|char|int|static|extern)\s*\*?\s*$|#\s*define\s*$")
+# outside the kernel; "#define \\" and the name on the next line, as
+# subr_extent.c writes it to keep ctags away): not a call
+_DECL_BEFORE_RE = re.compile(r"\b(void|char|int|static|extern)\s*\*?\s*$|#\s*define(\s|\\)*$")
+_IDENT_OR_MEMBER_RE = re.compile(r"[a-z_]\w*(\s*(->|\.)\s*\w+)*")
 _INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
 
 
@@ -515,7 +535,7 @@ def code_view(text: str) -> _Text:
     return _Text(text, types=False)
 
 
-def scan(text: str, path: str, macros: dict[str, tuple[str, int]] | None = None,
+def scan(text: str, path: str, macros: dict[str, AllocMacro] | None = None,
          sites_only: bool = False, callees: set[str] | None = None,
          env=None) -> FileFacts:
     """All facts about one file's text; path is how the file is named;
@@ -570,6 +590,9 @@ def _call_sites(t: _Text, path: str) -> list[Site]:
         site = Site(path, t.lines.line(start), start, callee, f.name if f else None,
                     args, ctx, define=define)
         _site_place(t, site, f)
+        if site.flags and f and _IDENT_OR_MEMBER_RE.fullmatch(site.flags):
+            ft = t.keys.type_of(site.flags, f)
+            site.flags_km = ft is not None and ft.ptr == 0 and ft.base == "km_flag_t"
         sites.append(site)
     return sites
 
@@ -583,27 +606,33 @@ def read_key(key: str) -> str:
     return "fr:" + key[2:] if key.startswith("f:") else key
 
 
-def _site_place(t: _Text, site: Site, f: Function | None, argno: int = 0) -> None:
+def _site_place(t: _Text, site: Site, f: Function | None, argno: int = 0,
+                size: str | None = None) -> None:
     """site.key, objtype and anchor: the freed argument (argno), or where
-    the allocation goes; sizeof in the size tells the object type too."""
+    the allocation goes; sizeof in the size (site.size, or for a macro's
+    use the size it passes) tells the object type too."""
     if site.role == "free":
         pl = t.keys.place(site.args[argno], f) if argno < len(site.args) else None
         site.key, site.objtype = (read_key(pl.key), pl.objtype) if pl else (None, None)
         site.anchor = " ".join(site.args[argno].split()) if argno < len(site.args) else ""
     else:
         site.key, site.objtype, site.anchor = _alloc_place(t, site.offset, f)
-    if site.size:
-        site.size_type = t.keys.sizeof_type(site.size, f)
+    size = size if site.macro else site.size
+    if size:
+        site.size_type = t.keys.sizeof_type(size, f)
     if site.objtype is None:
         site.objtype = site.size_type
-    if site.size and site.family == "kmem":
-        site.size_factors = t.keys.size_factors(site.size, f)
+    if size and site.family == "kmem":
+        site.size_factors = t.keys.size_factors(size, f)
     if site.key is None:
         site.key = f"u:{site.path}"
 
 
-def _macro_uses(t: _Text, path: str, macros: dict[str, tuple[str, int]]) -> list[Site]:
-    """Uses of allocator macros inside functions: they pair like calls."""
+def _macro_uses(t: _Text, path: str, macros: dict[str, AllocMacro]) -> list[Site]:
+    """Uses of allocator macros inside functions: they pair like calls.
+    A macro that frees a pointer of its own (EBH_TREE_DESTROY(name, head,
+    type) frees its `type *var` with kmem_free(var, sizeof(type))) frees,
+    at each use, memory of the type its size names there."""
     sites = []
     use_re = re.compile(r"\b(" + "|".join(map(re.escape, macros)) + r")\s*\(")
     for m in use_re.finditer(t.code):
@@ -611,15 +640,20 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, tuple[str, int]]) -> list
         f = t.func_at(start)
         if f is None:
             continue
-        callee, argno = macros[m.group(1)]
+        mac = macros[m.group(1)]
         openp = m.end() - 1
         args = split_args(t.code[openp + 1:match_paren(t.code, openp) - 1])
-        site = Site(path, t.lines.line(start), start, callee, f.name, args,
+        site = Site(path, t.lines.line(start), start, mac.callee, f.name, args,
                     t.region_at(start)[0], macro=m.group(1))
-        if argno >= -1:
-            _site_place(t, site, f, max(argno, 0))
+        # the size this use passes (not the use's argument of the call's
+        # size position)
+        size = _substitute(mac.size, mac.params, args) if mac.size else None
+        if mac.argno >= -1:
+            _site_place(t, site, f, max(mac.argno, 0), size)
         else:
-            site.key = f"u:{path}"
+            ot = t.keys.sizeof_type(size, f) if size and t.keys else None
+            site.key = f"t:{ot}" if ot else f"u:{path}"
+            site.objtype = site.size_type = ot
         sites.append(site)
     return sites
 

@@ -13,20 +13,34 @@ KM_TO_M = {"KM_SLEEP": "M_WAITOK", "KM_NOSLEEP": "M_NOWAIT"}
 _COND = re.compile(r"(.+?)\s*\?\s*(KM_SLEEP|KM_NOSLEEP)\s*:\s*(KM_SLEEP|KM_NOSLEEP)")
 ZERO = ("kmem_zalloc", "kmem_intr_zalloc")
 INTR = ("kmem_intr_alloc", "kmem_intr_zalloc")
+# the allocations whose flags may be a km_flag_t variable (the forms of
+# cocci/kmem_calls.cocci; the string helpers' flags must be constants)
+KMEM_VAR = ("kmem_alloc", "kmem_zalloc") + INTR
 
 
-def translate(callee: str, flags: str | None, intr_flag: bool = False) -> str | None:
+def translate(callee: str, flags: str | None, intr_flag: bool = False,
+              variable: bool = False) -> str | None:
     """malloc(9) flags for kmem flags of callee, or None if not a form we
     translate: KM_SLEEP, KM_NOSLEEP, or c ? KM_SLEEP : KM_NOSLEEP (either
     order); the zalloc variants add M_ZERO; with intr_flag, an
     interrupt-safe allocation that may not sleep says so (M_NOWAIT |
-    M_INTR: a kernel with MALLOC_CHECK_INTR checks it)."""
+    M_INTR: a kernel with MALLOC_CHECK_INTR checks it).
+
+    variable: flags is a variable the scanner found declared km_flag_t
+    (uvm_amap.c's kmflags, pcq_create's parameter); it becomes
+    (v & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK, which is what kmem(9) makes of
+    it: kmem asserts that exactly one of KM_SLEEP and KM_NOSLEEP is set.
+    The scanner takes only variables of kmem(9) functions (KMEM_VAR)."""
     f = " ".join((flags or "").split())
     zero = callee in ZERO
     nowait = "M_NOWAIT | M_INTR" if intr_flag and callee in INTR else "M_NOWAIT"
     to_m = {"KM_SLEEP": "M_WAITOK", "KM_NOSLEEP": nowait}
     if f in to_m:
         return to_m[f] + (" | M_ZERO" if zero else "")
+    if variable and callee in KMEM_VAR and f not in ("KM_SLEEP", "KM_NOSLEEP"):
+        alt = f"({nowait})" if "|" in nowait else nowait
+        e = f"({f} & KM_NOSLEEP) ? {alt} : M_WAITOK"
+        return f"({e}) | M_ZERO" if zero else e
     m = _COND.fullmatch(f)
     if not m or m.group(2) == m.group(3):
         return None

@@ -314,7 +314,11 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) ->
                 if want is None or None in types or want in types:
                     edges.append((i, j))
                     paired.add(j)
-    unpaired = {j for js in frees_by_key.values() for j in js if j not in paired}
+    # a free in a macro's definition is paired through the macro's uses
+    # (joined to them below): it is not unpaired for itself
+    used = {s.macro for s in sites if s.macro}
+    unpaired = {j for js in frees_by_key.values() for j in js
+                if j not in paired and not (sites[j].context == "macro" and sites[j].define in used)}
     guessed, orphans = _guess(sites, edges, unpaired, impl, unit_of or (lambda p: ""))
     confirmed, mismatched = _sizes(sites, edges)
     macro = _macro_edges(sites)
@@ -468,7 +472,7 @@ def own_reason(s: Site, targets: set[str], forced: dict) -> str | None:
         return "not inside a function body"
     if a.arity and len(s.args) not in a.arity:
         return f"{s.callee} with {len(s.args)} arguments is not kmem(9)"
-    if a.flags is not None and translate(s.callee, s.flags) is None:
+    if a.flags is not None and translate(s.callee, s.flags, variable=s.flags_km) is None:
         return f"flags '{s.flags}' not translated (review by hand)"
     return None
 

@@ -114,7 +114,8 @@ def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
         edits.append((s.offset, s.offset + len(s.callee), a.becomes))
         if a.flags is not None:
             fa, fb = spans[a.flags]
-            edits.append((fa, fb, translate(s.callee, text[fa:fb], forms.intr_flag)))
+            edits.append((fa, fb, translate(s.callee, text[fa:fb], forms.intr_flag,
+                                            variable=s.flags_km)))
         if a.becomes == "free" and a.size is not None:     # kmem_free(p, n)
             if forms.sized_free:
                 edits.append(_type_edit(spans, close, a.type_at, tag))

@@ -1,19 +1,47 @@
 #include <sys/param.h>
 #include <sys/kmem.h>
+#include <sys/malloc.h>
 
-/* A km_flag_t parameter is not translated: the pair stays kmem. */
+typedef unsigned int gfp_t;
+
+/*
+ * A km_flag_t parameter or variable becomes (v & KM_NOSLEEP) ? M_NOWAIT :
+ * M_WAITOK, what kmem(9) makes of it.  Flags of another type (Linux's
+ * gfp_t in a port) are not kmem's to read: that pair stays kmem.
+ */
 static void *
 gold_getbuf(size_t len, km_flag_t kmflags)
 {
 
-	return kmem_alloc(len, kmflags);
+	return malloc(len, M_GOLDEN,
+	    (kmflags & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK);
+}
+
+static void *
+gold_getzbuf(size_t len, bool nowait)
+{
+	const km_flag_t kmflags = nowait ? KM_NOSLEEP : KM_SLEEP;
+
+	return malloc(len, M_GOLDEN,
+	    ((kmflags & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO);
+}
+
+static void *
+gold_linux(size_t len, gfp_t gfp)
+{
+
+	return kmem_alloc(len, gfp);
 }
 
 void
 gold_use(void)
 {
-	char *b;
+	char *b, *z, *l;
 
 	b = gold_getbuf(10, KM_SLEEP);
-	kmem_free(b, 10);
+	free(b, M_GOLDEN, 10);
+	z = gold_getzbuf(20, false);
+	free(z, M_GOLDEN, 20);
+	l = gold_linux(30, 0);
+	kmem_free(l, 30);
 }

@@ -2,7 +2,7 @@
 #include <sys/kmem.h>
 
 /*
- * The name's flags come from the caller: that pair stays kmem, so
+ * The name's flags come from the caller in an int: that pair stays kmem, so
  * <sys/kmem.h> stays and <sys/malloc.h> is added after it.
  */
 struct gold_softc {
@@ -11,7 +11,7 @@ struct gold_softc {
 };
 
 void
-gold_attach(struct gold_softc *sc, int unit, km_flag_t how)
+gold_attach(struct gold_softc *sc, int unit, int how)
 {
 
 	sc->sc_name = kmem_alloc(16, how);

@@ -1,8 +1,9 @@
 /*
  * tempsen(4): an I2C temperature sensor built as a module.  Its sensor
- * table comes from an allocator wrapper that takes km_flag_t from its
- * caller: a flags expression the converter does not translate, so the
- * wrapper and its free stay kmem and are listed for review.
+ * table comes from an allocator wrapper that takes kmem's flags from its
+ * caller in an int (as arm's bus_dma.c keeps them): the converter
+ * translates a variable declared km_flag_t, not an int it cannot vouch
+ * for, so the wrapper and its free stay kmem and are listed for review.
  */
 #include <sys/cdefs.h>
 __KERNEL_RCSID(0, "example");
@@ -27,7 +28,7 @@ struct tempsen_softc {
 };
 
 static struct tempsen_sensor *
-tempsen_alloc_sensors(int n, km_flag_t flags)
+tempsen_alloc_sensors(int n, int flags)
 {
 
 	return kmem_zalloc(n * sizeof(struct tempsen_sensor), flags);
