@@ -118,7 +118,7 @@ def test_preprocessor_view_and_sites():
         (11, "kmem_free", "code", None, None, "in b"),
         (10, "kmem_alloc", "code", None, "GET", "in b"),     # a use of the macro
     ]
-    assert cscan.alloc_macros(text) == {"GET": ("kmem_alloc", -1, ("n",), "(n)")}
+    assert cscan.alloc_macros(text) == {"GET": ("kmem_alloc", -1, ("n",), "(n)", "")}
 
 
 def test_line_index_counts_newlines_only():
@@ -132,3 +132,20 @@ def test_defined_names_say_which_parameters_take_pointers():
             "static void\nbar(void)\n{\n}\n")
     assert cscan.defined_names(text) == {"foo": (False, True, True, False, True),
                                          "bar": (True,)}
+
+
+def test_a_macro_use_frees_what_its_definition_frees():
+    """FINI(sc) frees (sc)->sc_big: the use's key is that member's, and the
+    size is the one the use passes; EBH-style DESTROY(head, type) frees a
+    local of its own, memory of the type its use names."""
+    text = ("struct big { int b; };\nstruct s { struct big *sc_big; int sc_n; };\n"
+            "#define FINI(sc, n) kmem_free((sc)->sc_big, (n) * sizeof(struct big))\n"
+            "#define DESTROY(head, type) { type *v = head; kmem_free(v, sizeof(type)); }\n"
+            "void f(struct s *sc, void *h)\n{\n\tFINI(sc, sc->sc_n);\n"
+            "\tDESTROY(h, struct big);\n}\n")
+    ff = cscan.scan(text, "sys/dev/x/y.c", cscan.alloc_macros(text))
+    uses = {s.macro: s for s in ff.sites if s.macro}
+    assert uses["FINI"].key == "t:struct big@m:struct s.sc_big"
+    assert uses["FINI"].anchor == "(sc)->sc_big"
+    assert uses["FINI"].size_factors == ("sc->sc_n", "sizeof<struct big>")
+    assert uses["DESTROY"].key == "t:struct big" and uses["DESTROY"].objtype == "struct big"

@@ -383,6 +383,7 @@ class AllocMacro(NamedTuple):
                             # -2: a free of something else (a local of the body)
     params: tuple[str, ...] = ()
     size: str = ""          # the call's size argument, in the parameters' terms
+    ptr: str = ""           # a free's pointer argument, in the same terms
 
 
 def alloc_macros(text: str) -> dict[str, AllocMacro]:
@@ -396,13 +397,14 @@ def alloc_macros(text: str) -> dict[str, AllocMacro]:
         callee = cm.group(1)
         openp = cm.end() - 1
         args = split_args(m.group(3)[openp + 1:match_paren(m.group(3), openp) - 1])
-        argno = -1
+        argno, ptr = -1, ""
         if CALLEES[callee].role == "free":
             ids = IDENT_RE.findall(args[0]) if args else []
             argno = next((params.index(i) for i in reversed(ids) if i in params), -2)
+            ptr = " ".join(args[0].split()) if args else ""
         sz = CALLEES[callee].size
         size = " ".join(args[sz].split()) if sz is not None and sz < len(args) else ""
-        out[m.group(1)] = AllocMacro(callee, argno, tuple(params), size)
+        out[m.group(1)] = AllocMacro(callee, argno, tuple(params), size, ptr)
     return out
 
 
@@ -606,15 +608,18 @@ def read_key(key: str) -> str:
     return "fr:" + key[2:] if key.startswith("f:") else key
 
 
-def _site_place(t: _Text, site: Site, f: Function | None, argno: int = 0,
+def _site_place(t: _Text, site: Site, f: Function | None, ptr: str | None = None,
                 size: str | None = None) -> None:
-    """site.key, objtype and anchor: the freed argument (argno), or where
-    the allocation goes; sizeof in the size (site.size, or for a macro's
-    use the size it passes) tells the object type too."""
+    """site.key, objtype and anchor: the freed pointer (the first argument,
+    or for a macro's use the expression its definition frees, ptr), or
+    where the allocation goes; sizeof in the size (site.size, or for a
+    macro's use the size it passes) tells the object type too."""
     if site.role == "free":
-        pl = t.keys.place(site.args[argno], f) if argno < len(site.args) else None
+        if ptr is None and not site.macro:
+            ptr = site.args[0] if site.args else None
+        pl = t.keys.place(ptr, f) if ptr else None
         site.key, site.objtype = (read_key(pl.key), pl.objtype) if pl else (None, None)
-        site.anchor = " ".join(site.args[argno].split()) if argno < len(site.args) else ""
+        site.anchor = " ".join(ptr.split()) if ptr else ""
     else:
         site.key, site.objtype, site.anchor = _alloc_place(t, site.offset, f)
     size = size if site.macro else site.size
@@ -645,11 +650,11 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, AllocMacro]) -> list[Site
         args = split_args(t.code[openp + 1:match_paren(t.code, openp) - 1])
         site = Site(path, t.lines.line(start), start, mac.callee, f.name, args,
                     t.region_at(start)[0], macro=m.group(1))
-        # the size this use passes (not the use's argument of the call's
-        # size position)
+        # the pointer this use frees and the size it passes, in its own
+        # terms (not its arguments at the call's positions)
         size = _substitute(mac.size, mac.params, args) if mac.size else None
         if mac.argno >= -1:
-            _site_place(t, site, f, max(mac.argno, 0), size)
+            _site_place(t, site, f, _substitute(mac.ptr, mac.params, args), size)
         else:
             ot = t.keys.sizeof_type(size, f) if size and t.keys else None
             site.key = f"t:{ot}" if ot else f"u:{path}"

@@ -58,6 +58,8 @@ _STEP_RE = re.compile(r"\s*(->|\.)\s*([A-Za-z_]\w*)|\s*(\[)")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _SIMPLE_RE = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*")
 _SIZEOF_RE = re.compile(r"\bsizeof\b\s*")
+# (sc)->sc_buf, as a macro's body writes its parameter: sc->sc_buf
+_PAREN_BASE_RE = re.compile(r"^\(\s*([A-Za-z_]\w*)\s*\)(?=\s*(->|\.|\[))")
 _CALL_RE = re.compile(r"([A-Za-z_]\w*)\s*\(")
 
 
@@ -131,6 +133,7 @@ class Keys:
         return t
 
     def _type_of(self, e: str, func) -> CType | None:
+        e = _PAREN_BASE_RE.sub(r"\1", e)
         for _ in range(8):
             m = UNWRAP_RE.match(e)
             if m:
@@ -278,7 +281,7 @@ class Keys:
         return t is None or self.env.resolve(t).ptr > 0
 
     def _place(self, expr: str, func) -> Place | None:
-        e = expr.strip()
+        e = _PAREN_BASE_RE.sub(r"\1", expr.strip())
         cast = None
         if not _SIMPLE_RE.fullmatch(e):
             e, cast = self._unwrap(" ".join(e.split()))

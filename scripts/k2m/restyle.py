@@ -6,7 +6,8 @@ statement's indent plus four spaces, and does not break a line that fits
 in 80 columns: a rewritten statement longer than that is broken here after
 an argument of the call, and the breaks the input had are kept unless the
 continuation fits on the line before.  Only statements spatch rewrote (a
-malloc or free call on a line the input did not have) are touched; every
+malloc or free call on a line the input did not have) are touched, and
+never a line of a #define's body (a break would end the macro); every
 other line stays byte for byte.
 """
 
@@ -82,6 +83,14 @@ def _ends(line: str) -> bool:
     return bool(_ENDS.search(line.rstrip("\n")))
 
 
+def _in_define(lines: list[str], i: int) -> bool:
+    """Line i continues a #define (or is continued): a break there would
+    end the macro, so its lines are left as they are."""
+    def continued(line: str) -> bool:
+        return line.rstrip("\n").endswith("\\")
+    return continued(lines[i]) or (i > 0 and continued(lines[i - 1]))
+
+
 def restyle(old: str, new: str) -> str:
     seen = set(linediff.lines(old))
     lines = linediff.lines(new)
@@ -90,7 +99,8 @@ def restyle(old: str, new: str) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line in seen or not _CALL.search(line) or line.lstrip().startswith("#"):
+        if line in seen or not _CALL.search(line) or line.lstrip().startswith("#") \
+                or _in_define(lines, i):
             i += 1
             continue
         # the statement's first line sets the continuation indent; from

@@ -7,9 +7,22 @@
  */
 #define	GOLD_ALLOC(n)	kmem_alloc((n), KM_SLEEP)
 
+/*
+ * A definition on several lines keeps its lines as they are, however
+ * long (a break would end the macro: puffs_compat.c's INIT); a macro
+ * freeing a member of its argument frees that member.
+ */
+#define	GOLD_INIT(sc, extra)						\
+	(sc)->sc_big = kmem_zalloc(sizeof(struct gold_softc) + (extra) + 4096, KM_SLEEP);\
+	(sc)->sc_n = 0
+#define	GOLD_FINI(sc, extra)						\
+	kmem_free((sc)->sc_big, sizeof(struct gold_softc) + (extra) + 4096 + 0 * 1234567)
+
 struct gold_softc {
 	void	*sc_m;
 	void	*sc_plain;
+	void	*sc_big;
+	int	sc_n;
 };
 
 void
@@ -18,6 +31,7 @@ gold_attach(struct gold_softc *sc)
 
 	sc->sc_m = GOLD_ALLOC(128);
 	sc->sc_plain = kmem_alloc(16, KM_SLEEP);
+	GOLD_INIT(sc, 8);
 }
 
 void
@@ -26,4 +40,5 @@ gold_detach(struct gold_softc *sc)
 
 	kmem_free(sc->sc_m, 128);
 	kmem_free(sc->sc_plain, 16);
+	GOLD_FINI(sc, 8);
 }
