@@ -11,3 +11,26 @@ def test_serial_scan_leaves_the_garbage_collector_as_it_was(example_tree):
     facts, _ = scanning.scan_all(str(example_tree), ["sys/dev/i2c/iicmux.c"], jobs=1)
     assert gc.isenabled()
     assert [s.callee for s in facts[0].sites] == ["kmem_zalloc", "kmem_free"]
+
+
+def test_a_port_reads_its_own_machine_headers(tmp_path):
+    """<machine/...> is the file's own port's (alpha's bus_dmamap_t is
+    struct alpha_bus_dmamap), amd64's elsewhere; and a header's fallback
+    declaration after an #include (sys/bus.h under __HAVE_NO_BUS_DMA)
+    does not hide what the include declared."""
+    files = {
+        "sys/sys/bus.h": "#include <machine/bus_defs.h>\n#ifdef __HAVE_NO_BUS_DMA\n"
+                         "typedef struct bus_dmamap { int x; } *bus_dmamap_t;\n#endif\n",
+        "sys/arch/alpha/include/bus_defs.h": "typedef struct alpha_bus_dmamap *bus_dmamap_t;\n",
+        "sys/arch/amd64/include/bus_defs.h": "typedef struct x86_bus_dmamap *bus_dmamap_t;\n",
+        "sys/arch/alpha/common/bus_dma.c": "#include <sys/bus.h>\n"
+                                           "void d(bus_dmamap_t map) { kmem_free(map, 8); }\n",
+        "sys/dev/x/x.c": "#include <sys/bus.h>\nvoid d(bus_dmamap_t map) { kmem_free(map, 8); }\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    facts, _ = scanning.scan_all(str(tmp_path), ["sys/arch/alpha/common/bus_dma.c",
+                                                 "sys/dev/x/x.c"], jobs=1)
+    assert [ff.sites[0].objtype for ff in facts] == ["struct alpha_bus_dmamap",
+                                                     "struct x86_bus_dmamap"]

@@ -203,7 +203,10 @@ class DeclFacts:
     functions: dict[str, CType] = field(default_factory=dict)    # return types
     # #define f_data f_undata.fd_data: a member name that is a path of members
     aliases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    includes: list[str] = field(default_factory=list)    # as written
+    # its #includes: (name as written, quoted), and those found in the
+    # tree with amd64's <machine/...>
+    include_names: list[tuple[str, bool]] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
 
 
 _FUNC_PROTO_RE = re.compile(r"([A-Za-z_]\w*)\s*\(")
@@ -343,19 +346,34 @@ def file_decls(code: str, bodies: list[tuple[int, int]]) -> DeclFacts:
 # --------------------------------------------------------------------------
 # Headers
 
-MACHINE_DIRS = {"machine": "sys/arch/amd64/include", "amd64": "sys/arch/amd64/include",
-                "x86": "sys/arch/x86/include"}
+# <machine/...>: a file's own port's headers (sys/arch/alpha/include for
+# sys/arch/alpha/...); elsewhere amd64's, the port whose headers every
+# machine-independent file is read with
+MACHINE = "sys/arch/amd64/include"
 
 
-def resolve_include(root: str, including: str, name: str, quoted: bool) -> str | None:
+def machine_of(root: str, path: str) -> str:
+    """The directory <machine/...> names for the file path."""
+    parts = path.split("/")
+    if len(parts) > 3 and parts[:2] == ["sys", "arch"]:
+        d = f"sys/arch/{parts[2]}/include"
+        if os.path.isdir(os.path.join(root, d)):
+            return d
+    return MACHINE
+
+
+def resolve_include(root: str, including: str, name: str, quoted: bool,
+                    machine: str = MACHINE) -> str | None:
     """The tree-relative path an #include names, or None if it is not in
-    the tree (config-generated headers, the host's)."""
+    the tree (config-generated headers, the host's).  <machine/x.h> is
+    machine's, <arm/x.h> sys/arch/arm/include's."""
     cands = []
     if quoted:
         cands.append(os.path.normpath(os.path.join(os.path.dirname(including), name)))
-    first = name.split("/", 1)[0]
-    if first in MACHINE_DIRS and "/" in name:
-        cands.append(MACHINE_DIRS[first] + "/" + name.split("/", 1)[1])
+    first, _, rest = name.partition("/")
+    if rest:
+        cands.append((machine if first == "machine" else f"sys/arch/{first}/include")
+                     + "/" + rest)
     cands.append("sys/" + name)
     for c in cands:
         if not c.startswith("..") and os.path.isfile(os.path.join(root, c)):
@@ -384,7 +402,8 @@ def includes_of(text: str) -> list[tuple[str, bool]]:
 
 class TypeEnv:
     """The declarations one file sees: its own, then its headers' (the
-    transitive closure of its #includes, in order).  Lookups are memoized."""
+    transitive closure of its #includes, in the order the compiler reads
+    them).  Lookups are memoized."""
 
     def __init__(self, own: DeclFacts, headers: list[DeclFacts]) -> None:
         self.layers = [own] + headers
@@ -478,12 +497,15 @@ class HeaderCache:
         self.root = root
         self.read_code = read_code
         self.facts: dict[str, DeclFacts] = {}
-        self.closures: dict[str, list[str]] = {}
+        self.closures: dict[tuple[str, str], list[str]] = {}
 
-    def includes(self, path: str, raw: str) -> list[str]:
+    def includes(self, path: str, raw: str, machine: str = MACHINE) -> list[str]:
         """The headers raw, the text of path, includes (tree-relative)."""
-        return [p for p in (resolve_include(self.root, path, n, q)
-                            for n, q in includes_of(raw)) if p]
+        return self._resolve(path, includes_of(raw), machine)
+
+    def _resolve(self, path: str, names, machine: str) -> list[str]:
+        return [p for p in (resolve_include(self.root, path, n, q, machine)
+                            for n, q in names) if p]
 
     def decls(self, path: str) -> DeclFacts:
         if path not in self.facts:
@@ -493,30 +515,41 @@ class HeaderCache:
                 code, bodies, raw, stripped = "", [], "", ""
             f = file_decls(code, bodies)
             f.aliases = member_aliases(stripped)
-            f.includes = self.includes(path, raw)
+            f.include_names = includes_of(raw)
+            f.includes = self._resolve(path, f.include_names, MACHINE)
             self.facts[path] = f
         return self.facts[path]
 
-    def closure(self, path: str) -> list[str]:
-        """path's headers, transitively, depth first in include order."""
-        if path in self.closures:
-            return self.closures[path]
-        self.closures[path] = []          # cycles: seen as empty
+    def closure(self, path: str, machine: str = MACHINE) -> list[str]:
+        """path's headers, transitively, with machine's <machine/...>: each
+        after the headers it includes, as the compiler reads them (the
+        first declaration of a name wins, and a header's fallback for what
+        its includes did not declare, sys/bus.h's bus_dmamap_t under
+        __HAVE_NO_BUS_DMA, comes after them)."""
+        key = (path, machine)
+        if key in self.closures:
+            return self.closures[key]
+        self.closures[key] = []           # cycles: seen as empty
         out: list[str] = []
         seen = set()
-        for inc in self.decls(path).includes:
-            for h in [inc] + self.closure(inc):
+        d = self.decls(path)
+        incs = d.includes if machine == MACHINE else \
+            self._resolve(path, d.include_names, machine)
+        for inc in incs:
+            for h in self.closure(inc, machine) + [inc]:
                 if h not in seen:
                     seen.add(h)
                     out.append(h)
-        self.closures[path] = out
+        self.closures[key] = out
         return out
 
     def env(self, path: str, own: DeclFacts, raw: str) -> TypeEnv:
-        """The TypeEnv of a file whose own declarations are own."""
+        """The TypeEnv of a file whose own declarations are own: its
+        headers, with its port's <machine/...> when it is in one."""
+        machine = machine_of(self.root, path)
         seen, layers = set(), []
-        for inc in self.includes(path, raw):
-            for h in [inc] + self.closure(inc):
+        for inc in self.includes(path, raw, machine):
+            for h in self.closure(inc, machine) + [inc]:
                 if h not in seen:
                     seen.add(h)
                     layers.append(self.decls(h))
