@@ -34,3 +34,24 @@ def test_a_port_reads_its_own_machine_headers(tmp_path):
                                                  "sys/dev/x/x.c"], jobs=1)
     assert [ff.sites[0].objtype for ff in facts] == ["struct alpha_bus_dmamap",
                                                      "struct x86_bus_dmamap"]
+
+
+def test_a_c_files_allocator_macro_is_its_own(tmp_path):
+    """subr_extent.c's user-space pool_get (an allocator macro there) is
+    not a use in the files that call the kernel's pool_get; a header's
+    macro is seen everywhere."""
+    files = {
+        "sys/kern/subr_extent.c": "#define pool_get(p, f) kmem_alloc(8, 0)\n"
+                                  "void e(void) { void *x = pool_get(0, 0); }\n",
+        "sys/kern/kern_cpu.c": "#include \"getbuf.h\"\n"
+                               "void c(void) { void *x = pool_get(0, 0); void *y = GETBUF(4); }\n",
+        "sys/kern/getbuf.h": "#define GETBUF(n) kmem_alloc((n), KM_SLEEP)\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    facts, macros = scanning.scan_all(str(tmp_path), sorted(files), jobs=1)
+    uses = {ff.path: [s.macro for s in ff.sites if s.macro] for ff in facts}
+    assert uses["sys/kern/subr_extent.c"] == ["pool_get"]
+    assert uses["sys/kern/kern_cpu.c"] == ["GETBUF"]
+    assert set(macros.for_file("sys/kern/kern_cpu.c")) == {"GETBUF"}

@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from . import allocators, cscan, findings, includes, pairing, report, restyle, spatch, textual
-from .scanning import context_files, read, scan_all
+from .scanning import MacroTable, context_files, read, scan_all
 from .tagmap import TagMap
 from .tree import Tree, source_files
 
@@ -51,7 +51,7 @@ class Scanned:
     targets: list[str]                  # files under PATHs, to rewrite
     context: list[str]                  # kmem users elsewhere, read only
     facts: dict[str, cscan.FileFacts]   # every scanned file
-    macros: dict                        # allocator macros
+    macros: MacroTable                  # allocator macros
     texts: dict[str, str]               # the targets' texts
     clusters: list[set[str]]
     pairs: pairing.Pairs
@@ -261,7 +261,7 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
             rw.failed[p] = res.failed[p]
             new = old
         rw.outputs[p] = new
-        of, m, probs = verify(p, new, rw.plan.for_file(p), sc.facts[p], sc.macros,
+        of, m, probs = verify(p, new, rw.plan.for_file(p), sc.facts[p], sc.macros.for_file(p),
                               converted_macros(rw.plan))
         rw.out_facts[p] = of
         rw.problems[p] = probs

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 
 from . import cdecl, cscan
 from .tree import Tree, source_files
@@ -36,14 +37,35 @@ def read(root: str, rel: str) -> str:
 _SHARED: dict = {}
 
 
-def _share(root: str, macros: dict | None = None, callees: dict | None = None,
+@dataclass
+class MacroTable:
+    """The allocator macros of a scan: a header's are seen by every file
+    (whether it includes the header is not checked), a .c file's by that
+    file alone (subr_extent.c's user-space `#define pool_get(pool, flags)
+    kmem_alloc(...)` is not every pool_get of the kernel)."""
+    headers: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)      # {path: {name: AllocMacro}}
+
+    def add(self, path: str, macros: dict) -> None:
+        if macros:
+            if path.endswith(".c"):
+                self.files[path] = macros
+            else:
+                self.headers.update(macros)
+
+    def for_file(self, path: str) -> dict:
+        own = self.files.get(path)
+        return {**self.headers, **own} if own else self.headers
+
+
+def _share(root: str, macros: MacroTable | None = None, callees: dict | None = None,
            headers: dict | None = None) -> None:
     """What every scan needs: set once per worker (or in the caller);
     headers: declarations of the headers already read (cdecl.HeaderCache
     reads the others on demand)."""
     hc = cdecl.HeaderCache(root, _code_view)
     hc.facts.update(headers or {})
-    _SHARED.update(root=root, macros=macros, callees=callees, headers=hc)
+    _SHARED.update(root=root, macros=macros or MacroTable(), callees=callees, headers=hc)
 
 
 def _code_view(path: str):
@@ -76,7 +98,7 @@ def _header_one(path: str) -> tuple[str, cdecl.DeclFacts]:
 
 
 def _scan_one(path: str) -> cscan.FileFacts:
-    ff = cscan.scan(read(_SHARED["root"], path), path, _SHARED["macros"],
+    ff = cscan.scan(read(_SHARED["root"], path), path, _SHARED["macros"].for_file(path),
                     callees=_SHARED["callees"], env=env_of)
     for f in ff.functions:          # the scan's own business: not sent back
         f.types = {}
@@ -84,15 +106,15 @@ def _scan_one(path: str) -> cscan.FileFacts:
 
 
 def scan_all(root: str, files: list[str], jobs: int
-             ) -> tuple[list[cscan.FileFacts], dict]:
-    """Scan files; allocator macros defined in any of them pair everywhere.
-    Returns the facts and those macros."""
-    macros: dict = {}
+             ) -> tuple[list[cscan.FileFacts], MacroTable]:
+    """Scan files; the allocator macros defined in them pair where they
+    are seen (MacroTable).  Returns the facts and those macros."""
+    macros = MacroTable()
     names: list = []
     if len(files) < 32 or jobs < 2:
         _share(root)
-        for m, defs, _ in map(_survey_one, files):
-            macros.update(m)
+        for path, (m, defs, _) in zip(files, map(_survey_one, files)):
+            macros.add(path, m)
             names.append(defs)
         _share(root, macros, cscan.may_hold_pointers(names))
         facts = [_scan_one(f) for f in files]
@@ -100,8 +122,8 @@ def scan_all(root: str, files: list[str], jobs: int
         headers: dict[str, cdecl.DeclFacts] = {}
         with ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(root,)) as ex:
             todo: set[str] = set()
-            for m, defs, incs in ex.map(_survey_one, files, chunksize=32):
-                macros.update(m)
+            for path, (m, defs, incs) in zip(files, ex.map(_survey_one, files, chunksize=32)):
+                macros.add(path, m)
                 names.append(defs)
                 todo.update(incs)
             while todo:
