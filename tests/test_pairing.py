@@ -188,6 +188,17 @@ kmem_alloc(unsigned long size, int flags)
 	return kmem_intr_alloc(size, flags);	/* @impl */
 }
 """}, want={"impl": "K"}, reason=("impl", "allocator implementation")),
+    # a kmem function defined as a macro in kmem's header is kmem's, and
+    # its callers call kmem_strdup, not a macro of theirs
+    "allocator_macro": dict(
+        files={"sys/sys/kmem.h": """\
+#define	kmem_strdup(s, f)	kmem_strdupsize((s), NULL, (f))	/* @def */
+""", "sys/dev/n/n.c": """\
+#include <sys/kmem.h>
+struct n_softc { char *sc_name; };
+void n_attach(struct n_softc *sc) { sc->sc_name = kmem_strdup("n0", KM_SLEEP); }	/* @dup */
+void n_detach(struct n_softc *sc) { kmem_strfree(sc->sc_name); }	/* @free */
+"""}, want={"def": "K", "dup": "C", "free": "C"}, reason=("def", "allocator implementation")),
     # memory a kern subsystem only passes through (config_attach_pseudo /
     # device_cfdata) goes back to the driver it came from: two drivers'
     # cfdata are not one pair, so one kept does not keep the other
@@ -344,3 +355,32 @@ def test_summary_counts_the_unverified_frees(tmp_path):
     s = report.summary(results, {}, {})
     assert s["unverified_frees"] == 1
     assert s["paired_by"]["guess"] == 2 and s["paired_by"]["unpaired"] == 1
+
+
+def test_a_macro_used_in_files_of_different_types(tmp_path):
+    """sys/statvfs.h's STATVFSBUF_GET/PUT, used in sys/kern and sys/compat
+    (two malloc types): converted, the definition and every direct call of
+    the component with one type."""
+    files = {
+        "sys/sys/statvfs.h": "struct statvfs { int f; };\n"
+        "#define STATVFSBUF_GET() kmem_alloc(sizeof(struct statvfs), KM_SLEEP)\n"
+        "#define STATVFSBUF_PUT(sb) kmem_free(sb, sizeof(struct statvfs))\n",
+        "sys/kern/vfs_a.c": "#include <sys/statvfs.h>\n"
+        "void a(void) { struct statvfs *sb = STATVFSBUF_GET(); STATVFSBUF_PUT(sb); }\n"
+        "void a2(void) { struct statvfs *sb = STATVFSBUF_GET(); kmem_free(sb, sizeof(*sb)); }\n",
+        "sys/compat/c/c.c": "#include <sys/statvfs.h>\n"
+        "void c(void) { struct statvfs *sb = STATVFSBUF_GET(); STATVFSBUF_PUT(sb); }\n",
+    }
+    root = tmp_path / "tree"
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    tree = treemod.open_tree(str(root))
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    pairs = pairing.pair(facts, [], tree.driver_of)
+    tags = {"sys/sys": "M_VFS", "sys/kern": "M_VFS", "sys/compat": "M_COMPAT"}
+    plan = pairing.decide(pairs, set(files), lambda p: tags["/".join(p.split("/")[:2])])
+    got = {(d.site.path, d.site.line): d.tag for d in plan.decisions}
+    assert got == {("sys/sys/statvfs.h", 2): "M_VFS", ("sys/sys/statvfs.h", 3): "M_VFS",
+                   ("sys/kern/vfs_a.c", 3): "M_VFS"}, [(d.site.where, d.reason)
+                                                       for d in plan.decisions]

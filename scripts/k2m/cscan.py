@@ -392,8 +392,8 @@ def alloc_macros(text: str) -> dict[str, AllocMacro]:
     for m in _DEFINE_RE.finditer(strip(text)):
         params = [p.strip() for p in m.group(2).split(",")]
         cm = CALL_RE.search(m.group(3))
-        if not cm or cm.group(1) not in KMEM_CALLEES:
-            continue
+        if not cm or cm.group(1) not in KMEM_CALLEES or m.group(1) in CALLEES:
+            continue                # (a kmem function defined as a macro is kmem's)
         callee = cm.group(1)
         openp = cm.end() - 1
         args = split_args(m.group(3)[openp + 1:match_paren(m.group(3), openp) - 1])

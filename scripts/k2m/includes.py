@@ -35,7 +35,9 @@ def action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
     used = len(KMEM_WORDS.findall(cscan.strip(text)))
     converted = sum(1 + len(KMEM_WORDS.findall(d.site.flags or ""))
                     for d in conv)
-    unused = "sys/kmem.h" in ff.includes and used == converted
+    # a km_flag_t variable's translation reads KM_NOSLEEP: kmem.h stays
+    unused = "sys/kmem.h" in ff.includes and used == converted and \
+        not any(d.site.flags_km for d in conv)
     if "sys/malloc.h" in ff.includes:
         return "drop" if unused else None
     if unused:

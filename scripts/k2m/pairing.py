@@ -55,10 +55,14 @@ class UnionFind:
 
 
 def allocator_files(facts: list[FileFacts]) -> dict[str, list[str]]:
-    """{path: the allocator functions it defines} (allocators.IMPLEMENTS)."""
+    """{path: the allocator functions it defines} (allocators.IMPLEMENTS),
+    as functions or, for kmem(9)'s own names, as macros (NetBSD-current's
+    sys/kmem.h: #define kmem_strdup(s, f) kmem_strdupsize((s), NULL, (f)))."""
     out = {}
     for ff in facts:
-        names = sorted({f.name for f in ff.functions} & allocators.IMPLEMENTS)
+        names = sorted(({f.name for f in ff.functions} & allocators.IMPLEMENTS) |
+                       ({s.define for s in ff.sites if s.context == "macro"}
+                        & allocators.KMEM_NAMES))
         if names:
             out[ff.path] = names
     return out
@@ -528,7 +532,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
             continue
         reasons = {i: own_reason(sites[i], targets, forced) or blocked.get(i)
                    for i in comp}
-        macro_tag = _macro_types(comp, sites, tag_of, reasons)
+        macro_tag = _macro_types(comp, sites, tag_of)
         blockers = [i for i in comp if reasons[i] is not None]
         for i in comp:
             s = sites[i]
@@ -572,20 +576,16 @@ def _paired_by(s: Site, real: bool, guessed: bool, pairs: Pairs) -> str:
     return "place"
 
 
-def _macro_types(comp: list[int], sites: list[Site], tag_of, reasons: dict) -> dict[str, str]:
-    """The type written into a macro's definition is its uses' type: a
-    macro used in files of different types keeps kmem (in its definition
-    and, through it, in every use), with that reason.  Returns {macro: the
-    type of its uses} for the others."""
+def _macro_types(comp: list[int], sites: list[Site], tag_of) -> dict[str, str]:
+    """The type written into a macro's definition: its uses' type when
+    they agree; else (sys/statvfs.h's STATVFSBUF_GET, used all over the
+    kernel) none here, and the definition takes its own file's type, like
+    any site (_one_type then gives the component one type, the shared
+    sites being findings).  Returns {macro: the type of its uses}."""
     uses: dict[str, set[str]] = defaultdict(set)
     for i in comp:
         if sites[i].macro:
             uses[sites[i].macro].add(tag_of(sites[i].path))
-    for i in comp:
-        s = sites[i]
-        if s.context == "macro" and len(uses.get(s.define, ())) > 1 and reasons[i] is None:
-            reasons[i] = (f"macro {s.define} is used in files of different types "
-                          f"({', '.join(sorted(uses[s.define]))})")
     return {m: next(iter(ts)) for m, ts in uses.items() if len(ts) == 1}
 
 
