@@ -50,3 +50,7 @@
 #define DPRINTFN(n, x) do { } while (0)
 #define DDPRINTF(x) do { } while (0)
 #define DDPRINTFN(n, x) do { } while (0)
+/* functions named by a macro (sys/kern/core_elf32.c, compat/linux's exec) */
+#define ELFNAMEEND(x) x
+#define ELFNAME(x) x
+#define ELFNAME2(x, y) x ## _ ## y

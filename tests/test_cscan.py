@@ -149,3 +149,19 @@ def test_a_macro_use_frees_what_its_definition_frees():
     assert uses["FINI"].anchor == "(sc)->sc_big"
     assert uses["FINI"].size_factors == ("sc->sc_n", "sizeof<struct big>")
     assert uses["DESTROY"].key == "t:struct big" and uses["DESTROY"].objtype == "struct big"
+
+
+def test_a_function_named_by_a_macro_is_a_function():
+    """ELFNAMEEND(real_coredump)(struct lwp *l, ...) { ... } (core_elf32.c,
+    compat/linux's ELFNAME2(linux,copyargs)): its calls are inside a
+    function, not at file scope."""
+    text = ("int\nELFNAMEEND(real_coredump)(struct lwp *l, void *c)\n{\n"
+            "\tp = kmem_alloc(4, KM_SLEEP);\n}\n"
+            "int\nELFNAME2(linux,copyargs)(struct lwp *l)\n{\n\tq = kmem_alloc(4, KM_SLEEP);\n}\n"
+            "static int\nfoo(int a)\n{\n\tif (x) (void)bar(a);\n}\n")
+    ff = cscan.scan(text, "sys/kern/core_elf32.c", {})
+    assert [(f.name, f.params) for f in ff.functions] == [
+        ("ELFNAMEEND(real_coredump)", ["l", "c"]), ("ELFNAME2(linux,copyargs)", ["l"]),
+        ("foo", ["a"])]
+    assert [s.scope for s in ff.sites] == ["in ELFNAMEEND(real_coredump)",
+                                           "in ELFNAME2(linux,copyargs)"]

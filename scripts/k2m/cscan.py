@@ -308,6 +308,7 @@ _PAREN_ASSIGN_RE = re.compile(r"\(\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*(?<![=!<>+\-*
 
 
 _LAST_IDENT_RE = re.compile(r"([A-Za-z_]\w*)\s*$")
+_NAMED_BY_MACRO_RE = re.compile(r"^[ \t]*([A-Z_][A-Z0-9_]*)\s*\(\s*\w+(?:\s*,\s*\w+)*\s*\)\s*$", re.M)
 
 
 def _functions(code: str, lines: LineIndex, types: bool = True) -> list[Function]:
@@ -336,12 +337,18 @@ def _functions(code: str, lines: LineIndex, types: bool = True) -> list[Function
                 k -= 1
             close = code.rfind(")", 0, i)
             nm = _LAST_IDENT_RE.search(code[max(0, k - 80):k])
+            named = _NAMED_BY_MACRO_RE.search(code[max(0, k - 80):k])
+            if named and named.group(1) not in KEYWORDS:
+                # ELFNAMEEND(real_coredump)(struct lwp *l, ...): a name a
+                # macro makes, called that (its calls are not linked)
+                nm = named
             if nm and nm.group(1) not in KEYWORDS:
                 params = []
                 for p in split_args(code[k + 1:close]):
                     ids = IDENT_RE.findall(p.split("[")[0])
                     params.append(ids[-1] if ids else "")
-                f = Function(nm.group(1), params, i, end, lines.line(i))
+                name = re.sub(r"\s+", "", nm.group(0)) if nm is named else nm.group(1)
+                f = Function(name, params, i, end, lines.line(i))
                 if types:
                     name_at = max(0, k - 80) + nm.start(1)
                     f.types = _locals(code[i + 1:end - 1])

@@ -20,6 +20,10 @@ from .cscan import arg_commas, strip
 
 _ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
 _CALL = re.compile(r"\b(malloc|free|malloc_[a-z_]+)\s*\(")
+# spatch writes a space between a cast and the call it renamed,
+# "(Elf_Phdr *) malloc(": style(9) wants none after a cast
+_CAST_SPACE = re.compile(r"(\((?:const\s+)?(?:struct\s+|union\s+)?\w+\s*\*+\s*\)) "
+                         r"(?=(?:malloc|malloc_[a-z_]+)\s*\()")
 WIDTH = 80
 
 
@@ -113,7 +117,8 @@ def restyle(old: str, new: str) -> str:
         while j < len(lines) - 1 and not _ends(lines[j]) and lines[j + 1] not in seen:
             j += 1
         out.extend(lines[done:i])
-        out.extend(_fix(lines[i:j + 1], _indent(lines[s]) + "    ", i == s))
+        fixed = [_CAST_SPACE.sub(r"\1", line) for line in lines[i:j + 1]]
+        out.extend(_fix(fixed, _indent(lines[s]) + "    ", i == s))
         done = i = j + 1
     out.extend(lines[done:])
     return "".join(out)

@@ -1,0 +1,19 @@
+#include <sys/param.h>
+#include <sys/malloc.h>
+
+/* A cast stays against the call, as style(9) writes casts. */
+struct gold_hdr {
+	int	h;
+};
+
+void
+gold_read(size_t n)
+{
+	struct gold_hdr *ph;
+	char *b;
+
+	ph = (struct gold_hdr *)malloc(n * sizeof(*ph), M_GOLDEN, M_WAITOK);
+	b = (char *)malloc(n, M_GOLDEN, M_NOWAIT | M_ZERO);
+	free(b, M_GOLDEN, n);
+	free(ph, M_GOLDEN, n * sizeof(*ph));
+}
