@@ -624,7 +624,13 @@ malloc_type_detach(struct malloc_type *ks)
 		    ks->ks_shortdesc, (uintmax_t)(s.allocs - s.frees),
 		    (intmax_t)s.bytes, M_DETACHED->ks_shortdesc);
 		atomic_add_64(&det->mti_moved, s.allocs - s.frees);
-		atomic_or_64(&det->mti_sizes, s.sizes);
+		/*
+		 * Only a detach writes the detached type's sizes, under
+		 * malloc_detach_lock (not atomic_or_64: NetBSD 7 has none
+		 * for rump kernels); a reader may see the mask half-way
+		 * on a 32-bit machine, for one read.
+		 */
+		det->mti_sizes |= s.sizes;
 		malloc_fold(det, s.bytes);
 	} else {
 		mutex_enter(&malloc_lock);
