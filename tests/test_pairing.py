@@ -230,6 +230,20 @@ void c_destroy(struct device *dv) { struct cfdata *cf = device_cfdata(dv); kmem_
 void d_spawn(int how) { struct cfdata *cf = kmem_alloc(sizeof(*cf), how); config_attach_pseudo(cf); }	/* @d_alloc */
 void d_destroy(struct device *dv) { struct cfdata *cf = device_cfdata(dv); kmem_free(cf, sizeof(*cf)); }	/* @d_free */
 """}, want={"c_alloc": "C", "c_free": "C", "d_alloc": "K", "d_free": "K"}),
+    # user-space stand-ins in a macro body, used nowhere in the kernel
+    # (subr_extent.c's pool_get/pool_put): kept, alone; the file's own
+    # pairs are not guessed to be their memory
+    "macro_body_alone": dict(
+        files={"sys/kern/subr_ext.c": """\
+#include <sys/kmem.h>
+#define	\\
+pool_get(pool, flags)	kmem_alloc((pool)->pr_size,0)	/* @get */
+#define	\\
+pool_put(pool, rp)	kmem_free(rp,0)	/* @put */
+struct extent { int e; };
+struct extent *e_create(void) { return kmem_alloc(sizeof(struct extent), KM_SLEEP); }	/* @create */
+void e_destroy(struct extent *ex) { kmem_free(ex, sizeof(struct extent)); }	/* @destroy */
+"""}, want={"get": "K", "put": "K", "create": "C", "destroy": "C"}),
     # a macro that frees a local of its own, of the type its caller names
     # (chfs's EBH_TREE_DESTROY): at each use, memory of that type; the
     # memory of a type the macro is never used with is not its (leb, kept

@@ -25,6 +25,7 @@ from typing import NamedTuple
 from . import allocators
 from .cdecl import EMPTY_ENV, CType, TypeEnv, file_decls, is_scalar, parse_declaration, \
     parse_params, return_type
+from .flags import translate
 from .keys import KEYWORDS, Keys, object_type
 
 CALLEES = allocators.TABLE
@@ -600,8 +601,7 @@ def _call_sites(t: _Text, path: str) -> list[Site]:
                     args, ctx, define=define)
         _site_place(t, site, f)
         if site.flags and f and _IDENT_OR_MEMBER_RE.fullmatch(site.flags):
-            ft = t.keys.type_of(site.flags, f)
-            site.flags_km = ft is not None and ft.ptr == 0 and ft.base == "km_flag_t"
+            site.flags_km = _km_flags_variable(t, f, site)
         sites.append(site)
     return sites
 
@@ -613,6 +613,19 @@ def read_key(key: str) -> str:
     name, and those to reads), so that it does not make every member of
     that name in a directory one place."""
     return "fr:" + key[2:] if key.startswith("f:") else key
+
+
+def _km_flags_variable(t: _Text, f: Function, site: Site) -> bool:
+    """site's flags are a variable holding kmem's flags: declared
+    km_flag_t, or a const local whose initializer is kmem's flags (arm's
+    bus_dma.c: const int zallocflags = (flags & BUS_DMA_NOWAIT) ?
+    KM_NOSLEEP : KM_SLEEP)."""
+    ft = t.keys.type_of(site.flags, f)
+    if ft is not None and ft.ptr == 0 and ft.base == "km_flag_t":
+        return True
+    m = re.search(r"\bconst\s+[\w\s]*?\b%s\s*=\s*([^;]+);" % re.escape(site.flags),
+                  t.code[f.start:f.end])
+    return bool(m and translate(site.callee, m.group(1)) is not None)
 
 
 def _site_place(t: _Text, site: Site, f: Function | None, ptr: str | None = None,

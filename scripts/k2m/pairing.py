@@ -404,7 +404,10 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
     its driver (unit) when that is known, or in the whole tree those that
     reach no free if the driver has none; else every allocation of its
     file and those of its driver that no free reaches -- so that they
-    convert together or stay kmem together.
+    convert together or stay kmem together.  A free in a macro's body
+    (with no uses: subr_extent.c's user-space pool_put) goes with the
+    allocations in its file's macro bodies, and those with nothing else:
+    their memory is their uses'.
     Returns the pairs and the frees with no candidate at all (orphans, kept
     as kmem)."""
     reached = {a for a, _ in edges}
@@ -412,8 +415,11 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
     lonely: dict[str, list[int]] = defaultdict(list)
     lonely_by_type: dict[str, list[int]] = defaultdict(list)
     by_file: dict[str, list[int]] = defaultdict(list)
+    in_macros: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.role == "alloc" and s.path not in impl:
+        if s.role == "alloc" and s.path not in impl and s.context == "macro":
+            in_macros[s.path].append(i)
+        elif s.role == "alloc" and s.path not in impl:
             u = unit_of(s.path)
             for ty in {s.objtype, s.size_type} - {None}:
                 by_type[(u, ty)].append(i)
@@ -426,7 +432,9 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
     for j in sorted(unpaired):
         s = sites[j]
         u = unit_of(s.path)
-        if s.objtype:       # its type, and the type its size names (sizeof)
+        if s.context == "macro":    # its memory is its uses': a partner
+            cands = in_macros.get(s.path, [])   # macro's (pool_get, pool_put)
+        elif s.objtype:     # its type, and the type its size names (sizeof)
             types = {s.objtype, s.size_type} - {None}
             cands = sorted({i for ty in types for i in by_type.get((u, ty), [])})
             if not cands:   # nothing of it in the driver: the tree's that reach no free

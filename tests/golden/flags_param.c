@@ -23,6 +23,15 @@ gold_getzbuf(size_t len, bool nowait)
 	return kmem_zalloc(len, kmflags);
 }
 
+/* A const local holding kmem's flags (arm's bus_dma.c) is one too. */
+static void *
+gold_dmamap(size_t len, int flags)
+{
+	const int zallocflags = (flags & 1) ? KM_NOSLEEP : KM_SLEEP;
+
+	return kmem_intr_zalloc(len, zallocflags);
+}
+
 static void *
 gold_linux(size_t len, gfp_t gfp)
 {
@@ -33,12 +42,14 @@ gold_linux(size_t len, gfp_t gfp)
 void
 gold_use(void)
 {
-	char *b, *z, *l;
+	char *b, *z, *l, *d;
 
 	b = gold_getbuf(10, KM_SLEEP);
 	kmem_free(b, 10);
 	z = gold_getzbuf(20, false);
 	kmem_free(z, 20);
+	d = gold_dmamap(40, 0);
+	kmem_intr_free(d, 40);
 	l = gold_linux(30, 0);
 	kmem_free(l, 30);
 }

@@ -26,6 +26,16 @@ gold_getzbuf(size_t len, bool nowait)
 	    ((kmflags & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO);
 }
 
+/* A const local holding kmem's flags (arm's bus_dma.c) is one too. */
+static void *
+gold_dmamap(size_t len, int flags)
+{
+	const int zallocflags = (flags & 1) ? KM_NOSLEEP : KM_SLEEP;
+
+	return malloc(len, M_GOLDEN,
+	    ((zallocflags & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO);
+}
+
 static void *
 gold_linux(size_t len, gfp_t gfp)
 {
@@ -36,12 +46,14 @@ gold_linux(size_t len, gfp_t gfp)
 void
 gold_use(void)
 {
-	char *b, *z, *l;
+	char *b, *z, *l, *d;
 
 	b = gold_getbuf(10, KM_SLEEP);
 	free(b, M_GOLDEN, 10);
 	z = gold_getzbuf(20, false);
 	free(z, M_GOLDEN, 20);
+	d = gold_dmamap(40, 0);
+	free(d, M_GOLDEN, 40);
 	l = gold_linux(30, 0);
 	kmem_free(l, 30);
 }
