@@ -625,7 +625,10 @@ def _km_flags_variable(t: _Text, f: Function, site: Site) -> bool:
         return True
     m = re.search(r"\bconst\s+[\w\s]*?\b%s\s*=\s*([^;]+);" % re.escape(site.flags),
                   t.code[f.start:f.end])
-    return bool(m and translate(site.callee, m.group(1)) is not None)
+    init = m.group(1).strip() if m else ""
+    while init.startswith("(") and match_paren(init, 0) == len(init):
+        init = init[1:-1].strip()           # mips: = ((flags & ...) ? ... : ...);
+    return bool(init and translate(site.callee, init) is not None)
 
 
 def _site_place(t: _Text, site: Site, f: Function | None, ptr: str | None = None,

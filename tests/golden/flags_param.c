@@ -27,7 +27,8 @@ gold_getzbuf(size_t len, bool nowait)
 static void *
 gold_dmamap(size_t len, int flags)
 {
-	const int zallocflags = (flags & 1) ? KM_NOSLEEP : KM_SLEEP;
+	const int zallocflags =
+	    ((flags & 1) ? KM_NOSLEEP : KM_SLEEP);
 
 	return kmem_intr_zalloc(len, zallocflags);
 }

@@ -30,7 +30,8 @@ gold_getzbuf(size_t len, bool nowait)
 static void *
 gold_dmamap(size_t len, int flags)
 {
-	const int zallocflags = (flags & 1) ? KM_NOSLEEP : KM_SLEEP;
+	const int zallocflags =
+	    ((flags & 1) ? KM_NOSLEEP : KM_SLEEP);
 
 	return malloc(len, M_GOLDEN,
 	    ((zallocflags & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO);
