@@ -54,3 +54,5 @@
 #define ELFNAMEEND(x) x
 #define ELFNAME(x) x
 #define ELFNAME2(x, y) x ## _ ## y
+/* case labels a port may add (procfs_vnops.c) */
+#define PROCFS_MACHDEP_PROTECT_CASES
