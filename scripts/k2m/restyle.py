@@ -95,6 +95,30 @@ def _in_define(lines: list[str], i: int) -> bool:
     return continued(lines[i]) or (i > 0 and continued(lines[i - 1]))
 
 
+def _realign(lines: list[str], i: int) -> str:
+    """Line i of a #define's body with its backslash put back in the
+    column of its neighbours' (the rewrite made the text longer)."""
+    line = lines[i]
+    body = line.rstrip("\n")
+    if not body.endswith("\\"):
+        return line
+    text = body[:-1].rstrip(" \t")
+    col = None
+    for k in (i - 1, i + 1):
+        near = lines[k].rstrip("\n") if 0 <= k < len(lines) else ""
+        if near.endswith("\\") and near[:-1].rstrip(" \t"):
+            col = _width(near) - 1
+            break
+    width = _width(text)
+    if col is None or width >= col:
+        return line                     # as the rewrite left it
+    pad = ""
+    while (width // 8 + 1) * 8 <= col:      # tabs while they fit, then spaces
+        pad += "\t"
+        width = (width // 8 + 1) * 8
+    return text + pad + " " * (col - width) + "\\" + line[len(body):]
+
+
 def restyle(old: str, new: str) -> str:
     seen = set(linediff.lines(old))
     lines = linediff.lines(new)
@@ -103,8 +127,11 @@ def restyle(old: str, new: str) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line in seen or not _CALL.search(line) or line.lstrip().startswith("#") \
-                or _in_define(lines, i):
+        if line not in seen and _CALL.search(line) and _in_define(lines, i):
+            lines[i] = _realign(lines, i)
+            i += 1
+            continue
+        if line in seen or not _CALL.search(line) or line.lstrip().startswith("#"):
             i += 1
             continue
         # the statement's first line sets the continuation indent; from

@@ -18,11 +18,23 @@
 #define	GOLD_FINI(sc, extra)						\
 	kmem_free((sc)->sc_big, sizeof(struct gold_softc) + (extra) + 4096 + 0 * 1234567)
 
+/* A rewritten line of a definition keeps its backslash in its column. */
+#define	GOLD_DESTROY(head, type)					\
+	{								\
+		type *var = (head);					\
+		kmem_free(var, sizeof(type));				\
+	}
+
+struct gold_q {
+	int	q;
+};
+
 struct gold_softc {
 	void	*sc_m;
 	void	*sc_plain;
 	void	*sc_big;
 	int	sc_n;
+	struct gold_q *sc_q;
 };
 
 void
@@ -32,6 +44,7 @@ gold_attach(struct gold_softc *sc)
 	sc->sc_m = GOLD_ALLOC(128);
 	sc->sc_plain = kmem_alloc(16, KM_SLEEP);
 	GOLD_INIT(sc, 8);
+	sc->sc_q = kmem_alloc(sizeof(struct gold_q), KM_SLEEP);
 }
 
 void
@@ -41,4 +54,5 @@ gold_detach(struct gold_softc *sc)
 	kmem_free(sc->sc_m, 128);
 	kmem_free(sc->sc_plain, 16);
 	GOLD_FINI(sc, 8);
+	GOLD_DESTROY(sc->sc_q, struct gold_q);
 }
