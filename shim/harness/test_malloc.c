@@ -1131,6 +1131,21 @@ test_sized(void)
 	kern_free_sized(p, M_SIZED, 100);
 	s = stats("sized");
 	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+	/*
+	 * No footer where it would cost kmem's alignment: a request that
+	 * rounds to an even multiple of 8 (NetBSD 7's kmem aligns a cache
+	 * to the power of two that divides its size: 64 is 64-aligned, 72
+	 * only 8).
+	 */
+	p = malloc(64, M_SIZED, M_WAITOK);
+	CHECK(p != NULL && harness_kmem_last == 64);
+	kern_free_sized(p, M_SIZED, 64);
+	p = malloc(250, M_SIZED, M_WAITOK);	/* rounds to 256 */
+	CHECK(p != NULL && harness_kmem_last == 250);
+	kern_free_sized(p, M_SIZED, 250);
+	p = malloc(17, M_SIZED, M_WAITOK);	/* rounds to 24: 32 with it */
+	CHECK(p != NULL && harness_kmem_last == 17 + FOOTER);
+	kern_free_sized(p, M_SIZED, 17);
 	/* M_ZERO; a page or more: page-aligned, no extra page */
 	p = malloc(5000, M_SIZED, M_WAITOK | M_ZERO);
 	CHECK(p != NULL && allzero((unsigned char *)p, 5000) &&

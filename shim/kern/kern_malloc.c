@@ -135,13 +135,23 @@ struct malloc_footer {
 #define	MF_MAGIC_FREE	0x6673		/* "fs" */
 
 /*
- * A block of size bytes has a footer if it fits in the slack of the
- * block's last page, so that the footer never costs a page (kmem checks
- * no size of its page-sized blocks either); free() knows by the size.
+ * A block of size bytes has a footer if it costs kmem's alignment
+ * nothing and fits in the slack of the block's last page, so that it
+ * never costs a page (kmem checks no size of its page-sized blocks
+ * either); free() knows by the size.  Alignment: kmem's caches are
+ * multiples of 8, aligned to COHERENCY_UNIT (NetBSD-current) or to the
+ * largest power of two that divides their size (NetBSD 7: the 16-byte
+ * cache is 16-aligned, the 24-byte one 8).  A request that rounds to an
+ * odd multiple of 8 is 8-aligned at worst, and with the footer rounds to
+ * the even multiple above it, in a cache aligned no less; one that
+ * rounds to an even multiple would move to an 8-aligned cache: no
+ * footer there (16, 32, 64 ... bytes: the 7.99 rump kernel's alignment
+ * sweep found them 8-aligned).
  */
 #ifdef DIAGNOSTIC
 #define	MALLOC_FOOTER(size)						\
-	(((size) & (PAGE_SIZE - 1)) != 0 &&				\
+	((roundup2((size), 8) & 8) != 0 &&				\
+	    ((size) & (PAGE_SIZE - 1)) != 0 &&				\
 	    ((size) & (PAGE_SIZE - 1)) <= PAGE_SIZE - sizeof(struct malloc_footer) ? \
 	    sizeof(struct malloc_footer) : 0)
 #else
