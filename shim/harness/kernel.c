@@ -104,6 +104,7 @@ harness_cpu_bind(u_int i)
 	__atomic_store_n(&harness_cpus[i].ci_ilevel, &harness_ilevel,
 	    __ATOMIC_RELEASE);
 	harness_curcpu = &harness_cpus[i];
+	harness_lwp.l_cpu = harness_curcpu;
 }
 
 struct cpu_info *

@@ -297,6 +297,8 @@ malloc_sizebit(size_t size)
 #if defined(__x86_64__) && !defined(MALLOC_COUNT_SPL)
 typedef lwp_t *malloc_pcpu_t;
 #define	MALLOC_PCPU_ENTER(c)	do { (c) = curlwp; KPREEMPT_DISABLE(c); } while (0)
+/* the LWP's CPU, which it cannot leave in the section: no 2nd curcpu() */
+#define	MALLOC_PCPU_CPU(c)	((c)->l_cpu)
 
 /*
  * KPREEMPT_ENABLE(), but for its call of kpreempt(): true if one is due,
@@ -330,6 +332,7 @@ malloc_pcpu_or(volatile uint64_t *p, uint64_t v)
 #else
 typedef int malloc_pcpu_t;
 #define	MALLOC_PCPU_ENTER(c)	((c) = splvm())
+#define	MALLOC_PCPU_CPU(c)	curcpu()
 #define	malloc_pcpu_add(p, v)	(*(p) += (v))
 #define	malloc_pcpu_or(p, v)	(*(p) |= (v))
 
@@ -412,7 +415,7 @@ malloc_count_alloc(u_int idx, size_t size, void *addr)
 	malloc_pcpu_t c;
 
 	MALLOC_PCPU_ENTER(c);
-	mtc = malloc_cpu_table[idx] + cpu_index(curcpu());
+	mtc = malloc_cpu_table[idx] + cpu_index(MALLOC_PCPU_CPU(c));
 	malloc_pcpu_add(&mtc->mtc_allocs, 1);
 	malloc_pcpu_add((volatile uint64_t *)&mtc->mtc_bytes, size);
 	/* an OR lost to an interrupt would be a class lost: one instruction */
@@ -437,7 +440,8 @@ malloc_count_fail(struct malloc_type_internal *mti)
 	malloc_pcpu_t c;
 
 	MALLOC_PCPU_ENTER(c);
-	malloc_pcpu_add(&mti->mti_cpu[cpu_index(curcpu())].mtc_fails, 1);
+	malloc_pcpu_add(
+	    &mti->mti_cpu[cpu_index(MALLOC_PCPU_CPU(c))].mtc_fails, 1);
 	if (malloc_pcpu_exit(c))
 		malloc_kpreempt();
 	return NULL;
@@ -475,7 +479,7 @@ malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
 	mtc = malloc_cpu_table[idx];
 	if (__predict_false(mtc == NULL))
 		malloc_badindex(addr, idx);
-	mtc += cpu_index(curcpu());
+	mtc += cpu_index(MALLOC_PCPU_CPU(c));
 	malloc_pcpu_add(&mtc->mtc_frees, 1);
 	malloc_pcpu_add((volatile uint64_t *)&mtc->mtc_bytes, -(uint64_t)reqsize);
 	if (__predict_false(mtc->mtc_bytes <= -MALLOC_FOLD)) {

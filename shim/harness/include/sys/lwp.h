@@ -14,6 +14,7 @@
 #include <sys/cpu.h>
 
 typedef struct lwp {
+	struct cpu_info	*l_cpu;		/* the CPU slot it runs on */
 	volatile int	l_nopreempt;	/* don't preempt me */
 	volatile u_int	l_dopreempt;	/* kernel preemption pending */
 } lwp_t;
