@@ -165,3 +165,19 @@ def test_a_function_named_by_a_macro_is_a_function():
         ("foo", ["a"])]
     assert [s.scope for s in ff.sites] == ["in ELFNAMEEND(real_coredump)",
                                            "in ELFNAME2(linux,copyargs)"]
+
+
+def test_an_interior_pointer_is_the_allocation_only_at_its_start():
+    """&m->base (the first member: msm6258.c's filter) hands out m's
+    memory; &unp->unp_ec.ec_if (usbnet's ifnet, inside its private data)
+    and &m->z point into the middle: nothing frees them, no link."""
+    text = ("struct ifnet { int if_x; };\nstruct ethercom { struct ifnet ec_if; int ec_y; };\n"
+            "struct unp { int unp_lock; struct ethercom unp_ec; };\n"
+            "struct mf { struct ifnet base; int z; };\n"
+            "void *a(struct unp *unp) { return &unp->unp_ec.ec_if; }\n"
+            "void *b(struct mf *m) { return &m->base; }\n"
+            "void *c(struct mf *m) { return &m->z; }\n"
+            "void *d(struct mf *m) { return &m[0].base; }\n")
+    ff = cscan.scan(text, "sys/dev/x/y.c", {})
+    assert sorted(ff.links) == [("r:sys/dev/x/y.c:b", "t:struct mf"),
+                                ("r:sys/dev/x/y.c:d", "t:struct mf")]

@@ -354,10 +354,11 @@ class Keys:
         return f"v:{self.path}:{name}"
 
     def interior(self, expr: str, func) -> Place | None:
-        """For &p->m (or &p[i]), a pointer into the memory p points to:
-        p's place.  `return &this->base` hands out the allocation of
-        `this` through its first member (msm6258.c's codec filter); &x of
-        a variable is another object (None)."""
+        """For &p->m (or &p[0]), a pointer to the start of the memory p
+        points to: p's place.  `return &this->base` hands out the
+        allocation of `this` through its first member (msm6258.c's codec
+        filter); &x of a variable is another object, and &p->m of any
+        other member a pointer into the middle (None)."""
         e = " ".join(expr.split())
         if not e.startswith("&"):
             return None
@@ -367,7 +368,37 @@ class Keys:
         cut = max(e.rfind("->"), e.rfind("["))
         if cut <= 0:
             return None
+        if not self._at_offset_zero(self.type_of(e[:cut], func), e[cut:]):
+            return None
         return self.place(e[:cut], func)
+
+    def _at_offset_zero(self, t: CType | None, rest: str) -> bool:
+        """rest (->a.b, [0]) from a pointer of type t names what starts
+        the memory t points to: each member the first of its struct, each
+        subscript 0.  A pointer into the middle of an allocation is no
+        pointer anything frees (usbnet's &unp->unp_ec.ec_if, handed to
+        if.c, is not the memory if_free() releases)."""
+        pos = 0
+        while t is not None and pos < len(rest):
+            m = _STEP_RE.match(rest, pos)
+            if not m:
+                return False
+            if m.group(3):                          # [i]
+                end = _match(rest, m.end() - 1)
+                if rest[m.end():end - 1].strip() != "0":
+                    return False
+                t = self.env.resolve(t)
+                t = CType(t.base, t.ptr - 1) if t.ptr > 0 else None
+                pos = end
+                continue
+            r = self.env.resolve(t)
+            members = self.env.struct(r.base) if r.ptr == (1 if m.group(1) == "->" else 0) \
+                else None
+            if not members or next(iter(members)) != m.group(2):
+                return False
+            t = members[m.group(2)]
+            pos = m.end()
+        return pos >= len(rest.rstrip())
 
     def return_key(self, func) -> str:
         """The key of what func returns."""
