@@ -235,10 +235,14 @@ def test_interrupt_touches_nothing(example_tree, tmp_path):
     started = tmp_path / "spatch-started"
     env = fake_spatch(tmp_path, f"touch {started}; sleep 600")
     before = snapshot(example_tree)
+    # SIGINT as a terminal gives it: a test run in the background of a
+    # shell inherits SIGINT ignored, and so would convert (GNU parallel
+    # alone would stop, exit 255, and convert report it as a failure)
     proc = subprocess.Popen([sys.executable, K2M, "convert", "--in-place", "--out",
                              str(tmp_path / "out"), str(example_tree)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     wait_for(started, proc)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
