@@ -1,10 +1,10 @@
 /// kmem_calls.cocci -- kmem(9) allocations and frees to malloc(9) and free(9).
 ///
 // Confidence: High
-// Options: --no-includes --max-width 10000 --macro-file netbsd_macros.h
+// Options: --no-includes --max-width 10000 --macro-file-builtins netbsd_macros.h
 //
 // (Options, as Linux's coccicheck reads them: spatch.py passes them, a
-// relative --macro-file being in cocci/.  --max-width: spatch breaks no
+// relative macro file being in cocci/.  --max-width: spatch breaks no
 // line of its own; restyle.py breaks the rewritten statements in style(9).)
 //
 //   kmem_alloc(n, KM_SLEEP)             -> malloc(n, T, M_WAITOK)

@@ -2,7 +2,7 @@
 /// shim's typed malloc(9) ones.
 ///
 // Confidence: High
-// Options: --no-includes --max-width 10000 --macro-file netbsd_macros.h
+// Options: --no-includes --max-width 10000 --macro-file-builtins netbsd_macros.h
 //
 //   kmem_asprintf(fmt, ...)              -> malloc_asprintf(T, fmt, ...)
 //   kmem_strdup(s, KM_SLEEP)             -> malloc_strdup(s, T, M_WAITOK)

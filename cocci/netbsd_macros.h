@@ -1,5 +1,9 @@
 /*
- * netbsd_macros.h -- parsing hints for spatch (spatch.py passes --macro-file).
+ * netbsd_macros.h -- parsing hints for spatch (spatch.py passes it as
+ * --macro-file-builtins, in place of Coccinelle's Linux-minded
+ * standard.h: as a mere --macro-file its definitions are tried only when
+ * a parse fails, and a declaration such as
+ * `struct x * const p __diagused = ...` failed anyway).
  *
  * Coccinelle does not read a file's headers here (--no-includes), so it
  * guesses at macros it cannot see.  These are NetBSD's common ones whose
