@@ -188,6 +188,16 @@ kmem_alloc(unsigned long size, int flags)
 	return kmem_intr_alloc(size, flags);	/* @impl */
 }
 """}, want={"impl": "K"}, reason=("impl", "allocator implementation")),
+    # a static function of an allocator's name is the file's own (i915's
+    # pool_init): the file is a caller like any other
+    "static_namesake": dict(
+        files={"sys/external/bsd/drm2/i915/gpu_error.c": """\
+#include <sys/kmem.h>
+struct pv { int n; };
+static int pool_init(struct pv *pv) { return pv->n; }
+struct pv *c_new(void) { return kmem_zalloc(sizeof(struct pv), KM_SLEEP); }	/* @alloc */
+void c_free(struct pv *pv) { kmem_free(pv, sizeof(*pv)); }	/* @free */
+"""}, want={"alloc": "C", "free": "C"}),
     # a kmem function defined as a macro in kmem's header is kmem's, and
     # its callers call kmem_strdup, not a macro of theirs
     "allocator_macro": dict(

@@ -113,6 +113,7 @@ class Function:
     param_keys: list[str | None] = field(default_factory=list)
     ret_key: str = ""           # the key of what it returns
     outparams: set[int] = field(default_factory=set)   # `*param = ...` in the body
+    static: bool = False        # declared static: the file's own
 
 
 @dataclass
@@ -350,8 +351,10 @@ def _functions(code: str, lines: LineIndex, types: bool = True) -> list[Function
                     params.append(ids[-1] if ids else "")
                 name = re.sub(r"\s+", "", nm.group(0)) if nm is named else nm.group(1)
                 f = Function(name, params, i, end, lines.line(i))
+                name_at = max(0, k - 80) + nm.start(1)
+                head = code[max(code.rfind(";", 0, name_at), code.rfind("}", 0, name_at), 0):name_at]
+                f.static = re.search(r"\bstatic\b", head) is not None
                 if types:
-                    name_at = max(0, k - 80) + nm.start(1)
                     f.types = _locals(code[i + 1:end - 1])
                     f.types.update(parse_params(code[k + 1:close]))
                     f.ret = return_type(code[max(code.rfind(";", 0, name_at),

@@ -56,11 +56,12 @@ class UnionFind:
 
 def allocator_files(facts: list[FileFacts]) -> dict[str, list[str]]:
     """{path: the allocator functions it defines} (allocators.IMPLEMENTS),
-    as functions or, for kmem(9)'s own names, as macros (NetBSD-current's
+    as functions (not static ones: i915_gpu_error.c's own pool_init is no
+    pool(9)) or, for kmem(9)'s own names, as macros (NetBSD-current's
     sys/kmem.h: #define kmem_strdup(s, f) kmem_strdupsize((s), NULL, (f)))."""
     out = {}
     for ff in facts:
-        names = sorted(({f.name for f in ff.functions} & allocators.IMPLEMENTS) |
+        names = sorted(({f.name for f in ff.functions if not f.static} & allocators.IMPLEMENTS) |
                        ({s.define for s in ff.sites if s.context == "macro"}
                         & allocators.KMEM_NAMES))
         if names:
