@@ -352,7 +352,8 @@ def _functions(code: str, lines: LineIndex, types: bool = True) -> list[Function
                 name = re.sub(r"\s+", "", nm.group(0)) if nm is named else nm.group(1)
                 f = Function(name, params, i, end, lines.line(i))
                 name_at = max(0, k - 80) + nm.start(1)
-                head = code[max(code.rfind(";", 0, name_at), code.rfind("}", 0, name_at), 0):name_at]
+                head = code[max(code.rfind(";", 0, name_at), code.rfind("}", 0, name_at),
+                                0):name_at]
                 f.static = re.search(r"\bstatic\b", head) is not None
                 if types:
                     f.types = _locals(code[i + 1:end - 1])
