@@ -161,3 +161,24 @@ def test_unmark_refuses_a_mark_without_its_type():
 def test_flags_forms(callee, flags, intr, variable, want):
     from k2m.flags import translate
     assert translate(callee, flags, intr, variable=variable) == want
+
+
+def test_a_file_spatch_left_unfinished_in_a_group_is_run_alone(tmp_path, monkeypatch):
+    """A fake spatch that does nothing to a file group and converts a file
+    given alone: run() hands back the file converted (NetBSD-current's
+    isa/fd.c, marked still after its group, converted alone)."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "spatch"
+    fake.write_text('#!/bin/sh\nfor a; do last=$a; done\n'
+                    'case " $* " in *" --file-groups "*) exit 0;; esac\n'
+                    'sed -i "s/k2m_kmem_alloc(\\(.*\\), KM_SLEEP)/malloc(\\1, M_WAITOK)/" "$last"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    inputs = {"sys/dev/a.c": "p = k2m_kmem_alloc(8, M_X, KM_SLEEP);\n",
+              "sys/dev/b.c": "int b;\n"}
+    res = spatch.run(inputs, str(tmp_path / "work"), 1, unfinished="k2m_kmem_")
+    assert res.outputs["sys/dev/a.c"] == "p = malloc(8, M_X, M_WAITOK);\n"
+    assert res.outputs["sys/dev/b.c"] == "int b;\n" and not res.failed
+    res = spatch.run(inputs, str(tmp_path / "work2"), 1)       # without: as the group left it
+    assert res.outputs["sys/dev/a.c"] == inputs["sys/dev/a.c"]

@@ -245,7 +245,7 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
             else:
                 inputs[p] = got
     res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout,
-                     forms.virtuals())
+                     forms.virtuals(), unfinished=textual.SITE_MARK + "kmem_")
     missed = []
     for p in todo:
         old = sc.texts[p]

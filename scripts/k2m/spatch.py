@@ -127,10 +127,16 @@ def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
 
 
 def run(inputs: dict[str, str], workdir: str, jobs: int,
-        hosts: str | None = None, timeout: int = 120, virtuals: list[str] = ()) -> Result:
+        hosts: str | None = None, timeout: int = 120, virtuals: list[str] = (),
+        unfinished: str | None = None) -> Result:
     """Write each {tree-relative path: text} under workdir, rewrite the
     copies in place; Result.outputs has the new texts.  virtuals: the
-    virtual rules to set (-D: the forms convert writes)."""
+    virtual rules to set (-D: the forms convert writes).  unfinished: a
+    text that, left in an output, says spatch did not do all it was
+    asked there: such a file is run again, alone (in a file group
+    spatch's parse of one file can depend on the others: NetBSD-current's
+    isa/fd.c came out unconverted in a group of sys/ and converted alone,
+    so that a second convert changed it)."""
     check_tools()
     workdir = os.path.abspath(workdir)
     files = sorted(inputs)
@@ -162,13 +168,26 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
             if rc != 0:
                 lines = [l for l in err.splitlines() if l.strip()]
                 failed[f] = f"spatch exit {rc}: " + " / ".join(lines[-3:])
-    outputs = {}
-    for f in files:
-        if f not in failed:
-            with open(os.path.join(workdir, f), encoding="utf-8",
-                      errors="surrogateescape") as fp:
-                outputs[f] = fp.read()
+    outputs = _read(workdir, [f for f in files if f not in failed])
+    again = [f for f in sorted(outputs) if unfinished and unfinished in outputs[f]
+             and f not in retry]
+    if again:
+        _write(workdir, inputs, again)
+        res = _parallel(args, again, workdir, jobs, hosts, "alone")
+        for seq, f in enumerate(again, 1):
+            if res.get(seq, (-1, ""))[0] == 0:
+                outputs.update(_read(workdir, [f]))
+            else:
+                _write(workdir, {f: outputs[f]}, [f])    # the group's output stands
     return Result(failed, outputs)
+
+
+def _read(workdir: str, files: list[str]) -> dict[str, str]:
+    out = {}
+    for f in files:
+        with open(os.path.join(workdir, f), encoding="utf-8", errors="surrogateescape") as fp:
+            out[f] = fp.read()
+    return out
 
 
 def _bins(workdir: str, files: list[str], n: int) -> list[tuple[str, list[str]]]:
