@@ -198,6 +198,17 @@ static int pool_init(struct pv *pv) { return pv->n; }
 struct pv *c_new(void) { return kmem_zalloc(sizeof(struct pv), KM_SLEEP); }	/* @alloc */
 void c_free(struct pv *pv) { kmem_free(pv, sizeof(*pv)); }	/* @free */
 """}, want={"alloc": "C", "free": "C"}),
+    # a free of a type nothing allocates (pmax's bus_dma.c frees a struct
+    # mips_bus_dmamap it allocated as a struct pmax_bus_dmamap, through a
+    # void *): joined with its file's allocations, never split from them
+    "free_of_another_type": dict(
+        files={"sys/arch/p/p/bus_dma.c": """\
+#include <sys/kmem.h>
+struct mips_map { int m; };
+struct p_map { int p; };
+int mk(struct p_map **mp) { void *store = kmem_zalloc(64, KM_SLEEP); *mp = store; return 0; }	/* @alloc */
+void rm(struct mips_map *map) { kmem_free(map, 64); }	/* @free */
+"""}, want={"alloc": "C", "free": "C"}),
     # a kmem function defined as a macro in kmem's header is kmem's, and
     # its callers call kmem_strdup, not a macro of theirs
     "allocator_macro": dict(

@@ -433,6 +433,7 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
     for j in sorted(unpaired):
         s = sites[j]
         u = unit_of(s.path)
+        cands: list[int] = []
         if s.context == "macro":    # its memory is its uses': a partner
             cands = in_macros.get(s.path, [])   # macro's (pool_get, pool_put)
         elif s.objtype:     # its type, and the type its size names (sizeof)
@@ -440,7 +441,11 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
             cands = sorted({i for ty in types for i in by_type.get((u, ty), [])})
             if not cands:   # nothing of it in the driver: the tree's that reach no free
                 cands = sorted({i for ty in types for i in lonely_by_type.get(ty, [])})
-        else:
+        if not cands and s.context != "macro":
+            # no type to go by, or nothing of its type anywhere (pmax's
+            # bus_dma.c frees a struct mips_bus_dmamap it allocated as a
+            # struct pmax_bus_dmamap): its file's allocations and those
+            # of its driver that no free reaches
             cands = sorted(set(by_file.get(s.path, [])) | set(lonely.get(u, [])))
         guessed += [(i, j) for i in cands]
         if not cands:
