@@ -295,13 +295,17 @@ void e_forget(struct ebh *e) { e->ebh_l = NULL; }
 MARK = re.compile(r"/\* @(\w+) \*/")
 
 
-def plan_of(tmp_path, case):
+def write_tree(tmp_path, files):
+    """files ({path: text}) written under tmp_path/tree; the Tree."""
     root = tmp_path / "tree"
-    for path, text in case["files"].items():
-        f = root / path
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(text)
-    tree = treemod.open_tree(str(root))
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return treemod.open_tree(str(root))
+
+
+def plan_of(tmp_path, case):
+    tree = write_tree(tmp_path, case["files"])
     files = sorted(case["files"])
     targets = set(files) - set(case.get("outside", ()))
     facts, _ = scanning.scan_all(tree.root, files, jobs=1)
@@ -337,11 +341,7 @@ def test_pairing_case(tmp_path, name):
 def test_size_mismatch_converted_when_asked(tmp_path):
     """convert --convert-size-mismatch: the pair is converted after all."""
     case = CASES["size_mismatch"]
-    root = tmp_path / "tree"
-    for path, text in case["files"].items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    tree = treemod.open_tree(str(root))
+    tree = write_tree(tmp_path, case["files"])
     facts, _ = scanning.scan_all(tree.root, sorted(case["files"]), jobs=1)
     pairs = pairing.pair(facts, [], tree.driver_of)
     plan = pairing.decide(pairs, set(case["files"]), lambda p: "M_T", convert_mismatched=True)
@@ -365,11 +365,7 @@ def test_mixes_in_the_input_are_the_real_ones(tmp_path):
         "void p(struct sdhc_softc *sc) { sc->sc_host = malloc(8, M_DEVBUF, M_WAITOK); }\n"
         "void pd(struct sdhc_softc *sc) { free(sc->sc_host, M_DEVBUF); }\n",
     }
-    root = tmp_path / "tree"
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    tree = treemod.open_tree(str(root))
+    tree = write_tree(tmp_path, files)
     facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
     pairs = pairing.pair(facts, [], lambda p: "one driver")
     every = sorted(pairing.mixed_pairs(pairs).values())
@@ -406,11 +402,7 @@ def test_a_macro_used_in_files_of_different_types(tmp_path):
         "sys/compat/c/c.c": "#include <sys/statvfs.h>\n"
         "void c(void) { struct statvfs *sb = STATVFSBUF_GET(); STATVFSBUF_PUT(sb); }\n",
     }
-    root = tmp_path / "tree"
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    tree = treemod.open_tree(str(root))
+    tree = write_tree(tmp_path, files)
     facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
     pairs = pairing.pair(facts, [], tree.driver_of)
     tags = {"sys/sys": "M_VFS", "sys/kern": "M_VFS", "sys/compat": "M_COMPAT"}

@@ -82,6 +82,20 @@ def object_type(env: TypeEnv, t: CType | None) -> str | None:
     return canonical(p)
 
 
+def _peel(e: str) -> str:
+    """e without the wrappers that do not change which pointer is meant
+    (UNWRAP_RE) and without outer parentheses."""
+    for _ in range(8):
+        m = UNWRAP_RE.match(e)
+        if m:
+            e = m.group(2).strip()
+        elif e.startswith("(") and _match(e, 0) == len(e):
+            e = e[1:-1].strip()
+        else:
+            break
+    return e
+
+
 def _top_level_split(s: str, sep: str) -> list[str]:
     """s split at sep outside brackets (a unary * starts a factor)."""
     out, depth, start = [], 0, 0
@@ -133,16 +147,7 @@ class Keys:
         return t
 
     def _type_of(self, e: str, func) -> CType | None:
-        e = _PAREN_BASE_RE.sub(r"\1", e)
-        for _ in range(8):
-            m = UNWRAP_RE.match(e)
-            if m:
-                e = m.group(2).strip()
-                continue
-            if e.startswith("(") and _match(e, 0) == len(e):
-                e = e[1:-1].strip()
-                continue
-            break
+        e = _peel(_PAREN_BASE_RE.sub(r"\1", e))
         m = CAST_RE.match(e)
         if m:
             return self.parse_type(m.group(1))
@@ -304,19 +309,12 @@ class Keys:
         """e without wrappers, parentheses and casts; and the first cast."""
         cast = None
         for _ in range(8):
-            m = UNWRAP_RE.match(e)
-            if m:
-                e = m.group(2).strip()
-                continue
-            if e.startswith("(") and _match(e, 0) == len(e):
-                e = e[1:-1].strip()
-                continue
+            e = _peel(e)
             m = CAST_RE.match(e)
-            if m:
-                cast = cast or self.parse_type(m.group(1))
-                e = e[m.end():].strip()
-                continue
-            break
+            if not m:
+                break
+            cast = cast or self.parse_type(m.group(1))
+            e = e[m.end():].strip()
         return e, cast
 
     def _generic_key(self, e: str, t: CType | None, func) -> str | None:
