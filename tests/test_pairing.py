@@ -63,6 +63,58 @@ int
 """
 
 
+RAW_CB = {
+    "sys/sys/socketvar.h": "struct socket { void *so_pcb; int so_state; };\n",
+    "sys/net/raw_cb.h": """\
+struct socket;
+struct rawcb { struct socket *rcb_socket; unsigned long rcb_len; };
+#define	sotorawcb(so)	((struct rawcb *)(so)->so_pcb)
+void raw_detach(struct socket *);
+""",
+    "sys/net/raw_cb.c": """\
+#include <sys/kmem.h>
+#include <sys/socketvar.h>
+#include <net/raw_cb.h>
+void
+raw_detach(struct socket *so)
+{
+	struct rawcb *rp = sotorawcb(so);
+	const unsigned long rcb_len = rp->rcb_len;
+
+	so->so_pcb = NULL;
+	kmem_free(rp, rcb_len);	/* @raw_free */
+}
+""",
+    "sys/netipsec/keysock.c": """\
+#include <sys/kmem.h>
+#include <sys/socketvar.h>
+#include <net/raw_cb.h>
+struct keycb { struct rawcb kp_raw; int kp_registered; };
+int raw_attach(struct socket *);
+static int
+key_attach(struct socket *so)
+{
+	struct keycb *kp;
+
+	kp = kmem_zalloc(sizeof(*kp), KM_SLEEP);	/* @key_alloc */
+	kp->kp_raw.rcb_len = sizeof(*kp);
+	so->so_pcb = kp;
+	if (raw_attach(so) != 0) {
+		kmem_free(kp, sizeof(*kp));	/* @key_free */
+		so->so_pcb = NULL;
+		return 1;
+	}
+	return 0;
+}
+static void
+key_detach(struct socket *so)
+{
+	raw_detach(so);
+}
+""",
+}
+
+
 CASES = {
     # the fd_clone pattern: the instance's type ties open to close, f_data
     # does not tie two drivers together; bar keeps its pair for a real
@@ -85,6 +137,17 @@ void w_open_b(struct w_handle *h, int how) { struct w_b *b = kmem_alloc(sizeof(*
 void w_close_a(struct w_handle *h) { struct w_a *a = h->h_data; kmem_free(a, sizeof(*a)); }	/* @a_free */
 void w_close_b(struct w_handle *h) { struct w_b *b = h->h_data; kmem_free(b, sizeof(*b)); }	/* @b_free */
 """}, want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),
+    # memory whose first member is a struct another unit frees as that
+    # struct (NetBSD-current's netipsec/keysock.c: a struct keycb, stored
+    # into so_pcb, freed by net/raw_cb.c's raw_detach() as a struct
+    # rawcb): the other unit's free is its free too; with raw_cb.c not
+    # converted, keysock.c's pair stays kmem (a checker found the
+    # allocation converted, raw_detach() kept)
+    "base_struct": dict(
+        files=RAW_CB, outside=("sys/net/raw_cb.c",),
+        want={"key_alloc": "K", "key_free": "K"}),
+    "base_struct_inside": dict(
+        files=RAW_CB, want={"key_alloc": "C", "key_free": "C", "raw_free": "C"}),
     # a filter handed out through its first member (&this->base) and freed
     # as that member's type with the container's size (7.99's msm6258.c):
     # one pair, converted together (a checker found the allocation converted

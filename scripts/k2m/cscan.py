@@ -127,6 +127,9 @@ class FileFacts:
     # (argno -1) assigned the callee's return value
     calls: list[tuple[str, int, str, bool]] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
+    # TYPE -> the struct types at its offset zero (Keys.bases), for the
+    # object types of this file's sites
+    bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------
@@ -576,6 +579,10 @@ def scan(text: str, path: str, macros: dict[str, AllocMacro] | None = None,
         facts.sites += _macro_uses(t, path, macros)
     if not sites_only:
         _links(t, path, callees, facts)
+        for ot in sorted({s.objtype for s in facts.sites if s.objtype}):
+            b = t.keys.bases(ot)
+            if b:
+                facts.bases[ot] = b
     return facts
 
 

@@ -398,6 +398,22 @@ class Keys:
             pos = m.end()
         return pos >= len(rest.rstrip())
 
+    def bases(self, objtype: str) -> tuple[str, ...]:
+        """The struct types memory of objtype also is at offset zero: its
+        first member's, if that is a struct, and so on (netipsec's struct
+        keycb starts with a struct rawcb, which net/raw_cb.c frees)."""
+        out: list[str] = []
+        t = CType(objtype, 0)
+        for _ in range(8):
+            members = self.env.struct(t.base)
+            if not members:
+                break
+            t = self.env.resolve(next(iter(members.values())))
+            if t.ptr or not t.base.startswith(("struct ", "union ")) or t.base in out:
+                break
+            out.append(t.base)
+        return tuple(out)
+
     def return_key(self, func) -> str:
         """The key of what func returns."""
         ot = object_type(self.env, func.ret)

@@ -109,6 +109,7 @@ def _scope_facts(facts: list[FileFacts], unit_of) -> tuple[list[FileFacts], dict
         u = unit_of(ff.path)
         n = FileFacts(ff.path)
         n.includes = ff.includes
+        n.bases = ff.bases
         n.links = [(sc(a, u), sc(b, u)) for a, b in ff.links]
         n.calls = [(c, i, sc(k, u), by) for c, i, k, by in ff.calls]
         n.functions = [replace(f, param_keys=[sc(k, u) for k in f.param_keys],
@@ -129,10 +130,17 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]]) -> None:
     as pseudo-devices do their struct cfdata; one that stores into a member
     lends the memory, b_data or f_data, and frees it through its own
     pointer; a unit that reads a member it never stores into and frees what
-    it read through a pointer of its own is seen by _guess.)"""
+    it read through a pointer of its own is seen by _guess.)  Memory that
+    starts with a struct of another type is memory of that type too (C's
+    base struct: netipsec's struct keycb starts with the struct rawcb that
+    net/raw_cb.c's raw_detach() frees, and keysock.c never tells it so)."""
     nodes: dict[str, set[str]] = defaultdict(set)      # TYPE or AGG.NAME -> nodes
     allocs, frees, stores = set(), set(), set()
+    derived: dict[str, set[str]] = defaultdict(set)    # TYPE -> types starting with one
     for ff in facts:
+        for ty, bases in ff.bases.items():
+            for b in bases:
+                derived[b].add(ty)
         for s in ff.sites:
             if "|" in s.key:
                 nodes[type_of_node(s.key)].add(s.key)
@@ -142,11 +150,12 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]]) -> None:
                 if k.startswith("m:"):
                     nodes[type_of_node(k)].add(k)
             stores.add(dst)
-    for ns in nodes.values():
+    for ty, ns in nodes.items():
         for n in ns:
             if n.startswith("t:"):
                 if n in frees and n not in allocs:
-                    for m in ns & allocs:
+                    for m in (ns | {k for d in derived.get(ty, ()) for k in nodes.get(d, ())}) \
+                            & allocs:
                         g[m].add(n)
             elif n in frees and n not in allocs | stores:
                 for m in ns - {n}:
