@@ -427,3 +427,34 @@ def test_commit_groups_name_diffs_that_go_in_together(example_tree, tmp_path):
     entry = next(x for x in rep["files"] if x["path"].endswith("i2cx.c"))
     assert entry["depends_on"] == ["dir-dev_usb.diff"]
     assert "dir-dev_i2c.diff dir-dev_usb.diff" in (out / "commit-groups.txt").read_text()
+
+
+def test_helper_rules_only_for_files_that_call_a_helper(example_tree, tmp_path):
+    """spatch is given kmem_helpers.cocci's rules only with the files that
+    call one of kmem's helpers (the others pay for kmem_calls.cocci alone),
+    and each file is converted all the same."""
+    log = tmp_path / "spatch.log"
+    env = fake_spatch(tmp_path, f'for a; do last=$a; done\n'
+                                f'echo "SP $(basename $2)" >> {log}\n'
+                                f'case " $* " in *" --file-groups "*) cat "$last";; '
+                                f'*) echo "$last";; esac | grep . >> {log}')
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, K2M, "convert", "--out", str(out), str(example_tree)],
+                       env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    given, sp = {}, None
+    for line in log.read_text().splitlines():
+        if line.startswith("SP "):
+            sp = line[3:]
+        else:
+            given.setdefault(line, set()).add(sp)
+    helpers = {f for f in given if re.search(r"kmem_(asprintf|str\w+|tmpbuf_\w+)\s*\(",
+                                            (example_tree / f).read_text())}
+    assert helpers and len(given) > len(helpers)
+    for f, sps in given.items():
+        assert sps == ({"kmem2malloc.cocci"} if f in helpers else {"kmem_calls.cocci"}), f
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["summary"]["spatch_errors"] == 0
+    entry = next(x for x in rep["files"] if x["path"] == "sys/dev/usb/ubar.c")
+    assert {s["call"] for s in entry["sites"] if s["status"] == "converted"} >= \
+        {"kmem_asprintf", "kmem_strfree", "kmem_strdup", "kmem_tmpbuf_alloc", "kmem_tmpbuf_free"}, entry["sites"]

@@ -1,7 +1,8 @@
 """Running spatch: the one place that does.
 
 The rule files in cocci/ are joined into one semantic patch in the work
-directory.  They are plain SmPL: the plan is in the text spatch reads
+directory, and the rules for kmem's helpers into another only for the files
+that call a helper.  They are plain SmPL: the plan is in the text spatch reads
 (textual.site_edits marks the planned calls), so spatch starts no Python
 (an embedded interpreter costs 0.2 s to 1 s per process) and needs no
 position script.  The files are dealt into a few bins of about equal size
@@ -16,15 +17,27 @@ error is always pinned on the file that caused it.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 
+from . import allocators
+
 COCCI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "cocci")
 RULE_FILES = ("kmem_calls.cocci", "kmem_helpers.cocci")
+# A rule file that can only match calls a file may not have: it is given
+# to spatch only for the files that have one (most files have no helper
+# call, and every rule costs spatch time on every file it is given: the
+# helper rules were a fifth of it on NetBSD-current's sys/dev).  The calls
+# are the marked ones (textual.SITE_MARK) of kmem's string and scratch
+# helpers.
+_ONLY_WITH = {"kmem_helpers.cocci": re.compile(
+    r"\bk2m_(?:" + "|".join(sorted(n for n, a in allocators.TABLE.items()
+                                   if a.family == allocators.KMEM_STR)) + r")\s*\(")}
 # how we run it; what the rules need is in their "// Options:" lines
 RUN_OPTS = ["--very-quiet", "--no-show-diff", "--in-place"]
 _PATH_OPTS = ("--macro-file", "--macro-file-builtins", "--iso-file")
@@ -40,13 +53,21 @@ class Result:
     outputs: dict[str, str]         # file -> rewritten text
 
 
-def semantic_patch(workdir: str) -> str:
-    """Join the rule files into workdir/kmem2malloc.cocci; return its path.
-    A `virtual` declared in several files is declared once."""
-    out = os.path.join(workdir, "kmem2malloc.cocci")
+def rule_files(text: str) -> tuple[str, ...]:
+    """The rule files a file of this text needs."""
+    return tuple(n for n in RULE_FILES if n not in _ONLY_WITH or _ONLY_WITH[n].search(text))
+
+
+def semantic_patch(workdir: str, names: tuple[str, ...] = RULE_FILES) -> str:
+    """Join the rule files names into one semantic patch in workdir
+    (kmem2malloc.cocci for all of them); return its path.  A
+    `virtual` declared in several files is declared once."""
+    base = "kmem2malloc" if names == RULE_FILES else \
+        "-".join(n.rsplit(".", 1)[0] for n in names)
+    out = os.path.join(workdir, base + ".cocci")
     seen = set()
     with open(out, "w") as fp:
-        for name in RULE_FILES:
+        for name in names:
             with open(os.path.join(COCCI_DIR, name)) as rf:
                 for line in rf:
                     if line.startswith("virtual "):
@@ -82,24 +103,25 @@ def check_tools() -> None:
                               "(installs coccinelle and parallel)")
 
 
-def _parallel(args: list[str], items: list[str], workdir: str, jobs: int,
+def _parallel(args: list[str], items: list[tuple[str, str]], workdir: str, jobs: int,
               hosts: str | None, tag: str) -> dict[int, tuple[int, str]]:
-    """Run `args ITEM` for each item, in workdir; {seq: (exit, stderr)}."""
+    """Run `spatch --sp-file SP args ITEM` for each (SP, ITEM) of items, in
+    workdir; {seq: (exit, stderr)}."""
     listfile = os.path.join(workdir, f"items-{tag}.txt")
     with open(listfile, "w") as fp:
-        fp.write("\n".join(items) + "\n")
+        fp.write("".join(f"{sp}\t{item}\n" for sp, item in items))
     errdir = os.path.join(workdir, f"err-{tag}")
     os.makedirs(errdir, exist_ok=True)
     joblog = os.path.join(workdir, f"joblog-{tag}")
     cmd = ["parallel", "--will-cite", "-j", str(jobs),
-           "--joblog", joblog, "-a", listfile]
+           "--joblog", joblog, "--colsep", "\t", "-a", listfile]
     if hosts:
         cmd += ["--sshloginfile", hosts, "--workdir", workdir]
     if sys.stderr.isatty():
         cmd.append("--bar")
     # GNU parallel runs this line in a POSIX shell (here or over ssh)
     line = " ".join(shlex.quote(a) for a in args)
-    cmd.append(f"{line} {{}} 2> {shlex.quote(errdir)}/{{#}}")
+    cmd.append(f"spatch --sp-file {{1}} {line} {{2}} 2> {shlex.quote(errdir)}/{{#}}")
     proc = subprocess.run(cmd, cwd=workdir)
     if proc.returncode in (-2, 130):
         raise KeyboardInterrupt
@@ -141,18 +163,23 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
     workdir = os.path.abspath(workdir)
     files = sorted(inputs)
     _write(workdir, inputs, files)
-    sp = semantic_patch(workdir)
-    args = ["spatch", "--sp-file", sp, "--timeout", str(timeout)] + RUN_OPTS + rule_options()
+    args = ["--timeout", str(timeout)] + RUN_OPTS + rule_options()
     for v in virtuals:
         args += ["-D", v]
     failed: dict[str, str] = {}
     if not files:
         return Result(failed, {})
-    bins = _bins(workdir, files, jobs * 2)
-    res = _parallel(args + ["--file-groups"], [b for b, _ in bins], workdir,
+    needs = {f: rule_files(inputs[f]) for f in files}
+    sp = {names: semantic_patch(workdir, names) for names in sorted(set(needs.values()))}
+    bins = []           # (semantic patch, bin list file, its files)
+    for names, patch in sp.items():
+        group = [f for f in files if needs[f] == names]
+        share = max(1, round(jobs * 2 * len(group) / len(files)))
+        bins += [(patch, b, chunk) for b, chunk in _bins(workdir, group, share, len(bins))]
+    res = _parallel(args + ["--file-groups"], [(p, b) for p, b, _ in bins], workdir,
                     jobs, hosts, "all")
     retry = []
-    for seq, (_, chunk) in enumerate(bins, 1):
+    for seq, (_, _, chunk) in enumerate(bins, 1):
         rc, err = res.get(seq, (-1, "batch did not run"))
         if rc != 0:
             retry.extend(chunk)
@@ -162,7 +189,8 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
                     failed[f] = "spatch timed out"
     if retry:
         _write(workdir, inputs, retry)
-        res = _parallel(args, retry, workdir, jobs, hosts, "retry")
+        res = _parallel(args, [(sp[needs[f]], f) for f in retry], workdir, jobs, hosts,
+                        "retry")
         for seq, f in enumerate(retry, 1):
             rc, err = res.get(seq, (-1, "did not run"))
             if rc != 0:
@@ -173,7 +201,8 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
              and f not in retry]
     if again:
         _write(workdir, inputs, again)
-        res = _parallel(args, again, workdir, jobs, hosts, "alone")
+        res = _parallel(args, [(sp[needs[f]], f) for f in again], workdir, jobs, hosts,
+                        "alone")
         for seq, f in enumerate(again, 1):
             if res.get(seq, (-1, ""))[0] == 0:
                 outputs.update(_read(workdir, [f]))
@@ -190,9 +219,11 @@ def _read(workdir: str, files: list[str]) -> dict[str, str]:
     return out
 
 
-def _bins(workdir: str, files: list[str], n: int) -> list[tuple[str, list[str]]]:
+def _bins(workdir: str, files: list[str], n: int, first: int = 0
+          ) -> list[tuple[str, list[str]]]:
     """Deal files, largest first, into at most n bins of about equal size;
-    write each as a --file-groups list.  [(list file, its files)]."""
+    write each as a --file-groups list, numbered from first.  [(list
+    file, its files)]."""
     sizes = {f: os.path.getsize(os.path.join(workdir, f)) for f in files}
     bins: list[list[str]] = [[] for _ in range(min(n, len(files)))]
     load = [0] * len(bins)
@@ -202,7 +233,7 @@ def _bins(workdir: str, files: list[str], n: int) -> list[tuple[str, list[str]]]
         load[i] += sizes[f]
     out = []
     for i, chunk in enumerate(bins):
-        name = f"group-{i}.txt"
+        name = f"group-{first + i}.txt"
         with open(os.path.join(workdir, name), "w") as fp:
             fp.write("".join(f + "\n\n" for f in chunk))
         out.append((name, chunk))
