@@ -58,5 +58,7 @@
 #define ELFNAMEEND(x) x
 #define ELFNAME(x) x
 #define ELFNAME2(x, y) x ## _ ## y
+/* sys/net/rtsock_shared.c, compiled as rtsock.c and compat's rtsock_50.c */
+#define COMPATNAME(x) x
 /* case labels a port may add (procfs_vnops.c) */
 #define PROCFS_MACHDEP_PROTECT_CASES

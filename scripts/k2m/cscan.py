@@ -630,16 +630,33 @@ def _km_flags_variable(t: _Text, f: Function, site: Site) -> bool:
     """site's flags are a variable holding kmem's flags: declared
     km_flag_t, or a const local whose initializer is kmem's flags (arm's
     bus_dma.c: const int zallocflags = (flags & BUS_DMA_NOWAIT) ?
-    KM_NOSLEEP : KM_SLEEP)."""
+    KM_NOSLEEP : KM_SLEEP), or a local (not a parameter) given only
+    kmem's flags, by its initializer or by assignments, and never changed
+    otherwise nor lent by address (dwc2_hcd.c: int kmem_flag; ...
+    kmem_flag = KM_SLEEP; else kmem_flag = KM_NOSLEEP)."""
     ft = t.keys.type_of(site.flags, f)
     if ft is not None and ft.ptr == 0 and ft.base == "km_flag_t":
         return True
-    m = re.search(r"\bconst\s+[\w\s]*?\b%s\s*=\s*([^;]+);" % re.escape(site.flags),
-                  t.code[f.start:f.end])
-    init = m.group(1).strip() if m else ""
-    while init.startswith("(") and match_paren(init, 0) == len(init):
-        init = init[1:-1].strip()           # mips: = ((flags & ...) ? ... : ...);
-    return bool(init and translate(site.callee, init) is not None)
+    body = t.code[f.start:f.end]
+    name = re.escape(site.flags)
+    m = re.search(r"\bconst\s+[\w\s]*?\b%s\s*=\s*([^;]+);" % name, body)
+    if m:
+        return _kmem_flags(site.callee, m.group(1))
+    if site.flags in f.params or ft is None or ft.ptr != 0 or not is_scalar(ft.base):
+        return False
+    given = re.findall(r"(?<![\w.>])%s\s*=(?!=)\s*([^;]+);" % name, body)
+    changed = re.search(r"&\s*%s\b(?!\s*[.\[])|\b%s\s*(?:[-+*/%%&|^]|<<|>>)=|"
+                        r"(?:\+\+|--)\s*%s\b|\b%s\s*(?:\+\+|--)" % ((name,) * 4), body)
+    return bool(given) and not changed and all(_kmem_flags(site.callee, g) for g in given)
+
+
+def _kmem_flags(callee: str, e: str) -> bool:
+    """e is kmem's flags in a form translate() knows (outer parentheses
+    aside: mips's = ((flags & ...) ? ... : ...);)."""
+    e = e.strip()
+    while e.startswith("(") and match_paren(e, 0) == len(e):
+        e = e[1:-1].strip()
+    return bool(e) and translate(callee, e) is not None
 
 
 def _site_place(t: _Text, site: Site, f: Function | None, ptr: str | None = None,

@@ -37,6 +37,33 @@ gold_dmamap(size_t len, int flags)
 	    ((zallocflags & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO);
 }
 
+/*
+ * So is a local given only kmem's flags, and never changed otherwise
+ * (dwc2_hcd.c's kmem_flag); not one that is also given anything else.
+ */
+static void *
+gold_urb(size_t len, bool wait)
+{
+	int kmem_flag;
+
+	if (wait)
+		kmem_flag = KM_SLEEP;
+	else
+		kmem_flag = KM_NOSLEEP;
+	return malloc(len, M_GOLDEN,
+	    ((kmem_flag & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) | M_ZERO);
+}
+
+static void *
+gold_other(size_t len, int how)
+{
+	int fl = KM_SLEEP;
+
+	if (how != 0)
+		fl = how;
+	return kmem_alloc(len, fl);
+}
+
 static void *
 gold_linux(size_t len, gfp_t gfp)
 {
@@ -47,7 +74,7 @@ gold_linux(size_t len, gfp_t gfp)
 void
 gold_use(void)
 {
-	char *b, *z, *l, *d;
+	char *b, *z, *l, *d, *u, *o;
 
 	b = gold_getbuf(10, KM_SLEEP);
 	free(b, M_GOLDEN, 10);
@@ -57,4 +84,8 @@ gold_use(void)
 	free(d, M_GOLDEN, 40);
 	l = gold_linux(30, 0);
 	kmem_free(l, 30);
+	u = gold_urb(50, true);
+	free(u, M_GOLDEN, 50);
+	o = gold_other(60, 0);
+	kmem_free(o, 60);
 }
