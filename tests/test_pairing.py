@@ -115,6 +115,40 @@ key_detach(struct socket *so)
 }
 
 
+def port_fd(port, flags="KM_SLEEP", tag="", own_fdformat=True):
+    """A port's floppy driver: formats through a struct buf's b_data, with
+    a function fdformat() of its own, or one it only declares (another
+    port's is not the one it calls)."""
+    fdformat = """\
+int
+fdformat(struct buf *bp, struct fd_formb *finfo)
+{
+	bp->b_data = finfo;
+	return 0;
+}
+""" if own_fdformat else ""
+    return f"""\
+#include <sys/kmem.h>
+struct fd_formb {{ int fd_x; }};
+struct buf {{ void *b_data; }};
+int fdformat(struct buf *, struct fd_formb *);
+{fdformat}void
+fdstate(struct buf *bp)
+{{
+	struct fd_formb *finfo = bp->b_data;
+
+	kmem_free(finfo, sizeof(*finfo));	/* @{tag}free */
+}}
+int
+fdioctl(struct buf *bp)
+{{
+	struct fd_formb *fd_formb = kmem_alloc(sizeof(*fd_formb), {flags});	/* @{tag}alloc */
+
+	return fdformat(bp, fd_formb);
+}}
+"""
+
+
 CASES = {
     # the fd_clone pattern: the instance's type ties open to close, f_data
     # does not tie two drivers together; bar keeps its pair for a real
@@ -148,6 +182,30 @@ void w_close_b(struct w_handle *h) { struct w_b *b = h->h_data; kmem_free(b, siz
         want={"key_alloc": "K", "key_free": "K"}),
     "base_struct_inside": dict(
         files=RAW_CB, want={"key_alloc": "C", "key_free": "C", "raw_free": "C"}),
+    # one driver of two ports (every floppy port's fd.c is fdc): no kernel
+    # has both, so one port's kept pair does not keep the other's, through
+    # their type, their b_data or a function of the same name
+    "two_ports": dict(
+        files={"sys/arch/pa/conf/files.pa": "file arch/pa/dev/fd.c fdc\n",
+               "sys/arch/pb/conf/files.pb": "file arch/pb/dev/fd.c fdc\n",
+               "sys/arch/pa/dev/fd.c": port_fd("pa", tag="a_"),
+               "sys/arch/pb/dev/fd.c": port_fd("pb", flags="how", tag="b_")},
+        want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),
+    # a static function is its own file's: another file's call of that
+    # name is not a call of it
+    "static_function_of_another_file": dict(
+        files={"sys/dev/a/fd.c": port_fd("pa", tag="a_").replace(
+                   "int\nfdformat(", "static int\nfdformat("),
+               "sys/dev/b/fd.c": port_fd("pb", flags="how", tag="b_",
+                                         own_fdformat=False)},
+        want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),
+    "two_ports_one_function": dict(
+        files={"sys/arch/pa/conf/files.pa": "file arch/pa/dev/fd.c fdc\n",
+               "sys/arch/pb/conf/files.pb": "file arch/pb/dev/fd.c fdc\n",
+               "sys/arch/pa/dev/fd.c": port_fd("pa", tag="a_"),
+               "sys/arch/pb/dev/fd.c": port_fd("pb", flags="how", tag="b_",
+                                               own_fdformat=False)},
+        want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),
     # a filter handed out through its first member (&this->base) and freed
     # as that member's type with the container's size (7.99's msm6258.c):
     # one pair, converted together (a checker found the allocation converted
@@ -372,7 +430,7 @@ def plan_of(tmp_path, case):
     files = sorted(case["files"])
     targets = set(files) - set(case.get("outside", ()))
     facts, _ = scanning.scan_all(tree.root, files, jobs=1)
-    pairs = pairing.pair(facts, [], tree.driver_of)
+    pairs = pairing.pair(facts, tree.clusters(files), tree.unit_of)
     plan = pairing.decide(pairs, targets, lambda p: "M_T")
     marks = {}
     for path, text in case["files"].items():

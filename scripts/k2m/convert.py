@@ -96,7 +96,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
 
-    sc = scan(tree, paths, jobs, log, tree.driver_of)
+    sc = scan(tree, paths, jobs, log, tree.unit_of)
     clock.phase("scan and pair")
     os.makedirs(outdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
@@ -141,7 +141,7 @@ class _Clock:
 def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Scanned:
     """Phase 1: scan the targets and their context, and pair the sites;
     unit_of(path): who owns the memory a file allocates (pairing.pair:
-    its driver)."""
+    its driver, per port for a driver of several ports: Tree.unit_of)."""
     targets, frozen = _symlinks(tree, source_files(tree, paths))
     context = context_files(tree, set(targets))
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "

@@ -34,6 +34,7 @@ from . import allocators, findings
 from .cscan import FileFacts, Site
 from .findings import Finding
 from .flags import translate
+from .tree import port_of
 
 
 class UnionFind:
@@ -214,8 +215,15 @@ def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = ()) -> dict[st
             targets = defs.get(callee)
             if not targets:
                 continue
+            # a call reaches its own file's definition, else one another
+            # file can call: not a static function of another .c file,
+            # nor one in another port (sun3's fd.c defines fdformat(),
+            # sparc64's fdc.c calls one of its own)
             local = [t for t in targets if t[0] == ff.path]
-            for _, f in (local or targets):
+            port = port_of(ff.path)
+            for _, f in (local or [t for t in targets
+                                   if not (t[1].static and t[0].endswith(".c"))
+                                   and port in (None, port_of(t[0]) or port)]):
                 if argno < 0:
                     if f.ret_key != key:
                         g[f.ret_key].add(key)

@@ -26,6 +26,7 @@ class TreeError(Exception):
 class Tree:
     root: str                       # holds sys/
     drivers: dict[str, str] = field(default_factory=dict)   # sys-relative path -> driver
+    _multiport: set[str] | None = None      # drivers with files in several ports
 
     def driver_of(self, relpath: str) -> str:
         """relpath is relative to the tree root (sys/dev/...)."""
@@ -36,15 +37,39 @@ class Tree:
         return "dir:" + os.path.dirname(sysrel)
 
 
+    def unit_of(self, relpath: str) -> str:
+        """Who owns the memory a file allocates, for pairing: its driver,
+        and, for a driver with files in sys/arch/PORT of several ports
+        (every floppy port's fd.c is fdc), its driver in that port: no
+        kernel has two ports, so their memory never meets."""
+        d = self.driver_of(relpath)
+        port = port_of(relpath)
+        if port is None:
+            return d
+        if self._multiport is None:
+            ports: dict[str, set[str]] = {}
+            for path, drv in self.drivers.items():
+                pt = port_of("sys/" + path)
+                if pt:
+                    ports.setdefault(drv, set()).add(pt)
+            self._multiport = {drv for drv, ps in ports.items() if len(ps) > 1}
+        return f"{d}@{port}" if d in self._multiport else d
+
     def clusters(self, paths) -> list[set[str]]:
-        """Drivers whose files lie in more than one directory."""
+        """Units (unit_of) whose files lie in more than one directory."""
         by_drv: dict[str, set[str]] = {}
         for p in paths:
-            d = self.driver_of(p)
+            d = self.unit_of(p)
             if not d.startswith("dir:"):
                 by_drv.setdefault(d, set()).add(p)
         return [ps for ps in by_drv.values()
                 if len({os.path.dirname(p) for p in ps}) > 1]
+
+
+def port_of(relpath: str) -> str | None:
+    """PORT of sys/arch/PORT/..., else None."""
+    parts = relpath.split("/")
+    return parts[2] if len(parts) > 3 and parts[:2] == ["sys", "arch"] else None
 
 
 def open_tree(root: str) -> Tree:
