@@ -199,13 +199,6 @@ void w_close_b(struct w_handle *h) { struct w_b *b = h->h_data; kmem_free(b, siz
                "sys/dev/b/fd.c": port_fd("pb", flags="how", tag="b_",
                                          own_fdformat=False)},
         want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),
-    "two_ports_one_function": dict(
-        files={"sys/arch/pa/conf/files.pa": "file arch/pa/dev/fd.c fdc\n",
-               "sys/arch/pb/conf/files.pb": "file arch/pb/dev/fd.c fdc\n",
-               "sys/arch/pa/dev/fd.c": port_fd("pa", tag="a_"),
-               "sys/arch/pb/dev/fd.c": port_fd("pb", flags="how", tag="b_",
-                                               own_fdformat=False)},
-        want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),
     # a filter handed out through its first member (&this->base) and freed
     # as that member's type with the container's size (7.99's msm6258.c):
     # one pair, converted together (a checker found the allocation converted

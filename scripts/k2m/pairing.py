@@ -34,7 +34,6 @@ from . import allocators, findings
 from .cscan import FileFacts, Site
 from .findings import Finding
 from .flags import translate
-from .tree import port_of
 
 
 class UnionFind:
@@ -216,14 +215,13 @@ def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = ()) -> dict[st
             if not targets:
                 continue
             # a call reaches its own file's definition, else one another
-            # file can call: not a static function of another .c file,
-            # nor one in another port (sun3's fd.c defines fdformat(),
-            # sparc64's fdc.c calls one of its own)
+            # file can call: not a static function of another .c file
+            # (every port's fd.c has its own fdformat()).  Another port's
+            # function stays a target: ports share code (amd64 calls
+            # sys/arch/x86's, evbarm sys/arch/arm's)
             local = [t for t in targets if t[0] == ff.path]
-            port = port_of(ff.path)
             for _, f in (local or [t for t in targets
-                                   if not (t[1].static and t[0].endswith(".c"))
-                                   and port in (None, port_of(t[0]) or port)]):
+                                   if not (t[1].static and t[0].endswith(".c"))]):
                 if argno < 0:
                     if f.ret_key != key:
                         g[f.ret_key].add(key)
