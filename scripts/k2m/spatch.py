@@ -25,6 +25,7 @@ import sys
 from dataclasses import dataclass
 
 from . import allocators
+from .textual import SITE_MARK
 
 COCCI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "cocci")
@@ -36,7 +37,7 @@ RULE_FILES = ("kmem_calls.cocci", "kmem_helpers.cocci")
 # are the marked ones (textual.SITE_MARK) of kmem's string and scratch
 # helpers.
 _ONLY_WITH = {"kmem_helpers.cocci": re.compile(
-    r"\bk2m_(?:" + "|".join(sorted(n for n, a in allocators.TABLE.items()
+    r"\b" + SITE_MARK + r"(?:" + "|".join(sorted(n for n, a in allocators.TABLE.items()
                                    if a.family == allocators.KMEM_STR)) + r")\s*\(")}
 # how we run it; what the rules need is in their "// Options:" lines
 RUN_OPTS = ["--very-quiet", "--no-show-diff", "--in-place"]
@@ -171,6 +172,9 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
         return Result(failed, {})
     needs = {f: rule_files(inputs[f]) for f in files}
     sp = {names: semantic_patch(workdir, names) for names in sorted(set(needs.values()))}
+    def alone(fs: list[str]) -> list[tuple[str, str]]:
+        return [(sp[needs[f]], f) for f in fs]      # each file run by itself
+
     bins = []           # (semantic patch, bin list file, its files)
     for names, patch in sp.items():
         group = [f for f in files if needs[f] == names]
@@ -189,8 +193,7 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
                     failed[f] = "spatch timed out"
     if retry:
         _write(workdir, inputs, retry)
-        res = _parallel(args, [(sp[needs[f]], f) for f in retry], workdir, jobs, hosts,
-                        "retry")
+        res = _parallel(args, alone(retry), workdir, jobs, hosts, "retry")
         for seq, f in enumerate(retry, 1):
             rc, err = res.get(seq, (-1, "did not run"))
             if rc != 0:
@@ -201,8 +204,7 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
              and f not in retry]
     if again:
         _write(workdir, inputs, again)
-        res = _parallel(args, [(sp[needs[f]], f) for f in again], workdir, jobs, hosts,
-                        "alone")
+        res = _parallel(args, alone(again), workdir, jobs, hosts, "alone")
         for seq, f in enumerate(again, 1):
             if res.get(seq, (-1, ""))[0] == 0:
                 outputs.update(_read(workdir, [f]))

@@ -26,7 +26,7 @@ class TreeError(Exception):
 class Tree:
     root: str                       # holds sys/
     drivers: dict[str, str] = field(default_factory=dict)   # sys-relative path -> driver
-    _multiport: set[str] | None = None      # drivers with files in several ports
+    multiport: set[str] = field(default_factory=set)    # drivers with files in several ports
 
     def driver_of(self, relpath: str) -> str:
         """relpath is relative to the tree root (sys/dev/...)."""
@@ -44,16 +44,7 @@ class Tree:
         kernel has two ports, so their memory never meets."""
         d = self.driver_of(relpath)
         port = port_of(relpath)
-        if port is None:
-            return d
-        if self._multiport is None:
-            ports: dict[str, set[str]] = {}
-            for path, drv in self.drivers.items():
-                pt = port_of("sys/" + path)
-                if pt:
-                    ports.setdefault(drv, set()).add(pt)
-            self._multiport = {drv for drv, ps in ports.items() if len(ps) > 1}
-        return f"{d}@{port}" if d in self._multiport else d
+        return f"{d}@{port}" if port is not None and d in self.multiport else d
 
     def clusters(self, paths) -> list[set[str]]:
         """Units (unit_of) whose files lie in more than one directory."""
@@ -96,6 +87,12 @@ def open_tree(root: str) -> Tree:
         for path, attr in _FILE_RE.findall(text):
             if attr:
                 tree.drivers.setdefault(path, attach.get(attr, attr))
+    ports: dict[str, set[str]] = {}
+    for path, drv in tree.drivers.items():
+        pt = port_of("sys/" + path)
+        if pt:
+            ports.setdefault(drv, set()).add(pt)
+    tree.multiport = {drv for drv, ps in ports.items() if len(ps) > 1}
     return tree
 
 
