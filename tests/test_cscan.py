@@ -167,6 +167,26 @@ def test_a_function_named_by_a_macro_is_a_function():
                                            "in ELFNAME2(linux,copyargs)"]
 
 
+def test_braces_follow_one_branch_of_a_conditional():
+    """sparc64's fdc.c opens one block in two branches (#ifdef SUN4 ... {
+    #elif SUN4U ... { #endif): counted twice, every later function was
+    one function's body.  The first branch not under #if 0 gives the
+    braces; a balanced branch keeps its own; calls in every branch stay
+    sites."""
+    text = ("int\na(void)\n{\n#ifdef SUN4\n\tif (x(1) == 0) {\n#elif SUN4U\n"
+            "\tif (y(1) == 0) {\n#endif\n\t\tp = kmem_alloc(4, KM_SLEEP);\n\t}\n}\n"
+            "int\nb(void)\n{\n#if 0\n\tif (old) {\n#else\n\tif (new) {\n#endif\n"
+            "\t\tq = kmem_alloc(8, KM_SLEEP);\n\t}\n#ifdef A\n\t{ int z; }\n#else\n"
+            "\t{ int w; }\n#endif\n}\n"
+            "int\nc(void)\n{\n\tr = kmem_alloc(2, KM_SLEEP);\n}\n")
+    ff = cscan.scan(text, "sys/arch/sparc64/dev/fdc.c", {})
+    assert [f.name for f in ff.functions] == ["a", "b", "c"]
+    assert [s.scope for s in ff.sites] == ["in a", "in b", "in c"]
+    view = cscan._preprocess(cscan.strip(text))[0]
+    assert "{ int w; }" in view                     # balanced: kept
+    assert "if (y(1) == 0)  " in view and "if (old)  " in view
+
+
 def test_an_interior_pointer_is_the_allocation_only_at_its_start():
     """&m->base (the first member: msm6258.c's filter) hands out m's
     memory; &unp->unp_ec.ec_if (usbnet's ifnet, inside its private data)

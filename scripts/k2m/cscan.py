@@ -184,10 +184,13 @@ _DEFINE_NAME_RE = re.compile(r"[A-Za-z_]\w*")
 def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]:
     """Blank every preprocessor line; return the blanked code and the
     regions (start, end, context, macro name) that are `#if 0` code or
-    macro bodies."""
+    macro bodies.  Braces follow one branch of each conditional
+    (_one_branch_braces)."""
     out: list[str] = []         # code with the directives blanked
     regions: list[tuple[int, int, str]] = []
     stack: list[bool] = []      # True: this level is inactive (#if 0)
+    chains: list[list[tuple[int, int, bool]]] = []     # open: (start, end, under #if 0) per branch
+    closed: list[list[tuple[int, int, bool]]] = []     # inner chains first
     if0_start: int | None = None
     pos = 0                     # code before pos is in out
     n = len(code)
@@ -209,16 +212,23 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]
         if word in ("if", "ifdef", "ifndef"):
             off = word == "if" and rest in ("0", "(0)", "false")
             stack.append(off)
+            chains.append([(end, n, off)])
             if off and not inactive:
                 if0_start = start
         elif word in ("elif", "else") and stack:
             was = stack[-1]
             stack[-1] = False
+            if chains:
+                chains[-1][-1] = chains[-1][-1][:1] + (start, was)
+                chains[-1].append((end, n, False))
             if was and not any(stack):
                 regions.append((start if if0_start is None else if0_start, start, "if0", None))
                 if0_start = None
         elif word == "endif" and stack:
             was = stack.pop()
+            if chains:
+                chains[-1][-1] = chains[-1][-1][:1] + (start, was)
+                closed.append(chains.pop())
             if was and not any(stack):
                 regions.append((start if if0_start is None else if0_start, start, "if0", None))
                 if0_start = None
@@ -230,7 +240,39 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]
     out.append(code[pos:])
     if stack and any(stack) and if0_start is not None:
         regions.append((if0_start, n, "if0", None))
-    return "".join(out), regions
+    return _one_branch_braces("".join(out), closed), regions
+
+
+def _one_branch_braces(code: str, chains: list[list[tuple[int, int, bool]]]) -> str:
+    """Blank the braces of a conditional's other branches where they do
+    not balance, so that function bodies are found by the braces of one
+    branch, the first not under #if 0:
+
+        #ifdef SUN4
+            if (bus_intr_establish2(...) == NULL) {
+        #elif SUN4U
+            if (bus_intr_establish(...) == NULL) {
+        #endif
+
+    opens one block, not two (sparc64's fdc.c: counted twice, the rest of
+    the file was one function's body).  The calls in those branches stay
+    visible; a branch whose braces balance keeps them.  chains: each
+    conditional's branches (start, end, under #if 0), inner ones first."""
+    chars = None
+    for branches in chains:
+        if len(branches) < 2:
+            continue
+        first = next((b for b in branches if not b[2]), branches[0])
+        for b in branches:
+            seg = code[b[0]:b[1]] if chars is None else "".join(chars[b[0]:b[1]])
+            if b is first or seg.count("{") == seg.count("}"):
+                continue
+            if chars is None:
+                chars = list(code)
+            for k in range(b[0], b[1]):
+                if chars[k] in "{}":
+                    chars[k] = " "
+    return code if chars is None else "".join(chars)
 
 
 def arg_commas(s: str, i: int) -> tuple[list[int], int]:
