@@ -68,6 +68,9 @@ class Rewritten:
     out_facts: dict[str, cscan.FileFacts] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)   # spatch errors
+    # planned calls spatch left in a function it could not parse, rewritten
+    # by textual.py instead (as under #if 0): (path, line)
+    by_text: set[tuple[str, int]] = field(default_factory=set)
 
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
@@ -178,39 +181,48 @@ def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
     return out, frozen
 
 
-def plan_json(plan: pairing.Plan, sc: Scanned) -> dict:
+def plan_json(plan: pairing.Plan, sc: Scanned, by_text: set = frozenset()) -> dict:
     """Per target, what the plan asks of the rewrite (compared between
     rounds to see which files to rewrite again)."""
     out = {}
     for path in sc.targets:
         conv = [d for d in plan.for_file(path) if d.tag]
+        spatched = [d for d in conv if _by_spatch(d.site, by_text)]
         out[path] = {
-            "convert": {str(d.site.line): d.tag for d in conv
-                        if d.site.context == "code"},
-            # under #if 0: rewritten by textual.py, not spatch
-            "text": {str(d.site.line): d.tag for d in conv
-                     if d.site.context != "code"},
+            "convert": {str(d.site.line): d.tag for d in spatched},
+            # under #if 0, in a #define, or in a function spatch could not
+            # parse: rewritten by textual.py, not spatch
+            "text": {str(d.site.line): d.tag for d in conv if d not in spatched},
             "include": includes.action(sc.facts[path], sc.texts[path], conv),
         }
     return out
+
+
+def _by_spatch(s: cscan.Site, by_text: set) -> bool:
+    return s.context == "code" and (s.path, s.line) not in by_text
 
 
 def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
                          hosts: str | None, timeout: int, clock: _Clock,
                          forms: textual.Forms = textual.Forms(),
                          convert_mismatched: bool = False) -> Rewritten:
-    """Phases 2 and 3: plan, rewrite, verify; a planned conversion spatch
-    did not make is kept (forced) and the plan made again, until nothing
-    moves.  Each round that does not settle keeps at least one more site,
-    so this ends within as many rounds as there are sites."""
+    """Phases 2 and 3: plan, rewrite, verify; a planned call spatch left
+    alone in a file it ran on (it could not parse the function: a goto to
+    a label under an #ifdef never taken, a macro it takes for a type) is
+    rewritten by textual.py in the next round, exactly as cocci/ would
+    have; one that is still not converted, or any in a file spatch failed
+    on, is kept (forced) and the plan made again, until nothing moves.
+    Each round that does not settle hands at least one more site to
+    textual.py or keeps it, so this ends within twice as many rounds as
+    there are sites."""
     tset = set(sc.targets)
     forced = {(s.path, s.line): why for p, why in sc.frozen.items()
               for s in sc.facts[p].sites}
     rw = Rewritten(pairing.Plan(), {}, dict(sc.texts))
-    for round_no in range(1, len(sc.pairs.sites) + 2):
+    for round_no in range(1, 2 * len(sc.pairs.sites) + 2):
         prev = rw.plan_json
         rw.plan = pairing.decide(sc.pairs, tset, tag_of, forced, convert_mismatched)
-        rw.plan_json = pj = plan_json(rw.plan, sc)
+        rw.plan_json = pj = plan_json(rw.plan, sc, rw.by_text)
         todo = [p for p in sc.targets if pj[p] != prev.get(p)
                 and (pj[p]["convert"] or pj[p]["text"] or p in rw.out_facts)]
         if not todo:
@@ -219,12 +231,14 @@ def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
         missed = _rewrite(sc, rw, todo, workdir, jobs, hosts, timeout, forms)
         clock.phase(f"spatch and verify {round_no}")
         for d in missed:
-            p = d.site.path
+            p, at = d.site.path, (d.site.path, d.site.line)
             if os.environ.get("K2M_DEBUG"):
                 clock.log(f"round {round_no}: {d.site.where} {d.site.callee} not converted")
-            forced[(p, d.site.line)] = (
-                f"spatch failed on this file: {rw.failed[p]}" if p in rw.failed
-                else "spatch did not convert it (function not parsed?)")
+            if p not in rw.failed and at not in rw.by_text and d.site.context == "code":
+                rw.by_text.add(at)
+                continue
+            forced[at] = (f"spatch failed on this file: {rw.failed[p]}" if p in rw.failed
+                          else "not converted by spatch nor by text")
         if not missed:
             return rw
     raise AssertionError("the plan did not settle")     # cannot happen: see above
@@ -238,10 +252,11 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
     for p in todo:
         if rw.plan_json[p]["convert"] or rw.plan_json[p]["text"]:
             got = textual.spatch_input(
-                sc.texts[p], [(d.site, d.tag) for d in rw.plan.for_file(p) if d.tag],
+                sc.texts[p], [(d.site, d.tag, _by_spatch(d.site, rw.by_text))
+                              for d in rw.plan.for_file(p) if d.tag],
                 sc.facts[p].functions, forms)
             if isinstance(got, str):
-                direct[p] = got         # only #if 0 sites: done
+                direct[p] = got         # no site for spatch: done
             else:
                 inputs[p] = got
     res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout,
@@ -333,7 +348,9 @@ def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
         decs = rw.plan.for_file(p)
         fs = by_path.get(p, [])
         fs += [findings.spatch(p, d.site.line, d.reason) for d in decs
-               if d.reason and d.reason.startswith("spatch")]
+               if d.reason and d.reason.startswith(("spatch", "not converted by spatch"))]
+        fs += [findings.by_text(p, d.site.line, d.site.func) for d in decs
+               if d.tag and (p, d.site.line) in rw.by_text]
         if p in rw.failed:
             fs.append(findings.spatch_error(p, rw.failed[p]))
         fs += [findings.count(p, pr) for pr in rw.problems.get(p, [])]

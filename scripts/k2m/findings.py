@@ -9,7 +9,10 @@ report.json and the README list the same kinds:
                   meets other owners' at a shared release site
   unpaired-free   a free no allocation reaches (converted together with
                   the allocations of its driver that may be its memory's)
-  spatch          a function spatch did not convert (its pairs kept)
+  spatch          a call neither spatch nor textual.py converted (its
+                  pairs kept)
+  by-text         a call in a function spatch could not parse, rewritten
+                  by textual.py as cocci/ would (review it)
   spatch-error    spatch failed on the file (the file is kept whole)
   size-mismatch   kmem_free's size disagrees with its allocation's: a bug
                   in the input (the pair is kept as kmem)
@@ -70,6 +73,12 @@ def size_mismatch(free, alloc) -> Finding:
 
 def spatch(path: str, line: int, reason: str) -> Finding:
     return Finding(path, line, "spatch", reason)
+
+
+def by_text(path: str, line: int, func: str | None) -> Finding:
+    return Finding(path, line, "by-text", (
+        f"spatch could not parse {func or 'the function'}(): this call was "
+        "rewritten by text, as cocci/ would have"))
 
 
 def spatch_error(path: str, message: str) -> Finding:

@@ -7,7 +7,10 @@
 - Code under `#if 0` is invisible to spatch.  It is not compiled, but it is
   still read and re-enabled, so a pair must not be half converted there:
   those sites are rewritten here, exactly as cocci/ would; so are the
-  calls in macro definitions (spatch does not rewrite #define bodies).
+  calls in macro definitions (spatch does not rewrite #define bodies),
+  and, in a second round, a call spatch left in a function it could not
+  parse (cocci/'s rules rename calls and translate flags, which this does
+  the same; the output is verified by the same scan either way).
 - spatch's time goes into parsing every function of a file, but only the
   functions with a call to rewrite need it.  The other bodies are elided
   while spatch runs (a marker comment and as many newlines, so lines keep
@@ -238,18 +241,21 @@ class SpatchInput:
     bodies: list[str]               # function bodies elided
 
 
-def spatch_input(text: str, sites: list[tuple[cscan.Site, str]],
+def spatch_input(text: str, sites: list[tuple[cscan.Site, str, bool]],
                  funcs: list[cscan.Function], forms: Forms = Forms()) -> SpatchInput | str:
-    """What spatch reads for text, whose planned (site, tag) conversions
-    are sites and whose functions are funcs; or, when every site is under
-    #if 0 or in a macro definition and spatch has nothing to do, the
-    rewritten text itself."""
-    edits = site_edits(text, [c for c in sites if c[0].context == "code"], mark=True)
-    edits += site_edits(text, [c for c in sites if c[0].context != "code"], mark=False,
+    """What spatch reads for text, whose planned (site, tag, by spatch)
+    conversions are sites and whose functions are funcs; the sites not by
+    spatch (under #if 0, in a macro definition, in a function spatch could
+    not parse) rewritten here.  When no site is for spatch, the rewritten
+    text itself."""
+    edits = site_edits(text, [(s, t) for s, t, sp in sites if sp], mark=True)
+    edits += site_edits(text, [(s, t) for s, t, sp in sites if not sp], mark=False,
                         forms=forms)
-    if not any(s.context == "code" for s, _ in sites):
+    if not any(sp for _, _, sp in sites):
         return apply(text, edits)
-    elide, bodies = body_edits(text, {s.line for s, _ in sites}, funcs)
+    # a body with a call rewritten here is not elided either: the elided
+    # bodies are put back as the input had them
+    elide, bodies = body_edits(text, {s.line for s, _, _ in sites}, funcs)
     marked, hidden = hide_defines(apply(text, edits + elide))
     return SpatchInput(marked, hidden, bodies)
 
