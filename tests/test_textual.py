@@ -1,6 +1,7 @@
 """Text transforms around spatch (marks, body elision, includes) and
 spatch bins."""
 import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -134,10 +135,53 @@ def test_helper_marks_put_the_type_where_the_helper_takes_it(call, marked):
     ("replace", "#include <sys/param.h>\n#include <sys/malloc.h>\n"),
     ("after-kmem", "#include <sys/param.h>\n#include <sys/kmem.h>\n#include <sys/malloc.h>\n"),
     ("after-param", "#include <sys/param.h>\n#include <sys/malloc.h>\n#include <sys/kmem.h>\n"),
+    ("after-includes", "#include <sys/param.h>\n#include <sys/kmem.h>\n#include <sys/malloc.h>\n"),
     (None, "#include <sys/param.h>\n#include <sys/kmem.h>\n"),
 ])
 def test_add_include(action, want):
     assert includes.add("#include <sys/param.h>\n#include <sys/kmem.h>\n", action) == want
+
+
+@pytest.mark.parametrize("path,want", [("sys/kern/a.c", "replace"), ("sys/sys/a.h", "after-kmem")])
+def test_a_header_keeps_kmem_h(path, want):
+    """A .c file whose kmem(9) is all converted has <sys/kmem.h> replaced;
+    a header keeps it, for its includers (sys/namei.h: uvm_map.c uses
+    KM_SLEEP and has it from there)."""
+    text = "#include <sys/param.h>\n#include <sys/kmem.h>\n\nvoid f(void)\n{\n" \
+        "\tvoid *p = kmem_alloc(8, KM_SLEEP);\n\tkmem_free(p, 8);\n}\n"
+    ff = cscan.scan(text, path)
+    ff.includes = ["sys/param.h", "sys/kmem.h"]
+    conv = [SimpleNamespace(site=s) for s in ff.sites]     # decisions: their sites
+    assert includes.action(ff, text, conv) == want
+
+
+def test_a_file_with_only_its_own_header_gets_malloc_h_after_it():
+    """chfs's ebh.c includes only "ebh.h" (which has <sys/kmem.h>): it gets
+    <sys/malloc.h> after its last leading #include, or M_CHFS is
+    undeclared; a header like that is a finding for its includers."""
+    text = ('#include "ebh.h"\n\nvoid\nf(void)\n{\n\tvoid *p = kmem_alloc(8, KM_SLEEP);\n'
+            '#include "inner.h"\n\tkmem_free(p, 8);\n}\n')
+    conv = [SimpleNamespace(site=s) for s in cscan.scan(text, "sys/ufs/chfs/ebh.c").sites]
+    ff = cscan.scan(text, "sys/ufs/chfs/ebh.c")
+    ff.includes = ["sys/ufs/chfs/ebh.h"]
+    assert includes.action(ff, text, conv) == "after-includes"
+    assert includes.add(text, "after-includes").startswith(
+        '#include "ebh.h"\n#include <sys/malloc.h>\n\nvoid\n')
+    ff.path = "sys/ufs/chfs/ebh_misc.h"
+    assert includes.action(ff, text, conv) == "none"
+
+
+def test_new_malloc_h_keeps_its_macros_off_members():
+    """subr_thmap.c calls thmap->ops->free(addr, len): given <sys/malloc.h>
+    by the conversion, free() the macro took it.  The member call is put
+    in parentheses where malloc.h is added, nowhere else."""
+    text = ("#include <sys/param.h>\n#include <sys/kmem.h>\n\t"
+            "thmap->ops->free(gcaddr, len);\n\tx = f(a)->m.malloc(n);\n"
+            "\tsc[i].ops.free(p, q);\n\tfree(p, M_X);\n")
+    out = includes.add(text, "after-kmem")
+    assert "\t(thmap->ops->free)(gcaddr, len);\n\tx = (f(a)->m.malloc)(n);\n" in out
+    assert "\t(sc[i].ops.free)(p, q);\n\tfree(p, M_X);\n" in out
+    assert includes.add(text, None) == text
 
 
 def test_unmark_refuses_a_mark_without_its_type():

@@ -4,9 +4,15 @@ A file that converts anything gets <sys/malloc.h>: in place of
 <sys/kmem.h> when nothing from kmem.h is left in it, else after the first
 of <sys/kmem.h>, <sys/param.h>, <sys/systm.h>, <sys/types.h> it includes.
 A file that had <sys/malloc.h> already loses <sys/kmem.h> when nothing
-from it is left.
-A file with none of those (a header, or a file its includer sets up) is a
-finding: its includer must provide <sys/malloc.h>.  The edit is done on
+from it is left.  A header never loses <sys/kmem.h>: its includers may
+use kmem(9) through it (NetBSD-current's sys/namei.h, statvfs.h,
+kernhist.h: uvm_map.c, vfs_acl.c and subr_acl_nfs4.c read KM_SLEEP from
+them), so <sys/malloc.h> goes after it.
+A .c file with none of those gets it after the last #include before its
+first brace (chfs's ebh.c includes only "ebh.h", which includes
+<sys/kmem.h>).  A header with none of those, or a file with no #include
+(its includer sets it up), is a finding: its includer must provide
+<sys/malloc.h>.  The edit is done on
 the text, not by spatch (a line edit needs no parse).
 """
 
@@ -25,7 +31,8 @@ _INCLUDE_LINE = r"^[ \t]*#[ \t]*include[ \t]*<%s>[^\n]*\n"
 
 def action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
     """How <sys/malloc.h> gets into text, whose facts are ff and whose
-    converted decisions are conv: "replace" <sys/kmem.h>, "after-X", "drop"
+    converted decisions are conv: "replace" <sys/kmem.h>, "after-X",
+    "after-includes" (a .c file with none of INCLUDE_AFTER's), "drop"
     <sys/kmem.h> when the file has malloc.h already and nothing from kmem.h
     is left, None when it has malloc.h and still uses kmem.h or converts
     nothing, "none" (a finding) when it includes none of the headers to put
@@ -37,7 +44,7 @@ def action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
                     for d in conv)
     # a km_flag_t variable's translation reads KM_NOSLEEP: kmem.h stays
     unused = "sys/kmem.h" in ff.includes and used == converted and \
-        not any(d.site.flags_km for d in conv)
+        not any(d.site.flags_km for d in conv) and ff.path.endswith(".c")
     if "sys/malloc.h" in ff.includes:
         return "drop" if unused else None
     if unused:
@@ -45,21 +52,93 @@ def action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
     for act, header in INCLUDE_AFTER.items():    # kmem.h first
         if header in ff.includes:
             return act
+    if ff.path.endswith(".c") and _last_leading_include(text) is not None:
+        return "after-includes"
     return "none"
+
+
+_ANY_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include\b[^\n]*\n", re.M)
+
+
+def _last_leading_include(text: str) -> int | None:
+    """The end of the last #include line before text's first brace."""
+    brace = cscan.strip(text).find("{")
+    ends = [m.end() for m in _ANY_INCLUDE.finditer(text, 0, len(text) if brace < 0 else brace)]
+    return ends[-1] if ends else None
 
 
 def add(text: str, act: str | None) -> str:
     """text with #include <sys/malloc.h> as act (action()) says: `replace`
     <sys/kmem.h> by it, `after-X` add it after every #include <sys/X.h>,
-    `drop` <sys/kmem.h>; None or `none`: nothing."""
+    `drop` <sys/kmem.h>; None or `none`: nothing.  Where malloc.h is new,
+    its function-like macros are kept off members of the same names
+    (protect_members)."""
     if act == "drop":
         return re.sub(_INCLUDE_LINE % re.escape("sys/kmem.h"), "", text, flags=re.M)
     if act == "replace":
-        return re.sub(_INCLUDE_LINE % re.escape("sys/kmem.h"),
-                      lambda m: m.group(0).replace("sys/kmem.h", "sys/malloc.h", 1),
-                      text, flags=re.M)
+        return protect_members(re.sub(
+            _INCLUDE_LINE % re.escape("sys/kmem.h"),
+            lambda m: m.group(0).replace("sys/kmem.h", "sys/malloc.h", 1), text, flags=re.M))
     if act in INCLUDE_AFTER:
-        return re.sub(_INCLUDE_LINE % re.escape(INCLUDE_AFTER[act]),
-                      lambda m: m.group(0) + "#include <sys/malloc.h>\n",
-                      text, flags=re.M)
+        return protect_members(re.sub(_INCLUDE_LINE % re.escape(INCLUDE_AFTER[act]),
+                                      lambda m: m.group(0) + "#include <sys/malloc.h>\n",
+                                      text, flags=re.M))
+    if act == "after-includes":
+        at = _last_leading_include(text)
+        return protect_members(text[:at] + "#include <sys/malloc.h>\n" + text[at:])
     return text
+
+
+# a call through a member named like one of <sys/malloc.h>'s macros
+_MEMBER_CALL = re.compile(r"(->|\.)\s*(free|malloc|realloc)\s*\(")
+
+
+def protect_members(text: str) -> str:
+    """thmap->ops->free(addr, len) becomes (thmap->ops->free)(addr, len):
+    <sys/malloc.h> defines free() and malloc() as function-like macros,
+    which would take the member call for one (subr_thmap.c, given
+    malloc.h by the conversion, no longer compiled).  A name in
+    parentheses is not a macro call; the code means the same."""
+    stripped = cscan.strip(text)
+    edits = []
+    for m in _MEMBER_CALL.finditer(stripped):
+        start = _postfix_start(stripped, m.start())
+        edits.append((start, "("))
+        edits.append((m.start(2) + len(m.group(2)), ")"))
+    for at, s in sorted(edits, reverse=True):
+        text = text[:at] + s + text[at:]
+    return text
+
+
+def _postfix_start(s: str, i: int) -> int:
+    """Where the postfix expression whose `->` or `.` is at i starts
+    (a, a->b, f(x)->b, a[i].b, (*p)->b)."""
+    j = i
+    while True:
+        k = j - 1
+        while k >= 0 and s[k].isspace():
+            k -= 1
+        if k >= 0 and s[k] in ")]":
+            depth, k2 = 0, k
+            while k2 >= 0:
+                depth += {")": 1, "]": 1, "(": -1, "[": -1}.get(s[k2], 0)
+                if depth == 0:
+                    break
+                k2 -= 1
+            j = max(k2, 0)
+            k = j - 1
+            while k >= 0 and s[k].isspace():
+                k -= 1
+        if k >= 0 and (s[k].isalnum() or s[k] == "_"):
+            while k >= 0 and (s[k].isalnum() or s[k] == "_"):
+                k -= 1
+            j = k + 1
+        k = j - 1
+        while k >= 0 and s[k].isspace():
+            k -= 1
+        if k >= 1 and s[k - 1:k + 1] == "->":
+            j = k - 1
+        elif k >= 0 and s[k] == "." and not (k >= 1 and s[k - 1].isdigit()):
+            j = k
+        else:
+            return j
