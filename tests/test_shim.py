@@ -115,6 +115,27 @@ def test_install_shim_removes_a_macro_that_drops_the_type(example_tree):
         "void oldm_free(void *, struct malloc_type *);\n"
 
 
+def test_install_shim_removes_an_alias_that_a_file_defines(example_tree):
+    """libnv: nv_compat.h's #define M_NVLIST M_TEMP and nvlist.c's
+    MALLOC_DEFINE(M_NVLIST, ...) made a second M_TEMP once MALLOC_DEFINE
+    defines something.  The alias goes, M_NVLIST is a type of its own
+    (declared, defined by nvlist.c alone); an alias no file defines stays."""
+    d = example_tree / "sys" / "dev" / "nv"
+    d.mkdir()
+    (d / "nv_compat.h").write_text("#include <sys/malloc.h>\n#define\tM_NVLIST\t\tM_TEMP\n"
+                                   "#define\tM_OTHER\tM_DEVBUF\n")
+    (d / "nvlist.c").write_text('#include "nv_compat.h"\n'
+                                'MALLOC_DEFINE(M_NVLIST, "nvlist", "kernel nvlist");\n')
+    p = run("install-shim", str(example_tree))
+    assert p.returncode == 0, p.stdout
+    assert "sys/dev/nv/nv_compat.h:2: removed #define M_NVLIST" in p.stdout
+    assert (d / "nv_compat.h").read_text() == "#include <sys/malloc.h>\n#define\tM_OTHER\tM_DEVBUF\n"
+    types_h = (example_tree / "sys" / "sys" / "malloc_types.h").read_text()
+    types_c = (example_tree / "sys" / "kern" / "kern_malloc_types.c").read_text()
+    assert "MALLOC_DECLARE(M_NVLIST);" in types_h and "M_NVLIST" not in types_c
+    assert "M_OTHER" not in types_h
+
+
 def test_install_shim_warns_of_module_types_never_detached(example_tree):
     """A type defined in a loadable module's sources must be detached by the
     module on unload; install-shim names each one that nothing detaches,

@@ -32,6 +32,10 @@
 
 Names #defined as aliases of another type (#define M_FOO M_DEVBUF), and
 types a file defines static, are left alone: they are not the kernel's.
+But an alias that a file also MALLOC_DEFINEs is removed (and printed):
+with real types that MALLOC_DEFINE defined the other type a second time
+(NetBSD-current's libnv: nv_compat.h's #define M_NVLIST M_TEMP, and
+nvlist.c's MALLOC_DEFINE(M_NVLIST, "nvlist", ...)).
 """
 
 from __future__ import annotations
@@ -104,6 +108,7 @@ class Survey:
     statics: dict = field(default_factory=dict)    # type -> file defining it static
     declared: set = field(default_factory=set)
     aliases: set = field(default_factory=set)      # #define M_FOO M_BAR, and statics
+    alias_lines: list = field(default_factory=list)   # (file, line, #define text, name)
     detached: set = field(default_factory=set)     # passed to malloc_type_detach()
     modules: dict = field(default_factory=dict)    # file -> loadable module it is in
     droppers: list = field(default_factory=list)   # (file, line, #define text, name)
@@ -202,7 +207,10 @@ def survey(root: str) -> Survey:
             for t in _STATIC_DEF.findall(code):         # file-local: not declared
                 sv.statics.setdefault(t, rel)
                 sv.aliases.add(t)
-            sv.aliases.update(_ALIAS.findall(code))
+            for m in _ALIAS.finditer(code):
+                sv.aliases.add(m.group(1))
+                sv.alias_lines.append((rel, code.count("\n", 0, m.start()) + 1,
+                                       text[m.start():m.end()], m.group(1)))
     sv.defined = dict(sv.defined)
     return sv
 
@@ -236,6 +244,13 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
         out(f"install-shim: {rel}:{line}: removed macro {name}(), which dropped its "
             "malloc type argument (malloc() used to ignore it; now the type must "
             "reach the function)")
+    for rel, line, text, name in sv.alias_lines:
+        if name in defined:
+            _remove_line(os.path.join(root, rel), text)
+            sv.aliases.discard(name)
+            out(f"install-shim: {rel}:{line}: removed #define {name} as another type: "
+                f"{defined[name][0][0]} defines {name} (MALLOC_DEFINE), which the alias "
+                "made a second definition of that type; it is a type of its own now")
     types = (set(used) | set(tm.tags) | set(defined) | sv.declared) - sv.aliases - FLAGS
     twice = {t: fs for t, fs in defined.items() if len(fs) > 1}
     for t, fs in sorted(twice.items()):
@@ -474,6 +489,16 @@ def _remove_define(path: str, define: str) -> None:
         end = len(text) if end < 0 else end + 1
         instead = "" if _KNOWS_TYPE.search(text) else "struct malloc_type;\n"
         _write(path, text[:at] + instead + text[end:])
+
+
+def _remove_line(path: str, line: str) -> None:
+    """Delete the first line of a file that starts with line."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as fp:
+        text = fp.read()
+    at = text.find(line.lstrip("\n"))
+    if at >= 0:
+        end = text.find("\n", at)
+        _write(path, text[:at] + ("" if end < 0 else text[end + 1:]))
 
 
 def _write(path: str, text: str) -> None:
