@@ -21,8 +21,9 @@ from .cscan import arg_commas, strip
 _ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
 _CALL = re.compile(r"\b(malloc|free|malloc_[a-z_]+)\s*\(")
 # spatch writes a space between a cast and the call it renamed,
-# "(Elf_Phdr *) malloc(": style(9) wants none after a cast
-_CAST_SPACE = re.compile(r"(\((?:const\s+)?(?:struct\s+|union\s+)?\w+\s*\*+\s*\)) "
+# "(Elf_Phdr *) malloc(", "(uintptr_t) malloc(": style(9) wants none after
+# a cast (a pointer type, or a name ending in _t, is a type)
+_CAST_SPACE = re.compile(r"(\((?:const\s+)?(?:struct\s+|union\s+)?(?:\w+\s*\*+|\w+_t)\s*\)) "
                          r"(?=(?:malloc|malloc_[a-z_]+)\s*\()")
 WIDTH = 80
 
