@@ -21,9 +21,13 @@ from .cscan import arg_commas, strip
 _ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
 _CALL = re.compile(r"\b(malloc|free|malloc_[a-z_]+)\s*\(")
 # spatch writes a space between a cast and the call it renamed,
-# "(Elf_Phdr *) malloc(", "(uintptr_t) malloc(": style(9) wants none after
-# a cast (a pointer type, or a name ending in _t, is a type)
-_CAST_SPACE = re.compile(r"(\((?:const\s+)?(?:struct\s+|union\s+)?(?:\w+\s*\*+|\w+_t)\s*\)) "
+# "(Elf_Phdr *) malloc(", "(uintptr_t) malloc(", "(u_int) malloc(":
+# style(9) wants none after a cast (a pointer type, a name ending in _t, a
+# scalar type word is a type; a '(' right after a name is a macro's
+# parameter list, #define BJ_ALLOC(sz) malloc(...), not a cast)
+_SCALAR = r"(?:unsigned\s+|signed\s+)?(?:u_)?(?:int|long|short|char)|unsigned"
+_CAST_SPACE = re.compile(r"((?<![\w)])\((?:const\s+)?(?:struct\s+|union\s+)?"
+                         r"(?:\w+\s*\*+|\w+_t|" + _SCALAR + r")\s*\)) "
                          r"(?=(?:malloc|malloc_[a-z_]+)\s*\()")
 WIDTH = 80
 
