@@ -29,6 +29,9 @@ _SCALAR = r"(?:unsigned\s+|signed\s+)?(?:u_)?(?:int|long|short|char)|unsigned"
 _CAST_SPACE = re.compile(r"((?<![\w)])\((?:const\s+)?(?:struct\s+|union\s+)?"
                          r"(?:\w+\s*\*+|\w+_t|" + _SCALAR + r")\s*\)) "
                          r"(?=(?:malloc|malloc_[a-z_]+)\s*\()")
+# the type goes in before the size as "T, ": where the input had no space
+# after its comma, kmem_free(p,n), that made free(p,T, n)
+_TYPE_COMMA = re.compile(r",(?=M_[A-Z][A-Z0-9_]*\b)")
 WIDTH = 80
 
 
@@ -149,7 +152,7 @@ def restyle(old: str, new: str) -> str:
         while j < len(lines) - 1 and not _ends(lines[j]) and lines[j + 1] not in seen:
             j += 1
         out.extend(lines[done:i])
-        fixed = [_CAST_SPACE.sub(r"\1", line) for line in lines[i:j + 1]]
+        fixed = [_TYPE_COMMA.sub(", ", _CAST_SPACE.sub(r"\1", line)) for line in lines[i:j + 1]]
         out.extend(_fix(fixed, _indent(lines[s]) + "    ", i == s))
         done = i = j + 1
     out.extend(lines[done:])

@@ -1,7 +1,10 @@
 #include <sys/param.h>
 #include <sys/kmem.h>
 
-/* A cast stays against the call, as style(9) writes casts. */
+/*
+ * A cast stays against the call, as style(9) writes casts; the type put
+ * in after a comma with no space gets one (kmem_free(b,n)).
+ */
 struct gold_hdr {
 	int	h;
 };
@@ -20,6 +23,6 @@ gold_read(size_t n)
 	kmem_intr_free((void *)va, n);
 	ua = (u_int)kmem_alloc(n, KM_SLEEP);
 	kmem_free((void *)(uintptr_t)ua, n);
-	kmem_free(b, n);
+	kmem_free(b,n);
 	kmem_free(ph, n * sizeof(*ph));
 }

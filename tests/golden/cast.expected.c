@@ -1,7 +1,10 @@
 #include <sys/param.h>
 #include <sys/malloc.h>
 
-/* A cast stays against the call, as style(9) writes casts. */
+/*
+ * A cast stays against the call, as style(9) writes casts; the type put
+ * in after a comma with no space gets one (kmem_free(b,n)).
+ */
 struct gold_hdr {
 	int	h;
 };
