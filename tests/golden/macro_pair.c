@@ -3,9 +3,9 @@
 
 /*
  * An allocator macro is converted in its definition, with the free of what
- * its uses allocate.
+ * its uses allocate (the type after a comma with no space gets one).
  */
-#define	GOLD_ALLOC(n)	kmem_alloc((n), KM_SLEEP)
+#define	GOLD_ALLOC(n)	kmem_alloc((n),KM_SLEEP)
 
 /*
  * A definition on several lines keeps its lines as they are, however

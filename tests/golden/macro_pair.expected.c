@@ -3,7 +3,7 @@
 
 /*
  * An allocator macro is converted in its definition, with the free of what
- * its uses allocate.
+ * its uses allocate (the type after a comma with no space gets one).
  */
 #define	GOLD_ALLOC(n)	malloc((n), M_GOLDEN, M_WAITOK)
 
