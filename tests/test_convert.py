@@ -438,21 +438,24 @@ def test_helper_rules_only_for_files_that_call_a_helper(example_tree, tmp_path):
     """spatch is given kmem_helpers.cocci's rules only with the files that
     call one of kmem's helpers (the others pay for kmem_calls.cocci alone),
     and each file is converted all the same."""
-    log = tmp_path / "spatch.log"
+    # one record per spatch run, each in a file of its own: GNU parallel
+    # runs two at once, and lines appended to one log would interleave
+    logs = tmp_path / "spatch-runs"
+    logs.mkdir()
     env = fake_spatch(tmp_path, f'for a; do last=$a; done\n'
-                                f'echo "SP $(basename $2)" >> {log}\n'
+                                f'rec=$(mktemp -p {logs})\n'
+                                f'echo "$(basename $2)" > "$rec"\n'
                                 f'case " $* " in *" --file-groups "*) cat "$last";; '
-                                f'*) echo "$last";; esac | grep . >> {log}')
+                                f'*) echo "$last";; esac | grep . >> "$rec"')
     out = tmp_path / "out"
     p = subprocess.run([sys.executable, K2M, "convert", "--out", str(out), str(example_tree)],
                        env=env, capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
-    given, sp = {}, None
-    for line in log.read_text().splitlines():
-        if line.startswith("SP "):
-            sp = line[3:]
-        else:
-            given.setdefault(line, set()).add(sp)
+    given = {}
+    for rec in logs.iterdir():
+        sp, *fs = rec.read_text().splitlines()
+        for f in fs:
+            given.setdefault(f, set()).add(sp)
     helpers = {f for f in given if re.search(r"kmem_(asprintf|str\w+|tmpbuf_\w+)\s*\(",
                                             (example_tree / f).read_text())}
     assert helpers and len(given) > len(helpers)
