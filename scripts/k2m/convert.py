@@ -238,7 +238,7 @@ def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
                 rw.by_text.add(at)
                 continue
             forced[at] = (f"spatch failed on this file: {rw.failed[p]}" if p in rw.failed
-                          else "not converted by spatch nor by text")
+                          else "spatch did not convert it, nor did textual.py")
         if not missed:
             return rw
     raise AssertionError("the plan did not settle")     # cannot happen: see above
@@ -348,7 +348,7 @@ def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
         decs = rw.plan.for_file(p)
         fs = by_path.get(p, [])
         fs += [findings.spatch(p, d.site.line, d.reason) for d in decs
-               if d.reason and d.reason.startswith(("spatch", "not converted by spatch"))]
+               if d.reason and d.reason.startswith("spatch")]
         fs += [findings.by_text(p, d.site.line, d.site.func) for d in decs
                if d.tag and (p, d.site.line) in rw.by_text]
         if p in rw.failed:

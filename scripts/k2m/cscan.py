@@ -189,8 +189,8 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]
     out: list[str] = []         # code with the directives blanked
     regions: list[tuple[int, int, str]] = []
     stack: list[bool] = []      # True: this level is inactive (#if 0)
-    chains: list[list[tuple[int, int, bool]]] = []     # open: (start, end, under #if 0) per branch
-    closed: list[list[tuple[int, int, bool]]] = []     # inner chains first
+    chains: list[list[list]] = []   # open conditionals: [start, end, under #if 0] per branch
+    closed: list[list[list]] = []   # the same, closed, inner ones first
     if0_start: int | None = None
     pos = 0                     # code before pos is in out
     n = len(code)
@@ -212,23 +212,21 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]
         if word in ("if", "ifdef", "ifndef"):
             off = word == "if" and rest in ("0", "(0)", "false")
             stack.append(off)
-            chains.append([(end, n, off)])
+            chains.append([[end, n, off]])
             if off and not inactive:
                 if0_start = start
         elif word in ("elif", "else") and stack:
             was = stack[-1]
             stack[-1] = False
-            if chains:
-                chains[-1][-1] = chains[-1][-1][:1] + (start, was)
-                chains[-1].append((end, n, False))
+            chains[-1][-1][1] = start
+            chains[-1].append([end, n, False])
             if was and not any(stack):
                 regions.append((start if if0_start is None else if0_start, start, "if0", None))
                 if0_start = None
         elif word == "endif" and stack:
             was = stack.pop()
-            if chains:
-                chains[-1][-1] = chains[-1][-1][:1] + (start, was)
-                closed.append(chains.pop())
+            chains[-1][-1][1] = start
+            closed.append(chains.pop())
             if was and not any(stack):
                 regions.append((start if if0_start is None else if0_start, start, "if0", None))
                 if0_start = None
@@ -243,7 +241,7 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]
     return _one_branch_braces("".join(out), closed), regions
 
 
-def _one_branch_braces(code: str, chains: list[list[tuple[int, int, bool]]]) -> str:
+def _one_branch_braces(code: str, chains: list[list[list]]) -> str:
     """Blank the braces of a conditional's other branches where they do
     not balance, so that function bodies are found by the braces of one
     branch, the first not under #if 0:

@@ -135,11 +135,13 @@ def restyle(old: str, new: str) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line not in seen and _CALL.search(line) and _in_define(lines, i):
+        if line not in seen and _CALL.search(line) and \
+                (_in_define(lines, i) or line.lstrip().startswith("#")):
+            lines[i] = _TYPE_COMMA.sub(", ", lines[i])      # never broken, only spaced
             lines[i] = _realign(lines, i)
             i += 1
             continue
-        if line in seen or not _CALL.search(line) or line.lstrip().startswith("#"):
+        if line in seen or not _CALL.search(line):
             i += 1
             continue
         # the statement's first line sets the continuation indent; from

@@ -246,7 +246,7 @@ def install(tree: Tree, tm: TagMap, out=print) -> int:
             "reach the function)")
     for rel, line, text, name in sv.alias_lines:
         if name in defined:
-            _remove_line(os.path.join(root, rel), text)
+            _remove_define(os.path.join(root, rel), text, declares=False)
             sv.aliases.discard(name)
             out(f"install-shim: {rel}:{line}: removed #define {name} as another type: "
                 f"{defined[name][0][0]} defines {name} (MALLOC_DEFINE), which the alias "
@@ -475,30 +475,21 @@ _KNOWS_TYPE = re.compile(r"^\s*struct\s+malloc_type\s*;|^\s*#\s*include\s*<sys/m
                          re.M)
 
 
-def _remove_define(path: str, define: str) -> None:
-    """Delete one #define (with its continuation lines) from a file.  The
-    macro also rewrote the prototype it sits beside, which now names
-    struct malloc_type for the first time: if nothing in the file declares
-    it, a `struct malloc_type;` takes the macro's place (else gcc declares
-    it inside the parameter list, a type no caller can match)."""
+def _remove_define(path: str, define: str, declares: bool = True) -> None:
+    """Delete one #define (with its continuation lines) from a file.  A
+    dropper macro (declares) also rewrote the prototype it sits beside,
+    which now names struct malloc_type for the first time: if nothing in
+    the file declares it, a `struct malloc_type;` takes the macro's place
+    (else gcc declares it inside the parameter list, a type no caller can
+    match)."""
     with open(path, encoding="utf-8", errors="surrogateescape") as fp:
         text = fp.read()
     at = text.find(define.lstrip("\n"))
     if at >= 0:
         end = text.find("\n", at + len(define.lstrip("\n")))
         end = len(text) if end < 0 else end + 1
-        instead = "" if _KNOWS_TYPE.search(text) else "struct malloc_type;\n"
+        instead = "" if not declares or _KNOWS_TYPE.search(text) else "struct malloc_type;\n"
         _write(path, text[:at] + instead + text[end:])
-
-
-def _remove_line(path: str, line: str) -> None:
-    """Delete the first line of a file that starts with line."""
-    with open(path, encoding="utf-8", errors="surrogateescape") as fp:
-        text = fp.read()
-    at = text.find(line.lstrip("\n"))
-    if at >= 0:
-        end = text.find("\n", at)
-        _write(path, text[:at] + ("" if end < 0 else text[end + 1:]))
 
 
 def _write(path: str, text: str) -> None:

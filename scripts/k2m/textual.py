@@ -90,14 +90,12 @@ def _args(text: str, stripped: str, offset: int) -> tuple[list[tuple[int, int]],
     return spans, close
 
 
-def _type_edit(spans, close: int, at: int, tag: str, text: str | None = None) -> Edit:
+def _type_edit(spans, close: int, at: int, tag: str) -> Edit:
     """Put the malloc type in as argument `at` (after the last when at is
-    the argument count).  Given the text (a rewrite here, not a mark that
-    must come out again as it went in), after a comma with no space the
-    type gets one: kmem_free(p,n) becomes free(p, T, n)."""
+    the argument count).  (After a comma with no space, restyle.py gives
+    the type one.)"""
     if at < len(spans):
-        lead = " " if text is not None and at > 0 and text[spans[at][0] - 1] == "," else ""
-        return (spans[at][0], spans[at][0], lead + tag + ", ")
+        return (spans[at][0], spans[at][0], tag + ", ")
     end = spans[-1][1] if spans else close
     return (end, end, (", " if spans else "") + tag)
 
@@ -124,7 +122,7 @@ def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
                                             variable=s.flags_km)))
         if a.becomes == "free" and a.size is not None:     # kmem_free(p, n)
             if forms.sized_free:
-                edits.append(_type_edit(spans, close, a.type_at, tag, text))
+                edits.append(_type_edit(spans, close, a.type_at, tag))
             else:
                 edits.append((spans[0][1], spans[-1][1], ", " + tag))
             continue
@@ -132,7 +130,7 @@ def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
             p = text[spans[0][0]:spans[0][1]]
             edits.append((spans[-1][1], spans[-1][1], f", {tag}, strlen({p}) + 1"))
         else:
-            edits.append(_type_edit(spans, close, a.type_at, tag, text))
+            edits.append(_type_edit(spans, close, a.type_at, tag))
     return edits
 
 
