@@ -161,9 +161,9 @@ def test_a_file_with_only_its_own_header_gets_malloc_h_after_it():
     undeclared; a header like that is a finding for its includers."""
     text = ('#include "ebh.h"\n\nvoid\nf(void)\n{\n\tvoid *p = kmem_alloc(8, KM_SLEEP);\n'
             '#include "inner.h"\n\tkmem_free(p, 8);\n}\n')
-    conv = [SimpleNamespace(site=s) for s in cscan.scan(text, "sys/ufs/chfs/ebh.c").sites]
     ff = cscan.scan(text, "sys/ufs/chfs/ebh.c")
     ff.includes = ["sys/ufs/chfs/ebh.h"]
+    conv = [SimpleNamespace(site=s) for s in ff.sites]
     assert includes.action(ff, text, conv) == "after-includes"
     assert includes.add(text, "after-includes").startswith(
         '#include "ebh.h"\n#include <sys/malloc.h>\n\nvoid\n')
