@@ -3,11 +3,13 @@
  * kmem alone and against the other countings, in one program, so that
  * every figure comes from the same run, interleaved.
  *
- * The program links kern_malloc.c five times: as it is (the per-CPU
+ * The program links kern_malloc.c six times: as it is (the per-CPU
  * counters a kernel gets: one add per counter, preemption disabled
  * around them), with MALLOC_COUNT_SPL (the same counters at IPL_VM, the
  * portable way), with harness/count_adds.h (the same adds with nothing
  * around them: wrong, but the floor of any per-CPU counting), with
+ * harness/count_gs.h (the same adds, each one %gs-relative instruction:
+ * exact with no section, the amd64 design not yet in the kernel), with
  * harness/count_atomic.h (one set of shared atomic counters per type) and
  * with harness/count_none.h (no counting: the header, the checks and the
  * calls only); the extra copies' names carry a prefix (bench_names.h).
@@ -48,6 +50,7 @@ static MALLOC_JUSTDEFINE(M_BSPL, "bench spl", "bench, MALLOC_COUNT_SPL copy");
 static MALLOC_JUSTDEFINE(M_BADDS, "bench adds", "bench, adds-only copy");
 static MALLOC_JUSTDEFINE(M_BATOMIC, "bench atomic", "bench, atomic copy");
 static MALLOC_JUSTDEFINE(M_BNONE, "bench none", "bench, no-counting copy");
+static MALLOC_JUSTDEFINE(M_BGS, "bench gs", "bench, %gs-relative copy");
 
 /* The other copies of kern_malloc.c (bench_names.h). */
 #define	COPY(p)								\
@@ -59,6 +62,8 @@ COPY(spl_);
 COPY(adds_);
 COPY(atomic_);
 COPY(none_);
+COPY(gs_);
+void	count_gs_bind(void);
 
 extern bool harness_kmem_pool;
 
@@ -172,6 +177,10 @@ LOOP(loop_spl, spl_kern_malloc, spl_kern_free, M_BSPL)
 LOOP(loop_adds, adds_kern_malloc, adds_kern_free, M_BADDS)
 LOOP(loop_atomic, atomic_kern_malloc, atomic_kern_free, M_BATOMIC)
 LOOP(loop_none, none_kern_malloc, none_kern_free, M_BNONE)
+LOOP(loop_gs, gs_kern_malloc, gs_kern_free, M_BGS)
+
+enum { V_KMEM, V_FLOOR, V_PCPU, V_SPL, V_ADDS, V_GS, V_ATOMIC, V_NONE,
+    V_KMEM64, V_SIZED };
 
 /* Each against a kmem baseline: the first row for a header, 72 bytes. */
 static const struct variant {
@@ -184,14 +193,13 @@ static const struct variant {
 	{ "shim, per-CPU counters", loop_pcpu, 0 },
 	{ "shim, per-CPU counters at splvm", loop_spl, 0 },
 	{ "shim, per-CPU adds only (unsafe)", loop_adds, 0 },
+	{ "shim, per-CPU %gs-relative adds", loop_gs, 0 },
 	{ "shim, one global atomic per type", loop_atomic, 0 },
 	{ "shim, no counting", loop_none, 0 },
-	{ "kmem_intr_alloc(64)+free direct", loop_kmem64, 7 },
-	{ "shim, header-less type, sized free", loop_sized, 7 },
+	{ "kmem_intr_alloc(64)+free direct", loop_kmem64, V_KMEM64 },
+	{ "shim, header-less type, sized free", loop_sized, V_KMEM64 },
 };
 #define	NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
-enum { V_KMEM, V_FLOOR, V_PCPU, V_SPL, V_ADDS, V_ATOMIC, V_NONE, V_KMEM64,
-    V_SIZED };
 
 static double
 ns_per_pair(void (*fn)(int))
@@ -268,7 +276,10 @@ main(void)
 	adds_malloc_type_attach(M_BADDS);
 	atomic_malloc_type_attach(M_BATOMIC);
 	none_malloc_type_attach(M_BNONE);
+	gs_malloc_init();
+	gs_malloc_type_attach(M_BGS);
 	harness_cpu_set(0);
+	count_gs_bind();
 	for (k = 0; k < 2; k++)
 		for (v = 0; v < NVARIANTS; v++) {
 			harness_kmem_pool = k;
@@ -314,6 +325,11 @@ main(void)
 		printf("  of which the adds %.2f, their exactness (preemption "
 		    "excluded) %.2f (%s)\n", best[k][V_ADDS] - best[k][V_NONE],
 		    best[k][V_PCPU] - best[k][V_ADDS], kname[k]);
+	for (k = 0; k < 2; k++)
+		printf("counting cost with %%gs-relative adds (count_gs.h, the "
+		    "amd64 design): %.2f ns/pair, the plain adds %.2f (%s)\n",
+		    best[k][V_GS] - best[k][V_NONE],
+		    best[k][V_ADDS] - best[k][V_NONE], kname[k]);
 	printf("the rest of the shim (no counting minus least front end): "
 	    "%.2f ns/pair (%s; %.2f with the %s)\n",
 	    best[0][V_NONE] - best[0][V_FLOOR], kname[0],
