@@ -466,3 +466,36 @@ def test_helper_rules_only_for_files_that_call_a_helper(example_tree, tmp_path):
     entry = next(x for x in rep["files"] if x["path"] == "sys/dev/usb/ubar.c")
     assert {s["call"] for s in entry["sites"] if s["status"] == "converted"} >= \
         {"kmem_asprintf", "kmem_strfree", "kmem_strdup", "kmem_tmpbuf_alloc", "kmem_tmpbuf_free"}, entry["sites"]
+
+
+@pytest.mark.parametrize("option, converted", [(None, True), ("--keep-size-mismatch", False)])
+def test_size_mismatch_converted_as_written_or_kept(example_tree, tmp_path, option, converted):
+    """A kmem_free whose size disagrees with its allocation's (if_vioif.c's
+    sizeof(txc) for sizeof(*txc)): by default the pair is converted with
+    the size as written, so a DIAGNOSTIC kernel's size check still catches
+    the bug; --keep-size-mismatch keeps both as kmem.  A finding either way,
+    and the option in report.json."""
+    src = example_tree / "sys" / "dev" / "pci" / "if_sbug.c"
+    before = (
+        "#include <sys/param.h>\n#include <sys/kmem.h>\n\n"
+        "struct sbug_txc { int a[16]; };\n\nvoid\nsbug_attach(void)\n{\n"
+        "\tstruct sbug_txc *txc;\n\n"
+        "\ttxc = kmem_zalloc(sizeof(*txc), KM_SLEEP);\n"
+        "\tkmem_free(txc, sizeof(txc));\n}\n")
+    src.write_text(before)
+    out = tmp_path / "out"
+    p = run("convert", *([option] if option else []), "--in-place", "--out", str(out),
+            str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["options"]["convert_size_mismatch"] is converted
+    entry = next(x for x in rep["files"] if x["path"].endswith("if_sbug.c"))
+    assert [s["status"] for s in entry["sites"]] == \
+        (["converted"] * 2 if converted else ["kept"] * 2)
+    assert [f["kind"] for f in entry["findings"]] == ["size-mismatch"]
+    assert rep["summary"]["size_mismatches"] == 1
+    text = src.read_text()
+    if converted:
+        assert "kmem_" not in text and "free(txc, M_" in text and ", sizeof(txc));" in text
+    else:
+        assert text == before

@@ -275,7 +275,7 @@ void u_put(void *p) { kmem_free(p, 32); }	/* @put */
 void v_put(void *p) { kmem_free(p, 32); }	/* @orphan */
 """}, want={"get": "C", "put": "C", "orphan": "K"}),
     # kmem_free(p, n) of kmem_zalloc(n * sizeof(*p)): a bug in the input,
-    # reported, the pair kept (apple_smc_temp.c)
+    # reported, the pair converted with the size as written (apple_smc_temp.c)
     "size_mismatch": dict(
         files={"sys/dev/s/s.c": """\
 #include <sys/kmem.h>
@@ -291,7 +291,7 @@ s_attach(struct s_softc *sc)
 	}
 	kmem_free(sc->sc_sensors, sizeof(sc->sc_sensors[0]) * sc->sc_n);	/* @good */
 }
-"""}, want={"alloc": "K", "bad": "K", "good": "K"}, finding=("size-mismatch", "bad")),
+"""}, want={"alloc": "C", "bad": "C", "good": "C"}, finding=("size-mismatch", "bad")),
     # a file that implements kmem(9) is not a caller
     "allocator": dict(
         files={"sys/kern/subr_kmem.c": """\
@@ -452,15 +452,18 @@ def test_pairing_case(tmp_path, name):
         assert words in d.reason
 
 
-def test_size_mismatch_converted_when_asked(tmp_path):
-    """convert --convert-size-mismatch: the pair is converted after all."""
+def test_size_mismatch_kept_when_asked(tmp_path):
+    """convert --keep-size-mismatch: the whole pair stays kmem, each site
+    saying why, and the finding is there all the same."""
     case = CASES["size_mismatch"]
     tree = write_tree(tmp_path, case["files"])
     facts, _ = scanning.scan_all(tree.root, sorted(case["files"]), jobs=1)
     pairs = pairing.pair(facts, [], tree.driver_of)
-    plan = pairing.decide(pairs, set(case["files"]), lambda p: "M_T", convert_mismatched=True)
-    assert all(d.tag for d in plan.decisions)
-    assert any(f.kind == "size-mismatch" for f in plan.findings)
+    plan = pairing.decide(pairs, set(case["files"]), lambda p: "M_T", convert_mismatched=False)
+    assert len(plan.decisions) == 3 and not any(d.tag for d in plan.decisions)
+    assert all("size disagrees" in d.reason for d in plan.decisions)
+    f = [f for f in plan.findings if f.kind == "size-mismatch"]
+    assert len(f) == 1 and "stays kmem" in f[0].message
 
 
 def test_mixes_in_the_input_are_the_real_ones(tmp_path):

@@ -85,10 +85,18 @@ def parser() -> argparse.ArgumentParser:
     free_form.add_argument("--unsized-free", dest="sized_free", action="store_false",
                            help="write free(p, T), NetBSD's two-argument form, and drop "
                            "kmem_free's size")
-    c.add_argument("--convert-size-mismatch", action="store_true",
-                   help="convert a pair whose kmem_free size disagrees with the "
-                   "allocation's too (by default it is a bug in the input, reported "
-                   "and kept as kmem: fix it in a commit of its own first)")
+    mismatch = c.add_mutually_exclusive_group()
+    mismatch.add_argument("--convert-size-mismatch", dest="convert_size_mismatch",
+                          action="store_true", default=True,
+                          help="convert a pair whose kmem_free size disagrees with the "
+                          "allocation's, the size as written (the default: a "
+                          "size-mismatch finding says where; free(p, T, n) is checked "
+                          "under DIAGNOSTIC as kmem's KMEM_SIZE checks it, so the bug "
+                          "neither hides nor moves)")
+    mismatch.add_argument("--keep-size-mismatch", dest="convert_size_mismatch",
+                          action="store_false",
+                          help="keep such a pair as kmem (fix the size in a commit of "
+                          "its own first, then convert)")
     c.add_argument("--intr-flag", action="store_true",
                    help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")

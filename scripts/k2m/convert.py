@@ -76,7 +76,7 @@ class Rewritten:
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
         log=print, forms: textual.Forms = textual.Forms(),
-        convert_mismatched: bool = False) -> int:
+        convert_mismatched: bool = True) -> int:
     """Convert; the exit status.  The cyclic garbage collector is off while
     it runs: it makes a few hundred thousand small objects (the facts) and
     frees them all at the end, and the collector's passes over them were a
@@ -205,7 +205,7 @@ def _by_spatch(s: cscan.Site, by_text: set) -> bool:
 def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
                          hosts: str | None, timeout: int, clock: _Clock,
                          forms: textual.Forms = textual.Forms(),
-                         convert_mismatched: bool = False) -> Rewritten:
+                         convert_mismatched: bool = True) -> Rewritten:
     """Phases 2 and 3: plan, rewrite, verify; a planned call spatch left
     alone in a file it ran on (it could not parse the function: a goto to
     a label under an #ifdef never taken, a macro it takes for a type) is

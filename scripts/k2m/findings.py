@@ -15,7 +15,8 @@ report.json and the README list the same kinds:
                   by textual.py as cocci/ would (review it)
   spatch-error    spatch failed on the file (the file is kept whole)
   size-mismatch   kmem_free's size disagrees with its allocation's: a bug
-                  in the input (the pair is kept as kmem)
+                  in the input, converted as written (--keep-size-mismatch:
+                  the pair is kept as kmem)
   count           the output's call sites do not add up to the plan
   include         no header to put <sys/malloc.h> after
 """
@@ -64,11 +65,14 @@ def unpaired_free(site, converted: bool) -> Finding:
         f"it is allocated"))
 
 
-def size_mismatch(free, alloc) -> Finding:
+def size_mismatch(free, alloc, kept: bool) -> Finding:
+    then = ("the pair stays kmem" if kept else
+            "converted with the size as written: a DIAGNOSTIC kernel's size "
+            "check panics on it as kmem's KMEM_SIZE check does today")
     return Finding(free.path, free.line, "size-mismatch", (
         f"{free.callee}(..., {free.size}) frees memory allocated at {alloc.where} "
         f"as {alloc.callee}({alloc.size}, ...): the sizes disagree, a bug in the "
-        "input; fix it in a commit of its own (the pair stays kmem)"))
+        f"input; fix it in a commit of its own ({then})"))
 
 
 def spatch(path: str, line: int, reason: str) -> Finding:

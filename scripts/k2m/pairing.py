@@ -525,11 +525,14 @@ def components(pairs: Pairs) -> dict[int, list[int]]:
 
 
 def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
-           convert_mismatched: bool = False) -> Plan:
+           convert_mismatched: bool = True) -> Plan:
     """tag_of(path) -> malloc type.  forced: {(path, line): reason} for
     sites found unconvertible after a spatch run.  A pair whose sizes
-    disagree is a bug in the input, kept as kmem (fixing it is a commit of
-    its own) unless convert_mismatched."""
+    disagree is a bug in the input, reported either way; it is converted
+    with the size as written (free(p, T, n) checks that size where kmem's
+    KMEM_SIZE does, so the conversion neither hides the bug nor adds one),
+    or, without convert_mismatched (--keep-size-mismatch), kept as kmem.  The sizes are compared
+    only on pairs joined by a flow, never on guesses (_sizes)."""
     forced = forced or {}
     plan = Plan()
     sites = pairs.sites
@@ -543,7 +546,8 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
     for a, f in pairs.size_mismatched:
         if f not in reported:
             reported.add(f)
-            plan.findings.append(findings.size_mismatch(sites[f], sites[a]))
+            plan.findings.append(findings.size_mismatch(sites[f], sites[a],
+                                                         kept=not convert_mismatched))
         if not convert_mismatched:
             why = (f"its size disagrees with the pair's ({sites[a].where} "
                    f"{sites[a].size} / {sites[f].where} {sites[f].size}): a bug "

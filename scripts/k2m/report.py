@@ -169,7 +169,7 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=Non
         "paths": paths,
         "tag_map": tagmap.path,
         # convert's options: --sized-free (or --unsized-free), --intr-flag,
-        # --convert-size-mismatch
+        # --convert-size-mismatch (or --keep-size-mismatch)
         "options": options or {},
         "summary": s,
         "mixed_pairs_created": sorted(created.values()),
