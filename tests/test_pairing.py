@@ -292,6 +292,33 @@ s_attach(struct s_softc *sc)
 	kmem_free(sc->sc_sensors, sizeof(sc->sc_sensors[0]) * sc->sc_n);	/* @good */
 }
 """}, want={"alloc": "C", "bad": "C", "good": "C"}, finding=("size-mismatch", "bad")),
+    # a kmem_free of another interface (bktr's FreeBSD branch:
+    # kmem_free(kernel_map, addr, size)) is kept, and holds nothing back:
+    # the struct vm_map uvm allocates and frees with kmem(9) converts
+    "foreign_arity": dict(
+        files={"sys/uvm/uvm_m.c": """\
+#include <sys/kmem.h>
+struct vm_map { int x; };
+struct vm_map *
+m_create(void)
+{
+	return kmem_alloc(sizeof(struct vm_map), KM_SLEEP);	/* @alloc */
+}
+void
+m_destroy(struct vm_map *m)
+{
+	kmem_free(m, sizeof(*m));	/* @free */
+}
+""", "sys/dev/pci/b/b.c": """\
+#include <sys/kmem.h>
+struct vm_map;
+extern struct vm_map *kernel_map;
+void
+b_ioctl(char *buf, int n)
+{
+	kmem_free(kernel_map, buf, n);	/* @bsd */
+}
+"""}, want={"alloc": "C", "free": "C", "bsd": "K"}, reason=("bsd", "3 arguments is not kmem(9)")),
     # a file that implements kmem(9) is not a caller
     "allocator": dict(
         files={"sys/kern/subr_kmem.c": """\

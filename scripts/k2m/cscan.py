@@ -72,6 +72,16 @@ class Site:
         return self.callee in KMEM_CALLEES
 
     @property
+    def fits_api(self) -> bool:
+        """Called with the interface's argument count: bktr's FreeBSD
+        branch calls a 3-argument kmem_free(kernel_map, addr, size), which
+        is counted and kept but is no allocation or free of kmem(9)'s.
+        A use of an allocator macro has the macro's arguments: its
+        definition's call is the one to judge."""
+        arity = CALLEES[self.callee].arity
+        return self.macro is not None or not arity or len(self.args) in arity
+
+    @property
     def size(self) -> str | None:
         """The size argument, as written (spaces normalized)."""
         i = CALLEES[self.callee].size

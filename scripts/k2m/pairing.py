@@ -314,15 +314,18 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) ->
         if k.startswith("t:") and "|" in k:
             owners[type_of_node(k)].add(unit_of_node(k))
     sites = [s for ff in facts for s in ff.sites]
+    # a call with another interface's arguments links nothing (it is kept
+    # for its own reason): bktr's kmem_free(kernel_map, ...) frees no
+    # struct vm_map, and must not hold uvm's vmspace as kmem
     frees_by_key: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.role == "free" and s.path not in impl:
+        if s.role == "free" and s.path not in impl and s.fits_api:
             frees_by_key[skeys[i]].append(i)
     edges = []
     paired = set()
     cache: dict[tuple[str, str | None], dict] = {}
     for i, s in enumerate(sites):
-        if s.role != "alloc" or s.path in impl:
+        if s.role != "alloc" or s.path in impl or not s.fits_api:
             continue
         k = (skeys[i], s.objtype)
         r = cache.get(k)
@@ -433,9 +436,11 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
     by_file: dict[str, list[int]] = defaultdict(list)
     in_macros: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.role == "alloc" and s.path not in impl and s.context == "macro":
+        if s.role != "alloc" or s.path in impl or not s.fits_api:
+            continue
+        if s.context == "macro":
             in_macros[s.path].append(i)
-        elif s.role == "alloc" and s.path not in impl:
+        else:
             u = unit_of(s.path)
             for ty in {s.objtype, s.size_type} - {None}:
                 by_type[(u, ty)].append(i)
@@ -503,7 +508,7 @@ def own_reason(s: Site, targets: set[str], forced: dict) -> str | None:
         return None                 # a use of an allocator macro: its definition decides
     if s.func is None and s.context != "macro":
         return "not inside a function body"
-    if a.arity and len(s.args) not in a.arity:
+    if not s.fits_api:
         return f"{s.callee} with {len(s.args)} arguments is not kmem(9)"
     if a.flags is not None and translate(s.callee, s.flags, variable=s.flags_km) is None:
         return f"flags '{s.flags}' not translated (review by hand)"
