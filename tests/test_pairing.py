@@ -555,3 +555,40 @@ def test_a_macro_used_in_files_of_different_types(tmp_path):
     assert got == {("sys/sys/statvfs.h", 2): "M_VFS", ("sys/sys/statvfs.h", 3): "M_VFS",
                    ("sys/kern/vfs_a.c", 3): "M_VFS"}, [(d.site.where, d.reason)
                                                        for d in plan.decisions]
+
+
+def test_size_names_of_locals_compare_only_in_one_function(tmp_path):
+    """netbsd32_fs.c: netbsd32_get_iov() allocates `iovlen * sizeof(struct
+    iovec)` (iovlen a count) and dofilereadv32() frees `iovlen` (there a
+    byte count): a local's name in two functions says nothing, so no
+    size-mismatch; the same words in one function still do."""
+    files = {"sys/compat/n/n.c": """\
+#include <sys/kmem.h>
+struct iovec { void *b; int l; };
+struct iovec *
+n_get_iov(int iovlen)
+{
+	return kmem_alloc(iovlen * sizeof(struct iovec), KM_SLEEP);
+}
+void
+n_readv(int iovcnt)
+{
+	struct iovec *iov;
+	int iovlen = iovcnt * sizeof(struct iovec);
+
+	iov = n_get_iov(iovcnt);
+	kmem_free(iov, iovlen);
+}
+void
+n_bug(int n)
+{
+	struct iovec *iov = kmem_alloc(n * sizeof(*iov), KM_SLEEP);
+
+	kmem_free(iov, n);
+}
+"""}
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    pairs = pairing.pair(facts, [], tree.driver_of)
+    bad = [(pairs.sites[a].line, pairs.sites[f].line) for a, f in pairs.size_mismatched]
+    assert bad == [(20, 22)]

@@ -27,6 +27,7 @@ Files that implement an allocator (allocators.IMPLEMENTS) take no part.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field, replace
 
@@ -381,11 +382,21 @@ def _sizes(sites: list[Site], edges) -> tuple[int, list[tuple[int, int]]]:
     def missing_sizeof(big: set, small: set) -> bool:
         return small < big and all(x.startswith("sizeof<") for x in big - small)
 
+    def comparable(i: int, j: int) -> bool:
+        """A local's name means the same only in one function: netbsd32's
+        `iovlen` counts elements where the iovec is allocated, bytes where
+        it is freed.  Members (sc->sc_n), macros and sizeofs compare."""
+        if (sites[i].path, sites[i].func) == (sites[j].path, sites[j].func):
+            return True
+        return not any(re.fullmatch(r"[a-z_]\w*", x)
+                       for x in sites[i].size_factors + sites[j].size_factors)
+
     confirmed, bad = 0, []
     frees_of: dict[int, list[int]] = defaultdict(list)
     for a, f in edges:
         fa, ff = sites[a].size_factors, sites[f].size_factors
-        if not fa or not ff or sites[a].family != "kmem" or sites[f].family != "kmem":
+        if not fa or not ff or sites[a].family != "kmem" or sites[f].family != "kmem" \
+                or not comparable(a, f):
             continue
         frees_of[a].append(f)
         if fa == ff:
@@ -404,7 +415,7 @@ def _sizes(sites: list[Site], edges) -> tuple[int, list[tuple[int, int]]]:
         for f in fs:
             sf = set(sites[f].size_factors)
             if (a, f) not in bad and any(missing_sizeof(set(sites[g].size_factors), sf)
-                                         for g in fs):
+                                         for g in fs if comparable(f, g)):
                 bad.append((a, f))
     return confirmed, bad
 
