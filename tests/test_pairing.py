@@ -592,3 +592,31 @@ n_bug(int n)
     pairs = pairing.pair(facts, [], tree.driver_of)
     bad = [(pairs.sites[a].line, pairs.sites[f].line) for a, f in pairs.size_mismatched]
     assert bad == [(20, 22)]
+
+
+def test_the_type_of_a_shared_set_is_chosen_by_code_every_kernel_runs(tmp_path):
+    """uvm_map.c allocates and frees struct vmspace; rump's lwproc.c (in
+    rump kernels only) allocates a struct that starts with one and frees
+    it as a struct vmspace, which every vmspace may reach: one set, one
+    allocation each; the type is uvm's, not rump's (alphabetically
+    first, as it was in NetBSD-current's uvm_map.c)."""
+    files = {
+        "sys/uvm/uvm_extern.h": "struct vmspace { int vm_refcnt; };\n"
+        "void vs_free(struct vmspace *);\n",
+        "sys/uvm/uvm_map.c": "#include <sys/kmem.h>\n#include <uvm/uvm_extern.h>\n"
+        "struct vmspace *vs_alloc(void) { return kmem_alloc(sizeof(struct vmspace), KM_SLEEP); }\n"
+        "void vs_free(struct vmspace *vm) { kmem_free(vm, sizeof(*vm)); }\n",
+        "sys/rump/kern/lib/libsysproxy/sysproxy.c": "#include <sys/kmem.h>\n"
+        "#include <uvm/uvm_extern.h>\n"
+        "struct rump_spctl { struct vmspace spctl_vm; int x; };\n"
+        "void *a(void) { struct rump_spctl *s = kmem_zalloc(sizeof(*s), KM_SLEEP); return s; }\n"
+        "void b(struct vmspace *vm) { kmem_free(vm, sizeof(struct rump_spctl)); }\n",
+    }
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    pairs = pairing.pair(facts, [], tree.driver_of)
+    tags = {"sys/uvm": "M_UVM", "sys/rump": "M_RUMP"}
+    plan = pairing.decide(pairs, set(files), lambda p: tags["/".join(p.split("/")[:2])])
+    got = {(d.site.path, d.site.line): d.tag for d in plan.decisions}
+    assert len(got) == 4 and set(got.values()) == {"M_UVM"}, got
+    assert sum(f.kind == "shared-type" for f in plan.findings) == 1

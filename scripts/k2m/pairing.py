@@ -643,22 +643,33 @@ def _one_type(plan: Plan, conv: list[int], pairs: Pairs, dec: dict[int, Decision
     that free() names the type malloc() was given): the type of its
     allocations when they agree; when they do not (a release site shared by
     several owners, such as a generic free in sys/kern), the type most of
-    them have, every site given another file's type being a finding."""
+    those in files every kernel builds have (else most of all), every site
+    given another file's type being a finding."""
     if not conv:
         return
     sites = pairs.sites
     allocs = [i for i in conv if sites[i].role == "alloc"]
-    counts = Counter(dec[i].tag for i in (allocs or conv))
+    # the code every kernel runs chooses: uvm_map.c's struct vmspace is
+    # uvm's, though rump's lwproc.c and a port's files free it too (they
+    # are in some kernels only, and would name every kernel's vmspace)
+    voters = [i for i in (allocs or conv) if _in_every_kernel(sites[i].path)] or \
+        allocs or conv
+    counts = Counter(dec[i].tag for i in voters)
     tag = min(counts, key=lambda t: (-counts[t], t))
     first = next((sites[i] for i in allocs if dec[i].tag == tag), None)
     for i in conv:
         d = dec[i]
         if d.tag != tag:
-            if len(counts) > 1 and sites[i].role == "alloc":
+            if sites[i].role == "alloc" and len({dec[j].tag for j in allocs}) > 1:
                 plan.findings.append(findings.shared_type(d.site, tag, d.tag))
             elif first is not None:
                 plan.findings.append(findings.cross_type(d.site, tag, first, d.tag))
             d.tag = tag
+
+
+def _in_every_kernel(path: str) -> bool:
+    """Not a port's file (sys/arch/PORT) nor a rump kernel's (sys/rump)."""
+    return not path.startswith(("sys/arch/", "sys/rump/"))
 
 
 def pair_id(s: Site) -> tuple:
