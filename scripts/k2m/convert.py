@@ -21,11 +21,13 @@ The phases, each a function below:
 from __future__ import annotations
 
 import gc
+import multiprocessing as mp
 import os
 import shutil
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from . import allocators, cscan, findings, includes, pairing, report, restyle, spatch, textual
@@ -261,27 +263,61 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
                 inputs[p] = got
     res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout,
                      forms.virtuals(), unfinished=textual.SITE_MARK + "kmem_")
+    global _FINISH
+    _FINISH = (sc, rw, inputs, direct, res)
+    try:
+        if jobs > 1 and len(todo) >= 64:
+            # the output work (restyle, include, re-scan, verify) is a
+            # sixth of a round: the workers fork with this state, and
+            # send back only what is new (the facts' flow lists are the
+            # input's)
+            with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as ex:
+                done = list(ex.map(_finish, todo, chunksize=16))
+        else:
+            done = [_finish(p) for p in todo]
+    finally:
+        _FINISH = None
     missed = []
-    for p in todo:
-        old = sc.texts[p]
-        new = direct.get(p, old)
-        if p in res.outputs:
-            try:
-                new = textual.spatch_output(inputs[p], res.outputs[p])
-            except ValueError as e:
-                res.failed[p] = str(e)
-        if p in res.outputs or p in direct:
-            new = includes.add(restyle.restyle(old, new), rw.plan_json[p]["include"])
-        if p in res.failed:
-            rw.failed[p] = res.failed[p]
-            new = old
+    for p, new, failed, of, m, probs in done:
+        if failed is not None:
+            res.failed[p] = rw.failed[p] = failed
         rw.outputs[p] = new
-        of, m, probs = verify(p, new, rw.plan.for_file(p), sc.facts[p], sc.macros.for_file(p),
-                              converted_macros(rw.plan))
+        old = sc.facts[p]
+        of.functions, of.links, of.calls = old.functions, old.links, old.calls
         rw.out_facts[p] = of
         rw.problems[p] = probs
-        missed += m
+        decisions = rw.plan.for_file(p)
+        missed += [decisions[i] for i in m]
     return missed
+
+
+_FINISH = None      # _rewrite's state, for _finish in this process or a fork
+
+
+def _finish(p: str):
+    """One file's output: spatch's text put back, restyled, the include
+    added, verified.  Returns (path, text, spatch failure or None, output
+    facts without the flow lists, indices of the missed decisions,
+    problems)."""
+    sc, rw, inputs, direct, res = _FINISH
+    old = sc.texts[p]
+    new = direct.get(p, old)
+    failed = res.failed.get(p)
+    if p in res.outputs:
+        try:
+            new = textual.spatch_output(inputs[p], res.outputs[p])
+        except ValueError as e:
+            failed = str(e)
+    if p in res.outputs or p in direct:
+        new = includes.add(restyle.restyle(old, new), rw.plan_json[p]["include"])
+    if failed is not None:
+        new = old
+    decisions = rw.plan.for_file(p)
+    of, m, probs = verify(p, new, decisions, sc.facts[p], sc.macros.for_file(p),
+                          converted_macros(rw.plan))
+    of.functions = of.links = of.calls = None
+    ids = {id(d): i for i, d in enumerate(decisions)}
+    return p, new, failed, of, [ids[id(d)] for d in m], probs
 
 
 def _signature(s: cscan.Site):
