@@ -70,6 +70,12 @@ KMEM_NAMES = frozenset(n for n, a in TABLE.items() if a.family != MALLOC)
 MALLOC_NAMES = frozenset(n for n, a in TABLE.items() if a.family == MALLOC)
 
 
+def fits(name: str, nargs: int) -> bool:
+    """Whether nargs is an argument count of name's interface."""
+    a = TABLE[name]
+    return not a.arity or nargs in a.arity
+
+
 def is_call(name: str, nargs: int) -> bool:
     """Whether a call of name with nargs arguments is a call site to
     account for.  Every kmem call counts, whatever its arguments (a
@@ -80,7 +86,7 @@ def is_call(name: str, nargs: int) -> bool:
     a = TABLE.get(name)
     if a is None:
         return False
-    return a.family != MALLOC or not a.arity or nargs in a.arity
+    return a.family != MALLOC or fits(name, nargs)
 
 
 # A file that defines one of these is an allocator's implementation, not a

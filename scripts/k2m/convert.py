@@ -264,7 +264,7 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
     res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout,
                      forms.virtuals(), unfinished=textual.SITE_MARK + "kmem_")
     global _FINISH
-    _FINISH = (sc, rw, inputs, direct, res)
+    _FINISH = (sc, rw, inputs, direct, res, converted_macros(rw.plan))
     try:
         if jobs > 1 and len(todo) >= 64:
             # the output work (restyle, include, re-scan, verify) is a
@@ -299,7 +299,7 @@ def _finish(p: str):
     added, verified.  Returns (path, text, spatch failure or None, output
     facts without the flow lists, indices of the missed decisions,
     problems)."""
-    sc, rw, inputs, direct, res = _FINISH
+    sc, rw, inputs, direct, res, macros = _FINISH
     old = sc.texts[p]
     new = direct.get(p, old)
     failed = res.failed.get(p)
@@ -313,8 +313,7 @@ def _finish(p: str):
     if failed is not None:
         new = old
     decisions = rw.plan.for_file(p)
-    of, m, probs = verify(p, new, decisions, sc.facts[p], sc.macros.for_file(p),
-                          converted_macros(rw.plan))
+    of, m, probs = verify(p, new, decisions, sc.facts[p], sc.macros.for_file(p), macros)
     of.functions = of.links = of.calls = None
     ids = {id(d): i for i, d in enumerate(decisions)}
     return p, new, failed, of, [ids[id(d)] for d in m], probs

@@ -78,8 +78,7 @@ class Site:
         is counted and kept but is no allocation or free of kmem(9)'s.
         A use of an allocator macro has the macro's arguments: its
         definition's call is the one to judge."""
-        arity = CALLEES[self.callee].arity
-        return self.macro is not None or not arity or len(self.args) in arity
+        return self.macro is not None or allocators.fits(self.callee, len(self.args))
 
     @property
     def size(self) -> str | None:

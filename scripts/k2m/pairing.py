@@ -547,8 +547,9 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
     disagree is a bug in the input, reported either way; it is converted
     with the size as written (free(p, T, n) checks that size where kmem's
     KMEM_SIZE does, so the conversion neither hides the bug nor adds one),
-    or, without convert_mismatched (--keep-size-mismatch), kept as kmem.  The sizes are compared
-    only on pairs joined by a flow, never on guesses (_sizes)."""
+    or, without convert_mismatched (--keep-size-mismatch), kept as kmem.
+    The sizes are compared only on pairs joined by a flow, never on
+    guesses (_sizes)."""
     forced = forced or {}
     plan = Plan()
     sites = pairs.sites
