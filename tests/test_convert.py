@@ -434,17 +434,40 @@ def test_commit_groups_name_diffs_that_go_in_together(example_tree, tmp_path):
     assert "dir-dev_i2c.diff dir-dev_usb.diff" in (out / "commit-groups.txt").read_text()
 
 
-def test_helper_rules_only_for_files_that_call_a_helper(example_tree, tmp_path):
-    """spatch is given kmem_helpers.cocci's rules only with the files that
-    call one of kmem's helpers (the others pay for kmem_calls.cocci alone),
-    and each file is converted all the same."""
+def test_rules_only_for_files_that_call_what_they_rewrite():
+    """A file's spatch gets the rules for the calls marked in it (and the
+    rules that name no call); a set of rules too few files need is merged
+    into one that any of them can use, so that a handful of files does
+    not cost a spatch process each."""
+    from k2m import spatch
+    every = spatch.rules()
+    names = {r.name for r in every}
+    assert {"alloc_to_malloc", "free_to_sized_free", "asprintf_to_malloc_asprintf"} <= names
+    got = spatch.rules_for("p = k2m_kmem_alloc(n, M_FOO, KM_SLEEP);\n"
+                           "k2m_kmem_free(p, M_FOO, n);\n", every)
+    assert set(got) == {"alloc_to_malloc", "free_to_free", "free_to_sized_free"}, got
+    assert spatch.rules_for("x = kmem_zalloc(n, KM_SLEEP);\n", every) == ()
+    needs = {f"f{i}.c": ("alloc_to_malloc", "free_to_free") for i in range(spatch._FEW)}
+    needs.update({"a.c": ("alloc_to_malloc", "asprintf_to_malloc_asprintf"),
+                  "b.c": ("zalloc_to_malloc_zero",)})
+    sets = spatch.rule_sets(needs)
+    assert all(sets[f] == needs[f] for f in needs if f.startswith("f"))
+    assert set(sets["a.c"]) == set(sets["b.c"]) == {
+        "alloc_to_malloc", "asprintf_to_malloc_asprintf", "zalloc_to_malloc_zero"}
+
+
+def test_each_file_gets_the_rules_for_its_calls(example_tree, tmp_path):
+    """Over the example tree, every file spatch runs on is given a
+    semantic patch with the rule for each call marked in it, and each
+    file is converted all the same."""
     # one record per spatch run, each in a file of its own: GNU parallel
     # runs two at once, and lines appended to one log would interleave
     logs = tmp_path / "spatch-runs"
     logs.mkdir()
     env = fake_spatch(tmp_path, f'for a; do last=$a; done\n'
                                 f'rec=$(mktemp -p {logs})\n'
-                                f'echo "$(basename $2)" > "$rec"\n'
+                                f'grep -o "^@[a-z_]*" "$2" | tr "\\n" " " > "$rec"\n'
+                                f'echo >> "$rec"\n'
                                 f'case " $* " in *" --file-groups "*) cat "$last";; '
                                 f'*) echo "$last";; esac | grep . >> "$rec"')
     out = tmp_path / "out"
@@ -456,11 +479,17 @@ def test_helper_rules_only_for_files_that_call_a_helper(example_tree, tmp_path):
         sp, *fs = rec.read_text().splitlines()
         for f in fs:
             given.setdefault(f, set()).add(sp)
-    helpers = {f for f in given if re.search(r"kmem_(asprintf|str\w+|tmpbuf_\w+)\s*\(",
-                                            (example_tree / f).read_text())}
-    assert helpers and len(given) > len(helpers)
-    for f, sps in given.items():
-        assert sps == ({"kmem2malloc.cocci"} if f in helpers else {"kmem_calls.cocci"}), f
+    calls = {"kmem_asprintf": "asprintf_to_malloc_asprintf", "kmem_zalloc": "zalloc_to_malloc_zero",
+             "kmem_alloc": "alloc_to_malloc", "kmem_free": "free_to_sized_free",
+             "kmem_tmpbuf_alloc": "tmpbuf_alloc_to_malloc_tmpbuf_alloc"}
+    rep = json.loads((out / "report.json").read_text())
+    assert len(given) > 5
+    for f, patches in given.items():
+        entry = next(x for x in rep["files"] if x["path"] == f)
+        for patch in patches:
+            for s in entry["sites"]:
+                if s["status"] == "converted" and s["call"] in calls:
+                    assert f"@{calls[s['call']]}" in patch, (f, s)
     rep = json.loads((out / "report.json").read_text())
     assert rep["summary"]["spatch_errors"] == 0
     entry = next(x for x in rep["files"] if x["path"] == "sys/dev/usb/ubar.c")
@@ -499,3 +528,30 @@ def test_size_mismatch_converted_as_written_or_kept(example_tree, tmp_path, opti
         assert "kmem_" not in text and "free(txc, M_" in text and ", sizeof(txc));" in text
     else:
         assert text == before
+
+
+def test_output_work_in_a_worker_pool_is_the_serial_work(example_tree, tmp_path, monkeypatch):
+    """From convert.POOL_FROM files a round, each file's output work
+    (restyle, include, re-scan, verify) runs in forked workers: the
+    diffs and the report are byte for byte those of the serial path."""
+    import concurrent.futures
+    from k2m import cli, convert
+    pools = []
+
+    class Recording(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *a, **k):
+            pools.append(a)
+            super().__init__(*a, **k)
+
+    monkeypatch.setattr(convert, "ProcessPoolExecutor", Recording)
+    outs = {}
+    for name, start in (("serial", 10 ** 9), ("pool", 1)):
+        monkeypatch.setattr(convert, "POOL_FROM", start)
+        pools.clear()
+        out = tmp_path / name
+        assert cli.main(["convert", "-j", "2", "--out", str(out), str(example_tree)]) == 0
+        assert bool(pools) == (name == "pool")
+        outs[name] = {k: v for k, v in snapshot(out).items()}
+    assert outs["serial"].keys() == outs["pool"].keys()
+    assert outs["serial"] == outs["pool"]
+    assert any(k.endswith(".diff") for k in outs["pool"])

@@ -29,6 +29,25 @@ c(void)
 \tprintf("c\\n");
 #endif
 }
+
+static void
+d(int x)
+{
+#ifdef NEW
+\tif (x) {
+#else
+\tif (!x) {
+#endif
+\t\tprintf("d\\n");
+\t}
+}
+
+static void
+e(void)
+{
+#define E_DEBUG 1
+\tprintf("e\\n");
+}
 """
 
 
@@ -41,8 +60,10 @@ def test_hide_bodies_keeps_planned_and_preprocessor_bodies():
     text, bodies = hide_bodies(SRC, {4})
     assert "kmem_alloc" in text                  # a() has a planned line
     assert 'printf("b' not in text               # b() is elided ...
-    assert len(bodies) == 1
-    assert "#ifdef DEBUG" in text                # c() has an #ifdef: kept
+    assert "#ifdef DEBUG" not in text            # c(): its #ifdef closes inside it
+    assert len(bodies) == 2
+    assert "#ifdef NEW" in text                  # d(): each branch opens a brace
+    assert "#define E_DEBUG" in text             # e(): a #define may be used after it
     assert text.count("\n") == SRC.count("\n")   # lines keep their numbers
     assert textual.restore_bodies(text, bodies) == SRC
 

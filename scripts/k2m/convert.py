@@ -266,7 +266,7 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
     global _FINISH
     _FINISH = (sc, rw, inputs, direct, res, converted_macros(rw.plan))
     try:
-        if jobs > 1 and len(todo) >= 64:
+        if jobs > 1 and len(todo) >= POOL_FROM:
             # the output work (restyle, include, re-scan, verify) is a
             # sixth of a round: the workers fork with this state, and
             # send back only what is new (the facts' flow lists are the
@@ -292,6 +292,7 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
 
 
 _FINISH = None      # _rewrite's state, for _finish in this process or a fork
+POOL_FROM = 64      # files in a round from which _finish runs in a worker pool
 
 
 def _finish(p: str):

@@ -1,17 +1,20 @@
 """Running spatch: the one place that does.
 
-The rule files in cocci/ are joined into one semantic patch in the work
-directory, and the rules for kmem's helpers into another only for the files
-that call a helper.  They are plain SmPL: the plan is in the text spatch reads
-(textual.site_edits marks the planned calls), so spatch starts no Python
-(an embedded interpreter costs 0.2 s to 1 s per process) and needs no
-position script.  The files are dealt into a few bins of about equal size
-(two per job) and GNU parallel starts one spatch per bin, rewriting copies
-in the work directory in place.  A bin is a --file-groups list with each
-file its own group: given several files as arguments, spatch treats them
-as one program and gets much slower; one process per file would pay its
-start-up every time.  A bin that fails is re-run file by file, so an
-error is always pinned on the file that caused it.
+The rules of cocci/ reach spatch as one semantic patch per set of rules a
+file needs: a rule that renames a marked call (textual.SITE_MARK) is given
+only to the files with such a call (every rule costs spatch a match over
+every function it is given, and most files call two or three of kmem's
+ten functions: on NetBSD-current's sys, the rules a file cannot use were
+a third of spatch's time).  The rules are plain SmPL: the plan is in the
+text spatch reads (textual.site_edits marks the planned calls), so spatch
+starts no Python (an embedded interpreter costs 0.2 s to 1 s per process)
+and needs no position script.  The files are dealt into a few bins of
+about equal size (two per job) and GNU parallel starts one spatch per bin,
+rewriting copies in the work directory in place.  A bin is a --file-groups
+list with each file its own group: given several files as arguments,
+spatch treats them as one program and gets much slower; one process per
+file would pay its start-up every time.  A bin that fails is re-run file
+by file, so an error is always pinned on the file that caused it.
 """
 
 from __future__ import annotations
@@ -24,24 +27,72 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from . import allocators
 from .textual import SITE_MARK
 
 COCCI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "cocci")
 RULE_FILES = ("kmem_calls.cocci", "kmem_helpers.cocci")
-# A rule file that can only match calls a file may not have: it is given
-# to spatch only for the files that have one (most files have no helper
-# call, and every rule costs spatch time on every file it is given: the
-# helper rules were a fifth of it on NetBSD-current's sys/dev).  The calls
-# are the marked ones (textual.SITE_MARK) of kmem's string and scratch
-# helpers.
-_ONLY_WITH = {"kmem_helpers.cocci": re.compile(
-    r"\b" + SITE_MARK + r"(?:" + "|".join(sorted(n for n, a in allocators.TABLE.items()
-                                   if a.family == allocators.KMEM_STR)) + r")\s*\(")}
 # how we run it; what the rules need is in their "// Options:" lines
 RUN_OPTS = ["--very-quiet", "--no-show-diff", "--in-place"]
 _PATH_OPTS = ("--macro-file", "--macro-file-builtins", "--iso-file")
+_RULE_HEAD = re.compile(r"^@\s*(\w+)[^@\n]*@[ \t]*$", re.M)
+_MARKED = re.compile(r"\b" + SITE_MARK + r"\w+")
+# a set of rules fewer files need than this is not given a spatch of its
+# own: those files share one with the rules any of them needs
+_FEW = 16
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    text: str                       # from its @name@ line to the next rule
+    calls: frozenset                # the marked calls it rewrites; empty: any file
+
+
+def rules() -> list[Rule]:
+    """The rules of RULE_FILES, in order."""
+    out = []
+    for name in RULE_FILES:
+        with open(os.path.join(COCCI_DIR, name)) as fp:
+            text = fp.read()
+        heads = list(_RULE_HEAD.finditer(text))
+        for h, nxt in zip(heads, heads[1:] + [None]):
+            body = text[h.start():nxt.start() if nxt else len(text)]
+            out.append(Rule(h.group(1), body.rstrip("\n") + "\n",
+                            frozenset(_MARKED.findall(body))))
+    return out
+
+
+def rules_for(text: str, every: list[Rule]) -> tuple[str, ...]:
+    """The names of the rules of every that a file of this text needs."""
+    calls = set(_MARKED.findall(text))
+    return tuple(r.name for r in every if (not r.calls or r.calls & calls))
+
+
+def semantic_patch(workdir: str, names: tuple[str, ...], every: list[Rule], n: int) -> str:
+    """Write the rules names (of every) as the semantic patch number n in
+    workdir, after every `virtual` the rule files declare (spatch -D
+    needs them declared, whichever rules are left); return its path."""
+    virtuals = []
+    for name in RULE_FILES:
+        with open(os.path.join(COCCI_DIR, name)) as fp:
+            virtuals += [l for l in fp if l.startswith("virtual ") and l not in virtuals]
+    out = os.path.join(workdir, f"kmem2malloc-{n}.cocci")
+    with open(out, "w") as fp:
+        fp.write("".join(virtuals) + "\n")
+        fp.write("\n".join(r.text for r in every if r.name in names))
+    return out
+
+
+def rule_sets(needs: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """{file: the rules its spatch gets}: what it needs, or, where fewer
+    than _FEW files need the same, the rules any such file needs."""
+    count: dict[tuple[str, ...], int] = {}
+    for names in needs.values():
+        count[names] = count.get(names, 0) + 1
+    few = {f for f, names in needs.items() if count[names] < _FEW}
+    rest = tuple(sorted({r for f in few for r in needs[f]}))    # in any order
+    return {f: rest if f in few else names for f, names in needs.items()}
 
 
 class SpatchError(Exception):
@@ -52,32 +103,6 @@ class SpatchError(Exception):
 class Result:
     failed: dict[str, str]          # file -> what spatch said
     outputs: dict[str, str]         # file -> rewritten text
-
-
-def rule_files(text: str) -> tuple[str, ...]:
-    """The rule files a file of this text needs."""
-    return tuple(n for n in RULE_FILES if n not in _ONLY_WITH or _ONLY_WITH[n].search(text))
-
-
-def semantic_patch(workdir: str, names: tuple[str, ...] = RULE_FILES) -> str:
-    """Join the rule files names into one semantic patch in workdir
-    (kmem2malloc.cocci for all of them); return its path.  A
-    `virtual` declared in several files is declared once."""
-    base = "kmem2malloc" if names == RULE_FILES else \
-        "-".join(n.rsplit(".", 1)[0] for n in names)
-    out = os.path.join(workdir, base + ".cocci")
-    seen = set()
-    with open(out, "w") as fp:
-        for name in names:
-            with open(os.path.join(COCCI_DIR, name)) as rf:
-                for line in rf:
-                    if line.startswith("virtual "):
-                        if line in seen:
-                            continue
-                        seen.add(line)
-                    fp.write(line)
-            fp.write("\n")
-    return out
 
 
 def rule_options() -> list[str]:
@@ -170,8 +195,10 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
     failed: dict[str, str] = {}
     if not files:
         return Result(failed, {})
-    needs = {f: rule_files(inputs[f]) for f in files}
-    sp = {names: semantic_patch(workdir, names) for names in sorted(set(needs.values()))}
+    every = rules()
+    needs = rule_sets({f: rules_for(inputs[f], every) for f in files})
+    sp = {names: semantic_patch(workdir, names, every, i)
+          for i, names in enumerate(sorted(set(needs.values())))}
     def alone(fs: list[str]) -> list[tuple[str, str]]:
         return [(sp[needs[f]], f) for f in fs]      # each file run by itself
 

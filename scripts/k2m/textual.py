@@ -14,8 +14,11 @@
 - spatch's time goes into parsing every function of a file, but only the
   functions with a call to rewrite need it.  The other bodies are elided
   while spatch runs (a marker comment and as many newlines, so lines keep
-  their numbers) and put back byte for byte after.  A body with a
-  preprocessor line is never elided: its #if may not close inside it.
+  their numbers) and put back byte for byte after.  A body is elided
+  only when its preprocessor lines are conditionals that open and close
+  inside it, each branch leaving the braces as it found them (so the
+  code around it parses the same whichever branch is taken), and its
+  braces balance: a `#define` in a body may be used after it.
 - A `#define` whose body calls printf without parentheses
   (`#define DPRINTF(x) printf x`, the BSD idiom) makes spatch believe
   printf is a type and lose every function that calls printf; spatch also
@@ -46,7 +49,7 @@ _DEFINE = re.compile(r"^[ \t]*#[ \t]*define\b(?:[^\n]*\\\n)*[^\n]*", re.M)
 _NAME_NEXT_LINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]*\\\n")
 _MARK = "/*k2m-hidden-%d*/"
 _BODY_MARK = "/*k2m-body-%d*/"
-_DIRECTIVE = re.compile(r"^[ \t]*#", re.M)
+_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(\w*)(?:[^\n]*\\\n)*[^\n]*", re.M)
 SITE_MARK = "k2m_"
 _MARKED_CALL = re.compile(r"\bk2m_(kmem_\w+)\s*\(")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -212,12 +215,40 @@ def body_edits(text: str, lines: set[int],
     for f in funcs:
         body = text[f.start + 1:f.end - 1]
         last = f.line + body.count("\n")
-        if any(f.line <= n <= last for n in lines) or _DIRECTIVE.search(body):
+        if any(f.line <= n <= last for n in lines) or not self_contained(body):
             continue
         edits.append((f.start + 1, f.end - 1, _BODY_MARK % len(hidden)
                       + "\n" * body.count("\n")))
         hidden.append(body)
     return edits, hidden
+
+
+def self_contained(body: str) -> bool:
+    """True if eliding body (a function's, between its braces) leaves the
+    rest of the file as the compiler and spatch see it: its braces
+    balance, and its only preprocessor lines are #if groups closed inside
+    it, the brace depth the same at each line of a group (every branch
+    closes what it opens).  A brace in a comment or literal does not
+    count (cscan.strip)."""
+    code = cscan.strip(body)
+    groups: list[int] = []          # brace depth at each open #if
+    depth, pos = 0, 0
+    for m in [*_DIRECTIVE.finditer(code), None]:
+        for c in code[pos:m.start() if m else len(code)]:
+            depth += (c == "{") - (c == "}")
+            if depth < 0:
+                return False        # the body would end here
+        if m is None:
+            break
+        pos, word = m.end(), m.group(1)
+        if word in ("if", "ifdef", "ifndef"):
+            groups.append(depth)
+        elif word in ("elif", "else", "endif") and groups and groups[-1] == depth:
+            if word == "endif":
+                groups.pop()
+        else:
+            return False            # #define, #undef, #include, an unmatched #else ...
+    return depth == 0 and not groups
 
 
 def restore_bodies(text: str, hidden: list[str]) -> str:
