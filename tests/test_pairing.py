@@ -620,3 +620,107 @@ def test_the_type_of_a_shared_set_is_chosen_by_code_every_kernel_runs(tmp_path):
     got = {(d.site.path, d.site.line): d.tag for d in plan.decisions}
     assert len(got) == 4 and set(got.values()) == {"M_UVM"}, got
     assert sum(f.kind == "shared-type" for f in plan.findings) == 1
+
+
+def _tags_of(tmp_path, files, tags):
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    pairs = pairing.pair(facts, [], tree.driver_of)
+    plan = pairing.decide(pairs, set(files), lambda p: tags["/".join(p.split("/")[:3])])
+    return {(d.site.path, d.site.line): d.tag for d in plan.decisions}
+
+
+def test_a_buffer_handed_out_through_a_function_pointer_gets_its_free_s_type(tmp_path):
+    """subr_kobj.c: kobj_read_mem(), called only as ko->ko_read, allocates a
+    buffer no free is seen to reach; kobj_free(), in the same file, frees
+    the buffers the other reader allocates.  A DIAGNOSTIC kernel checks
+    that free() names malloc()'s type: the allocation that reaches no free
+    goes with its file's frees of no known type, and all get one type."""
+    files = {
+        "sys/kern/subr_kobj.c": """\
+#include <sys/kmem.h>
+struct kobj { int (*ko_read)(struct kobj *, void **, size_t); };
+static int
+kobj_read_mem(struct kobj *ko, void **basep, size_t size)
+{
+	void *base;
+
+	base = kmem_alloc(size, KM_SLEEP);
+	*basep = base;
+	return 0;
+}
+void
+kobj_free(struct kobj *ko, void *base, size_t size)
+{
+	kmem_free(base, size);
+}
+""",
+        "sys/kern/subr_kobj_vfs.c": """\
+#include <sys/kmem.h>
+int
+kobj_read_file(struct kobj *ko, size_t size)
+{
+	char *buf = kmem_alloc(size, KM_SLEEP);
+
+	kobj_free(ko, buf, size);
+	return 0;
+}
+""",
+    }
+    got = _tags_of(tmp_path, files, {"sys/kern/subr_kobj.c": "M_MODULE",
+                                     "sys/kern/subr_kobj_vfs.c": "M_KOBJVFS"})
+    assert len(got) == 3 and len(set(got.values())) == 1, got
+
+
+def test_memory_hung_on_a_struct_goes_where_the_struct_goes(tmp_path):
+    """netbsd32_execve.c allocates a struct posix_spawn_file_actions and
+    its fae array and hands the struct to kern_exec.c's
+    posix_spawn_fa_free(), which frees both: fa->fae is kern_exec.c's
+    memory too, one type, though netbsd32 never frees an entry itself."""
+    hdr = """\
+struct posix_spawn_file_actions_entry { int fae_action; };
+struct posix_spawn_file_actions {
+	unsigned len;
+	struct posix_spawn_file_actions_entry *fae;
+};
+void	posix_spawn_fa_free(struct posix_spawn_file_actions *, unsigned);
+"""
+    files = {
+        "sys/sys/spawn.h": hdr,
+        "sys/kern/kern_exec.c": """\
+#include <sys/kmem.h>
+#include <sys/spawn.h>
+void
+posix_spawn_fa_free(struct posix_spawn_file_actions *fa, unsigned len)
+{
+	kmem_free(fa->fae, sizeof(*fa->fae) * len);
+	kmem_free(fa, sizeof(*fa));
+}
+struct posix_spawn_file_actions *
+posix_spawn_fa_alloc(unsigned len)
+{
+	struct posix_spawn_file_actions *fa = kmem_alloc(sizeof(*fa), KM_SLEEP);
+
+	fa->fae = kmem_alloc(sizeof(*fa->fae) * len, KM_SLEEP);
+	return fa;
+}
+""",
+        "sys/compat/netbsd32/netbsd32_execve.c": """\
+#include <sys/kmem.h>
+#include <sys/spawn.h>
+int
+netbsd32_posix_spawn_fa_alloc(unsigned len)
+{
+	struct posix_spawn_file_actions *fa;
+
+	fa = kmem_alloc(sizeof(*fa), KM_SLEEP);
+	fa->fae = kmem_alloc(sizeof(*fa->fae) * len, KM_SLEEP);
+	posix_spawn_fa_free(fa, len);
+	return 0;
+}
+""",
+    }
+    got = _tags_of(tmp_path, files, {"sys/kern/kern_exec.c": "M_EXEC",
+                                     "sys/compat/netbsd32": "M_NETBSD32",
+                                     "sys/sys/spawn.h": "M_EXEC"})
+    assert len(got) == 6 and set(got.values()) == {"M_EXEC"}, got

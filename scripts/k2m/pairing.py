@@ -163,6 +163,29 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]]) -> None:
                     g[m].add(n)
 
 
+def _members_follow(g: dict[str, set[str]]) -> None:
+    """Where a struct goes from one unit to another (t:U1|S -> t:U2|S:
+    netbsd32's struct posix_spawn_file_actions handed to kern_exec.c's
+    posix_spawn_fa_free()), what hangs on its members goes with it: each
+    m:U1|S.x flows to m:U2|S.x, so fa->fae, allocated by netbsd32 and
+    freed by kern_exec.c, is one memory."""
+    members: dict[tuple[str, str], set[str]] = defaultdict(set)     # (unit, S) -> x
+    for k in [*g, *(n for ns in g.values() for n in ns)]:
+        if k.startswith("m:") and "|" in k:
+            agg, _, name = type_of_node(k).rpartition(".")
+            members[(unit_of_node(k), agg)].add(name)
+    for k, ns in list(g.items()):
+        if not k.startswith("t:") or "|" not in k:
+            continue
+        u1, ty = unit_of_node(k), type_of_node(k)
+        for n in list(ns):
+            if n.startswith("t:") and "|" in n and type_of_node(n) == ty and \
+                    unit_of_node(n) != u1:
+                u2 = unit_of_node(n)
+                for x in members.get((u1, ty), ()):
+                    g[f"m:{u1}|{ty}.{x}"].add(f"m:{u2}|{ty}.{x}")
+
+
 def _keys_of(ff: FileFacts):
     yield from (s.key for s in ff.sites)
     for a, b in ff.links:
@@ -310,6 +333,7 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) ->
         g[k] |= vs
     skeys = [s.key for ff in scoped_facts for s in ff.sites]
     _open_units(callers, g)
+    _members_follow(g)
     owners: dict[str, set[str]] = defaultdict(set)
     for k in skeys:
         if k.startswith("t:") and "|" in k:
@@ -481,7 +505,44 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
         guessed += [(i, j) for i in cands]
         if not cands:
             orphans.add(j)
-    return guessed, orphans
+    return guessed + _guess_frees(sites, reached, impl, unit_of), orphans
+
+
+def _guess_frees(sites: list[Site], reached: set[int], impl, unit_of) -> list[tuple[int, int]]:
+    """Pairs for the allocations that reach no free: their memory goes
+    where the flows do not show (a function pointer: subr_kobj.c's
+    kobj_read_mem(), called as ko->ko_read, hands its buffer to
+    kobj_free(); a member of a struct that crosses units: netbsd32's
+    fa->fae, freed by kern_exec.c's posix_spawn_fa_free()), and whatever
+    frees it must name the same malloc type (a DIAGNOSTIC kernel checks
+    it).  The frees that may be its memory's: of its object type in its
+    unit; with no type known, its file's frees of no known type.  (Not
+    of its type anywhere: a pseudo-device keeps its struct cfdata for
+    good, and would join every unit's; memory hung on a struct that
+    crosses units goes with it: _members_follow.)  Joined, not flows:
+    they convert together or stay kmem together, with one type."""
+    by_type: dict[tuple, list[int]] = defaultdict(list)
+    untyped: dict[str, list[int]] = defaultdict(list)
+    for j, s in enumerate(sites):
+        if s.role != "free" or s.path in impl or not s.fits_api or s.context == "macro":
+            continue
+        types = {s.objtype, s.size_type} - {None}
+        for ty in types:
+            by_type[(unit_of(s.path), ty)].append(j)
+        if not types:
+            untyped[s.path].append(j)
+    out = []
+    for i, s in enumerate(sites):
+        if s.role != "alloc" or i in reached or s.path in impl or not s.fits_api or \
+                s.context == "macro":
+            continue
+        types = {s.objtype, s.size_type} - {None}
+        u = unit_of(s.path)
+        cands = sorted({j for ty in types for j in by_type.get((u, ty), [])})
+        if not types:
+            cands = untyped.get(s.path, [])
+        out += [(i, j) for j in cands]
+    return out
 
 
 @dataclass
