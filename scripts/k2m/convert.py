@@ -154,9 +154,15 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
     all_facts, macros = scan_all(tree.root, targets + context, jobs)
     clusters = tree.clusters(targets)
     pairs = pairing.pair(all_facts, clusters, unit_of)
+    texts = {p: read(tree.root, p) for p in targets}
+    for p, text in texts.items():
+        own = cscan.kmem_defined(text) if p.endswith(".c") else None
+        if own and p not in frozen:
+            # converted, its calls would not compile where kmem is libc's
+            frozen[p] = (f"{p} defines {own[0]}() itself (line {own[1]}), for a "
+                         "build outside the kernel: its kmem(9) calls stay")
     return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
-                   {p: read(tree.root, p) for p in targets}, clusters, pairs, frozen,
-                   unit_of)
+                   texts, clusters, pairs, frozen, unit_of)
 
 
 def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:

@@ -180,6 +180,18 @@ def _lex_repl(m: re.Match) -> str:
     return _blank(s)
 
 
+_KMEM_DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(" + "|".join(
+    sorted(allocators.KMEM_NAMES)) + r")[ \t]*\(", re.M)
+
+
+def kmem_defined(text: str) -> tuple[str, int] | None:
+    """The first kmem(9) function a file defines as a macro itself, and
+    its line: subr_blist.c and npf's lpm.c, built outside the kernel too,
+    `#define kmem_free(a, b) free(a)` there (None if it defines none)."""
+    m = _KMEM_DEFINE_RE.search(text)
+    return (m.group(1), text.count("\n", 0, m.start()) + 1) if m else None
+
+
 def strip(text: str) -> str:
     """Comments and literals become blanks; offsets and lines are kept.
     String literals keep their quotes so an argument stays non-empty."""
