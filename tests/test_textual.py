@@ -163,6 +163,18 @@ def test_add_include(action, want):
     assert includes.add("#include <sys/param.h>\n#include <sys/kmem.h>\n", action) == want
 
 
+def test_include_once_after_an_anchor_included_twice():
+    """vfs_cache.c includes <sys/param.h> twice: <sys/malloc.h> follows
+    the first; one in each branch of an #if before it, where either branch
+    may be the one compiled."""
+    text = ("#ifdef _KERNEL\n#include <sys/param.h>\n#else\n#include <sys/param.h>\n#endif\n"
+            "#include <sys/param.h>\n#include <sys/types.h>\n#include <sys/param.h>\n")
+    out = includes.add(text, "after-param")
+    assert out.count("#include <sys/malloc.h>\n") == 3, out
+    assert out.endswith("#include <sys/param.h>\n#include <sys/malloc.h>\n"
+                        "#include <sys/types.h>\n#include <sys/param.h>\n"), out
+
+
 @pytest.mark.parametrize("path,want", [("sys/kern/a.c", "replace"), ("sys/sys/a.h", "after-kmem")])
 def test_a_header_keeps_kmem_h(path, want):
     """A .c file whose kmem(9) is all converted has <sys/kmem.h> replaced;

@@ -80,9 +80,22 @@ def add(text: str, act: str | None) -> str:
             _INCLUDE_LINE % re.escape("sys/kmem.h"),
             lambda m: m.group(0).replace("sys/kmem.h", "sys/malloc.h", 1), text, flags=re.M))
     if act in INCLUDE_AFTER:
-        return protect_members(re.sub(_INCLUDE_LINE % re.escape(INCLUDE_AFTER[act]),
-                                      lambda m: m.group(0) + "#include <sys/malloc.h>\n",
-                                      text, flags=re.M))
+        # after each include of the anchor, for the branch of an #if it
+        # is in, until one outside any #if has it: not after a second one
+        # (vfs_cache.c includes <sys/param.h> twice)
+        depth, seen_top, pos, parts = 0, False, 0, []
+        anchor = re.compile(_INCLUDE_LINE % re.escape(INCLUDE_AFTER[act]), re.M)
+        for m in re.finditer(r"^[ \t]*#[ \t]*(\w+)[^\n]*\n", text, re.M):
+            word = m.group(1)
+            if word in ("if", "ifdef", "ifndef"):
+                depth += 1
+            elif word == "endif":
+                depth = max(0, depth - 1)
+            elif anchor.fullmatch(m.group(0)) and not seen_top:
+                seen_top = depth == 0
+                parts += [text[pos:m.end()], "#include <sys/malloc.h>\n"]
+                pos = m.end()
+        return protect_members("".join(parts) + text[pos:])
     if act == "after-includes":
         at = _last_leading_include(text)
         return protect_members(text[:at] + "#include <sys/malloc.h>\n" + text[at:])
