@@ -990,6 +990,71 @@ test_helpers(void)
 }
 
 /*
+ * malloc_strfree(), kmem_strfree() with a type: NULL is a no-op (proc0's
+ * p_path, freed at the first exec), else the string goes with its size,
+ * strlen + 1, for a header type and a header-less one alike, and that
+ * size is checked as a sized free's.
+ */
+static void
+test_strfree(void)
+{
+	struct malloc_type *types[2] = { M_STRINGS, M_SIZED };
+	const char *names[2] = { "strings", "sized" };
+	unsigned long calls;
+	struct stat1 s0, s;
+	char *p;
+	int k;
+
+	malloc_type_attach(M_STRINGS);
+	for (k = 0; k < 2; k++) {
+		s0 = stats(names[k]);
+		calls = harness_kmem_calls;
+		malloc_strfree(NULL, types[k]);		/* nothing at all */
+		CHECK(harness_kmem_calls == calls);
+		s = stats(names[k]);
+		CHECK(s.inuse == s0.inuse && s.bytes == s0.bytes &&
+		    s.requests == s0.requests && s.fails == s0.fails);
+		/* what the helpers allocate, freed by it: nothing left */
+		p = malloc_strdup("/sbin/init", types[k], M_WAITOK);
+		CHECK(stats(names[k]).bytes == s0.bytes + 11);
+		malloc_strfree(p, types[k]);
+		p = malloc_asprintf(types[k], "%s%d", "wd", 0);
+		CHECK(stats(names[k]).bytes == s0.bytes + 4);
+		malloc_strfree(p, types[k]);
+		p = malloc_strndup("", 1, types[k], M_WAITOK);	/* 1 byte */
+		malloc_strfree(p, types[k]);
+		/* M_NOWAIT that failed: NULL, freed as such */
+		harness_kmem_fail = 1;
+		p = malloc_strdup("x", types[k], M_NOWAIT);
+		CHECK(p == NULL);
+		malloc_strfree(p, types[k]);
+		s = stats(names[k]);
+		CHECK(s.inuse == s0.inuse && s.bytes == s0.bytes);
+		CHECK(s.requests == s0.requests + 3 && s.fails == s0.fails + 1);
+	}
+
+	/* a string shortened since: the wrong size, caught as a sized free */
+	p = malloc_strdup("abcdefg", M_STRINGS, M_WAITOK);
+	p[3] = '\0';
+	CHECK(PANICS(malloc_strfree(p, M_STRINGS)));
+	CHECK(strstr(harness_panic_msg, ", strings, 4): allocated with size 8")
+	    != NULL);
+	p[3] = 'd';
+	malloc_strfree(p, M_STRINGS);
+#ifdef DIAGNOSTIC
+	p = malloc_strdup("abcdefg", M_SIZED, M_WAITOK);	/* has a footer */
+	p[3] = '\0';
+	CHECK(PANICS(malloc_strfree(p, M_SIZED)));
+	CHECK(strstr(harness_panic_msg, ", sized, 4): no malloc footer") != NULL);
+	p[3] = 'd';
+	malloc_strfree(p, M_SIZED);
+#endif
+	CHECK(stats("strings").bytes == 0 && stats("strings").inuse == 0);
+	CHECK(harness_ilevel == IPL_NONE);
+	malloc_type_detach(M_STRINGS);
+}
+
+/*
  * kmem's alignment for a request, as NetBSD-current's subr_kmem.c gives
  * it (stated here apart from the harness's kmem, which must give exactly
  * that): the request rounded up to 8, plus the size footer of a
@@ -1322,6 +1387,7 @@ main(void)
 	test_module();
 	test_panics();
 	test_helpers();
+	test_strfree();
 	test_alignment();
 	test_sized();
 	test_sysctl();

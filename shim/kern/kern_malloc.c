@@ -1106,10 +1106,10 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 /*
  * The string and scratch-buffer helpers of kmem(9), with a type:
  * kmem_asprintf(), kmem_strdupsize(), kmem_strdup(), kmem_strndup(),
- * kmem_tmpbuf_alloc() and kmem_tmpbuf_free(), with the same semantics,
- * M_WAITOK and M_NOWAIT for KM_SLEEP and KM_NOSLEEP.  Their memory is
- * released with free(p, type), or free(p, type, strlen(p) + 1) (the size
- * malloc_strdupsize() gives).  Named malloc_*, not strdup(9) and
+ * kmem_strfree(), kmem_tmpbuf_alloc() and kmem_tmpbuf_free(), with the
+ * same semantics, M_WAITOK and M_NOWAIT for KM_SLEEP and KM_NOSLEEP.
+ * Their memory is released with free(p, type), free(p, type, strlen(p) +
+ * 1) (the size malloc_strdupsize() gives) or malloc_strfree().  Named malloc_*, not strdup(9) and
  * asprintf(9) as FreeBSD's, because some of the kernel's sources are also
  * compiled in user space (makefs, rump), where those names are libc's.
  */
@@ -1164,6 +1164,21 @@ malloc_strndup(const char *str, size_t maxlen, struct malloc_type *ks,
 	memcpy(ptr, str, len);
 	ptr[len] = '\0';
 	return ptr;
+}
+
+/*
+ * kmem_strfree() with a type: NULL is nothing (proc0's p_path, which
+ * kern_exec.c frees at the first exec), else the string is freed with
+ * its size, strlen + 1, so that a header-less type's string can be freed
+ * and the size is checked as any sized free's.
+ */
+void
+malloc_strfree(char *str, struct malloc_type *ks)
+{
+
+	if (str == NULL)
+		return;
+	kern_free_sized(str, ks, strlen(str) + 1);
 }
 
 /*

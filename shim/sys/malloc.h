@@ -73,15 +73,17 @@ void	kern_free_sized(void *, struct malloc_type *, unsigned long);
 
 /*
  * kmem(9)'s string and scratch-buffer helpers, with a type; their memory
- * is released with free(p, type) (or with its size, free(p, type,
- * strlen(p) + 1)).  M_WAITOK/M_NOWAIT as KM_SLEEP/KM_NOSLEEP;
- * malloc_asprintf() sleeps, as kmem_asprintf().
+ * is released with free(p, type), with its size, free(p, type,
+ * strlen(p) + 1), or a string's with malloc_strfree(p, type) (which does
+ * nothing for NULL, as kmem_strfree()).  M_WAITOK/M_NOWAIT as
+ * KM_SLEEP/KM_NOSLEEP; malloc_asprintf() sleeps, as kmem_asprintf().
  */
 char	*malloc_asprintf(struct malloc_type *, const char *, ...)
 	    __printflike(2, 3);
 char	*malloc_strdupsize(const char *, size_t *, struct malloc_type *, int);
 #define	malloc_strdup(s, t, f)	malloc_strdupsize((s), NULL, (t), (f))
 char	*malloc_strndup(const char *, size_t, struct malloc_type *, int);
+void	malloc_strfree(char *, struct malloc_type *);
 void	*malloc_tmpbuf_alloc(size_t, void *, size_t, struct malloc_type *, int);
 void	malloc_tmpbuf_free(void *, size_t, void *, struct malloc_type *);
 
