@@ -8,8 +8,7 @@
 //   kmem_strdup(s, KM_SLEEP)             -> malloc_strdup(s, T, M_WAITOK)
 //   kmem_strdupsize(s, &n, KM_SLEEP)     -> malloc_strdupsize(s, &n, T, M_WAITOK)
 //   kmem_strndup(s, n, KM_SLEEP)         -> malloc_strndup(s, n, T, M_WAITOK)
-//   kmem_strfree(s)                      -> free(s, T)
-//                           (sized_free)    free(s, T, strlen(s) + 1)
+//   kmem_strfree(s)                      -> malloc_strfree(s, T)
 //   kmem_tmpbuf_alloc(n, b, bs, KM_SLEEP)
 //                              -> malloc_tmpbuf_alloc(n, b, bs, T, M_WAITOK)
 //   kmem_tmpbuf_free(p, n, b)            -> malloc_tmpbuf_free(p, n, b, T)
@@ -133,18 +132,9 @@ expression list ES;
 + malloc_tmpbuf_free
   (ES)
 
-@strfree_to_free depends on !sized_free@
-expression S, T;
+@strfree_to_malloc_strfree@
+expression list ES;
 @@
 - k2m_kmem_strfree
-+ free
-  (S, T)
-
-@strfree_to_sized_free depends on sized_free@
-expression S, T;
-@@
-- k2m_kmem_strfree
-+ free
-  (S, T
-+ , strlen(S) + 1
-  )
++ malloc_strfree
+  (ES)

@@ -50,7 +50,10 @@ TABLE = {a.name: a for a in (
               becomes="malloc_strdupsize", type_at=2),
     Allocator("kmem_strndup", KMEM_STR, "alloc", (3,), flags=2, becomes="malloc_strndup",
               type_at=2),
-    Allocator("kmem_strfree", KMEM_STR, "free", (1,), ptr=0, becomes="free", type_at=1),
+    # kmem_strfree(NULL) does nothing (subr_kmem.c), so it is not
+    # free(s, T, strlen(s) + 1): kern_exec.c frees proc0's NULL p_path
+    Allocator("kmem_strfree", KMEM_STR, "free", (1,), ptr=0, becomes="malloc_strfree",
+              type_at=1),
     Allocator("kmem_tmpbuf_alloc", KMEM_STR, "alloc", (4,), size=0, flags=3,
               becomes="malloc_tmpbuf_alloc", type_at=3),
     Allocator("kmem_tmpbuf_free", KMEM_STR, "free", (3,), ptr=0, size=1,
@@ -64,6 +67,7 @@ TABLE = {a.name: a for a in (
     Allocator("malloc_strndup", MALLOC, "alloc", (4,), mtype=2, flags=3),
     Allocator("malloc_tmpbuf_alloc", MALLOC, "alloc", (5,), size=0, mtype=3, flags=4),
     Allocator("malloc_tmpbuf_free", MALLOC, "free", (4,), ptr=0, size=1, mtype=3),
+    Allocator("malloc_strfree", MALLOC, "free", (2,), ptr=0, mtype=1),
 )}
 
 KMEM_NAMES = frozenset(n for n, a in TABLE.items() if a.family != MALLOC)

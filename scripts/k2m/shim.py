@@ -191,7 +191,8 @@ def survey(root: str) -> Survey:
                     t = " ".join(args[a.mtype].replace("\\", " ").split())
                     if _MTYPE.match(t) and t not in FLAGS:
                         sv.used.setdefault(t, rel)
-                        if m.group(1) == "free" and len(args) == 3 and args[2].strip() != "0":
+                        if (m.group(1) == "free" and len(args) == 3 and
+                                args[2].strip() != "0") or m.group(1) == "malloc_strfree":
                             sv.sized.add(t)
                         elif m.group(1) in ("free", "realloc"):
                             sv.unsized.add(t)

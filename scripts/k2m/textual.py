@@ -129,11 +129,7 @@ def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
             else:
                 edits.append((spans[0][1], spans[-1][1], ", " + tag))
             continue
-        if a.becomes == "free" and forms.sized_free:       # kmem_strfree(p)
-            p = text[spans[0][0]:spans[0][1]]
-            edits.append((spans[-1][1], spans[-1][1], f", {tag}, strlen({p}) + 1"))
-        else:
-            edits.append(_type_edit(spans, close, a.type_at, tag))
+        edits.append(_type_edit(spans, close, a.type_at, tag))
     return edits
 
 

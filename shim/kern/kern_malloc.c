@@ -1109,9 +1109,10 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
  * kmem_strfree(), kmem_tmpbuf_alloc() and kmem_tmpbuf_free(), with the
  * same semantics, M_WAITOK and M_NOWAIT for KM_SLEEP and KM_NOSLEEP.
  * Their memory is released with free(p, type), free(p, type, strlen(p) +
- * 1) (the size malloc_strdupsize() gives) or malloc_strfree().  Named malloc_*, not strdup(9) and
- * asprintf(9) as FreeBSD's, because some of the kernel's sources are also
- * compiled in user space (makefs, rump), where those names are libc's.
+ * 1) (the size malloc_strdupsize() gives) or malloc_strfree().  Named
+ * malloc_*, not strdup(9) and asprintf(9) as FreeBSD's, because some of
+ * the kernel's sources are also compiled in user space (makefs, rump),
+ * where those names are libc's.
  */
 char *
 malloc_asprintf(struct malloc_type *ks, const char *fmt, ...)

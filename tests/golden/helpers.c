@@ -3,8 +3,8 @@
 
 /*
  * kmem's string and scratch-buffer helpers become the shim's typed ones,
- * and every release of their memory free(9): kmem_strfree, and
- * kmem_free(p, strlen(p) + 1) of a kmem_asprintf string.  The same under
+ * kmem_strfree malloc_strfree (NULL-safe, as kmem's), and
+ * kmem_free(p, strlen(p) + 1) of a kmem_asprintf string free(9).  The same under
  * #if 0, rewritten as text.
  */
 struct gold_softc {

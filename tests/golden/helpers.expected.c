@@ -3,8 +3,8 @@
 
 /*
  * kmem's string and scratch-buffer helpers become the shim's typed ones,
- * and every release of their memory free(9): kmem_strfree, and
- * kmem_free(p, strlen(p) + 1) of a kmem_asprintf string.  The same under
+ * kmem_strfree malloc_strfree (NULL-safe, as kmem's), and
+ * kmem_free(p, strlen(p) + 1) of a kmem_asprintf string free(9).  The same under
  * #if 0, rewritten as text.
  */
 struct gold_softc {
@@ -31,7 +31,7 @@ gold_attach(struct gold_softc *sc, const char *s, int unit, bool cansleep)
 	malloc_tmpbuf_free(tmp, 128, stackbuf, M_GOLDEN);
 #if 0
 	sc->sc_e = malloc_strdup(s, M_GOLDEN, M_NOWAIT);
-	free(sc->sc_e, M_GOLDEN, strlen(sc->sc_e) + 1);
+	malloc_strfree(sc->sc_e, M_GOLDEN);
 #endif
 }
 
@@ -40,8 +40,8 @@ gold_detach(struct gold_softc *sc)
 {
 
 	free(sc->sc_name, M_GOLDEN, strlen(sc->sc_name) + 1);
-	free(sc->sc_a, M_GOLDEN, strlen(sc->sc_a) + 1);
-	free(sc->sc_b, M_GOLDEN, strlen(sc->sc_b) + 1);
-	free(sc->sc_c, M_GOLDEN, strlen(sc->sc_c) + 1);
+	malloc_strfree(sc->sc_a, M_GOLDEN);
+	malloc_strfree(sc->sc_b, M_GOLDEN);
+	malloc_strfree(sc->sc_c, M_GOLDEN);
 	free(sc->sc_d, M_GOLDEN, sc->sc_dlen);
 }

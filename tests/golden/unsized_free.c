@@ -4,8 +4,9 @@
 
 /*
  * convert --unsized-free: kmem_free(p, n) becomes NetBSD's free(p, T), the
- * size dropped; kmem_strfree(s) free(s, T).  (The default, OpenBSD's
- * free(p, T, n), is every other case's.)  The same under #if 0.
+ * size dropped; kmem_strfree(s) malloc_strfree(s, T) either way.  (The
+ * default, OpenBSD's free(p, T, n), is every other case's.)  The same
+ * under #if 0.
  */
 struct gold_softc {
 	int	*sc_vals;

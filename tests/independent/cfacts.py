@@ -67,6 +67,7 @@ FREES = {
     "kern_free": ("malloc", 0, None, {1, 2}),
     "kern_free_sized": ("malloc", 0, 2, {3}),
     "malloc_tmpbuf_free": ("malloc", 0, 1, {4}),
+    "malloc_strfree": ("malloc", 0, None, {2}),
     "realloc": ("malloc", 0, 1, {4}),
     "kern_realloc": ("malloc", 0, 1, {3, 4}),
 }
