@@ -21,7 +21,8 @@ def collect(tree: Tree, paths: list[str], jobs: int) -> list[dict]:
     tset = set(targets)
     context = context_files(tree, tset)
     facts, _ = scan_all(tree.root, targets + context, jobs)
-    plan = pairing.decide(pairing.pair(facts, tree.clusters(targets), tree.unit_of),
+    plan = pairing.decide(pairing.pair(facts, tree.clusters(targets), tree.unit_of,
+                                       tree.kernels),
                           tset, lambda p: "-")
     rows = []
     for d in plan.decisions:

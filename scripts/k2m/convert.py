@@ -59,6 +59,7 @@ class Scanned:
     pairs: pairing.Pairs
     frozen: dict[str, str] = field(default_factory=dict)   # target -> why it is not rewritten
     unit_of: object = None              # pairing.pair's owners of memory
+    kernels: dict = field(default_factory=dict)     # Tree.kernels
 
 
 @dataclass
@@ -153,7 +154,7 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
         f"{len(context)} more kmem users for context")
     all_facts, macros = scan_all(tree.root, targets + context, jobs)
     clusters = tree.clusters(targets)
-    pairs = pairing.pair(all_facts, clusters, unit_of)
+    pairs = pairing.pair(all_facts, clusters, unit_of, tree.kernels)
     texts = {p: read(tree.root, p) for p in targets}
     for p, text in texts.items():
         own = cscan.kmem_defined(text) if p.endswith(".c") else None
@@ -162,7 +163,7 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
             frozen[p] = (f"{p} defines {own[0]}() itself (line {own[1]}), for a "
                          "build outside the kernel: its kmem(9) calls stay")
     return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
-                   texts, clusters, pairs, frozen, unit_of)
+                   texts, clusters, pairs, frozen, unit_of, tree.kernels)
 
 
 def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -410,7 +411,8 @@ def mixed_pairs(sc: Scanned, rw: Rewritten) -> tuple[dict, dict]:
     mixed_in = pairing.mixed_pairs(sc.pairs, nearest=True)
     converted = converted_macros(rw.plan)
     out_all = [rw.out_facts.get(p) or as_converted(ff, converted) for p, ff in sc.facts.items()]
-    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, sc.clusters, sc.unit_of))
+    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, sc.clusters, sc.unit_of,
+                                                 sc.kernels))
     created = {k: v for k, v in mixed_out.items() if k not in everything_in}
     return created, mixed_in
 

@@ -5,8 +5,8 @@ report.json and the README list the same kinds:
 
   boundary        pairs with kmem memory outside the converted paths
   cross-type      a free given the type of its allocation in another file
-  shared-type     an allocation given another file's type: its memory
-                  meets other owners' at a shared release site
+  shared-release  a free that releases memory several owners allocate:
+                  no one type is right for it, its set stays kmem
   unpaired-free   a free no allocation reaches (converted together with
                   the allocations of its driver that may be its memory's)
   spatch          a call neither spatch nor textual.py converted (its
@@ -42,14 +42,16 @@ def boundary(site, other) -> Finding:
 
 def cross_type(site, tag: str, other, own: str) -> Finding:
     return Finding(site.path, site.line, "cross-type", (
-        f"frees memory allocated as {tag} at {other.where}: "
-        f"uses {tag}, not this file's {own}"))
+        f"frees memory allocated as {tag} at {other.where}: memory is "
+        f"charged to the owner that allocates it, so {tag}, not this "
+        f"file's {own}"))
 
 
-def shared_type(site, tag: str, own: str) -> Finding:
-    return Finding(site.path, site.line, "shared-type", (
-        f"allocated as {tag}, not this file's {own}: its memory is released "
-        f"where memory of {tag} is too, and free(9) must name one type"))
+def shared_release(site, owners: list[tuple[str, object]]) -> Finding:
+    named = ", ".join(f"{t} (allocated at {a.where})" for t, a in owners)
+    return Finding(site.path, site.line, "shared-release", (
+        f"releases memory of several owners: {named}; free(9) must name the "
+        f"type each block was allocated with, so its set stays kmem"))
 
 
 def unpaired_free(site, converted: bool) -> Finding:

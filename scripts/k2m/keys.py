@@ -318,8 +318,32 @@ class Keys:
         return e, cast
 
     def _generic_key(self, e: str, t: CType | None, func) -> str | None:
-        """The key of a place whose memory type is not known."""
-        e = e.lstrip("*").strip()
+        """The key of a place whose memory type is not known.  An element
+        (*p, p[i], sc->sc_ih[i]) is a place of its own, KEY[]: the array
+        ahcisata_pci.c allocates into psc->sc_ih is not the interrupt
+        cookies stored in it and handed to pci_intr_disestablish()."""
+        key = self._generic_base(e.lstrip("* \t"), func)
+        if key is None:
+            return None
+        lead = e[:len(e) - len(e.lstrip("* \t"))].count("*")
+        return key + "[]" * (lead + self._subscripts(e.lstrip("* \t")))
+
+    @staticmethod
+    def _subscripts(e: str) -> int:
+        """How many [i] follow the last member (or the name) of e."""
+        m = _IDENT_RE.match(e)
+        pos, n = (m.end() if m else len(e)), 0
+        while pos < len(e):
+            st = _STEP_RE.match(e, pos)
+            if st is None:
+                break
+            if st.group(3):
+                n, pos = n + 1, _match(e, st.end() - 1)
+            else:
+                n, pos = 0, st.end()
+        return n
+
+    def _generic_base(self, e: str, func) -> str | None:
         call = _CALL_RE.match(e)
         if call and e.endswith(")") and _match(e, call.end() - 1) == len(e):
             return None                 # a call's value: not a place
@@ -329,7 +353,13 @@ class Keys:
             if m.group(2):
                 last = m
         if last is not None:
-            base = e[:last.start()]
+            base = e[:last.start()].strip()
+            if last.group(1) == "." and func is not None and \
+                    func.types.get(base, CType("", 1)).ptr == 0:
+                # a member of the function's own struct variable: its
+                # place, not every struct's (each sysctl handler's local
+                # `struct sysctlnode node` holds its own buffer)
+                return f"v:{self.path}:{func.name}:{base}.{last.group(2)}"
             bt = self.type_of(base, func)
             if bt is not None:
                 home = self.env.member_home(bt, last.group(2), last.group(1) == "->")

@@ -18,9 +18,12 @@ with vhci's read back from f_data); an assignment between two typed places
 of different types is followed (a cast).  A free whose size names an
 object type (sizeof(struct foo)) releases only memory of that type.
 
-Sites joined by pairs form a component, converted whole with one type or
-kept whole.  A free no allocation reaches is kept unless its memory's type
-is known and every allocation of that type in its driver is converted.
+Sites joined by pairs form a component, converted whole or kept whole.
+Types are the owners' (_owner_types): a site keeps its file's type
+unless a flow brings it memory another owner allocates; memory is
+charged to the owner that allocates it, and a free that several owners'
+memory reaches keeps its component as kmem.  No kernel holds two ports
+(Ports): memory never flows from one port's code into another's.
 Files that implement an allocator (allocators.IMPLEMENTS) take no part.
 """
 
@@ -28,13 +31,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter, defaultdict, deque
+from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
 
 from . import allocators, findings
 from .cscan import FileFacts, Site
 from .findings import Finding
 from .flags import translate
+from .tree import port_of
 
 
 class UnionFind:
@@ -53,6 +57,46 @@ class UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class Ports:
+    """Which kernels memory at a key can be in.  No kernel holds two ports
+    (every port's struct intrhand, pmap or bus_dma map is its own), so
+    memory of one port's code never reaches another port's; a port shares
+    the directories its config files name (amd64 and i386 sys/arch/x86,
+    evbarm sys/arch/arm: Tree.kernels).  None: machine-independent."""
+
+    def __init__(self, facts: list[FileFacts], unit_of, kernels: dict[str, frozenset[str]]):
+        self.kernels = kernels
+        arches: dict[str, set[str | None]] = defaultdict(set)
+        for ff in facts:
+            arches[unit_of(ff.path)].add(port_of(ff.path))
+        self.unit_arch = {u: a.pop() for u, a in arches.items() if len(a) == 1}
+        self.cache: dict[str, frozenset[str] | None] = {}
+
+    def of_arch(self, arch: str | None) -> frozenset[str] | None:
+        return None if arch is None else self.kernels.get(arch, frozenset((arch,)))
+
+    def of_path(self, path: str) -> frozenset[str] | None:
+        return self.of_arch(port_of(path))
+
+    def of_key(self, key: str) -> frozenset[str] | None:
+        if key in self.cache:
+            return self.cache[key]
+        kind, _, rest = key.partition(":")
+        if kind in ("t", "m") and "|" in rest:
+            out = self.of_arch(self.unit_arch.get(rest.split("|", 1)[0]))
+        elif kind in ("v", "r", "u", "f", "fr"):
+            out = self.of_path(rest.split(":", 1)[0] + ("/x" if kind.startswith("f") else ""))
+        else:
+            out = None
+        self.cache[key] = out
+        return out
+
+    @staticmethod
+    def meet(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+        """The kernels both can be in (empty: none)."""
+        return b if a is None else a if b is None else a & b
 
 
 def allocator_files(facts: list[FileFacts]) -> dict[str, list[str]]:
@@ -120,7 +164,7 @@ def _scope_facts(facts: list[FileFacts], unit_of) -> tuple[list[FileFacts], dict
     return out, via_edges
 
 
-def _open_units(facts: list[FileFacts], g: dict[str, set[str]]) -> None:
+def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) -> None:
     """Where memory crosses from one unit to another by a way we do not see
     (a function pointer, most often), join their nodes.  A unit that frees
     memory of a type and never allocates it frees what others allocate:
@@ -157,13 +201,21 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]]) -> None:
                 if n in frees and n not in allocs:
                     for m in (ns | {k for d in derived.get(ty, ()) for k in nodes.get(d, ())}) \
                             & allocs:
-                        g[m].add(n)
+                        if _same_kernel(ports, m, n):
+                            g[m].add(n)
             elif n in frees and n not in allocs | stores:
                 for m in ns - {n}:
-                    g[m].add(n)
+                    if _same_kernel(ports, m, n):
+                        g[m].add(n)
 
 
-def _members_follow(g: dict[str, set[str]]) -> None:
+def _same_kernel(ports: Ports, a: str, b: str) -> bool:
+    """Whether the code of keys a and b can be in one kernel."""
+    ks = Ports.meet(ports.of_key(a), ports.of_key(b))
+    return ks is None or bool(ks)
+
+
+def _members_follow(g: dict[str, set[str]], ports: Ports) -> None:
     """Where a struct goes from one unit to another (t:U1|S -> t:U2|S:
     netbsd32's struct posix_spawn_file_actions handed to kern_exec.c's
     posix_spawn_fa_free()), what hangs on its members goes with it: each
@@ -180,7 +232,7 @@ def _members_follow(g: dict[str, set[str]]) -> None:
         u1, ty = unit_of_node(k), type_of_node(k)
         for n in list(ns):
             if n.startswith("t:") and "|" in n and type_of_node(n) == ty and \
-                    unit_of_node(n) != u1:
+                    unit_of_node(n) != u1 and _same_kernel(ports, k, n):
                 u2 = unit_of_node(n)
                 for x in members.get((u1, ty), ()):
                     g[f"m:{u1}|{ty}.{x}"].add(f"m:{u2}|{ty}.{x}")
@@ -255,6 +307,13 @@ def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = ()) -> dict[st
                         g[key].add(pk)
                         if by_addr and argno in f.outparams:    # f(&p), *param = ...
                             g[pk].add(key)
+    # what is stored in p's memory goes where p goes: after q = p, q[i]
+    # is p[i]; after f(p), f's param[i] is p[i] (keys.py: KEY[])
+    elems = {k[:-2] for ff in facts for k in _keys_of(ff) if k and k.endswith("[]")}
+    for a, bs in list(g.items()):
+        for b in list(bs):
+            if a in elems or b in elems:
+                g[a + "[]"].add(b + "[]")
     return g
 
 
@@ -265,7 +324,8 @@ def unit_of_node(node: str) -> str | None:
 
 def reach(g: dict[str, set[str]], start: str, objtype: str | None,
           owners: dict[str, set[str]], limit: int = 20000,
-          trace: dict | None = None) -> dict[str, set[str | None]]:
+          trace: dict | None = None, ports: Ports | None = None,
+          kernels: frozenset[str] | None = None) -> dict[str, set[str | None]]:
     """Where memory of objtype (None: not known) stored at start can go:
     {key: the types it is known to have there}.
 
@@ -274,19 +334,26 @@ def reach(g: dict[str, set[str]], start: str, objtype: str | None,
     driver's struct cfdata in config_attach_pseudo() and gives it back in
     device_cfdata()): what leaves it goes back to the unit it came from,
     not to every other unit that passed memory of that type through it.
+    kernels: the kernels the memory can be in (its allocation's port;
+    None: any); ports says which a key's code is in, and memory never
+    goes where none of its kernels is.
     trace, if given, gets {state: the state it was reached from}."""
     seen: dict[str, set] = defaultdict(set)
     out: dict[str, set[str | None]] = defaultdict(set)
     first = objtype if objtype is not None or not start.startswith("t:") else type_of_node(start)
-    state = (start, first, unit_of_node(start) if start.startswith("t:") else None)
+    state = (start, first, unit_of_node(start) if start.startswith("t:") else None, kernels)
     seen[start].add(state[1:])
     out[start].add(first)
     todo = deque([state])
     n = 1
     while todo and n < limit:
-        k, ty, home = todo.popleft()
+        k, ty, home, ks = todo.popleft()
         for nk in g.get(k, ()):
-            nty, nhome = ty, home
+            nty, nhome, nks = ty, home, ks
+            if ports is not None:
+                nks = Ports.meet(ks, ports.of_key(nk))
+                if nks is not None and not nks:
+                    continue        # another port's code: in no kernel of ours
             if nk.startswith("t:"):
                 t = type_of_node(nk)
                 if ty is not None and ty != t and not k.startswith("t:"):
@@ -298,13 +365,13 @@ def reach(g: dict[str, set[str]], start: str, objtype: str | None,
                             unit_of_node(k) not in owners.get(type_of_node(k), ()):
                         continue    # out of a unit that only passes it on: back home
                     nhome = u
-            if (nty, nhome) not in seen[nk]:
-                seen[nk].add((nty, nhome))
+            if (nty, nhome, nks) not in seen[nk]:
+                seen[nk].add((nty, nhome, nks))
                 out[nk].add(nty)
-                todo.append((nk, nty, nhome))
+                todo.append((nk, nty, nhome, nks))
                 n += 1
                 if trace is not None:
-                    trace[(nk, nty, nhome)] = (k, ty, home)
+                    trace[(nk, nty, nhome, nks)] = (k, ty, home, ks)
     return out
 
 
@@ -322,18 +389,22 @@ class Pairs:
     guessed: set[tuple[int, int]] = field(default_factory=set)  # joined for the unpaired
 
 
-def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) -> Pairs:
+def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
+         kernels: dict[str, frozenset[str]] | None = None) -> Pairs:
     """unit_of(path): the owner a file's typed memory belongs to (the
-    malloc type it gets; None: one owner for all)."""
+    malloc type it gets; None: one owner for all).  kernels: Tree.kernels,
+    the ports that build each sys/arch directory."""
     impl = allocator_files(facts)
-    scoped_facts, via = _scope_facts(facts, unit_of or (lambda p: ""))
+    unit_of = unit_of or (lambda p: "")
+    ports = Ports(facts, unit_of, kernels or {})
+    scoped_facts, via = _scope_facts(facts, unit_of)
     callers = [ff for ff in scoped_facts if ff.path not in impl]
     g = flow_graph(callers, clusters)
     for k, vs in via.items():
         g[k] |= vs
     skeys = [s.key for ff in scoped_facts for s in ff.sites]
-    _open_units(callers, g)
-    _members_follow(g)
+    _open_units(callers, g, ports)
+    _members_follow(g, ports)
     owners: dict[str, set[str]] = defaultdict(set)
     for k in skeys:
         if k.startswith("t:") and "|" in k:
@@ -352,10 +423,11 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) ->
     for i, s in enumerate(sites):
         if s.role != "alloc" or s.path in impl or not s.fits_api:
             continue
-        k = (skeys[i], s.objtype)
+        ks = Ports.meet(ports.of_path(s.path), ports.of_key(skeys[i]))
+        k = (skeys[i], s.objtype, ks)
         r = cache.get(k)
         if r is None:
-            r = cache[k] = reach(g, skeys[i], s.objtype, owners)
+            r = cache[k] = reach(g, skeys[i], s.objtype, owners, ports=ports, kernels=ks)
         for key, types in r.items():
             for j in frees_by_key.get(key, ()):
                 want = sites[j].objtype
@@ -367,7 +439,7 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None) ->
     used = {s.macro for s in sites if s.macro}
     unpaired = {j for js in frees_by_key.values() for j in js
                 if j not in paired and not (sites[j].context == "macro" and sites[j].define in used)}
-    guessed, orphans = _guess(sites, edges, unpaired, impl, unit_of or (lambda p: ""))
+    guessed, orphans = _guess(sites, edges, unpaired, impl, unit_of, ports)
     confirmed, mismatched = _sizes(sites, edges)
     macro = _macro_edges(sites)
     return Pairs(sites, edges + guessed + macro, unpaired, impl, orphans,
@@ -452,7 +524,7 @@ def _pointer_for_pointee(x: str, y: str) -> bool:
     return x != y and (x.rstrip(" *") == y or y.rstrip(" *") == x)
 
 
-def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
+def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of, ports: Ports):
     """Pairs for the frees no allocation reaches: the allocations that may
     be its memory's -- of its object type (or the type its size names) in
     its driver (unit) when that is known, or in the whole tree those that
@@ -494,8 +566,10 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of):
         elif s.objtype:     # its type, and the type its size names (sizeof)
             types = {s.objtype, s.size_type} - {None}
             cands = sorted({i for ty in types for i in by_type.get((u, ty), [])})
-            if not cands:   # nothing of it in the driver: the tree's that reach no free
-                cands = sorted({i for ty in types for i in lonely_by_type.get(ty, [])})
+            if not cands:   # nothing of it in the driver: the tree's that reach no
+                ks = ports.of_path(s.path)      # free, in a kernel with this one
+                cands = sorted({i for ty in types for i in lonely_by_type.get(ty, [])
+                                if Ports.meet(ks, ports.of_path(sites[i].path)) != frozenset()})
         if not cands and s.context != "macro":
             # no type to go by, or nothing of its type anywhere (pmax's
             # bus_dma.c frees a struct mips_bus_dmamap it allocated as a
@@ -661,7 +735,10 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
         inside = [i for i in comp if sites[i].path in targets and sites[i].counted]
         if outside and inside:
             plan.findings.append(findings.boundary(sites[inside[0]], sites[outside[0]]))
-        _one_type(plan, [i for i in comp if i in dec and dec[i].tag], pairs, dec)
+        conv = [i for i in comp if i in dec and dec[i].tag]
+        why = _owner_types(plan, conv, pairs, dec)
+        for i in conv if why else ():
+            dec[i] = Decision(sites[i], reason=why)
     for j in sorted(unpaired):
         if j in dec:
             plan.findings.append(findings.unpaired_free(sites[j], dec[j].tag is not None))
@@ -700,38 +777,73 @@ def _macro_types(comp: list[int], sites: list[Site], tag_of) -> dict[str, str]:
     return {m: next(iter(ts)) for m, ts in uses.items() if len(ts) == 1}
 
 
-def _one_type(plan: Plan, conv: list[int], pairs: Pairs, dec: dict[int, Decision]) -> None:
-    """One malloc type for a converted component (DIAGNOSTIC kernels check
-    that free() names the type malloc() was given): the type of its
-    allocations when they agree; when they do not (a release site shared by
-    several owners, such as a generic free in sys/kern), the type most of
-    those in files every kernel builds have (else most of all), every site
-    given another file's type being a finding."""
+def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
+                 dec: dict[int, Decision]) -> str | None:
+    """Ownership first: every site keeps its owner's type (the tag map's
+    for its file), except where its memory is seen to flow to another
+    owner's release.  The written rule, for the sites a flow joins (not a
+    guess): memory is charged to the owner that allocates it, so a free
+    in another owner's code names the allocating owner's type (a
+    cross-type finding gives the flow).  Where one release site frees
+    memory several owners allocate (raw_cb.c's raw_detach() frees
+    keysock's and route's sockets' control blocks), no type is right for
+    every call: the component stays kmem, with that reason.  A guess
+    (a free no allocation reaches, joined with those that may be its
+    memory's) never changes a type: where it joins two owners' sites the
+    component stays kmem.  Returns why the component is kept, or None."""
     if not conv:
-        return
+        return None
     sites = pairs.sites
-    allocs = [i for i in conv if sites[i].role == "alloc"]
-    # the code every kernel runs chooses: uvm_map.c's struct vmspace is
-    # uvm's, though rump's lwproc.c and a port's files free it too (they
-    # are in some kernels only, and would name every kernel's vmspace)
-    voters = [i for i in (allocs or conv) if _in_every_kernel(sites[i].path)] or \
-        allocs or conv
-    counts = Counter(dec[i].tag for i in voters)
-    tag = min(counts, key=lambda t: (-counts[t], t))
-    first = next((sites[i] for i in allocs if dec[i].tag == tag), None)
+    inside = set(conv)
+    uf = UnionFind()
+    for a, f in pairs.edges:
+        if a in inside and f in inside and (a, f) not in pairs.guessed:
+            uf.union(a, f)
+    groups: dict[int, list[int]] = defaultdict(list)
     for i in conv:
-        d = dec[i]
-        if d.tag != tag:
-            if sites[i].role == "alloc" and len({dec[j].tag for j in allocs}) > 1:
-                plan.findings.append(findings.shared_type(d.site, tag, d.tag))
-            elif first is not None:
-                plan.findings.append(findings.cross_type(d.site, tag, first, d.tag))
-            d.tag = tag
+        groups[uf.find(i)].append(i)
+    for g in groups.values():
+        allocs: dict[str, int] = {}
+        for i in g:
+            if sites[i].role == "alloc":
+                allocs.setdefault(dec[i].tag, i)
+        if len(allocs) > 1:
+            _shared_releases(plan, g, pairs, dec)
+            (t1, a1), (t2, a2) = sorted(allocs.items())[:2]
+            return (f"its memory meets another owner's at a release site: "
+                    f"{t1} allocated at {sites[a1].where}, {t2} at "
+                    f"{sites[a2].where}, and free(9) must name the type each "
+                    f"was allocated with: kept as kmem")
+        if allocs:
+            (tag, first), = allocs.items()
+            for i in g:
+                if dec[i].tag != tag:
+                    plan.findings.append(findings.cross_type(
+                        sites[i], tag, sites[first], dec[i].tag))
+                    dec[i].tag = tag
+    for a, f in pairs.guessed:
+        if a in inside and f in inside and dec[a].tag != dec[f].tag:
+            return (f"a guess joins it with memory of another owner "
+                    f"({sites[a].where}, {dec[a].tag}; {sites[f].where}, "
+                    f"{dec[f].tag}): no flow says which type the free must "
+                    f"name, kept as kmem")
+    return None
 
 
-def _in_every_kernel(path: str) -> bool:
-    """Not a port's file (sys/arch/PORT) nor a rump kernel's (sys/rump)."""
-    return not path.startswith(("sys/arch/", "sys/rump/"))
+def _shared_releases(plan: Plan, group: list[int], pairs: Pairs,
+                     dec: dict[int, Decision]) -> None:
+    """A finding for each free of group that several owners' memory
+    reaches, naming an allocation of each (the first three owners)."""
+    inside = set(group)
+    reached: dict[int, dict[str, int]] = defaultdict(dict)
+    for a, f in pairs.edges:
+        if a in inside and f in inside and (a, f) not in pairs.guessed and \
+                pairs.sites[a].role == "alloc":
+            reached[f].setdefault(dec[a].tag, a)
+    for f, owners in sorted(reached.items()):
+        if len(owners) > 1:
+            plan.findings.append(findings.shared_release(
+                pairs.sites[f], [(t, pairs.sites[a]) for t, a in sorted(owners.items())[:3]]))
 
 
 def pair_id(s: Site) -> tuple:

@@ -27,6 +27,8 @@ class Tree:
     root: str                       # holds sys/
     drivers: dict[str, str] = field(default_factory=dict)   # sys-relative path -> driver
     multiport: set[str] = field(default_factory=set)    # drivers with files in several ports
+    # sys/arch/DIR -> the ports whose kernels may build a file of DIR
+    kernels: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def driver_of(self, relpath: str) -> str:
         """relpath is relative to the tree root (sys/dev/...)."""
@@ -44,7 +46,7 @@ class Tree:
         kernel has two ports, so their memory never meets."""
         d = self.driver_of(relpath)
         port = port_of(relpath)
-        return f"{d}@{port}" if port is not None and d in self.multiport else d
+        return f"{d}@{port}" if port is not None and not d.startswith("dir:") else d
 
     def clusters(self, paths) -> list[set[str]]:
         """Units (unit_of) whose files lie in more than one directory."""
@@ -93,7 +95,59 @@ def open_tree(root: str) -> Tree:
         if pt:
             ports.setdefault(drv, set()).add(pt)
     tree.multiport = {drv for drv, ps in ports.items() if len(ps) > 1}
+    tree.kernels = arch_kernels(root)
     return tree
+
+
+_ARCH_REF = re.compile(r"^[ \t]*c?include[ \t]+\"arch/(\w+)/|"
+                       r"^[ \t]*(?:file|object)[ \t]+arch/(\w+)/", re.M)
+_MACHINE = re.compile(r"^[ \t]*machine[ \t]+([\w \t]+)", re.M)  # machine sun3 m68k sun68k
+
+
+def arch_kernels(root: str) -> dict[str, frozenset[str]]:
+    """sys/arch/DIR -> the ports whose kernels may build a file of DIR.
+
+    A port's kernels build its own directory and those its config files
+    name in `file`, `include` and `machine` lines (amd64's "file
+    arch/x86/...", evbarm's include of arch/arm's files.arm, std.sun3's
+    "machine sun3 m68k sun68k"), and what the files.* of those name in
+    turn.  (Not Makefiles: usermode links every host CPU's headers.)  No kernel
+    holds two ports, so memory of one never meets another's: pairing
+    keeps them apart (a name read too generously only joins more)."""
+    arch = os.path.join(root, "sys", "arch")
+    try:
+        dirs = sorted(d for d in os.listdir(arch) if os.path.isdir(os.path.join(arch, d)))
+    except OSError:
+        return {}
+
+    def named(d: str, only_files: bool) -> set[str]:
+        conf = os.path.join(arch, d, "conf")
+        out: set[str] = set()
+        for f in sorted(os.listdir(conf)) if os.path.isdir(conf) else ():
+            if (only_files and not f.startswith("files.")) or f.startswith("Makefile"):
+                continue
+            try:
+                with open(os.path.join(conf, f), encoding="utf-8", errors="replace") as fp:
+                    text = fp.read()
+            except OSError:
+                continue
+            out.update(a or b for a, b in _ARCH_REF.findall(text))
+            for m in _MACHINE.findall(text):
+                out.update(m.split())
+        return out & set(dirs)
+
+    files_named = {d: named(d, True) for d in dirs}
+    out: dict[str, set[str]] = {d: {d} for d in dirs}
+    for port in dirs:
+        built, todo = {port}, list(named(port, False))
+        while todo:
+            d = todo.pop()
+            if d not in built:
+                built.add(d)
+                todo += files_named.get(d, ())
+        for d in built:
+            out[d].add(port)
+    return {d: frozenset(ps) for d, ps in out.items()}
 
 
 def source_files(tree: Tree, paths: list[str], needle: str | None = None) -> list[str]:
