@@ -555,3 +555,80 @@ def test_output_work_in_a_worker_pool_is_the_serial_work(example_tree, tmp_path,
     assert outs["serial"].keys() == outs["pool"].keys()
     assert outs["serial"] == outs["pool"]
     assert any(k.endswith(".diff") for k in outs["pool"])
+
+
+SHARED_MAP = """\
+version: 1
+default: M_DEVBUF
+tags:
+  M_DEVBUF: {short: devbuf, description: device driver memory}
+  M_EXEC: {short: exec, description: exec}
+  M_NETBSD32: {short: netbsd32, description: netbsd32}
+rules:
+  - {path: sys/kern/**, tag: M_EXEC}
+  - {path: sys/compat/netbsd32/**, tag: M_NETBSD32}
+"""
+
+
+def test_a_shared_release_site_frees_as_allocated(tmp_path):
+    """Two owners' file actions meet in kern_exec.c's
+    posix_spawn_fa_free(): the allocations record their owners' types,
+    M_RECORDED(T), and the free names none, M_ASALLOCATED, written by
+    spatch like any type; converting again changes nothing."""
+    tree = tmp_path / "tree"
+    (tree / "sys/sys").mkdir(parents=True)
+    (tree / "sys/kern").mkdir()
+    (tree / "sys/compat/netbsd32").mkdir(parents=True)
+    (tree / "sys/sys/spawn.h").write_text(
+        "struct fa { unsigned len; };\nvoid fa_free(struct fa *);\n")
+    (tree / "sys/kern/kern_exec.c").write_text("""\
+#include <sys/param.h>
+#include <sys/kmem.h>
+#include <sys/spawn.h>
+
+void
+fa_free(struct fa *fa)
+{
+
+	kmem_free(fa, sizeof(*fa));
+}
+
+struct fa *
+fa_alloc(void)
+{
+
+	return kmem_zalloc(sizeof(struct fa), KM_SLEEP);
+}
+""")
+    (tree / "sys/compat/netbsd32/netbsd32_execve.c").write_text("""\
+#include <sys/param.h>
+#include <sys/kmem.h>
+#include <sys/spawn.h>
+
+void
+netbsd32_fa(void)
+{
+	struct fa *fa;
+
+	fa = kmem_alloc(sizeof(*fa), KM_SLEEP);
+	fa_free(fa);
+}
+""")
+    tm = tmp_path / "map.yaml"
+    tm.write_text(SHARED_MAP)
+    p = run("convert", "--tag-map", str(tm), "--out", str(tmp_path / "o1"), "-j", "1",
+            "--in-place", str(tree), "sys")
+    assert p.returncode == 0, p.stdout + p.stderr
+    exec_c = (tree / "sys/kern/kern_exec.c").read_text()
+    assert "free(fa, M_ASALLOCATED, sizeof(*fa));" in exec_c
+    assert "malloc(sizeof(struct fa), M_RECORDED(M_EXEC), M_WAITOK | M_ZERO)" in exec_c
+    assert "fa = malloc(sizeof(*fa), M_RECORDED(M_NETBSD32), M_WAITOK);" in \
+        (tree / "sys/compat/netbsd32/netbsd32_execve.c").read_text()
+    rep = json.loads((tmp_path / "o1" / "report.json").read_text())
+    assert rep["summary"]["converted"] == 3 and rep["summary"]["kept"] == 0
+    kinds = [f["kind"] for f in rep["files"] for f in f["findings"]]
+    assert "shared-release" in kinds
+    p = run("convert", "--tag-map", str(tm), "--out", str(tmp_path / "o2"), "-j", "1",
+            "--in-place", str(tree), "sys")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert os.listdir(tmp_path / "o2" / "diffs") == []

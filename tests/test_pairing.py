@@ -594,12 +594,13 @@ n_bug(int n)
     assert bad == [(20, 22)]
 
 
-def test_a_release_site_of_two_owners_memory_stays_kmem(tmp_path):
+def test_a_release_site_of_two_owners_memory_records_the_types(tmp_path):
     """uvm_map.c allocates and frees struct vmspace; rump's sysproxy.c
     allocates a struct that starts with one, which uvm's vs_free() may
-    free.  No one type is right for vs_free(): free(9) must name the type
-    each block was allocated with, so the set stays kmem, and says whose
-    memory meets there (it was typed by vote, M_UVM for rump's memory)."""
+    free.  No one type is right for vs_free() (free(9) must name the
+    type each block was allocated with): each allocation records its
+    owner's type with the block, M_RECORDED(T), and both frees charge the
+    recorded one, M_ASALLOCATED (a vote made rump's memory M_UVM)."""
     files = {
         "sys/uvm/uvm_extern.h": "struct vmspace { int vm_refcnt; };\n"
         "void vs_free(struct vmspace *);\n",
@@ -617,10 +618,14 @@ def test_a_release_site_of_two_owners_memory_stays_kmem(tmp_path):
     pairs = pairing.pair(facts, [], tree.driver_of)
     tags = {"sys/uvm": "M_UVM", "sys/rump": "M_RUMP"}
     plan = pairing.decide(pairs, set(files), lambda p: tags["/".join(p.split("/")[:2])])
-    assert len(plan.decisions) == 4
-    for d in plan.decisions:
-        assert d.tag is None and "another owner's" in d.reason, d
-        assert "M_RUMP" in d.reason and "M_UVM" in d.reason
+    got = {(d.site.path, d.site.line): d.tag for d in plan.decisions}
+    assert got == {("sys/uvm/uvm_map.c", 3): "M_RECORDED(M_UVM)",
+                   ("sys/uvm/uvm_map.c", 4): "M_ASALLOCATED",
+                   ("sys/rump/kern/lib/libsysproxy/sysproxy.c", 4): "M_RECORDED(M_RUMP)",
+                   ("sys/rump/kern/lib/libsysproxy/sysproxy.c", 5): "M_ASALLOCATED"}, got
+    shared = [f for f in plan.findings if f.kind == "shared-release"]
+    assert {(f.path, f.line) for f in shared} == {("sys/rump/kern/lib/libsysproxy/sysproxy.c", 5)}
+    assert all("M_RUMP" in f.message and "M_UVM" in f.message for f in shared)
 
 
 def test_ports_never_share_memory(tmp_path):
@@ -791,15 +796,16 @@ def test_memory_hung_on_a_struct_goes_where_the_struct_goes(tmp_path):
     assert len(got) == 4 and set(got.values()) == {"M_NETBSD32"}, got
 
 
-def test_memory_two_owners_hang_on_a_struct_stays_kmem(tmp_path):
+def test_memory_two_owners_hang_on_a_struct_records_the_types(tmp_path):
     """As above, with kern_exec.c allocating file actions too: its
     posix_spawn_fa_free() frees M_EXEC and M_NETBSD32 memory, and no one
-    type is right for its frees.  All six stay kmem, with the reason (a
-    vote made them all M_EXEC, and netbsd32's memory was charged to exec)."""
+    type is right for its frees: the allocations record their owners'
+    types, the frees name none (a vote made them all M_EXEC, and
+    netbsd32's memory was charged to exec)."""
     got = _tags_of(tmp_path, _spawn_files(True), TAGS_SPAWN)
-    assert len(got) == 6, got
-    assert all(t.startswith("kept: ") and "M_EXEC" in t and "M_NETBSD32" in t
-               for t in got.values()), got
+    assert sorted(got.values()) == ["M_ASALLOCATED", "M_ASALLOCATED",
+                                    "M_RECORDED(M_EXEC)", "M_RECORDED(M_EXEC)",
+                                    "M_RECORDED(M_NETBSD32)", "M_RECORDED(M_NETBSD32)"], got
 
 
 def test_an_array_is_not_the_pointers_stored_in_it(tmp_path):

@@ -9,6 +9,7 @@ is the pointer released, the size, the flags and the malloc type.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 KMEM, KMEM_STR, MALLOC = "kmem", "kmem-str", "malloc"
@@ -69,6 +70,28 @@ TABLE = {a.name: a for a in (
     Allocator("malloc_tmpbuf_free", MALLOC, "free", (4,), ptr=0, size=1, mtype=3),
     Allocator("malloc_strfree", MALLOC, "free", (2,), ptr=0, mtype=1),
 )}
+
+# Memory several owners allocate and one release site frees (pairing's
+# shared release): each allocation records its type with the block,
+# malloc(n, M_RECORDED(T), f), and every free of that memory names no
+# type, free(p, M_ASALLOCATED, n): the shim charges the recorded one.
+RECORDED, AS_ALLOCATED = "M_RECORDED", "M_ASALLOCATED"
+_RECORDED_RE = re.compile(RECORDED + r"\(\s*([A-Za-z_]\w*)\s*\)\Z")
+
+
+def recorded(tag: str) -> str:
+    return f"{RECORDED}({tag})"
+
+
+def type_arg(text: str) -> str | None:
+    """The malloc type a type argument names: T of T and of M_RECORDED(T);
+    None for anything else (M_ASALLOCATED, an expression)."""
+    t = " ".join(text.split())
+    m = _RECORDED_RE.match(t)
+    if m:
+        return m.group(1)
+    return t if re.fullmatch(r"[A-Za-z_]\w*", t) and t != AS_ALLOCATED else None
+
 
 KMEM_NAMES = frozenset(n for n, a in TABLE.items() if a.family != MALLOC)
 MALLOC_NAMES = frozenset(n for n, a in TABLE.items() if a.family == MALLOC)

@@ -12,18 +12,24 @@ import os
 from collections import Counter
 
 from . import pairing
+from .convert import owner_of
 from .scanning import context_files, scan_all
+from .tagmap import TagMap
 from .tree import Tree, source_files
 
 
-def collect(tree: Tree, paths: list[str], jobs: int) -> list[dict]:
+def collect(tree: Tree, paths: list[str], jobs: int, tagmap: TagMap) -> list[dict]:
     targets = source_files(tree, paths)
     tset = set(targets)
     context = context_files(tree, tset)
     facts, _ = scan_all(tree.root, targets + context, jobs)
-    plan = pairing.decide(pairing.pair(facts, tree.clusters(targets), tree.unit_of,
-                                       tree.kernels),
-                          tset, lambda p: "-")
+
+    def tag_of(path: str) -> str:
+        return tagmap.tag_for(path, tree.driver_of(path))
+
+    plan = pairing.decide(pairing.pair(facts, tree.clusters(targets),
+                                       owner_of(tree, tag_of), tree.kernels),
+                          tset, tag_of)
     rows = []
     for d in plan.decisions:
         s = d.site
@@ -35,8 +41,9 @@ def collect(tree: Tree, paths: list[str], jobs: int) -> list[dict]:
     return rows
 
 
-def run(tree: Tree, paths: list[str], jobs: int, as_json: bool, out=print) -> int:
-    rows = collect(tree, paths, jobs)
+def run(tree: Tree, paths: list[str], jobs: int, as_json: bool, tagmap: TagMap,
+        out=print) -> int:
+    rows = collect(tree, paths, jobs, tagmap)
     if as_json:
         out(json.dumps({"version": 1, "paths": paths, "sites": rows}, indent=1))
         return 0

@@ -102,7 +102,7 @@ def parser() -> argparse.ArgumentParser:
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")
 
     a = sub.add_parser("audit", help="list the kmem(9) users left, and why")
-    common(a, with_map=False)
+    common(a)
     a.add_argument("--json", action="store_true", help="print JSON")
 
     s = sub.add_parser("install-shim", help="copy shim/ into TREE/sys and generate "
@@ -163,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
                                convert_mismatched=args.convert_size_mismatch)
         if args.cmd == "audit":
             from . import audit
-            return audit.run(tree, paths, args.jobs, args.json)
+            return audit.run(tree, paths, args.jobs, args.json,
+                             tagmap.load(args.tag_map))
         if args.cmd == "install-shim":
             from . import shim
             tm = tagmap.load(args.tag_map)

@@ -102,7 +102,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
 
-    sc = scan(tree, paths, jobs, log, tree.unit_of)
+    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of))
     clock.phase("scan and pair")
     os.makedirs(outdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
@@ -131,6 +131,15 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         else:
             apply_in_place(tree.root, [r for r in res if r.new != r.old])
     return 1 if bad else 0
+
+
+def owner_of(tree: Tree, tag_of):
+    """Who owns the memory a file allocates, for pairing: its unit
+    (Tree.unit_of: its driver, per port in sys/arch) and its malloc type,
+    so that typed memory, a member's memory and a guess stay with one
+    owner (sys/kern is one directory of a dozen types: exec's memory is
+    not autoconf's)."""
+    return lambda path: f"{tree.unit_of(path)}#{tag_of(path)}"
 
 
 class _Clock:

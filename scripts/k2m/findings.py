@@ -6,7 +6,7 @@ report.json and the README list the same kinds:
   boundary        pairs with kmem memory outside the converted paths
   cross-type      a free given the type of its allocation in another file
   shared-release  a free that releases memory several owners allocate:
-                  no one type is right for it, its set stays kmem
+                  each block records its type, the free names none
   unpaired-free   a free no allocation reaches (converted together with
                   the allocations of its driver that may be its memory's)
   spatch          a call neither spatch nor textual.py converted (its
@@ -50,8 +50,9 @@ def cross_type(site, tag: str, other, own: str) -> Finding:
 def shared_release(site, owners: list[tuple[str, object]]) -> Finding:
     named = ", ".join(f"{t} (allocated at {a.where})" for t, a in owners)
     return Finding(site.path, site.line, "shared-release", (
-        f"releases memory of several owners: {named}; free(9) must name the "
-        f"type each block was allocated with, so its set stays kmem"))
+        f"releases memory of several owners: {named}; each allocation of "
+        f"that memory records its type, M_RECORDED(T), and its frees charge "
+        f"the recorded one, M_ASALLOCATED"))
 
 
 def unpaired_free(site, converted: bool) -> Finding:

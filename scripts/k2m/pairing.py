@@ -21,8 +21,9 @@ object type (sizeof(struct foo)) releases only memory of that type.
 Sites joined by pairs form a component, converted whole or kept whole.
 Types are the owners' (_owner_types): a site keeps its file's type
 unless a flow brings it memory another owner allocates; memory is
-charged to the owner that allocates it, and a free that several owners'
-memory reaches keeps its component as kmem.  No kernel holds two ports
+charged to the owner that allocates it, and where several owners' memory
+meets at one free, each block records its type (M_RECORDED(T)) and the
+frees name none (M_ASALLOCATED).  No kernel holds two ports
 (Ports): memory never flows from one port's code into another's.
 Files that implement an allocator (allocators.IMPLEMENTS) take no part.
 """
@@ -786,8 +787,11 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
     in another owner's code names the allocating owner's type (a
     cross-type finding gives the flow).  Where one release site frees
     memory several owners allocate (raw_cb.c's raw_detach() frees
-    keysock's and route's sockets' control blocks), no type is right for
-    every call: the component stays kmem, with that reason.  A guess
+    keysock's and route's sockets' control blocks), no one type is right
+    for it: each allocation of that memory records its owner's type with
+    the block, M_RECORDED(T), and every free of it is free(p,
+    M_ASALLOCATED, n), which charges the recorded type (a shared-release
+    finding names the owners).  A guess
     (a free no allocation reaches, joined with those that may be its
     memory's) never changes a type: where it joins two owners' sites the
     component stays kmem.  Returns why the component is kept, or None."""
@@ -808,13 +812,13 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
             if sites[i].role == "alloc":
                 allocs.setdefault(dec[i].tag, i)
         if len(allocs) > 1:
+            # a release site of several owners' memory: each block
+            # carries its owner's type, and every free of it takes that
             _shared_releases(plan, g, pairs, dec)
-            (t1, a1), (t2, a2) = sorted(allocs.items())[:2]
-            return (f"its memory meets another owner's at a release site: "
-                    f"{t1} allocated at {sites[a1].where}, {t2} at "
-                    f"{sites[a2].where}, and free(9) must name the type each "
-                    f"was allocated with: kept as kmem")
-        if allocs:
+            for i in g:
+                dec[i].tag = allocators.recorded(dec[i].tag) \
+                    if sites[i].role == "alloc" else allocators.AS_ALLOCATED
+        elif allocs:
             (tag, first), = allocs.items()
             for i in g:
                 if dec[i].tag != tag:
@@ -822,12 +826,20 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
                         sites[i], tag, sites[first], dec[i].tag))
                     dec[i].tag = tag
     for a, f in pairs.guessed:
-        if a in inside and f in inside and dec[a].tag != dec[f].tag:
+        if a in inside and f in inside and not _frees(dec[a].tag, dec[f].tag):
             return (f"a guess joins it with memory of another owner "
                     f"({sites[a].where}, {dec[a].tag}; {sites[f].where}, "
                     f"{dec[f].tag}): no flow says which type the free must "
                     f"name, kept as kmem")
     return None
+
+
+def _frees(alloc_tag: str | None, free_tag: str | None) -> bool:
+    """Whether a free given free_tag releases a block malloc() was given
+    alloc_tag right."""
+    return alloc_tag == free_tag or (free_tag == allocators.AS_ALLOCATED and
+                                     alloc_tag is not None and
+                                     alloc_tag.startswith(allocators.RECORDED + "("))
 
 
 def _shared_releases(plan: Plan, group: list[int], pairs: Pairs,

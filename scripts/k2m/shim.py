@@ -189,7 +189,11 @@ def survey(root: str) -> Survey:
                 args = _args(code, m.end() - 1)
                 if not a.arity or len(args) in a.arity:
                     t = " ".join(args[a.mtype].replace("\\", " ").split())
-                    if _MTYPE.match(t) and t not in FLAGS:
+                    rec = allocators.type_arg(t)
+                    if rec is not None and rec != t:        # M_RECORDED(T): the
+                        sv.used.setdefault(rec, rel)        # record has its size
+                        sv.sized.add(rec)
+                    elif _MTYPE.match(t) and t not in FLAGS | {allocators.AS_ALLOCATED}:
                         sv.used.setdefault(t, rel)
                         if (m.group(1) == "free" and len(args) == 3 and
                                 args[2].strip() != "0") or m.group(1) == "malloc_strfree":

@@ -52,7 +52,6 @@ _BODY_MARK = "/*k2m-body-%d*/"
 _DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(\w*)(?:[^\n]*\\\n)*[^\n]*", re.M)
 SITE_MARK = "k2m_"
 _MARKED_CALL = re.compile(r"\bk2m_(kmem_\w+)\s*\(")
-_IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
 def apply(text: str, edits: list[Edit]) -> str:
@@ -145,7 +144,8 @@ def unmark(text: str) -> str:
         spans, _ = _args(text, stripped, m.start())
         if a is None or a.type_at >= len(spans) or \
                 (a.arity and len(spans) - 1 not in a.arity) or not \
-                _IDENT.fullmatch(text[spans[a.type_at][0]:spans[a.type_at][1]]):
+                (allocators.type_arg(text[spans[a.type_at][0]:spans[a.type_at][1]]) or
+                 text[spans[a.type_at][0]:spans[a.type_at][1]] == allocators.AS_ALLOCATED):
             raise ValueError(f"a marked call without its type at offset {m.start()}")
         ta, tb = spans[a.type_at]
         if a.type_at + 1 < len(spans):

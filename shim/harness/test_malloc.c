@@ -1055,6 +1055,64 @@ test_strfree(void)
 }
 
 /*
+ * A shared release site (several owners' memory, one free): each block
+ * allocated as M_RECORDED(type) is freed as M_ASALLOCATED, with its size
+ * or without, and charged to its own type, header type or header-less;
+ * the helpers too.  A size that is not the recorded one panics.
+ */
+static size_t kmem_rule(size_t);
+
+static void
+test_recorded(void)
+{
+	struct stat1 h0, s0, h, s;
+	void *a, *b, *c;
+	char *str;
+
+	malloc_type_attach(M_STRINGS);
+	h0 = stats("strings");
+	s0 = stats("sized");
+	a = malloc(100, M_RECORDED(M_STRINGS), M_WAITOK);
+	b = malloc(100, M_RECORDED(M_SIZED), M_WAITOK | M_ZERO);
+	c = malloc(4096, M_RECORDED(M_SIZED), M_WAITOK);	/* no footer */
+	h = stats("strings");
+	s = stats("sized");
+	CHECK(h.bytes == h0.bytes + 100 && h.inuse == h0.inuse + 1);
+	CHECK(s.bytes == s0.bytes + 4196 && s.inuse == s0.inuse + 2);
+	CHECK(((char *)b)[0] == 0 && ((char *)b)[99] == 0);
+	CHECK(((uintptr_t)b & (kmem_rule(100) - 1)) == 0);
+	kern_free_sized(a, M_ASALLOCATED, 100);
+	kern_free_sized(b, M_ASALLOCATED, 100);
+	free(c, M_ASALLOCATED);		/* no size: the record has it */
+	h = stats("strings");
+	s = stats("sized");
+	CHECK(h.bytes == h0.bytes && h.inuse == h0.inuse);
+	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+
+	str = malloc_strdup("/sbin/init", M_RECORDED(M_SIZED), M_WAITOK);
+	CHECK(stats("sized").bytes == s0.bytes + 11);
+	malloc_strfree(str, M_ASALLOCATED);
+	a = malloc_tmpbuf_alloc(64, NULL, 0, M_RECORDED(M_STRINGS), M_WAITOK);
+	malloc_tmpbuf_free(a, 64, NULL, M_ASALLOCATED);
+	CHECK(stats("sized").bytes == s0.bytes);
+	CHECK(stats("strings").bytes == h0.bytes);
+
+	/* the size given must be the recorded one */
+	a = malloc(10, M_RECORDED(M_SIZED), M_WAITOK);
+	CHECK(PANICS(kern_free_sized(a, M_ASALLOCATED, 11)));
+	CHECK(strstr(harness_panic_msg, "allocated as sized with size 10") != NULL);
+	kern_free_sized(a, M_SIZED, 10);	/* the record went with the panic */
+
+	/* M_NOWAIT: the record cannot be had, the request fails */
+	harness_kmem_fail = 1;
+	CHECK(malloc(10, M_RECORDED(M_SIZED), M_NOWAIT) == NULL);
+	s = stats("sized");
+	CHECK(s.bytes == s0.bytes && s.fails == s0.fails + 1);
+	CHECK(harness_ilevel == IPL_NONE);
+	malloc_type_detach(M_STRINGS);
+}
+
+/*
  * kmem's alignment for a request, as NetBSD-current's subr_kmem.c gives
  * it (stated here apart from the harness's kmem, which must give exactly
  * that): the request rounded up to 8, plus the size footer of a
@@ -1388,6 +1446,7 @@ main(void)
 	test_panics();
 	test_helpers();
 	test_strfree();
+	test_recorded();
 	test_alignment();
 	test_sized();
 	test_sysctl();

@@ -158,6 +158,24 @@ struct malloc_footer {
 #define	MALLOC_FOOTER(size)	0
 #endif
 
+/*
+ * Recorded blocks, M_RECORDED(type) (see <sys/malloc.h>): the type and
+ * size of each, in chains hashed by address, so that a free naming no
+ * type (M_ASALLOCATED) charges the right one.  Only those allocations
+ * and frees pay: a record from kmem, and one spin mutex at IPL_VM, since
+ * interrupt handlers allocate and free; every other call tests a bit.
+ */
+#define	MALLOC_REC_BUCKETS	256
+struct malloc_rec {
+	struct malloc_rec	*mr_next;
+	void			*mr_addr;
+	struct malloc_type	*mr_type;
+	size_t			mr_size;	/* the request */
+};
+static kmutex_t malloc_rec_lock;
+static struct malloc_rec *malloc_rec_hash[MALLOC_REC_BUCKETS];
+static volatile u_int malloc_rec_count;	/* records: none, no lookup */
+
 #ifndef MALLOC_FOLD
 #define	MALLOC_FOLD	(64 * 1024)	/* see the comment at the top */
 #endif
@@ -227,6 +245,7 @@ malloc_ready(km_flag_t kmflags)
 	}
 	mutex_init(&malloc_lock, MUTEX_DEFAULT, IPL_VM);
 	mutex_init(&malloc_detach_lock, MUTEX_DEFAULT, IPL_NONE);
+	mutex_init(&malloc_rec_lock, MUTEX_DEFAULT, IPL_VM);
 	(void)malloc_type_setup(M_DETACHED, kmflags);
 	__link_set_foreach(ksp, malloc_types)
 		(void)malloc_type_setup(*ksp, kmflags);
@@ -814,13 +833,107 @@ malloc_sized(unsigned long size, u_int idx, km_flag_t kmflags)
 	return malloc_count_alloc(idx, size, p);
 }
 
+static u_int
+malloc_rec_bucket(const void *addr)
+{
+
+	return (u_int)(((uintptr_t)addr >> 4) * 2654435761u) % MALLOC_REC_BUCKETS;
+}
+
+/*
+ * malloc(size, M_RECORDED(type), flags): the block is the type's as
+ * ever (header or header-less, kmem's alignment), and its type and size
+ * are recorded.
+ */
+static void * __noinline
+malloc_recorded(unsigned long size, struct malloc_type *ks, int flags)
+{
+	struct malloc_type *type =
+	    (struct malloc_type *)((uintptr_t)ks & ~MALLOC_RECORDED_BIT);
+	struct malloc_rec *mr;
+	void *p;
+	u_int b;
+
+	mr = kmem_intr_alloc(sizeof(*mr),
+	    (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP);
+	if (mr == NULL) {
+		malloc_check_flags(size, type, flags);
+		return type->ks_handle == NULL ? NULL :
+		    malloc_count_fail(type->ks_handle);
+	}
+	p = kern_malloc(size, type, flags);
+	if (p == NULL) {
+		kmem_intr_free(mr, sizeof(*mr));
+		return NULL;
+	}
+	*mr = (struct malloc_rec){ .mr_addr = p, .mr_type = type,
+	    .mr_size = size };
+	b = malloc_rec_bucket(p);
+	mutex_enter(&malloc_rec_lock);
+	mr->mr_next = malloc_rec_hash[b];
+	malloc_rec_hash[b] = mr;
+	malloc_rec_count++;
+	mutex_exit(&malloc_rec_lock);
+	return p;
+}
+
+/*
+ * The record of addr, taken out of the table, or NULL: not recorded.
+ */
+static struct malloc_rec *
+malloc_rec_take(void *addr)
+{
+	struct malloc_rec *mr, **mrp;
+
+	if (malloc_rec_count == 0)
+		return NULL;
+	mutex_enter(&malloc_rec_lock);
+	for (mrp = &malloc_rec_hash[malloc_rec_bucket(addr)];
+	    (mr = *mrp) != NULL; mrp = &mr->mr_next) {
+		if (mr->mr_addr == addr) {
+			*mrp = mr->mr_next;
+			malloc_rec_count--;
+			break;
+		}
+	}
+	mutex_exit(&malloc_rec_lock);
+	return mr;
+}
+
+/*
+ * free(addr, M_ASALLOCATED[, size]) of a recorded block: freed as its
+ * type, with its size (a size given must be that one).  Returns false if
+ * addr is not recorded.
+ */
+static bool
+malloc_free_recorded(void *addr, unsigned long size)
+{
+	struct malloc_rec *mr;
+	struct malloc_type *type;
+	size_t recsize;
+
+	if ((mr = malloc_rec_take(addr)) == NULL)
+		return false;
+	type = mr->mr_type;
+	recsize = mr->mr_size;
+	kmem_intr_free(mr, sizeof(*mr));
+	if (size != 0 && size != recsize)
+		panic("free(%p, M_ASALLOCATED, %lu): allocated as %s with "
+		    "size %zu", addr, size, typename(type), recsize);
+	kern_free_sized(addr, type, recsize);
+	return true;
+}
+
 void *
 kern_malloc(unsigned long size, struct malloc_type *ks, int flags)
 {
-	struct malloc_type_internal *mti = ks->ks_handle;
+	struct malloc_type_internal *mti;
 	const km_flag_t kmflags = (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP;
 	struct malloc_header h, *mh;
 
+	if (__predict_false(((uintptr_t)ks & MALLOC_RECORDED_BIT) != 0))
+		return malloc_recorded(size, ks, flags);
+	mti = ks->ks_handle;
 	malloc_check_flags(size, ks, flags);
 	if (__predict_false(mti == NULL || (flags & mti->mti_slowflags) != 0 ||
 	    size - 1 >= PAGE_SIZE - 1))
@@ -953,6 +1066,8 @@ kern_free(void *addr, struct malloc_type *caller)
 
 	if (__predict_false(addr == NULL))
 		return;
+	if (caller == NULL && malloc_free_recorded(addr, 0))
+		return;
 	if (__predict_true(caller == NULL ||
 	    (caller->ks_flags & MALLOC_TYPE_SIZED) == 0)) {
 		malloc_free_header(addr, caller);
@@ -1027,6 +1142,8 @@ kern_free_sized(void *addr, struct malloc_type *caller, unsigned long size)
 
 	if (addr == NULL)
 		return;
+	if (caller == NULL && malloc_free_recorded(addr, size))
+		return;
 	if (caller != NULL && (caller->ks_flags & MALLOC_TYPE_SIZED) != 0) {
 		if (__predict_false(size == 0))
 			malloc_nosize(addr, caller);
@@ -1056,6 +1173,7 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 	size_t allocsize, cursize;
 	void *newaddr;
 
+	KASSERT(((uintptr_t)ks & MALLOC_RECORDED_BIT) == 0);	/* not shared */
 	/*
 	 * realloc() with a NULL pointer is the same as malloc().
 	 */

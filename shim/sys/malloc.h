@@ -87,6 +87,21 @@ void	malloc_strfree(char *, struct malloc_type *);
 void	*malloc_tmpbuf_alloc(size_t, void *, size_t, struct malloc_type *, int);
 void	malloc_tmpbuf_free(void *, size_t, void *, struct malloc_type *);
 
+/*
+ * Memory that several owners allocate and one release site frees (a
+ * shared release site: kern_exec.c's posix_spawn_fa_free() frees exec's
+ * and netbsd32's file actions): no one type is right at the free.  Each
+ * such allocation records its type with the block,
+ * malloc(size, M_RECORDED(type), flags), and its frees name none,
+ * free(addr, M_ASALLOCATED[, size]): the recorded type is charged.
+ * (M_ASALLOCATED is the type 0 that old callers wrote: a header type's
+ * block is freed as what it was allocated as, too.)
+ */
+#define	MALLOC_RECORDED_BIT	((uintptr_t)1)
+#define	M_RECORDED(type)						\
+	((struct malloc_type *)((uintptr_t)(type) | MALLOC_RECORDED_BIT))
+#define	M_ASALLOCATED		((struct malloc_type *)NULL)
+
 #define	malloc(size, type, flags)	kern_malloc(size, type, flags)
 #define	realloc(ptr, size, type, flags)	kern_realloc(ptr, size, type, flags)
 
