@@ -1,6 +1,8 @@
 #!/bin/sh
 # Compile kern_malloc.c and a generated-style kern_malloc_types.c against
-# a real NetBSD tree's headers, as a kernel build would see them: -D_KERNEL
+# a real NetBSD tree's headers, as a kernel build would see them, in each
+# configuration below (plain, DIAGNOSTIC, the optional checks, the test
+# kernels' MALLOC_DEBUG_TYPES alone and with DIAGNOSTIC): -D_KERNEL
 # -D_KERNEL_OPT, machine = amd64, the same warnings as the harness (-Werror),
 # empty opt_*.h and other config(1)-generated headers made on demand.
 # A tree of sys/ alone (no common/) gets a stand-in for the one proplib
@@ -38,7 +40,8 @@ else
 fi
 for f in ../kern/kern_malloc.c "$obj/kern_malloc_types.c"; do
 	for opts in "" "-DDIAGNOSTIC" \
-	    "-DDIAGNOSTIC -DMALLOC_SIZED_FREE -DMALLOC_CHECK_INTR"; do
+	    "-DDIAGNOSTIC -DMALLOC_SIZED_FREE -DMALLOC_CHECK_INTR" \
+	    "-DMALLOC_DEBUG_TYPES" "-DDIAGNOSTIC -DMALLOC_DEBUG_TYPES"; do
 		echo "check-netbsd: $f $opts"
 		n=0
 		# shellcheck disable=SC2086

@@ -64,7 +64,9 @@
  *
  * Options (opt_malloc.h): MALLOC_CHECK_INTR, interrupt-context checks;
  * MALLOC_SIZED_FREE, the free(addr, type, size) form of <sys/malloc.h>;
- * MALLOC_COUNT_SPL, the portable (IPL_VM) counting on amd64 too.
+ * MALLOC_COUNT_SPL, the portable (IPL_VM) counting on amd64 too;
+ * MALLOC_DEBUG_TYPES, for test kernels, every header-less block's type
+ * and size recorded on the side, so that every wrong free panics.
  */
 
 #include <sys/cdefs.h>
@@ -176,6 +178,38 @@ static kmutex_t malloc_rec_lock;
 static struct malloc_rec *malloc_rec_hash[MALLOC_REC_BUCKETS];
 static volatile u_int malloc_rec_count;	/* records: none, no lookup */
 
+#ifdef MALLOC_DEBUG_TYPES
+/*
+ * Option MALLOC_DEBUG_TYPES: the footer cannot be everywhere (page
+ * multiples, sizes a few bytes under one, requests where it would cost
+ * kmem's alignment), so a test kernel keeps every live header-less
+ * block's address, size and type index in a table on the side, and
+ * every free of one is checked against it, whatever the size.  Open
+ * addressing with linear probing, in static memory: nothing to allocate
+ * (least of all from malloc), usable from the first allocation on.  One
+ * spin mutex at IPL_VM, since interrupt handlers allocate and free; a
+ * debug option can afford to serialize every header-less malloc and
+ * every free.  MALLOC_DEBUG_TYPES_SLOTS (a power of 2) bounds it: more
+ * than 7/8 of it in use panics, as a longer probe would slow everything
+ * and a probe must always end at an empty slot.
+ */
+#ifndef MALLOC_DEBUG_TYPES_SLOTS
+#define	MALLOC_DEBUG_TYPES_SLOTS	(1 << 18)	/* 6 MiB on LP64 */
+#endif
+#define	MALLOC_DEBUG_MAX	(MALLOC_DEBUG_TYPES_SLOTS / 8 * 7)
+__CTASSERT((MALLOC_DEBUG_TYPES_SLOTS & (MALLOC_DEBUG_TYPES_SLOTS - 1)) == 0);
+
+struct malloc_debug {
+	uintptr_t	md_addr;	/* 0: an empty slot */
+	size_t		md_size;	/* the request */
+	u_int		md_index;	/* the type's, in malloc_type_table */
+};
+
+static kmutex_t malloc_debug_lock;	/* spin (IPL_VM): the table */
+static struct malloc_debug malloc_debug_table[MALLOC_DEBUG_TYPES_SLOTS];
+static u_int malloc_debug_count;
+#endif
+
 #ifndef MALLOC_FOLD
 #define	MALLOC_FOLD	(64 * 1024)	/* see the comment at the top */
 #endif
@@ -246,6 +280,9 @@ malloc_ready(km_flag_t kmflags)
 	mutex_init(&malloc_lock, MUTEX_DEFAULT, IPL_VM);
 	mutex_init(&malloc_detach_lock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&malloc_rec_lock, MUTEX_DEFAULT, IPL_VM);
+#ifdef MALLOC_DEBUG_TYPES
+	mutex_init(&malloc_debug_lock, MUTEX_DEFAULT, IPL_VM);
+#endif
 	(void)malloc_type_setup(M_DETACHED, kmflags);
 	__link_set_foreach(ksp, malloc_types)
 		(void)malloc_type_setup(*ksp, kmflags);
@@ -739,6 +776,149 @@ malloc_first_use(struct malloc_type *ks, km_flag_t kmflags)
 	return ks->ks_handle;
 }
 
+#ifdef MALLOC_DEBUG_TYPES
+static u_int
+malloc_debug_hash(uintptr_t addr)
+{
+	uint64_t h = (uint64_t)addr * 0x9e3779b97f4a7c15ULL;
+
+	return (u_int)(h >> 32) & (MALLOC_DEBUG_TYPES_SLOTS - 1);
+}
+
+/* The slot that records addr, else the empty one that ends its probe. */
+static u_int
+malloc_debug_slot(uintptr_t addr)
+{
+	u_int i;
+
+	for (i = malloc_debug_hash(addr);
+	    malloc_debug_table[i].md_addr != 0 &&
+	    malloc_debug_table[i].md_addr != addr;
+	    i = (i + 1) & (MALLOC_DEBUG_TYPES_SLOTS - 1))
+		continue;
+	return i;
+}
+
+/*
+ * Empty slot i, and move each later entry of its run whose probe
+ * passes i into the hole, so that every probe still finds its entry.
+ */
+static void
+malloc_debug_remove(u_int i)
+{
+	const u_int mask = MALLOC_DEBUG_TYPES_SLOTS - 1;
+	u_int j, home;
+
+	for (j = (i + 1) & mask; malloc_debug_table[j].md_addr != 0;
+	    j = (j + 1) & mask) {
+		home = malloc_debug_hash(malloc_debug_table[j].md_addr);
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			malloc_debug_table[i] = malloc_debug_table[j];
+			i = j;
+		}
+	}
+	malloc_debug_table[i].md_addr = 0;
+	malloc_debug_count--;
+}
+
+/*
+ * Record a header-less block kmem just gave.  An address still recorded
+ * was given back to kmem without free(9).  The panics come after the
+ * lock is dropped, here and below.
+ */
+static void
+malloc_debug_add(void *addr, size_t size, u_int idx)
+{
+	struct malloc_debug md;
+	bool full;
+	u_int i;
+
+	mutex_enter(&malloc_debug_lock);
+	i = malloc_debug_slot((uintptr_t)addr);
+	md = malloc_debug_table[i];
+	full = malloc_debug_count >= MALLOC_DEBUG_MAX;
+	if (md.md_addr == 0 && !full) {
+		malloc_debug_table[i] = (struct malloc_debug){
+			.md_addr = (uintptr_t)addr,
+			.md_size = size,
+			.md_index = idx,
+		};
+		malloc_debug_count++;
+	}
+	mutex_exit(&malloc_debug_lock);
+	if (md.md_addr != 0)
+		panic("malloc(%zu, %s): %p is still recorded as allocated as "
+		    "%s with size %zu: given back to kmem without free(9)?",
+		    size, indexname(idx), addr, indexname(md.md_index),
+		    md.md_size);
+	if (full)
+		panic("malloc(%zu, %s): more than %u header-less blocks in use "
+		    "(options MALLOC_DEBUG_TYPES_SLOTS)", size, indexname(idx),
+		    (u_int)MALLOC_DEBUG_MAX);
+}
+
+/*
+ * The free of a header-less block: it must be recorded, as caller's (or
+ * as a type detached since, as the footer allows), with this size.  Then
+ * it is recorded no more.
+ */
+static void
+malloc_debug_free(void *addr, struct malloc_type *caller, unsigned long size)
+{
+	struct malloc_type_internal *mti;
+	struct malloc_debug md;
+	bool typeok = false;
+	u_int i;
+
+	mutex_enter(&malloc_debug_lock);
+	i = malloc_debug_slot((uintptr_t)addr);
+	md = malloc_debug_table[i];
+	if (md.md_addr != 0) {
+		mti = malloc_type_table[md.md_index];
+		typeok = mti != NULL && (mti->mti_type == caller ||
+		    mti->mti_type == M_DETACHED);
+		if (typeok && md.md_size == size)
+			malloc_debug_remove(i);
+	}
+	mutex_exit(&malloc_debug_lock);
+	if (md.md_addr == 0)
+		panic("free(%p, %s, %lu): not a live header-less block: not "
+		    "allocated as a header-less type, or freed already", addr,
+		    typename(caller), size);
+	if (!typeok)
+		panic("free(%p, %s, %lu): allocated as %s", addr,
+		    typename(caller), size, indexname(md.md_index));
+	if (md.md_size != size)
+		panic("free(%p, %s, %lu): allocated with size %zu", addr,
+		    typename(caller), size, md.md_size);
+}
+
+/*
+ * A free as a header type (caller, or NULL): the block must not be a
+ * header-less one, whose "header" would be someone else's memory.
+ * Called before the header is read.
+ */
+static void
+malloc_debug_header(void *addr, struct malloc_type *caller)
+{
+	struct malloc_debug md;
+
+	if (malloc_state == MALLOC_STATE_COLD)
+		return;			/* nothing allocated: no lock yet */
+	mutex_enter(&malloc_debug_lock);
+	md = malloc_debug_table[malloc_debug_slot((uintptr_t)addr)];
+	mutex_exit(&malloc_debug_lock);
+	if (md.md_addr != 0)
+		panic("free(%p, %s): allocated as %s, a header-less type: free "
+		    "it with its size (%zu)", addr, typename(caller),
+		    indexname(md.md_index), md.md_size);
+}
+#else
+#define	malloc_debug_add(addr, size, idx)	((void)0)
+#define	malloc_debug_free(addr, caller, size)	((void)0)
+#define	malloc_debug_header(addr, caller)	((void)0)
+#endif
+
 #ifdef DIAGNOSTIC
 static inline void
 malloc_footer_set(void *addr, size_t size, u_int idx)
@@ -798,6 +978,7 @@ malloc_slow(unsigned long size, struct malloc_type *ks, int flags)
 	if (__predict_false(p == NULL))
 		return malloc_count_fail(mti);
 	if (sized) {
+		malloc_debug_add(p, size, mti->mti_index);
 		if ((flags & M_ZERO) != 0)
 			memset(p, 0, size);
 		malloc_footer_set(p, size, mti->mti_index);
@@ -829,6 +1010,7 @@ malloc_sized(unsigned long size, u_int idx, km_flag_t kmflags)
 	p = kmem_intr_alloc(size + MALLOC_FOOTER(size), kmflags);
 	if (__predict_false(p == NULL))
 		return malloc_count_fail(malloc_type_table[idx]);
+	malloc_debug_add(p, size, idx);
 	malloc_footer_set(p, size, idx);
 	return malloc_count_alloc(idx, size, p);
 }
@@ -991,7 +1173,7 @@ malloc_header(void *addr, struct malloc_type *caller, size_t *allocsizep,
 		*reqsizep = allocsize - sizeof(*mh);
 	}
 	*allocsizep = allocsize;
-#ifdef DIAGNOSTIC
+#if defined(DIAGNOSTIC) || defined(MALLOC_DEBUG_TYPES)
 	if (mh->mh_size == MH_SIZE_BIG ? allocsize < 2 * PAGE_SIZE :
 	    allocsize < sizeof(*mh) || allocsize >= PAGE_SIZE + sizeof(*mh))
 		panic("free(%p, %s): header corrupt (size %zu)", addr,
@@ -1070,6 +1252,7 @@ kern_free(void *addr, struct malloc_type *caller)
 		return;
 	if (__predict_true(caller == NULL ||
 	    (caller->ks_flags & MALLOC_TYPE_SIZED) == 0)) {
+		malloc_debug_header(addr, caller);
 		malloc_free_header(addr, caller);
 		return;
 	}
@@ -1123,6 +1306,7 @@ malloc_free_sized_detached(void *addr, struct malloc_type *caller,
 	if (det == NULL)
 		panic("free(%p, %s, %lu): no type was ever attached", addr,
 		    typename(caller), size);
+	malloc_debug_free(addr, caller, size);
 	malloc_footer_check(addr, caller, size);
 	malloc_release(addr, det->mti_index, size, addr,
 	    size + MALLOC_FOOTER(size));
@@ -1151,12 +1335,14 @@ kern_free_sized(void *addr, struct malloc_type *caller, unsigned long size)
 			malloc_free_sized_detached(addr, caller, size);
 			return;
 		}
+		malloc_debug_free(addr, caller, size);
 		malloc_footer_check(addr, caller, size);
 		malloc_release(addr, mti->mti_index, size, addr,
 		    size + MALLOC_FOOTER(size));
 		return;
 	}
 	if (size != 0) {
+		malloc_debug_header(addr, caller);	/* kern_free() again */
 		(void)malloc_header(addr, caller, &allocsize, &reqsize);
 		if (__predict_false(reqsize != size))
 			panic("free(%p, %s, %lu): allocated with size %zu",
@@ -1196,6 +1382,7 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
 	malloc_check_flags(newsize, ks, flags);
 
 	/* The type may change: the old block is released as what it was. */
+	malloc_debug_header(curaddr, ks);
 	mh = malloc_header(curaddr, NULL, &allocsize, &cursize);
 
 	/*
