@@ -1,8 +1,9 @@
 #!/bin/sh
-# The tests that guard the counters' exactness must fail against unsafe
-# versions of kern_malloc.c.  Each mutant below is kern_malloc.c with one
-# protection taken out; test_malloc (built against it) must report
-# failures, else the test could not catch that bug.
+# The tests that guard the counters' exactness (and MALLOC_DEBUG_TYPES's
+# record) must fail against unsafe versions of kern_malloc.c.  Each
+# mutant below is kern_malloc.c with one protection taken out;
+# test_malloc (built against it) must report failures, else the test
+# could not catch that bug.
 #
 #	mutants.sh OBJDIR CC CFLAGS...
 obj=$1 cc=$2
@@ -41,4 +42,7 @@ mutant foldstore "$CFLAGS_M" \
 # the portable counting without its IPL_VM
 mutant splnone "$CFLAGS_M -DMALLOC_COUNT_SPL" \
     's/splvm\(\)/0/g; s/splx\(s\)/(void)s/g'
+# MALLOC_DEBUG_TYPES's deletion leaving holes in a run: records get lost
+mutant debughole "$CFLAGS_M -DDIAGNOSTIC -DMALLOC_DEBUG_TYPES -DMALLOC_DEBUG_TYPES_SLOTS=8192" \
+    's/\(\(j - home\) & mask\) >= \(\(j - i\) & mask\)/((j - home) & mask) > mask/'
 exit $bad

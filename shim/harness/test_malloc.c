@@ -1,8 +1,9 @@
 /*
  * Unit tests of shim/kern/kern_malloc.c, built unmodified against the
  * harness's kernel stand-in.  Built plain, with -DDIAGNOSTIC, with
- * DIAGNOSTIC under ASan+UBSan, and with the optional checks
- * (MALLOC_SIZED_FREE, MALLOC_CHECK_INTR).
+ * DIAGNOSTIC under ASan+UBSan, with the optional checks
+ * (MALLOC_SIZED_FREE, MALLOC_CHECK_INTR), and with MALLOC_DEBUG_TYPES
+ * (with DIAGNOSTIC and a small table; alone under ASan+UBSan).
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -40,6 +41,7 @@ static MALLOC_JUSTDEFINE(M_PREEMPT, "preempt", "used across preemptions");
 static MALLOC_JUSTDEFINE(M_STRINGS, "strings", "the helpers' memory");
 MALLOC_DEFINE_SIZED(M_SIZED, "sized", "a header-less type");
 static MALLOC_JUSTDEFINE_SIZED(M_SIZED2, "sized2", "another, not in the link set");
+static MALLOC_JUSTDEFINE_SIZED(M_SIZED3, "sized3", "header-less, for the record");
 
 struct stat1 {
 	uint64_t inuse, requests, fails, limit, sizes;
@@ -816,7 +818,7 @@ test_panics(void)
 	CHECK(PANICS(free((char *)&buf[2], M_TEST1)));
 	CHECK(strstr(harness_panic_msg, "bad type index 60000") != NULL);
 	CHECK(harness_ilevel == IPL_NONE);
-#ifdef DIAGNOSTIC
+#if defined(DIAGNOSTIC) || defined(MALLOC_DEBUG_TYPES)
 	CHECK(PANICS(free(p, M_TEST2)));		/* wrong type */
 	CHECK(strstr(harness_panic_msg, "free(") != NULL &&
 	    strstr(harness_panic_msg, ", test2): allocated as test1") != NULL);
@@ -1041,11 +1043,16 @@ test_strfree(void)
 	    != NULL);
 	p[3] = 'd';
 	malloc_strfree(p, M_STRINGS);
-#ifdef DIAGNOSTIC
+#if defined(DIAGNOSTIC) || defined(MALLOC_DEBUG_TYPES)
 	p = malloc_strdup("abcdefg", M_SIZED, M_WAITOK);	/* has a footer */
 	p[3] = '\0';
 	CHECK(PANICS(malloc_strfree(p, M_SIZED)));
+#ifdef MALLOC_DEBUG_TYPES
+	CHECK(strstr(harness_panic_msg, ", sized, 4): allocated with size 8")
+	    != NULL);
+#else
 	CHECK(strstr(harness_panic_msg, ", sized, 4): no malloc footer") != NULL);
+#endif
 	p[3] = 'd';
 	malloc_strfree(p, M_SIZED);
 #endif
@@ -1317,24 +1324,41 @@ test_sized(void)
 	CHECK(q != NULL);
 	kern_free_sized(q, M_SIZED, 8);
 	CHECK(harness_ilevel == IPL_NONE);
-#ifdef DIAGNOSTIC
-	/* the footer: wrong type, wrong size, double free */
+#if defined(DIAGNOSTIC) || defined(MALLOC_DEBUG_TYPES)
+	/*
+	 * The footer (or MALLOC_DEBUG_TYPES's record, which is asked
+	 * first): wrong type, wrong size, double free.
+	 */
 	CHECK(PANICS(kern_free_sized(p, M_SIZED2, 24)));
 	CHECK(strstr(harness_panic_msg, ", sized2, 24): allocated as sized")
 	    != NULL);
 	CHECK(PANICS(kern_free_sized(p, M_SIZED, 23)));
+#ifdef MALLOC_DEBUG_TYPES
+	CHECK(strstr(harness_panic_msg, ", sized, 23): allocated with size 24")
+	    != NULL);
+#else
 	CHECK(strstr(harness_panic_msg, ", sized, 23): no malloc footer")
 	    != NULL);
+#endif
 	kern_free_sized(p, M_SIZED, 24);
 	CHECK(PANICS(kern_free_sized(p, M_SIZED, 24)));
+#ifdef MALLOC_DEBUG_TYPES
+	CHECK(strstr(harness_panic_msg, ", sized, 24): not a live header-less "
+	    "block") != NULL);
+#else
 	CHECK(strstr(harness_panic_msg, ", sized, 24): double free (allocated "
 	    "as sized)") != NULL);
+#endif
 	/* a header type's block is no header-less one (the footer is read
 	 * inside the block: ASan would see a read past a shorter one) */
 	q = malloc(40, M_TEST1, M_WAITOK);
 	memset(q, 0, 40);
 	CHECK(PANICS(kern_free_sized(q, M_SIZED, 24)));
+#ifdef MALLOC_DEBUG_TYPES
+	CHECK(strstr(harness_panic_msg, "not a live header-less block") != NULL);
+#else
 	CHECK(strstr(harness_panic_msg, "no malloc footer") != NULL);
+#endif
 	free(q, M_TEST1);
 #else
 	/*
@@ -1358,6 +1382,173 @@ test_sized(void)
 	kern_free_sized(p, M_SIZED2, 30);
 	s = stats("(detached)");
 	CHECK(s.bytes == s0.bytes && s.inuse == s0.inuse);
+}
+
+/*
+ * Option MALLOC_DEBUG_TYPES: every free of a header-less block is checked
+ * against a record of its type and size, also where DIAGNOSTIC's footer
+ * is not (a page and its multiples, sizes a few bytes under a page, a
+ * request that the footer would move to a less aligned kmem cache: 64,
+ * 256).  Without the option a wrong type there is charged to the type
+ * given, as documented (where the footer is, DIAGNOSTIC catches it).
+ * One size: true if DIAGNOSTIC gave the block a footer.
+ */
+static bool
+debug_wrong_frees(size_t n)
+{
+	char msg[128], *p;
+	bool footer;
+
+	p = malloc(n, M_SIZED, M_WAITOK);
+	footer = harness_kmem_last != n;
+	snprintf(msg, sizeof(msg), ", sized3, %zu): allocated as sized", n);
+#ifdef MALLOC_DEBUG_TYPES
+	CHECK(PANICS(kern_free_sized(p, M_SIZED3, n)));
+	CHECK(strstr(harness_panic_msg, msg) != NULL);
+	CHECK(PANICS(malloc_tmpbuf_free(p, n, NULL, M_SIZED3)));
+	CHECK(strstr(harness_panic_msg, msg) != NULL);
+	if (n > 1) {
+		CHECK(PANICS(kern_free_sized(p, M_SIZED, n - 1)));
+		snprintf(msg, sizeof(msg), ", sized, %zu): allocated with "
+		    "size %zu", n - 1, n);
+		CHECK(strstr(harness_panic_msg, msg) != NULL);
+	}
+	/* as a header type's: caught before its "header" is read */
+	CHECK(PANICS(free(p, M_TEST1)));
+	CHECK(strstr(harness_panic_msg, ", test1): allocated as sized, a "
+	    "header-less type") != NULL);
+	CHECK(PANICS(free(p, 0)));
+	CHECK(PANICS(kern_free_sized(p, M_TEST1, n)));
+	CHECK(PANICS(realloc(p, n + 1, M_TEST1, M_WAITOK)));
+	CHECK(strstr(harness_panic_msg, ", test1): allocated as sized") != NULL);
+	kern_free_sized(p, M_SIZED, n);			/* the right free */
+	CHECK(PANICS(kern_free_sized(p, M_SIZED, n)));	/* and again */
+	CHECK(strstr(harness_panic_msg, "not a live header-less block") != NULL);
+#else
+#ifdef DIAGNOSTIC
+	CHECK(PANICS(kern_free_sized(p, M_SIZED3, n)) == footer);
+	if (footer) {
+		CHECK(strstr(harness_panic_msg, msg) != NULL);
+		kern_free_sized(p, M_SIZED, n);
+		return footer;
+	}
+#else
+	CHECK(!PANICS(kern_free_sized(p, M_SIZED3, n)));
+#endif
+	/* charged to sized3: even it out */
+	p = malloc(n, M_SIZED3, M_WAITOK);
+	kern_free_sized(p, M_SIZED, n);
+#endif
+	return footer;
+}
+
+#ifdef MALLOC_DEBUG_TYPES
+/* The helpers with header-less types, and realloc of header types. */
+static void
+debug_helpers(void)
+{
+	char stackbuf[16], *p;
+	struct stat1 s0 = stats("test1"), s3 = stats("sized3");
+
+	/* never allocated: nothing is read, the record says so */
+	CHECK(PANICS(kern_free_sized(stackbuf, M_SIZED, sizeof(stackbuf))));
+	CHECK(strstr(harness_panic_msg, "not a live header-less block") != NULL);
+	p = malloc_strdup("/dev/wd0a", M_SIZED3, M_WAITOK);
+	CHECK(PANICS(malloc_strfree(p, M_SIZED)));
+	CHECK(strstr(harness_panic_msg, ", sized, 10): allocated as sized3")
+	    != NULL);
+	malloc_strfree(p, M_SIZED3);
+	p = malloc_asprintf(M_SIZED3, "%*s", PAGE_SIZE - 1, "x");  /* a page */
+	CHECK(p != NULL && strlen(p) == PAGE_SIZE - 1);
+	CHECK(PANICS(malloc_strfree(p, M_SIZED)));
+	malloc_strfree(p, M_SIZED3);
+	p = malloc_strndup("abcdef", 3, M_SIZED3, M_NOWAIT);
+	malloc_strfree(p, M_SIZED3);
+	p = malloc_tmpbuf_alloc(PAGE_SIZE, stackbuf, sizeof(stackbuf), M_SIZED3,
+	    M_WAITOK);
+	CHECK(p != stackbuf);
+	malloc_tmpbuf_free(p, PAGE_SIZE, stackbuf, M_SIZED3);
+	p = malloc_tmpbuf_alloc(8, stackbuf, sizeof(stackbuf), M_SIZED3,
+	    M_WAITOK);
+	malloc_tmpbuf_free(p, 8, stackbuf, M_SIZED3);	/* the stack: nothing */
+	p = realloc(NULL, 10, M_TEST1, M_WAITOK);
+	p = realloc(p, 5000, M_TEST1, M_WAITOK);
+	p = realloc(p, 100, M_TEST2, M_WAITOK);
+	CHECK(PANICS(free(p, M_TEST1)));	/* a header type's, as ever */
+	CHECK(strstr(harness_panic_msg, ", test1): allocated as test2") != NULL);
+	free(p, M_TEST2);
+	p = realloc(NULL, 100, M_SIZED3, M_WAITOK);	/* = malloc: recorded */
+	CHECK(PANICS(kern_free_sized(p, M_SIZED, 100)));
+	kern_free_sized(p, M_SIZED3, 100);
+	CHECK(stats("sized3").bytes == s3.bytes &&
+	    stats("sized3").inuse == s3.inuse);
+	CHECK(stats("test1").bytes == s0.bytes &&
+	    stats("test1").inuse == s0.inuse);
+}
+#endif
+
+#if defined(MALLOC_DEBUG_TYPES) && defined(MALLOC_DEBUG_TYPES_SLOTS) && \
+    MALLOC_DEBUG_TYPES_SLOTS <= 8192
+/*
+ * A small table: more than 7/8 of it in use panics, naming the option.
+ * The kmem block of the malloc() that panics is lost (no ASan build runs
+ * this).
+ */
+static void *debug_blk[MALLOC_DEBUG_TYPES_SLOTS];
+static size_t debug_nblk;
+
+static void
+debug_full(void)
+{
+	struct stat1 s3 = stats("sized3");
+	size_t k;
+	void *p;
+
+	while (debug_nblk < MALLOC_DEBUG_TYPES_SLOTS &&
+	    !PANICS(debug_blk[debug_nblk] = malloc(8, M_SIZED3, M_WAITOK)))
+		debug_nblk++;
+	CHECK(debug_nblk <= MALLOC_DEBUG_TYPES_SLOTS / 8 * 7 &&
+	    debug_nblk > MALLOC_DEBUG_TYPES_SLOTS / 8 * 7 - 100);
+	CHECK(strstr(harness_panic_msg, "header-less blocks in use (options "
+	    "MALLOC_DEBUG_TYPES_SLOTS)") != NULL);
+	for (k = 0; k < debug_nblk; k++)
+		kern_free_sized(debug_blk[k], M_SIZED3, 8);
+	p = malloc(8, M_SIZED3, M_WAITOK);		/* room again */
+	kern_free_sized(p, M_SIZED3, 8);
+	CHECK(stats("sized3").inuse == s3.inuse);	/* the lost: uncounted */
+}
+#endif
+
+static void
+test_debug_types(void)
+{
+	static const size_t sizes[] = { PAGE_SIZE, PAGE_SIZE - 8,
+	    PAGE_SIZE - 4, PAGE_SIZE - 1, 2 * PAGE_SIZE, 3 * PAGE_SIZE + 100,
+	    64, 256, 24, 1 };
+	struct stat1 s0, s3;
+	size_t i, nofooter = 0;
+
+	malloc_type_attach(M_SIZED3);
+	s0 = stats("sized");
+	s3 = stats("sized3");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		nofooter += !debug_wrong_frees(sizes[i]);
+	/* DIAGNOSTIC's footer is not at 6 of them (4096 - 8 has one) */
+	CHECK(nofooter == (FOOTER != 0 ? 6 : sizeof(sizes) / sizeof(sizes[0])));
+	CHECK(stats("sized").bytes == s0.bytes &&
+	    stats("sized").inuse == s0.inuse);
+	CHECK(stats("sized3").bytes == s3.bytes);
+#ifdef MALLOC_DEBUG_TYPES
+	debug_helpers();
+#endif
+#if defined(MALLOC_DEBUG_TYPES) && defined(MALLOC_DEBUG_TYPES_SLOTS) && \
+    MALLOC_DEBUG_TYPES_SLOTS <= 8192
+	debug_full();
+#endif
+	harness_printed[0] = '\0';
+	malloc_type_detach(M_SIZED3);
+	CHECK(harness_printed[0] == '\0');		/* clean */
+	CHECK(harness_ilevel == IPL_NONE);
 }
 
 static void
@@ -1449,6 +1640,7 @@ main(void)
 	test_recorded();
 	test_alignment();
 	test_sized();
+	test_debug_types();
 	test_sysctl();
 	harness_quarantine_flush();
 	return T_REPORT();

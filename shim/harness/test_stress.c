@@ -1,6 +1,9 @@
 /*
  * Stress: THREADS threads (each a CPU) x OPS operations, random sizes
- * 1 B .. 64 KiB, random types; many frees happen on another thread
+ * 1 B .. 64 KiB, random types (one of them header-less, freed with its
+ * size; under MALLOC_DEBUG_TYPES every such block is recorded on the
+ * side, and every free checked against the record: any record lost or
+ * left behind by a race panics); many frees happen on another thread
  * (blocks travel through a shared exchange, a queue of slots, and in a
  * hand-off phase every thread frees HANDOFF blocks of the next one's).
  * After join, every counter must be exact: the sum over CPUs of bytes in
@@ -34,6 +37,7 @@ int t_passed, t_failed;
 MALLOC_DEFINE(M_TEST1, "test1", "stress type 1");
 MALLOC_DEFINE(M_TEST2, "test2", "stress type 2");
 MALLOC_DEFINE(M_USBDEV, "USB device", "stress type 3");
+MALLOC_DEFINE_SIZED(M_SIZED, "sized", "stress type 4, header-less");
 static MALLOC_JUSTDEFINE(M_PEAK, "peak", "high-water phase");
 
 #ifndef THREADS
@@ -44,12 +48,13 @@ static MALLOC_JUSTDEFINE(M_PEAK, "peak", "high-water phase");
 #endif
 #define	LIVE	64			/* blocks a thread holds at most */
 #define	XCHG	1024			/* slots of the cross-thread exchange */
-#define	NTYPES	3
+#define	NTYPES	4
 #define	PEAKBLK	200			/* blocks per thread, peak phase */
 #define	HANDOFF	1000			/* blocks each thread frees for another */
 #define	INTR_PER_CPU 500		/* interrupts each CPU takes, at least */
 
-static struct malloc_type *types[NTYPES] = { M_TEST1, M_TEST2, M_USBDEV };
+static struct malloc_type *types[NTYPES] = { M_TEST1, M_TEST2, M_USBDEV,
+    M_SIZED };
 
 struct blk {
 	unsigned char	*p;
@@ -106,6 +111,18 @@ fill(struct blk *b, int t)
 	b->p[b->size - 1] = (unsigned char)b->size;
 }
 
+/* free(9) as the block's type wants it: a header-less one with the size */
+static void
+blk_free(const struct blk *b)
+{
+	struct malloc_type *ks = types[b->type];
+
+	if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0)
+		kern_free_sized(b->p, ks, b->size);
+	else
+		free(b->p, ks);
+}
+
 static void
 release(int t, struct blk *b)
 {
@@ -115,7 +132,7 @@ release(int t, struct blk *b)
 		m->corrupt++;
 	if (b->size > 1 && b->p[0] != (unsigned char)t)
 		m->crossed++;
-	free(b->p, types[b->type]);
+	blk_free(b);
 	m->bytes[b->type] -= (int64_t)b->size;
 	m->frees[b->type]++;
 }
@@ -146,7 +163,7 @@ stress_intr(void)
 		ic->made.allocs[b->type]++;
 	} else {
 		b = &ic->blk[--ic->n];
-		free(b->p, types[b->type]);
+		blk_free(b);
 		ic->made.bytes[b->type] -= (int64_t)b->size;
 		ic->made.frees[b->type]++;
 	}
