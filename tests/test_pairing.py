@@ -628,12 +628,9 @@ def test_a_release_site_of_two_owners_memory_records_the_types(tmp_path):
     assert all("M_RUMP" in f.message and "M_UVM" in f.message for f in shared)
 
 
-def test_ports_never_share_memory(tmp_path):
-    """Two ports' intr.c allocate their own struct intrhand and free it in
-    their intr_disestablish(); an MI driver hands the cookie back.  No
-    kernel holds both ports: each port's memory keeps its type, not one
-    type for both by vote (every port's intrhand was "pcidev")."""
-    port = """\
+# interrupt code: intr_establish() allocates a struct intrhand and
+# returns it as a cookie, intr_disestablish() frees it (lines 6 and 16)
+INTR_C = """\
 #include <sys/kmem.h>
 struct intrhand { int ih_irq; };
 void *
@@ -652,6 +649,14 @@ intr_disestablish(void *cookie)
 	kmem_free(ih, sizeof(*ih));
 }
 """
+
+
+def test_ports_never_share_memory(tmp_path):
+    """Two ports' intr.c allocate their own struct intrhand and free it in
+    their intr_disestablish(); an MI driver hands the cookie back.  No
+    kernel holds both ports: each port's memory keeps its type, not one
+    type for both by vote (every port's intrhand was "pcidev")."""
+    port = INTR_C
     files = {
         "sys/arch/aaa/aaa/intr.c": port,
         "sys/arch/bbb/bbb/intr.c": port,
@@ -815,25 +820,7 @@ def test_an_array_is_not_the_pointers_stored_in_it(tmp_path):
     different memory: each pair keeps its owner's type (the array's
     allocation reached intr_disestablish(), and the set took one type)."""
     files = {
-        "sys/kern/kern_intr.c": """\
-#include <sys/kmem.h>
-struct intrhand { int ih_irq; };
-void *
-intr_establish(int irq)
-{
-	struct intrhand *ih = kmem_alloc(sizeof(*ih), KM_SLEEP);
-
-	ih->ih_irq = irq;
-	return ih;
-}
-void
-intr_disestablish(void *cookie)
-{
-	struct intrhand *ih = cookie;
-
-	kmem_free(ih, sizeof(*ih));
-}
-""",
+        "sys/kern/kern_intr.c": INTR_C,
         "sys/dev/pci/ahci.c": """\
 #include <sys/kmem.h>
 struct ahci_softc { void **sc_ih; int sc_n; };
