@@ -13,17 +13,22 @@ from k2m import rumptest
 MK = "sys/rump/librump/rumpkern/Makefile.rumpkern"
 
 
-def rump_tree(tmp_path, shimmed=True):
+V799, V1099 = 799003400, 1099001200
+
+
+def rump_tree(tmp_path, shimmed=True, version=V799):
     """A directory laid out like buildrump-src (nothing buildable), with a
     buildrump.sh beside it that prints and fails."""
     src = tmp_path / "src"
     (src / MK).parent.mkdir(parents=True)
+    (src / "sys" / "sys").mkdir(parents=True)
+    (src / "sys" / "sys" / "param.h").write_text(
+        f"#define\t__NetBSD_Version__\t{version}\t/* NetBSD */\n")
     (src / MK).write_text("SRCS+=\tkern_malloc.c\t\\\n" +
                           ("\tkern_malloc_types.c\n" if shimmed else "\n"))
     if shimmed:
         (src / "sys" / "kern").mkdir(parents=True)
         (src / "sys" / "kern" / "kern_malloc_types.c").write_text("")
-        (src / "sys" / "sys").mkdir(parents=True)
         (src / "sys" / "sys" / "malloc_types.h").write_text("")
     br = tmp_path / "buildrump.sh"
     br.mkdir()
@@ -59,7 +64,11 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, fake_path):
     (tmp_path / "plain" / "sys").mkdir(parents=True)
     one_line_error(run("rumptest", str(tmp_path / "plain")), "not a tree a rump kernel builds")
     src = rump_tree(tmp_path / "a", shimmed=False)
-    one_line_error(run("rumptest", str(src)), "install-shim")
+    (src / "sys" / "sys" / "malloc_types.h").write_text("")     # a shim in part
+    one_line_error(run("rumptest", str(src)), "install-shim", "in part")
+    (src / "sys" / "sys" / "param.h").write_text("#define __NetBSD_Prereq__(a,b,c) 1\n")
+    (src / "sys" / "sys" / "malloc_types.h").unlink()
+    one_line_error(run("rumptest", str(src)), "__NetBSD_Version__")
     src = rump_tree(tmp_path / "b")
     one_line_error(run("rumptest", "--buildrump", str(tmp_path), str(src)), "no buildrump.sh")
     (tmp_path / "file").write_text("")
@@ -221,3 +230,119 @@ def test_ours_freed_needs_both_types_used_and_empty():
     assert not rumptest.ours_freed([{**types[0], "inuse": 1}] + types[1:])
     assert not rumptest.ours_freed([types[0], {**types[1], "bytes": 64}, types[2]])
     assert not rumptest.ours_freed([types[0], {**types[1], "requests": 0}, types[2]])
+
+
+def test_pristine_tree_is_input_and_says_what_is_skipped(tmp_path, fake_path):
+    src = rump_tree(tmp_path, shimmed=False, version=V1099)
+    p = run("rumptest", "--obj", str(tmp_path / "obj"), str(src))
+    assert p.returncode == 1, p.stdout + p.stderr         # the fake build fails
+    assert f"rumptest: {src}: NetBSD 10.99.12, without the shim (NetBSD-current layout)" \
+        in p.stdout
+    assert "no shim in the tree: the kmem/malloc timing" in p.stdout
+
+
+def test_netbsd_version_and_layout(tmp_path):
+    src = rump_tree(tmp_path, version=V1099)
+    assert rumptest.netbsd_version(str(src)) == V1099
+    assert rumptest.netbsd_version(str(tmp_path / "nowhere")) is None
+    lay = rumptest.detect("T", str(src))
+    assert lay == rumptest.Layout(V1099, True) and lay.current
+    assert lay.name == "NetBSD 10.99.12, shimmed"
+    old = rumptest.Layout(V799, False)
+    assert not old.current and old.name == "NetBSD 7.99.34, without the shim"
+    pristine = rump_tree(tmp_path / "p", shimmed=False)
+    assert rumptest.detect("T", str(pristine)) == rumptest.Layout(V799, False)
+
+
+def test_workload_libs_per_layout():
+    old = rumptest.Layout(V799, True)
+    assert rumptest.workload_libs(old, []) == rumptest.RUMP_LIBS        # 7.99 as it was
+    cur = rumptest.Layout(V1099, False)
+    libs = rumptest.workload_libs(cur, [])
+    # 10.x librumpvfs needs fifofs, fifofs local-domain sockets
+    assert libs[libs.index("rumpvfs") - 2:libs.index("rumpvfs")] == \
+        ["rumpvfs_fifofs", "rumpnet_local"]
+    assert set(libs) - set(rumptest.RUMP_LIBS) == {"rumpvfs_fifofs", "rumpnet_local"}
+    libs = rumptest.workload_libs(cur, ["md", "cgd"])
+    assert libs[0] == "rumpkern_k2mtest" and libs[-2:] == ["rump", "rumpuser"]
+    assert {"rumpdev_md", "rumpdev_cgd", "rumpkern_crypto"} <= set(libs)
+    assert len(libs) == len(set(libs))
+
+
+def test_drivers_and_defines():
+    cur, old = rumptest.Layout(V1099, False), rumptest.Layout(V799, True)
+    everything = {"rumpdev_md", "rumpdev_cgd", "rumpkern_crypto", "rumpvfs"}
+    assert rumptest.drivers_for(cur, everything) == (["md", "cgd"], [])
+    chosen, why = rumptest.drivers_for(cur, everything - {"rumpkern_crypto"})
+    assert chosen == ["md"] and why == ["cgd: not tested (librumpkern_crypto.so not installed)"]
+    assert rumptest.drivers_for(old, everything) == ([], [])          # 7.99: vnd only
+    assert rumptest.workload_defines(cur, ["md", "cgd"]) == ["-DK2M_MD", "-DK2M_CGD"]
+    assert rumptest.workload_defines(old, []) == ["-DK2M_SHIM"]
+
+
+def test_installed_libs(tmp_path):
+    for f in ("librumpvfs.so", "librumpvfs.so.0", "librumpdev_md.so", "librump.a"):
+        (tmp_path / f).write_text("")
+    assert rumptest.installed_libs(str(tmp_path)) == {"rumpvfs", "rumpdev_md"}
+    assert rumptest.installed_libs(str(tmp_path / "none")) == set()
+
+
+def test_parse_workload_skips():
+    text = ("PASS boot (0.1 s)\nSKIP bench: needs the shim's malloc types\n"
+            "SKIP malloc_stats: no kern.malloc_stats in this kernel\n"
+            "1 passed, 0 failed, 2 skipped\n")
+    tests, problems = rumptest.parse_workload(text, 0)
+    assert problems == []
+    assert tests == {"boot": "passed", "bench": "skipped", "malloc_stats": "skipped"}
+    _, problems = rumptest.parse_workload(text.replace("2 skipped", "1 skipped"), 0)
+    assert problems == ["summary line disagrees with the PASS/FAIL lines"]
+
+
+def test_own_test_libs_and_script():
+    cur, old = rumptest.Layout(V1099, False), rumptest.Layout(V799, False)
+    fst = dict((n, libs) for n, _, libs, _ in rumptest.OWN_TESTS)
+    assert rumptest.own_test_libs(fst["fstest"], cur, set()) == \
+        ["rumpfs_kernfs", "rumpvfs_fifofs", "rumpnet_local", "rumpvfs", "rump", "rumpuser"]
+    assert rumptest.own_test_libs(fst["fstest"], old, set()) == fst["fstest"]
+    assert rumptest.own_test_libs(fst["init"], cur, set()) == ["rump", "rumpuser"]
+    net = rumptest.own_test_libs(fst["nettest_simple"], cur, {"rumpkern_sysproxy"})
+    assert net[-3:] == ["rumpkern_sysproxy", "rump", "rumpuser"]
+    assert "rumpkern_sysproxy" not in rumptest.own_test_libs(fst["nettest_simple"], cur, set())
+    assert "rumpnet_netinet6" in rumptest.own_test_libs(fst["nettest_routed6"], cur, set())
+    assert rumptest.own_test_libs(fst["simpleclient"], cur, set()) == ["rumpclient"]
+    script = rumptest.own_test_script(["rm -f busmem", "{prog} server"], prog="/o/p")
+    assert script == "set -e\nrm -f busmem\n/o/p server\n"
+
+
+def test_own_test_verdicts(tmp_path):
+    s = rumptest.Setup(str(tmp_path), "/bin/true", str(tmp_path), 1, True,
+                       rumptest.Layout(V1099, False))
+    lines = []
+    r = rumptest.Runner(s, rumptest.Result(), lines.append)
+    d = str(tmp_path)
+    assert r.own_test("init", ["true"], "exit 0\n", d) == "passed"
+    assert r.own_test("fstest", ["false"], "exit 0\n", d) == "failed"        # no build, no run
+    assert not (tmp_path / "test-fstest.log").exists()
+    assert r.own_test("fstest_img", ["true"], "set -e\nfalse\necho never\n", d) == "failed"
+    assert r.own_test("dynamic", ["true"], "exit 37\n", d) == "skipped"
+    assert r.own_test("init", ["true"], "exit 37\n", d) == "failed"          # 37 is dynamic's
+    assert any("buildrump.dynamic: skipped" in x for x in lines)
+    assert not any("buildrump.dynamic: failed" in x for x in lines)
+
+
+def test_a_test_server_left_running_is_ended(tmp_path):
+    s = rumptest.Setup(str(tmp_path), "/bin/true", str(tmp_path), 1, True,
+                       rumptest.Layout(V1099, False))
+    r = rumptest.Runner(s, rumptest.Result(), lambda line: None)
+    d = tmp_path / "t"
+    d.mkdir()
+    # a detached "server" (setsid, as rumpuser_daemonize does) that outlives the test
+    assert r.own_test("nettest_simple", ["true"],
+                      "setsid sleep 300 </dev/null >/dev/null 2>&1 &\nsleep 0.3\n",
+                      str(d)) == "passed"
+    import time
+    for _ in range(50):
+        if not rumptest.pids_in(str(d)):
+            break
+        time.sleep(0.1)
+    assert rumptest.pids_in(str(d)) == []

@@ -1,18 +1,25 @@
 """`kmem2malloc rumptest`: the converted kernel, running.
 
-TREE is a NetBSD tree a rump kernel builds from (the layout of
-rumpkernel/src-netbsd, branch buildrump-src), already converted and
-shimmed.  rumptest
+TREE is a NetBSD tree a rump kernel builds from: the layout of
+rumpkernel/src-netbsd (branch buildrump-src, NetBSD 7.99), or that tree
+with a NetBSD-current sys/ (the "hybrid" tree of README: rumptest); told
+apart by sys/sys/param.h's __NetBSD_Version__.  Converted and shimmed
+(install-shim), or pristine: without the shim, the steps that need it (the
+timing, the alignment sweep, the malloc_stats table) are skipped, each with
+its reason.  rumptest
 
 1. builds and installs a rump kernel from it with buildrump.sh (DIAGNOSTIC
    on, as buildrump.sh does by default; the flags gcc 12 needs for the 2016
-   code), then runs buildrump.sh's own tests;
+   code), then runs buildrump.sh's own tests (on the current layout
+   rumptest builds and runs them itself: 7.99's Makefiles do not link
+   against NetBSD 10's components, OWN_TESTS);
 2. builds our kernel component (shim/rumptest/k2mtest.c, with the tree's
    rumpmake, so with the kernel's flags and symbol renaming) and our
    workload (shim/rumptest/workload.c) against the installed kernel, and
    an FFS image with makefs;
 3. runs the workload: it boots the kernel, exercises tmpfs, FFS on vnd(4),
-   TCP and UDP over lo0 and sysctl, frees what it allocated, times
+   TCP and UDP over lo0 and sysctl (and, on the current layout, md(4) and
+   cgd(4) on it), frees what it allocated, times
    kmem_alloc+kmem_free against malloc+free inside the kernel (a
    header-less type freed with its size, as converted code frees, and a
    header type freed as legacy callers free), sweeps the alignment of each
@@ -56,6 +63,12 @@ OUR_TYPES = ("k2mtest", "k2mtest-sized")
 RUMP_LIBS = ["rumpkern_k2mtest", "rumpdev_vnd", "rumpdev_disk", "rumpdev",
              "rumpfs_ffs", "rumpfs_tmpfs", "rumpvfs",
              "rumpnet_netinet", "rumpnet_net", "rumpnet", "rump", "rumpuser"]
+# NetBSD 8 and later (the hybrid tree of README: rumptest): librumpvfs
+# needs fifofs, which needs local-domain sockets; and the drivers the
+# workload adds there, each with what it needs (cgd: the kernel's AES).
+CURRENT_NEEDS = {"rumpvfs": ["rumpvfs_fifofs", "rumpnet_local"]}
+CURRENT_DRIVERS = {"md": ["rumpdev_md"], "cgd": ["rumpdev_cgd", "rumpkern_crypto"]}
+CURRENT_VERSION = 800000000     # __NetBSD_Version__ of NetBSD 8.0: the 10.x layout from here
 COMPONENT = ("Makefile", "k2mtest.c", "k2mtest.h")
 HELLO = "kmem2malloc rumptest\n"        # workload.c reads it back from the image
 RUN_GUARD = 1800                        # seconds: a hang guard, not a time limit
@@ -69,9 +82,66 @@ BUILDRUMP_TESTS = (("init", "bootstrap test"), ("fstest", "VFS test"),
                    ("nettest_routed6", "Routed IPv6 networking test"),
                    ("dynamic", "Dynamic loading of components"))
 
+# The same tests as rumptest runs them itself on the current layout, where
+# buildrump.sh's `tests` (7.99's Makefiles and headers) cannot build them:
+# (name, sources under buildrump.sh/tests, the components 7.99's Makefile
+# links (workload_libs() adds what 10.x needs), the commands testrump.sh
+# runs, in the test's directory: {prog} the program, {tests} buildrump.sh's
+# tests/, {rump} the installed kernel, {brtests} the programs' directory).
+_NET = ["rumpnet_shmif", "rumpnet_config", "rumpnet_netinet", "rumpnet_net", "rumpnet",
+        "@sysproxy", "rump", "rumpuser"]
+_NET6 = [x.replace("rumpnet_netinet", "rumpnet_netinet6") for x in _NET]
+_ROUTED_TAIL = ["RUMP_SERVER=unix://routerctrl {brtests}/simpleclient/simpleclient"]
+OWN_TESTS = (
+    ("init", ["init/init.c"], ["rump", "rumpuser"], ["{prog}"]),
+    ("fstest", ["fstest/fstest.c"], ["rumpfs_kernfs", "rumpvfs", "rump", "rumpuser"],
+     ["{prog}"]),
+    ("fstest_img", ["fstest_img/fstest2.c"],
+     ["rumpfs_sysvbfs", "rumpdev_disk", "rumpdev", "rumpvfs", "rump", "rumpuser"],
+     ["{prog} {tests}/fstest_img"]),
+    ("simpleclient", ["simpleclient/simpleclient.c"], ["@rumpclient"],
+     ["RUMP_SERVER=unix://mysocket {rump}/bin/rump_server unix://mysocket",
+      "RUMP_SERVER=unix://mysocket {prog}"]),
+    ("nettest_simple", ["nettest_simple/nettest_simple.c"], _NET,
+     ["rm -f busmem", "{prog} server", "{prog} client"]),
+    ("nettest_simple6", ["nettest_simple/nettest_simple.c"], _NET6,
+     ["rm -f busmem", "{prog} server6", "{prog} client6"]),
+    ("nettest_routed", ["nettest_routed/nettest_routed.c"], _NET,
+     ["rm -f busmem1 busmem2", "{prog} server", "{prog} router unix://routerctrl",
+      "{prog} client"] + _ROUTED_TAIL),
+    ("nettest_routed6", ["nettest_routed/nettest_routed.c"], _NET6,
+     ["rm -f busmem1 busmem2", "{prog} server6", "{prog} router6 unix://routerctrl",
+      "{prog} client6"] + _ROUTED_TAIL),
+    ("dynamic", ["dynamic/dynamic.c"], ["rump", "rumpuser"], ["{prog}"]),
+)
+DYNAMIC_SKIP = 37           # dynamic's exit status when components cannot be dlopen()ed
+# What the NetBSD 10 headers need before <rump/rump_syscalls.h> (idtype_t,
+# fixed-width types), included ahead of 7.99's test sources.
+CURRENT_INCLUDES = ["-include", "stdint.h", "-include", "sys/wait.h"]
+
 
 class RumpTestError(Exception):
     """Bad input: one line for the user, exit status 2."""
+
+
+@dataclass
+class Layout:
+    """What kind of tree: its NetBSD version (sys/sys/param.h) and whether
+    install-shim ran."""
+    version: int | None         # __NetBSD_Version__, None if not found
+    shim: bool
+
+    @property
+    def current(self) -> bool:
+        """A NetBSD-current sys/ (the hybrid tree), not 7.99's."""
+        return self.version is not None and self.version >= CURRENT_VERSION
+
+    @property
+    def name(self) -> str:
+        v = self.version
+        release = "NetBSD ?" if v is None else \
+            f"NetBSD {v // 100000000}.{v // 1000000 % 100}.{v // 100 % 100}"
+        return release + (", shimmed" if self.shim else ", without the shim")
 
 
 @dataclass
@@ -81,6 +151,7 @@ class Setup:
     obj: str            # obj/ (build), rump/ (installed kernel), logs, workload
     jobs: int
     keep: bool          # --obj given: never removed
+    layout: Layout = field(default_factory=lambda: Layout(None, True))
 
 
 @dataclass
@@ -111,19 +182,118 @@ class Result:
 # --------------------------------------------------------------------------
 # Input
 
-def setup(tree: str, buildrump: str | None, obj: str | None, jobs: int) -> Setup:
-    """Check everything rumptest needs before anything runs."""
-    src = os.path.abspath(tree)
+def netbsd_version(src: str) -> int | None:
+    """__NetBSD_Version__ of the tree's sys/sys/param.h (799003400 for
+    7.99.34, 1099001200 for 10.99.12)."""
+    try:
+        with open(os.path.join(src, "sys", "sys", "param.h"), encoding="utf-8",
+                  errors="replace") as fp:
+            m = re.search(r"^#define\s+__NetBSD_Version__\s+(\d+)", fp.read(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
+
+
+def detect(tree: str, src: str) -> Layout:
+    """The layout of a tree a rump kernel builds from; bad input raises.
+    No shim at all is a pristine tree (the shim's steps are skipped); part
+    of it is a mistake."""
     if not os.path.exists(os.path.join(src, shimmod.RUMPKERN_MK)):
         raise RumpTestError(f"{tree}: not a tree a rump kernel builds from (no "
                             f"{shimmod.RUMPKERN_MK}; see README: rumptest)")
     with open(os.path.join(src, shimmod.RUMPKERN_MK), encoding="utf-8",
               errors="replace") as fp:
         listed = "kern_malloc_types.c" in fp.read()
-    if not (listed and os.path.exists(os.path.join(src, shimmod.TYPES_C))
-            and os.path.exists(os.path.join(src, shimmod.TYPES_H))):
-        raise RumpTestError(f"{tree}: the shim is not installed; run "
-                            f"`kmem2malloc install-shim {tree}` first")
+    parts = [listed, os.path.exists(os.path.join(src, shimmod.TYPES_C)),
+             os.path.exists(os.path.join(src, shimmod.TYPES_H))]
+    if any(parts) and not all(parts):
+        raise RumpTestError(f"{tree}: the shim is installed in part; run "
+                            f"`kmem2malloc install-shim {tree}` again")
+    version = netbsd_version(src)
+    if version is None:
+        raise RumpTestError(f"{tree}: no __NetBSD_Version__ in sys/sys/param.h")
+    return Layout(version, all(parts))
+
+
+def add_needs(libs: list[str], layout: Layout) -> list[str]:
+    """libs with what each needs on the layout (CURRENT_NEEDS), put before it."""
+    libs = list(libs)
+    if layout.current:
+        for lib, needs in CURRENT_NEEDS.items():
+            if lib in libs:
+                at = libs.index(lib)
+                libs[at:at] = [x for x in needs if x not in libs]
+    return libs
+
+
+def workload_libs(layout: Layout, drivers: list[str]) -> list[str]:
+    """The components the workload links, in link order, for the layout
+    and the extra drivers it tests (CURRENT_DRIVERS)."""
+    libs = add_needs(RUMP_LIBS, layout)
+    if layout.current:
+        extra = [x for d in drivers for x in CURRENT_DRIVERS[d]]
+        libs[1:1] = [x for x in extra if x not in libs]
+    return libs
+
+
+def own_test_libs(libs: list[str], layout: Layout, installed: set[str]) -> list[str]:
+    """The link list of one of OWN_TESTS: 7.99's, with what the layout
+    needs; @sysproxy is rumpkern_sysproxy where it is a component of its
+    own (as 7.99's tests/Makefile.inc adds it), @rumpclient the client
+    library (no kernel)."""
+    out = []
+    for x in libs:
+        if x == "@sysproxy":
+            out += ["rumpkern_sysproxy"] if "rumpkern_sysproxy" in installed else []
+        elif x == "@rumpclient":
+            out.append("rumpclient")
+        else:
+            out.append(x)
+    return add_needs(out, layout)
+
+
+def own_test_script(cmds: list[str], **where: str) -> str:
+    """The shell script of one of OWN_TESTS: its commands, stopping at the
+    first that fails (testrump.sh's `|| die`)."""
+    return "set -e\n" + "\n".join(c.format(**where) for c in cmds) + "\n"
+
+
+def workload_defines(layout: Layout, drivers: list[str]) -> list[str]:
+    """-D flags of the workload: K2M_SHIM for the shim's steps, one per
+    extra driver."""
+    return (["-DK2M_SHIM"] if layout.shim else []) + \
+        [f"-DK2M_{d.upper()}" for d in drivers]
+
+
+def drivers_for(layout: Layout, installed: set[str]) -> tuple[list[str], list[str]]:
+    """The extra drivers (beyond vnd) the workload tests: on the current
+    layout each one whose components are installed (lib names without
+    lib/.so); with the reason for each left out."""
+    if not layout.current:
+        return [], []
+    chosen, why = [], []
+    for d, libs in CURRENT_DRIVERS.items():
+        missing = [x for x in libs if x not in installed]
+        if missing:
+            why.append(f"{d}: not tested (lib{missing[0]}.so not installed)")
+        else:
+            chosen.append(d)
+    return chosen, why
+
+
+def installed_libs(libdir: str) -> set[str]:
+    """The components installed in libdir: {"rumpvfs", "rumpdev_md", ...}."""
+    try:
+        names = os.listdir(libdir)
+    except OSError:
+        return set()
+    return {n[3:-3] for n in names if n.startswith("lib") and n.endswith(".so")}
+
+
+def setup(tree: str, buildrump: str | None, obj: str | None, jobs: int) -> Setup:
+    """Check everything rumptest needs before anything runs."""
+    src = os.path.abspath(tree)
+    layout = detect(tree, src)
     br = buildrump or os.path.join(os.path.dirname(src), "buildrump.sh")
     script = br if os.path.isfile(br) else os.path.join(br, "buildrump.sh")
     if not os.path.isfile(script):
@@ -137,7 +307,7 @@ def setup(tree: str, buildrump: str | None, obj: str | None, jobs: int) -> Setup
     keep = obj is not None
     obj = os.path.abspath(obj) if obj else tempfile.mkdtemp(prefix="k2m-rumptest-")
     os.makedirs(obj, exist_ok=True)
-    return Setup(src, os.path.abspath(script), obj, jobs, keep)
+    return Setup(src, os.path.abspath(script), obj, jobs, keep, layout)
 
 
 # --------------------------------------------------------------------------
@@ -166,24 +336,25 @@ def parse_buildrump_tests(text: str, status: int) -> dict:
     return out
 
 
-_TEST_LINE = re.compile(r"^(PASS|FAIL) (\w+)(?::\s*(.*)| \([\d.]+ s\))?$", re.M)
-_SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
+_TEST_LINE = re.compile(r"^(PASS|FAIL|SKIP) (\w+)(?::\s*(.*)| \([\d.]+ s\))?$", re.M)
+_SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$", re.M)
+_VERDICT = {"PASS": "passed", "FAIL": "failed", "SKIP": "skipped"}
 
 
 def parse_workload(text: str, status: int) -> tuple[dict, list[str]]:
-    """The workload's PASS/FAIL lines -> ({test: passed|failed}, problems).
-    Its last line must be "N passed, N failed" agreeing with them, and it
-    must have exited 0 (a panic aborts it)."""
+    """The workload's PASS/FAIL/SKIP lines -> ({test: passed|failed|skipped},
+    problems).  Its last line must be "N passed, N failed[, N skipped]"
+    agreeing with them, and it must have exited 0 (a panic aborts it)."""
     tests, problems = {}, []
     for verdict, name, why in _TEST_LINE.findall(text):
-        tests[name] = "passed" if verdict == "PASS" else "failed"
+        tests[name] = _VERDICT[verdict]
         if verdict == "FAIL":
             problems.append(f"{name}: {why}")
     m = list(_SUMMARY.finditer(text))
+    count = [sum(v == k for v in tests.values()) for k in ("passed", "failed", "skipped")]
     if not m:
         problems.append("no summary line: the workload stopped early")
-    elif (int(m[-1].group(1)), int(m[-1].group(2))) != \
-            (sum(v == "passed" for v in tests.values()), sum(v == "failed" for v in tests.values())):
+    elif [int(m[-1].group(1)), int(m[-1].group(2)), int(m[-1].group(3) or 0)] != count:
         problems.append("summary line disagrees with the PASS/FAIL lines")
     if "panic" in text.lower():
         problems.append("the kernel panicked: " + next(
@@ -276,7 +447,7 @@ class Runner:
         self.s, self.res, self.out = s, res, out
 
     def step(self, name: str, cmd: list[str], log: str, env=None, cwd=None,
-             timeout=None) -> subprocess.CompletedProcess | None:
+             timeout=None, quiet_status=()) -> subprocess.CompletedProcess | None:
         """Run one command, output to OBJ/log; record its time; on failure
         show the end of its log."""
         path = os.path.join(self.s.obj, log)
@@ -288,7 +459,9 @@ class Runner:
             except subprocess.TimeoutExpired:
                 p = None
         self.res.seconds[name] = round(time.monotonic() - t0, 1)
-        if p is None or p.returncode != 0:
+        if p is not None and p.returncode in quiet_status:
+            pass
+        elif p is None or p.returncode != 0:
             self.out(f"rumptest: {name}: failed "
                      f"({'hung' if p is None else f'exit {p.returncode}'}); {path}:")
             with open(path, errors="replace") as fp:
@@ -298,11 +471,46 @@ class Runner:
             self.out(f"rumptest: {name}: ok ({self.res.seconds[name]} s)")
         return p
 
+    def own_test(self, name: str, build: list[str], script: str, cwd: str,
+                 timeout: int = 300) -> str:
+        """Build and run one of OWN_TESTS; passed, failed or skipped.  The
+        servers it starts detach (setsid); those still running in its
+        directory afterwards are ended by their pid."""
+        p = self.step(f"buildrump.{name} build", build, f"test-{name}-build.log")
+        if p is None or p.returncode != 0:
+            return "failed"
+        p = self.step(f"buildrump.{name}", ["sh", "-c", script], f"test-{name}.log",
+                      cwd=cwd, timeout=timeout,
+                      quiet_status=(DYNAMIC_SKIP,) if name == "dynamic" else ())
+        for pid in pids_in(cwd):
+            try:
+                os.kill(pid, 15)
+            except OSError:
+                pass
+        if p is not None and name == "dynamic" and p.returncode == DYNAMIC_SKIP:
+            self.out("rumptest: buildrump.dynamic: skipped (components cannot be dlopen()ed)")
+            return "skipped"
+        return "passed" if p is not None and p.returncode == 0 else "failed"
+
     def buildrump(self, *commands: str) -> list[str]:
         s = self.s
         return ([s.buildrump, "-s", s.src, "-o", os.path.join(s.obj, "obj"),
                  "-d", os.path.join(s.obj, "rump"), "-j", str(s.jobs)]
                 + BUILDRUMP_FLAGS + list(commands))
+
+
+def pids_in(cwd: str) -> list[int]:
+    """Our processes whose working directory is cwd (a test's servers)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.readlink(f"/proc/{d}/cwd") == cwd and os.stat(f"/proc/{d}").st_uid == \
+                        os.getuid():
+                    out.append(int(d))
+            except OSError:
+                pass
+    return out
 
 
 def _print(line: str) -> None:
@@ -334,16 +542,25 @@ def run(tree: str, buildrump: str | None, obj: str | None, jobs: int,
 def _run(s: Setup, res: Result, out) -> None:
     r = Runner(s, res, out)
     rump = os.path.join(s.obj, "rump")
+    lay = s.layout
+    out(f"rumptest: {s.src}: {lay.name}"
+        + (" (NetBSD-current layout)" if lay.current else " (7.99 layout)"))
+    if not lay.shim:
+        out("rumptest: no shim in the tree: the kmem/malloc timing, the alignment sweep "
+            "and the malloc_stats table are skipped")
     p = r.step("build", r.buildrump("tools", "build", "install"), "build.log",
                env=BUILDRUMP_ENV, cwd=os.path.dirname(s.buildrump))
     res.tests["build"] = "passed" if p and p.returncode == 0 else "failed"
     if res.tests["build"] == "failed":
         return
-    p = r.step("buildrump tests", r.buildrump("tests"), "tests.log", env=BUILDRUMP_ENV,
-               cwd=os.path.dirname(s.buildrump))
-    with open(os.path.join(s.obj, "tests.log"), errors="replace") as fp:
-        for name, v in parse_buildrump_tests(fp.read(), p.returncode if p else 1).items():
-            res.tests[f"buildrump.{name}"] = v
+    if lay.current:
+        own_tests(r, s, res)
+    else:
+        p = r.step("buildrump tests", r.buildrump("tests"), "tests.log", env=BUILDRUMP_ENV,
+                   cwd=os.path.dirname(s.buildrump))
+        with open(os.path.join(s.obj, "tests.log"), errors="replace") as fp:
+            for name, v in parse_buildrump_tests(fp.read(), p.returncode if p else 1).items():
+                res.tests[f"buildrump.{name}"] = v
 
     # mallocstat for the host, our component, the workload, the image
     ms = os.path.join(s.obj, "mallocstat")
@@ -357,17 +574,23 @@ def _run(s: Setup, res: Result, out) -> None:
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, "hello.txt"), "w") as fp:
         fp.write(HELLO)
+    drivers, left_out = drivers_for(lay, installed_libs(os.path.join(rump, "lib")))
+    for why in left_out:
+        out(f"rumptest: {why}")
     libs = ["-L", comp, "-L", os.path.join(rump, "lib"),
             "-Wl,-rpath," + comp, "-Wl,-rpath," + os.path.join(rump, "lib"),
-            "-Wl,--no-as-needed"] + [f"-l{x}" for x in RUMP_LIBS] + ["-lpthread", "-ldl"]
+            "-Wl,--no-as-needed"] + [f"-l{x}" for x in workload_libs(lay, drivers)] \
+        + ["-lpthread", "-ldl"]
     for name, cmd, log in (
             ("mallocstat", ["gcc", "-std=gnu11", "-O2", "-I", SHIM, "-o", ms,
                             os.path.join(SHIM, "mallocstat", "mallocstat.c")], "mallocstat.log"),
-            ("component", [rumpmake, "K2M_SYS=" + os.path.join(s.src, "sys"), "dependall"],
+            ("component", [rumpmake, "K2M_SYS=" + os.path.join(s.src, "sys")]
+             + ([] if lay.shim else ["K2M_NOSHIM=1"]) + ["dependall"],
              "component.log"),
-            ("workload build", ["gcc", "-std=gnu11", "-O2", "-g", "-Wall", "-Wextra",
-                                "-I", os.path.join(rump, "include"), "-I", RUMPTEST,
-                                "-o", wl, os.path.join(RUMPTEST, "workload.c")] + libs,
+            ("workload build", ["gcc", "-std=gnu11", "-O2", "-g", "-Wall", "-Wextra"]
+             + workload_defines(lay, drivers)
+             + ["-I", os.path.join(rump, "include"), "-I", RUMPTEST,
+                "-o", wl, os.path.join(RUMPTEST, "workload.c")] + libs,
              "workload-build.log"),
             ("image", ["makefs", "-t", "ffs", "-o", "version=1", "-s", "16m", "-f", "512",
                        image, root],
@@ -393,13 +616,19 @@ def _run(s: Setup, res: Result, out) -> None:
     res.tests["workload"] = "failed" if problems else "passed"
     for why in problems:
         out(f"rumptest: workload: {why}")
+    for verdict, name, why in _TEST_LINE.findall(text):
+        if verdict == "SKIP":
+            out(f"rumptest: workload: {name} skipped: {why}")
     wj = os.path.join(rundir, "workload.json")
     if os.path.exists(wj):
         with open(wj) as fp:
             data = json.load(fp)
         res.bench, res.alignment = data.get("bench", {}), data.get("alignment", {})
-    res.tests["alignment"] = "passed" if res.alignment and \
-        alignment_summary(res.alignment)["below_kmem"] == 0 else "failed"
+    if not lay.shim:
+        res.tests["alignment"] = "skipped"
+    else:
+        res.tests["alignment"] = "passed" if res.alignment and \
+            alignment_summary(res.alignment)["below_kmem"] == 0 else "failed"
     if os.path.exists(blob):
         t = subprocess.run([ms, "-f", blob], capture_output=True, text=True)
         j = subprocess.run([ms, "-j", "-f", blob], capture_output=True, text=True)
@@ -409,6 +638,31 @@ def _run(s: Setup, res: Result, out) -> None:
         res.tests["mallocstat"] = "passed" if res.types else "failed"
         res.tests["freed"] = "passed" if ours_freed(res.types) else "failed"
     report(res, out)
+
+
+def own_tests(r: Runner, s: Setup, res: Result) -> None:
+    """buildrump.sh's tests, built and run by us (OWN_TESTS)."""
+    rump = os.path.join(s.obj, "rump")
+    lib = os.path.join(rump, "lib")
+    tests = os.path.join(os.path.dirname(s.buildrump), "tests")
+    brtests = os.path.join(s.obj, "brtests")
+    installed = installed_libs(lib)
+    r.out(f"rumptest: buildrump.sh's tests, built by rumptest for {s.layout.name}: "
+          "7.99's Makefiles do not link against NetBSD 10 (" + ", ".join(
+              f"-l{x} needs {' '.join('-l' + n for n in needs)}"
+              for x, needs in CURRENT_NEEDS.items()) + "; idtype_t before rump_syscalls.h)")
+    for name, srcs, libs, cmds in OWN_TESTS:
+        d = os.path.join(brtests, name)
+        os.makedirs(d, exist_ok=True)
+        prog = os.path.join(d, name)
+        build = (["gcc", "-std=gnu99", "-O2", "-g"] + CURRENT_INCLUDES
+                 + ["-I", os.path.join(rump, "include"), "-I", os.path.join(tests, "common"),
+                    "-o", prog] + [os.path.join(tests, x) for x in srcs]
+                 + ["-L", lib, "-Wl,-rpath," + lib, "-Wl,--no-as-needed"]
+                 + [f"-l{x}" for x in own_test_libs(libs, s.layout, installed)]
+                 + ["-lpthread", "-ldl"])
+        script = own_test_script(cmds, prog=prog, tests=tests, rump=rump, brtests=brtests)
+        res.tests[f"buildrump.{name}"] = r.own_test(name, build, script, d)
 
 
 def report(res: Result, out) -> None:

@@ -18,6 +18,9 @@
  * with headers, freed as legacy free(p, T) callers free.
  * kern_free_sized() is what free(p, T, n) expands to under
  * MALLOC_SIZED_FREE; called by name, the component builds either way.
+ *
+ * Built with K2M_NOSHIM (rumpmake K2M_NOSHIM=1: a tree without the shim)
+ * it holds only the compile-time checks of the workload's structures.
  */
 
 #include <sys/cdefs.h>
@@ -34,6 +37,12 @@ __KERNEL_RCSID(0, "kmem2malloc rumptest component");
 #include <sys/disk.h>
 #include <net/zlib.h>
 #include <dev/vndvar.h>
+#include <dev/md.h>
+#include <sys/buf.h>
+#include <sys/bufq.h>
+#include <sys/mutex.h>
+#include <dev/dkvar.h>		/* before cgdvar.h on 7.99 */
+#include <dev/cgdvar.h>
 #include <fs/tmpfs/tmpfs_args.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -42,9 +51,6 @@ __KERNEL_RCSID(0, "kmem2malloc rumptest component");
 
 #include "k2mtest.h"
 
-MALLOC_DEFINE(M_K2MTEST, "k2mtest", "kmem2malloc rumptest workload");
-MALLOC_DEFINE_SIZED(M_K2MSIZED, "k2mtest-sized",
-    "kmem2malloc rumptest workload, header-less");
 
 /* The workload's hand-written NetBSD structures are the kernel's. */
 CTASSERT(sizeof(struct nb_sysctlnode) == sizeof(struct sysctlnode));
@@ -64,6 +70,20 @@ CTASSERT(NB_VNDIOCSET == VNDIOCSET && NB_VNDIOCCLR == VNDIOCCLR);
 CTASSERT(sizeof(struct nb_sockaddr_in) == sizeof(struct sockaddr_in));
 CTASSERT(NB_IPPROTO_TCP == IPPROTO_TCP && NB_TCP_NODELAY == TCP_NODELAY);
 CTASSERT(offsetof(struct nb_sockaddr_in, sin_addr) == offsetof(struct sockaddr_in, sin_addr));
+CTASSERT(sizeof(struct nb_md_conf) == sizeof(struct md_conf));
+CTASSERT(offsetof(struct nb_md_conf, md_type) == offsetof(struct md_conf, md_type));
+CTASSERT(NB_MD_GETCONF == MD_GETCONF && NB_MD_SETCONF == MD_SETCONF);
+CTASSERT(NB_MD_KMEM_ALLOCATED == MD_KMEM_ALLOCATED);
+CTASSERT(sizeof(struct nb_cgd_ioctl) == sizeof(struct cgd_ioctl));
+CTASSERT(offsetof(struct nb_cgd_ioctl, ci_keylen) == offsetof(struct cgd_ioctl, ci_keylen));
+CTASSERT(offsetof(struct nb_cgd_ioctl, ci_blocksize) ==
+    offsetof(struct cgd_ioctl, ci_blocksize));
+CTASSERT(NB_CGDIOCSET == CGDIOCSET && NB_CGDIOCCLR == CGDIOCCLR);
+
+#ifndef K2M_NOSHIM
+MALLOC_DEFINE(M_K2MTEST, "k2mtest", "kmem2malloc rumptest workload");
+MALLOC_DEFINE_SIZED(M_K2MSIZED, "k2mtest-sized",
+    "kmem2malloc rumptest workload, header-less");
 
 static const size_t bench_sizes[K2M_BENCH_SIZES] = { 16, 64, 256, 1024 };
 
@@ -213,3 +233,4 @@ rumpk2m_align(struct k2m_align *ka)
 	kmem_free(p, K2M_ALIGN_MAXSAMPLES * sizeof(*p));
 	return 0;
 }
+#endif /* !K2M_NOSHIM */

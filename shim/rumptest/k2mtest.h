@@ -2,8 +2,8 @@
  * kmem2malloc rumptest: what the workload (a host program) and the kernel
  * component (k2mtest.c, built into the rump kernel) share.
  *
- * The includer provides the fixed-width integer types (<stdint.h> on the
- * host, <sys/types.h> in the kernel).  The nb_* structures are NetBSD's
+ * The includer provides the fixed-width integer types and size_t (<stdint.h>
+ * and <sys/types.h> on the host, <sys/types.h> in the kernel).  The nb_* structures are NetBSD's
  * system-call ABI on LP64 as the workload must pass it to rump_sys_*();
  * k2mtest.c checks each against the kernel's own at compile time.
  */
@@ -101,6 +101,29 @@ struct nb_vnd_ioctl {
 	((inout) | (((len) & 0x1fffUL) << 16) | ((unsigned long)(g) << 8) | (n))
 #define NB_VNDIOCSET	NB_IOC(NB_IOC_IN | NB_IOC_OUT, 'F', 0, sizeof(struct nb_vnd_ioctl))
 #define NB_VNDIOCCLR	NB_IOC(NB_IOC_IN, 'F', 1, sizeof(struct nb_vnd_ioctl))
+
+struct nb_md_conf {
+	void		*md_addr;
+	size_t		md_size;
+	int		md_type;
+};
+#define NB_MD_KMEM_ALLOCATED	2
+#define NB_MD_GETCONF	NB_IOC(NB_IOC_OUT, 'r', 0, sizeof(struct nb_md_conf))
+#define NB_MD_SETCONF	NB_IOC(NB_IOC_IN, 'r', 1, sizeof(struct nb_md_conf))
+
+struct nb_cgd_ioctl {
+	const char	*ci_disk;
+	int		ci_flags;
+	int		ci_unit;
+	size_t		ci_size;
+	const char	*ci_alg;
+	const char	*ci_ivmethod;
+	size_t		ci_keylen;	/* bits */
+	const char	*ci_key;
+	size_t		ci_blocksize;
+};
+#define NB_CGDIOCSET	NB_IOC(NB_IOC_IN | NB_IOC_OUT, 'F', 18, sizeof(struct nb_cgd_ioctl))
+#define NB_CGDIOCCLR	NB_IOC(NB_IOC_IN, 'F', 19, sizeof(struct nb_cgd_ioctl))
 
 #define NB_IPPROTO_TCP	6
 #define NB_TCP_NODELAY	1

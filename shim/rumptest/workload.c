@@ -8,14 +8,22 @@
  *
  *   workload FFS_IMAGE OUTDIR
  *
+ * Built with -DK2M_SHIM for a shimmed tree: without it (a pristine tree)
+ * the component's timing and alignment sweep are skipped (they need the
+ * shim's malloc types), and a kernel without kern.malloc_stats is
+ * reported, not failed.  -DK2M_MD, -DK2M_CGD: also md(4), and cgd(4) on
+ * md(4) (the workload is linked with those components).
+ *
  * FFS_IMAGE is a host file holding an FFS file system with /hello.txt
  * (HELLO below).  Writes OUTDIR/malloc_stats.bin (the sysctl blob) and
  * OUTDIR/workload.json (results and raw measurements).  Prints PASS/FAIL
- * per test and a last line "N passed, N failed"; exits non-zero if any
- * failed.  A panic in the kernel aborts the process.
+ * per test, SKIP (with the reason) for each test not run, and a last line
+ * "N passed, N failed, N skipped"; exits non-zero if any failed.  A panic
+ * in the kernel aborts the process.
  */
 
 #include <sys/types.h>
+#include <sys/wait.h>		/* idtype_t: NetBSD 10's rump_syscalls.h uses it */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -35,7 +43,7 @@
 #define HELLO	"kmem2malloc rumptest\n"
 #define NFILES	64
 
-static int npass, nfail;
+static int npass, nfail, nskip;
 static FILE *json;
 static const char *sep = "";
 static double last;			/* when the last test ended */
@@ -72,6 +80,16 @@ check(int ok, const char *test, const char *fmt, ...)
 	fflush(stdout);
 	last = t;
 	return ok;
+}
+
+static void
+skip(const char *test, const char *why)
+{
+	printf("SKIP %s: %s\n", test, why);
+	nskip++;
+	fprintf(json, "%s\n    \"%s\": \"skipped\"", sep, test);
+	sep = ",";
+	fflush(stdout);
 }
 
 #define TRY(cond, test, ...) \
@@ -220,6 +238,100 @@ test_ffs_vnd(const char *image)
 }
 
 static void
+pattern(char *buf, size_t n, size_t off, int seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = (char)(seed + (off + i) / 512 + i);
+}
+
+/*
+ * A raw disk, 64 KiB at a time: write len bytes of a pattern and read them
+ * back (0: all read back); with compare only, whether the first len bytes
+ * hold that pattern (1) or not (0).  -1 on an error.
+ */
+static int
+raw_io(const char *dev, size_t len, int seed, int compare_only)
+{
+	static char want[65536], got[65536];
+	size_t off;
+	int fd, rv = 0;
+
+	if ((fd = rump_sys_open(dev, compare_only ? RUMP_O_RDONLY : RUMP_O_RDWR, 0)) == -1)
+		return -1;
+	for (off = 0; !compare_only && rv == 0 && off < len; off += sizeof(want)) {
+		pattern(want, sizeof(want), off, seed);
+		if (rump_sys_pwrite(fd, want, sizeof(want), (off_t)off) != (ssize_t)sizeof(want))
+			rv = -1;
+	}
+	for (off = 0; rv == 0 && off < len; off += sizeof(got)) {
+		pattern(want, sizeof(want), off, seed);
+		if (rump_sys_pread(fd, got, sizeof(got), (off_t)off) != (ssize_t)sizeof(got))
+			rv = -1;
+		else if (memcmp(want, got, sizeof(got)) != 0)
+			rv = compare_only ? 2 : -1;
+	}
+	rump_sys_close(fd);
+	if (compare_only && rv >= 0)
+		return rv == 0;
+	return rv;
+}
+
+#if defined(K2M_MD) || defined(K2M_CGD)
+#define MD_BYTES	(2 * 1024 * 1024)
+
+/* md(4): a disk in kernel memory (MD_KMEM_ALLOCATED); it stays configured. */
+static int
+test_md(void)
+{
+	struct nb_md_conf mc;
+	int fd;
+
+	TRY((fd = rump_sys_open("/dev/rmd0d", RUMP_O_RDWR, 0)) != -1, "md", "open /dev/rmd0d");
+	memset(&mc, 0, sizeof(mc));
+	mc.md_size = MD_BYTES;
+	mc.md_type = NB_MD_KMEM_ALLOCATED;
+	TRY(rump_sys_ioctl(fd, NB_MD_SETCONF, &mc) == 0, "md", "MD_SETCONF");
+	memset(&mc, 0, sizeof(mc));
+	TRY(rump_sys_ioctl(fd, NB_MD_GETCONF, &mc) == 0 && mc.md_size == MD_BYTES &&
+	    mc.md_type == NB_MD_KMEM_ALLOCATED, "md", "MD_GETCONF");
+	rump_sys_close(fd);
+	TRY(raw_io("/dev/rmd0d", MD_BYTES, 3, 0) == 0, "md", "write and read /dev/rmd0d");
+	return check(1, "md", "");
+}
+#endif
+
+#ifdef K2M_CGD
+/* cgd(4), AES-CBC, on md0: what it writes reads back; md0 holds ciphertext. */
+static int
+test_cgd(void)
+{
+	struct nb_cgd_ioctl ci;
+	char key[64];
+	int fd, i;
+
+	for (i = 0; i < (int)sizeof(key); i++)
+		key[i] = (char)(i * 7 + 1);
+	memset(&ci, 0, sizeof(ci));
+	ci.ci_disk = "/dev/md0d";
+	ci.ci_alg = "aes-cbc";
+	ci.ci_ivmethod = "encblkno1";
+	ci.ci_keylen = 256;			/* bits */
+	ci.ci_key = key;
+	ci.ci_blocksize = (size_t)-1;		/* the cipher's */
+	TRY((fd = rump_sys_open("/dev/rcgd0d", RUMP_O_RDWR, 0)) != -1, "cgd", "open /dev/rcgd0d");
+	TRY(rump_sys_ioctl(fd, NB_CGDIOCSET, &ci) == 0, "cgd", "CGDIOCSET on /dev/md0d");
+	TRY(raw_io("/dev/rcgd0d", 512 * 1024, 5, 0) == 0, "cgd", "write and read /dev/rcgd0d");
+	TRY(raw_io("/dev/rmd0d", 512 * 1024, 5, 1) == 0, "cgd",
+	    "md0 under cgd0 holds plaintext (or unreadable)");
+	TRY(rump_sys_ioctl(fd, NB_CGDIOCCLR, &ci) == 0, "cgd", "CGDIOCCLR");
+	rump_sys_close(fd);
+	return check(1, "cgd", "");
+}
+#endif
+
+static void
 sin_loopback(struct nb_sockaddr_in *sin, uint16_t port)
 {
 	memset(sin, 0, sizeof(*sin));
@@ -345,6 +457,12 @@ read_stats(const char *outdir)
 	char path[1024], *buf;
 	FILE *fp;
 
+#ifndef K2M_SHIM
+	if (sysctl_mib("kern.malloc_stats", mib, &len) == -1) {
+		skip("malloc_stats", "no kern.malloc_stats in this kernel (a tree without the shim)");
+		return 1;
+	}
+#endif
 	TRY(sysctl_mib("kern.malloc_stats", mib, &len) == 0, "malloc_stats", "no kern.malloc_stats");
 	TRY(rump_sys___sysctl(mib, len, NULL, &sz, NULL, 0) == 0 && sz > 0,
 	    "malloc_stats", "size of kern.malloc_stats");
@@ -383,10 +501,12 @@ put_array32(const char *name, const uint32_t *v, int n)
 int
 main(int argc, char *argv[])
 {
+#ifdef K2M_SHIM
 	static struct k2m_bench kb;
 	static struct k2m_align ka;
-	char path[1024];
 	int rv;
+#endif
+	char path[1024];
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: workload FFS_IMAGE OUTDIR\n");
@@ -403,14 +523,26 @@ main(int argc, char *argv[])
 	if (!check(rump_init() == 0, "boot", "rump_init")) {
 		fprintf(json, "\n  }\n}\n");
 		fclose(json);
-		printf("%d passed, %d failed\n", npass, nfail);
+		printf("%d passed, %d failed, %d skipped\n", npass, nfail, nskip);
 		return 1;
 	}
 	test_sysctl();
 	test_tmpfs();
 	test_ffs_vnd(argv[1]);
 	test_net();
+#if defined(K2M_MD) || defined(K2M_CGD)
+	if (test_md()) {
+#ifdef K2M_CGD
+		test_cgd();
+#endif
+	}
+#ifdef K2M_CGD
+	else
+		skip("cgd", "md0, its disk, failed");
+#endif
+#endif
 
+#ifdef K2M_SHIM
 	rump_schedule();
 	rv = rumpk2m_bench(&kb);
 	rump_unschedule();
@@ -419,8 +551,13 @@ main(int argc, char *argv[])
 	rv = rumpk2m_align(&ka);
 	rump_unschedule();
 	check(rv == 0, "alignment_sweep", "rumpk2m_align: %d", rv);
+#else
+	skip("bench", "kmem against malloc needs the shim's malloc types (a tree without the shim)");
+	skip("alignment_sweep", "needs the shim's header-less malloc type (a tree without the shim)");
+#endif
 	read_stats(argv[2]);
 
+#ifdef K2M_SHIM
 	fprintf(json, "\n  },\n  \"bench\": {\n    \"pairs\": %" PRIu64 ",\n", kb.kb_pairs);
 	put_array("sizes", kb.kb_size, K2M_BENCH_SIZES);
 	fprintf(json, ",\n");
@@ -441,11 +578,14 @@ main(int argc, char *argv[])
 	fprintf(json, ",\n");
 	put_array32("samples", ka.ka_samples, K2M_ALIGN_NSIZES);
 	fprintf(json, "\n  }\n}\n");
+#else
+	fprintf(json, "\n  }\n}\n");
+#endif
 	if (fclose(json) != 0) {
 		perror(path);
 		return 2;
 	}
-	printf("%d passed, %d failed\n", npass, nfail);
+	printf("%d passed, %d failed, %d skipped\n", npass, nfail, nskip);
 	fflush(stdout);
 	rump_sys_reboot(0, NULL);		/* halts: shutdown runs, the process exits */
 	return 1;
