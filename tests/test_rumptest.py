@@ -261,7 +261,7 @@ def test_workload_libs_per_layout():
     libs = rumptest.workload_libs(cur, [])
     # 10.x librumpvfs needs fifofs, fifofs local-domain sockets
     assert libs[libs.index("rumpvfs") - 2:libs.index("rumpvfs")] == \
-        ["rumpvfs_fifofs", "rumpnet_local"]
+        ["rumpvfs_fifofs", "rumpnet_local"]          # rumpnet is there already
     assert set(libs) - set(rumptest.RUMP_LIBS) == {"rumpvfs_fifofs", "rumpnet_local"}
     libs = rumptest.workload_libs(cur, ["md", "cgd"])
     assert libs[0] == "rumpkern_k2mtest" and libs[-2:] == ["rump", "rumpuser"]
@@ -301,8 +301,10 @@ def test_parse_workload_skips():
 def test_own_test_libs_and_script():
     cur, old = rumptest.Layout(V1099, False), rumptest.Layout(V799, False)
     fst = dict((n, libs) for n, _, libs, _ in rumptest.OWN_TESTS)
+    # fifofs and local-domain sockets need the socket layer too
     assert rumptest.own_test_libs(fst["fstest"], cur, set()) == \
-        ["rumpfs_kernfs", "rumpvfs_fifofs", "rumpnet_local", "rumpvfs", "rump", "rumpuser"]
+        ["rumpfs_kernfs", "rumpvfs_fifofs", "rumpnet_local", "rumpnet_net", "rumpnet",
+         "rumpvfs", "rump", "rumpuser"]
     assert rumptest.own_test_libs(fst["fstest"], old, set()) == fst["fstest"]
     assert rumptest.own_test_libs(fst["init"], cur, set()) == ["rump", "rumpuser"]
     net = rumptest.own_test_libs(fst["nettest_simple"], cur, {"rumpkern_sysproxy"})

@@ -64,9 +64,10 @@ RUMP_LIBS = ["rumpkern_k2mtest", "rumpdev_vnd", "rumpdev_disk", "rumpdev",
              "rumpfs_ffs", "rumpfs_tmpfs", "rumpvfs",
              "rumpnet_netinet", "rumpnet_net", "rumpnet", "rump", "rumpuser"]
 # NetBSD 8 and later (the hybrid tree of README: rumptest): librumpvfs
-# needs fifofs, which needs local-domain sockets; and the drivers the
+# needs fifofs, which needs local-domain sockets and so the socket layer
+# (librumpnet, which needs net/if.c: librumpnet_net); and the drivers the
 # workload adds there, each with what it needs (cgd: the kernel's AES).
-CURRENT_NEEDS = {"rumpvfs": ["rumpvfs_fifofs", "rumpnet_local"]}
+CURRENT_NEEDS = {"rumpvfs": ["rumpvfs_fifofs", "rumpnet_local", "rumpnet_net", "rumpnet"]}
 CURRENT_DRIVERS = {"md": ["rumpdev_md"], "cgd": ["rumpdev_cgd", "rumpkern_crypto"]}
 CURRENT_VERSION = 800000000     # __NetBSD_Version__ of NetBSD 8.0: the 10.x layout from here
 COMPONENT = ("Makefile", "k2mtest.c", "k2mtest.h")
@@ -535,7 +536,9 @@ def run(tree: str, buildrump: str | None, obj: str | None, jobs: int,
             shutil.rmtree(s.obj, ignore_errors=True)
         else:
             out(f"rumptest: kept {s.obj} (logs, build, workload)")
-    out(f"rumptest: {passed} passed, {failed} failed")
+    skipped = sum(v == "skipped" for v in res.tests.values())
+    out(f"rumptest: {passed} passed, {failed} failed"
+        + (f", {skipped} skipped" if skipped else ""))
     return 0 if ok else 1
 
 
