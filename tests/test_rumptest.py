@@ -101,7 +101,7 @@ def test_a_failed_build_exits_1_and_says_so_in_json(tmp_path, fake_path):
                                "kmem_intr": None}
     assert data["pair_ratio"] is None
     log = (obj / "build.log").read_text()         # the recipe's flags reached buildrump.sh
-    assert f"-s {src} -o {obj}/obj -d {obj}/rump -j 2 -V NOGCCERROR=1 -F CFLAGS=-fcommon " \
+    assert f"-s {src} -o {obj}/obj -d {obj}/rump -j 2 -V NOGCCERROR=1 -F CFLAGS=-fcommon -F CPPFLAGS=-DMALLOC_DEBUG_TYPES " \
            "tools build install" in log
 
 

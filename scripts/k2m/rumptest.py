@@ -56,6 +56,10 @@ RUMPTEST = os.path.join(SHIM, "rumptest")
 # -fcommon under gcc >= 10; gcc 12 warns where the tree's gcc did not.
 BUILDRUMP_ENV = {"HOST_CFLAGS": "-O -fcommon"}
 BUILDRUMP_FLAGS = ["-V", "NOGCCERROR=1", "-F", "CFLAGS=-fcommon"]
+# A shimmed tree's kernel also records every header-less block's type
+# (the shim's MALLOC_DEBUG_TYPES): any wrong-type free panics, whatever
+# the size, not only where the DIAGNOSTIC footer fits.
+SHIM_FLAGS = ["-F", "CPPFLAGS=-DMALLOC_DEBUG_TYPES"]
 # Our component's types (shim/rumptest/k2mtest.c): the benchmark's millions
 # of requests are left out of the kernel's usage.
 OUR_TYPES = ("k2mtest", "k2mtest-sized")
@@ -497,7 +501,8 @@ class Runner:
         s = self.s
         return ([s.buildrump, "-s", s.src, "-o", os.path.join(s.obj, "obj"),
                  "-d", os.path.join(s.obj, "rump"), "-j", str(s.jobs)]
-                + BUILDRUMP_FLAGS + list(commands))
+                + BUILDRUMP_FLAGS + (SHIM_FLAGS if s.layout.shim else [])
+                + list(commands))
 
 
 def pids_in(cwd: str) -> list[int]:
