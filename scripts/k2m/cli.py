@@ -119,8 +119,8 @@ def parser() -> argparse.ArgumentParser:
                    "written by the first run, so run check once before converting)")
     k.add_argument("--out", metavar="FILE", help="also write each file's result as JSON")
 
-    r = sub.add_parser("rumptest", help="build a rump kernel from a converted, shimmed "
-                       "tree, run buildrump.sh's tests and our workload in it",
+    r = sub.add_parser("rumptest", help="build a rump kernel from a tree (converted and "
+                       "shimmed, or pristine), run buildrump.sh's tests and our workload in it",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="""\
 Build a rump kernel from TREE with buildrump.sh (DIAGNOSTIC on), run
@@ -128,9 +128,13 @@ buildrump.sh's tests, then our workload (shim/rumptest/) in the running
 kernel: tmpfs, FFS on vnd(4), TCP/UDP over lo0, sysctl; in-kernel ns per
 kmem_alloc+kmem_free and malloc+free pair; alignment of both for sizes 8 B
 to 3 pages; kern.malloc_stats as a mallocstat table.  TREE has the layout
-of rumpkernel/src-netbsd (branch buildrump-src), converted and shimmed
-(install-shim).  Needs gcc and makefs (Debian packages).  About 5 minutes
-on 2 cores from clean; with the same --obj, later runs are incremental.""",
+of rumpkernel/src-netbsd (branch buildrump-src, NetBSD 7.99), or that
+tree with a NetBSD-current sys/ (README: rumptest), told apart by
+__NetBSD_Version__; converted and shimmed (install-shim: the kernel is
+built with MALLOC_DEBUG_TYPES, so every wrong-type free panics), or
+pristine (the shim's steps are skipped).  Needs gcc and makefs (Debian
+packages).  5 to 45 minutes on 2 cores from clean, with the load; with
+the same --obj, later runs are incremental.""",
                        epilog="exit status: 0 all built, all tests passed, no panic, "
                        "alignment never below kmem's; 1 otherwise; 2 bad input.\n")
     r.add_argument("tree", metavar="TREE", help="rump-buildable NetBSD tree holding sys/")
