@@ -295,6 +295,33 @@ s_attach(struct s_softc *sc)
     # a kmem_free of another interface (bktr's FreeBSD branch:
     # kmem_free(kernel_map, addr, size)) is kept, and holds nothing back:
     # the struct vm_map uvm allocates and frees with kmem(9) converts
+    # an allocator wrapper in a header, returning one of two calls
+    # (autofs.h's autofs_strndup()): its memory is what the caller frees,
+    # so a wrapper that stays kmem keeps the caller's free kmem too (the
+    # free was converted alone: a mixed pair no check of ours saw)
+    "wrapper_ternary": dict(
+        files={"sys/fs/autofs/autofs.h": """\
+static __inline char *
+autofs_strndup(const char *name, int nlen, int fl)
+{
+	return nlen > 0 ? kmem_strndup(name, nlen, fl) : kmem_strdup(name, fl);	/* @alloc */
+}
+""", "sys/fs/autofs/autofs.c": """\
+#include <sys/kmem.h>
+#include "autofs.h"
+int
+autofs_lookup(const char *c, int n)
+{
+	char *key;
+
+	if (n == 0)
+		key = kmem_strdup(c, KM_SLEEP);	/* @own */
+	else
+		key = autofs_strndup(c, n, KM_SLEEP);
+	kmem_strfree(key);	/* @free */
+	return 0;
+}
+"""}, want={"alloc": "K", "own": "K", "free": "K"}),
     "foreign_arity": dict(
         files={"sys/uvm/uvm_m.c": """\
 #include <sys/kmem.h>

@@ -512,7 +512,7 @@ def _alloc_place(t: "_Text", start: int, f: Function | None) -> tuple[str | None
     if cast:
         ct = t.keys.parse_type(cast.group(1))
         ot = object_type(t.keys.env, ct) if ct else None
-    if _RETURN_CAST_RE.search(prefix) and f:
+    if (_RETURN_CAST_RE.search(prefix) or _RETURN_BRANCH_RE.search(prefix)) and f:
         key = t.keys.return_key(f)
         return key, ot or (key[2:] if key.startswith("t:") else None), "return"
     am = list(_ASSIGN_RE.finditer(prefix))
@@ -532,6 +532,9 @@ _CAST_BEFORE_RE = re.compile(r"\(\s*((?:const\s+|struct\s+|union\s+)*[A-Za-z_]\w
 
 
 _RETURN_CAST_RE = re.compile(r"\breturn\b\s*(\([^()]*\)\s*)?$")
+# a branch of a returned conditional: autofs.h's autofs_strndup() returns
+# `nlen > 0 ? kmem_strndup(...) : kmem_strdup(...)`
+_RETURN_BRANCH_RE = re.compile(r"\breturn\b[^;{}]*[?:]\s*(\([^()]*\)\s*)?$")
 # the place at the end of an assignment's left-hand side
 _LHS_PLACE_RE = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
                            r"|\s*\[[^\]]*\])*\s*$")
