@@ -72,6 +72,21 @@ FREES = {
     "kern_realloc": ("malloc", 0, 1, {3, 4}),
 }
 
+# Where a malloc(9) call names its malloc type: (name, argument count) ->
+# index.  NetBSD's own <sys/malloc.h> drops the type (kern_malloc(size,
+# flags), kern_free(addr)): those calls have no type to read (typecheck.py
+# wants a tree with the shim installed).  malloc_asprintf: any count.
+MTYPE_ARG = {
+    ("malloc", 3): 1, ("kern_malloc", 3): 1,
+    ("realloc", 4): 2, ("kern_realloc", 4): 2,
+    ("malloc_asprintf", None): 0,
+    ("malloc_strdup", 3): 1, ("malloc_strdupsize", 4): 2, ("malloc_strndup", 4): 2,
+    ("malloc_tmpbuf_alloc", 5): 3,
+    ("free", 2): 1, ("free", 3): 1, ("kern_free", 2): 1, ("kern_free_sized", 3): 1,
+    ("malloc_tmpbuf_free", 4): 3, ("malloc_strfree", 2): 1,
+}
+UNTYPED = "0"       # free(p, 0), free(p, NULL): the shim takes any type
+
 # A file is parsed only if it may call one of them (directly or through a
 # macro that names one).
 CALL_RE = re.compile(
@@ -96,6 +111,13 @@ class Event:
     ordinal: int         # n-th event of this kind in the function
     keys: list[list] = field(default_factory=list)   # [key, distance, scope] (Graph.keys)
     place: str = ""      # where stored / what freed, for the listing
+    # the malloc type argument (malloc family): its name (M_DEVBUF), UNTYPED
+    # for 0/NULL, "?<text>" when it is not a constant (a variable, a
+    # member); "" when the call has none (kmem, or a <sys/malloc.h> that
+    # drops it)
+    mtype: str = ""
+    casts: list[str] = field(default_factory=list)    # T: keys of explicit casts
+    sizetype: str = ""   # T: key of a sizeof in the size argument
 
 
 @dataclass
@@ -108,6 +130,10 @@ class FileFacts:
     text_calls: int = 0      # allocator calls the text names (a regex: comments, #if 0 too)
     seen_calls: int = 0      # calls libclang saw in this file
     events: list[Event] = field(default_factory=list)
+    # the file's places and assignments (Scanner(..., interfaces=True)):
+    # {"edges": [[src, dst], ...], "types": {place: T: key}, "weak": {...},
+    #  "bases": {T: key: T: key of its first member}}
+    graph: dict | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -119,6 +145,7 @@ class Env:
 
     def __init__(self, tree: str, workdir: str, extra_includes: list[str]):
         self.tree = os.path.realpath(tree)
+        self.prop_standin = False
         self._lines: dict[str, list[bytes]] = {}
         self.links = os.path.join(workdir, "links")
         self.stand = os.path.join(workdir, "standins")
@@ -147,6 +174,48 @@ class Env:
             self.args += ["-I", os.path.realpath(d)]
         # stand-ins last: a real header of the same name always wins
         self.args += ["-I", self.stand]
+        self.prop_standins()
+
+    PROP_HEADERS = ("proplib.h", "plistref.h", "prop_array.h", "prop_bool.h", "prop_data.h",
+                    "prop_dictionary.h", "prop_ingest.h", "prop_number.h", "prop_object.h",
+                    "prop_string.h")
+    PROP_TYPES = """\
+/* Stand-in for proplib's headers (common/include/prop/, not in a checkout
+ * of sys/ alone): its types, opaque; its functions are implicit. */
+#ifndef _STANDIN_PROPLIB_H_
+#define _STANDIN_PROPLIB_H_
+typedef void *prop_object_t;
+typedef struct _prop_array *prop_array_t;
+typedef struct _prop_bool *prop_bool_t;
+typedef struct _prop_data *prop_data_t;
+typedef struct _prop_dictionary *prop_dictionary_t;
+typedef struct _prop_dictionary_keysym *prop_dictionary_keysym_t;
+typedef struct _prop_number *prop_number_t;
+typedef struct _prop_string *prop_string_t;
+typedef struct _prop_object_iterator *prop_object_iterator_t;
+typedef enum { PROP_TYPE_UNKNOWN = 0, PROP_TYPE_BOOL, PROP_TYPE_NUMBER, PROP_TYPE_STRING,
+	PROP_TYPE_DATA, PROP_TYPE_ARRAY, PROP_TYPE_DICTIONARY, PROP_TYPE_DICT_KEYSYM } prop_type_t;
+struct plistref { void *pref_plist; unsigned long pref_len; };
+#endif
+"""
+
+    def prop_standins(self) -> None:
+        """<prop/...> stand-ins when neither the tree nor -I has proplib:
+        without its types, a file that includes it (all of sys/dev/usb)
+        keeps its allocator calls but loses the declarations around them."""
+        if any(os.path.exists(os.path.join(d, "prop", "proplib.h"))
+               for d in self.include_dirs):
+            return
+        d = os.path.join(self.stand, "prop")
+        os.makedirs(d, exist_ok=True)
+        for name in self.PROP_HEADERS:
+            p = os.path.join(d, name)
+            if not os.path.exists(p):
+                tmp = f"{p}.{os.getpid()}"
+                with open(tmp, "w") as fp:
+                    fp.write(self.PROP_TYPES)
+                os.replace(tmp, p)
+        self.prop_standin = True
 
     def written(self, path: str, line: int, col: int) -> str:
         """The identifier at path:line:col as the source spells it (the
@@ -197,10 +266,17 @@ NOT_FOUND = re.compile(r"'([^']+)' file not found")
 
 
 class Scanner:
-    """One libclang index per process; scan(path) -> FileFacts."""
+    """One libclang index per process; scan(path) -> FileFacts.
 
-    def __init__(self, env: Env):
+    interfaces=True (typecheck.py): a pointer handed to a function with
+    external linkage goes to that function's parameter P:<function>#<n>,
+    a place that every file shares (the function's definition, wherever
+    it is, takes it from there), and the file's graph is exported with
+    its facts, for a tree-wide reading."""
+
+    def __init__(self, env: Env, interfaces: bool = False):
         self.env = env
+        self.interfaces = interfaces
         self.index = ci.Index.create()
         self.text_cache: dict[str, bool] = {}
         self.seeded: set[str] = set()
@@ -296,7 +372,7 @@ class Scanner:
                     where = self.env.rel(d.location.file.name) if d.location.file else "?"
                     facts.messages.append(f"{where}:{d.location.line}: {d.spelling}")
         main = os.path.realpath(path)
-        graph = Graph()
+        graph = Graph(self.interfaces)
         for top in tu.cursor.get_children():
             if top.kind != K.FUNCTION_DECL or not top.is_definition():
                 continue
@@ -307,8 +383,12 @@ class Scanner:
             if fname != main and not (fname.startswith(self.env.tree + os.sep)
                                       and self._mentions(fname)):
                 continue
+            if fname == main and top.linkage == ci.LinkageKind.EXTERNAL:
+                graph.defines.add(top.spelling)
             FunctionFacts(self.env, top, graph).walk_body()
         facts.events = graph.events()
+        if self.interfaces:
+            facts.graph = graph.dump()
         facts.text_calls = self.text_calls
         rel = facts.path
         facts.seen_calls = sum(1 for e in facts.events if e.file == rel)
@@ -330,6 +410,7 @@ class Raw:
     place: str | None
     casts: list[str]          # T: keys of explicit casts (and of an unnamed freed value)
     sizetype: str | None      # T: key from the size argument
+    mtype: str = ""           # the malloc type argument (Event.mtype)
 
 
 class Graph:
@@ -337,7 +418,13 @@ class Graph:
     and the calls; keys are computed once every function is read, so a
     value stored by one function and freed by another is followed."""
 
-    def __init__(self):
+    def __init__(self, interfaces: bool = False):
+        self.interfaces = interfaces
+        # T:struct x -> T: key of x's first member when that is a struct (C's
+        # "inheritance": raw_detach frees a struct rawcb that keysock
+        # allocated as the struct keycb beginning with one)
+        self.bases: dict[str, str] = {}
+        self.defines: set[str] = set()    # functions with external linkage defined here
         self.place_type: dict[str, str | None] = {}   # place -> T: key or None
         # x->a.m: M:X::a.m, also known as M:A::m, a weak key (mixrule.py)
         self.weak: dict[str, str] = {}
@@ -398,7 +485,14 @@ class Graph:
 
     def events(self) -> list[Event]:
         return [Event(r.kind, r.family, r.call, r.written, r.file, r.line, r.col, r.function,
-                      r.ordinal, self.keys(r), r.place or "") for r in self.raw]
+                      r.ordinal, self.keys(r), r.place or "", r.mtype, r.casts,
+                      r.sizetype or "") for r in self.raw]
+
+    def dump(self) -> dict:
+        return {"edges": sorted([s, d] for s, ds in self.succ.items() for d in ds),
+                "types": {p: t for p, t in self.place_type.items() if t},
+                "weak": dict(self.weak), "bases": dict(self.bases),
+                "defines": sorted(self.defines)}
 
 
 class FunctionFacts:
@@ -433,7 +527,15 @@ class FunctionFacts:
                 break
         if t.kind != ci.TypeKind.RECORD:
             return None
-        return "T:" + self.record_name(t.get_declaration(), written) + stars
+        key = "T:" + self.record_name(t.get_declaration(), written) + stars
+        if not stars and key not in self.g.bases:
+            self.g.bases[key] = ""
+            first = next((f for f in (t.get_declaration().get_definition() or
+                                      t.get_declaration()).get_children()
+                          if f.kind == K.FIELD_DECL), None)
+            if first is not None and first.type.get_canonical().kind == ci.TypeKind.RECORD:
+                self.g.bases[key] = self.type_key(first.type) or ""
+        return key
 
     def record_name(self, decl, written=None) -> str:
         """struct NAME@FILE, FILE being where it is defined: two drivers'
@@ -534,6 +636,28 @@ class FunctionFacts:
             ptrs = [x for x in kids if self.pointee(x.type) is not None]
             if len(ptrs) == 1:
                 return self.place(ptrs[0])
+        if self.g.interfaces:
+            return self._place_more(c, k, kids)
+        return None
+
+    def _place_more(self, c, k, kids) -> str | None:
+        """typecheck's reading only: &p->first (the address of a struct's
+        first member is the struct: `return &wn->wn_node`) and c ? p : NULL."""
+        if k == K.UNARY_OPERATOR and len(kids) == 1 and self.pointee(c.type) is not None \
+                and self.pointee(c.type).get_canonical() == kids[0].type.get_canonical():
+            m = self.strip(kids[0])
+            d = m.referenced if m.kind == K.MEMBER_REF_EXPR else None
+            if d is not None and d.kind == K.FIELD_DECL and d.semantic_parent is not None:
+                first = next((f for f in d.semantic_parent.get_children()
+                              if f.kind == K.FIELD_DECL), None)
+                mk = list(m.get_children())
+                if first is not None and first == d and mk \
+                        and self.pointee(self.strip(mk[0]).type) is not None:
+                    return self.place(mk[0])
+        if k == K.CONDITIONAL_OPERATOR and len(kids) == 3:
+            ps = [p for p in (self.place(x) for x in kids[1:]) if p]
+            if len(ps) == 1:
+                return ps[0]
         return None
 
     def member_place(self, c) -> str | None:
@@ -596,6 +720,22 @@ class FunctionFacts:
     # -- walk ----------------------------------------------------------
 
     def walk_body(self) -> None:
+        if self.g.interfaces and self.fn.linkage == ci.LinkageKind.EXTERNAL:
+            # what callers in any file hand to a parameter reaches it here;
+            # what this function stores through a pointer to a pointer
+            # (*out = p) reaches the callers' places
+            params = [p for p in self.fn.get_children() if p.kind == K.PARM_DECL]
+            for i, prm in enumerate(params):
+                pt = self.pointee(prm.type)
+                if pt is None or not prm.spelling:
+                    continue
+                mine = self.local(prm.spelling)
+                self.g.place_type.setdefault(mine, self.type_key(pt))
+                self.g.edge(f"P:{self.fname}#{i}", mine)
+                ppt = self.pointee(pt)
+                if ppt is not None:
+                    self.g.place_type.setdefault(mine + "*", self.type_key(ppt))
+                    self.g.edge(mine + "*", f"P:{self.fname}#{i}*")
         for c in self.fn.get_children():
             if c.kind == K.COMPOUND_STMT:
                 self.walk(c, [])
@@ -687,6 +827,9 @@ class FunctionFacts:
         d = c.referenced
         if d is None or d.kind != K.FUNCTION_DECL:
             return
+        if self.g.interfaces and d.linkage == ci.LinkageKind.EXTERNAL:
+            self.interface_arguments(c, d)
+            return
         defn = d.get_definition()
         if defn is None or defn.location.file is None:
             return
@@ -694,8 +837,10 @@ class FunctionFacts:
         where = self.env.rel(defn.location.file.name)
         for arg, prm in zip(c.get_arguments(), params):
             pt = self.pointee(prm.type)
-            if pt is None or self.type_key(pt) is not None:
-                continue        # not a pointer, or a specific type: the type says it all
+            if pt is None or (self.type_key(pt) is not None and not self.g.interfaces):
+                # not a pointer, or a specific type: the type says it all
+                # (typecheck follows it, to see where an allocation goes)
+                continue
             p = f"L:{where}:{defn.spelling}:{prm.spelling}"
             a = self.strip(arg)
             kids = list(a.get_children())
@@ -715,8 +860,62 @@ class FunctionFacts:
                 continue
             x = self.place(a)
             if x:
-                self.g.place_type.setdefault(p, None)
+                self.g.place_type.setdefault(p, self.type_key(pt))
                 self.g.edge(x, p)
+
+    def interface_arguments(self, c, d) -> None:
+        """f(p) of a function with external linkage: p flows to P:f#n;
+        f(&p): P:f#n* (what f stores through it) flows to p.  Known from
+        the declaration's prototype, or without one (an implicit
+        declaration) from the argument's own type."""
+        try:
+            ptypes = list(d.type.argument_types()) \
+                if d.type.kind == ci.TypeKind.FUNCTIONPROTO else []
+        except Exception:          # noqa: BLE001 (libclang: no prototype)
+            ptypes = []
+        for i, arg in enumerate(c.get_arguments()):
+            pt = ptypes[i] if i < len(ptypes) else arg.type
+            if self.pointee(pt) is None:
+                continue
+            p = f"P:{d.spelling}#{i}"
+            a = self.strip(arg)
+            kids = list(a.get_children())
+            if a.kind == K.UNARY_OPERATOR and len(kids) == 1 \
+                    and self.pointee(a.type) is not None \
+                    and self.pointee(a.type).get_canonical() == kids[0].type.get_canonical():
+                if self.pointee(kids[0].type) is None or \
+                        (i < len(ptypes) and self.pointee(self.pointee(pt)) is None):
+                    continue    # &x of a non-pointer, or as a void *: not an out-parameter
+                x = self.place(kids[0])
+                if x:
+                    self.g.place_type.setdefault(p + "*", self.expr_type_key(kids[0]))
+                    self.g.edge(p + "*", x)
+                continue
+            x = self.place(a)
+            if x:
+                self.g.place_type.setdefault(p, self.type_key(self.pointee(pt)))
+                self.g.edge(x, p)
+
+    def mtype(self, name: str, args) -> str:
+        """The malloc type argument of a malloc(9) call (Event.mtype)."""
+        i = MTYPE_ARG.get((name, None if name == "malloc_asprintf" else len(args)))
+        if i is None or i >= len(args):
+            return ""
+        a = self.strip(args[i])
+        if a.kind == K.DECL_REF_EXPR and a.referenced is not None \
+                and a.referenced.kind == K.VAR_DECL \
+                and a.referenced.semantic_parent is not None \
+                and a.referenced.semantic_parent.kind != K.FUNCTION_DECL:
+            return a.referenced.spelling            # M_DEVBUF (a global)
+        if a.kind == K.INTEGER_LITERAL:
+            toks = [t.spelling for t in a.get_tokens()]
+            if toks and re.fullmatch(r"0[xX]?0*[uUlL]*", toks[0]):
+                return UNTYPED
+        toks = [t.spelling for t in args[i].get_tokens()]
+        text = "".join(toks)
+        if text in ("NULL", "0", "((void*)0)", "(void*)0"):
+            return UNTYPED
+        return "?" + (text or "expr")
 
     def size_type(self, args, size_i) -> str | None:
         """T: key of the first sizeof/offsetof of a specific type in the
@@ -756,7 +955,8 @@ class FunctionFacts:
         self.g.raw.append(Raw(kind, fam, name, written or name,
                               self.env.rel(loc.file.name) if loc.file else self.file,
                               loc.line, loc.column, self.fname, ordinal, place,
-                              [x for x in casts if x], sizetype))
+                              [x for x in casts if x], sizetype,
+                              self.mtype(name, list(c.get_arguments())) if fam == "malloc" else ""))
 
     def alloc(self, c, name, fam, args, size_i, stack) -> None:
         """Where the allocation goes: the nearest assignment, initialised
@@ -781,6 +981,16 @@ class FunctionFacts:
             elif anc.kind == K.RETURN_STMT:
                 place = self.return_place()
                 self.note_return(place)
+            elif anc.kind == K.CALL_EXPR and self.g.interfaces:
+                # handed straight to a function: its parameter
+                d = anc.referenced
+                if d is not None and d.kind == K.FUNCTION_DECL \
+                        and d.linkage == ci.LinkageKind.EXTERNAL \
+                        and d.spelling not in ALLOCS and d.spelling not in FREES:
+                    for i, arg in enumerate(anc.get_arguments()):
+                        if arg == child:
+                            place = f"P:{d.spelling}#{i}"
+                            self.g.place_type.setdefault(place, None)
             break
         self.raw("alloc", fam, name, c, place, casts, self.size_type(args, size_i))
 

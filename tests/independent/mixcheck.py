@@ -73,10 +73,10 @@ def candidates(tree: str, paths: list[str], call_re) -> tuple[list[str], int]:
 _scanner = None
 
 
-def _init(tree: str, workdir: str, extra: list[str]) -> None:
+def _init(tree: str, workdir: str, extra: list[str], interfaces: bool = False) -> None:
     global _scanner
     import cfacts
-    _scanner = cfacts.Scanner(cfacts.Env(tree, workdir, extra))
+    _scanner = cfacts.Scanner(cfacts.Env(tree, workdir, extra), interfaces)
 
 
 def _scan(path: str) -> dict:
@@ -84,24 +84,26 @@ def _scan(path: str) -> dict:
 
 
 def scan_tree(tree: str, paths: list[str], jobs: int, extra: list[str],
-              verbose: bool) -> dict:
+              verbose: bool, interfaces: bool = False, prog: str = "mixcheck") -> dict:
+    """Scan the candidate files under PATHs (cfacts.Scanner; interfaces:
+    see there, typecheck.py's reading)."""
     import cfacts
     files, total = candidates(tree, paths, cfacts.CALL_RE)
-    workdir = tempfile.mkdtemp(prefix="mixcheck.")
+    workdir = tempfile.mkdtemp(prefix=f"{prog}.")
     try:
         cfacts.Env(tree, workdir, extra)         # links made once, before the workers
         t0 = time.monotonic()
         if jobs > 1 and len(files) > 1:
             ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(jobs, _init, (tree, workdir, extra)) as pool:
+            with ctx.Pool(jobs, _init, (tree, workdir, extra, interfaces)) as pool:
                 results = []
                 for i, r in enumerate(pool.imap_unordered(_scan, files, chunksize=2)):
                     results.append(r)
                     if verbose and (i + 1) % 100 == 0:
-                        print(f"mixcheck: {tree}: {i + 1}/{len(files)} files",
+                        print(f"{prog}: {tree}: {i + 1}/{len(files)} files",
                               file=sys.stderr)
         else:
-            _init(tree, workdir, extra)
+            _init(tree, workdir, extra, interfaces)
             results = [_scan(f) for f in files]
         secs = time.monotonic() - t0
         standins = sorted(n for n in os.listdir(os.path.join(workdir, "standins"))

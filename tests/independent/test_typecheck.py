@@ -1,0 +1,259 @@
+"""typecheck's own tests, on the fixture tree fixtures_types/ beside this
+file (a tree after conversion and install-shim: its <sys/malloc.h> is the
+shim's form).
+
+Each fixture marks what must be found: `wrong:L` on an allocation line
+and on a free line (labels separated by commas, one label naming one pair
+in the whole tree) means that wrong-type pair must be reported, and no
+other may be; `wrapper:L` likewise for an allocation reaching a free of
+the other family through a function's return; `untyped`, `ambiguous`
+and `dynamic` on a free line say how it must be counted.  Nothing here
+imports scripts/k2m; the converter is run as a program only.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+TYPECHECK = os.path.join(HERE, "typecheck.py")
+FIXTURES = os.path.join(HERE, "fixtures_types")
+MARK = re.compile(r"/\*\s*((?:wrong|wrapper):[A-Za-z0-9,]+|untyped|ambiguous|dynamic)\s*\*/")
+
+if not os.environ.get("CI"):      # in CI (make deps installed it) a missing one fails
+    pytest.importorskip("clang.cindex", reason="needs python3-clang-14")
+
+
+def typecheck(*args):
+    p = subprocess.run([sys.executable, TYPECHECK, "-j", "2", *args], text=True,
+                       capture_output=True)
+    assert p.returncode in (0, 1), p.stdout + p.stderr
+    return p
+
+
+def run_json(tmp_path, *args):
+    out = tmp_path / "types.json"
+    p = typecheck("--json", str(out), *args)
+    return p, json.loads(out.read_text())
+
+
+def markers(root):
+    """{kind: {label: {(file, line), ...}}}, and {file:line: word}."""
+    pairs, words = {"wrong": {}, "wrapper": {}}, {}
+    for d, _, fs in os.walk(os.path.join(root, "sys")):
+        for f in fs:
+            path = os.path.join(d, f)
+            rel = os.path.relpath(path, root)
+            for n, line in enumerate(open(path), 1):
+                for m in MARK.finditer(line):
+                    w = m.group(1)
+                    if ":" in w:
+                        kind, labels = w.split(":")
+                        for label in labels.split(","):
+                            pairs[kind].setdefault(label, set()).add((rel, n))
+                    else:
+                        words[f"{rel}:{n}"] = w
+    return pairs, words
+
+
+def found(doc, kind):
+    return {frozenset({(f["alloc"]["file"], f["alloc"]["line"]),
+                       (f["free"]["file"], f["free"]["line"])})
+            for f in doc["findings"] if f["kind"] == kind}
+
+
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tc")
+    return run_json(tmp, FIXTURES)
+
+
+@pytest.mark.parametrize("kind", ["wrong", "wrapper"])
+def test_fixtures_exactly_the_marked_pairs(fixture_run, kind):
+    p, doc = fixture_run
+    assert p.returncode == 1
+    pairs, _ = markers(FIXTURES)
+    want = set()
+    for label, sites in pairs[kind].items():
+        assert len(sites) == 2, f"label {kind}:{label} must mark two lines"
+        want.add(frozenset(sites))
+    got = found(doc, {"wrong": "wrong-type", "wrapper": "wrapper"}[kind])
+    assert got - want == set(), "reported, not marked"
+    assert want - got == set(), "marked, not reported"
+    cov = doc["coverage"]
+    assert cov["parsed"] == cov["candidates"] == cov["clean"] == 29
+
+
+def test_fixtures_counts(fixture_run):
+    _, doc = fixture_run
+    _, words = markers(FIXTURES)
+
+    def sites(es):
+        return {f"{e['file']}:{e['line']}" for e in es}
+    untyped = {f"{f['free']['file']}:{f['free']['line']}" for f in doc["findings"]
+               if f["kind"] == "untyped"}
+    assert untyped == {k for k, w in words.items() if w == "untyped"}
+    assert sites(doc["frees_ambiguous"]) == {k for k, w in words.items() if w == "ambiguous"}
+    assert sites(doc["frees_dynamic"]) == {k for k, w in words.items() if w == "dynamic"}
+    # an untyped free is not a wrong-type one, though M_AAA memory reaches it
+    wrong = {f"{f['free']['file']}:{f['free']['line']}" for f in doc["findings"]
+             if f["kind"] == "wrong-type"}
+    assert not untyped & wrong
+    assert doc["summary"]["mixed_pairs"] == 0
+
+
+def by_free(doc, where):
+    fs = [f for f in doc["findings"] if f"{f['free']['file']}:{f['free']['line']}" == where]
+    assert len(fs) == 1, fs
+    return fs[0]
+
+
+@pytest.mark.parametrize("where, tier, key, ftype, atype", [
+    # a struct member, typed and generic: by the member
+    ("sys/dev/ic/foo.c:8", "member", "M:struct foo_softc@sys/dev/ic/foovar.h::sc_ring", "M_AAA",
+     "M_DEVBUF"),
+    ("sys/dev/ic/foo.c:9", "member", "M:struct foo_softc@sys/dev/ic/foovar.h::sc_buf",
+     "M_AAA", "M_DEVBUF"),
+    # a function's parameter (generic, and a struct), a returned string, an
+    # out-parameter, a global
+    ("sys/kern/blob.c:12", "interface", "P:blob_release#0", "M_BBB", "M_AAA"),
+    ("sys/kern/blob.c:18", "interface", "P:obj_destroy#0", "M_AAA", "M_BBB"),
+    ("sys/dev/misc/users.c:36", "interface", "R:name_make", "M_BBB", "M_AAA"),
+    ("sys/dev/misc/users.c:45", "interface", "P:get_str#0*", "M_TEMP", "M_AAA"),
+    ("sys/dev/misc/users.c:52", "interface", "G:gtab_mem", "M_TEMP", "M_AAA"),
+    # one file
+    ("sys/dev/misc/local.c:10", "file", "L:sys/dev/misc/local.c:local_wrong:p", "M_BBB",
+     "M_AAA"),
+    # a struct beginning with the one freed
+    ("sys/net/raw_cb.c:10", "type", "T:struct rawcb@sys/net/raw_cb.h", "M_PCB", "M_KEY"),
+])
+def test_wrong_type_tiers_keys_types(fixture_run, where, tier, key, ftype, atype):
+    _, doc = fixture_run
+    f = by_free(doc, where)
+    assert f["kind"] == "wrong-type"
+    assert (f["tier"], f["free_type"], f["alloc_type"]) == (tier, ftype, atype)
+    assert key in f["keys"]
+
+
+def test_partial_and_wrappers(fixture_run):
+    p, doc = fixture_run
+    # raw_detach also receives rtsock's M_PCB memory: partial
+    assert by_free(doc, "sys/net/raw_cb.c:10")["partial"]
+    assert not by_free(doc, "sys/dev/ic/foo.c:8")["partial"]
+    w = {f"{f['free']['file']}:{f['free']['line']}": f["wrapper"] for f in doc["findings"]
+         if f["kind"] == "wrapper"}
+    # the outermost wrapper: fw_get() returns fw_malloc()'s memory
+    assert w == {"sys/dev/misc/fwuser.c:18": "fw_malloc", "sys/dev/misc/fwuser.c:19": "fw_get",
+                 "sys/dev/misc/fwuser.c:21": "mw_alloc"}
+    assert doc["wrappers"]["fw_get"] == "kmem" and doc["wrappers"]["mw_alloc"] == "malloc"
+    assert "WRONG-TYPE: free (kern_free_sized) as M_BBB at sys/kern/blob.c:12" in p.stdout
+    assert "of malloc (kern_malloc) as M_AAA at sys/dev/misc/users.c:21" in p.stdout
+
+
+def test_paths_limit_what_is_read(tmp_path):
+    # ic/ alone: the allocations (pci/) are not seen, nothing is linked
+    p, doc = run_json(tmp_path, FIXTURES, "sys/dev/ic")
+    assert p.returncode == 0, p.stdout
+    assert doc["findings"] == []
+    assert doc["summary"]["frees_unlinked"] == 4
+
+
+def test_right_types_exit_0(tmp_path):
+    # the same tree with every wrong type made right: nothing to report
+    tree = tmp_path / "t"
+    shutil.copytree(FIXTURES, tree)
+    fixes = {
+        "sys/dev/pci/foo_pci.c": [("M_DEVBUF", "M_AAA")],
+        "sys/dev/misc/users.c": [("malloc(16, M_AAA", "malloc(16, M_BBB"),
+                                 ("sizeof(*o), M_BBB", "sizeof(*o), M_AAA"),
+                                 ("M_TEMP", "M_AAA"), ("malloc_strfree(s, M_BBB", "malloc_strfree(s, M_AAA")],
+        "sys/dev/misc/local.c": [("M_BBB", "M_AAA"), ("free(u, NULL)", "free(u, M_AAA)")],
+        "sys/net/keysock.c": [("M_KEY", "M_PCB")],
+        "sys/arch/riscv/riscv/dma.c": [("M_BBB", "M_AAA")],
+        "sys/arch/amd64/amd64/dmx_md.c": [("M_AAA", "M_BBB")],
+        "sys/kern/fwload.c": [("kmem_alloc(n, KM_SLEEP)", "malloc(n, M_DEVBUF, M_WAITOK)"),
+                              ("kmem_free(p, n)", "free(p, M_DEVBUF, n)"),
+                              ("malloc(n, M_TEMP", "kmem_alloc(n, KM_SLEEP); (void)(M_TEMP")],
+    }
+    for rel, subs in fixes.items():
+        f = tree / rel
+        text = f.read_text()
+        for a, b in subs:
+            assert a in text, (rel, a)
+            text = text.replace(a, b)
+        f.write_text(text)
+    f = tree / "sys/kern/fwload.c"
+    f.write_text(f.read_text().replace("(void)(M_TEMP, M_WAITOK)", "(void)M_WAITOK"))
+    p, doc = run_json(tmp_path, str(tree))
+    assert p.returncode == 0, p.stdout
+    assert [f for f in doc["findings"] if f["kind"] != "mixed"] == [], p.stdout
+    assert doc["coverage"]["clean"] == 29, doc["files_with_errors"]
+
+
+def test_tree_without_the_shim_says_so(tmp_path):
+    # NetBSD's own <sys/malloc.h> drops the type: nothing to compare
+    tree = tmp_path / "t"
+    shutil.copytree(FIXTURES, tree)
+    h = tree / "sys/sys/malloc.h"
+    text = h.read_text()
+    text = re.sub(r"#define\tfree\(\.\.\.\).*", "#define\tfree(addr, type, ...)\tkern_free(addr)",
+                  text)
+    text = text.replace("void\tkern_free(void *, struct malloc_type *);",
+                        "void\tkern_free(void *);")
+    h.write_text(text)
+    p, doc = run_json(tmp_path, str(tree), "sys/dev/misc/local.c")
+    assert "with no type argument at all: is the shim installed?" in p.stdout
+    assert not [f for f in doc["findings"] if f["kind"] == "wrong-type"
+                and f["free"]["call"] == "kern_free"]
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["/nonexistent"], "not a NetBSD tree"),
+    ([FIXTURES, "sys/nothing"], "no such file or directory"),
+    ([FIXTURES, "/sys"], "must be relative"),
+    (["-I", "/nonexistent", FIXTURES], "not a directory"),
+    (["-j", "0", FIXTURES], "--jobs must be at least 1"),
+    (["--json", "/nonexistent/x.json", FIXTURES], "x.json"),
+])
+def test_bad_input_one_line_exit_2(args, msg):
+    p = subprocess.run([sys.executable, TYPECHECK, *args], text=True, capture_output=True)
+    assert p.returncode == 2
+    assert p.stderr.count("\n") == 1 and msg in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_converted_examples_have_no_wrong_type(tmp_path):
+    """The converter, run as a program on examples/ then install-shim: no
+    wrong-type free and no wrapper mix (so the check reads a real
+    conversion), and a wrong type planted in it is found."""
+    k2m = os.path.join(TOP, "scripts", "kmem2malloc")
+    tree = tmp_path / "ex"
+    shutil.copytree(os.path.join(TOP, "examples"), tree)
+    for args in (["convert", "--in-place", "--out", str(tmp_path / "out"), str(tree)],
+                 ["install-shim", str(tree)]):
+        r = subprocess.run([sys.executable, k2m, *args], text=True, capture_output=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+    p, doc = run_json(tmp_path, str(tree), "sys/dev")
+    assert p.returncode == 0, p.stdout
+    s = doc["summary"]
+    assert s["frees"] > 0 and s["frees_typed"] == s["frees"]
+    assert s["frees_linked"] == s["frees"]
+    # plant one: the first typed free of the tree under another type
+    for f in sorted((tree / "sys" / "dev").rglob("*.c")):
+        text = f.read_text()
+        m = re.search(r"\bfree\(([^;]*?), (M_[A-Z0-9_]+)", text)
+        if m:
+            f.write_text(text[:m.start(2)] + "M_PLANTED" + text[m.end(2):])
+            break
+    hdr = tree / "sys" / "sys" / "malloc_types.h"
+    hdr.write_text(hdr.read_text().replace("#endif /* !_SYS_MALLOC_TYPES_H_ */",
+                                           "MALLOC_DECLARE(M_PLANTED);\n"
+                                           "#endif /* !_SYS_MALLOC_TYPES_H_ */"))
+    p, doc = run_json(tmp_path, str(tree), "sys/dev")
+    assert p.returncode == 1, p.stdout
+    assert {f["free_type"] for f in doc["findings"] if f["kind"] == "wrong-type"} == {"M_PLANTED"}

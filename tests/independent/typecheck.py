@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""typecheck: find free(9) calls that can receive memory allocated with
+another malloc type (a DIAGNOSTIC kernel with kmem2malloc's shim panics:
+"free(p, M_B): allocated as M_A"), across files, in a NetBSD tree after
+kmem2malloc convert and install-shim.
+
+An independent check of kmem2malloc's typing: it shares no code with
+scripts/k2m.  It reads each C file with libclang (cfacts.py, as
+mixcheck.py does), after macro expansion, and follows memory through the
+whole tree; see README.md beside this file for the rule, its keys, its
+blind spots and its numbers, and typerule.py for the linking.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+RULE = """\
+rule: memory is followed from each allocation forward and from each free backward
+  through simple assignments, tree-wide: within a file through locals, members and
+  globals, across files through the parameters of functions with external
+  linkage, what functions return, globals and header inline functions. A free is
+  linked to the nearest allocations of its own file, to every allocation in other
+  files whose path meets its own at a function's parameter, return or a global;
+  if none, to every allocation of the struct type it frees (or of a struct
+  beginning with it), and for a generic pointer to those of the member it is kept
+  in when none of them has the free's type. A linked allocation whose malloc type
+  is another than the free's is a wrong-type free.
+blind spots: code clang did not see (#if'd out, other architectures, files that
+  did not parse, files that call no allocator); function pointers (ops vectors,
+  callbacks); types passed as variables; a free linked in its own file is not
+  also checked against other files' allocations of its struct or member."""
+
+
+def die(msg: str) -> None:
+    print(f"typecheck: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def arch_ports(tree: str) -> dict[str, set]:
+    """{port: the other sys/arch directories its conf/ files name}: amd64's
+    files.amd64 includes arch/x86/..., evbarm's arch/arm/..."""
+    top = os.path.join(tree, "sys", "arch")
+    out: dict[str, set] = {}
+    try:
+        ports = sorted(os.listdir(top))
+    except OSError:
+        return out
+    for p in ports:
+        conf = os.path.join(top, p, "conf")
+        refs: set[str] = set()
+        try:
+            names = os.listdir(conf)
+        except OSError:
+            names = []
+        for n in names:
+            try:
+                with open(os.path.join(conf, n), errors="replace") as fp:
+                    refs.update(re.findall(r"\barch/([A-Za-z0-9_]+)/", fp.read()))
+            except OSError:
+                pass
+        out[p] = refs - {p}
+    return out
+
+
+def describe(e: dict, with_type: bool = True) -> str:
+    fn = f" in {e['function']}()" if e["function"] else ""
+    call = e["written"] if e["written"] == e["call"] else f"{e['written']} ({e['call']})"
+    t = ""
+    if with_type:
+        t = f" as {e['mtype']}" if e.get("mtype") else f" [{e['family']}]"
+    return f"{call}{t} at {e['file']}:{e['line']}{fn}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="typecheck.py",
+        description="Find free(9) calls (free(p, T), free(p, T, n), malloc_tmpbuf_free, "
+        "malloc_strfree, realloc) that can receive memory allocated with another malloc "
+        "type than T (malloc, realloc, malloc_asprintf, malloc_strdup*, malloc_strndup, "
+        "malloc_tmpbuf_alloc), following memory across files; also functions returning "
+        "kmem(9) memory that free(9) releases (or malloc memory that kmem_free "
+        "releases), and frees without a type (free(p, 0)).  Run it on a tree after "
+        "kmem2malloc install-shim: NetBSD's own <sys/malloc.h> drops the type argument.",
+        epilog="Exit status: 0 no wrong-type free and no wrapper mix; 1 some; 2 bad input. "
+        "Example: typecheck.py --json types.json ~/src sys/dev")
+    ap.add_argument("tree", metavar="TREE", help="a NetBSD tree (a directory holding sys/)")
+    ap.add_argument("paths", metavar="PATH", nargs="*",
+                    help="files or directories under TREE to read (default: sys)")
+    ap.add_argument("--json", metavar="FILE", help="also write the findings as JSON")
+    ap.add_argument("-I", dest="includes", metavar="DIR", action="append", default=[],
+                    help="another include directory (e.g. a tree's common/include "
+                    "when TREE lacks one)")
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                    help="parallel parsers (default: the number of CPUs)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
+    ap.add_argument("--list", action="append", default=[],
+                    choices=["mixed", "unlinked", "ambiguous", "dynamic", "wrappers"],
+                    help="also list: mixed pairs not through a wrapper, frees linked to "
+                    "nothing, ambiguous frees, frees of a non-constant type, every "
+                    "function returning allocated memory (repeatable)")
+    a = ap.parse_args(argv)
+
+    try:
+        import clang.cindex
+        del clang
+    except ImportError:
+        die("libclang Python bindings missing: apt-get install python3-clang-14")
+    import mixcheck
+    import mixrule
+    import typerule
+
+    if not os.path.isdir(os.path.join(a.tree, "sys")):
+        die(f"{a.tree}: not a NetBSD tree (no sys/ directory)")
+    paths = a.paths or ["sys"]
+    for p in paths:
+        if os.path.isabs(p) or ".." in p.split(os.sep):
+            die(f"{p}: PATH must be relative to TREE")
+        if not os.path.exists(os.path.join(a.tree, p)):
+            die(f"{os.path.join(a.tree, p)}: no such file or directory")
+    for d in a.includes:
+        if not os.path.isdir(d):
+            die(f"{d}: not a directory")
+    if a.jobs < 1:
+        die("--jobs must be at least 1")
+    if a.json:
+        try:
+            open(a.json, "a").close()
+        except OSError as e:
+            die(f"{a.json}: {e.strerror}")
+
+    scan = mixcheck.scan_tree(a.tree, paths, a.jobs, a.includes, a.verbose,
+                              interfaces=True, prog="typecheck")
+    events = mixrule.unique_events(scan["files"])
+    res = typerule.link(events, scan["files"], arch_ports(a.tree))
+    cov = mixcheck.coverage(scan)
+
+    kinds: dict[str, list] = {"wrong-type": [], "wrapper": [], "untyped": [], "mixed": []}
+    for f in res.findings:
+        kinds[f.kind].append(f)
+    wrong = kinds["wrong-type"]
+    nwrong = len({id(f.free) for f in wrong})
+    nowner = sum(1 for e in events if e["kind"] == "free" and e["family"] == "malloc"
+                 and e.get("mtype", "") == "")
+
+    out = sys.stdout
+    print(f"typecheck: {a.tree} {' '.join(paths)}", file=out)
+    print(RULE, file=out)
+    print(f"coverage: {cov['candidates']} of {cov['c_files']} .c files call an allocator; "
+          f"{cov['parsed']} parsed by libclang ({cov['clean']} without errors, "
+          f"{cov['with_errors']} with errors: {cov['errors']} errors, {cov['with_fatal']} "
+          f"with a missing header), {cov['not_parsed']} not parsed; {cov['seconds']} s",
+          file=out)
+    print(f"sites: {res.allocs} allocations, {res.frees} malloc(9) frees: {res.frees_typed} "
+          f"of a constant type, {len(res.frees_untyped)} untyped (0/NULL), "
+          f"{len(res.frees_dynamic)} of a type not a constant"
+          + (f" ({nowner} with no type argument at all: is the shim installed?)"
+             if nowner else "") + "; "
+          f"{res.frees_linked} linked (file {res.by_tier['file']}, interface "
+          f"{res.by_tier['interface']}, type {res.by_tier['type']}, member "
+          f"{res.by_tier['member']}), {len(res.frees_ambiguous)} of them ambiguous, "
+          f"{len(res.frees_unlinked)} to nothing", file=out)
+    print(f"wrong-type frees: {nwrong} free sites, {len(wrong)} pairs "
+          f"({sum(1 for f in wrong if f.partial)} partial); wrapper mixes: "
+          f"{len(kinds['wrapper'])} pairs through "
+          f"{len({f.wrapper for f in kinds['wrapper']})} functions; untyped frees: "
+          f"{len(kinds['untyped'])}; other mixed pairs (mixcheck's): {len(kinds['mixed'])}",
+          file=out)
+
+    def paragraphs(fs, tag):
+        groups: dict[int, list] = {}
+        for f in fs:
+            groups.setdefault(id(f.free), []).append(f)
+        for g in groups.values():
+            fr = g[0].free
+            print(f"{tag}: {describe(fr)}", file=out)
+            for f in g:
+                if f.alloc is None:
+                    continue
+                extra = ", partial" if f.partial else ""
+                via = f" through {f.wrapper}()" if f.wrapper else ""
+                print(f"    of {describe(f.alloc)}{via} [{f.tier}{extra}: "
+                      f"{', '.join(f.keys)}]", file=out)
+
+    paragraphs(wrong, "WRONG-TYPE")
+    paragraphs(kinds["wrapper"], "WRAPPER")
+    for f in kinds["untyped"]:
+        print(f"UNTYPED: {describe(f.free)}", file=out)
+    if "mixed" in a.list:
+        paragraphs(kinds["mixed"], "MIXED")
+    if "unlinked" in a.list:
+        for e in res.frees_unlinked:
+            print(f"unlinked free {describe(e)}: {e['place'] or 'no place'}", file=out)
+    if "ambiguous" in a.list:
+        for e in res.frees_ambiguous:
+            print(f"ambiguous free {describe(e)}: {e['place'] or 'no place'}", file=out)
+    if "dynamic" in a.list:
+        for e in res.frees_dynamic:
+            print(f"dynamic-type free {describe(e)}", file=out)
+    if "wrappers" in a.list:
+        for fn, fam in res.wrappers.items():
+            print(f"returns allocated memory: {fn}() [{fam}]", file=out)
+
+    if a.json:
+        doc = {
+            "version": 1, "tree": a.tree, "paths": paths, "rule": RULE,
+            "coverage": cov,
+            "summary": {"allocs": res.allocs, "frees": res.frees,
+                        "frees_typed": res.frees_typed,
+                        "frees_untyped": len(res.frees_untyped),
+                        "frees_dynamic": len(res.frees_dynamic),
+                        "frees_linked": res.frees_linked, "by_tier": res.by_tier,
+                        "frees_ambiguous": len(res.frees_ambiguous),
+                        "frees_unlinked": len(res.frees_unlinked),
+                        "wrong_type_frees": nwrong, "wrong_type_pairs": len(wrong),
+                        "wrapper_pairs": len(kinds["wrapper"]),
+                        "untyped": len(kinds["untyped"]),
+                        "mixed_pairs": len(kinds["mixed"])},
+            "findings": [f.to_json() for f in res.findings],
+            "frees_ambiguous": res.frees_ambiguous,
+            "frees_unlinked": res.frees_unlinked,
+            "frees_dynamic": res.frees_dynamic,
+            "wrappers": res.wrappers,
+            "files_with_errors": [{k: f[k] for k in ("path", "parsed", "errors", "fatal",
+                                                     "messages")}
+                                  for f in scan["files"]
+                                  if not f["parsed"] or f["errors"] or f["fatal"]],
+        }
+        with open(a.json, "w") as fp:
+            json.dump(doc, fp, indent=1)
+            fp.write("\n")
+    return 1 if wrong or kinds["wrapper"] else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
