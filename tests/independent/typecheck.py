@@ -88,11 +88,17 @@ def main(argv=None) -> int:
         "kmem(9) memory that free(9) releases (or malloc memory that kmem_free "
         "releases), and frees without a type (free(p, 0)).  Run it on a tree after "
         "kmem2malloc install-shim: NetBSD's own <sys/malloc.h> drops the type argument.",
-        epilog="Exit status: 0 no wrong-type free and no wrapper mix; 1 some; 2 bad input. "
+        epilog="Exit status: 0 no wrong-type free and no wrapper mix (with --before: none "
+        "involving a converted site); 1 some; 2 bad input. "
         "Example: typecheck.py --json types.json ~/src sys/dev")
     ap.add_argument("tree", metavar="TREE", help="a NetBSD tree (a directory holding sys/)")
     ap.add_argument("paths", metavar="PATH", nargs="*",
                     help="files or directories under TREE to read (default: sys)")
+    ap.add_argument("--before", metavar="TREE0",
+                    help="the same tree before the conversion (its <sys/malloc.h> may "
+                    "drop the types): each finding is marked as already in the input "
+                    "(both sites malloc(9) calls in TREE0) or converted (a site was a "
+                    "kmem(9) call)")
     ap.add_argument("--json", metavar="FILE", help="also write the findings as JSON")
     ap.add_argument("-I", dest="includes", metavar="DIR", action="append", default=[],
                     help="another include directory (e.g. a tree's common/include "
@@ -116,14 +122,17 @@ def main(argv=None) -> int:
     import mixrule
     import typerule
 
-    if not os.path.isdir(os.path.join(a.tree, "sys")):
-        die(f"{a.tree}: not a NetBSD tree (no sys/ directory)")
+    trees = [a.tree] + ([a.before] if a.before else [])
+    for t in trees:
+        if not os.path.isdir(os.path.join(t, "sys")):
+            die(f"{t}: not a NetBSD tree (no sys/ directory)")
     paths = a.paths or ["sys"]
     for p in paths:
         if os.path.isabs(p) or ".." in p.split(os.sep):
             die(f"{p}: PATH must be relative to TREE")
-        if not os.path.exists(os.path.join(a.tree, p)):
-            die(f"{os.path.join(a.tree, p)}: no such file or directory")
+        for t in trees:
+            if not os.path.exists(os.path.join(t, p)):
+                die(f"{os.path.join(t, p)}: no such file or directory")
     for d in a.includes:
         if not os.path.isdir(d):
             die(f"{d}: not a directory")
@@ -140,6 +149,16 @@ def main(argv=None) -> int:
     events = mixrule.unique_events(scan["files"])
     res = typerule.link(events, scan["files"], arch_ports(a.tree))
     cov = mixcheck.coverage(scan)
+    before = None
+    if a.before:
+        scan0 = mixcheck.scan_tree(a.before, paths, a.jobs, a.includes, a.verbose,
+                                   prog="typecheck")
+        before = {mixrule.site_id(e): e["family"]
+                  for e in mixrule.unique_events(scan0["files"])}
+        for f in res.findings:
+            sites = [x for x in (f.alloc, f.free) if x is not None]
+            f.origin = "input" if all(before.get(mixrule.site_id(x)) == "malloc"
+                                      for x in sites) else "converted"
 
     kinds: dict[str, list] = {"wrong-type": [], "wrapper": [], "untyped": [], "mixed": []}
     for f in res.findings:
@@ -172,6 +191,13 @@ def main(argv=None) -> int:
           f"{len({f.wrapper for f in kinds['wrapper']})} functions; untyped frees: "
           f"{len(kinds['untyped'])}; other mixed pairs (mixcheck's): {len(kinds['mixed'])}",
           file=out)
+    if a.before:
+        conv = [f for f in wrong if f.origin == "converted"]
+        print(f"  against {a.before}: wrong-type frees at "
+              f"{len({id(f.free) for f in conv})} free sites ({len(conv)} pairs) involve a "
+              f"site the conversion made from kmem(9); "
+              f"{len({id(f.free) for f in wrong if f.origin == 'input'})} free sites "
+              f"were malloc(9) on both sides before", file=out)
 
     def paragraphs(fs, tag):
         groups: dict[int, list] = {}
@@ -179,11 +205,15 @@ def main(argv=None) -> int:
             groups.setdefault(id(f.free), []).append(f)
         for g in groups.values():
             fr = g[0].free
-            print(f"{tag}: {describe(fr)}", file=out)
+            origins = sorted({f.origin for f in g if f.origin})
+            otag = f" {'+'.join(origins)}" if origins else ""
+            print(f"{tag}{otag}: {describe(fr)}", file=out)
             for f in g:
                 if f.alloc is None:
                     continue
                 extra = ", partial" if f.partial else ""
+                if len(origins) > 1:
+                    extra += f", {f.origin}"
                 via = f" through {f.wrapper}()" if f.wrapper else ""
                 print(f"    of {describe(f.alloc)}{via} [{f.tier}{extra}: "
                       f"{', '.join(f.keys)}]", file=out)
@@ -191,7 +221,8 @@ def main(argv=None) -> int:
     paragraphs(wrong, "WRONG-TYPE")
     paragraphs(kinds["wrapper"], "WRAPPER")
     for f in kinds["untyped"]:
-        print(f"UNTYPED: {describe(f.free)}", file=out)
+        otag = f" {f.origin}" if f.origin else ""
+        print(f"UNTYPED{otag}: {describe(f.free)}", file=out)
     if "mixed" in a.list:
         paragraphs(kinds["mixed"], "MIXED")
     if "unlinked" in a.list:
@@ -209,7 +240,7 @@ def main(argv=None) -> int:
 
     if a.json:
         doc = {
-            "version": 1, "tree": a.tree, "paths": paths, "rule": RULE,
+            "version": 1, "tree": a.tree, "before": a.before, "paths": paths, "rule": RULE,
             "coverage": cov,
             "summary": {"allocs": res.allocs, "frees": res.frees,
                         "frees_typed": res.frees_typed,
@@ -221,6 +252,8 @@ def main(argv=None) -> int:
                         "wrong_type_frees": nwrong, "wrong_type_pairs": len(wrong),
                         "wrapper_pairs": len(kinds["wrapper"]),
                         "untyped": len(kinds["untyped"]),
+                        "wrong_type_pairs_converted": sum(
+                            1 for f in wrong if f.origin == "converted") if a.before else None,
                         "mixed_pairs": len(kinds["mixed"])},
             "findings": [f.to_json() for f in res.findings],
             "frees_ambiguous": res.frees_ambiguous,
@@ -235,7 +268,10 @@ def main(argv=None) -> int:
         with open(a.json, "w") as fp:
             json.dump(doc, fp, indent=1)
             fp.write("\n")
-    return 1 if wrong or kinds["wrapper"] else 0
+    bad = wrong + kinds["wrapper"]
+    if a.before:
+        bad = [f for f in bad if f.origin == "converted"]
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -87,9 +87,10 @@ class Finding:
     keys: list[str] = field(default_factory=list)
     partial: bool = False         # tier type: the free also receives its own type
     wrapper: str = ""             # the function whose return links them
+    origin: str | None = None     # with --before: "input" or "converted"
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "tier": self.tier, "keys": self.keys,
+        return {"kind": self.kind, "origin": self.origin, "tier": self.tier, "keys": self.keys,
                 "partial": self.partial, "wrapper": self.wrapper,
                 "free_type": self.free.get("mtype", ""),
                 "alloc_type": self.alloc.get("mtype", "") if self.alloc else None,
@@ -177,7 +178,15 @@ class Tree:
     def meet(self, va: tuple, vb: tuple, node: str) -> bool:
         """Can two walks that reached NODE (each with its port and the
         file that reached it: Tree.walk) be in one kernel?"""
-        return self.ports_together(va[0], vb[0]) and self.same_kernel(va[1], vb[1], node)
+        if not (self.ports_together(va[0], vb[0]) and self.same_kernel(va[1], vb[1], node)):
+            return False
+        # a walk inside a call of f (ports' third item) that reached f's
+        # parameter or return meets only a walk from that call's caller
+        fn = function_of(node)
+        for x, y in ((va, vb), (vb, va)):
+            if fn is not None and x[2] and x[2][0] == fn and y[1] != x[2][1]:
+                return False
+        return True
 
     def same_kernel(self, a: str, b: str, node: str) -> bool:
         """Can a walk at interface place NODE go from file A's code to file
@@ -197,19 +206,31 @@ class Tree:
         return True
 
     def walk(self, start: str, tu: str, forward: bool, through_members: bool = True
-             ) -> tuple[dict[str, int], dict[str, str | None]]:
+             ) -> tuple[dict[str, int], dict[str, tuple]]:
         """Places the value at START (in file TU) flows to (forward) or
-        from, with their distance in assignments, and for each the port
-        whose code the walk had been in (None: only machine-independent
-        code) and the file whose assignment reached it."""
+        from, with their distance in assignments, and for each how the
+        walk reached it: (the port whose code it had been in, None for
+        machine-independent code only; the file whose assignment reached
+        it; the call it is in, below).
+
+        A call is followed in and back out to the file it came from: a
+        walk that goes from a caller's argument into P:f#n and through f's
+        body to R:f (thmap_put returns its argument) goes back only to
+        that caller's file, not to every caller of f; likewise backward
+        from R:f to P:f#n.  One level: a call inside the call forgets the
+        outer one."""
         nxt = self.succ if forward else self.pred
+        # into a function (forward at its parameter, backward at its
+        # return) and out of it
+        into, out = ("P:", "R:") if forward else ("R:", "P:")
         dist = {start: 0}
-        ports = {start: (port_of(tu), tu)}
-        # (place, the file whose code the walk is in, the port it has been in)
-        todo = deque([(start, tu, port_of(tu))])
-        states = {(start, tu)}
+        ports = {start: (port_of(tu), tu, None)}
+        # (place, the file whose code the walk is in, the port it has been
+        # in, the call it is in: (function, the caller's file))
+        todo = deque([(start, tu, port_of(tu), None)])
+        states = {(start, tu, None)}
         while todo and len(states) < WALK_LIMIT:
-            n, ctx, port = todo.popleft()
+            n, ctx, port, call = todo.popleft()
             if n != start and n.startswith("M:") and n not in self.types \
                     and (not through_members or ctx != tu):
                 # a generic member: passed through only in the file the walk
@@ -217,17 +238,25 @@ class Tree:
                 # leaves, specificdata's slots hold everyone's memory)
                 continue
             anyfile = interface(n)
+            fn = function_of(n)
             for m, f in sorted(nxt.get(n, ())):
                 if f != ctx and not (anyfile and self.same_kernel(ctx, f, n)
                                      and self.ports_together(port, port_of(f))):
                     continue
-                if (m, f) in states:
+                ncall = call
+                if fn is not None and n.startswith(into):
+                    ncall = (fn, ctx)
+                elif fn is not None and n.startswith(out) and call and call[0] == fn:
+                    if f != call[1]:
+                        continue        # back to another caller than it came from
+                    ncall = None
+                if (m, f, ncall) in states:
                     continue
-                states.add((m, f))
+                states.add((m, f, ncall))
                 if m not in dist:
                     dist[m] = dist[n] + 1
-                    ports[m] = (port or port_of(f), f)
-                todo.append((m, f, port or port_of(f)))
+                    ports[m] = (port or port_of(f), f, ncall)
+                todo.append((m, f, port or port_of(f), ncall))
         return dist, ports
 
     def base_chain(self, tkey: str) -> list[str]:
@@ -364,22 +393,24 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
     # tier 1 index: mixrule's, on the file's own keys (cfacts.Graph.keys),
     # with the structs a struct begins with, and a T: key only for memory
     # that escapes
+    # (in_file_all: also T: keys of memory that seems not to escape, when
+    # nothing else links in the file: what stores it may not have compiled)
     in_file: dict[tuple, list] = {}
+    in_file_all: dict[tuple, list] = {}
     for a in allocs:
         seen = set()
         for k, d, scope in a["keys"]:
             if scope == "weak":
                 continue
             ks = [(k, d)]
-            if k.startswith("T:"):
-                if not escaping[id(a)]:
-                    continue
-                if "*" not in k:
-                    ks += [(b, d + 1 + i) for i, b in enumerate(tree.base_chain(k))]
+            if k.startswith("T:") and "*" not in k:
+                ks += [(b, d + 1 + i) for i, b in enumerate(tree.base_chain(k))]
             for kk, dd in ks:
                 if kk not in seen:
                     seen.add(kk)
-                    in_file.setdefault((a["file"], kk), []).append((a, dd))
+                    in_file_all.setdefault((a["file"], kk), []).append((a, dd))
+                    if not k.startswith("T:") or escaping[id(a)]:
+                        in_file.setdefault((a["file"], kk), []).append((a, dd))
 
     # tiers 2 and 3: by interface place, member and T: key
     by_iface: dict[str, list] = {}
@@ -442,12 +473,14 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
 
         # 1. this file, the nearest
         near: dict[int, list] = {}
-        for k, df, scope in f["keys"]:
-            if scope != "weak":
-                for a, da in in_file.get((f["file"], k), []):
-                    if not order.reaches(a, f):
-                        continue
-                    near.setdefault(df + da, []).append((a, k))
+        for index in (in_file, in_file_all):
+            for k, df, scope in f["keys"]:
+                if scope != "weak":
+                    for a, da in index.get((f["file"], k), []):
+                        if order.reaches(a, f):
+                            near.setdefault(df + da, []).append((a, k))
+            if near:
+                break
         if near:
             links += [(a, "file", k) for a, k in near[min(near)]]
         # 2. other files, through an interface place: all of them
@@ -484,9 +517,17 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
                 sure = False
             cands = [x for x in cands
                      if tree.ports_together(port_of(x[0]["file"]), fport)]
+            others = {a.get("mtype") if a["family"] == "malloc" else a["family"]
+                      for a, _, _ in cands} - {f.get("mtype")}
             if cands:
                 tier = cands[0][1]
-                if sure:
+                if sure and tier == "type" and len(others) > 1 and f["family"] == "malloc":
+                    # a struct allocated under several other types (struct
+                    # sockaddr, struct uio): which of them reach this free
+                    # is not known
+                    if typed(f.get("mtype", "")):
+                        ambiguous.append(f)
+                elif sure:
                     links = cands
                     partial = own_kind(f, cands)
                 elif not own_kind(f, cands):
