@@ -285,8 +285,9 @@ def alloc_reach(tree: Tree, a: dict) -> tuple[dict[str, int], dict[str, int], di
     def addt(k, d):
         if k and (k not in tkeys or tkeys[k] > d):
             tkeys[k] = d
+    own = own_types(a["keys"])
     for k, d, _ in a["keys"]:
-        if k.startswith("T:"):
+        if k.startswith("T:") and (not own or k in own):
             addt(k, d)
     for k, d in list(tkeys.items()):
         if "*" not in k:
@@ -311,6 +312,16 @@ def free_reach(tree: Tree, f: dict) -> tuple[dict[str, int], dict[str, int], boo
     if not tkeys and f.get("sizetype"):
         tkeys[f["sizetype"]] = 0
     return places, tkeys, is_typed, ports
+
+
+def own_types(keys: list) -> set[str] | None:
+    """The T: keys an allocation's memory has by itself (where it is
+    first stored, a cast, a sizeof: distance 0); None if it has none (then
+    a struct it is later stored as is its type).  Further places' types
+    are other memory's (a list's head, a member of a struct it points
+    to)."""
+    own = {k for k, d, _ in keys if k.startswith("T:") and d == 0}
+    return own or None
 
 
 def escapes(tree: Tree, places: dict[str, int]) -> bool:
@@ -399,8 +410,9 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
     in_file_all: dict[tuple, list] = {}
     for a in allocs:
         seen = set()
+        own = own_types(a["keys"])
         for k, d, scope in a["keys"]:
-            if scope == "weak":
+            if scope == "weak" or (own and k.startswith("T:") and k not in own):
                 continue
             ks = [(k, d)]
             if k.startswith("T:") and "*" not in k:
@@ -489,6 +501,11 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
             if interface(p):
                 links += [(a, "interface", p) for a in by_iface.get(p, [])
                           if a["file"] != f["file"] and tree.meet(aports[id(a)][p], fports[p], p)]
+        if any(t == "interface" for _, t, _ in links):
+            # the freed value's own flow comes from another file (udf's
+            # udf_read_phys_dscr(..., &dscr)): not also every allocation
+            # of its struct in this file
+            links = [x for x in links if not (x[1] == "file" and x[2].startswith("T:"))]
         tier = links[0][1] if links else None
         # 3. the tree: a typed free by its own member, then its struct;
         # a generic one by its member
