@@ -38,6 +38,9 @@ blind spots: code clang did not see (#if'd out, other architectures, files that
   also checked against other files' allocations of its struct or member."""
 
 
+STANDALONE = re.compile(r"(^|/)stand/|^sys/lib/libsa/")
+
+
 def die(msg: str) -> None:
     print(f"typecheck: {msg}", file=sys.stderr)
     sys.exit(2)
@@ -147,6 +150,10 @@ def main(argv=None) -> int:
     scan = mixcheck.scan_tree(a.tree, paths, a.jobs, a.includes, a.verbose,
                               interfaces=True, prog="typecheck")
     events = mixrule.unique_events(scan["files"])
+    # standalone code (boot loaders: */stand/*, libsa) has its own
+    # alloc()/free(p, size), never the kernel's malloc(9)
+    standalone = [e for e in events if STANDALONE.search(e["file"])]
+    events = [e for e in events if not STANDALONE.search(e["file"])]
     res = typerule.link(events, scan["files"], arch_ports(a.tree))
     cov = mixcheck.coverage(scan)
     before = None
@@ -176,6 +183,9 @@ def main(argv=None) -> int:
           f"{cov['with_errors']} with errors: {cov['errors']} errors, {cov['with_fatal']} "
           f"with a missing header), {cov['not_parsed']} not parsed; {cov['seconds']} s",
           file=out)
+    if standalone:
+        print(f"standalone code (*/stand/*, sys/lib/libsa: its own free(p, size)): "
+              f"{len(standalone)} calls not read", file=out)
     print(f"sites: {res.allocs} allocations, {res.frees} malloc(9) frees: {res.frees_typed} "
           f"of a constant type, {len(res.frees_untyped)} untyped (0/NULL), "
           f"{len(res.frees_dynamic)} of a type not a constant"
@@ -252,6 +262,7 @@ def main(argv=None) -> int:
                         "wrong_type_frees": nwrong, "wrong_type_pairs": len(wrong),
                         "wrapper_pairs": len(kinds["wrapper"]),
                         "untyped": len(kinds["untyped"]),
+                        "standalone_calls": len(standalone),
                         "wrong_type_pairs_converted": sum(
                             1 for f in wrong if f.origin == "converted") if a.before else None,
                         "mixed_pairs": len(kinds["mixed"])},
