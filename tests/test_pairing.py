@@ -931,3 +931,39 @@ sysctl_destroy(struct sysctlnode *rnode)
                    ("sys/kern/init_sysctl.c", 11): "M_KERN",
                    ("sys/dev/acpi/acpi_cpu.c", 9): "M_ACPI",
                    ("sys/dev/acpi/acpi_cpu.c", 11): "M_ACPI"}, got
+
+
+def test_a_malloc_free_of_the_input_gives_its_type(tmp_path):
+    """tulip.c allocates a media entry with kmem_zalloc() and, for an
+    unknown media code, frees it with free(tm, M_DEVBUF): a mixed pair of
+    the input.  Converted with the file's own type, that free would name
+    another type than the allocation's (a DIAGNOSTIC kernel panics): the
+    type the input's free names wins, and the mix is mended."""
+    files = {"sys/dev/ic/tulip.c": """\
+#include <sys/kmem.h>
+#include <sys/malloc.h>
+struct tulip_media { int tm_type; };
+struct tulip_media *
+tlp_media(int code)
+{
+	struct tulip_media *tm = kmem_zalloc(sizeof(*tm), KM_SLEEP);
+
+	if (code < 0) {
+		free(tm, M_DEVBUF);
+		return NULL;
+	}
+	return tm;
+}
+void
+tlp_media_free(struct tulip_media *tm)
+{
+	kmem_free(tm, sizeof(*tm));
+}
+"""}
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+    plan = pairing.decide(pairs, set(files), lambda p: "M_ICDEV")
+    got = {d.site.line: d.tag for d in plan.decisions}
+    assert got == {7: "M_DEVBUF", 18: "M_DEVBUF"}, got
+    assert [f.kind for f in plan.findings].count("legacy-type") == 2

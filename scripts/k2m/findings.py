@@ -5,6 +5,8 @@ report.json and the README list the same kinds:
 
   boundary        pairs with kmem memory outside the converted paths
   cross-type      a free given the type of its allocation in another file
+  legacy-type     converted memory a malloc(9) caller of the input frees
+                  (the input mixed the families): the type that free names
   shared-release  a free that releases memory several owners allocate:
                   each block records its type, the free names none
   unpaired-free   a free no allocation reaches (converted together with
@@ -45,6 +47,13 @@ def cross_type(site, tag: str, other, own: str) -> Finding:
         f"frees memory allocated as {tag} at {other.where}: memory is "
         f"charged to the owner that allocates it, so {tag}, not this "
         f"file's {own}"))
+
+
+def legacy_type(site, tag: str, free, own: str) -> Finding:
+    return Finding(site.path, site.line, "legacy-type", (
+        f"its memory is freed by a malloc(9) caller of the input, {free.callee} at "
+        f"{free.where} as {tag} (a kmem/malloc mix in the input, mended): {tag}, "
+        f"not this file's {own}"))
 
 
 def shared_release(site, owners: list[tuple[str, object]]) -> Finding:
