@@ -86,6 +86,7 @@ MTYPE_ARG = {
     ("malloc_tmpbuf_free", 4): 3, ("malloc_strfree", 2): 1,
 }
 UNTYPED = "0"       # free(p, 0), free(p, NULL): the shim takes any type
+RECORDED = "rec:"   # M_RECORDED(T): type T, recorded with the block
 
 # A file is parsed only if it may call one of them (directly or through a
 # macro that names one).
@@ -111,7 +112,9 @@ class Event:
     ordinal: int         # n-th event of this kind in the function
     keys: list[list] = field(default_factory=list)   # [key, distance, scope] (Graph.keys)
     place: str = ""      # where stored / what freed, for the listing
-    # the malloc type argument (malloc family): its name (M_DEVBUF), UNTYPED
+    # the malloc type argument (malloc family): its name (M_DEVBUF),
+    # RECORDED + name for M_RECORDED(name) (the shim records the block's
+    # type, so that a free naming none, M_ASALLOCATED, is right), UNTYPED
     # for 0/NULL, "?<text>" when it is not a constant (a variable, a
     # member); "" when the call has none (kmem, or a <sys/malloc.h> that
     # drops it)
@@ -907,14 +910,23 @@ class FunctionFacts:
                 and a.referenced.semantic_parent is not None \
                 and a.referenced.semantic_parent.kind != K.FUNCTION_DECL:
             return a.referenced.spelling            # M_DEVBUF (a global)
+        if a.kind == K.BINARY_OPERATOR:     # M_RECORDED(T): (uintptr_t)T | 1
+            kids = [self.strip(x) for x in a.get_children()]
+            names = [x.referenced.spelling for x in kids if x.kind == K.DECL_REF_EXPR
+                     and x.referenced is not None and x.referenced.kind == K.VAR_DECL]
+            if len(names) == 1 and any(x.kind == K.INTEGER_LITERAL for x in kids):
+                return RECORDED + names[0]
         if a.kind == K.INTEGER_LITERAL:
             toks = [t.spelling for t in a.get_tokens()]
             if toks and re.fullmatch(r"0[xX]?0*[uUlL]*", toks[0]):
                 return UNTYPED
         toks = [t.spelling for t in args[i].get_tokens()]
         text = "".join(toks)
-        if text in ("NULL", "0", "((void*)0)", "(void*)0"):
-            return UNTYPED
+        if text in ("NULL", "0", "((void*)0)", "(void*)0", "M_ASALLOCATED"):
+            return UNTYPED          # freed as allocated
+        m = re.fullmatch(r"M_RECORDED\((\w+)\)", text)
+        if m:
+            return RECORDED + m.group(1)    # the block records its type
         return "?" + (text or "expr")
 
     def size_type(self, args, size_i) -> str | None:

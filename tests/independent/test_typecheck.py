@@ -333,3 +333,53 @@ def test_converted_examples_have_no_wrong_type(tmp_path):
     p, doc = run_json(tmp_path, str(tree), "sys/dev")
     assert p.returncode == 1, p.stdout
     assert {f["free_type"] for f in doc["findings"] if f["kind"] == "wrong-type"} == {"M_PLANTED"}
+
+
+def test_recorded_blocks_freed_as_allocated(tmp_path):
+    """A shared release site (the shim's M_RECORDED(T) and M_ASALLOCATED):
+    pcb_free() frees two owners' blocks as allocated, which is right when
+    every block reaching it records its type; a recorded block freed with
+    a type leaves its record (wrong-type), and a block that records
+    nothing reaching the as-allocated free is untyped."""
+    tree = tmp_path / "t"
+    shutil.copytree(os.path.join(FIXTURES, "sys", "sys"), tree / "sys" / "sys")
+    mh = tree / "sys" / "sys" / "malloc.h"
+    mh.write_text(mh.read_text().replace("#endif\n", """\
+#define	M_RECORDED(t)	((struct malloc_type *)((unsigned long)(t) | 1UL))
+#define	M_ASALLOCATED	((struct malloc_type *)0)
+#endif
+"""))
+    (tree / "sys" / "sys" / "pcb.h").write_text(
+        "struct pcb { int pcb_x; };\nvoid pcb_free(struct pcb *);\n")
+    files = {
+        "kern/pcb.c": "void\npcb_free(struct pcb *p)\n{\n\tfree(p, M_ASALLOCATED, sizeof(*p));\n}\n",
+        "dev/a.c": "void\na(void)\n{\n\tstruct pcb *p = malloc(sizeof(*p), M_RECORDED(M_AAA), M_WAITOK);\n"
+                   "\n\tpcb_free(p);\n}\n",
+        "net/b.c": "void\nb(void)\n{\n\tstruct pcb *q = malloc(sizeof(*q), M_RECORDED(M_BBB), M_WAITOK);\n"
+                   "\n\tpcb_free(q);\n}\n",
+    }
+    for path, body in files.items():
+        (tree / "sys" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree / "sys" / path).write_text(
+            "#include <sys/malloc.h>\n#include <sys/pcb.h>\n\n" + body)
+    p, doc = run_json(tmp_path, str(tree))
+    assert p.returncode == 0, p.stdout
+    assert doc["findings"] == []
+    # a recorded block freed with its type; a plain one freed as allocated
+    (tree / "sys" / "dev" / "c.c").write_text("""\
+#include <sys/malloc.h>
+#include <sys/pcb.h>
+
+struct pcb_holder { char *h_buf; };
+
+void
+c(struct pcb_holder *h)
+{
+	h->h_buf = malloc(8, M_RECORDED(M_AAA), M_WAITOK);
+	free(h->h_buf, M_AAA, 8);
+}
+""")
+    p, doc = run_json(tmp_path, str(tree))
+    assert p.returncode == 1, p.stdout
+    assert [(f["kind"], f["free"]["file"], f["free"]["line"]) for f in doc["findings"]] == \
+        [("wrong-type", "sys/dev/c.c", 10)]

@@ -61,6 +61,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from cfacts import RECORDED
+
 # how far a walk goes (places visited); a bound, not a tuning knob
 WALK_LIMIT = 400
 
@@ -481,6 +483,7 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
         nfree += f["family"] == "malloc"
         fplaces, ftkeys, is_typed, fports = free_reach(tree, f)
         links: list[tuple] = []          # (alloc, tier, key)
+        cands: list[tuple] = []          # tier 3's, when nothing nearer
         partial = False
 
         # 1. this file, the nearest
@@ -511,7 +514,6 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
         # a generic one by its member
         if not links:
             own = f["place"] if f["place"] and f["place"].startswith("M:") else None
-            cands: list[tuple] = []
             sure = True
             if is_typed:
                 if own:
@@ -560,7 +562,10 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
                 by_tier[tier] += 1
             else:
                 unlinked.append(f)
-            if f.get("mtype") == "0":
+            if f.get("mtype") == "0" and (links or cands) and all(
+                    a.get("mtype", "").startswith(RECORDED) for a, _, _ in links or cands):
+                ntyped += 1         # freed as allocated: every block records its type
+            elif f.get("mtype") == "0":
                 untyped.append(f)
                 report("untyped", None, f, tier or "", None)
             elif not typed(f.get("mtype", "")):
@@ -582,6 +587,10 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
             if f["family"] != "malloc":
                 continue
             ft, at = f.get("mtype", ""), a.get("mtype", "")
+            if at.startswith(RECORDED) and typed(ft):
+                # a recorded block freed with a type: the record is left
+                report("wrong-type", a, f, t, k, partial=partial)
+                continue
             if not typed(ft) or not typed(at) or at == ft:
                 continue
             report("wrong-type", a, f, t, k, partial=partial)
