@@ -967,3 +967,41 @@ tlp_media_free(struct tulip_media *tm)
     got = {d.site.line: d.tag for d in plan.decisions}
     assert got == {7: "M_DEVBUF", 18: "M_DEVBUF"}, got
     assert [f.kind for f in plan.findings].count("legacy-type") == 2
+
+
+def test_an_out_parameter_hands_its_memory_to_the_caller(tmp_path):
+    """subr_prf.c's vasprintf(&str, ...) allocates into *bf; libnv's
+    nvpair.c frees str through its nv_kmem_free() macro.  *bf is the
+    caller's str, and the macro's use carries the flow to its definition:
+    the free names the allocating owner's type (it kept M_NVLIST, a
+    wrong-type free the independent type check found)."""
+    files = {
+        "sys/kern/subr_prf.c": """\
+#include <sys/kmem.h>
+int
+vasprintf(char **bf, int len)
+{
+	*bf = kmem_alloc(len, KM_SLEEP);
+	return len;
+}
+""",
+        "sys/external/bsd/libnv/nv_impl.h": "#define nv_kmem_free(B, L) kmem_free(B, L)\n",
+        "sys/external/bsd/libnv/nvpair.c": """\
+#include <sys/kmem.h>
+#include "nv_impl.h"
+int vasprintf(char **, int);
+void
+nvpair_create(int n)
+{
+	char *str;
+	int len;
+
+	len = vasprintf(&str, n);
+	nv_kmem_free(str, len);
+}
+""",
+    }
+    got = _tags_of(tmp_path, files, {"sys/kern/subr_prf.c": "M_KERN",
+                                     "sys/external/bsd": "M_NVLIST"})
+    assert got == {("sys/kern/subr_prf.c", 5): "M_KERN",
+                   ("sys/external/bsd/libnv/nv_impl.h", 1): "M_KERN"}, got

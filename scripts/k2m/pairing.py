@@ -308,6 +308,9 @@ def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = ()) -> dict[st
                         g[key].add(pk)
                         if by_addr and argno in f.outparams:    # f(&p), *param = ...
                             g[pk].add(key)
+                            # *param is p itself (keys.py: the element KEY[])
+                            g[pk + "[]"].add(key)
+                            g[key].add(pk + "[]")
     # what is stored in p's memory goes where p goes: after q = p, q[i]
     # is p[i]; after f(p), f's param[i] is p[i] (keys.py: KEY[])
     elems = {k[:-2] for ff in facts for k in _keys_of(ff) if k and k.endswith("[]")}
@@ -737,7 +740,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
         if outside and inside:
             plan.findings.append(findings.boundary(sites[inside[0]], sites[outside[0]]))
         conv = [i for i in comp if i in dec and dec[i].tag]
-        why = _owner_types(plan, conv, pairs, dec)
+        why = _owner_types(plan, conv, pairs, dec, comp)
         for i in conv if why else ():
             dec[i] = Decision(sites[i], reason=why)
     for j in sorted(unpaired):
@@ -779,7 +782,7 @@ def _macro_types(comp: list[int], sites: list[Site], tag_of) -> dict[str, str]:
 
 
 def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
-                 dec: dict[int, Decision]) -> str | None:
+                 dec: dict[int, Decision], comp: list[int] = ()) -> str | None:
     """Ownership first: every site keeps its owner's type (the tag map's
     for its file), except where its memory is seen to flow to another
     owner's release.  The written rule, for the sites a flow joins (not a
@@ -799,9 +802,12 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
         return None
     sites = pairs.sites
     inside = set(conv)
+    # a use of an allocator macro carries the flow to its definition's
+    # call (libnv's nv_kmem_free(str, n) frees vasprintf()'s string)
+    uses = {i for i in comp if sites[i].macro}
     uf = UnionFind()
     for a, f in pairs.edges:
-        if a in inside and f in inside and (a, f) not in pairs.guessed:
+        if a in inside | uses and f in inside | uses and (a, f) not in pairs.guessed:
             uf.union(a, f)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in conv:
