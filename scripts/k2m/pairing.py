@@ -772,8 +772,8 @@ def _macro_types(comp: list[int], sites: list[Site], tag_of) -> dict[str, str]:
     """The type written into a macro's definition: its uses' type when
     they agree; else (sys/statvfs.h's STATVFSBUF_GET, used all over the
     kernel) none here, and the definition takes its own file's type, like
-    any site (_one_type then gives the component one type, the shared
-    sites being findings).  Returns {macro: the type of its uses}."""
+    any site (_owner_types then types it by the flows it is in).
+    Returns {macro: the type of its uses}."""
     uses: dict[str, set[str]] = defaultdict(set)
     for i in comp:
         if sites[i].macro:

@@ -26,7 +26,6 @@ class TreeError(Exception):
 class Tree:
     root: str                       # holds sys/
     drivers: dict[str, str] = field(default_factory=dict)   # sys-relative path -> driver
-    multiport: set[str] = field(default_factory=set)    # drivers with files in several ports
     # sys/arch/DIR -> the ports whose kernels may build a file of DIR
     kernels: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -41,9 +40,9 @@ class Tree:
 
     def unit_of(self, relpath: str) -> str:
         """Who owns the memory a file allocates, for pairing: its driver,
-        and, for a driver with files in sys/arch/PORT of several ports
-        (every floppy port's fd.c is fdc), its driver in that port: no
-        kernel has two ports, so their memory never meets."""
+        and, for a driver's files in sys/arch/PORT, its driver in that
+        port (every floppy port's fd.c is fdc; apple_nvme.c is not
+        nvme.c): no kernel has two ports, and MD code is its own."""
         d = self.driver_of(relpath)
         port = port_of(relpath)
         return f"{d}@{port}" if port is not None and not d.startswith("dir:") else d
@@ -89,12 +88,6 @@ def open_tree(root: str) -> Tree:
         for path, attr in _FILE_RE.findall(text):
             if attr:
                 tree.drivers.setdefault(path, attach.get(attr, attr))
-    ports: dict[str, set[str]] = {}
-    for path, drv in tree.drivers.items():
-        pt = port_of("sys/" + path)
-        if pt:
-            ports.setdefault(drv, set()).add(pt)
-    tree.multiport = {drv for drv, ps in ports.items() if len(ps) > 1}
     tree.kernels = arch_kernels(root)
     return tree
 
