@@ -43,6 +43,28 @@ def die(msg: str) -> None:
     sys.exit(2)
 
 
+def checked_input(a) -> list[str]:
+    """The PATHs to read, after checking TREE (and --before's), PATHs,
+    -I directories and -j as both checkers take them; bad input dies."""
+    trees = [a.tree] + ([a.before] if a.before else [])
+    for t in trees:
+        if not os.path.isdir(os.path.join(t, "sys")):
+            die(f"{t}: not a NetBSD tree (no sys/ directory)")
+    paths = a.paths or ["sys"]
+    for p in paths:
+        if os.path.isabs(p) or ".." in p.split(os.sep):
+            die(f"{p}: PATH must be relative to TREE")
+        for t in trees:
+            if not os.path.exists(os.path.join(t, p)):
+                die(f"{os.path.join(t, p)}: no such file or directory")
+    for d in a.includes:
+        if not os.path.isdir(d):
+            die(f"{d}: not a directory")
+    if a.jobs < 1:
+        die("--jobs must be at least 1")
+    return paths
+
+
 def candidates(tree: str, paths: list[str], call_re) -> tuple[list[str], int]:
     """The .c files under PATHs that may call an allocator; and how many
     .c files there were."""
@@ -180,22 +202,7 @@ def main(argv=None) -> int:
         die("libclang Python bindings missing: apt-get install python3-clang-14")
     import mixrule
 
-    trees = [a.tree] + ([a.before] if a.before else [])
-    for t in trees:
-        if not os.path.isdir(os.path.join(t, "sys")):
-            die(f"{t}: not a NetBSD tree (no sys/ directory)")
-    paths = a.paths or ["sys"]
-    for p in paths:
-        if os.path.isabs(p) or ".." in p.split(os.sep):
-            die(f"{p}: PATH must be relative to TREE")
-        for t in trees:
-            if not os.path.exists(os.path.join(t, p)):
-                die(f"{os.path.join(t, p)}: no such file or directory")
-    for d in a.includes:
-        if not os.path.isdir(d):
-            die(f"{d}: not a directory")
-    if a.jobs < 1:
-        die("--jobs must be at least 1")
+    paths = checked_input(a)
 
     scan = scan_tree(a.tree, paths, a.jobs, a.includes, a.verbose)
     res = mixrule.link(mixrule.unique_events(scan["files"]))

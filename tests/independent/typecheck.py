@@ -125,22 +125,7 @@ def main(argv=None) -> int:
     import mixrule
     import typerule
 
-    trees = [a.tree] + ([a.before] if a.before else [])
-    for t in trees:
-        if not os.path.isdir(os.path.join(t, "sys")):
-            die(f"{t}: not a NetBSD tree (no sys/ directory)")
-    paths = a.paths or ["sys"]
-    for p in paths:
-        if os.path.isabs(p) or ".." in p.split(os.sep):
-            die(f"{p}: PATH must be relative to TREE")
-        for t in trees:
-            if not os.path.exists(os.path.join(t, p)):
-                die(f"{os.path.join(t, p)}: no such file or directory")
-    for d in a.includes:
-        if not os.path.isdir(d):
-            die(f"{d}: not a directory")
-    if a.jobs < 1:
-        die("--jobs must be at least 1")
+    paths = mixcheck.checked_input(a)
     if a.json:
         try:
             open(a.json, "a").close()
