@@ -99,7 +99,7 @@ def test_a_failed_build_exits_1_and_says_so_in_json(tmp_path, fake_path):
     assert data["tests"] == {"build": "failed"}
     assert data["pair_ns"] == {"kmem": None, "malloc": None, "malloc_hdr": None,
                                "kmem_intr": None}
-    assert data["pair_ratio"] is None
+    assert data["pair_ratio"] is None and data["malloc_debug_types"] is True
     log = (obj / "build.log").read_text()         # the recipe's flags reached buildrump.sh
     assert f"-s {src} -o {obj}/obj -d {obj}/rump -j 2 -V NOGCCERROR=1 -F CFLAGS=-fcommon -F CPPFLAGS=-DMALLOC_DEBUG_TYPES " \
            "tools build install" in log
@@ -348,3 +348,16 @@ def test_a_test_server_left_running_is_ended(tmp_path):
             break
         time.sleep(0.1)
     assert rumptest.pids_in(str(d)) == []
+
+
+def test_a_shimmed_kernel_is_built_with_the_type_check_unless_told():
+    """A shimmed tree's kernel is built with MALLOC_DEBUG_TYPES (every
+    wrong-type free panics); --no-debug-types builds it as it ships, for
+    timings; a pristine tree has no shim to give the option to."""
+    def cmd(shim, debug_types=True):
+        s = rumptest.Setup("/t", "/b/buildrump.sh", "/o", 2, True,
+                           rumptest.Layout(V1099, shim), debug_types)
+        return rumptest.Runner(s, rumptest.Result(), lambda line: None).buildrump("build")
+    assert "CPPFLAGS=-DMALLOC_DEBUG_TYPES" in cmd(True)
+    assert "CPPFLAGS=-DMALLOC_DEBUG_TYPES" not in cmd(True, debug_types=False)
+    assert "CPPFLAGS=-DMALLOC_DEBUG_TYPES" not in cmd(False)

@@ -148,6 +148,10 @@ the same --obj, later runs are incremental.""",
                    help="make jobs (default: 2)")
     r.add_argument("--json", metavar="FILE",
                    help="write tests, mallocstat records, pair_ns, pair_ratio, alignment")
+    r.add_argument("--no-debug-types", dest="debug_types", action="store_false",
+                   help="build a shimmed kernel without MALLOC_DEBUG_TYPES, to time the "
+                   "shim as it ships (the option serialises every malloc and free on one "
+                   "lock); a wrong-type free then panics only where DIAGNOSTIC's footer fits")
     return p
 
 
@@ -178,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             return check.run(tree, paths, args.jobs, args.baseline, args.out)
         if args.cmd == "rumptest":
             from . import rumptest
-            return rumptest.run(args.tree, args.buildrump, args.obj, args.jobs, args.json)
+            return rumptest.run(args.tree, args.buildrump, args.obj, args.jobs, args.json,
+                                   debug_types=args.debug_types)
     except (tagmap.TagMapError, treemod.TreeError, RumpTestError) as e:
         print(f"kmem2malloc: {e}", file=sys.stderr)
         return 2
