@@ -1005,3 +1005,89 @@ nvpair_create(int n)
                                      "sys/external/bsd": "M_NVLIST"})
     assert got == {("sys/kern/subr_prf.c", 5): "M_KERN",
                    ("sys/external/bsd/libnv/nv_impl.h", 1): "M_KERN"}, got
+
+
+def test_a_malloc_free_in_another_function_gives_its_type(tmp_path):
+    """unionfs_subr.c allocates a node status with kmem_zalloc() in one
+    function and frees it with free(unsp, M_TEMP) in another: a mixed
+    pair of the input through the type (a flow we see).  Converted with
+    the file's type, that free would name another type than the
+    allocation's; M_TEMP wins, and the report lists the mix."""
+    files = {"sys/fs/unionfs/unionfs_subr.c": """\
+#include <sys/kmem.h>
+#include <sys/malloc.h>
+struct unionfs_node_status { int uns_pid; };
+void
+unionfs_noderem(struct unionfs_node_status *unsp)
+{
+	free(unsp, M_TEMP);
+}
+struct unionfs_node_status *
+unionfs_get_node_status(void)
+{
+	struct unionfs_node_status *unsp;
+
+	unsp = kmem_zalloc(sizeof(*unsp), KM_SLEEP);
+	return unsp;
+}
+"""}
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+    plan = pairing.decide(pairs, set(files), lambda p: "M_UNIONFS")
+    assert {d.site.line: d.tag for d in plan.decisions} == {14: "M_TEMP"}
+    assert list(pairing.mixed_pairs(pairs, nearest=True).values()) == [
+        "sys/fs/unionfs/unionfs_subr.c:14 kmem_zalloc -> sys/fs/unionfs/unionfs_subr.c:7 free"]
+
+
+def test_a_guessed_release_is_no_mix_and_gives_no_type(tmp_path):
+    """sys/fs/nfs's krpc_subr.c (code no kernel builds) frees a struct
+    sockaddr it never allocates, with free(from, M_SONAME).  The pairing
+    guesses that such a unit frees every unit's memory of that type
+    (_open_units), which keeps the pair together; but no flow we see
+    takes rtsock's memory there: the report lists no mix, and rtsock's
+    allocation keeps its own type."""
+    files = {
+        "sys/net/rtsock.c": """\
+#include <sys/kmem.h>
+struct sockaddr { int sa_len; };
+void
+rt_addr(void)
+{
+	struct sockaddr *sa = kmem_alloc(sizeof(*sa), KM_SLEEP);
+
+	kmem_free(sa, sizeof(*sa));
+}
+""",
+        "sys/fs/nfs/common/krpc_subr.c": """\
+#include <sys/malloc.h>
+struct sockaddr { int sa_len; };
+void
+krpc_call(struct sockaddr *from)
+{
+	free(from, M_SONAME);
+}
+"""}
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+    assert pairing.mixed_pairs(pairs), "the guess joins them"
+    assert not pairing.mixed_pairs(pairs, nearest=True)
+    plan = pairing.decide(pairs, set(files), lambda p: "M_RTABLE")
+    assert {d.site.line: d.tag for d in plan.decisions} == {6: "M_RTABLE", 8: "M_RTABLE"}
+
+
+def test_a_machine_independent_macro_takes_no_ports_type(tmp_path):
+    """sys/kernhist.h's KERNHIST_INIT is used by arm's if_cpsw.c and by
+    kern_scdebug.c: a port's type in an MI header would not compile in
+    another port's kernel.  With both uses, or the port's alone, the
+    definition takes its own file's type."""
+    from test_scanning import KERNHIST
+    for files in (KERNHIST, {k: v for k, v in KERNHIST.items() if "scdebug" not in k}):
+        tree = write_tree(tmp_path / str(len(files)), files)
+        facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+        pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+        tags = {"sys/sys/kernhist.h": "M_KERNHIST", "sys/arch/arm/ti/if_cpsw.c": "M_ARM"}
+        plan = pairing.decide(pairs, set(files), lambda p: tags.get(p, "M_KERN"))
+        got = {d.site.path: d.tag for d in plan.decisions if d.site.path.endswith(".h")}
+        assert got == {"sys/sys/kernhist.h": "M_KERNHIST"}, got

@@ -55,3 +55,35 @@ def test_a_c_files_allocator_macro_is_its_own(tmp_path):
     assert uses["sys/kern/subr_extent.c"] == ["pool_get"]
     assert uses["sys/kern/kern_cpu.c"] == ["GETBUF"]
     assert set(macros.for_file("sys/kern/kern_cpu.c")) == {"GETBUF"}
+
+
+KERNHIST = {
+    "sys/sys/kernhist.h": "#include <sys/kmem.h>\n"
+    "struct kern_history { int *e; };\n"
+    "#define KERNHIST_INIT(NAME, N) do { \\\n"
+    "\t(NAME).e = kmem_zalloc(sizeof(int) * (N), KM_SLEEP); \\\n"
+    "} while (0)\n",
+    "sys/arch/arm/ti/if_cpsw.c": "#include <sys/kernhist.h>\n"
+    "struct kern_history cpswhist;\n"
+    "void\ncpsw_attach(void)\n{\n\tKERNHIST_INIT(cpswhist, 4096);\n\tkmem_free(0, 0);\n}\n",
+    "sys/kern/kern_scdebug.c": "#include <sys/kernhist.h>\n"
+    "struct kern_history scdebughist;\n"
+    "void\nscdebug_init(void)\n{\n#if defined(SYSCALL_DEBUG) && defined(KERNHIST)\n"
+    "\tKERNHIST_INIT(scdebughist, 500);\n#endif\n}\n",
+    "sys/kern/kern_other.c": "int other;\n",
+}
+
+
+def test_a_file_using_only_an_allocator_macro_is_found(tmp_path):
+    """kern_scdebug.c allocates only through <sys/kernhist.h>'s
+    KERNHIST_INIT, and mentions no allocator: it is read all the same,
+    or the macro's type would be chosen from its other uses alone."""
+    from k2m import tree as treemod
+    for path, text in KERNHIST.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    tree = treemod.open_tree(str(tmp_path))
+    targets = treemod.source_files(tree, ["sys"])
+    assert "sys/kern/kern_scdebug.c" not in targets
+    assert scanning.macro_users(tree, ["sys"], targets) == ["sys/kern/kern_scdebug.c"]
+    assert scanning.macro_users(tree, ["sys"], ["sys/arch/arm/ti/if_cpsw.c"]) == []

@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from . import allocators, cscan, findings, includes, pairing, report, restyle, spatch, textual
-from .scanning import MacroTable, context_files, read, scan_all
+from .scanning import MacroTable, context_files, macro_users, read, scan_all
 from .tagmap import TagMap
 from .tree import Tree, source_files
 
@@ -159,6 +159,7 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
     its driver, per port for a driver of several ports: Tree.unit_of)."""
     targets, frozen = _symlinks(tree, source_files(tree, paths))
     context = context_files(tree, set(targets))
+    context += macro_users(tree, paths, targets + context)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
     all_facts, macros = scan_all(tree.root, targets + context, jobs)

@@ -391,6 +391,9 @@ class Pairs:
     size_confirmed: int = 0         # pairs whose sizes agree
     size_mismatched: list[tuple[int, int]] = field(default_factory=list)
     guessed: set[tuple[int, int]] = field(default_factory=set)  # joined for the unpaired
+    # pairs of two families (kmem and malloc(9)) joined by a flow we see,
+    # not by _open_units' guess at one we do not
+    seen_mixes: set[tuple[int, int]] = field(default_factory=set)
 
 
 def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
@@ -407,6 +410,9 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
     for k, vs in via.items():
         g[k] |= vs
     skeys = [s.key for ff in scoped_facts for s in ff.sites]
+    # the flows we see, before _open_units guesses at the ones we do not
+    seen = defaultdict(set, {k: set(v) for k, v in g.items()})
+    _members_follow(seen, ports)
     _open_units(callers, g, ports)
     _members_follow(g, ports)
     owners: dict[str, set[str]] = defaultdict(set)
@@ -421,23 +427,32 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
     for i, s in enumerate(sites):
         if s.role == "free" and s.path not in impl and s.fits_api:
             frees_by_key[skeys[i]].append(i)
-    edges = []
-    paired = set()
-    cache: dict[tuple[str, str | None], dict] = {}
-    for i, s in enumerate(sites):
-        if s.role != "alloc" or s.path in impl or not s.fits_api:
-            continue
+    def reached(graph, i: int, cache: dict) -> set[int]:
+        """The frees allocation i's memory can reach in graph."""
+        s = sites[i]
         ks = Ports.meet(ports.of_path(s.path), ports.of_key(skeys[i]))
         k = (skeys[i], s.objtype, ks)
         r = cache.get(k)
         if r is None:
-            r = cache[k] = reach(g, skeys[i], s.objtype, owners, ports=ports, kernels=ks)
-        for key, types in r.items():
-            for j in frees_by_key.get(key, ()):
-                want = sites[j].objtype
-                if want is None or None in types or want in types:
-                    edges.append((i, j))
-                    paired.add(j)
+            r = cache[k] = reach(graph, skeys[i], s.objtype, owners, ports=ports, kernels=ks)
+        return {j for key, types in r.items() for j in frees_by_key.get(key, ())
+                if sites[j].objtype is None or None in types or sites[j].objtype in types}
+
+    edges = []
+    paired = set()
+    cache: dict[tuple[str, str | None], dict] = {}
+    for i, s in enumerate(sites):
+        if s.role == "alloc" and s.path not in impl and s.fits_api:
+            for j in sorted(reached(g, i, cache)):
+                edges.append((i, j))
+                paired.add(j)
+    # where the families meet, whether a flow we see joins them
+    mixed = defaultdict(set)
+    for i, j in edges:
+        if sites[i].is_kmem != sites[j].is_kmem:
+            mixed[i].add(j)
+    cache = {}
+    seen_mixes = {(i, j) for i, js in mixed.items() for j in js & reached(seen, i, cache)}
     # a free in a macro's definition is paired through the macro's uses
     # (joined to them below): it is not unpaired for itself
     used = {s.macro for s in sites if s.macro}
@@ -447,7 +462,7 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
     confirmed, mismatched = _sizes(sites, edges)
     macro = _macro_edges(sites)
     return Pairs(sites, edges + guessed + macro, unpaired, impl, orphans,
-                 set(guessed) | set(macro), confirmed, mismatched, set(guessed))
+                 set(guessed) | set(macro), confirmed, mismatched, set(guessed), seen_mixes)
 
 
 def _macro_edges(sites: list[Site]) -> list[tuple[int, int]]:
@@ -651,11 +666,13 @@ def own_reason(s: Site, targets: set[str], forced: dict) -> str | None:
     """Why a site cannot be converted on its own, or None."""
     if (s.path, s.line) in forced:
         return forced[(s.path, s.line)]
+    if s.macro:
+        # a use of an allocator macro: its definition decides (the file
+        # of the use is not changed, wherever it is)
+        return None
     if s.path not in targets:
         return "outside the converted paths"
     a = allocators.TABLE[s.callee]
-    if s.macro:
-        return None                 # a use of an allocator macro: its definition decides
     if s.func is None and s.context != "macro":
         return "not inside a function body"
     if not s.fits_api:
@@ -772,13 +789,21 @@ def _macro_types(comp: list[int], sites: list[Site], tag_of) -> dict[str, str]:
     """The type written into a macro's definition: its uses' type when
     they agree; else (sys/statvfs.h's STATVFSBUF_GET, used all over the
     kernel) none here, and the definition takes its own file's type, like
-    any site (_owner_types then types it by the flows it is in).
+    any site (_owner_types then types it by the flows it is in).  A
+    machine-independent definition never takes a port's type: another
+    port's kernel may use it too, where that type is not defined
+    (sys/kernhist.h's KERNHIST_INIT is used by arm's if_cpsw.c, and by
+    kern_scdebug.c in any kernel with SYSCALL_DEBUG and KERNHIST).
     Returns {macro: the type of its uses}."""
-    uses: dict[str, set[str]] = defaultdict(set)
+    uses: dict[str, set[str | None]] = defaultdict(set)     # None: a port's, for an MI macro
+    mi_defs = {s.define for s in (sites[i] for i in comp)
+               if s.define and port_of(s.path) is None}
     for i in comp:
-        if sites[i].macro:
-            uses[sites[i].macro].add(tag_of(sites[i].path))
-    return {m: next(iter(ts)) for m, ts in uses.items() if len(ts) == 1}
+        s = sites[i]
+        if s.macro:
+            port_use = port_of(s.path) is not None and s.macro in mi_defs
+            uses[s.macro].add(None if port_use else tag_of(s.path))
+    return {m: t for m, ts in uses.items() if len(ts) == 1 for t in ts if t is not None}
 
 
 def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
@@ -846,19 +871,17 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
 
 
 def _legacy_frees(pairs: Pairs, inside: set[int], uf: UnionFind) -> dict[int, dict[str, int]]:
-    """The frees of malloc(9) callers (not converted: the input's own) in
-    the function of a converted allocation that flows to them, by group:
-    {root: {type: free}}; a type argument that is not a name counts as
-    "?".  Only in the allocation's function: of the input's mixes read by
-    hand, 19 of 20 were flows the pairing over-links (types shared by
-    unrelated lists, code no kernel builds), and one such link would
-    retype a whole set; the one true one was tulip.c's, in one function."""
+    """The frees of malloc(9) callers (not converted: the input's own)
+    that a converted allocation's memory reaches by a flow we see
+    (Pairs.seen_mixes), by group: {root: {type: free}}; a type argument
+    that is not a name counts as "?".  Not by _open_units' guess: a unit
+    that frees a type or member it never allocates (code no kernel builds,
+    sys/fs/nfs's krpc_subr.c freeing every struct sockaddr) would retype
+    every owner's memory of that type."""
     out: dict[int, dict[str, int]] = defaultdict(dict)
-    for a, f in pairs.edges:
+    for a, f in sorted(pairs.seen_mixes):
         s = pairs.sites[f]
-        if a in inside and (a, f) not in pairs.guessed and not s.is_kmem and \
-                s.role == "free" and s.counted and \
-                (s.path, s.func) == (pairs.sites[a].path, pairs.sites[a].func):
+        if a in inside and not s.is_kmem and s.role == "free" and s.counted:
             i = allocators.TABLE[s.callee].mtype
             t = allocators.type_arg(s.args[i]) if i is not None and i < len(s.args) else None
             out[uf.find(a)].setdefault(t or "?", f)
@@ -917,11 +940,13 @@ def pair_id(s: Site) -> tuple:
 def mixed_pairs(pairs: Pairs, nearest: bool = False) -> dict[tuple, str]:
     """Pairs whose allocation and free are of different families (kmem(9),
     string helpers included, versus malloc(9)): {id: description}.  All
-    of them (what a conversion must not create); or, nearest, only those
-    where the free's own file does not allocate its memory in its own
-    family: a mix the input really has (tulip.c's kmem_zalloc freed with
-    free(9)), not two front ends of one driver (sdhc_acpi.c with kmem,
-    sdhc_pci.c with malloc) that the pairing joins by their shared type."""
+    of them (what a conversion must not create); or, nearest, the mixes
+    the input really has: joined by a flow we see (Pairs.seen_mixes: not
+    by _open_units' guess that a unit freeing a type it never allocates
+    frees everyone's), and where the free's own file does not allocate
+    its memory in its own family (tulip.c's kmem_zalloc freed with
+    free(9), not two front ends of one driver, sdhc_acpi.c with kmem and
+    sdhc_pci.c with malloc, that the pairing joins by their shared type)."""
     own = set()
     if nearest:
         for a, f in pairs.edges:
@@ -930,10 +955,14 @@ def mixed_pairs(pairs: Pairs, nearest: bool = False) -> dict[tuple, str]:
                 own.add(f)
     out = {}
     for a, f in pairs.edges:
-        if (a, f) in pairs.joined:
+        if (a, f) in pairs.joined or (nearest and (a, f) not in pairs.seen_mixes):
             continue            # not a flow we saw
         sa, sf = pairs.sites[a], pairs.sites[f]
         if sa.is_kmem != sf.is_kmem and not (f in own and sa.path != sf.path):
-            out[(pair_id(sa), pair_id(sf))] = (
+            # the input's mixes by line (two alike calls in one function
+            # are two entries); all of them by pair_id, to be compared
+            # with the output's, whose lines the rewrite shifts
+            key = (sa.where, sf.where) if nearest else (pair_id(sa), pair_id(sf))
+            out[key] = (
                 f"{sa.where} {sa.callee} -> {sf.where} {sf.callee}")
     return out

@@ -146,3 +146,22 @@ def context_files(tree: Tree, targets: set[str]) -> list[str]:
             out.extend(f for f in source_files(tree, [d], needle="kmem_")
                        if f not in targets and not os.path.islink(os.path.join(tree.root, f)))
     return sorted(set(out))
+
+
+def macro_users(tree: Tree, paths: list[str], scanned: list[str]) -> list[str]:
+    """The files that use an allocator macro of a header (KERNHIST_INIT,
+    PNBUF_GET) and were not scanned, for calling no allocator themselves
+    (kern_scdebug.c's only allocation is KERNHIST_INIT): under paths and
+    CONTEXT_DIRS.  The macro's type is chosen from all its uses."""
+    names: set[str] = set()
+    for p in scanned:
+        if p.endswith(".h"):
+            text = read(tree.root, p)
+            if "define" in text:
+                names |= set(cscan.alloc_macros(text))
+    if not names:
+        return []
+    dirs = [d for d in CONTEXT_DIRS if os.path.isdir(os.path.join(tree.root, d))]
+    have = set(scanned)
+    return [f for f in source_files(tree, list(paths) + dirs, needles=sorted(names))
+            if f not in have and not os.path.islink(os.path.join(tree.root, f))]

@@ -143,9 +143,11 @@ def arch_kernels(root: str) -> dict[str, frozenset[str]]:
     return {d: frozenset(ps) for d, ps in out.items()}
 
 
-def source_files(tree: Tree, paths: list[str], needle: str | None = None) -> list[str]:
-    """Tree-relative .c/.h files under paths that mention an allocator,
-    sorted.  A path that does not exist is an error."""
+def source_files(tree: Tree, paths: list[str], needle: str | None = None,
+                 needles: list[str] | None = None) -> list[str]:
+    """Tree-relative .c/.h files under paths that mention an allocator
+    (or needle, or one of needles), sorted.  A path that does not exist is
+    an error."""
     out = []
     for p in paths:
         full = os.path.normpath(os.path.join(tree.root, p))
@@ -161,7 +163,7 @@ def source_files(tree: Tree, paths: list[str], needle: str | None = None) -> lis
                              if f.endswith(SOURCE_EXT))
         else:
             raise TreeError(f"{p}: no such file or directory in {tree.root}")
-        words = [w.encode() for w in ([needle] if needle else _PREFILTER)]
+        words = [w.encode() for w in (needles or ([needle] if needle else _PREFILTER))]
         for c in cands:
             try:
                 with open(c, "rb") as fp:       # bytes: no decoding to search
