@@ -13,3 +13,29 @@ def test_file_without_attribute_does_not_take_the_next_line(tmp_path):
     assert t.driver_of("sys/kern/kern_a.c") == "dir:kern"
     assert t.driver_of("sys/kern/kern_b.c") == "foo"
     assert t.driver_of("sys/dev/pci/bar_pci.c") == "bar"
+
+
+def test_a_file_lent_by_another_port_brings_not_that_ports_code(tmp_path):
+    """hpcmips builds arch/i386/isa/fd.c (a `file` line): i386's directory
+    is in hpcmips kernels, but not what i386 includes (x86): no memory of
+    hpcmips code may meet x86's.  An include brings what it names in turn
+    (amd64 and i386 build x86, and what x86's files name)."""
+    conf = {
+        "hpcmips/conf/std.hpcmips": "machine hpcmips mips\n",
+        "hpcmips/conf/files.hpcmips": "file\tarch/i386/isa/fd.c\tfdc\n",
+        "i386/conf/std.i386": "machine i386 x86\n",
+        "i386/conf/files.i386": "include \"arch/x86/conf/files.x86\"\n",
+        "amd64/conf/std.amd64": "machine amd64 x86\n",
+        "x86/conf/files.x86": "file\tarch/xen/x86/hypervisor.c\txen\n",
+        "xen/conf/files.xen": "",
+        "mips/conf/files.mips": "",
+    }
+    for path, text in conf.items():
+        p = tmp_path / "sys" / "arch" / path
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    k = treemod.arch_kernels(str(tmp_path))
+    assert k["i386"] == {"i386", "hpcmips"}
+    assert k["x86"] == {"x86", "i386", "amd64"}
+    assert k["xen"] == {"xen", "x86", "i386", "amd64"}     # what x86 names is built
+    assert k["mips"] == {"mips", "hpcmips"}

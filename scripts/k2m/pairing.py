@@ -239,6 +239,31 @@ def _members_follow(g: dict[str, set[str]], ports: Ports) -> None:
                     g[f"m:{u1}|{ty}.{x}"].add(f"m:{u2}|{ty}.{x}")
 
 
+def _seen_flows(g: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The flows we see, that a mix of the input can be told by (Pairs.
+    seen_mixes): from place to place, call to parameter, return to caller,
+    and within one owner by type or member; not where one owner's memory
+    of a type or member is taken for another's by its name (a struct
+    sockaddr of sys/net handed to sys/kern is not every sockaddr of
+    sys/kern; struct fs's fs_csp is ffs_mountfs()'s and the snapshot's
+    copy's), nor a member known by its name alone (f:, fr:), nor
+    _open_units' guess at what we do not see.  Any of those keeps pairs
+    together; none tells that the input frees one owner's memory with
+    another family."""
+    def by_name(k: str) -> bool:
+        return k.startswith(("f:", "fr:"))
+    out: dict[str, set[str]] = defaultdict(set)
+    for a, bs in g.items():
+        if by_name(a):
+            continue
+        ua = unit_of_node(a)
+        for b in bs:
+            ub = unit_of_node(b)
+            if not by_name(b) and (ua is None or ub is None or ua == ub):
+                out[a].add(b)
+    return out
+
+
 def _keys_of(ff: FileFacts):
     yield from (s.key for s in ff.sites)
     for a, b in ff.links:
@@ -394,6 +419,8 @@ class Pairs:
     # pairs of two families (kmem and malloc(9)) joined by a flow we see,
     # not by _open_units' guess at one we do not
     seen_mixes: set[tuple[int, int]] = field(default_factory=set)
+    # of those, the ones a flow shows from one site to the other (_witnessed)
+    input_mixes: set[tuple[int, int]] = field(default_factory=set)
 
 
 def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
@@ -410,9 +437,7 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
     for k, vs in via.items():
         g[k] |= vs
     skeys = [s.key for ff in scoped_facts for s in ff.sites]
-    # the flows we see, before _open_units guesses at the ones we do not
-    seen = defaultdict(set, {k: set(v) for k, v in g.items()})
-    _members_follow(seen, ports)
+    seen = _seen_flows(g)
     _open_units(callers, g, ports)
     _members_follow(g, ports)
     owners: dict[str, set[str]] = defaultdict(set)
@@ -453,6 +478,7 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
             mixed[i].add(j)
     cache = {}
     seen_mixes = {(i, j) for i, js in mixed.items() for j in js & reached(seen, i, cache)}
+    input_mixes = _witnessed(seen_mixes, sites, facts, unit_of, seen, owners)
     # a free in a macro's definition is paired through the macro's uses
     # (joined to them below): it is not unpaired for itself
     used = {s.macro for s in sites if s.macro}
@@ -462,7 +488,40 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
     confirmed, mismatched = _sizes(sites, edges)
     macro = _macro_edges(sites)
     return Pairs(sites, edges + guessed + macro, unpaired, impl, orphans,
-                 set(guessed) | set(macro), confirmed, mismatched, set(guessed), seen_mixes)
+                 set(guessed) | set(macro), confirmed, mismatched, set(guessed), seen_mixes,
+                 input_mixes)
+
+
+def _witnessed(mixes: set[tuple[int, int]], sites: list[Site], facts: list[FileFacts],
+               unit_of, seen: dict[str, set[str]], owners) -> set[tuple[int, int]]:
+    """The mixes whose memory we can show going from the allocation to
+    the free: in one function, or from place to place (locals, calls,
+    returns, members, globals) without a type between them.  A type alone
+    joins every place of it in one owner: kern_hook.c's two lists of
+    struct hook_desc, one kmem's and one malloc's, are one type, and
+    tulip.c's media entries allocated in one function and freed with
+    free(9) in another (through ifmedia's list, which we do not follow)
+    cannot be told from them."""
+    places: list[str | None] = []      # the place a site's pointer is in, not a bare type
+    for ff in facts:
+        u = unit_of(ff.path)
+        for st in ff.sites:
+            node, via = scoped(st.key, u)
+            places.append(via or (None if node.startswith("t:") else node))
+    strict = {a: {b for b in bs if not b.startswith("t:")}
+              for a, bs in seen.items() if not a.startswith("t:")}
+    out, cache = set(), {}
+    for i, j in mixes:
+        si, sj = sites[i], sites[j]
+        if (si.path, si.func) == (sj.path, sj.func) and si.func:
+            out.add((i, j))
+        elif places[i] and places[j]:
+            r = cache.get(places[i])
+            if r is None:
+                r = cache[places[i]] = reach(strict, places[i], None, owners)
+            if places[j] in r:
+                out.add((i, j))
+    return out
 
 
 def _macro_edges(sites: list[Site]) -> list[tuple[int, int]]:
@@ -941,12 +1000,11 @@ def mixed_pairs(pairs: Pairs, nearest: bool = False) -> dict[tuple, str]:
     """Pairs whose allocation and free are of different families (kmem(9),
     string helpers included, versus malloc(9)): {id: description}.  All
     of them (what a conversion must not create); or, nearest, the mixes
-    the input really has: joined by a flow we see (Pairs.seen_mixes: not
-    by _open_units' guess that a unit freeing a type it never allocates
-    frees everyone's), and where the free's own file does not allocate
-    its memory in its own family (tulip.c's kmem_zalloc freed with
-    free(9), not two front ends of one driver, sdhc_acpi.c with kmem and
-    sdhc_pci.c with malloc, that the pairing joins by their shared type)."""
+    the input really has: shown by a flow (Pairs.input_mixes: in one
+    function, or place to place; not by a type alone, nor by a guess),
+    and where the free's own file does not allocate its memory in its own
+    family (tulip.c's kmem_zalloc freed with free(9), not two front ends
+    of one driver, sdhc_acpi.c with kmem and sdhc_pci.c with malloc)."""
     own = set()
     if nearest:
         for a, f in pairs.edges:
@@ -955,7 +1013,7 @@ def mixed_pairs(pairs: Pairs, nearest: bool = False) -> dict[tuple, str]:
                 own.add(f)
     out = {}
     for a, f in pairs.edges:
-        if (a, f) in pairs.joined or (nearest and (a, f) not in pairs.seen_mixes):
+        if (a, f) in pairs.joined or (nearest and (a, f) not in pairs.input_mixes):
             continue            # not a flow we saw
         sa, sf = pairs.sites[a], pairs.sites[f]
         if sa.is_kmem != sf.is_kmem and not (f in own and sa.path != sf.path):

@@ -92,8 +92,8 @@ def open_tree(root: str) -> Tree:
     return tree
 
 
-_ARCH_REF = re.compile(r"^[ \t]*c?include[ \t]+\"arch/(\w+)/|"
-                       r"^[ \t]*(?:file|object)[ \t]+arch/(\w+)/", re.M)
+_ARCH_INCLUDE = re.compile(r"^[ \t]*c?include[ \t]+\"arch/(\w+)/", re.M)
+_ARCH_FILE = re.compile(r"^[ \t]*(?:file|object)[ \t]+arch/(\w+)/", re.M)
 _MACHINE = re.compile(r"^[ \t]*machine[ \t]+([\w \t]+)", re.M)  # machine sun3 m68k sun68k
 
 
@@ -104,18 +104,27 @@ def arch_kernels(root: str) -> dict[str, frozenset[str]]:
     name in `file`, `include` and `machine` lines (amd64's "file
     arch/x86/...", evbarm's include of arch/arm's files.arm, std.sun3's
     "machine sun3 m68k sun68k"), and what the files.* of those name in
-    turn.  (Not Makefiles: usermode links every host CPU's headers.)  No kernel
-    holds two ports, so memory of one never meets another's: pairing
-    keeps them apart (a name read too generously only joins more)."""
+    turn.  (Not Makefiles: usermode links every host CPU's headers.)  A
+    file another port lends (hpcmips builds arch/i386/isa/fd.c) brings
+    that port's directory, not what that port's own files.* name: hpcmips
+    builds no x86 code.  No kernel holds two ports, so memory of one never
+    meets another's: pairing keeps them apart (a name read too generously
+    only joins more)."""
     arch = os.path.join(root, "sys", "arch")
     try:
         dirs = sorted(d for d in os.listdir(arch) if os.path.isdir(os.path.join(arch, d)))
     except OSError:
         return {}
 
-    def named(d: str, only_files: bool) -> set[str]:
+    def is_port(d: str) -> bool:
+        return os.path.exists(os.path.join(arch, d, "conf", f"std.{d}"))
+
+    def named(d: str, only_files: bool) -> tuple[set[str], set[str]]:
+        """The directories d's config files include or name as machine,
+        and those they take single files from."""
         conf = os.path.join(arch, d, "conf")
         out: set[str] = set()
+        lent: set[str] = set()
         for f in sorted(os.listdir(conf)) if os.path.isdir(conf) else ():
             if (only_files and not f.startswith("files.")) or f.startswith("Makefile"):
                 continue
@@ -124,21 +133,24 @@ def arch_kernels(root: str) -> dict[str, frozenset[str]]:
                     text = fp.read()
             except OSError:
                 continue
-            out.update(a or b for a, b in _ARCH_REF.findall(text))
+            out.update(_ARCH_INCLUDE.findall(text))
             for m in _MACHINE.findall(text):
                 out.update(m.split())
-        return out & set(dirs)
+            lent.update(_ARCH_FILE.findall(text))
+        return out & set(dirs), lent & set(dirs)
 
     files_named = {d: named(d, True) for d in dirs}
     out: dict[str, set[str]] = {d: {d} for d in dirs}
     for port in dirs:
-        built, todo = {port}, list(named(port, False))
+        inc, lent = named(port, False)
+        built, todo = {port}, list(inc) + [d for d in lent if not is_port(d)]
         while todo:
             d = todo.pop()
             if d not in built:
                 built.add(d)
-                todo += files_named.get(d, ())
-        for d in built:
+                i, f = files_named.get(d, ((), ()))
+                todo += list(i) + [x for x in f if not is_port(x)]
+        for d in built | {d for d in lent if is_port(d)}:
             out[d].add(port)
     return {d: frozenset(ps) for d, ps in out.items()}
 
