@@ -1131,3 +1131,38 @@ def test_a_machine_independent_macro_takes_no_ports_type(tmp_path):
         plan = pairing.decide(pairs, set(files), lambda p: tags.get(p, "M_KERN"))
         got = {d.site.path: d.tag for d in plan.decisions if d.site.path.endswith(".h")}
         assert got == {"sys/sys/kernhist.h": "M_KERNHIST"}, got
+
+
+def test_the_inputs_mixes_are_listed_by_free(tmp_path):
+    """tulip.c allocates tm in each case of a switch and frees it with
+    free(9) in some: one entry per mixing free, naming the allocation
+    nearest before it and how many more reach it.  No entry for the
+    expressions of a file we cannot name (one bucket per file)."""
+    files = {"sys/dev/ic/tulip.c": """\
+#include <sys/kmem.h>
+struct tm { int x; };
+void
+t(int c)
+{
+	struct tm *tm;
+
+	switch (c) {
+	case 0:
+		tm = kmem_zalloc(sizeof(*tm), KM_SLEEP);
+		if (c)
+			free(tm, M_DEVBUF);
+		break;
+	case 1:
+		tm = kmem_zalloc(sizeof(*tm), KM_SLEEP);
+		free(tm, M_DEVBUF);
+		break;
+	}
+}
+""", "sys/dev/ic/x.h": "#define X_ALLOC(n) malloc(n, M_X, M_WAITOK)\n"
+                       "#define X_FREE(p, n) kmem_free(p, n)\n"}
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+    assert sorted(pairing.mixed_pairs(pairs, nearest=True).values()) == [
+        "sys/dev/ic/tulip.c:10 kmem_zalloc -> sys/dev/ic/tulip.c:12 free (and 1 more)",
+        "sys/dev/ic/tulip.c:15 kmem_zalloc -> sys/dev/ic/tulip.c:16 free (and 1 more)"]

@@ -496,7 +496,8 @@ def _witnessed(mixes: set[tuple[int, int]], sites: list[Site], facts: list[FileF
                unit_of, seen: dict[str, set[str]], owners) -> set[tuple[int, int]]:
     """The mixes whose memory we can show going from the allocation to
     the free: in one function, or from place to place (locals, calls,
-    returns, members, globals) without a type between them.  A type alone
+    returns, members, globals) without a type between them, nor the
+    expressions of a file we cannot name (u:, one bucket).  A type alone
     joins every place of it in one owner: kern_hook.c's two lists of
     struct hook_desc, one kmem's and one malloc's, are one type, and
     tulip.c's media entries allocated in one function and freed with
@@ -508,14 +509,14 @@ def _witnessed(mixes: set[tuple[int, int]], sites: list[Site], facts: list[FileF
         for st in ff.sites:
             node, via = scoped(st.key, u)
             places.append(via or (None if node.startswith("t:") else node))
-    strict = {a: {b for b in bs if not b.startswith("t:")}
-              for a, bs in seen.items() if not a.startswith("t:")}
+    strict = {a: {b for b in bs if not b.startswith(("t:", "u:"))}
+              for a, bs in seen.items() if not a.startswith(("t:", "u:"))}
     out, cache = set(), {}
     for i, j in mixes:
         si, sj = sites[i], sites[j]
         if (si.path, si.func) == (sj.path, sj.func) and si.func:
             out.add((i, j))
-        elif places[i] and places[j]:
+        elif places[i] and places[j] and not places[i].startswith("u:"):
             r = cache.get(places[i])
             if r is None:
                 r = cache[places[i]] = reach(strict, places[i], None, owners)
@@ -1012,15 +1013,35 @@ def mixed_pairs(pairs: Pairs, nearest: bool = False) -> dict[tuple, str]:
             if sa.path == sf.path and sa.is_kmem == sf.is_kmem:
                 own.add(f)
     out = {}
+    by_free: dict[int, list[int]] = defaultdict(list)
     for a, f in pairs.edges:
         if (a, f) in pairs.joined or (nearest and (a, f) not in pairs.input_mixes):
             continue            # not a flow we saw
         sa, sf = pairs.sites[a], pairs.sites[f]
         if sa.is_kmem != sf.is_kmem and not (f in own and sa.path != sf.path):
-            # the input's mixes by line (two alike calls in one function
-            # are two entries); all of them by pair_id, to be compared
-            # with the output's, whose lines the rewrite shifts
-            key = (sa.where, sf.where) if nearest else (pair_id(sa), pair_id(sf))
-            out[key] = (
+            by_free[f].append(a)
+            # all of them by pair_id, to be compared with the output's,
+            # whose lines the rewrite shifts
+            out[(pair_id(sa), pair_id(sf))] = (
                 f"{sa.where} {sa.callee} -> {sf.where} {sf.callee}")
+    if not nearest:
+        return out
+    # the input's, one entry per free (the call that mixes): the
+    # allocation nearest before it, and how many more reach it (tulip.c
+    # allocates tm in each case of a switch, and frees it with free(9) in
+    # three of them: which case's memory a free gets, we do not follow)
+    out = {}
+    for f, allocs in by_free.items():
+        sf = pairs.sites[f]
+        a = min(allocs, key=lambda i: _distance(pairs.sites[i], sf))
+        sa = pairs.sites[a]
+        more = f" (and {len(allocs) - 1} more)" if len(allocs) > 1 else ""
+        out[sf.where] = f"{sa.where} {sa.callee} -> {sf.where} {sf.callee}{more}"
     return out
+
+
+def _distance(a: Site, f: Site) -> tuple:
+    """How far allocation a is from free f: another file, another
+    function, then lines (after the free counts as further)."""
+    d = f.line - a.line
+    return (a.path != f.path, a.func != f.func, d < 0, abs(d))
