@@ -459,7 +459,13 @@ class AllocMacro(NamedTuple):
                             # -2: a free of something else (a local of the body)
     params: tuple[str, ...] = ()
     size: str = ""          # the call's size argument, in the parameters' terms
-    ptr: str = ""           # a free's pointer argument, in the same terms
+    ptr: str = ""           # a free's pointer argument, or the parameter an
+                            # allocation is assigned to (ipf's KMALLOC(a, t):
+                            # (a) = (t)kmem_alloc(...)), in the same terms
+
+
+# the body assigns the call to one of the parameters: "(a) = (t)kmem_alloc("
+_ASSIGNED_RE = re.compile(r"\(?\s*([A-Za-z_]\w*)\s*\)?\s*=(?!=)[^=;]*$")
 
 
 def alloc_macros(text: str) -> dict[str, AllocMacro]:
@@ -474,6 +480,9 @@ def alloc_macros(text: str) -> dict[str, AllocMacro]:
         openp = cm.end() - 1
         args = split_args(m.group(3)[openp + 1:match_paren(m.group(3), openp) - 1])
         argno, ptr = -1, ""
+        lhs = _ASSIGNED_RE.search(m.group(3)[:cm.start()])
+        if lhs and lhs.group(1) in params:
+            ptr = lhs.group(1)
         if CALLEES[callee].role == "free":
             ids = IDENT_RE.findall(args[0]) if args else []
             argno = next((params.index(i) for i in reversed(ids) if i in params), -2)
@@ -735,6 +744,10 @@ def _site_place(t: _Text, site: Site, f: Function | None, ptr: str | None = None
         pl = t.keys.place(ptr, f) if ptr else None
         site.key, site.objtype = (read_key(pl.key), pl.objtype) if pl else (None, None)
         site.anchor = " ".join(ptr.split()) if ptr else ""
+    elif ptr:       # a macro's use that assigns the allocation to an argument
+        pl = t.keys.place(ptr, f)
+        site.key, site.objtype = (pl.key, pl.objtype) if pl else (None, None)
+        site.anchor = " ".join(ptr.split())
     else:
         site.key, site.objtype, site.anchor = _alloc_place(t, site.offset, f)
     size = size if site.macro else site.size
