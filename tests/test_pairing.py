@@ -1166,3 +1166,35 @@ t(int c)
     assert sorted(pairing.mixed_pairs(pairs, nearest=True).values()) == [
         "sys/dev/ic/tulip.c:10 kmem_zalloc -> sys/dev/ic/tulip.c:12 free (and 1 more)",
         "sys/dev/ic/tulip.c:15 kmem_zalloc -> sys/dev/ic/tulip.c:16 free (and 1 more)"]
+
+
+def test_a_member_two_owners_fill_and_free_records_each_type(tmp_path):
+    """struct proc's p_path: fork1() (kern_fork.c, M_PROC) copies the
+    parent's, exec (kern_exec.c, M_EXEC) frees it and puts its own, exit
+    (kern_exit.c, M_PROC) frees it.  Each owner frees the other's: every
+    allocation records its type, every free is as allocated (the boot test
+    panicked at the first exec: "free(..., exec, 11): allocated as proc")."""
+    proc_h = "struct proc { char *p_path; };\n"
+    files = {
+        "sys/sys/proc.h": proc_h,
+        "sys/kern/kern_fork.c": "#include <sys/kmem.h>\n#include <sys/proc.h>\n"
+        "void\nfork1(struct proc *p1, struct proc *p2)\n{\n"
+        "\tp2->p_path = kmem_strdupsize(p1->p_path, NULL, KM_SLEEP);\n}\n",
+        "sys/kern/kern_exec.c": "#include <sys/kmem.h>\n#include <sys/proc.h>\n"
+        "void\nexecve_runproc(struct proc *p, const char *name)\n{\n"
+        "\tkmem_strfree(p->p_path);\n"
+        "\tp->p_path = kmem_strdupsize(name, NULL, KM_SLEEP);\n}\n",
+        "sys/kern/kern_exit.c": "#include <sys/kmem.h>\n#include <sys/proc.h>\n"
+        "void\nproc_free(struct proc *p)\n{\n\tkmem_strfree(p->p_path);\n}\n",
+    }
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    tags = {"sys/kern/kern_exec.c": "M_EXEC"}
+    owner = lambda p: f"{tree.unit_of(p)}#{tags.get(p, 'M_PROC')}"
+    pairs = pairing.pair(facts, [], owner, tree.kernels)
+    plan = pairing.decide(pairs, set(files), lambda p: tags.get(p, "M_PROC"))
+    got = {(d.site.path.split("/")[-1], d.site.line): d.tag for d in plan.decisions}
+    assert got == {("kern_fork.c", 6): "M_RECORDED(M_PROC)",
+                   ("kern_exec.c", 6): "M_ASALLOCATED",
+                   ("kern_exec.c", 7): "M_RECORDED(M_EXEC)",
+                   ("kern_exit.c", 6): "M_ASALLOCATED"}, got

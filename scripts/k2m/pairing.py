@@ -170,8 +170,11 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) ->
     (a function pointer, most often), join their nodes.  A unit that frees
     memory of a type and never allocates it frees what others allocate:
     every unit that allocates it is linked to it.  A unit that frees from a
-    generic member and never stores into it frees what others stored: every
-    unit's node of that member is linked to it.  (A unit that allocates a
+    generic member frees what others stored: every unit's node of that
+    member is linked to it (those that store into it, when it stores there
+    too: the member is then one place that several owners fill and empty,
+    as struct proc's p_path, and each block records its owner's type,
+    _owner_types).  (A unit that allocates a
     type and never frees it hands it to one of those, or keeps it for good,
     as pseudo-devices do their struct cfdata; one that stores into a member
     lends the memory, b_data or f_data, and frees it through its own
@@ -204,8 +207,14 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) ->
                             & allocs:
                         if _same_kernel(ports, m, n):
                             g[m].add(n)
-            elif n in frees and n not in allocs | stores:
-                for m in ns - {n}:
+            elif n in frees:
+                # a unit that frees from a member frees what every unit
+                # stores there (struct proc's p_path: fork1() copies the
+                # parent's, exec replaces it, each freeing the other's);
+                # one that also stores there and never frees from it only
+                # lends its memory (b_data), and is not joined
+                for m in (ns - {n}) if n not in allocs | stores else \
+                        (ns - {n}) & (allocs | stores):
                     if _same_kernel(ports, m, n):
                         g[m].add(n)
 
