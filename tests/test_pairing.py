@@ -472,6 +472,13 @@ def write_tree(tmp_path, files):
     return treemod.open_tree(str(root))
 
 
+def pairs_of(tmp_path, files, owner=None):
+    """The tree of files and its pairs, each file's owner its unit (or owner(path))."""
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    return tree, pairing.pair(facts, [], owner or tree.unit_of, tree.kernels)
+
+
 def plan_of(tmp_path, case):
     tree = write_tree(tmp_path, case["files"])
     files = sorted(case["files"])
@@ -1033,9 +1040,7 @@ unionfs_get_node_status(void)
 	return unsp;
 }
 """}
-    tree = write_tree(tmp_path, files)
-    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
-    pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+    tree, pairs = pairs_of(tmp_path, files)
     plan = pairing.decide(pairs, set(files), lambda p: "M_UNIONFS")
     assert {d.site.line: d.tag for d in plan.decisions} == {14: "M_TEMP"}
     assert not pairing.mixed_pairs(pairs, nearest=True)
@@ -1070,9 +1075,7 @@ cs_ofisa_attach(void)
 	free(media, M_TEMP);
 }
 """}
-    tree = write_tree(tmp_path, files)
-    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
-    pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+    tree, pairs = pairs_of(tmp_path, files)
     plan = pairing.decide(pairs, set(files), lambda p: "M_SHARK")
     assert {d.site.line: d.tag for d in plan.decisions} == {7: "M_TEMP"}
     assert list(pairing.mixed_pairs(pairs, nearest=True).values()) == [
@@ -1108,9 +1111,7 @@ krpc_call(struct sockaddr *from)
 	free(from, M_SONAME);
 }
 """}
-    tree = write_tree(tmp_path, files)
-    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
-    pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+    tree, pairs = pairs_of(tmp_path, files)
     assert pairing.mixed_pairs(pairs), "the guess joins them"
     assert not pairing.mixed_pairs(pairs, nearest=True)
     plan = pairing.decide(pairs, set(files), lambda p: "M_RTABLE")
@@ -1124,9 +1125,7 @@ def test_a_machine_independent_macro_takes_no_ports_type(tmp_path):
     definition takes its own file's type."""
     from test_scanning import KERNHIST
     for files in (KERNHIST, {k: v for k, v in KERNHIST.items() if "scdebug" not in k}):
-        tree = write_tree(tmp_path / str(len(files)), files)
-        facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
-        pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+        tree, pairs = pairs_of(tmp_path / str(len(files)), files)
         tags = {"sys/sys/kernhist.h": "M_KERNHIST", "sys/arch/arm/ti/if_cpsw.c": "M_ARM"}
         plan = pairing.decide(pairs, set(files), lambda p: tags.get(p, "M_KERN"))
         got = {d.site.path: d.tag for d in plan.decisions if d.site.path.endswith(".h")}
@@ -1160,9 +1159,7 @@ t(int c)
 }
 """, "sys/dev/ic/x.h": "#define X_ALLOC(n) malloc(n, M_X, M_WAITOK)\n"
                        "#define X_FREE(p, n) kmem_free(p, n)\n"}
-    tree = write_tree(tmp_path, files)
-    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
-    pairs = pairing.pair(facts, [], tree.unit_of, tree.kernels)
+    tree, pairs = pairs_of(tmp_path, files)
     assert sorted(pairing.mixed_pairs(pairs, nearest=True).values()) == [
         "sys/dev/ic/tulip.c:10 kmem_zalloc -> sys/dev/ic/tulip.c:12 free (and 1 more)",
         "sys/dev/ic/tulip.c:15 kmem_zalloc -> sys/dev/ic/tulip.c:16 free (and 1 more)"]
@@ -1187,11 +1184,8 @@ def test_a_member_two_owners_fill_and_free_records_each_type(tmp_path):
         "sys/kern/kern_exit.c": "#include <sys/kmem.h>\n#include <sys/proc.h>\n"
         "void\nproc_free(struct proc *p)\n{\n\tkmem_strfree(p->p_path);\n}\n",
     }
-    tree = write_tree(tmp_path, files)
-    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
     tags = {"sys/kern/kern_exec.c": "M_EXEC"}
-    owner = lambda p: f"{tree.unit_of(p)}#{tags.get(p, 'M_PROC')}"
-    pairs = pairing.pair(facts, [], owner, tree.kernels)
+    tree, pairs = pairs_of(tmp_path, files, lambda p: f"kern#{tags.get(p, 'M_PROC')}")
     plan = pairing.decide(pairs, set(files), lambda p: tags.get(p, "M_PROC"))
     got = {(d.site.path.split("/")[-1], d.site.line): d.tag for d in plan.decisions}
     assert got == {("kern_fork.c", 6): "M_RECORDED(M_PROC)",
