@@ -1192,3 +1192,24 @@ def test_a_member_two_owners_fill_and_free_records_each_type(tmp_path):
                    ("kern_exec.c", 6): "M_ASALLOCATED",
                    ("kern_exec.c", 7): "M_RECORDED(M_EXEC)",
                    ("kern_exit.c", 6): "M_ASALLOCATED"}, got
+
+
+def test_a_member_every_file_system_fills_and_frees_is_each_ones(tmp_path):
+    """struct mount's mnt_data: each file system stores its own mount
+    there and frees it from there.  Two directories' owners are not joined
+    through it (as sys/kern's fork and exec are through p_path): each
+    keeps its type, nothing recorded."""
+    mount_h = "struct mount { void *mnt_data; };\n"
+    fs = ("#include <sys/kmem.h>\n#include <sys/mount.h>\n"
+          "void\n{0}_mount(struct mount *mp)\n{{\n"
+          "\tmp->mnt_data = kmem_zalloc(64, KM_SLEEP);\n}}\n"
+          "void\n{0}_unmount(struct mount *mp)\n{{\n"
+          "\tkmem_free(mp->mnt_data, 64);\n}}\n")
+    files = {"sys/sys/mount.h": mount_h,
+             "sys/fs/tmpfs/tmpfs_vfsops.c": fs.format("tmpfs"),
+             "sys/ufs/chfs/chfs_vfsops.c": fs.format("chfs")}
+    tags = {"sys/fs/tmpfs/tmpfs_vfsops.c": "M_TMPFS", "sys/ufs/chfs/chfs_vfsops.c": "M_CHFS"}
+    tree, pairs = pairs_of(tmp_path, files, lambda p: f"{p.split('/')[2]}#{tags.get(p)}")
+    plan = pairing.decide(pairs, set(files), lambda p: tags.get(p, "M_MOUNT"))
+    assert {d.tag for d in plan.decisions if "tmpfs" in d.site.path} == {"M_TMPFS"}
+    assert {d.tag for d in plan.decisions if "chfs" in d.site.path} == {"M_CHFS"}

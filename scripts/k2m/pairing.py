@@ -171,10 +171,10 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) ->
     memory of a type and never allocates it frees what others allocate:
     every unit that allocates it is linked to it.  A unit that frees from a
     generic member frees what others stored: every unit's node of that
-    member is linked to it (those that store into it, when it stores there
-    too: the member is then one place that several owners fill and empty,
-    as struct proc's p_path, and each block records its owner's type,
-    _owner_types).  (A unit that allocates a
+    member is linked to it (when it stores there too, those of its own
+    directory that store there: the member is then one place that several
+    owners fill and empty, as struct proc's p_path, and each block records
+    its owner's type, _owner_types).  (A unit that allocates a
     type and never frees it hands it to one of those, or keeps it for good,
     as pseudo-devices do their struct cfdata; one that stores into a member
     lends the memory, b_data or f_data, and frees it through its own
@@ -208,15 +208,24 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) ->
                         if _same_kernel(ports, m, n):
                             g[m].add(n)
             elif n in frees:
-                # a unit that frees from a member frees what every unit
-                # stores there (struct proc's p_path: fork1() copies the
-                # parent's, exec replaces it, each freeing the other's);
-                # one that also stores there and never frees from it only
-                # lends its memory (b_data), and is not joined
+                # a unit that frees from a member and never stores there
+                # frees what every unit stores there; one that stores there
+                # too frees what the other owners of its directory store
+                # (sys/kern's fork1() copies struct proc's p_path as
+                # M_PROC, exec frees that and puts its own as M_EXEC, exit
+                # frees exec's), not what other directories do (every file
+                # system stores and frees its own struct mount's mnt_data)
                 for m in (ns - {n}) if n not in allocs | stores else \
-                        (ns - {n}) & (allocs | stores):
+                        {m for m in (ns - {n}) & (allocs | stores) if _same_unit(m, n)}:
                     if _same_kernel(ports, m, n):
                         g[m].add(n)
+
+
+def _same_unit(a: str, b: str) -> bool:
+    """Whether two scoped nodes are of one unit (directory or driver),
+    whatever their owners' types (the owner is UNIT#TYPE: convert.owner_of)."""
+    ua, ub = unit_of_node(a), unit_of_node(b)
+    return ua is not None and ub is not None and ua.split("#")[0] == ub.split("#")[0]
 
 
 def _same_kernel(ports: Ports, a: str, b: str) -> bool:
