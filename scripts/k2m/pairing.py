@@ -940,7 +940,13 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
                         sites[i], tag, sites[first], dec[i].tag))
                     dec[i].tag = tag
     for a, f in pairs.guessed:
-        if a in inside and f in inside and not _frees(dec[a].tag, dec[f].tag):
+        # a guess may join a recorded block with a free naming the type it
+        # records (kern_exec.c's unpaired kmem_strfree(*pathp) guessed with
+        # p_path's allocation): that free charges the type the block was
+        # allocated as; were the guess true, only the block's record would
+        # stay behind in the shim's table (a leak of its few bytes)
+        if a in inside and f in inside and not _frees(dec[a].tag, dec[f].tag) and \
+                dec[a].tag != allocators.recorded(dec[f].tag or ""):
             return (f"a guess joins it with memory of another owner "
                     f"({sites[a].where}, {dec[a].tag}; {sites[f].where}, "
                     f"{dec[f].tag}): no flow says which type the free must "
