@@ -939,6 +939,18 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
                     plan.findings.append(findings.cross_type(
                         sites[i], tag, sites[first], dec[i].tag))
                     dec[i].tag = tag
+    flowing = {a for a, f in pairs.edges if (a, f) not in pairs.guessed and
+               sites[f].role == "free"}
+    for a, f in sorted(pairs.guessed):
+        if a in inside and f in inside and dec[f].tag == allocators.AS_ALLOCATED and \
+                a not in flowing and dec[a].tag and \
+                not dec[a].tag.startswith(allocators.RECORDED + "("):
+            # an allocation no free is seen to reach, guessed to be freed
+            # as allocated (kern_exec.c's posix_spawn path, with p_path's
+            # kmem_strfree()): it records its type, so that such a free
+            # charges it right; were the guess false, its own free names
+            # its type and only the record stays behind
+            dec[a].tag = allocators.recorded(dec[a].tag)
     for a, f in pairs.guessed:
         # a guess may join a recorded block with a free naming the type it
         # records (kern_exec.c's unpaired kmem_strfree(*pathp) guessed with
