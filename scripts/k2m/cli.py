@@ -106,9 +106,23 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print JSON")
 
     s = sub.add_parser("install-shim", help="copy shim/ into TREE/sys and generate "
-                       "the malloc type declarations and definitions")
+                       "the malloc type declarations and definitions",
+                       description="Install malloc(9) with real types into TREE: the "
+                       "shim's headers and kern_malloc.c, the generated type "
+                       "declarations (sys/sys/malloc_types.h) and definitions "
+                       "(sys/kern/kern_malloc_types.c), listed in sys/conf/files and "
+                       "rump's Makefile.rumpkern, and the callers that must now pass a "
+                       "type.  Either order works: before or after convert (free() "
+                       "takes free(p, T) and free(p, T, n)); run it again after each "
+                       "convert, since the type lists follow the tree.")
     s.add_argument("tree", metavar="TREE")
     s.add_argument("--tag-map", default=DEFAULT_MAP, metavar="F")
+    s.add_argument("--out", metavar="DIR",
+                   help="write the change as DIR/shim.diff (git apply, patch -p1) and "
+                   "DIR/shim.md (each file: what changed and why) instead of "
+                   "changing TREE; with --in-place, both")
+    s.add_argument("--in-place", action="store_true",
+                   help="change TREE (the default without --out)")
 
     k = sub.add_parser("check", help="compile as the kernel would (-O2, its warning "
                        "flags, malloc type symbols): what compiled before and does not now, "
@@ -172,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "install-shim":
             from . import shim
             tm = tagmap.load(args.tag_map)
-            return shim.install(tree, tm)
+            return shim.install(tree, tm, outdir=args.out,
+                                in_place=args.in_place or not args.out)
         if args.cmd == "check":
             from . import check
             return check.run(tree, paths, args.jobs, args.baseline, args.out)
