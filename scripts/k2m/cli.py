@@ -97,6 +97,12 @@ def parser() -> argparse.ArgumentParser:
                           action="store_false",
                           help="keep such a pair as kmem (fix the size in a commit of "
                           "its own first, then convert)")
+    c.add_argument("--no-series", dest="series", action="store_false",
+                   help="do not write OUT/series/ (the default writes it: git am-able "
+                   "patches, 0001 the malloc(9) change install-shim makes, planned over "
+                   "the converted tree, then one per commit group or driver, each with "
+                   "a commit message; it surveys all of sys/ as install-shim does, "
+                   "a minute or two on NetBSD-current)")
     c.add_argument("--intr-flag", action="store_true",
                    help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")
@@ -114,7 +120,9 @@ def parser() -> argparse.ArgumentParser:
                        "rump's Makefile.rumpkern, and the callers that must now pass a "
                        "type.  Either order works: before or after convert (free() "
                        "takes free(p, T) and free(p, T, n)); run it again after each "
-                       "convert, since the type lists follow the tree.")
+                       "convert, since the type lists follow the tree.  For a "
+                       "committable series use convert's OUT/series/, whose first "
+                       "commit is this change.")
     s.add_argument("tree", metavar="TREE")
     s.add_argument("--tag-map", default=DEFAULT_MAP, metavar="F")
     s.add_argument("--out", metavar="DIR",
@@ -178,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             return convert.run(tree, paths, tm, args.out, args.jobs, args.in_place,
                                args.hosts, args.timeout,
                                forms=Forms(args.sized_free, args.intr_flag),
-                               convert_mismatched=args.convert_size_mismatch)
+                               convert_mismatched=args.convert_size_mismatch,
+                               series=args.series)
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json,

@@ -14,8 +14,9 @@ The phases, each a function below:
    rewritten again, until nothing moves.
 4. results: per file, old and new text, decisions and findings; the
    mixed-pair check of the output.
-5. write (report.py) per-driver diffs and the report; with --in-place,
-   apply: replace each changed file atomically.
+5. write (report.py) per-driver diffs and the report, and (series.py)
+   the series: the malloc(9) change, then one commit per commit group or
+   driver; with --in-place, apply: replace each changed file atomically.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class Rewritten:
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
         log=print, forms: textual.Forms = textual.Forms(),
-        convert_mismatched: bool = True) -> int:
+        convert_mismatched: bool = True, series: bool = True) -> int:
     """Convert; the exit status.  The cyclic garbage collector is off while
     it runs: it makes a few hundred thousand small objects (the facts) and
     frees them all at the end, and the collector's passes over them were a
@@ -88,7 +89,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     gc.disable()
     try:
         return _run(tree, paths, tagmap, outdir, jobs, in_place, hosts, timeout, log, forms,
-                    convert_mismatched)
+                    convert_mismatched, series)
     finally:
         if enabled:
             gc.enable()
@@ -96,7 +97,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
 
 def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
          in_place: bool, hosts: str | None, timeout: int, log, forms: textual.Forms,
-         convert_mismatched: bool) -> int:
+         convert_mismatched: bool, series: bool = True) -> int:
     clock = _Clock(log)
 
     def tag_of(path: str) -> str:
@@ -124,6 +125,9 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     summary = report.summary(res, created, mixed_in, sc.pairs)
     log(report.summary_text(summary, outdir))
     bad = bool(rw.failed) or bool(created) or any(rw.problems.values())
+    if series:
+        write_series(tree, tagmap, res, sc.pairs, options, outdir, log)
+        clock.phase("series")
     if in_place:
         if bad:
             log("kmem2malloc: not changing the tree (--in-place): "
@@ -131,6 +135,19 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         else:
             apply_in_place(tree.root, [r for r in res if r.new != r.old])
     return 1 if bad else 0
+
+
+def write_series(tree: Tree, tagmap: TagMap, res: list[FileResult], pairs, options: dict,
+                 outdir: str, log) -> None:
+    """OUT/series/: the malloc(9) commit, then one per commit group or
+    driver (series.py), read from the tree as it is before --in-place."""
+    from . import series
+    _, groups = report.commit_groups(res, pairs)
+    steps = series.build(tree, tagmap, res, groups, options, log)
+    paths = series.write(outdir, steps)
+    log(f"kmem2malloc: series of {len(paths)} commits in "
+        f"{os.path.join(outdir, 'series')}/ (the malloc(9) change first; "
+        "git am them in order, or patch -p1 in the order of series/series)")
 
 
 def owner_of(tree: Tree, tag_of):

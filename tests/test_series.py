@@ -1,0 +1,132 @@
+"""The series (convert's OUT/series/, series.py) and install-shim --out: a
+committer applies the malloc(9) change first, then the conversions, with
+git am or patch -p1, and gets what convert --in-place and install-shim
+give; after the first patch the tree compiles as before."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import TOP, run, snapshot
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@localhost"]
+
+# a file both steps change: the shim mends its direct kern_malloc() call
+# (NetBSD-current's audio.c), the conversion its kmem(9) calls
+BOTH_C = """\
+#include <sys/param.h>
+#include <sys/kmem.h>
+#include <sys/malloc.h>
+
+void *both_buf(void);
+void both_done(void *);
+void *both_raw(void);
+
+void *
+both_buf(void)
+{
+\treturn kmem_alloc(32, KM_SLEEP);
+}
+
+void
+both_done(void *p)
+{
+\tkmem_free(p, 32);
+}
+
+void *
+both_raw(void)
+{
+\treturn kern_malloc(16, M_WAITOK);
+}
+"""
+
+
+def git(tree, *args):
+    return subprocess.run([*GIT, *args], cwd=tree, capture_output=True, text=True)
+
+
+def committed(tree):
+    """tree as a git repository, everything committed."""
+    assert git(tree, "init", "-q").returncode == 0
+    git(tree, "add", "-A")
+    assert git(tree, "commit", "-qm", "pristine").returncode == 0
+    return tree
+
+
+@pytest.fixture
+def trees(tmp_path):
+    """The example tree with BOTH_C, twice: one for the series, one
+    converted in place and shimmed (the result the series must give)."""
+    out = []
+    for name in ("series", "in-place"):
+        t = tmp_path / name
+        shutil.copytree(os.path.join(TOP, "examples"), t)
+        (t / "sys" / "dev" / "usb" / "both.c").write_text(BOTH_C)
+        out.append(t)
+    p = run("convert", "--in-place", "--no-series", "--out", str(tmp_path / "o2"), str(out[1]))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert run("install-shim", str(out[1])).returncode == 0
+    return out[0], out[1], tmp_path / "out"
+
+
+def series_of(tree, out):
+    p = run("convert", "--out", str(out), str(tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    names = [n for n in (out / "series" / "series").read_text().split("\n")
+             if n and not n.startswith("#")]
+    return [out / "series" / n for n in names]
+
+
+def test_git_am_of_the_series_gives_convert_in_place_and_install_shim(trees):
+    tree, want, out = trees
+    committed(tree)
+    patches = series_of(tree, out)
+    assert patches[0].name.startswith("0001-malloc-9")
+    r = git(tree, "am", *map(str, patches))
+    assert r.returncode == 0, r.stdout + r.stderr
+    got, expect = snapshot(tree), snapshot(want)
+    got = {k: v for k, v in got.items() if not k.startswith(".git" + os.sep)}
+    assert got == expect
+    log = git(tree, "log", "--format=%s").stdout.split("\n")
+    assert log[len(patches) - 1] == "malloc(9): real malloc types; free(9) takes the size too"
+    assert "ubar: use malloc(9) with M_USBDEV instead of kmem(9)" in log
+
+
+def test_patch_p1_in_the_series_order_gives_the_same(trees):
+    tree, want, out = trees
+    for p in series_of(tree, out):
+        r = subprocess.run(["patch", "-p1", "-s", "-i", str(p)], cwd=tree,
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+    assert snapshot(tree) == snapshot(want)
+
+
+def test_a_file_both_steps_change_is_split_between_them(trees):
+    """0001 mends both.c's kern_malloc() only; its conversion comes later,
+    from the text 0001 left."""
+    tree, _, out = trees
+    patches = series_of(tree, out)
+    first = patches[0].read_text()
+    assert "+\treturn malloc(16, M_USBDEV, M_WAITOK);" in first
+    assert "kmem_alloc(32" not in first
+    later = "".join(p.read_text() for p in patches[1:])
+    assert "-\treturn kmem_alloc(32, KM_SLEEP);" in later
+    assert "kern_malloc" not in later
+
+
+def test_after_the_first_patch_the_tree_compiles_as_before(trees):
+    tree, _, out = trees
+    base = out.parent / "base.json"
+    p = run("check", "--baseline", str(base), str(tree), "sys/dev")
+    assert p.returncode == 0 and "baseline written" in p.stdout, p.stdout + p.stderr
+    patches = series_of(tree, out)
+    for step in (patches[:1], patches[1:]):
+        for patch in step:
+            r = subprocess.run(["patch", "-p1", "-s", "-i", str(patch)], cwd=tree,
+                               capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
+        p = run("check", "--baseline", str(base), str(tree), "sys/dev")
+        assert p.returncode == 0, p.stdout
+        assert "0 regressions" in p.stdout and "0 new warnings" in p.stdout
