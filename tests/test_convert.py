@@ -544,6 +544,7 @@ def test_output_work_in_a_worker_pool_is_the_serial_work(example_tree, tmp_path,
             super().__init__(*a, **k)
 
     monkeypatch.setattr(convert, "ProcessPoolExecutor", Recording)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796601600")    # the series' Date:
     outs = {}
     for name, start in (("serial", 10 ** 9), ("pool", 1)):
         monkeypatch.setattr(convert, "POOL_FROM", start)
@@ -632,3 +633,4 @@ netbsd32_fa(void)
             "--in-place", str(tree), "sys")
     assert p.returncode == 0, p.stdout + p.stderr
     assert os.listdir(tmp_path / "o2" / "diffs") == []
+

@@ -130,3 +130,26 @@ def test_after_the_first_patch_the_tree_compiles_as_before(trees):
         p = run("check", "--baseline", str(base), str(tree), "sys/dev")
         assert p.returncode == 0, p.stdout
         assert "0 regressions" in p.stdout and "0 new warnings" in p.stdout
+
+
+def test_the_shim_commit_says_each_file_and_condenses_module_warnings(tmp_path):
+    from k2m import series, shim
+    (tmp_path / "sys" / "dev").mkdir(parents=True)
+    (tmp_path / "sys" / "dev" / "a.c").write_text("kern_free(p);\n")
+    e = shim.Edits(str(tmp_path))
+    e.put("sys/sys/malloc.h", "x\n", "the shim")
+    e.edit("sys/dev/a.c", lambda t: t.replace("kern_free(p)", "free(p, M_A)"), "direct calls")
+    lines = ["install-shim: warning: M_A is defined in sys/a.c, part of loadable module a, "
+             "and nothing calls malloc_type_detach(M_A): ...",
+             "install-shim: warning: M_B is defined in sys/b.c, part of loadable module b, "
+             "and nothing calls malloc_type_detach(M_B): ...",
+             "install-shim: warning: sys/x.c:3: free() is given no malloc type (0): ..."]
+    # a.c is converted too: its shim edit is replayed on its pristine text
+    step, left = series.shim_step(e, {"sys/dev/a.c": "kern_free(p);\nkmem_free(q, 1);\n"}, lines)
+    body = " ".join(step.body.split())
+    assert "2 types defined in loadable modules" in body and "M_A (a), M_B (b)" in body
+    assert "- sys/x.c:3: free() is given no malloc type" in body
+    assert "- sys/sys/malloc.h (new): the shim." in body
+    assert step.files["sys/dev/a.c"] == ("kern_free(p);\nkmem_free(q, 1);\n",
+                                         "free(p, M_A);\nkmem_free(q, 1);\n")
+    assert left == {"sys/dev/a.c": "free(p, M_A);\nkmem_free(q, 1);\n"}

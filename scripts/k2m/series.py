@@ -36,6 +36,8 @@ from . import report
 AUTHOR = "kmem2malloc <kmem2malloc@localhost>"
 SERIES = "series"
 WIDTH = 72          # a commit message's lines
+# install-shim's warning about a module's type (shim.plan)
+_UNDETACHED = re.compile(r"(\w+) is defined in \S+, part of loadable module (\S+), and nothing")
 
 
 @dataclass
@@ -77,7 +79,10 @@ def write(outdir: str, steps: list[Step]) -> list[str]:
     for f in os.listdir(sdir):
         if f.endswith(".patch") or f == SERIES:
             os.unlink(os.path.join(sdir, f))
-    date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
+    # SOURCE_DATE_EPOCH (reproducible-builds.org) makes two runs' series
+    # byte-identical; else the patches carry the time they were made
+    when = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0) or None
+    date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(when))
     names = []
     for n, step in enumerate(steps, 1):
         name = f"{n:04d}-{slug(step.subject)}.patch"
@@ -118,6 +123,13 @@ def shim_step(edits, pristine: dict[str, str], lines: list[str]) -> tuple[Step, 
             why[rel] = "; ".join(dict.fromkeys(whys))
     summary = [x for x in lines if " malloc types declared in " in x]
     warnings = [x.split("warning: ", 1)[1] for x in lines if "warning: " in x]
+    modules = [m.groups() for m in map(_UNDETACHED.match, warnings) if m]
+    warnings = [w for w in warnings if not _UNDETACHED.match(w)]
+    if modules:         # one line for all: each is the same advice
+        warnings.append(f"{len(modules)} types defined in loadable modules are never "
+                        "passed to malloc_type_detach(): each module's modcmd should "
+                        "attach them on MODULE_CMD_INIT and detach them on "
+                        "MODULE_CMD_FINI: " + ", ".join(f"{t} ({mod})" for t, mod in modules))
     body = [_wrap("Give malloc(9) real malloc types again, with per-CPU accounting, "
                   "so that vmstat -m can say which subsystem holds or leaks memory, "
                   "and let free(9) take the size too: free(p, type) as today, or "

@@ -593,10 +593,14 @@ def fix_direct_calls(tree: Tree, tm: TagMap, edits: Edits) -> list[tuple[str, in
             continue
         mtype = tm.tag_for(rel, tree.driver_of(rel))
         _new, fixed = _direct_calls(rel, text, mtype)
+        whys = ["free() defined again as NetBSD's two-argument macro: now "
+                "<sys/malloc.h>'s, which takes free(p, T, n) too"
+                for f in fixed if f[2].startswith("#")][:1]
+        if len(whys) < len(fixed):
+            whys.append("direct calls of kern_malloc.c's functions with NetBSD's "
+                        "arguments: they take a malloc type now")
         if fixed and edits.edit(rel, lambda t, rel=rel, mt=mtype: _direct_calls(rel, t, mt)[0],
-                                "direct calls of kern_malloc.c's functions with NetBSD's "
-                                "arguments (they take a malloc type now), or free() "
-                                "defined again as NetBSD's two-argument macro"):
+                                "; ".join(whys)):
             done += fixed
     return done
 
