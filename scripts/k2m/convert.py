@@ -182,12 +182,19 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
     clusters = tree.clusters(targets)
     pairs = pairing.pair(all_facts, clusters, unit_of, tree.kernels)
     texts = {p: read(tree.root, p) for p in targets}
+    takers = includes.free_takers(tree.root)
     for p, text in texts.items():
         own = cscan.kmem_defined(text) if p.endswith(".c") else None
         if own and p not in frozen:
             # converted, its calls would not compile where kmem is libc's
             frozen[p] = (f"{p} defines {own[0]}() itself (line {own[1]}), for a "
                          "build outside the kernel: its kmem(9) calls stay")
+        taker = includes.includes_free_taker(p, text, takers) if p.endswith(".c") else None
+        if taker and p not in frozen:
+            # free(p, T, n) would call a function free() that does not exist
+            frozen[p] = (f"{p} includes {taker}, which #undefs free() for the code "
+                         "after it, so free(9) cannot be called there: its kmem(9) "
+                         "calls stay")
     return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
                    texts, clusters, pairs, frozen, unit_of, tree.kernels)
 
