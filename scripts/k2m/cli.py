@@ -18,8 +18,10 @@ Convert NetBSD kernel code from kmem(9) back to malloc(9) with named,
 per-subsystem malloc types (tag-map.yaml), keeping every alloc/free pair in
 one family.  TREE is a source tree holding sys/; PATHs are relative to it
 (default: sys/dev).  convert and audit only read the tree, unless convert
-is given --in-place; install-shim writes the shim into it, and check its
-baseline (TREE/.kmem2malloc-check.json); rumptest only reads it.
+is given --in-place; install-shim writes the shim into it (with --out, a
+patch instead), and check its baseline (TREE/.kmem2malloc-check.json);
+rumptest only reads it.  To commit: convert's OUT/series/, the malloc(9)
+change first, then one commit per driver or commit group.
 """
 
 EPILOG = """\
@@ -28,6 +30,8 @@ examples:
   kmem2malloc convert --in-place ~/src sys/dev/usb    # rewrite one subsystem
   kmem2malloc audit ~/src sys/dev/pci                 # kmem users left, and why
   kmem2malloc install-shim ~/src                      # malloc(9) with real types
+  kmem2malloc install-shim --out /tmp/shim ~/src      # ... as a patch, tree untouched
+  cd ~/src && git am /tmp/k2m/series/*.patch          # convert's series, malloc(9) first
   kmem2malloc check ~/src sys/dev                     # compile + warnings baseline ...
   kmem2malloc convert --in-place ~/src && kmem2malloc install-shim ~/src
   kmem2malloc check ~/src sys/dev                     # ... and the regressions
@@ -63,7 +67,10 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("convert", help="rewrite kmem(9) to malloc(9); write diffs and a report",
                        description="Plan, rewrite with spatch, verify, and write "
-                       "OUT/diffs/<driver>.diff, OUT/report.json and OUT/report.md.")
+                       "OUT/diffs/<driver>.diff, OUT/report.json, OUT/report.md and "
+                       "OUT/series/ (the commits to apply in order with git am: "
+                       "0001 the malloc(9) change install-shim makes, then one per "
+                       "commit group or driver).")
     common(c)
     c.add_argument("--out", default="kmem2malloc-out", metavar="DIR",
                    help="where diffs and reports go (default: ./kmem2malloc-out)")
@@ -80,8 +87,8 @@ def parser() -> argparse.ArgumentParser:
                            default=True,
                            help="write OpenBSD's free(p, T, n), kmem_free's size kept as "
                            "written (the default: kmem's size check, alignment and "
-                           "no dead size computation survive; install-shim turns on "
-                           "the shim's MALLOC_SIZED_FREE)")
+                           "no dead size computation survive; the shim's free() takes "
+                           "both forms, installed before or after)")
     free_form.add_argument("--unsized-free", dest="sized_free", action="store_false",
                            help="write free(p, T), NetBSD's two-argument form, and drop "
                            "kmem_free's size")
