@@ -153,3 +153,26 @@ def test_the_shim_commit_says_each_file_and_condenses_module_warnings(tmp_path):
     assert step.files["sys/dev/a.c"] == ("kern_free(p);\nkmem_free(q, 1);\n",
                                          "free(p, M_A);\nkmem_free(q, 1);\n")
     assert left == {"sys/dev/a.c": "free(p, M_A);\nkmem_free(q, 1);\n"}
+
+
+def test_either_order_gives_the_same_tree_once_install_shim_runs_again(tmp_path):
+    """install-shim before convert works (free() takes both forms); convert
+    then says to run install-shim again, and that gives the tree of the
+    other order (only the header-less types differed in between)."""
+    trees = []
+    for order in (("install-shim", "convert"), ("convert", "install-shim")):
+        t = tmp_path / "-".join(order)
+        shutil.copytree(os.path.join(TOP, "examples"), t)
+        for cmd in order:
+            args = ["--in-place", "--no-series", "--out", str(tmp_path / (t.name + "-o"))] \
+                if cmd == "convert" else []
+            p = run(cmd, *args, str(t))
+            assert p.returncode == 0, p.stdout + p.stderr
+            assert ("run install-shim again" in p.stdout) == (order[0] == "install-shim"
+                                                              and cmd == "convert")
+        trees.append(t)
+    first, second = snapshot(trees[0]), snapshot(trees[1])
+    differ = sorted(k for k in first if first[k] != second.get(k))
+    assert differ == ["sys/kern/kern_malloc_types.c"]
+    assert run("install-shim", str(trees[0])).returncode == 0
+    assert snapshot(trees[0]) == second

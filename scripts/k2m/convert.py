@@ -134,7 +134,20 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
                 "see the errors in the report")
         else:
             apply_in_place(tree.root, [r for r in res if r.new != r.old])
+            if _shimmed(tree.root) and any(r.new != r.old for r in res):
+                # the order is free (free() takes both forms), but the
+                # type lists were made from the tree before this conversion
+                log("kmem2malloc: the tree has the shim (install-shim ran before "
+                    "convert): run install-shim again, so that its type lists follow "
+                    "the converted code (a type every free passes the size of becomes "
+                    "header-less, MALLOC_DEFINE_SIZED)")
     return 1 if bad else 0
+
+
+def _shimmed(root: str) -> bool:
+    """True if install-shim has generated sys/sys/malloc_types.h in root."""
+    from .shim import GENERATED, TYPES_H, read_text
+    return (read_text(os.path.join(root, TYPES_H)) or "").startswith(GENERATED)
 
 
 def write_series(tree: Tree, tagmap: TagMap, res: list[FileResult], pairs, options: dict,
