@@ -92,6 +92,11 @@ def test_git_am_of_the_series_gives_convert_in_place_and_install_shim(trees):
     log = git(tree, "log", "--format=%s").stdout.split("\n")
     assert log[len(patches) - 1] == "malloc(9): real malloc types; free(9) takes the size too"
     assert "ubar: use malloc(9) with M_USBDEV instead of kmem(9)" in log
+    # the message: the type, each file, and the findings to know
+    frob = git(tree, "log", "--format=%B", "--grep=^frob:").stdout
+    assert 'M_ICDEV ("icdev")' in frob
+    assert "- sys/dev/ic/frob.c: 5 kmem(9) calls converted" in frob
+    assert "To know" in frob and "frob_pci.c:28 cross-type:" in frob
 
 
 def test_patch_p1_in_the_series_order_gives_the_same(trees):

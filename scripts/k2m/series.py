@@ -178,7 +178,7 @@ def convert_step(unit, state: dict, final: dict, tags: dict, options: dict) -> S
     made of them so far) to final; tags {M_FOO: TagMap tag}."""
     drivers = list(dict.fromkeys(_name(r.driver) for r in unit))
     types = sorted({d.tag for r in unit for d in r.decisions if d.tag})
-    named = ", ".join(drivers[:3]) + (f" and {len(drivers) - 3} more" if len(drivers) > 3 else "")
+    named = ", ".join(drivers[:4]) + (f" and {len(drivers) - 4} more" if len(drivers) > 4 else "")
     shown = ", ".join(types[:2]) + (", ..." if len(types) > 2 else "")
     subject = f"{named}: use malloc(9) with {shown} instead of kmem(9)"
     described = [f"{t} (\"{tags[t].short}\")" if t in tags else t for t in types]
@@ -195,8 +195,10 @@ def convert_step(unit, state: dict, final: dict, tags: dict, options: dict) -> S
     for r in unit:
         conv = [d for d in r.decisions if d.tag]
         kept = [d for d in r.decisions if not d.tag and d.paired_by != "allocator"]
-        line = f"{r.path}: {len(conv)} of {len(conv) + len(kept)} calls"
-        body.append(_wrap(line + (f", {len(kept)} kept as kmem(9)" if kept else ""), "- "))
+        line = f"{r.path}: " + (f"{len(conv)} of {len(conv) + len(kept)} kmem(9) calls "
+                                 f"converted, {len(kept)} kept" if kept else
+                                 f"{len(conv)} kmem(9) call{'s' * (len(conv) != 1)} converted")
+        body.append(_wrap(line, "- "))
         notes += [f"{r.path}:{d.site.line} {d.site.callee}() kept: {d.reason}" for d in kept]
         notes += [f"{r.path}:{f.line} {f.kind}: {f.message}" for f in r.findings]
     if notes:
