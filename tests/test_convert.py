@@ -544,6 +544,7 @@ def test_output_work_in_a_worker_pool_is_the_serial_work(example_tree, tmp_path,
             super().__init__(*a, **k)
 
     monkeypatch.setattr(convert, "ProcessPoolExecutor", Recording)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796601600")    # the series' Date:
     outs = {}
     for name, start in (("serial", 10 ** 9), ("pool", 1)):
         monkeypatch.setattr(convert, "POOL_FROM", start)
@@ -632,3 +633,42 @@ netbsd32_fa(void)
             "--in-place", str(tree), "sys")
     assert p.returncode == 0, p.stdout + p.stderr
     assert os.listdir(tmp_path / "o2" / "diffs") == []
+
+
+def test_a_file_whose_header_takes_free_away_keeps_kmem(example_tree, tmp_path):
+    """drm2's linux/nbsd-namespace.h #undefs free() for the Linux code after
+    it, and no header may follow it: a converted free(p, T, n) there would
+    call a function that does not exist (nouveau_nvkm_subdev_mmu_mem.c,
+    i915_gem_stolen.c on NetBSD-current).  Such a file keeps kmem(9), and
+    its pairs with it; a header that #undefs free and defines it again
+    (drm_gem.h) does not count."""
+    linux = example_tree / "sys" / "external" / "bsd" / "drm2" / "include" / "linux"
+    linux.mkdir(parents=True)
+    (linux / "nbsd-namespace.h").write_text("/* Disable our historic malloc(9) "
+                                            "compatibility macro.  */\n#undef\tfree\n")
+    (linux / "again.h").write_text("#undef free\nstruct o { void (*free)(void *); };\n"
+                                   "#define\tfree(addr, type)\t\tkern_free(addr)\n")
+    body = ("#include <sys/kmem.h>\n#include <linux/%s>\n\nvoid\n%s(void)\n{\n"
+            "\tchar *o = kmem_alloc(4, KM_SLEEP);\n\n\tkmem_free(o, 4);\n}\n")
+    d = example_tree / "sys" / "dev" / "i2c"
+    (d / "linuxish.c").write_text(body % ("nbsd-namespace.h", "linuxish"))
+    (d / "gemish.c").write_text(body % ("again.h", "gemish"))
+    out = tmp_path / "out"
+    p = run("convert", "--out", str(out), str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    kept = next(x for x in rep["files"] if x["path"].endswith("linuxish.c"))["sites"]
+    assert len(kept) == 2 and all(
+        s["status"] == "kept" and "linux/nbsd-namespace.h, which #undefs free()" in s["reason"]
+        for s in kept)
+    conv = next(x for x in rep["files"] if x["path"].endswith("gemish.c"))["sites"]
+    assert [s["status"] for s in conv] == ["converted", "converted"]
+
+
+def test_takes_free_away():
+    from k2m.includes import takes_free_away
+    assert takes_free_away("#undef free\n")
+    assert takes_free_away("#undef\tmalloc\n#undef\tfree\n#define\tfree(addr)\tnope\n")
+    assert not takes_free_away("#undef free\n#define free(addr, type) kern_free(addr)\n")
+    assert not takes_free_away("#undef free\n#define\tfree(...)\t__malloc_free(__VA_ARGS__)\n")
+    assert not takes_free_away("#define freeze(x) x\n#undef freelist\n")

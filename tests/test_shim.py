@@ -2,10 +2,12 @@
 install-shim every file still compiles, every type is declared once and
 defined exactly once."""
 import json
+import os
 import re
+import shutil
 import subprocess
 
-from conftest import run, snapshot
+from conftest import TOP, run, snapshot
 
 
 def converted_with_shim(tree, tmp_path):
@@ -37,11 +39,12 @@ def test_install_shim_declares_and_defines_each_type_once(example_tree, tmp_path
     assert defs["M_OLDMSCRATCH"][0].endswith("kern_malloc_types.c")
     assert "kern/kern_malloc_types.c" in (sysdir / "conf" / "files").read_text()
     # a type every free of which passes the size is header-less; one an old
-    # caller frees with free(p, T) keeps its header; the tree takes free(p, T, n)
+    # caller frees with free(p, T) keeps its header; free() takes both forms
+    # whatever the tree does, so no option is turned on for it
     types_c = (sysdir / "kern" / "kern_malloc_types.c").read_text()
     assert re.search(r"^MALLOC_DEFINE_SIZED\(M_I2C,", types_c, re.M)
     assert re.search(r"^MALLOC_DEFINE\(M_OLDMSCRATCH,", types_c, re.M)
-    assert "#define\tMALLOC_SIZED_FREE\t1" in (sysdir / "sys" / "malloc_types.h").read_text()
+    assert "MALLOC_SIZED_FREE" not in (sysdir / "sys" / "malloc_types.h").read_text()
     assert "0 defined more than once" in out
     # a second install changes nothing
     before = snapshot(example_tree)
@@ -216,7 +219,9 @@ def test_install_shim_appends_the_shim_options_once(example_tree, tmp_path, monk
     conf = example_tree / "sys" / "conf" / "files"
     before = conf.read_text()
     for _ in range(2):
-        assert shim._list_sources(str(example_tree), lambda s: None) == 0
+        edits = shim.Edits(str(example_tree))
+        assert shim._list_sources(edits, lambda s: None) == 0
+        edits.apply()
     assert conf.read_text() == (before + "defflag opt_malloc.h\tMALLOC_SIZED_FREE\n"
                                 "file\tkern/kern_malloc_types.c\n")
 
@@ -266,7 +271,7 @@ def test_install_shim_mends_direct_callers_and_installs_man_pages(example_tree):
     keeps them."""
     d = example_tree / "sys" / "dev" / "usb"
     (d / "direct.c").write_text(
-        "#include <sys/malloc.h>\n#define\tfree(addr, type)\t\tkern_free(addr)\n"
+        "#include <sys/malloc.h>\n#define\tfoo_free(addr, type)\t\tkern_free(addr)\n"
         "void *f(void *p) { kern_free(p); return kern_malloc(8, M_WAITOK); }\n")
     (example_tree / "share" / "man" / "man9").mkdir(parents=True)
     p = run("install-shim", str(example_tree))
@@ -277,3 +282,91 @@ def test_install_shim_mends_direct_callers_and_installs_man_pages(example_tree):
     assert "direct.c:3: kern_free(p) -> free(p, M_USBDEV)" in p.stdout
     assert (example_tree / "share" / "man" / "man9" / "malloc.9").exists()
     assert not (example_tree / "share" / "man" / "man1").exists()
+
+
+DRM_GEM_H = ("#include <sys/malloc.h>\n#undef free\n\n"
+             "struct drm_gem_object_funcs {\n\tvoid (*free)(void *obj);\n};\n\n"
+             "#define\tfree(addr, type)\t\tkern_free(addr)\n")
+GEM_USER_C = ("#include \"drm_gem.h\"\n"
+              "void f(struct drm_gem_object_funcs *, void *, void *);\n"
+              "void\nf(struct drm_gem_object_funcs *funcs, void *p, void *q)\n{\n"
+              "\tfree(p, M_DEVBUF, 16);\n\tfree(q, M_DEVBUF);\n"
+              "\t(*funcs->free)(p);\n}\n")
+
+
+def _compile(src, *include):
+    """gcc as check and a kernel build compile (-std=gnu99, the kernel's
+    warnings, -Werror) against the shim's headers."""
+    import os
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    from k2m import check
+    return subprocess.run(["gcc", "-std=gnu99", "-fsyntax-only", "-D_KERNEL",
+                           *check.WARNINGS, "-Werror",
+                           *[f"-I{i}" for i in include],
+                           "-I", os.path.join(top, "shim", "harness", "include"),
+                           "-I", os.path.join(top, "shim"), str(src)],
+                          capture_output=True, text=True)
+
+
+def test_install_shim_gives_drm_gem_h_the_free_that_takes_the_size(example_tree):
+    """drm_gem.h #undefs free (a member of that name) and defines it again
+    as NetBSD's two-argument macro: converted drm code that includes it
+    frees with free(p, T, n) (i915_gem_region.c, drm_gem_cma_helper.c ...).
+    install-shim makes it <sys/malloc.h>'s free(), which takes both."""
+    h = example_tree / "sys" / "external" / "bsd" / "drm2" / "dist" / "include" / "drm"
+    h.mkdir(parents=True)
+    (h / "drm_gem.h").write_text(DRM_GEM_H)
+    (h / "user.c").write_text(GEM_USER_C)
+    before = _compile(h / "user.c")
+    assert before.returncode != 0 and "passed 3 arguments" in before.stderr
+    p = run("install-shim", str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "drm_gem.h:8: #define\tfree(addr, type)\t\tkern_free(addr) -> " \
+        "#define\tfree(...)\t\t\t__malloc_free(__VA_ARGS__)" in p.stdout
+    after = _compile(h / "user.c")
+    assert after.returncode == 0, after.stderr
+    # an older install-shim's kern_free(addr, type) is mended the same way
+    (h / "drm_gem.h").write_text(DRM_GEM_H.replace("kern_free(addr)", "kern_free(addr, type)"))
+    assert run("install-shim", str(example_tree)).returncode == 0
+    assert _compile(h / "user.c").returncode == 0
+
+
+def test_free_takes_two_or_three_arguments_and_says_so_otherwise(tmp_path):
+    """<sys/malloc.h>'s free() with -std=gnu99 and the kernel's warnings:
+    both forms compile warning-free, with no option; another count is an
+    error that names the rule."""
+    src = tmp_path / "t.c"
+    for body, ok in (("free(p, M_DEVBUF); free(p, M_DEVBUF, n * sizeof(int));", True),
+                     ("free(p, M_ASALLOCATED, MAX(n, 8));", True),
+                     ("free(p);", False), ("free(p, M_DEVBUF, n, 0);", False)):
+        src.write_text("#include <sys/param.h>\n#include <sys/malloc.h>\n"
+                       "void f(void *, unsigned long);\n"
+                       f"void\nf(void *p, unsigned long n)\n{{\n\t{body}\n}}\n")
+        r = _compile(src)
+        assert (r.returncode == 0) == ok, (body, r.stderr)
+        assert ok or "free_takes_2_or_3_arguments" in r.stderr
+
+
+def test_install_shim_out_writes_a_patch_and_leaves_the_tree(example_tree, tmp_path):
+    before = snapshot(example_tree)
+    p = run("install-shim", "--out", str(tmp_path / "o"), str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "the tree is untouched" in p.stdout
+    assert snapshot(example_tree) == before
+    md = (tmp_path / "o" / "shim.md").read_text()
+    assert "`sys/sys/malloc_types.h` (new): generated" in md
+    assert "`sys/conf/files`: kern/kern_malloc_types.c listed" in md
+    r = subprocess.run(["patch", "-p1", "-s", "-i", str(tmp_path / "o" / "shim.diff")],
+                       cwd=example_tree, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    other = tmp_path / "other"
+    shutil.copytree(os.path.join(TOP, "examples"), other)
+    assert run("install-shim", str(other)).returncode == 0
+    assert snapshot(example_tree) == snapshot(other)
+
+
+def test_install_shim_out_and_in_place_does_both(example_tree, tmp_path):
+    p = run("install-shim", "--out", str(tmp_path / "o"), "--in-place", str(example_tree))
+    assert p.returncode == 0 and "untouched" not in p.stdout
+    assert (example_tree / "sys" / "sys" / "malloc_types.h").exists()
+    assert "+MALLOC_DECLARE(M_USBDEV);" in (tmp_path / "o" / "shim.diff").read_text()

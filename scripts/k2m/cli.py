@@ -18,8 +18,10 @@ Convert NetBSD kernel code from kmem(9) back to malloc(9) with named,
 per-subsystem malloc types (tag-map.yaml), keeping every alloc/free pair in
 one family.  TREE is a source tree holding sys/; PATHs are relative to it
 (default: sys/dev).  convert and audit only read the tree, unless convert
-is given --in-place; install-shim writes the shim into it, and check its
-baseline (TREE/.kmem2malloc-check.json); rumptest only reads it.
+is given --in-place; install-shim writes the shim into it (with --out, a
+patch instead), and check its baseline (TREE/.kmem2malloc-check.json);
+rumptest only reads it.  To commit: convert's OUT/series/, the malloc(9)
+change first, then one commit per driver or commit group.
 """
 
 EPILOG = """\
@@ -28,6 +30,8 @@ examples:
   kmem2malloc convert --in-place ~/src sys/dev/usb    # rewrite one subsystem
   kmem2malloc audit ~/src sys/dev/pci                 # kmem users left, and why
   kmem2malloc install-shim ~/src                      # malloc(9) with real types
+  kmem2malloc install-shim --out /tmp/shim ~/src      # ... as a patch, tree untouched
+  cd ~/src && git am /tmp/k2m/series/*.patch          # convert's series, malloc(9) first
   kmem2malloc check ~/src sys/dev                     # compile + warnings baseline ...
   kmem2malloc convert --in-place ~/src && kmem2malloc install-shim ~/src
   kmem2malloc check ~/src sys/dev                     # ... and the regressions
@@ -63,7 +67,10 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("convert", help="rewrite kmem(9) to malloc(9); write diffs and a report",
                        description="Plan, rewrite with spatch, verify, and write "
-                       "OUT/diffs/<driver>.diff, OUT/report.json and OUT/report.md.")
+                       "OUT/diffs/<driver>.diff, OUT/report.json, OUT/report.md and "
+                       "OUT/series/ (the commits to apply in order with git am: "
+                       "0001 the malloc(9) change install-shim makes, then one per "
+                       "commit group or driver).")
     common(c)
     c.add_argument("--out", default="kmem2malloc-out", metavar="DIR",
                    help="where diffs and reports go (default: ./kmem2malloc-out)")
@@ -80,8 +87,8 @@ def parser() -> argparse.ArgumentParser:
                            default=True,
                            help="write OpenBSD's free(p, T, n), kmem_free's size kept as "
                            "written (the default: kmem's size check, alignment and "
-                           "no dead size computation survive; install-shim turns on "
-                           "the shim's MALLOC_SIZED_FREE)")
+                           "no dead size computation survive; the shim's free() takes "
+                           "both forms, installed before or after)")
     free_form.add_argument("--unsized-free", dest="sized_free", action="store_false",
                            help="write free(p, T), NetBSD's two-argument form, and drop "
                            "kmem_free's size")
@@ -97,6 +104,12 @@ def parser() -> argparse.ArgumentParser:
                           action="store_false",
                           help="keep such a pair as kmem (fix the size in a commit of "
                           "its own first, then convert)")
+    c.add_argument("--no-series", dest="series", action="store_false",
+                   help="do not write OUT/series/ (the default writes it: git am-able "
+                   "patches, 0001 the malloc(9) change install-shim makes, planned over "
+                   "the converted tree, then one per commit group or driver, each with "
+                   "a commit message; it surveys all of sys/ as install-shim does, "
+                   "a minute or two on NetBSD-current)")
     c.add_argument("--intr-flag", action="store_true",
                    help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")
@@ -106,9 +119,25 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print JSON")
 
     s = sub.add_parser("install-shim", help="copy shim/ into TREE/sys and generate "
-                       "the malloc type declarations and definitions")
+                       "the malloc type declarations and definitions",
+                       description="Install malloc(9) with real types into TREE: the "
+                       "shim's headers and kern_malloc.c, the generated type "
+                       "declarations (sys/sys/malloc_types.h) and definitions "
+                       "(sys/kern/kern_malloc_types.c), listed in sys/conf/files and "
+                       "rump's Makefile.rumpkern, and the callers that must now pass a "
+                       "type.  Either order works: before or after convert (free() "
+                       "takes free(p, T) and free(p, T, n)); run it again after each "
+                       "convert, since the type lists follow the tree.  For a "
+                       "committable series use convert's OUT/series/, whose first "
+                       "commit is this change.")
     s.add_argument("tree", metavar="TREE")
     s.add_argument("--tag-map", default=DEFAULT_MAP, metavar="F")
+    s.add_argument("--out", metavar="DIR",
+                   help="write the change as DIR/shim.diff (git apply, patch -p1) and "
+                   "DIR/shim.md (each file: what changed and why) instead of "
+                   "changing TREE; with --in-place, both")
+    s.add_argument("--in-place", action="store_true",
+                   help="change TREE (the default without --out)")
 
     k = sub.add_parser("check", help="compile as the kernel would (-O2, its warning "
                        "flags, malloc type symbols): what compiled before and does not now, "
@@ -168,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             return convert.run(tree, paths, tm, args.out, args.jobs, args.in_place,
                                args.hosts, args.timeout,
                                forms=Forms(args.sized_free, args.intr_flag),
-                               convert_mismatched=args.convert_size_mismatch)
+                               convert_mismatched=args.convert_size_mismatch,
+                               series=args.series)
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json,
@@ -176,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "install-shim":
             from . import shim
             tm = tagmap.load(args.tag_map)
-            return shim.install(tree, tm)
+            return shim.install(tree, tm, outdir=args.out,
+                                in_place=args.in_place or not args.out)
         if args.cmd == "check":
             from . import check
             return check.run(tree, paths, args.jobs, args.baseline, args.out)

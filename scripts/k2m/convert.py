@@ -14,8 +14,9 @@ The phases, each a function below:
    rewritten again, until nothing moves.
 4. results: per file, old and new text, decisions and findings; the
    mixed-pair check of the output.
-5. write (report.py) per-driver diffs and the report; with --in-place,
-   apply: replace each changed file atomically.
+5. write (report.py) per-driver diffs and the report, and (series.py)
+   the series: the malloc(9) change, then one commit per commit group or
+   driver; with --in-place, apply: replace each changed file atomically.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class Rewritten:
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
         log=print, forms: textual.Forms = textual.Forms(),
-        convert_mismatched: bool = True) -> int:
+        convert_mismatched: bool = True, series: bool = True) -> int:
     """Convert; the exit status.  The cyclic garbage collector is off while
     it runs: it makes a few hundred thousand small objects (the facts) and
     frees them all at the end, and the collector's passes over them were a
@@ -88,7 +89,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     gc.disable()
     try:
         return _run(tree, paths, tagmap, outdir, jobs, in_place, hosts, timeout, log, forms,
-                    convert_mismatched)
+                    convert_mismatched, series)
     finally:
         if enabled:
             gc.enable()
@@ -96,7 +97,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
 
 def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
          in_place: bool, hosts: str | None, timeout: int, log, forms: textual.Forms,
-         convert_mismatched: bool) -> int:
+         convert_mismatched: bool, series: bool = True) -> int:
     clock = _Clock(log)
 
     def tag_of(path: str) -> str:
@@ -124,13 +125,42 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     summary = report.summary(res, created, mixed_in, sc.pairs)
     log(report.summary_text(summary, outdir))
     bad = bool(rw.failed) or bool(created) or any(rw.problems.values())
+    if series:
+        write_series(tree, tagmap, res, sc.pairs, options, outdir, log)
+        clock.phase("series")
     if in_place:
         if bad:
             log("kmem2malloc: not changing the tree (--in-place): "
                 "see the errors in the report")
         else:
             apply_in_place(tree.root, [r for r in res if r.new != r.old])
+            if _shimmed(tree.root) and any(r.new != r.old for r in res):
+                # the order is free (free() takes both forms), but the
+                # type lists were made from the tree before this conversion
+                log("kmem2malloc: the tree has the shim (install-shim ran before "
+                    "convert): run install-shim again, so that its type lists follow "
+                    "the converted code (a type every free passes the size of becomes "
+                    "header-less, MALLOC_DEFINE_SIZED)")
     return 1 if bad else 0
+
+
+def _shimmed(root: str) -> bool:
+    """True if install-shim has generated sys/sys/malloc_types.h in root."""
+    from .shim import GENERATED, TYPES_H, read_text
+    return (read_text(os.path.join(root, TYPES_H)) or "").startswith(GENERATED)
+
+
+def write_series(tree: Tree, tagmap: TagMap, res: list[FileResult], pairs, options: dict,
+                 outdir: str, log) -> None:
+    """OUT/series/: the malloc(9) commit, then one per commit group or
+    driver (series.py), read from the tree as it is before --in-place."""
+    from . import series
+    _, groups = report.commit_groups(res, pairs)
+    steps = series.build(tree, tagmap, res, groups, options, log)
+    paths = series.write(outdir, steps)
+    log(f"kmem2malloc: series of {len(paths)} commits in "
+        f"{os.path.join(outdir, 'series')}/ (the malloc(9) change first; "
+        "git am them in order, or patch -p1 in the order of series/series)")
 
 
 def owner_of(tree: Tree, tag_of):
@@ -166,12 +196,19 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
     clusters = tree.clusters(targets)
     pairs = pairing.pair(all_facts, clusters, unit_of, tree.kernels)
     texts = {p: read(tree.root, p) for p in targets}
+    takers = includes.free_takers(tree.root)
     for p, text in texts.items():
         own = cscan.kmem_defined(text) if p.endswith(".c") else None
         if own and p not in frozen:
             # converted, its calls would not compile where kmem is libc's
             frozen[p] = (f"{p} defines {own[0]}() itself (line {own[1]}), for a "
                          "build outside the kernel: its kmem(9) calls stay")
+        taker = includes.includes_free_taker(p, text, takers) if p.endswith(".c") else None
+        if taker and p not in frozen:
+            # free(p, T, n) would call a function free() that does not exist
+            frozen[p] = (f"{p} includes {taker}, which #undefs free() for the code "
+                         "after it, so free(9) cannot be called there: its kmem(9) "
+                         "calls stay")
     return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
                    texts, clusters, pairs, frozen, unit_of, tree.kernels)
 

@@ -155,3 +155,56 @@ def _postfix_start(s: str, i: int) -> int:
             j = k
         else:
             return j
+
+
+# The last word a header has on the free() macro: #undef free, or a
+# #define of it.  A header whose last word is #undef free, or a definition
+# of one parameter (libsodium's "free(addr) __free_should_not_be_used"),
+# takes free(9) away from the rest of every file that includes it: drm2's
+# linux/nbsd-namespace.h ("Disable our historic malloc(9) compatibility
+# macro", and no header may follow it, so <sys/malloc.h> cannot give it
+# back).  drm_gem.h #undefs free but defines it again (install-shim makes
+# that definition <sys/malloc.h>'s).
+_FREE_MACRO = re.compile(r"^[ \t]*#[ \t]*(?:undef[ \t]+free\b|define[ \t]+free\(([^)]*)\))", re.M)
+
+
+def takes_free_away(text: str) -> bool:
+    """True if a header's text leaves free() undefined, or defined as
+    something other than free(9), for what follows it."""
+    last = None
+    for last in _FREE_MACRO.finditer(text):
+        pass
+    return last is not None and (last.group(1) is None or "," not in last.group(1)
+                                 and "..." not in last.group(1))
+
+
+def free_takers(root: str) -> list[str]:
+    """The headers under root/sys that take free(9) away (takes_free_away),
+    tree-relative."""
+    import os
+    out = []
+    for d, dirs, files in os.walk(os.path.join(root, "sys")):
+        dirs.sort()
+        for f in sorted(files):
+            if not f.endswith(".h"):
+                continue
+            with open(os.path.join(d, f), "rb") as fp:
+                data = fp.read()
+            if b"free" in data and (b"undef" in data or b"define" in data) and \
+                    takes_free_away(data.decode("utf-8", "replace")):
+                out.append(os.path.relpath(os.path.join(d, f), root))
+    return out
+
+
+def includes_free_taker(path: str, text: str, takers: list[str]) -> str | None:
+    """The header of takers that path's text #includes by name (a
+    <dir/name.h> whose path ends so, or a "name.h" beside path), if any."""
+    import os
+    for m in re.finditer(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]', text, re.M):
+        name = m.group(2)
+        for h in takers:
+            if "/" in name and h.endswith("/" + name) or \
+                    m.group(1) == '"' and h == os.path.normpath(
+                        os.path.join(os.path.dirname(path), name)):
+                return h
+    return None

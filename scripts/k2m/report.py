@@ -48,6 +48,19 @@ def unified(path: str, old: str, new: str) -> str:
                    line + "\n\\ No newline at end of file\n" for line in out)
 
 
+def git_diff(rel: str, old: str | None, new: str) -> str:
+    """One file's change as git writes it (`diff --git`, a new file from
+    /dev/null), p1: what `git am`, `git apply` and `patch -p1` take."""
+    body = unified(rel, old or "", new)
+    if not body:
+        return ""
+    head = [f"diff --git a/{rel} b/{rel}\n"]
+    if old is None:
+        head += ["new file mode 100644\n", "--- /dev/null\n"]
+        body = body.split("\n", 1)[1]           # the "--- a/" line
+    return "".join(head) + body
+
+
 def diff_name(driver: str) -> str:
     if driver.startswith("dir:"):
         driver = "dir-" + driver[4:].replace("/", "_")

@@ -860,15 +860,22 @@ test_panics(void)
 	kern_free_sized(p, M_TEST1, 0);		/* 0: size unknown */
 	kern_free_sized(NULL, M_TEST1, 100);
 	CHECK(stats("test1").bytes == s0.bytes);
-#ifdef MALLOC_SIZED_FREE
+	/*
+	 * free() takes both forms in every build, MALLOC_SIZED_FREE or not
+	 * (a tree may get the shim before or after its conversion)
+	 */
 	p = malloc(40, M_TEST1, M_WAITOK);
 	CHECK(PANICS(free(p, M_TEST1, 41)));	/* the 3-argument form */
 	CHECK(strstr(harness_panic_msg, "allocated with size 40") != NULL);
 	free(p, M_TEST1, 40);
+	CHECK(stats("test1").bytes == s0.bytes);
 	p = malloc(40, M_TEST1, M_WAITOK);
+	CHECK(stats("test1").bytes == s0.bytes + 40);
 	free(p, M_TEST1);			/* the 2-argument form still */
 	CHECK(stats("test1").bytes == s0.bytes);
-#endif
+	p = malloc(24, M_TEST1, M_WAITOK);	/* a size with commas in it */
+	free(p, M_TEST1, MAX(8, 3 * sizeof(uint64_t)));
+	CHECK(stats("test1").bytes == s0.bytes);
 
 	/* interrupt context */
 	curcpu()->ci_intr = true;

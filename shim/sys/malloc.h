@@ -33,10 +33,6 @@
 
 #ifdef _KERNEL
 
-#ifdef _KERNEL_OPT
-#include "opt_malloc.h"			/* MALLOC_SIZED_FREE */
-#endif
-
 /*
  * flags to malloc
  */
@@ -106,18 +102,24 @@ void	malloc_tmpbuf_free(void *, size_t, void *, struct malloc_type *);
 #define	realloc(ptr, size, type, flags)	kern_realloc(ptr, size, type, flags)
 
 /*
- * free(addr, type), or with MALLOC_SIZED_FREE also the OpenBSD form
- * free(addr, type, size), whose size (0: unknown) is checked.
+ * free(addr, type) and the OpenBSD form free(addr, type, size), whose
+ * size (0: unknown) is checked, both always: a tree is converted and
+ * given this header in either order, one commit each, and a module may
+ * be built without opt_malloc.h, so the form cannot hang on an option.
+ * Selected by counting the arguments (C99 __VA_ARGS__); any other count
+ * is a compile error that says so.  __malloc_free() is the same, for a
+ * header that #undefs free to declare a member of that name and then
+ * defines free again (drm_gem.h).
  */
-#ifdef MALLOC_SIZED_FREE
 #define	__free_2(addr, type)		kern_free(addr, type)
 #define	__free_3(addr, type, size)	kern_free_sized(addr, type, size)
-#define	__free_pick(_1, _2, _3, name, ...)	name
-#define	free(...)							\
-	__free_pick(__VA_ARGS__, __free_3, __free_2, )(__VA_ARGS__)
-#else
-#define	free(addr, type)		kern_free(addr, type)
-#endif
+#define	__free_bad(...)							\
+	((void)sizeof(struct { int free_takes_2_or_3_arguments: -1; }))
+#define	__free_pick(_1, _2, _3, _4, name, ...)	name
+#define	__malloc_free(...)						\
+	__free_pick(__VA_ARGS__, __free_bad, __free_3, __free_2,	\
+	    __free_bad, __free_bad)(__VA_ARGS__)
+#define	free(...)			__malloc_free(__VA_ARGS__)
 
 #endif /* _KERNEL */
 
