@@ -43,6 +43,7 @@
 #define NB_DRVDETACHDEV		NB_IOC(NB_IOC_IN, 'D', 123, 16)
 #define NB_DRVRESCANBUS		NB_IOC(NB_IOC_IN, 'D', 124, 48)
 #define NB_DRVLISTDEV		NB_IOC(NB_IOC_INOUT, 'D', 127, 32)
+#define NB_TIOCDRAIN		NB_IOC(0x20000000UL, 't', 94, 0)	/* _IO */
 
 #define NB_MAKEDEV(x, y) \
 	((((uint64_t)(x) << 8) & 0xfff00) | (((uint64_t)(y) << 12) & 0xfff00000) | \
@@ -122,6 +123,19 @@ put(const char *s)
 	nb_sys3(NB_SYS_write, 1, s, nb_strlen(s));
 }
 
+/*
+ * Wait until the console has sent what we wrote.  Our output goes through
+ * the tty's queue, the kernel's printf straight to the UART: without this
+ * a kernel message (a module's, a detach's, "syncing disks") can land in
+ * the middle of one of our lines.
+ */
+static void
+drain(void)
+{
+
+	nb_sys3(NB_SYS_ioctl, 1, NB_TIOCDRAIN, 0);
+}
+
 static void
 putnum(long v)
 {
@@ -179,6 +193,7 @@ step(const char *name, int ok, const char *what, long err)
 		}
 	}
 	put("\n");
+	drain();
 	return ok;
 }
 
@@ -192,6 +207,7 @@ skip(const char *name, const char *why)
 	put(" skip ");
 	put(why);
 	put("\n");
+	drain();
 }
 
 #define TRY(name, expr, what) do {					\
@@ -559,6 +575,7 @@ test_stats(void)
 		put(line);
 	}
 	put("k2m-stats: end\n");
+	drain();
 	return step("stats", 1, "kern.malloc_stats written", 0);
 }
 
@@ -588,6 +605,7 @@ init_main(long *sp)
 	nb_sys3(NB_SYS_dup2, fd, 2, 0);
 
 	put("k2m-init: begin\n");
+	drain();
 	step("console", 1, "/dev on tmpfs, /dev/console open", 0);
 	read_conf();
 	test_rootrw();
@@ -613,6 +631,7 @@ init_main(long *sp)
 	put(" skip=");
 	putnum(nskip);
 	put("\n");
+	drain();
 	nb_sys3(NB_SYS_reboot, NB_RB_POWERDOWN, NULL, 0);
 	put("k2m-init: reboot returned\n");
 	for (;;)
