@@ -278,3 +278,15 @@ def test_dbsym_copies_the_symbol_table_into_db_symtab(tmp_path):
                     str(small)], check=True)
     p = subprocess.run([sys.executable, dbsym, str(k)], capture_output=True, text=True)
     assert p.returncode == 1 and "holds 64 bytes" in p.stderr
+
+
+def test_usage_counts_types_and_shares_of_the_bytes_in_use():
+    types = [{"type": "devbuf", "inuse": 2, "bytes": 100, "requests": 5},
+             {"type": "temp", "inuse": 0, "bytes": 0, "requests": 9},
+             {"type": "exec", "inuse": 1, "bytes": 50, "requests": 3},
+             {"type": "kern", "inuse": 4, "bytes": 850, "requests": 4},
+             {"type": "idle", "inuse": 0, "bytes": 0, "requests": 0}]
+    assert boottest.usage(types) == {"in_use": 3, "used": 4, "attached": 5, "bytes": 1000,
+                                     "generic_percent": 10.0, "exec_percent": 5.0}
+    assert boottest.usage([])["generic_percent"] == 0.0
+    assert boottest.usage_line(types).startswith("3 types in use (4 used of 5 attached)")

@@ -110,6 +110,7 @@ class Result:
         return {"build": {"stages": self.build, "seconds": self.seconds,
                           "kernel": self.banner},
                 "boot_s": self.boot_s, "steps": self.steps, "types": self.types,
+                "usage": usage(self.types) if self.types else {},
                 "problems": self.problems}
 
 
@@ -431,13 +432,24 @@ def _run(s: Setup, res: Result, out) -> None:
         out(f"boottest: {usage_line(res.types)}")
 
 
-def usage_line(types: list[dict]) -> str:
-    """Types in use after the workload, and the shares the issue asks about."""
-    used = [t for t in types if t.get("inuse", 0) > 0]
-    total = sum(t.get("bytes", 0) for t in used) or 1
+def usage(types: list[dict]) -> dict:
+    """What the booted kernel's types hold after the workload, in the
+    terms of issue 27: types in use (blocks held) and used at all
+    (requests), and the shares of the bytes in use held by the catch-all
+    devbuf+temp and by exec."""
+    inuse = [t for t in types if t.get("inuse", 0) > 0]
+    total = sum(t.get("bytes", 0) for t in inuse)
 
     def share(names):
-        return round(100 * sum(t.get("bytes", 0) for t in used if t["type"] in names)
-                     / total, 1)
-    return (f"{len(used)} types in use, {total} bytes; devbuf+temp "
-            f"{share(('devbuf', 'temp'))}%, exec {share(('exec',))}% of the bytes")
+        held = sum(t.get("bytes", 0) for t in inuse if t["type"] in names)
+        return round(100 * held / total, 1) if total else 0.0
+    return {"in_use": len(inuse), "used": sum(t.get("requests", 0) > 0 for t in types),
+            "attached": len(types), "bytes": total,
+            "generic_percent": share(("devbuf", "temp")), "exec_percent": share(("exec",))}
+
+
+def usage_line(types: list[dict]) -> str:
+    u = usage(types)
+    return (f"{u['in_use']} types in use ({u['used']} used of {u['attached']} attached), "
+            f"{u['bytes']} bytes; devbuf+temp {u['generic_percent']}%, exec "
+            f"{u['exec_percent']}% of the bytes in use")
