@@ -290,3 +290,29 @@ def test_usage_counts_types_and_shares_of_the_bytes_in_use():
                                      "generic_percent": 10.0, "exec_percent": 5.0}
     assert boottest.usage([])["generic_percent"] == 0.0
     assert boottest.usage_line(types).startswith("3 types in use (4 used of 5 attached)")
+
+
+CONVERTED = os.path.join(HERE, "boot", "console-converted.txt")
+
+
+@needs_gcc
+def test_a_recorded_converted_boot_decodes_with_mallocstat(tmp_path):
+    """The converted, shimmed kernel's console: its kern.malloc_stats blob,
+    sent in hex, is what mallocstat reads (the same bytes the kernel's
+    sysctl returned)."""
+    with open(CONVERTED) as fp:
+        c = bootconsole.parse(fp.read())
+    assert c.ok(), c.problems
+    assert c.steps["stats"] == "passed" and len(c.stats) == 14632
+    ms = tmp_path / "mallocstat"
+    subprocess.run(["gcc", "-std=gnu11", "-O2", "-I", os.path.join(TOP, "shim"), "-o", str(ms),
+                    os.path.join(TOP, "shim", "mallocstat", "mallocstat.c")], check=True)
+    blob = tmp_path / "stats.bin"
+    blob.write_bytes(c.stats)
+    import json
+    j = subprocess.run([str(ms), "-j", "-f", str(blob)], capture_output=True, text=True)
+    assert j.returncode == 0, j.stderr
+    types = {t["type"]: t for t in json.loads(j.stdout)["types"]}
+    assert types["proc"]["inuse"] > 0 and types["exec"]["requests"] > 0
+    u = boottest.usage(list(types.values()))
+    assert u["in_use"] == 36 and u["generic_percent"] < 10 and u["exec_percent"] < 5

@@ -279,7 +279,8 @@ def run(tree: str, tools: str | None, config: str | None, obj: str | None, jobs:
 
 def build(s: Setup, r: Runner) -> str | None:
     """Configure and build the kernel; its path, or None."""
-    kdir = os.path.join(s.obj, "kernel")
+    # the build directory's name is the kernel's ident (newvers.sh): K2M_QEMU
+    kdir = os.path.join(s.obj, os.path.basename(s.config))
     bindir = os.path.join(s.obj, "bin")
     os.makedirs(bindir, exist_ok=True)
     flags = " ".join(KCC_FLAGS)
@@ -287,7 +288,8 @@ def build(s: Setup, r: Runner) -> str | None:
     # kern.ldscript goes through ${CPP}: gcc -E would take it for a linker input
     kcpp = _script(os.path.join(bindir, "kcpp"),
                    f'exec cpp {" ".join(NETBSD_MACROS)} -Uunix "$@"\n')
-    conf = os.path.join(s.obj, os.path.basename(s.config))
+    os.makedirs(os.path.join(s.obj, "conf"), exist_ok=True)
+    conf = os.path.join(s.obj, "conf", os.path.basename(s.config))
     with open(s.config) as fp, open(conf, "w") as wp:
         wp.write(kernel_config(fp.read(), s.shim))
     if os.path.isdir(kdir):     # config(1) rewrites the opt_*.h; objects would be stale
