@@ -122,9 +122,15 @@ def test_init_conf_and_qemu_command():
     cmd = boottest.qemu_command("/k/netbsd", "/i/root.img", "/i/spare.img")
     assert cmd[:1] == ["qemu-system-x86_64"] and "-no-reboot" in cmd
     assert cmd[cmd.index("-smp") + 1] == "2" and cmd[cmd.index("-kernel") + 1] == "/k/netbsd"
-    # the root disk is the first virtio disk: ld0, the config's root
-    drives = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-drive"]
-    assert drives[0].startswith("file=/i/root.img,") and drives[1].startswith("file=/i/spare.img,")
+    # the root disk is in the first virtio slot (virtio0, ld0: the config's
+    # root), the spare in the next (virtio1, which init_conf detaches), the
+    # network cards after them
+    devs = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-device"]
+    assert devs[:2] == ["virtio-blk-pci,drive=root,addr=0x3",
+                        "virtio-blk-pci,drive=spare,addr=0x4"]
+    slots = [int(d.rpartition("addr=")[2], 16) for d in devs]
+    assert slots == sorted(slots) and len(set(slots)) == len(slots)
+    assert "file=/i/root.img,if=none,id=root,format=raw" in cmd
 
 
 # --------------------------------------------------------------------------
@@ -316,3 +322,20 @@ def test_a_recorded_converted_boot_decodes_with_mallocstat(tmp_path):
     assert types["proc"]["inuse"] > 0 and types["exec"]["requests"] > 0
     u = boottest.usage(list(types.values()))
     assert u["in_use"] == 36 and u["generic_percent"] < 10 and u["exec_percent"] < 5
+
+
+def test_the_config_has_the_devices_qemu_is_given():
+    """boot/K2M_QEMU and qemu_command() agree: every device qemu gets has
+    a driver, the root is the first virtio disk, the console com0, and the
+    PVH entry and the symbol table copy are there."""
+    with open(boottest.DEFAULT_CONFIG) as fp:
+        conf = fp.read()
+    for line in ("ld*\t\tat virtio?", "vioif*\t\tat virtio?", "wm*\t\tat pci?",
+                 "xhci*\t\tat pci?", "usb*\t\tat xhci?", "com0\t\tat isa? port 0x3f8",
+                 "options \tXENPVHVM", "options \tDIAGNOSTIC", "options \tMODULAR",
+                 "makeoptions\tCOPY_SYMTAB=1", "pseudo-device\tdrvctl",
+                 "config\t\tnetbsd\troot on ld0d type ffs"):
+        assert line in conf, line
+    cmd = " ".join(boottest.qemu_command("k", "r", "s"))
+    for dev in ("virtio-blk-pci", "virtio-net-pci", "e1000", "qemu-xhci"):
+        assert dev in cmd

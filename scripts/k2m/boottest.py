@@ -208,11 +208,22 @@ def init_conf(module: bool) -> str:
 
 
 def qemu_command(kernel: str, root: str, spare: str) -> list[str]:
+    """qemu for the kernel and boottest's devices.  Each PCI device has its
+    slot, so that autoconf numbers them alike on every run: the root disk
+    virtio0 (ld0, the config's root), the spare virtio1 (ld1, which init
+    detaches), then a virtio and an e1000 network card (vioif0, wm0; qemu's
+    user network, restricted: nothing leaves the guest) and an xhci
+    controller (its root hubs attach)."""
     return ["qemu-system-x86_64", "-machine", "pc", "-m", QEMU_MEM, "-smp", "2",
             "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
             "-kernel", kernel, "-append", "console=com",
-            "-drive", f"file={root},if=virtio,format=raw",
-            "-drive", f"file={spare},if=virtio,format=raw", "-nic", "none"]
+            "-drive", f"file={root},if=none,id=root,format=raw",
+            "-device", "virtio-blk-pci,drive=root,addr=0x3",
+            "-drive", f"file={spare},if=none,id=spare,format=raw",
+            "-device", "virtio-blk-pci,drive=spare,addr=0x4",
+            "-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0,addr=0x5",
+            "-netdev", "user,id=n1,restrict=on", "-device", "e1000,netdev=n1,addr=0x6",
+            "-device", "qemu-xhci,addr=0x7"]
 
 
 # --------------------------------------------------------------------------
