@@ -272,7 +272,11 @@ def test_install_shim_mends_direct_callers_and_installs_man_pages(example_tree):
     p = run("install-shim", str(example_tree))
     assert p.returncode == 0, p.stdout + p.stderr
     text = (d / "direct.c").read_text()
-    assert "kern_free(addr, type)" in text
+    # free defined again as <sys/malloc.h> defines it: the sized form too
+    # (drm_gem.h's two-argument one broke every free(p, T, n) after it)
+    assert "#ifdef MALLOC_SIZED_FREE\n#define\tfree(...)" in text
+    assert "__free_pick(__VA_ARGS__, __free_3, __free_2, )(__VA_ARGS__)" in text
+    assert "#else\n#define\tfree(addr, type)\t\tkern_free(addr, type)\n#endif\n" in text
     assert "free(p, M_USBDEV)" in text and "malloc(8, M_USBDEV, M_WAITOK)" in text
     assert "direct.c:3: kern_free(p) -> free(p, M_USBDEV)" in p.stdout
     assert (example_tree / "share" / "man" / "man9" / "malloc.9").exists()

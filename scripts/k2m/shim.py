@@ -397,15 +397,27 @@ def fix_type_args(root: str) -> list[tuple[str, int, str, str, str]]:
 _DIRECT = {"kern_malloc": (2, "malloc", 1), "kern_free": (1, "free", 1),
            "kern_realloc": (3, "realloc", 2)}
 _DIRECT_RE = re.compile(r"\bkern_(malloc|free|realloc)\s*\(")
-_DEFINE_HEAD = re.compile(r"[ \t]*#[ \t]*define[ \t]+\w+\(([^)]*)\)")
+_DEFINE_HEAD = re.compile(r"[ \t]*#[ \t]*define[ \t]+(\w+)\(([^)]*)\)")
+# A header that #undefs free (drm_gem.h: a struct member of that name) and
+# defines it again afterwards must define it as <sys/malloc.h> does: with
+# MALLOC_SIZED_FREE, free(p, T, n) too, or every sized free after it stops
+# compiling ("macro free passed 3 arguments": drm in GENERIC, boottest).
+FREE_AGAIN = ("#ifdef MALLOC_SIZED_FREE\n"
+              "#define\tfree(...)\t\t\t\t\t\t\t\\\n"
+              "\t__free_pick(__VA_ARGS__, __free_3, __free_2, )(__VA_ARGS__)\n"
+              "#else\n"
+              "#define\tfree(addr, type)\t\tkern_free(addr, type)\n"
+              "#endif")
 
 
 def fix_direct_calls(tree: Tree, tm: TagMap) -> list[tuple[str, int, str, str]]:
     """Rewrite the direct calls of kern_malloc.c's functions with NetBSD's
     arguments as the malloc(9) calls they are, with the file's type from
-    the tag map; in a macro definition with a `type` parameter (drm_gem.h's
-    #define free(addr, type) kern_free(addr)) the call stays and passes
-    that type.  Return (file, line, old, new) for each."""
+    the tag map; in a macro definition with a `type` parameter the call
+    stays and passes that type, and a definition of free itself (drm_gem.h
+    #undefs free for a struct member and ends with #define free(addr,
+    type) kern_free(addr)) becomes <sys/malloc.h>'s (FREE_AGAIN).  Return
+    (file, line, old, new) for each."""
     root, done = tree.root, []
     for d, dirs, files in os.walk(os.path.join(root, "sys")):
         dirs.sort()
@@ -428,7 +440,16 @@ def fix_direct_calls(tree: Tree, tm: TagMap) -> list[tuple[str, int, str, str]]:
                     continue
                 line_start = code.rfind("\n", 0, m.start()) + 1
                 head = _DEFINE_HEAD.match(code, line_start)
-                params = [p.strip() for p in head.group(1).split(",")] if head else []
+                params = [p.strip() for p in head.group(2).split(",")] if head else []
+                line_end = code.find("\n", m.start())
+                line_end = len(code) if line_end < 0 else line_end
+                if head and head.group(1) == "free" and params == ["addr", "type"] and \
+                        m.group(1) == "free" and not code[:line_end].endswith("\\"):
+                    # free itself defined again: as <sys/malloc.h> defines it
+                    edits.append((line_start, line_end, FREE_AGAIN))
+                    done.append((rel, code.count("\n", 0, m.start()) + 1,
+                                 text[line_start:line_end].strip(), "free as <sys/malloc.h>"))
+                    continue
                 if "type" in params:
                     mtype, becomes = "type", "kern_" + m.group(1)
                 else:
