@@ -4,6 +4,7 @@
 #   make test      lint, golden files, driver tests, shim harness tests
 #   make bench     converter vs bare spatch; shim vs kmem, per-CPU vs atomic
 #   make mallocstat build/mallocstat for this host (reads a blob with -f)
+#   make qemu      what boottest needs from Debian: qemu, bmake, makefs, gcc
 #
 # Both install what is missing from Debian's archive first (make deps).
 
@@ -16,12 +17,21 @@ DEBS =		coccinelle parallel python3-yaml python3-pytest pyflakes3 gcc make patch
 		mandoc python3-clang-14
 
 .PHONY: all deps example test lint test-py test-shim bench bench-convert bench-shim \
-	mallocstat clean
+	mallocstat qemu install-debs clean
 
 all: example
 
 deps:
-	@missing=""; for p in $(DEBS); do \
+	@$(MAKE) --no-print-directory install-debs PKGS="$(DEBS)"
+
+# boottest (README: boottest): build a NetBSD kernel with Debian's gcc and
+# bmake, make its root image with makefs, boot it in qemu (TCG).
+QEMU_DEBS =	qemu-system-x86 bmake makefs gcc binutils cpp
+qemu:
+	@$(MAKE) --no-print-directory install-debs PKGS="$(QEMU_DEBS)"
+
+install-debs:
+	@missing=""; for p in $(PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
 	        || missing="$$missing $$p"; \
 	done; \
@@ -40,7 +50,7 @@ test: deps lint test-py test-shim
 
 # Debian's pyflakes: unused names, undefined names, shadowed imports
 lint:
-	pyflakes3 scripts/kmem2malloc scripts/k2m scripts/bench_convert.py tests
+	pyflakes3 scripts/kmem2malloc scripts/k2m scripts/bench_convert.py boot/dbsym.py tests
 
 test-py:
 	$(PYTHON) -m pytest -q tests

@@ -1225,3 +1225,67 @@ def test_a_member_every_file_system_fills_and_frees_is_each_ones(tmp_path):
     plan = pairing.decide(pairs, set(files), lambda p: tags.get(p, "M_MOUNT"))
     assert {d.tag for d in plan.decisions if "tmpfs" in d.site.path} == {"M_TMPFS"}
     assert {d.tag for d in plan.decisions if "chfs" in d.site.path} == {"M_CHFS"}
+
+
+def test_a_member_of_a_pooled_struct_replaced_by_two_owners_records_the_types(tmp_path):
+    """struct proc's p_path (boottest's first exec of a converted
+    NetBSD-current kernel panicked on it): fork1() copies the parent's
+    path (kern_fork.c, M_PROC), exec replaces it (kern_exec.c, M_EXEC:
+    frees the old one, stores its own), proc_free() frees whichever is
+    there (kern_exit.c, M_PROC).  struct proc comes from a pool, so no
+    flow of the struct tells the owners' members apart: both owners'
+    p_path is one memory, each allocation records its type, every free
+    charges the recorded one."""
+    files = {
+        "sys/sys/proc.h": "struct proc { char *p_path; int p_pid; };\n",
+        "sys/kern/kern_fork.c": "#include <sys/kmem.h>\n#include <sys/proc.h>\n"
+        "void fork1(struct proc *p2, struct proc *p1) "
+        "{ p2->p_path = kmem_strdupsize(p1->p_path, NULL, KM_SLEEP); }\n",
+        "sys/kern/kern_exec.c": "#include <sys/kmem.h>\n#include <sys/proc.h>\n"
+        "void pathexec(struct proc *p, const char *name)\n{\n"
+        "\tkmem_strfree(p->p_path);\n"
+        "\tp->p_path = kmem_strdupsize(name, NULL, KM_SLEEP);\n}\n",
+        "sys/kern/kern_exit.c": "#include <sys/kmem.h>\n#include <sys/proc.h>\n"
+        "void proc_free(struct proc *p) { kmem_strfree(p->p_path); }\n",
+    }
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    tags = {"kern_fork.c": "M_PROC", "kern_exit.c": "M_PROC", "kern_exec.c": "M_EXEC",
+            "proc.h": "M_PROC"}
+    tag_of = lambda p: tags[p.rsplit("/", 1)[1]]   # noqa: E731
+    pairs = pairing.pair(facts, [], lambda p: f"kern#{tag_of(p)}")
+    plan = pairing.decide(pairs, set(files), tag_of)
+    got = {(d.site.path, d.site.line): d.tag for d in plan.decisions}
+    assert got == {("sys/kern/kern_fork.c", 3): "M_RECORDED(M_PROC)",
+                   ("sys/kern/kern_exec.c", 5): "M_ASALLOCATED",
+                   ("sys/kern/kern_exec.c", 6): "M_RECORDED(M_EXEC)",
+                   ("sys/kern/kern_exit.c", 3): "M_ASALLOCATED"}, got
+
+
+def test_a_member_of_a_kmem_struct_stays_each_owner_s(tmp_path):
+    """The same two owners with a struct each allocates with kmem: each
+    owner's instances are its own (a flow of the struct would say
+    otherwise, _members_follow), and so is what hangs on them."""
+    files = {
+        "sys/sys/thing.h": "struct thing { char *t_name; };\n",
+        "sys/a/a.c": "#include <sys/kmem.h>\n#include <sys/thing.h>\n"
+        "struct thing *a_new(void) { return kmem_zalloc(sizeof(struct thing), KM_SLEEP); }\n"
+        "void a_name(struct thing *t, const char *s)\n{\n"
+        "\tkmem_strfree(t->t_name);\n"
+        "\tt->t_name = kmem_strdupsize(s, NULL, KM_SLEEP);\n}\n",
+        "sys/b/b.c": "#include <sys/kmem.h>\n#include <sys/thing.h>\n"
+        "struct thing *b_new(void) { return kmem_zalloc(sizeof(struct thing), KM_SLEEP); }\n"
+        "void b_name(struct thing *t, const char *s)\n{\n"
+        "\tkmem_strfree(t->t_name);\n"
+        "\tt->t_name = kmem_strdupsize(s, NULL, KM_SLEEP);\n}\n",
+    }
+    tree = write_tree(tmp_path, files)
+    facts, _ = scanning.scan_all(tree.root, sorted(files), jobs=1)
+    tags = {"sys/sys": "M_A", "sys/a": "M_A", "sys/b": "M_B"}
+    tag_of = lambda p: tags["/".join(p.split("/")[:2])]    # noqa: E731
+    pairs = pairing.pair(facts, [], lambda p: tag_of(p))
+    plan = pairing.decide(pairs, set(files), tag_of)
+    got = {(d.site.path, d.site.line): d.tag for d in plan.decisions}
+    assert got == {("sys/a/a.c", 3): "M_A", ("sys/a/a.c", 6): "M_A", ("sys/a/a.c", 7): "M_A",
+                   ("sys/b/b.c", 3): "M_B", ("sys/b/b.c", 6): "M_B",
+                   ("sys/b/b.c", 7): "M_B"}, got

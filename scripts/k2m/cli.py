@@ -1,4 +1,4 @@
-"""Command line: `kmem2malloc convert|audit|install-shim|check|rumptest`."""
+"""Command line: `kmem2malloc convert|audit|install-shim|check|rumptest|boottest`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import sys
 
 from . import tagmap, tree as treemod
+from .boottest import BootTestError
 from .rumptest import RumpTestError
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -20,8 +21,8 @@ one family.  TREE is a source tree holding sys/; PATHs are relative to it
 (default: sys/dev).  convert and audit only read the tree, unless convert
 is given --in-place; install-shim writes the shim into it (with --out, a
 patch instead), and check its baseline (TREE/.kmem2malloc-check.json);
-rumptest only reads it.  To commit: convert's OUT/series/, the malloc(9)
-change first, then one commit per driver or commit group.
+rumptest and boottest only read it.  To commit: convert's OUT/series/, the
+malloc(9) change first, then one commit per driver or commit group.
 """
 
 EPILOG = """\
@@ -36,10 +37,11 @@ examples:
   kmem2malloc convert --in-place ~/src && kmem2malloc install-shim ~/src
   kmem2malloc check ~/src sys/dev                     # ... and the regressions
   kmem2malloc rumptest --obj /tmp/rk ~/rump/src       # build a rump kernel, run it
+  kmem2malloc boottest --tools ~/boot-tools ~/src     # build a kernel, boot it in qemu
 
 exit status: 0 done; 1 done, but something needs a look (a spatch error, a
 count mismatch, a mixed pair, a type defined twice, a check regression, a
-rumptest failure); 2 bad input, nothing written; 130 interrupted.
+rumptest or boottest failure); 2 bad input, nothing written; 130 interrupted.
 """
 
 
@@ -181,6 +183,43 @@ the same --obj, later runs are incremental.""",
                    help="build a shimmed kernel without MALLOC_DEBUG_TYPES, to time the "
                    "shim as it ships (the option serialises every malloc and free on one "
                    "lock); a wrong-type free then panics only where DIAGNOSTIC's footer fits")
+    b = sub.add_parser("boottest", help="build an amd64 kernel from a NetBSD-current tree "
+                       "(converted and shimmed, or pristine), boot it in qemu, run our init",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="""\
+Build an amd64 kernel from TREE (a NetBSD-current tree: sys/ and
+common/lib) with Debian's gcc and binutils: config(1) and NetBSD's make
+files from --tools, the config boot/K2M_QEMU (or --config), DIAGNOSTIC
+on, and on a shimmed tree the shim's MALLOC_DEBUG_TYPES (every wrong-type
+free panics).  Boot it with qemu-system-x86_64 -kernel (TCG, -smp 2,
+serial console) on an FFS image whose /sbin/init is ours (boot/init.c):
+fork+exec, tmpfs, a file on the FFS root, TCP over lo0, a module loaded
+and unloaded, a device detached and re-attached (drvctl), and
+kern.malloc_stats sent over the console in hex, then power-off.  Prints
+each stage and step, and the mallocstat table of a shimmed kernel.
+Needs Debian's bmake, gcc, binutils, makefs and qemu-system-x86 (make
+qemu).  About 6 to 10 minutes to build on 2 cores, 10 s to boot.""",
+                       epilog="""\
+--tools DIR holds bin/nbconfig (a config(1) that reads NetBSD-current's
+files, version 20180827), bin/nbgenassym and share/mk (README: boottest).
+
+exit status: 0 built, booted, every step passed, nothing panicked; 1
+otherwise (the kernel config, logs, image and console.log are kept);
+2 bad input.
+""")
+    b.add_argument("tree", metavar="TREE", help="NetBSD-current tree holding sys/ and common/")
+    b.add_argument("--tools", metavar="DIR",
+                   help="config(1), genassym and share/mk (default: tools beside TREE)")
+    b.add_argument("--config", metavar="FILE",
+                   help="kernel config (default: boot/K2M_QEMU); keep its com0 console, "
+                   "virtio disks, root on ld0d, XENPVHVM and COPY_SYMTAB")
+    b.add_argument("--obj", metavar="DIR",
+                   help="build here and keep it (default: a temporary directory, removed "
+                   "if all passed)")
+    b.add_argument("-j", "--jobs", type=_jobs, default=min(2, os.cpu_count() or 1),
+                   help="make jobs (default: 2)")
+    b.add_argument("--json", metavar="FILE",
+                   help="write build stages and seconds, boot_s, steps, mallocstat records")
     return p
 
 
@@ -188,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `... | head` ends quietly
     args = parser().parse_args(argv)
     try:
+        if args.cmd == "boottest":     # checks its own input (BootTestError)
+            from . import boottest
+            return boottest.run(args.tree, args.tools, args.config, args.obj, args.jobs,
+                                args.json)
         tree = treemod.open_tree(args.tree)
         paths = getattr(args, "paths", None) or ["sys/dev"]
         if args.cmd == "convert":
@@ -214,8 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "rumptest":
             from . import rumptest
             return rumptest.run(args.tree, args.buildrump, args.obj, args.jobs, args.json,
-                                   debug_types=args.debug_types)
-    except (tagmap.TagMapError, treemod.TreeError, RumpTestError) as e:
+                                debug_types=args.debug_types)
+    except (tagmap.TagMapError, treemod.TreeError, RumpTestError, BootTestError) as e:
         print(f"kmem2malloc: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
