@@ -635,21 +635,23 @@ netbsd32_fa(void)
     assert os.listdir(tmp_path / "o2" / "diffs") == []
 
 
-def test_a_file_whose_header_takes_free_away_keeps_kmem(example_tree, tmp_path):
+def test_a_file_whose_header_takes_free_away_calls_the_function(example_tree, tmp_path):
     """drm2's linux/nbsd-namespace.h #undefs free() for the Linux code after
     it, and no header may follow it: a converted free(p, T, n) there would
     call a function that does not exist (nouveau_nvkm_subdev_mmu_mem.c,
-    i915_gem_stolen.c on NetBSD-current).  Such a file keeps kmem(9), and
-    its pairs with it; a header that #undefs free and defines it again
-    (drm_gem.h) does not count."""
+    i915_gem_stolen.c on NetBSD-current).  Such a file calls what the
+    macro calls, kern_free_sized(p, T, n), and gets <sys/malloc.h> before
+    that header; a member call of that name is left alone.  A header that
+    #undefs free and defines it again (drm_gem.h) does not count."""
     linux = example_tree / "sys" / "external" / "bsd" / "drm2" / "include" / "linux"
     linux.mkdir(parents=True)
     (linux / "nbsd-namespace.h").write_text("/* Disable our historic malloc(9) "
                                             "compatibility macro.  */\n#undef\tfree\n")
     (linux / "again.h").write_text("#undef free\nstruct o { void (*free)(void *); };\n"
                                    "#define\tfree(addr, type)\t\tkern_free(addr)\n")
-    body = ("#include <sys/kmem.h>\n#include <linux/%s>\n\nvoid\n%s(void)\n{\n"
-            "\tchar *o = kmem_alloc(4, KM_SLEEP);\n\n\tkmem_free(o, 4);\n}\n")
+    body = ("#include <linux/slab.h>\n#include <linux/%s>\n\nvoid\n%s(struct o *ops)\n{\n"
+            "\tchar *o = kmem_alloc(4, KM_SLEEP);\n\n\tops->free(o);\n"
+            "\tkmem_free(o, 4);\n}\n")
     d = example_tree / "sys" / "dev" / "i2c"
     (d / "linuxish.c").write_text(body % ("nbsd-namespace.h", "linuxish"))
     (d / "gemish.c").write_text(body % ("again.h", "gemish"))
@@ -657,12 +659,17 @@ def test_a_file_whose_header_takes_free_away_keeps_kmem(example_tree, tmp_path):
     p = run("convert", "--out", str(out), str(example_tree))
     assert p.returncode == 0, p.stdout + p.stderr
     rep = json.loads((out / "report.json").read_text())
-    kept = next(x for x in rep["files"] if x["path"].endswith("linuxish.c"))["sites"]
-    assert len(kept) == 2 and all(
-        s["status"] == "kept" and "linux/nbsd-namespace.h, which #undefs free()" in s["reason"]
-        for s in kept)
-    conv = next(x for x in rep["files"] if x["path"].endswith("gemish.c"))["sites"]
-    assert [s["status"] for s in conv] == ["converted", "converted"]
+    for name in ("linuxish.c", "gemish.c"):
+        sites = next(x for x in rep["files"] if x["path"].endswith(name))["sites"]
+        assert [s["status"] for s in sites] == ["converted", "converted"], name
+    p = run("convert", "--in-place", "--out", str(tmp_path / "o2"), str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    text = (d / "linuxish.c").read_text()
+    assert text.startswith("#include <linux/slab.h>\n#include <sys/malloc.h>\n"
+                           "#include <linux/nbsd-namespace.h>\n"), text
+    assert "\tops->free(o);\n\tkern_free_sized(o, M_" in text and ", 4);" in text
+    text = (d / "gemish.c").read_text()
+    assert "\tfree(o, M_" in text and "kern_free" not in text
 
 
 def test_takes_free_away():

@@ -69,6 +69,11 @@ TABLE = {a.name: a for a in (
     Allocator("malloc_tmpbuf_alloc", MALLOC, "alloc", (5,), size=0, mtype=3, flags=4),
     Allocator("malloc_tmpbuf_free", MALLOC, "free", (4,), ptr=0, size=1, mtype=3),
     Allocator("malloc_strfree", MALLOC, "free", (2,), ptr=0, mtype=1),
+    # the functions behind <sys/malloc.h>'s free(): called by name where a
+    # header has taken the macro away (includes.takes_free_away); with one
+    # argument (NetBSD-current's kern_free(addr)) not a call of this interface
+    Allocator("kern_free", MALLOC, "free", (2,), ptr=0, mtype=1),
+    Allocator("kern_free_sized", MALLOC, "free", (3,), ptr=0, mtype=1, size=2),
 )}
 
 # Memory several owners allocate and one release site frees (pairing's

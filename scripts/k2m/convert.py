@@ -59,6 +59,8 @@ class Scanned:
     clusters: list[set[str]]
     pairs: pairing.Pairs
     frozen: dict[str, str] = field(default_factory=dict)   # target -> why it is not rewritten
+    # target -> the header it includes that takes free() away
+    free_taken: dict[str, includes.FreeTaker] = field(default_factory=dict)
     unit_of: object = None              # pairing.pair's owners of memory
     kernels: dict = field(default_factory=dict)     # Tree.kernels
 
@@ -197,6 +199,7 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
     pairs = pairing.pair(all_facts, clusters, unit_of, tree.kernels)
     texts = {p: read(tree.root, p) for p in targets}
     takers = includes.free_takers(tree.root)
+    free_taken = {}
     for p, text in texts.items():
         own = cscan.kmem_defined(text) if p.endswith(".c") else None
         if own and p not in frozen:
@@ -204,13 +207,10 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
             frozen[p] = (f"{p} defines {own[0]}() itself (line {own[1]}), for a "
                          "build outside the kernel: its kmem(9) calls stay")
         taker = includes.includes_free_taker(p, text, takers) if p.endswith(".c") else None
-        if taker and p not in frozen:
-            # free(p, T, n) would call a function free() that does not exist
-            frozen[p] = (f"{p} includes {taker}, which #undefs free() for the code "
-                         "after it, so free(9) cannot be called there: its kmem(9) "
-                         "calls stay")
+        if taker:
+            free_taken[p] = taker
     return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
-                   texts, clusters, pairs, frozen, unit_of, tree.kernels)
+                   texts, clusters, pairs, frozen, free_taken, unit_of, tree.kernels)
 
 
 def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -318,7 +318,7 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
     res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout,
                      forms.virtuals(), unfinished=textual.SITE_MARK + "kmem_")
     global _FINISH
-    _FINISH = (sc, rw, inputs, direct, res, converted_macros(rw.plan))
+    _FINISH = (sc, rw, inputs, direct, res, converted_macros(rw.plan), forms)
     try:
         if jobs > 1 and len(todo) >= POOL_FROM:
             # the output work (restyle, include, re-scan, verify) is a
@@ -354,7 +354,7 @@ def _finish(p: str):
     added, verified.  Returns (path, text, spatch failure or None, output
     facts without the flow lists, indices of the missed decisions,
     problems)."""
-    sc, rw, inputs, direct, res, macros = _FINISH
+    sc, rw, inputs, direct, res, macros, forms = _FINISH
     old = sc.texts[p]
     new = direct.get(p, old)
     failed = res.failed.get(p)
@@ -364,7 +364,10 @@ def _finish(p: str):
         except ValueError as e:
             failed = str(e)
     if p in res.outputs or p in direct:
-        new = includes.add(restyle.restyle(old, new), rw.plan_json[p]["include"])
+        taker = sc.free_taken.get(p)
+        new = includes.add(restyle.restyle(old, new), rw.plan_json[p]["include"], taker)
+        if taker:
+            new = includes.call_free_function(new, taker, forms.free_function)
     if failed is not None:
         new = old
     decisions = rw.plan.for_file(p)

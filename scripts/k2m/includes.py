@@ -19,6 +19,7 @@ the text, not by spatch (a line edit needs no parse).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from . import cscan
 
@@ -67,12 +68,16 @@ def _last_leading_include(text: str) -> int | None:
     return ends[-1] if ends else None
 
 
-def add(text: str, act: str | None) -> str:
+def add(text: str, act: str | None, taker: FreeTaker | None = None) -> str:
     """text with #include <sys/malloc.h> as act (action()) says: `replace`
     <sys/kmem.h> by it, `after-X` add it after every #include <sys/X.h>,
     `drop` <sys/kmem.h>; None or `none`: nothing.  Where malloc.h is new,
     its function-like macros are kept off members of the same names
-    (protect_members)."""
+    (protect_members).  A file that includes a taker of free()
+    (includes_free_taker) gets it before that include, which no header
+    may follow, and past which free() is no macro."""
+    if taker is not None and (at := taker_line(text, taker)) is not None:
+        return add(text[:at], act) + text[at:]
     if act == "drop":
         return re.sub(_INCLUDE_LINE % re.escape("sys/kmem.h"), "", text, flags=re.M)
     if act == "replace":
@@ -98,6 +103,8 @@ def add(text: str, act: str | None) -> str:
         return protect_members("".join(parts) + text[pos:])
     if act == "after-includes":
         at = _last_leading_include(text)
+        if at is None:
+            return text
         return protect_members(text[:at] + "#include <sys/malloc.h>\n" + text[at:])
     return text
 
@@ -196,7 +203,14 @@ def free_takers(root: str) -> list[str]:
     return out
 
 
-def includes_free_taker(path: str, text: str, takers: list[str]) -> str | None:
+@dataclass(frozen=True)
+class FreeTaker:
+    """A header that takes free(9) away, as a file includes it."""
+    header: str         # tree-relative
+    written: str        # the name in the #include line
+
+
+def includes_free_taker(path: str, text: str, takers: list[str]) -> FreeTaker | None:
     """The header of takers that path's text #includes by name (a
     <dir/name.h> whose path ends so, or a "name.h" beside path), if any."""
     import os
@@ -206,5 +220,32 @@ def includes_free_taker(path: str, text: str, takers: list[str]) -> str | None:
             if "/" in name and h.endswith("/" + name) or \
                     m.group(1) == '"' and h == os.path.normpath(
                         os.path.join(os.path.dirname(path), name)):
-                return h
+                return FreeTaker(h, name)
     return None
+
+
+def taker_line(text: str, taker: FreeTaker) -> int | None:
+    """The offset of text's #include of taker."""
+    m = re.search(r'^[ \t]*#[ \t]*include[ \t]*[<"]%s[>"]' % re.escape(taker.written),
+                  text, re.M)
+    return m.start() if m else None
+
+
+_FREE_CALL = re.compile(r"\bfree\s*\(")
+
+
+def call_free_function(text: str, taker: FreeTaker, function: str) -> str:
+    """text, whose include of taker takes free() away for the code after
+    it, with each free() call there calling function (kern_free_sized or
+    kern_free, what <sys/malloc.h>'s macro calls).  No free() call of the
+    input can be there (it would not compile), so each is the rewrite's."""
+    at = taker_line(text, taker)
+    if at is None:
+        return text
+    stripped = cscan.strip(text)
+    # not a member of that name (obj->funcs->free(obj))
+    edits = [m.start() for m in _FREE_CALL.finditer(stripped, at)
+             if not stripped[:m.start()].rstrip().endswith(("->", "."))]
+    for e in reversed(edits):
+        text = text[:e] + function + text[e + len("free"):]
+    return text

@@ -71,6 +71,12 @@ class Forms:
     sized_free: bool = True         # free(p, T, n), OpenBSD's form (else free(p, T))
     intr_flag: bool = False         # kmem_intr_alloc: M_NOWAIT | M_INTR
 
+    @property
+    def free_function(self) -> str:
+        """What <sys/malloc.h>'s free() calls, called by name where a
+        header has taken the macro away (includes.call_free_function)."""
+        return "kern_free_sized" if self.sized_free else "kern_free"
+
     def virtuals(self) -> list[str]:
         """The virtual rules of cocci/ that select these forms (spatch -D)."""
         return [name for name, on in (("sized_free", self.sized_free),
