@@ -695,6 +695,17 @@ class FunctionFacts:
             rec = rec.semantic_parent
         if rec is None or rec.kind not in (K.STRUCT_DECL, K.UNION_DECL):
             return None
+        if self.g.interfaces and base is not None and base.kind == K.DECL_REF_EXPR \
+                and base.referenced is not None \
+                and base.type.get_canonical().kind == ci.TypeKind.RECORD:
+            # typecheck's reading: a member of a function's own struct (a
+            # local or a parameter, not reached through a pointer) is that
+            # function's, not every struct's of its type (init_sysctl.c's
+            # handlers each fill a local struct sysctlnode)
+            v = base.referenced
+            if v.kind == K.PARM_DECL or v.kind == K.VAR_DECL and v.semantic_parent is not None \
+                    and v.semantic_parent.kind == K.FUNCTION_DECL:
+                return f"{self.local(v.spelling)}.{'.'.join(path)}"
         written = None
         if base is not None:
             bt = base.type

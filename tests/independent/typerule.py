@@ -28,7 +28,11 @@ leave its file there: they only link, see TIER 3.
 LINKS.  A free is linked to allocations in three tiers:
 
 1. ``file``: in its own file, mixcheck's rule (mixrule.py) on the file's
-   own keys: the nearest allocations decide.
+   own keys: the nearest allocations decide.  Where only the struct type
+   (a ``T:`` key) links them and the file also allocates that struct under
+   the free's own type, the free is counted as ambiguous.  A member of a
+   function's own struct (``node.sysctl_data``, node a local or a
+   parameter) is keyed as that function's local, not as the member.
 2. ``interface``: in other files, every allocation whose walk meets the
    free's walk at an interface place: a function's parameter, a returned
    pointer, a global.  Not only the nearest: a release helper receives
@@ -496,8 +500,21 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
                             near.setdefault(df + da, []).append((a, k))
             if near:
                 break
+        undecided = False
         if near:
-            links += [(a, "file", k) for a, k in near[min(near)]]
+            best = near[min(near)]
+            if f["family"] == "malloc" and typed(f.get("mtype", "")) and \
+                    all(k.startswith("T:") for _, k in best) and \
+                    any(a.get("mtype") != f["mtype"] for a, _ in best) and \
+                    any(a.get("mtype") == f["mtype"] for k in {k for _, k in best}
+                        for a, _ in in_file_all.get((f["file"], k), [])):
+                # only the struct type links them, and the file allocates
+                # that struct under the free's type too (x86 bus_dma.c's
+                # tags, a subregion's and an override's; kern_hook.c's two
+                # lists): which of them reach this free is not known
+                ambiguous.append(f)
+                undecided, best = True, []
+            links += [(a, "file", k) for a, k in best]
         # 2. other files, through an interface place: all of them
         fport = port_of(f["file"])
         for p in fplaces:
@@ -509,10 +526,10 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
             # udf_read_phys_dscr(..., &dscr)): not also every allocation
             # of its struct in this file
             links = [x for x in links if not (x[1] == "file" and x[2].startswith("T:"))]
-        tier = links[0][1] if links else None
+        tier = links[0][1] if links else "file" if undecided else None
         # 3. the tree: a typed free by its own member, then its struct;
         # a generic one by its member
-        if not links:
+        if not links and not undecided:
             own = f["place"] if f["place"] and f["place"].startswith("M:") else None
             sure = True
             if is_typed:
