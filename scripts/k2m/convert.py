@@ -21,6 +21,7 @@ The phases, each a function below:
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing as mp
 import os
@@ -102,6 +103,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
          convert_mismatched: bool, series: bool = True) -> int:
     clock = _Clock(log)
 
+    @functools.lru_cache(maxsize=None)
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
 
@@ -365,9 +367,9 @@ def _finish(p: str):
             failed = str(e)
     if p in res.outputs or p in direct:
         taker = sc.free_taken.get(p)
-        new = includes.add(restyle.restyle(old, new), rw.plan_json[p]["include"], taker)
         if taker:
             new = includes.call_free_function(new, taker, forms.free_function)
+        new = includes.add(restyle.restyle(old, new), rw.plan_json[p]["include"], taker)
     if failed is not None:
         new = old
     decisions = rw.plan.for_file(p)

@@ -30,6 +30,7 @@ Files that implement an allocator (allocators.IMPLEMENTS) take no part.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import defaultdict, deque
@@ -439,6 +440,25 @@ class Pairs:
     seen_mixes: set[tuple[int, int]] = field(default_factory=set)
     # of those, the ones a flow shows from one site to the other (_witnessed)
     input_mixes: set[tuple[int, int]] = field(default_factory=set)
+    _index: dict[str, dict[int, set]] = field(default_factory=dict, repr=False, compare=False)
+
+    def around(self, name: str, sites: set[int]) -> list[tuple[int, int]]:
+        """The pairs of self.<name> (edges, guessed, seen_mixes) with a site
+        in sites, sorted: per component, not every pair of the tree (the
+        pairs must not change after the first call)."""
+        index = self._index.get(name)
+        if index is None:
+            index = self._index[name] = defaultdict(set)
+            for e in getattr(self, name):
+                index[e[0]].add(e)
+                index[e[1]].add(e)
+        return sorted({e for i in sites for e in index.get(i, ())})
+
+    @functools.cached_property
+    def flowing(self) -> set[int]:
+        """The allocations a free is seen to reach (not by a guess)."""
+        return {a for a, f in self.edges if (a, f) not in self.guessed and
+                self.sites[f].role == "free"}
 
 
 def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
@@ -909,8 +929,9 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
     # call (libnv's nv_kmem_free(str, n) frees vasprintf()'s string)
     uses = {i for i in comp if sites[i].macro}
     uf = UnionFind()
-    for a, f in pairs.edges:
-        if a in inside | uses and f in inside | uses and (a, f) not in pairs.guessed:
+    near = inside | uses
+    for a, f in pairs.around("edges", near):
+        if a in near and f in near and (a, f) not in pairs.guessed:
             uf.union(a, f)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in conv:
@@ -939,11 +960,9 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
                     plan.findings.append(findings.cross_type(
                         sites[i], tag, sites[first], dec[i].tag))
                     dec[i].tag = tag
-    flowing = {a for a, f in pairs.edges if (a, f) not in pairs.guessed and
-               sites[f].role == "free"}
-    for a, f in sorted(pairs.guessed):
+    for a, f in pairs.around("guessed", inside):
         if a in inside and f in inside and dec[f].tag == allocators.AS_ALLOCATED and \
-                a not in flowing and dec[a].tag and \
+                a not in pairs.flowing and dec[a].tag and \
                 not dec[a].tag.startswith(allocators.RECORDED + "("):
             # an allocation no free is seen to reach, guessed to be freed
             # as allocated (kern_exec.c's posix_spawn path, with p_path's
@@ -951,7 +970,7 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
             # charges it right; were the guess false, its own free names
             # its type and only the record stays behind
             dec[a].tag = allocators.recorded(dec[a].tag)
-    for a, f in pairs.guessed:
+    for a, f in pairs.around("guessed", inside):
         # a guess may join a recorded block with a free naming the type it
         # records (kern_exec.c's unpaired kmem_strfree(*pathp) guessed with
         # p_path's allocation): that free charges the type the block was
@@ -975,7 +994,7 @@ def _legacy_frees(pairs: Pairs, inside: set[int], uf: UnionFind) -> dict[int, di
     sys/fs/nfs's krpc_subr.c freeing every struct sockaddr) would retype
     every owner's memory of that type."""
     out: dict[int, dict[str, int]] = defaultdict(dict)
-    for a, f in sorted(pairs.seen_mixes):
+    for a, f in pairs.around("seen_mixes", inside):
         s = pairs.sites[f]
         if a in inside and not s.is_kmem and s.role == "free" and s.counted:
             i = allocators.TABLE[s.callee].mtype
@@ -1018,7 +1037,7 @@ def _shared_releases(plan: Plan, group: list[int], pairs: Pairs,
     reaches, naming an allocation of each (the first three owners)."""
     inside = set(group)
     reached: dict[int, dict[str, int]] = defaultdict(dict)
-    for a, f in pairs.edges:
+    for a, f in pairs.around("edges", inside):
         if a in inside and f in inside and (a, f) not in pairs.guessed and \
                 pairs.sites[a].role == "alloc":
             reached[f].setdefault(dec[a].tag, a)

@@ -19,7 +19,7 @@ from . import linediff
 from .cscan import arg_commas, strip
 
 _ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
-_CALL = re.compile(r"\b(malloc|free|malloc_[a-z_]+)\s*\(")
+_CALL = re.compile(r"\b(malloc|free|malloc_[a-z_]+|kern_free(?:_sized)?)\s*\(")
 # spatch writes a space between a cast and the call it renamed,
 # "(Elf_Phdr *) malloc(", "(uintptr_t) malloc(", "(u_int) malloc(":
 # style(9) wants none after a cast (a pointer type, a name ending in _t, a

@@ -437,7 +437,7 @@ test_hwm(void)
  */
 #define	INTR_HELD	8		/* blocks the handler holds at most */
 #define	INTR_MIN	20000		/* handler runs wanted, at least */
-#define	HANG_GUARD	600		/* seconds: only a hang takes that long */
+#define	HANG_GUARD	120		/* seconds without progress: a hang */
 #define	MAIN_HELD	64
 
 struct intr_state {
@@ -459,6 +459,25 @@ xorshift(uint64_t *s)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
+}
+
+/*
+ * The interrupt tests are bounded by counts, not by time: a loaded machine
+ * makes each interrupt slow (the source yields until it is taken), never
+ * lost.  Only a hang stops a loop early: a count that has not moved for
+ * HANG_GUARD seconds.
+ */
+static bool
+hung(uint64_t count, uint64_t *last, time_t *since)
+{
+	time_t now = time(NULL);
+
+	if (count != *last) {
+		*last = count;
+		*since = now;
+		return false;
+	}
+	return now - *since > HANG_GUARD;
 }
 
 /* intr.runs as the interrupted thread sees it (the handler writes it). */
@@ -516,6 +535,7 @@ test_interrupts(void)
 	pthread_t self = pthread_self(), src;
 	struct stat1 s;
 	time_t t0 = time(NULL);
+	uint64_t last = 0;
 	u_int j, held = 0;
 	void *p;
 
@@ -524,13 +544,9 @@ test_interrupts(void)
 	harness_printed[0] = '\0';
 	harness_intr_establish(SIGUSR1, intr_handler);
 	pthread_create(&src, NULL, intr_source, &self);
-	/*
-	 * The work is bounded by counts: the loop runs until the handler
-	 * has run INTR_MIN times, however long that takes on a loaded
-	 * machine.  The clock is only a guard against a hang.
-	 */
+	/* until the handler has run INTR_MIN times (hung(): a guard) */
 	for (i = 0; i < 1000000 || read_runs() < INTR_MIN; i++) {
-		if ((i & 0xffff) == 0 && time(NULL) - t0 > HANG_GUARD)
+		if ((i & 0xffff) == 0 && hung(read_runs(), &last, &t0))
 			break;			/* CHECKed below */
 		r = xorshift(&rnd);
 		if ((i & 0x1fff) == 0) {	/* a module comes and goes */
@@ -659,6 +675,7 @@ test_preemption(void)
 	pthread_t self = pthread_self(), src;
 	struct stat1 s;
 	time_t t0 = time(NULL);
+	uint64_t last = 0;
 	u_int j, held = 0, c, me = cpu_index(curcpu());
 
 	malloc_type_attach(M_PREEMPT);
@@ -669,10 +686,11 @@ test_preemption(void)
 	harness_cpu_roam(PRE_FIRST, PRE_N);
 	harness_intr_establish(SIGUSR1, pre_handler);
 	pthread_create(&src, NULL, intr_source, &self);
-	/* bounded by counts; the clock only guards against a hang */
+	/* until PRE_MIN moves between CPUs (hung(): a guard) */
 	for (i = 0; i < 1000000 || __atomic_load_n(&pre_moves,
 	    __ATOMIC_RELAXED) < PRE_MIN; i++) {
-		if ((i & 0xffff) == 0 && time(NULL) - t0 > HANG_GUARD)
+		if ((i & 0xffff) == 0 &&
+		    hung(__atomic_load_n(&pre_moves, __ATOMIC_RELAXED), &last, &t0))
 			break;			/* CHECKed below */
 		r = xorshift(&rnd);
 		j = (u_int)(r % MAIN_HELD);
