@@ -26,12 +26,15 @@ rule: memory is followed from each allocation forward and from each free backwar
   through simple assignments, tree-wide: within a file through locals, members and
   globals, across files through the parameters of functions with external
   linkage, what functions return, globals and header inline functions. A free is
-  linked to the nearest allocations of its own file, to every allocation in other
-  files whose path meets its own at a function's parameter, return or a global;
-  if none, to every allocation of the struct type it frees (or of a struct
-  beginning with it), and for a generic pointer to those of the member it is kept
-  in when none of them has the free's type. A linked allocation whose malloc type
-  is another than the free's is a wrong-type free.
+  linked to the nearest allocations of its own file (ambiguous when only the
+  struct type links them and the file also allocates that struct under the
+  free's type), to every allocation in other files whose path meets its own at a
+  function's parameter, return or a global; if none, to every allocation of the
+  struct type it frees (or of a struct beginning with it), and for a generic
+  pointer to those of the member it is kept in when none of them has the free's
+  type. A member of a function's own struct (a local, a parameter) is that
+  function's. A linked allocation whose malloc type is another than the free's is
+  a wrong-type free.
 blind spots: code clang did not see (#if'd out, other architectures, files that
   did not parse, files that call no allocator); function pointers (ops vectors,
   callbacks); types passed as variables; a free linked in its own file is not
