@@ -163,6 +163,18 @@ def test_add_include(action, want):
     assert includes.add("#include <sys/param.h>\n#include <sys/kmem.h>\n", action) == want
 
 
+def test_kmem_h_included_twice_becomes_malloc_h_once():
+    """alpha's shared_intr.c and amd64's netbsd32_machdep.c include
+    <sys/kmem.h> twice: malloc.h replaces them once in a branch of the
+    #ifs, and once in each other branch."""
+    text = ("#include <sys/param.h>\n#include <sys/kmem.h>\n#include <sys/kmem.h>\n"
+            "#ifdef X\n#include <sys/kmem.h>\n#else\n#include <sys/kmem.h>\n"
+            "#include <sys/kmem.h>\n#endif\n")
+    assert includes.add(text, "replace") == (
+        "#include <sys/param.h>\n#include <sys/malloc.h>\n#ifdef X\n#include <sys/malloc.h>\n"
+        "#else\n#include <sys/malloc.h>\n#endif\n")
+
+
 def test_include_once_after_an_anchor_included_twice():
     """vfs_cache.c includes <sys/param.h> twice: <sys/malloc.h> follows
     the first; one in each branch of an #if before it, where either branch

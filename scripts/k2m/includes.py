@@ -61,6 +61,23 @@ def action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
 _ANY_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include\b[^\n]*\n", re.M)
 
 
+def _once(text: str) -> str:
+    """text without a second #include <sys/malloc.h> in the same branch
+    of the #ifs as the first: a file that included <sys/kmem.h> twice
+    (alpha's shared_intr.c, amd64's netbsd32_machdep.c) gets malloc.h
+    once."""
+    out, seen, pos = [], False, 0
+    for m in re.finditer(r"^[ \t]*#[ \t]*(\w+)[^\n]*\n", text, re.M):
+        if m.group(1) in ("if", "ifdef", "ifndef", "elif", "else", "endif"):
+            seen = False
+        elif re.fullmatch(_INCLUDE_LINE % re.escape("sys/malloc.h"), m.group(0)):
+            if seen:
+                out.append(text[pos:m.start()])
+                pos = m.end()
+            seen = True
+    return "".join(out) + text[pos:]
+
+
 def _last_leading_include(text: str) -> int | None:
     """The end of the last #include line before text's first brace."""
     brace = cscan.strip(text).find("{")
@@ -81,9 +98,9 @@ def add(text: str, act: str | None, taker: FreeTaker | None = None) -> str:
     if act == "drop":
         return re.sub(_INCLUDE_LINE % re.escape("sys/kmem.h"), "", text, flags=re.M)
     if act == "replace":
-        return protect_members(re.sub(
+        return protect_members(_once(re.sub(
             _INCLUDE_LINE % re.escape("sys/kmem.h"),
-            lambda m: m.group(0).replace("sys/kmem.h", "sys/malloc.h", 1), text, flags=re.M))
+            lambda m: m.group(0).replace("sys/kmem.h", "sys/malloc.h", 1), text, flags=re.M)))
     if act in INCLUDE_AFTER:
         # after each include of the anchor, for the branch of an #if it
         # is in, until one outside any #if has it: not after a second one
