@@ -679,3 +679,37 @@ def test_takes_free_away():
     assert not takes_free_away("#undef free\n#define free(addr, type) kern_free(addr)\n")
     assert not takes_free_away("#undef free\n#define\tfree(...)\t__malloc_free(__VA_ARGS__)\n")
     assert not takes_free_away("#define freeze(x) x\n#undef freelist\n")
+
+
+def test_kernel_sources_compiled_outside_sys_are_reported(example_tree, tmp_path):
+    """tests/sys/uvm's t_uvm_physseg.c #includes "uvm/uvm_physseg.c" after
+    kmem stand-ins of its own; a Makefile outside sys/ may list a kernel
+    file in SRCS along a .PATH into sys/.  A converted file so compiled
+    gets an outside-build finding naming its users; one not converted,
+    or compiled only under sys/, gets none."""
+    d = example_tree / "sys" / "uvm"
+    d.mkdir()
+    (d / "uvm_seg.c").write_text("#include <sys/kmem.h>\n\nvoid\nseg_new(void)\n{\n"
+                                 "\tchar *p = kmem_alloc(8, KM_SLEEP);\n\n\tkmem_free(p, 8);\n}\n")
+    (d / "uvm_other.c").write_text("int uvm_other;\n")
+    t = example_tree / "tests" / "sys" / "uvm"
+    t.mkdir(parents=True)
+    (t / "t_seg.c").write_text('#define kmem_alloc(n, f) malloc(n)\n#include "uvm/uvm_seg.c"\n'
+                               '#include "uvm/uvm_other.c"\n')
+    u = example_tree / "usr.sbin" / "segtool"
+    u.mkdir(parents=True)
+    (u / "Makefile").write_text("PROG=\tsegtool\n.PATH:\t${NETBSDSRCDIR}/sys/uvm\n"
+                                "SRCS=\tmain.c uvm_seg.c uvm_other.c\n")
+    (example_tree / "sys" / "modules").mkdir()      # sys/ itself is not outside
+    (example_tree / "sys" / "modules" / "Makefile").write_text(
+        ".PATH:\t${S}/uvm\nSRCS=\tuvm_seg.c\n")
+    out = tmp_path / "out"
+    p = run("convert", "--out", str(out), str(example_tree), "sys")
+    assert p.returncode == 0, p.stdout + p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    found = {(x["path"], f["kind"]): f["message"] for x in rep["files"] for f in x["findings"]
+             if f["kind"] == "outside-build"}
+    assert list(found) == [("sys/uvm/uvm_seg.c", "outside-build")], found
+    msg = found[("sys/uvm/uvm_seg.c", "outside-build")]
+    assert "tests/sys/uvm/t_seg.c" in msg and "usr.sbin/segtool/Makefile" in msg, msg
+    assert "sys/modules" not in msg

@@ -32,7 +32,8 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from . import allocators, cscan, findings, includes, pairing, report, restyle, spatch, textual
+from . import (allocators, cscan, findings, includes, outside, pairing, report, restyle,
+               spatch, textual)
 from .scanning import MacroTable, context_files, macro_users, read, scan_all
 from .tagmap import TagMap
 from .tree import Tree, source_files
@@ -438,10 +439,14 @@ def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
     by_path: dict[str, list] = {}
     for f in rw.plan.findings:
         by_path.setdefault(f.path, []).append(f)
+    changed = {p for p in sc.targets if rw.outputs[p] != sc.texts[p] and p.endswith(".c")}
+    users = outside.users(tree.root, changed)
     out = []
     for p in sc.targets:
         decs = rw.plan.for_file(p)
         fs = by_path.get(p, [])
+        if p in users:
+            fs.append(findings.outside_build(p, users[p]))
         fs += [findings.spatch(p, d.site.line, d.reason) for d in decs
                if d.reason and d.reason.startswith("spatch")]
         fs += [findings.by_text(p, d.site.line, d.site.func) for d in decs

@@ -21,6 +21,8 @@ report.json and the README list the same kinds:
                   the pair is kept as kmem)
   count           the output's call sites do not add up to the plan
   include         no header to put <sys/malloc.h> after
+  outside-build   code outside sys/ compiles this converted file (an ATF
+                  test with its own kmem stand-ins): it needs malloc(9)'s
 """
 
 from __future__ import annotations
@@ -110,3 +112,11 @@ def include(path: str) -> Finding:
         "uses malloc(9) now but has no <sys/param.h>, <sys/systm.h>, "
         "<sys/types.h> or <sys/kmem.h> to put <sys/malloc.h> after: "
         "its includer must provide <sys/malloc.h>"))
+
+
+def outside_build(path: str, users: list[str]) -> Finding:
+    named = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
+    return Finding(path, 1, "outside-build", (
+        f"compiled outside the kernel by {named}: it now calls malloc(9) and "
+        f"free(9) (the sized free takes three arguments), so that build needs "
+        f"stand-ins for them in place of its kmem(9) ones"))

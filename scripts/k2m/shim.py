@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 
 from . import allocators
 from .cscan import arg_commas, match_paren, split_args, strip
+from .outside import makefile_sources
 from .tagmap import TagMap
 from .tree import Tree
 
@@ -88,7 +89,6 @@ _DEF = re.compile(r"^\s*MALLOC_(DEFINE_SIZED|JUSTDEFINE_SIZED|DEFINE|JUSTDEFINE|
 _STATIC_DEF = re.compile(r"\bstatic\s+MALLOC_(?:JUST)?DEFINE(?:_SIZED)?\s*\(\s*(\w+)")
 _DETACH = re.compile(r"\bmalloc_type_detach\s*\(\s*(\w+)\s*\)")
 _MODULE = re.compile(r"^MODULE\s*\(", re.M)
-_MK_VAR = re.compile(r"^\s*(\.PATH\s*:|SRCS\s*\+?=)\s*(.*)$")   # .PATH: d, SRCS+= f
 _ALIAS = re.compile(r"^\s*#\s*define\s+(M_\w+)\s+\(?\s*M_\w+\s*\)?\s*$", re.M)
 _MTYPE = re.compile(r"M_[A-Z0-9_]+\Z")
 # #define f(a, b, type, c) f(a, b, c): a wrapper that drops a malloc type
@@ -211,24 +211,9 @@ def module_sources(root: str) -> dict[str, str]:
     mdir = os.path.join(root, "sys", "modules")
     for mod in sorted(os.listdir(mdir)) if os.path.isdir(mdir) else []:
         mk = os.path.join(mdir, mod, "Makefile")
-        if not os.path.isfile(mk):
-            continue
-        with open(mk, encoding="utf-8", errors="replace") as fp:
-            text = fp.read().replace("\\\n", " ")
-        paths, srcs = [os.path.join(mdir, mod)], []
-        for line in text.splitlines():
-            m = _MK_VAR.match(line)
-            if m:
-                words = m.group(2).split("#")[0].split()
-                if m.group(1).startswith(".PATH"):
-                    paths += [w.replace("${S}", os.path.join(root, "sys")) for w in words]
-                else:
-                    srcs += [w for w in words if w.endswith(".c")]
-        for src in srcs:
-            for p in paths:
-                if os.path.isfile(os.path.join(p, src)):
-                    found.setdefault(os.path.relpath(os.path.join(p, src), root), mod)
-                    break
+        if os.path.isfile(mk):
+            for src in makefile_sources(mk, {"S": os.path.join(root, "sys")}):
+                found.setdefault(os.path.relpath(src, root), mod)
     return found
 
 
