@@ -43,13 +43,14 @@ def _width(line: str) -> int:
     return len(line.rstrip("\n").expandtabs(8))
 
 
-def _fix(stmt: list[str], cont: str, first: bool) -> list[str]:
+def _fix(stmt: list[str], cont: str, first: bool, width: int = WIDTH) -> list[str]:
     """Lay out rewritten lines in style(9): a line the input broke stays
     broken unless all of its continuation fits on the line before (a break
     after an argument moves on past the arguments that fit before it); a
     line longer than 80 columns is broken after an argument of the
     malloc/free call.  Every continuation line is indented by cont; the first of stmt
-    keeps its indent if it starts the statement (first)."""
+    keeps its indent if it starts the statement (first).  width: the
+    columns a line may take (a #define's leave room for the backslash)."""
     nl = "\n" if stmt[-1].endswith("\n") else ""
     lines = [line.rstrip("\n") for line in stmt]
     lines = lines[:1] if first else [cont + lines[0].lstrip(" \t")]
@@ -58,8 +59,13 @@ def _fix(stmt: list[str], cont: str, first: bool) -> list[str]:
     code = strip(text)
     cuts = set()
     for m in _CALL.finditer(code):          # after each argument of a call
-        commas, _ = arg_commas(code, m.end() - 1)
+        commas, close = arg_commas(code, m.end() - 1)
         cuts.update(i + 1 for i in commas if code.startswith(", ", i))
+        # and, where an argument alone is too long, after a | of it
+        # (arm32's bus_dma.c: `((f & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) |`)
+        for a, b in zip([m.end() - 1] + commas, commas + [close]):
+            if b - a > width - _width(cont) - 8:    # 8: what may follow it, "))"...
+                cuts.update(_or_cuts(code, a + 1, b))
     out: list[str] = []
     start = 0
     for n, line in enumerate(lines):
@@ -72,23 +78,67 @@ def _fix(stmt: list[str], cont: str, first: bool) -> list[str]:
         start = end + 1
         chunks = [chunks[0].rstrip()] + [c.strip() for c in chunks[1:]]
         whole = " ".join([chunks[0].lstrip(" \t")] + chunks[1:])
-        if n > 0 and _width(out[-1] + " " + whole) <= WIDTH:
+        if n > 0 and _width(out[-1] + " " + whole) <= width:
             out[-1] += " " + whole
             continue
         if n > 0 and out[-1].endswith(","):
             # broken after an argument: fill the line before with the
             # arguments that fit there (the type put in front of the size)
             chunks[0] = chunks[0].lstrip(" \t")
-            while len(chunks) > 1 and _width(out[-1] + " " + chunks[0]) <= WIDTH:
+            while len(chunks) > 1 and _width(out[-1] + " " + chunks[0]) <= width:
                 out[-1] += " " + chunks.pop(0)
             chunks[0] = cont + chunks[0]
         out.append(chunks[0])
         for chunk in chunks[1:]:
-            if _width(out[-1] + " " + chunk) <= WIDTH:
+            if _width(out[-1] + " " + chunk) <= width:
                 out[-1] += " " + chunk
             else:
                 out.append(cont + chunk)
     return [line + "\n" for line in out[:-1]] + [out[-1] + nl]
+
+
+def _or_cuts(code: str, a: int, b: int) -> list[int]:
+    """The spaces after the `|`s of code[a:b] outside parentheses."""
+    out, depth = [], 0
+    for i in range(a, b):
+        c = code[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == "|" and depth == 0 and code[i - 1:i + 2] == " | ":
+            out.append(i + 1)
+    return out
+
+
+def _break_define(line: str, col: int | None) -> str:
+    """A #define's line the rewrite made longer than 80 columns, broken
+    after an argument of its call as _fix breaks a statement, each line
+    but the last continued with a backslash; the backslashes in column
+    col (the macro's own) where the text fits before it, else a tab
+    after the longest line."""
+    body = line.rstrip("\n")
+    continued = body.endswith("\\")
+    text = body[:-1].rstrip(" \t") if continued else body
+    # a #define's own line continues its body one tab in
+    cont = "\t" if text.lstrip().startswith("#") else _indent(text) + "    "
+    room = col - 1 if col is not None and col <= WIDTH else WIDTH - 2
+    parts = [p.rstrip("\n") for p in _fix([text], cont, True, room)]
+    if len(parts) == 1:
+        return line
+    if col is None or max(_width(p) for p in parts) >= col:
+        col = (max(_width(p) for p in parts) // 8 + 1) * 8
+    ends = [True] * (len(parts) - 1) + [continued]
+    return "".join(_pad(p, col) + "\\\n" if e else p + "\n" for p, e in zip(parts, ends))
+
+
+def _pad(text: str, col: int) -> str:
+    """text padded with tabs while they fit, then spaces, to column col."""
+    width, pad = _width(text), ""
+    while (width // 8 + 1) * 8 <= col:
+        pad += "\t"
+        width = (width // 8 + 1) * 8
+    return text + pad + " " * (col - width)
 
 
 def _ends(line: str) -> bool:
@@ -113,6 +163,16 @@ def _in_define(lines: list[str], i: int) -> bool:
     return continued(lines[i]) or (i > 0 and continued(lines[i - 1]))
 
 
+def _column(lines: list[str], i: int) -> int | None:
+    """The column of the backslashes of the #define line i is in (its
+    neighbours')."""
+    for k in (i - 1, i + 1):
+        near = lines[k].rstrip("\n") if 0 <= k < len(lines) else ""
+        if near.endswith("\\") and near[:-1].rstrip(" \t"):
+            return _width(near) - 1
+    return None
+
+
 def _realign(lines: list[str], i: int) -> str:
     """Line i of a #define's body with its backslash put back in the
     column of its neighbours' (the rewrite made the text longer)."""
@@ -121,20 +181,10 @@ def _realign(lines: list[str], i: int) -> str:
     if not body.endswith("\\"):
         return line
     text = body[:-1].rstrip(" \t")
-    col = None
-    for k in (i - 1, i + 1):
-        near = lines[k].rstrip("\n") if 0 <= k < len(lines) else ""
-        if near.endswith("\\") and near[:-1].rstrip(" \t"):
-            col = _width(near) - 1
-            break
-    width = _width(text)
-    if col is None or width >= col:
+    col = _column(lines, i)
+    if col is None or _width(text) >= col:
         return line                     # as the rewrite left it
-    pad = ""
-    while (width // 8 + 1) * 8 <= col:      # tabs while they fit, then spaces
-        pad += "\t"
-        width = (width // 8 + 1) * 8
-    return text + pad + " " * (col - width) + "\\" + line[len(body):]
+    return _pad(text, col) + "\\" + line[len(body):]
 
 
 def restyle(old: str, new: str) -> str:
@@ -147,7 +197,7 @@ def restyle(old: str, new: str) -> str:
         line = lines[i]
         if line not in seen and _CALL.search(line) and \
                 (_in_define(lines, i) or line.lstrip().startswith("#")):
-            lines[i] = _TYPE_COMMA.sub(", ", lines[i])      # never broken, only spaced
+            lines[i] = _TYPE_COMMA.sub(", ", lines[i])      # broken in _break_defines
             lines[i] = _realign(lines, i)
             i += 1
             continue
@@ -168,4 +218,17 @@ def restyle(old: str, new: str) -> str:
         out.extend(_fix(fixed, _indent(lines[s]) + "    ", i == s))
         done = i = j + 1
     out.extend(lines[done:])
+    return _break_defines(seen, "".join(out))
+
+
+def _break_defines(seen: set[str], text: str) -> str:
+    """The #define lines the rewrite made longer than 80 columns, broken
+    (_break_define)."""
+    lines = linediff.lines(text)
+    out = []
+    for i, line in enumerate(lines):
+        if line not in seen and _CALL.search(line) and _width(line) > WIDTH and \
+                (_in_define(lines, i) or line.lstrip().startswith("#")):
+            line = _break_define(line, _column(lines, i))
+        out.append(line)
     return "".join(out)
