@@ -115,8 +115,8 @@ def _break_define(line: str, col: int | None) -> str:
     """A #define's line the rewrite made longer than 80 columns, broken
     after an argument of its call as _fix breaks a statement, each line
     but the last continued with a backslash; the backslashes in column
-    col (the macro's own) where the text fits before it, else a tab
-    after the longest line."""
+    col (the macro's own) where the text fits before it, else a tab (a
+    space) after the longest line."""
     body = line.rstrip("\n")
     continued = body.endswith("\\")
     text = body[:-1].rstrip(" \t") if continued else body
@@ -126,8 +126,12 @@ def _break_define(line: str, col: int | None) -> str:
     parts = [p.rstrip("\n") for p in _fix([text], cont, True, room)]
     if len(parts) == 1:
         return line
-    if col is None or max(_width(p) for p in parts) >= col:
-        col = (max(_width(p) for p in parts) // 8 + 1) * 8
+    longest = max(_width(p) for p in parts)
+    if col is None or longest >= col:
+        # a tab after the longest line, or a space where the tab would
+        # put the backslash past column 80
+        col = (longest // 8 + 1) * 8
+        col = col if col < WIDTH else longest + 1
     ends = [True] * (len(parts) - 1) + [continued]
     return "".join(_pad(p, col) + "\\\n" if e else p + "\n" for p, e in zip(parts, ends))
 

@@ -13,8 +13,8 @@ struct gold_softc {
 	int	sc_n;
 };
 
-#define	GOLD_HISTORY_ALLOC(N)						\
-	gold_hist = (struct gold_softc *)					\
+#define	GOLD_HISTORY_ALLOC(N)					\
+	gold_hist = (struct gold_softc *)				\
 		kmem_zalloc(sizeof(struct gold_softc) * (N), KM_SLEEP); \
 	gold_n = (N)
 

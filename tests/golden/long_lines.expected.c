@@ -13,10 +13,10 @@ struct gold_softc {
 	int	sc_n;
 };
 
-#define	GOLD_HISTORY_ALLOC(N)						\
-	gold_hist = (struct gold_softc *)					\
-		malloc(sizeof(struct gold_softc) * (N), M_GOLDEN,		\
-		    M_WAITOK | M_ZERO);						\
+#define	GOLD_HISTORY_ALLOC(N)					\
+	gold_hist = (struct gold_softc *)				\
+		malloc(sizeof(struct gold_softc) * (N), M_GOLDEN,	\
+		    M_WAITOK | M_ZERO);					\
 	gold_n = (N)
 
 #define	gold_calloc_of_entries(n, s)	malloc((n)*(s), M_GOLDEN,	\

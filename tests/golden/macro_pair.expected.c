@@ -13,8 +13,8 @@
  * freeing a member of its argument frees that member.
  */
 #define	GOLD_INIT(sc, extra)						\
-	(sc)->sc_big = malloc(sizeof(struct gold_softc) + (extra) + 4096,	\
-	    M_GOLDEN, M_WAITOK | M_ZERO);					\
+	(sc)->sc_big = malloc(sizeof(struct gold_softc) + (extra) + 4096, \
+	    M_GOLDEN, M_WAITOK | M_ZERO);				  \
 	(sc)->sc_n = 0
 #define	GOLD_FINI(sc, extra)						\
 	free((sc)->sc_big, M_GOLDEN,					\
