@@ -271,3 +271,26 @@ def test_a_file_spatch_left_unfinished_in_a_group_is_run_alone(tmp_path, monkeyp
     assert res.outputs["sys/dev/b.c"] == "int b;\n" and not res.failed
     res = spatch.run(inputs, str(tmp_path / "work2"), 1)       # without: as the group left it
     assert res.outputs["sys/dev/a.c"] == inputs["sys/dev/a.c"]
+
+
+def test_malloc_h_goes_in_the_kernel_part_when_all_kmem_is_there():
+    """vfs_wapbl.c is also built in user space (fsck): its kmem(9) calls
+    are all in its leading #ifdef _KERNEL part, and so goes <sys/malloc.h>,
+    after the last #include there; a file with kmem(9) outside that part
+    gets it after <sys/param.h> as before."""
+    head = ("#include <sys/param.h>\n#include <sys/types.h>\n\n#ifdef _KERNEL\n"
+            "#include <sys/atomic.h>\n#if NFOO > 0\n#include <sys/foo.h>\n#endif\n"
+            "#include <sys/vnode.h>\n\n#define\twalloc(s)\tkmem_alloc((s), KM_SLEEP)\n"
+            "#define\twfree(a, s)\tkmem_free((a), (s))\n#else\n#include <stdlib.h>\n"
+            "#define\twalloc(s)\tmalloc(s)\n#endif\n")
+    ff = cscan.scan(head, "sys/kern/vfs_wapbl.c")
+    ff.includes = ["sys/param.h", "sys/types.h", "sys/atomic.h", "sys/vnode.h"]
+    conv = [SimpleNamespace(site=s) for s in ff.sites]
+    assert len(conv) == 2 and includes.action(ff, head, conv) == "in-kernel-part"
+    assert "#include <sys/vnode.h>\n#include <sys/malloc.h>\n\n#define\twalloc" in \
+        includes.add(head, "in-kernel-part")
+    text = head + "\nvoid\nf(void)\n{\n\tvoid *p = kmem_alloc(8, KM_SLEEP);\n}\n"
+    ff = cscan.scan(text, "sys/kern/vfs_wapbl.c")
+    ff.includes = ["sys/param.h", "sys/types.h", "sys/atomic.h", "sys/vnode.h"]
+    conv = [SimpleNamespace(site=s) for s in ff.sites]
+    assert includes.action(ff, text, conv) == "after-param"

@@ -8,6 +8,9 @@ from it is left.  A header never loses <sys/kmem.h>: its includers may
 use kmem(9) through it (NetBSD-current's sys/namei.h, statvfs.h,
 kernhist.h: uvm_map.c, vfs_acl.c and subr_acl_nfs4.c read KM_SLEEP from
 them), so <sys/malloc.h> goes after it.
+A .c file whose converted calls are all in its leading #ifdef _KERNEL
+part (vfs_wapbl.c, also built in user space) gets it after the last
+#include of that part.
 A .c file with none of those gets it after the last #include before its
 first brace (chfs's ebh.c includes only "ebh.h", which includes
 <sys/kmem.h>).  A header with none of those, or a file with no #include
@@ -50,12 +53,45 @@ def action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
         return "drop" if unused else None
     if unused:
         return "replace"
+    block = _kernel_block(text)
+    if block and ff.path.endswith(".c") and all(block[0] <= d.site.offset < block[1]
+                                                 for d in conv):
+        # vfs_wapbl.c, also built in user space: its kmem(9) calls are
+        # all in its #ifdef _KERNEL part, and so goes malloc.h
+        return "in-kernel-part"
     for act, header in INCLUDE_AFTER.items():    # kmem.h first
         if header in ff.includes:
             return act
     if ff.path.endswith(".c") and _last_leading_include(text) is not None:
         return "after-includes"
     return "none"
+
+
+_KERNEL_IF = re.compile(r"#[ \t]*(?:ifdef[ \t]+_KERNEL|if[ \t]+(?:defined[ \t]*\(?[ \t]*_KERNEL"
+                        r"[ \t]*\)?|_KERNEL))[ \t]*(?:/\*.*)?$")
+
+
+def _kernel_block(text: str) -> tuple[int, int] | None:
+    """(start, end) of a file's leading `#ifdef _KERNEL` part (before
+    its first brace, outside any other #if) when #includes are in it:
+    from the end of its last #include to its #else or #endif."""
+    brace = cscan.strip(text).find("{")
+    depth, start, last = 0, None, None
+    for m in re.finditer(r"^[ \t]*#[ \t]*(\w+)[^\n]*", text, re.M):
+        word = m.group(1)
+        if start is None and (brace >= 0 and m.start() > brace):
+            return None
+        if word in ("if", "ifdef", "ifndef"):
+            if depth == 0 and start is None and _KERNEL_IF.match(m.group(0).strip()):
+                start = m.end()
+            depth += 1
+        elif word in ("else", "elif", "endif") and depth == 1 and start is not None:
+            return (last, m.start()) if last is not None else None
+        elif word == "endif":
+            depth = max(0, depth - 1)
+        elif word == "include" and start is not None and depth == 1:
+            last = m.end() + 1
+    return None
 
 
 _ANY_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include\b[^\n]*\n", re.M)
@@ -118,6 +154,9 @@ def add(text: str, act: str | None, taker: FreeTaker | None = None) -> str:
                 parts += [text[pos:m.end()], "#include <sys/malloc.h>\n"]
                 pos = m.end()
         return protect_members("".join(parts) + text[pos:])
+    if act == "in-kernel-part":
+        at = _kernel_block(text)[0]
+        return protect_members(text[:at] + "#include <sys/malloc.h>\n" + text[at:])
     if act == "after-includes":
         at = _last_leading_include(text)
         if at is None:
