@@ -39,3 +39,21 @@ def test_a_file_lent_by_another_port_brings_not_that_ports_code(tmp_path):
     assert k["x86"] == {"x86", "i386", "amd64"}
     assert k["xen"] == {"xen", "x86", "i386", "amd64"}     # what x86 names is built
     assert k["mips"] == {"mips", "hpcmips"}
+
+
+def test_an_mi_file_a_port_lists_goes_in_an_mi_diff(tmp_path):
+    """files.arm lists uvm/pmap/pmap_pvt.c under its own attribute arm32:
+    the file is arm32's (its type, its memory), but its diff is its
+    directory's, not the port's; a driver's MI file stays in the driver's
+    diff."""
+    (tmp_path / "sys" / "arch" / "arm" / "arm32").mkdir(parents=True)
+    (tmp_path / "sys" / "arch" / "arm" / "conf").mkdir(parents=True)
+    (tmp_path / "sys" / "arch" / "arm" / "conf" / "files.arm").write_text(
+        "file\tuvm/pmap/pmap_pvt.c\tarm32\nfile\tarch/arm/arm32/pmap.c\tarm32\n"
+        "file\tdev/ic/smc.c\tapplesmc\nfile\tarch/arm/arm32/smc_acpi.c\tapplesmc\n")
+    t = treemod.open_tree(str(tmp_path))
+    assert t.driver_of("sys/uvm/pmap/pmap_pvt.c") == "arm32"
+    assert t.diff_of("sys/uvm/pmap/pmap_pvt.c") == "dir:uvm/pmap"
+    assert t.diff_of("sys/arch/arm/arm32/pmap.c") == "arm32"
+    assert t.diff_of("sys/dev/ic/smc.c") == t.diff_of("sys/arch/arm/arm32/smc_acpi.c") \
+        == "applesmc"

@@ -456,7 +456,7 @@ def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
         fs += [findings.count(p, pr) for pr in rw.problems.get(p, [])]
         if rw.plan_json[p]["include"] == "none":
             fs.append(findings.include(p))
-        out.append(FileResult(p, tree.driver_of(p), tag_of(p), sc.texts[p],
+        out.append(FileResult(p, tree.diff_of(p), tag_of(p), sc.texts[p],
                               rw.outputs[p], decs, fs))
     return out
 

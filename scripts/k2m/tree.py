@@ -38,6 +38,24 @@ class Tree:
         return "dir:" + os.path.dirname(sysrel)
 
 
+    def diff_of(self, relpath: str) -> str:
+        """The unit whose diff (and commit) relpath goes in: its driver's,
+        but an MI file that a port's own attribute lists (files.arm's
+        `file uvm/pmap/pmap_pvt.c arm32`) goes with its directory's MI
+        code, not in the port's diff."""
+        d = self.driver_of(relpath)
+        if port_of(relpath) is None and not d.startswith("dir:") and (
+                os.path.isdir(os.path.join(self.root, "sys", "arch", d)) or
+                any(os.path.isdir(os.path.join(self.root, "sys", "arch", p, d))
+                    for p in self._ports())):
+            return "dir:" + os.path.dirname(relpath[4:] if relpath.startswith("sys/")
+                                            else relpath)
+        return d
+
+    def _ports(self) -> list[str]:
+        a = os.path.join(self.root, "sys", "arch")
+        return sorted(os.listdir(a)) if os.path.isdir(a) else []
+
     def unit_of(self, relpath: str) -> str:
         """Who owns the memory a file allocates, for pairing: its driver,
         and, for a driver's files in sys/arch/PORT, its driver in that
