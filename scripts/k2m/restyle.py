@@ -57,15 +57,23 @@ def _fix(stmt: list[str], cont: str, first: bool, width: int = WIDTH) -> list[st
     lines += [cont + line.strip(" \t\n") for line in stmt[1:]]
     text = "\0".join(lines)                # \0: a break the input had
     code = strip(text)
-    cuts = set()
+    cuts, ors = set(), set()
     for m in _CALL.finditer(code):          # after each argument of a call
         commas, close = arg_commas(code, m.end() - 1)
         cuts.update(i + 1 for i in commas if code.startswith(", ", i))
-        # and, where an argument alone is too long, after a | of it
-        # (arm32's bus_dma.c: `((f & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) |`)
         for a, b in zip([m.end() - 1] + commas, commas + [close]):
-            if b - a > width - _width(cont) - 8:    # 8: what may follow it, "))"...
-                cuts.update(_or_cuts(code, a + 1, b))
+            ors.update(_or_cuts(code, a + 1, b))
+    out = _layout(lines, text, cuts, cont, width)
+    if ors and any(_width(line) > width for line in out):
+        # an argument too long for a line of its own: after a | of it
+        # too (arm32's bus_dma.c: `((f & KM_NOSLEEP) ? M_NOWAIT : M_WAITOK) |`)
+        out = _layout(lines, text, cuts | ors, cont, width)
+    return [line + "\n" for line in out[:-1]] + [out[-1] + nl]
+
+
+def _layout(lines: list[str], text: str, cuts: set[int], cont: str, width: int) -> list[str]:
+    """_fix's lines, broken only at cuts (offsets in text, the lines
+    joined by \\0)."""
     out: list[str] = []
     start = 0
     for n, line in enumerate(lines):
@@ -94,7 +102,7 @@ def _fix(stmt: list[str], cont: str, first: bool, width: int = WIDTH) -> list[st
                 out[-1] += " " + chunk
             else:
                 out.append(cont + chunk)
-    return [line + "\n" for line in out[:-1]] + [out[-1] + nl]
+    return out
 
 
 def _or_cuts(code: str, a: int, b: int) -> list[int]:
