@@ -144,7 +144,9 @@ put(const char *s)
  * Wait until the console has sent what we wrote.  Our output goes through
  * the tty's queue, the kernel's printf straight to the UART: without this
  * a kernel message (a module's, a detach's, "syncing disks") can land in
- * the middle of one of our lines.
+ * the middle of one of our lines.  The kernel may lose the wakeup of this
+ * wait (tty.c's ttypull() runs without tty_lock); a byte on the serial
+ * line wakes it, and boottest sends one when we go silent.
  */
 static void
 drain(void)

@@ -402,8 +402,8 @@ def test_mktools_refuses_what_is_not_a_netbsd_tree(tmp_path):
 
 def test_a_stalled_console_gets_a_byte(tmp_path, monkeypatch):
     """boot() with a stand-in for qemu whose console stops after init's
-    first line until a byte arrives on the serial line (com(4)'s lost
-    transmit interrupt): boottest sends one, and the boot goes on."""
+    first line until a byte arrives on the serial line (init's lost
+    wakeup in TIOCDRAIN): boottest sends one, and the boot goes on."""
     fake = tmp_path / "bin" / "qemu-system-x86_64"
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\n"

@@ -84,10 +84,11 @@ DEVICES = ("ld0", "ld1", "vioif0", "viornd0", "viocon0", "wm0", "xhci0", "uhub0"
 SATA_MIB = 4
 GPT_FFS = uuid.UUID("49f48d5a-b10e-11dc-b99b-0019d1879648")
 BOOT_GUARD = 1200                       # seconds: a hang guard for TCG, not a time limit
-# com(4) as console under qemu loses a transmit interrupt now and then (the
-# old race of the kernel's polled putc with tty output on one UART): init's
-# output then waits in the tty queue for good, init in TIOCDRAIN.  A byte
-# received makes comintr() look at the transmitter again.  After this many
+# init waits in TIOCDRAIN after each line, and with 2 CPUs the wakeup can
+# be lost (NetBSD's own race: com(4)'s soft interrupt clears TS_BUSY and
+# ttypull() broadcasts t_outcv without tty_lock, between ttywait_timo()'s
+# test and its sleep, which has no timeout).  A byte received wakes it
+# (the echo goes through ttstart() and ttypull()).  After this many
 # seconds without a console line while init runs, boottest sends one (a
 # CR, which init never reads; the tty echoes a blank line).
 KICK_S = 5
@@ -489,8 +490,8 @@ def boot(s: Setup, res: Result, kernel: str, rootimg: str, spare: str, sata: str
         pass
     th.join(timeout=10)
     if res.kicks:
-        out(f"boottest: console: init's output stalled, a byte sent {res.kicks} time(s) "
-            "(com(4)'s lost transmit interrupt under qemu)")
+        out(f"boottest: console: init stalled, a byte sent {res.kicks} time(s) "
+            "(the tty's lost wakeup, README: boottest)")
     res.seconds["boot"] = round(time.monotonic() - t0, 1)
     out(f"boottest: boot: qemu exit {p.returncode} after {res.seconds['boot']} s; {log}")
     return "".join(lines)
