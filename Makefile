@@ -5,6 +5,8 @@
 #   make bench     converter vs bare spatch; shim vs kmem, per-CPU vs atomic
 #   make mallocstat build/mallocstat for this host (reads a blob with -f)
 #   make qemu      what boottest needs from Debian: qemu, bmake, makefs, gcc
+#   make boot-tools  boottest's --tools from a NetBSD 7.99 tree: NETBSD_SRC=DIR
+#                  BUILDRUMP=DIR [BOOT_TOOLS=build/boot-tools]
 #
 # Both install what is missing from Debian's archive first (make deps).
 
@@ -17,7 +19,7 @@ DEBS =		coccinelle parallel python3-yaml python3-pytest pyflakes3 gcc make patch
 		mandoc python3-clang-14
 
 .PHONY: all deps example test lint test-py test-shim bench bench-convert bench-shim \
-	mallocstat qemu install-debs clean
+	mallocstat qemu boot-tools install-debs clean
 
 all: example
 
@@ -29,6 +31,15 @@ deps:
 QEMU_DEBS =	qemu-system-x86 bmake makefs gcc binutils cpp
 qemu:
 	@$(MAKE) --no-print-directory install-debs PKGS="$(QEMU_DEBS)"
+
+# boottest's --tools (README: boottest, What a user needs): buildrump.sh's
+# host tools from a NetBSD 7.99 tree, its config(1) patched for
+# NetBSD-current's files, its share/mk; the tree is only read.
+BOOT_TOOLS ?=	build/boot-tools
+boot-tools: qemu
+	@test -n "$(NETBSD_SRC)" -a -n "$(BUILDRUMP)" || \
+	    { echo "make boot-tools NETBSD_SRC=DIR BUILDRUMP=DIR [BOOT_TOOLS=DIR]"; exit 2; }
+	sh boot/mktools.sh "$(NETBSD_SRC)" "$(BUILDRUMP)" "$(BOOT_TOOLS)" 2
 
 install-debs:
 	@missing=""; for p in $(PKGS); do \

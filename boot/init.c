@@ -11,10 +11,15 @@
  *	k2m-init: end pass=N fail=N skip=N
  *
  * Optional steps are driven by /etc/k2mtest.conf, lines of
+ *	log MNT			remount the FFS at MNT with "log" (WAPBL)
  *	module PATH NAME	load PATH with modctl(2), then unload NAME
  *	detach DEV BUS IFATTR	detach DEV (a child of BUS) with drvctl(4),
  *				rescan BUS's IFATTR, see DEV back
+ *	swap PATH KIB		write a swap file of KIB KiB, swap on it
+ *	devices NAME ...	each NAME is in the device tree (drvctl(4))
  * so that the image, not this program, knows what the kernel offers.
+ * What a NetBSD install keeps after boot (kernfs, procfs, the journal,
+ * swap) stays so: the stats step sees the kernel as a running system's.
  *
  * Before the console is open nothing can be printed: a failure there
  * exits with 100 + the stage, which the kernel reports as "init died
@@ -32,6 +37,10 @@
 #define NB_SYSCTL_NAMELEN	32
 #define NB_MODCTL_LOAD		0
 #define NB_MODCTL_UNLOAD	1
+#define NB_SWAP_ON		1	/* sys/sys/swap.h */
+#define NB_SWAP_NSWAP		3
+#define NB_ST_WAIT		1	/* sys/sys/statvfs.h */
+#define NB_EEXIST		17
 
 /* _IOW/_IOWR of sys/sys/ioccom.h, sizes of the structures below */
 #define NB_IOC(io, g, n, len) \
@@ -112,8 +121,16 @@ struct nb_sysctlnode {			/* sys/sys/sysctl.h, struct sysctlnode */
 	uint64_t	nb_desc;
 };
 
+struct nb_procfs_args {			/* sys/miscfs/procfs/procfs.h */
+	int		version;
+	int		flags;
+};
+
+#define MAXWORDS	16		/* words of one k2mtest.conf line */
+
 static int npass, nfail, nskip;
 static char conf[4096];
+static char devs[256][16];		/* the device tree, breadth first */
 static unsigned char iobuf[65536], iobuf2[65536];
 
 static void
@@ -127,7 +144,9 @@ put(const char *s)
  * Wait until the console has sent what we wrote.  Our output goes through
  * the tty's queue, the kernel's printf straight to the UART: without this
  * a kernel message (a module's, a detach's, "syncing disks") can land in
- * the middle of one of our lines.
+ * the middle of one of our lines.  The kernel may lose the wakeup of this
+ * wait (tty.c's ttypull() runs without tty_lock); a byte on the serial
+ * line wakes it, and boottest sends one when we go silent.
  */
 static void
 drain(void)
@@ -153,6 +172,32 @@ putnum(long v)
 	put(b + i);
 }
 
+/* Append s (at most 24 bytes) at d: the end. */
+static char *
+cat(char *d, const char *s)
+{
+	int i;
+
+	for (i = 0; i < 24 && s[i] != '\0'; i++)
+		*d++ = s[i];
+	*d = '\0';
+	return d;
+}
+
+static char *
+catnum(char *d, long v)
+{
+	char b[24];
+	int i = sizeof(b) - 1;
+
+	b[i] = '\0';
+	do {
+		b[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v > 0);
+	return cat(d, b + i);
+}
+
 static int
 streq(const char *a, const char *b)
 {
@@ -160,6 +205,16 @@ streq(const char *a, const char *b)
 	while (*a != '\0' && *a == *b)
 		a++, b++;
 	return *a == *b;
+}
+
+static long
+atol(const char *s)
+{
+	long v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	return v;
 }
 
 static void
@@ -406,12 +461,31 @@ word(char **p)
 	return w;
 }
 
-/* Find the conf line starting with key; its words after key, in place. */
+static void
+read_conf(void)
+{
+	long fd, r;
+
+	conf[0] = '\0';
+	fd = nb_sys3(NB_SYS_open, "/etc/k2mtest.conf", NB_O_RDONLY, 0);
+	if (fd < 0)
+		return;
+	r = nb_sys3(NB_SYS_read, fd, conf, sizeof(conf) - 1);
+	nb_sys3(NB_SYS_close, fd, 0, 0);
+	conf[r > 0 ? r : 0] = '\0';
+}
+
+/*
+ * The words after key on the conf line starting with it, in place (the
+ * file is read again each time: the words cut the buffer up); how many.
+ */
 static int
-conf_line(const char *key, char **w1, char **w2, char **w3)
+conf_line(const char *key, char **w, int max)
 {
 	char *p = conf, *nl, *k;
+	int n;
 
+	read_conf();
 	while (*p != '\0') {
 		for (nl = p; *nl != '\0' && *nl != '\n'; nl++)
 			continue;
@@ -419,27 +493,13 @@ conf_line(const char *key, char **w1, char **w2, char **w3)
 			*nl++ = '\0';
 		k = word(&p);
 		if (k != NULL && streq(k, key)) {
-			*w1 = word(&p);
-			*w2 = word(&p);
-			*w3 = word(&p);
-			return *w1 != NULL;
+			for (n = 0; n < max && (w[n] = word(&p)) != NULL; n++)
+				continue;
+			return n;
 		}
 		p = nl;
 	}
 	return 0;
-}
-
-static void
-read_conf(void)
-{
-	long fd, r;
-
-	fd = nb_sys3(NB_SYS_open, "/etc/k2mtest.conf", NB_O_RDONLY, 0);
-	if (fd < 0)
-		return;
-	r = nb_sys3(NB_SYS_read, fd, conf, sizeof(conf) - 1);
-	nb_sys3(NB_SYS_close, fd, 0, 0);
-	conf[r > 0 ? r : 0] = '\0';
 }
 
 static int
@@ -476,6 +536,19 @@ has_child(long fd, const char *bus, const char *dev)
 	return 0;
 }
 
+/* /dev/drvctl, its node made on first use. */
+static long
+drvctl_open(void)
+{
+	long r;
+
+	r = nb_sys3(NB_SYS___mknod50, "/dev/drvctl", NB_S_IFCHR | 0600,
+	    NB_MAKEDEV(DRVCTL_MAJOR, 0));
+	if (r < 0 && r != -NB_EEXIST)
+		return r;
+	return nb_sys3(NB_SYS_open, "/dev/drvctl", NB_O_RDWR, 0);
+}
+
 static int
 test_drvctl(const char *dev, const char *bus, const char *ifattr)
 {
@@ -483,11 +556,7 @@ test_drvctl(const char *dev, const char *bus, const char *ifattr)
 	struct nb_devrescanargs ra;
 	long fd, r;
 
-	r = nb_sys3(NB_SYS___mknod50, "/dev/drvctl", NB_S_IFCHR | 0600,
-	    NB_MAKEDEV(DRVCTL_MAJOR, 0));
-	TRY("drvctl", r, "mknod /dev/drvctl");
-	TRY("drvctl", fd = nb_sys3(NB_SYS_open, "/dev/drvctl", NB_O_RDWR, 0),
-	    "open /dev/drvctl");
+	TRY("drvctl", fd = drvctl_open(), "open /dev/drvctl");
 	if ((r = has_child(fd, bus, dev)) != 1)
 		return step("drvctl", 0, "not a child of the bus named", r);
 	memset(&dd, 0, sizeof(dd));
@@ -504,6 +573,130 @@ test_drvctl(const char *dev, const char *bus, const char *ifattr)
 	if (r != 1)
 		return step("drvctl", 0, "not re-attached by the rescan", r);
 	return step("drvctl", 1, "detached and re-attached", 0);
+}
+
+/* The journal, as "/ ffs rw,log" in a NetBSD install's fstab. */
+static int
+test_log(const char *mnt)
+{
+	static unsigned long sv[512];	/* struct statvfs, f_flag first */
+	struct nb_ufs_args ua = { NULL };
+
+	TRY("log", nb_sys6(NB_SYS___mount50, "ffs", mnt,
+	    NB_MNT_UPDATE | NB_MNT_LOG, &ua, sizeof(ua), 0), "mount -u -o log");
+	TRY("log", nb_sys3(NB_SYS___statvfs190, mnt, sv, NB_ST_WAIT), "statvfs");
+	if ((sv[0] & NB_MNT_LOG) == 0)
+		return step("log", 0, "no log flag after the mount", 0);
+	return step("log", 1, "FFS journaled (WAPBL)", 0);
+}
+
+/* Read path, compare its first bytes with want. */
+static long
+starts_with(const char *path, const char *want)
+{
+	long fd, r;
+	size_t n = nb_strlen(want);
+
+	fd = nb_sys3(NB_SYS_open, path, NB_O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	r = nb_sys3(NB_SYS_read, fd, iobuf2, sizeof(iobuf2));
+	nb_sys3(NB_SYS_close, fd, 0, 0);
+	if (r < 0)
+		return r;
+	return (size_t)r >= n && memcmp(iobuf2, want, n) == 0 ? 0 : -5;
+}
+
+/* kernfs and procfs, mounted as a NetBSD install's fstab has them. */
+static int
+test_mounts(void)
+{
+	struct nb_procfs_args pa = { 1, 0 };	/* PROCFS_ARGSVERSION */
+
+	TRY("mounts", nb_sys6(NB_SYS___mount50, "kernfs", "/kern", 0, NULL,
+	    0, 0), "mount kernfs /kern");
+	TRY("mounts", nb_sys6(NB_SYS___mount50, "procfs", "/proc", 0, &pa,
+	    sizeof(pa), 0), "mount procfs /proc");
+	TRY("mounts", starts_with("/kern/version", "NetBSD"), "/kern/version");
+	TRY("mounts", starts_with("/proc/curproc/status", "init "),
+	    "/proc/curproc/status");
+	return step("mounts", 1, "kernfs on /kern, procfs on /proc, both read",
+	    0);
+}
+
+/* A swap file, swapped on, as swapctl -A does at boot. */
+static int
+test_swap(const char *path, long kib)
+{
+	long fd, r = 0, i;
+
+	fill(iobuf, sizeof(iobuf), 11);
+	fd = nb_sys3(NB_SYS_open, path, NB_O_WRONLY | NB_O_CREAT | NB_O_TRUNC,
+	    0600);
+	TRY("swap", fd, path);
+	for (i = 0; i < kib / 64 && r >= 0; i++)
+		r = nb_sys3(NB_SYS_write, fd, iobuf, sizeof(iobuf));
+	if (r >= 0)
+		r = nb_sys3(NB_SYS_fsync, fd, 0, 0);
+	nb_sys3(NB_SYS_close, fd, 0, 0);
+	TRY("swap", r, "write the swap file");
+	TRY("swap", nb_sys3(NB_SYS_swapctl, NB_SWAP_ON, path, 0), "swap on");
+	TRY("swap", r = nb_sys3(NB_SYS_swapctl, NB_SWAP_NSWAP, NULL, 0),
+	    "swap count");
+	if (r != 1)
+		return step("swap", 0, "not one swap device", 0);
+	return step("swap", 1, "swapping on a file of the root", 0);
+}
+
+/* The device tree, breadth first from the root (an empty name): how many. */
+static long
+device_tree(long fd)
+{
+	static char kids[64][16];
+	struct nb_devlistargs la;
+	long r;
+	int i, j, n = 0;
+
+	for (i = -1; i < n; i++) {
+		memset(&la, 0, sizeof(la));
+		if (i >= 0)
+			strlcpy16(la.l_devname, devs[i]);
+		la.l_childname = kids;
+		la.l_children = 64;
+		r = nb_sys3(NB_SYS_ioctl, fd, NB_DRVLISTDEV, &la);
+		if (r < 0)
+			return r;
+		for (j = 0; j < (int)la.l_children && j < 64 && n < 256; j++)
+			memcpy(devs[n++], kids[j], 16);
+	}
+	return n;
+}
+
+/* Each device the image expects is attached (kernel config and qemu agree). */
+static int
+test_devices(char **want, int nwant)
+{
+	static char what[80];
+	char *p;
+	long fd, n;
+	int i, k;
+
+	TRY("devices", fd = drvctl_open(), "open /dev/drvctl");
+	n = device_tree(fd);
+	nb_sys3(NB_SYS_close, fd, 0, 0);
+	TRY("devices", n, "list the device tree");
+	for (i = 0; i < nwant; i++) {
+		for (k = 0; k < n && !streq(devs[k], want[i]); k++)
+			continue;
+		if (k == n)
+			return step("devices", 0, want[i], 0);
+	}
+	p = cat(what, "");
+	p = catnum(p, n);
+	p = cat(p, " attached, the ");
+	p = catnum(p, nwant);
+	cat(p, " expected among them");
+	return step("devices", 1, what, 0);
 }
 
 /* The mib of a name (a.b.c) by CTL_QUERY, as sysctlnametomib does. */
@@ -585,8 +778,9 @@ int
 init_main(long *sp)
 {
 	struct nb_tmpfs_args ta;
-	char *a, *b, *c;
+	char *w[MAXWORDS];
 	long fd;
+	int n;
 
 	(void)sp;
 	/* A console: /dev on tmpfs (the root is read-only yet), one node. */
@@ -607,21 +801,32 @@ init_main(long *sp)
 	put("k2m-init: begin\n");
 	drain();
 	step("console", 1, "/dev on tmpfs, /dev/console open", 0);
-	read_conf();
 	test_rootrw();
+	if (conf_line("log", w, MAXWORDS) >= 1)
+		test_log(w[0]);
+	else
+		skip("log", "no log line in /etc/k2mtest.conf");
 	test_exec();
 	test_tmpfs();
 	test_ffs();
 	test_tcp();
-	if (conf_line("module", &a, &b, &c) && b != NULL)
-		test_module(a, b);
+	if (conf_line("module", w, MAXWORDS) >= 2)
+		test_module(w[0], w[1]);
 	else
 		skip("module", "no module line in /etc/k2mtest.conf");
-	read_conf();			/* conf_line cut the buffer up */
-	if (conf_line("detach", &a, &b, &c) && c != NULL)
-		test_drvctl(a, b, c);
+	if (conf_line("detach", w, MAXWORDS) >= 3)
+		test_drvctl(w[0], w[1], w[2]);
 	else
 		skip("drvctl", "no detach line in /etc/k2mtest.conf");
+	test_mounts();
+	if (conf_line("swap", w, MAXWORDS) >= 2)
+		test_swap(w[0], atol(w[1]));
+	else
+		skip("swap", "no swap line in /etc/k2mtest.conf");
+	if ((n = conf_line("devices", w, MAXWORDS)) >= 1)
+		test_devices(w, n);
+	else
+		skip("devices", "no devices line in /etc/k2mtest.conf");
 	test_stats();
 	nb_sys3(NB_SYS_sync, 0, 0, 0);
 	put("k2m-init: end pass=");

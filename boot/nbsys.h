@@ -48,10 +48,12 @@ typedef unsigned char	uint8_t;
 #define NB_SYS___sysctl		202
 #define NB_SYS_reboot		208
 #define NB_SYS_modctl		246
+#define NB_SYS_swapctl		271
 #define NB_SYS___socket30	394
 #define NB_SYS___mount50	410
 #define NB_SYS___wait450	449
 #define NB_SYS___mknod50	450
+#define NB_SYS___statvfs190	484
 
 /* sys/sys/fcntl.h: not Linux's values */
 #define NB_O_RDONLY	0x0000
@@ -64,6 +66,7 @@ typedef unsigned char	uint8_t;
 #define NB_S_IFCHR	0020000
 #define NB_MNT_RDONLY	0x00000001
 #define NB_MNT_UPDATE	0x00010000
+#define NB_MNT_LOG	0x02000000
 #define NB_RB_POWERDOWN	0x00000808	/* RB_HALT | 0x800 */
 
 /*

@@ -20,11 +20,12 @@ import re
 from dataclasses import dataclass, field
 
 # The steps init runs, in order; each must report ok or skip.
-STEPS = ("console", "rootrw", "exec", "tmpfs", "ffs", "tcp", "module", "drvctl", "stats")
+STEPS = ("console", "rootrw", "log", "exec", "tmpfs", "ffs", "tcp", "module", "drvctl",
+         "mounts", "swap", "devices", "stats")
 # Steps that may be skipped without failing the run: stats on a kernel
-# without the shim (no kern.malloc_stats), module and drvctl when the image
-# asks for neither.
-SKIPPABLE = ("module", "drvctl", "stats")
+# without the shim (no kern.malloc_stats); log, module, drvctl, swap and
+# devices when the image (its /etc/k2mtest.conf) asks for none of them.
+SKIPPABLE = ("log", "module", "drvctl", "swap", "devices", "stats")
 
 _STEP = re.compile(r"k2m-step: (\w+) (ok|FAIL|skip)\b ?(.*)$")
 _END = re.compile(r"k2m-init: end pass=(\d+) fail=(\d+) skip=(\d+)")

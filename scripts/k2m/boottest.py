@@ -35,8 +35,11 @@ import re
 import shutil
 import subprocess
 import tempfile
+import struct
 import threading
 import time
+import uuid
+import zlib
 from dataclasses import dataclass, field
 
 from . import bootconsole, shim as shimmod
@@ -72,7 +75,23 @@ USER_FLAGS = ["-O2", "-Wall", "-Wextra", "-ffreestanding", "-fno-builtin",
               "-Wl,-z,noexecstack"]
 MOTD = "kmem2malloc boottest\n"         # init.c reads it back from the image
 QEMU_MEM = "512"
+SWAP_KIB = 2048                         # init's swap file on the root
+# The devices init expects in the kernel's device tree: what qemu_command
+# gives, as K2M_QEMU attaches it (dk0: the SATA disk's GPT partition).
+DEVICES = ("ld0", "ld1", "vioif0", "viornd0", "viocon0", "wm0", "xhci0", "uhub0",
+           "wd0", "dk0", "hdafg0", "audio0")
+# The SATA disk: a GPT with one NetBSD FFS partition (DKWEDGE_METHOD_GPT).
+SATA_MIB = 4
+GPT_FFS = uuid.UUID("49f48d5a-b10e-11dc-b99b-0019d1879648")
 BOOT_GUARD = 1200                       # seconds: a hang guard for TCG, not a time limit
+# init waits in TIOCDRAIN after each line, and with 2 CPUs the wakeup can
+# be lost (NetBSD's own race: com(4)'s soft interrupt clears TS_BUSY and
+# ttypull() broadcasts t_outcv without tty_lock, between ttywait_timo()'s
+# test and its sleep, which has no timeout).  A byte received wakes it
+# (the echo goes through ttstart() and ttypull()).  After this many
+# seconds without a console line while init runs, boottest sends one (a
+# CR, which init never reads; the tty echoes a blank line).
+KICK_S = 5
 
 
 class BootTestError(Exception):
@@ -101,6 +120,7 @@ class Result:
     table: str = ""
     boot_s: float | None = None                     # qemu start -> init's first line
     banner: str = ""
+    kicks: int = 0                                  # stalled console output restarted
 
     def ok(self) -> bool:
         return bool(self.build) and all(v == "passed" for v in self.build.values()) \
@@ -109,7 +129,8 @@ class Result:
     def to_json(self) -> dict:
         return {"build": {"stages": self.build, "seconds": self.seconds,
                           "kernel": self.banner},
-                "boot_s": self.boot_s, "steps": self.steps, "types": self.types,
+                "boot_s": self.boot_s, "console_kicks": self.kicks,
+                "steps": self.steps, "types": self.types,
                 "usage": usage(self.types) if self.types else {},
                 "problems": self.problems}
 
@@ -200,20 +221,59 @@ def kernel_config(text: str, shim: bool) -> str:
 
 def init_conf(module: bool) -> str:
     """/etc/k2mtest.conf: the optional steps init runs (init.c)."""
-    lines = ["module /stand/hello.kmod hello"] if module else []
+    lines = ["log /"]
+    if module:
+        lines.append("module /stand/hello.kmod hello")
     # the spare disk's virtio device: pci(4) is told when a child goes
     # (virtio's own parent hook is missing, so detaching ld1 is refused)
     lines.append("detach virtio1 pci0 pci")
+    lines.append(f"swap /swapfile {SWAP_KIB}")
+    lines.append("devices " + " ".join(DEVICES))
     return "\n".join(lines) + "\n"
 
 
-def qemu_command(kernel: str, root: str, spare: str) -> list[str]:
+def gpt_disk(size: int, name: str) -> bytes:
+    """A disk of size bytes with a GPT holding one NetBSD FFS partition
+    (its wedge's name: name), from the first MiB to the last usable
+    sector; the protective MBR, both headers and both entry arrays."""
+    sectors = size // 512
+    entries = bytearray(128 * 128)
+    entries[:128] = (GPT_FFS.bytes_le + uuid.uuid5(GPT_FFS, name).bytes_le
+                     + struct.pack("<QQQ", 2048, sectors - 34, 0)
+                     + name.encode("utf-16-le").ljust(72, b"\0"))
+    ecrc = zlib.crc32(entries)
+    disk_guid = uuid.uuid5(GPT_FFS, "disk " + name).bytes_le
+
+    def header(mine: int, other: int, table: int) -> bytes:
+        h = bytearray(struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x10000, 92, 0, 0,
+                                  mine, other, 34, sectors - 34, disk_guid, table,
+                                  128, 128, ecrc))
+        struct.pack_into("<I", h, 16, zlib.crc32(h))
+        return bytes(h).ljust(512, b"\0")
+    mbr = bytearray(512)
+    mbr[446:462] = struct.pack("<B3sB3sII", 0, b"\0\2\0", 0xee, b"\xff\xff\xff", 1,
+                               min(sectors - 1, 0xffffffff))
+    mbr[510:512] = b"\x55\xaa"
+    disk = bytearray(size)
+    disk[0:512] = mbr
+    disk[512:1024] = header(1, sectors - 1, 2)
+    disk[1024:1024 + len(entries)] = entries
+    back = (sectors - 33) * 512
+    disk[back:back + len(entries)] = entries
+    disk[-512:] = header(sectors - 1, 1, sectors - 33)
+    return bytes(disk)
+
+
+def qemu_command(kernel: str, root: str, spare: str, sata: str) -> list[str]:
     """qemu for the kernel and boottest's devices.  Each PCI device has its
     slot, so that autoconf numbers them alike on every run: the root disk
     virtio0 (ld0, the config's root), the spare virtio1 (ld1, which init
     detaches), then a virtio and an e1000 network card (vioif0, wm0; qemu's
-    user network, restricted: nothing leaves the guest) and an xhci
-    controller (its root hubs attach)."""
+    user network, restricted: nothing leaves the guest), an xhci
+    controller (its root hubs attach), an AHCI controller with the SATA
+    disk (wd0, its GPT partition dk0), virtio's serial console and entropy
+    devices (viocon0, viornd0) and HD audio (hdaudio0, hdafg0, audio0;
+    qemu's "none" audio backend: no sound leaves either)."""
     return ["qemu-system-x86_64", "-machine", "pc", "-m", QEMU_MEM, "-smp", "2",
             "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
             "-kernel", kernel, "-append", "console=com",
@@ -223,7 +283,13 @@ def qemu_command(kernel: str, root: str, spare: str) -> list[str]:
             "-device", "virtio-blk-pci,drive=spare,addr=0x4",
             "-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0,addr=0x5",
             "-netdev", "user,id=n1,restrict=on", "-device", "e1000,netdev=n1,addr=0x6",
-            "-device", "qemu-xhci,addr=0x7"]
+            "-device", "qemu-xhci,addr=0x7",
+            "-drive", f"file={sata},if=none,id=sata,format=raw",
+            "-device", "ahci,id=ahci,addr=0x8", "-device", "ide-hd,drive=sata,bus=ahci.0",
+            "-device", "virtio-serial-pci,addr=0x9",
+            "-device", "virtio-rng-pci,addr=0xa",
+            "-audiodev", "none,id=snd0", "-device", "intel-hda,addr=0xb",
+            "-device", "hda-duplex,audiodev=snd0"]
 
 
 # --------------------------------------------------------------------------
@@ -317,13 +383,13 @@ def build(s: Setup, r: Runner) -> str | None:
     return os.path.join(kdir, "netbsd")
 
 
-def image(s: Setup, r: Runner) -> tuple[str, str] | None:
-    """init, hello, the module, the root image and the spare disk."""
+def image(s: Setup, r: Runner) -> tuple[str, str, str] | None:
+    """init, hello, the module, the root image, the spare and SATA disks."""
     img = os.path.join(s.obj, "image")
     root = os.path.join(img, "root")
     if os.path.isdir(root):
         shutil.rmtree(root)
-    for d in ("sbin", "bin", "dev", "tmp", "etc", "stand"):
+    for d in ("sbin", "bin", "dev", "tmp", "etc", "stand", "kern", "proc"):
         os.makedirs(os.path.join(root, d))
     for prog, dest in (("init", "sbin/init"), ("hello", "bin/hello")):
         if not r.step(prog, ["gcc"] + USER_FLAGS + ["-o", os.path.join(root, dest),
@@ -353,48 +419,79 @@ def image(s: Setup, r: Runner) -> tuple[str, str] | None:
     with open(os.path.join(root, "etc", "k2mtest.conf"), "w") as fp:
         fp.write(init_conf(s.module))
     rootimg, spare = os.path.join(img, "root.img"), os.path.join(img, "spare.img")
+    sata = os.path.join(img, "sata.img")
     for f in (rootimg, spare):
         if os.path.exists(f):
             os.unlink(f)
+    # 16 MB: room for the journal (1 MB, inside the file system: the image
+    # has no space after it) and the swap file
     if not r.step("image", ["makefs", "-t", "ffs", "-o", "version=2", "-s", "16m",
                             "-B", "le", rootimg, root], "image.log"):
         return None
     with open(spare, "wb") as fp:
         fp.truncate(1 << 20)
-    return rootimg, spare
+    with open(sata, "wb") as fp:
+        fp.write(gpt_disk(SATA_MIB << 20, "k2mdata"))
+    return rootimg, spare, sata
 
 
-def boot(s: Setup, res: Result, kernel: str, rootimg: str, spare: str, out) -> str:
+def boot(s: Setup, res: Result, kernel: str, rootimg: str, spare: str, sata: str,
+         out) -> str:
     """Run qemu until it exits (init powers off; a panic reboots, which
     -no-reboot turns into an exit) or the guard ends it; the console text.
-    Each line is timed as it arrives: boot_s is the time to init's first."""
+    Each line is timed as it arrives: boot_s is the time to init's first.
+    A console silent for KICK_S seconds while init runs gets a byte."""
     log = os.path.join(s.obj, "console.log")
-    cmd = qemu_command(kernel, rootimg, spare)
+    cmd = qemu_command(kernel, rootimg, spare, sata)
     out("boottest: boot: " + " ".join(cmd))
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
     lines: list[str] = []
+    last = [t0]                 # when the last line came
+    running = [False]           # init began and has not ended
 
     def reader():
         with open(log, "w") as fp:
             for raw in p.stdout:
                 line = raw.decode("utf-8", "replace")
-                if res.boot_s is None and "k2m-init: begin" in line:
-                    res.boot_s = round(time.monotonic() - t0, 1)
+                last[0] = time.monotonic()
+                if "k2m-init: begin" in line:
+                    running[0] = True
+                    if res.boot_s is None:
+                        res.boot_s = round(last[0] - t0, 1)
+                if "k2m-init: end" in line:
+                    running[0] = False
                 lines.append(line)
                 fp.write(line)
                 fp.flush()
 
     th = threading.Thread(target=reader, daemon=True)
     th.start()
+    while p.poll() is None:
+        now = time.monotonic()
+        if now - t0 > BOOT_GUARD:
+            p.kill()
+            res.problems.append(f"qemu still running after {BOOT_GUARD} s: killed")
+            break
+        if running[0] and now - last[0] > KICK_S:
+            try:
+                p.stdin.write(b"\r")
+                p.stdin.flush()
+            except OSError:
+                pass
+            res.kicks += 1
+            last[0] = now
+        time.sleep(0.5)
+    p.wait()
     try:
-        p.wait(timeout=BOOT_GUARD)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        res.problems.append(f"qemu still running after {BOOT_GUARD} s: killed")
+        p.stdin.close()
+    except OSError:
+        pass
     th.join(timeout=10)
+    if res.kicks:
+        out(f"boottest: console: init stalled, a byte sent {res.kicks} time(s) "
+            "(the tty's lost wakeup, README: boottest)")
     res.seconds["boot"] = round(time.monotonic() - t0, 1)
     out(f"boottest: boot: qemu exit {p.returncode} after {res.seconds['boot']} s; {log}")
     return "".join(lines)
