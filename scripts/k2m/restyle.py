@@ -130,8 +130,10 @@ def _break_define(line: str, col: int | None) -> str:
     text = body[:-1].rstrip(" \t") if continued else body
     # a #define's own line continues its body one tab in
     cont = "\t" if text.lstrip().startswith("#") else _indent(text) + "    "
-    room = col - 1 if col is not None and col <= WIDTH else WIDTH - 2
-    parts = [p.rstrip("\n") for p in _fix([text], cont, True, room)]
+    # laid out in 78 columns, and the backslashes where the macro has
+    # them if the text fits before that column (a neighbour's `ADD(m, c) \`
+    # does not set a column)
+    parts = [p.rstrip("\n") for p in _fix([text], cont, True, WIDTH - 2)]
     if len(parts) == 1:
         return line
     longest = max(_width(p) for p in parts)

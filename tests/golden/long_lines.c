@@ -18,6 +18,10 @@ struct gold_softc {
 		kmem_zalloc(sizeof(struct gold_softc) * (N), KM_SLEEP); \
 	gold_n = (N)
 
+#define	GOLD_ADD(m, c) \
+	gold_hist = kmem_zalloc(sizeof(struct gold_softc) * (m) + (c), KM_SLEEP);\
+	gold_n = (m)
+
 #define	gold_calloc_of_entries(n, s)	kmem_zalloc((n)*(s), KM_SLEEP)
 #define	gold_cfree(p, n, s)	kmem_free((p), (n)*(s))
 
@@ -36,6 +40,8 @@ gold_segs(int nsegments, int zallocflags)
 		kmem_free(segs, sizeof(*segs) * nsegments);
 	}
 	GOLD_HISTORY_ALLOC(4);
+	kmem_free(gold_hist, sizeof(struct gold_softc) * 4);
+	GOLD_ADD(4, 1);
 	kmem_free(gold_hist, sizeof(struct gold_softc) * 4);
 	segs = gold_calloc_of_entries(4, sizeof(*segs));
 	gold_cfree(segs, 4, sizeof(*segs));

@@ -19,6 +19,11 @@ struct gold_softc {
 		    M_WAITOK | M_ZERO);					\
 	gold_n = (N)
 
+#define	GOLD_ADD(m, c) \
+	gold_hist = malloc(sizeof(struct gold_softc) * (m) + (c), M_GOLDEN, \
+	    M_WAITOK | M_ZERO);						    \
+	gold_n = (m)
+
 #define	gold_calloc_of_entries(n, s)	malloc((n)*(s), M_GOLDEN,	\
 	M_WAITOK | M_ZERO)
 #define	gold_cfree(p, n, s)	free((p), M_GOLDEN, (n)*(s))
@@ -39,6 +44,8 @@ gold_segs(int nsegments, int zallocflags)
 		free(segs, M_GOLDEN, sizeof(*segs) * nsegments);
 	}
 	GOLD_HISTORY_ALLOC(4);
+	free(gold_hist, M_GOLDEN, sizeof(struct gold_softc) * 4);
+	GOLD_ADD(4, 1);
 	free(gold_hist, M_GOLDEN, sizeof(struct gold_softc) * 4);
 	segs = gold_calloc_of_entries(4, sizeof(*segs));
 	gold_cfree(segs, 4, sizeof(*segs));
