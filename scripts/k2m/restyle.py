@@ -134,7 +134,7 @@ def _break_define(line: str, col: int | None) -> str:
     # them if the text fits before that column (a neighbour's `ADD(m, c) \`
     # does not set a column)
     parts = [p.rstrip("\n") for p in _fix([text], cont, True, WIDTH - 2)]
-    if len(parts) == 1:
+    if len(parts) == 1 and not continued:
         return line
     longest = max(_width(p) for p in parts)
     if col is None or longest >= col:
@@ -178,13 +178,15 @@ def _in_define(lines: list[str], i: int) -> bool:
 
 
 def _column(lines: list[str], i: int) -> int | None:
-    """The column of the backslashes of the #define line i is in (its
-    neighbours')."""
+    """The column of the backslashes of the #define line i is in: the
+    further of its neighbours' (if_tlp_pci.c's ADD: `#define ADD(m, c) \`
+    above, the body's aligned backslashes below)."""
+    cols = []
     for k in (i - 1, i + 1):
         near = lines[k].rstrip("\n") if 0 <= k < len(lines) else ""
         if near.endswith("\\") and near[:-1].rstrip(" \t"):
-            return _width(near) - 1
-    return None
+            cols.append(_width(near) - 1)
+    return max(cols) if cols else None
 
 
 def _realign(lines: list[str], i: int) -> str:

@@ -22,6 +22,11 @@ struct gold_softc {
 	gold_hist = kmem_zalloc(sizeof(struct gold_softc) * (m) + (c), KM_SLEEP);\
 	gold_n = (m)
 
+#define	GOLD_TM(m, c) \
+	gold_hist = kmem_zalloc(sizeof(*gold_hist), KM_SLEEP);		\
+	gold_n = (c);							\
+	gold_n += (m)
+
 #define	gold_calloc_of_entries(n, s)	kmem_zalloc((n)*(s), KM_SLEEP)
 #define	gold_cfree(p, n, s)	kmem_free((p), (n)*(s))
 
@@ -42,6 +47,8 @@ gold_segs(int nsegments, int zallocflags)
 	GOLD_HISTORY_ALLOC(4);
 	kmem_free(gold_hist, sizeof(struct gold_softc) * 4);
 	GOLD_ADD(4, 1);
+	kmem_free(gold_hist, sizeof(struct gold_softc) * 4 + 1);
+	GOLD_TM(4, 1);
 	kmem_free(gold_hist, sizeof(struct gold_softc) * 4);
 	segs = gold_calloc_of_entries(4, sizeof(*segs));
 	gold_cfree(segs, 4, sizeof(*segs));

@@ -24,6 +24,11 @@ struct gold_softc {
 	    M_WAITOK | M_ZERO);						    \
 	gold_n = (m)
 
+#define	GOLD_TM(m, c) \
+	gold_hist = malloc(sizeof(*gold_hist), M_GOLDEN, M_WAITOK | M_ZERO); \
+	gold_n = (c);							\
+	gold_n += (m)
+
 #define	gold_calloc_of_entries(n, s)	malloc((n)*(s), M_GOLDEN,	\
 	M_WAITOK | M_ZERO)
 #define	gold_cfree(p, n, s)	free((p), M_GOLDEN, (n)*(s))
@@ -46,6 +51,8 @@ gold_segs(int nsegments, int zallocflags)
 	GOLD_HISTORY_ALLOC(4);
 	free(gold_hist, M_GOLDEN, sizeof(struct gold_softc) * 4);
 	GOLD_ADD(4, 1);
+	free(gold_hist, M_GOLDEN, sizeof(struct gold_softc) * 4 + 1);
+	GOLD_TM(4, 1);
 	free(gold_hist, M_GOLDEN, sizeof(struct gold_softc) * 4);
 	segs = gold_calloc_of_entries(4, sizeof(*segs));
 	gold_cfree(segs, 4, sizeof(*segs));
