@@ -5,6 +5,7 @@
 #   make bench     converter vs bare spatch; shim vs kmem, per-CPU vs atomic
 #   make mallocstat build/mallocstat for this host (reads a blob with -f)
 #   make qemu      what boottest needs from Debian: qemu, bmake, makefs, gcc
+#   make deps-cross the cross compilers `check --arch` uses (large download)
 #
 # Both install what is missing from Debian's archive first (make deps).
 
@@ -16,7 +17,7 @@ JOBS ?=		$(shell nproc)
 DEBS =		coccinelle parallel python3-yaml python3-pytest pyflakes3 gcc make patch git \
 		mandoc python3-clang-14
 
-.PHONY: all deps example test lint test-py test-shim bench bench-convert bench-shim \
+.PHONY: all deps deps-cross example test lint test-py test-shim bench bench-convert bench-shim \
 	mallocstat qemu install-debs clean
 
 all: example
@@ -29,6 +30,14 @@ deps:
 QEMU_DEBS =	qemu-system-x86 bmake makefs gcc binutils cpp
 qemu:
 	@$(MAKE) --no-print-directory install-debs PKGS="$(QEMU_DEBS)"
+
+# check --arch (README: install-shim, check, audit): one Debian cross gcc per
+# NetBSD CPU; sparc uses sparc64's with -m32, vax and ia64 have none.  The
+# list is scripts/k2m/ports.py's, printed so that it has one place.
+deps-cross:
+	@$(MAKE) --no-print-directory install-debs \
+	    PKGS="$$($(PYTHON) -c 'import sys; sys.path.insert(0, "scripts"); \
+	        from k2m.ports import cross_packages; print(*cross_packages())')"
 
 install-debs:
 	@missing=""; for p in $(PKGS); do \

@@ -185,3 +185,84 @@ def source_files(tree: Tree, paths: list[str], needle: str | None = None,
             if any(w in data for w in words):
                 out.append(os.path.relpath(c, tree.root))
     return sorted(set(out))
+
+
+_CONF_INCLUDE = re.compile(r"^[ \t]*c?include[ \t]+\"([^\"]+)\"", re.M)
+_CONF_FILE = re.compile(r"^[ \t]*file[ \t]+(\S+)", re.M)
+MI = "*"                    # the port name builds() gives a file sys/conf/files lists
+
+
+def _conf_text(root: str, path: str) -> str:
+    try:
+        with open(os.path.join(root, "sys", path), encoding="utf-8", errors="replace") as fp:
+            return fp.read()
+    except OSError:
+        return ""
+
+
+def _conf_closure(root: str, starts: list[str], cache: dict[str, str]) -> set[str]:
+    """Config files (sys-relative) reachable from starts by `include`
+    lines: what config(1) reads for a kernel whose files name them."""
+    seen: set[str] = set()
+    todo = list(starts)
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        if p not in cache:
+            cache[p] = _conf_text(root, p)
+        todo += [i for i in _CONF_INCLUDE.findall(cache[p]) if i not in seen]
+    return seen
+
+
+def port_dirs(root: str) -> dict[str, list[str]]:
+    """Live ports -> the names their `machine` lines give (std.evbarm's
+    "machine evbarm arm", std.generic64's "machine evbarm aarch64"),
+    most used first.  A directory of sys/arch whose config files name it
+    in no `machine` line (x86, arm, evbcf's remains) is no port."""
+    arch = os.path.join(root, "sys", "arch")
+    out: dict[str, list[str]] = {}
+    for d in sorted(os.listdir(arch)) if os.path.isdir(arch) else ():
+        conf = os.path.join(arch, d, "conf")
+        counts: dict[str, int] = {}
+        for f in sorted(os.listdir(conf)) if os.path.isdir(conf) else ():
+            if f.startswith("Makefile"):
+                continue
+            for m in _MACHINE.findall(_conf_text(root, f"arch/{d}/conf/{f}")):
+                names = m.split("#")[0].split()
+                if names and names[0] == d:
+                    for n in names[1:] or [d]:
+                        counts[n] = counts.get(n, 0) + 1
+        if counts:
+            out[d] = sorted(counts, key=lambda n: (-counts[n], n))
+    return out
+
+
+def builds(root: str) -> dict[str, frozenset[str]]:
+    """Tree-relative file -> the ports whose kernels may build it, read
+    from the `file` lines config(1) reads: sys/conf/files and what it
+    includes give MI (every port), a port's sys/arch/PORT/conf files
+    (files.PORT, std.*, its kernel configs, and the files.NAME of each
+    name its machine lines give) and what they include give that port.  A file no config file lists is absent (rump's, modules'
+    and boot loaders' sources; check says so)."""
+    cache: dict[str, str] = {}
+    out: dict[str, set[str]] = {}
+    ports = port_dirs(root)
+
+    def take(confs: set[str], port: str) -> None:
+        for c in confs:
+            for f in _CONF_FILE.findall(cache.get(c, "")):
+                out.setdefault("sys/" + f, set()).add(port)
+
+    mi = _conf_closure(root, ["conf/files"], cache)
+    take(mi, MI)
+    for port, names in ports.items():
+        conf = os.path.join(root, "sys", "arch", port, "conf")
+        starts = [f"arch/{port}/conf/{f}" for f in sorted(os.listdir(conf))
+                  if not f.startswith("Makefile")]
+        # config(1) reads files.MACHINE and, for each further name of the
+        # machine line, its files.NAME (amd64's files.x86 and files.xen)
+        starts += [f"arch/{n}/conf/files.{n}" for n in names]
+        take(_conf_closure(root, starts, cache) - mi, port)
+    return {f: frozenset(ps) for f, ps in out.items()}
