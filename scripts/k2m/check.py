@@ -55,7 +55,8 @@ from .tree import MI, Tree, TreeError, builds, port_dirs
 # -fno-pic -fno-pie: Debian's gcc makes PIE by default, NetBSD's kernels
 # are not (and mips, amd64's -mcmodel=kernel refuse PIC outright).
 FLAGS = ["-c", "-O2", "-nostdinc", "-ffreestanding", "-fno-common", "-fno-pic", "-fno-pie",
-         "-D_KERNEL", "-D__NetBSD__", "-U__linux__", "-Ulinux", "-std=gnu99"]
+         "-D_KERNEL", "-D__NetBSD__", "-U__linux__", "-U__linux", "-U__gnu_linux__", "-Ulinux",
+         "-std=gnu99"]
 # sys/conf/Makefile.kern.inc's CWARNFLAGS for x86_64 (NetBSD 7.99 and
 # 10.99 agree but for -Wno-type-limits, -Walloca and packed members), used
 # when a tree has no Makefile.kern.inc to read them from.
@@ -65,6 +66,7 @@ WARNINGS = ["-Wall", "-Wno-main", "-Wno-format-zero-length", "-Wpointer-arith",
             "-Wno-unreachable-code", "-Wno-pointer-sign", "-Wno-attributes",
             "-Wextra", "-Wno-unused-parameter", "-Wno-sign-compare"]
 KERN_INC = "sys/conf/Makefile.kern.inc"
+XEN_INC = "sys/external/mit/xen-include-public/dist"    # amd64's GENERIC has XEN
 # make variables of Makefile.kern.inc that stand for a flag (share/mk's value)
 _MK_FLAGS = {"${CC_WNO_ADDRESS_OF_PACKED_MEMBER}": "-Wno-address-of-packed-member"}
 _MISSING = re.compile(r"fatal error: ([\w./-]+\.h): No such file")
@@ -194,13 +196,16 @@ class Compiler:
         machine_arch = {"sh3": "sh3el", "mipsel": "mipsel", "mips": "mipseb"}.get(
             target.cpu.name, target.cpu.name)
         self.flags = FLAGS + list(target.cpu.flags) + \
+            portsmod.kernel_options(root, target) + \
             warning_flags(root, target.port, machine_arch)
 
     def compile(self, rel: str) -> FileResult:
         """Compile one file; make empty stand-ins for generated headers."""
         obj = os.path.join(self.objs, rel.replace("/", "__") + ".o")
         cmd = [self.target.cpu.gcc or "false", *self.flags, "-I",
-               os.path.join(self.root, "sys"), "-I", self.inc, "-I", self.stubs, "-o", obj,
+               os.path.join(self.root, "sys"), "-I", os.path.join(self.root, "sys", "arch"),
+               "-I", os.path.join(self.root, XEN_INC),
+               "-I", self.inc, "-I", self.stubs, "-o", obj,
                os.path.join(self.root, rel)]
         env = {**os.environ, "LC_ALL": "C"}         # plain quotes in messages
         for _ in range(40):

@@ -14,10 +14,11 @@ compile check does not see.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 
-from .tree import MI
+from .tree import MI, _conf_closure
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,13 @@ CPUS: dict[str, Cpu] = {c.name: c for c in (
          "-Di386"], 32, False),
     _cpu("arm", "arm-linux-gnueabi", ["-march=armv7-a", "-mfloat-abi=soft"], 32, False),
     _cpu("aarch64", "aarch64-linux-gnu", ["-march=armv8-a+nofp+nosimd"], 64, False),
+    # __mips_o32/__mips_n64: NetBSD's gcc defines them, Linux's does not
     _cpu("mips", "mips-linux-gnu", ["-mno-abicalls", "-msoft-float", "-G", "0",
-         "-ffixed-24"], 32, True),
+         "-ffixed-24", "-D__mips_o32"], 32, True),
     _cpu("mipsel", "mipsel-linux-gnu", ["-mno-abicalls", "-msoft-float", "-G", "0",
-         "-ffixed-24"], 32, False),
+         "-ffixed-24", "-D__mips_o32"], 32, False),
     _cpu("mips64", "mips64-linux-gnuabi64", ["-mno-abicalls", "-msoft-float", "-G", "0",
-         "-ffixed-24", "-msym32", "-mabi=64"], 64, True),
+         "-ffixed-24", "-msym32", "-mabi=64", "-D__mips_n64"], 64, True),
     _cpu("powerpc", "powerpc-linux-gnu", ["-msoft-float", "-msdata=none",
          "-mno-strict-align"], 32, True),
     _cpu("powerpc64", "powerpc64-linux-gnu", ["-msoft-float", "-D_LP64"], 64, True),
@@ -130,6 +132,8 @@ def target(port: str, cpu: str, names: list[str]) -> Target:
     fam += [{"mipsel": "mips", "mips64": "mips", "i386": "x86", "x86_64": "x86"}.get(cpu, cpu)]
     if cpu == "aarch64":
         fam += ["arm"]                  # aarch64's headers include <arm/...>
+    if cpu == "sparc64":
+        fam += ["sparc"]                # sparc64's <machine/cdefs.h> is <sparc/...>
     first = (cpus_of(port, names) or [cpu])[0]
     return Target(port if cpu == first else f"{port}-{cpu}", port, CPUS[cpu],
                   tuple(dict.fromkeys(fam)))
@@ -205,3 +209,76 @@ def include_links(root: str, t: Target) -> list[tuple[str, str]]:
     out += [(n, f"sys/arch/{n}/include") for n in t.machine]
     out += [("prop", "common/include/prop")]
     return [(n, d) for n, d in out if os.path.isdir(os.path.join(root, d))]
+
+
+# The kernel whose options a port is compiled with, where not GENERIC.
+_KERNEL = {"evbmips": "MALTA"}
+_OPTION = re.compile(r"^[ \t]*(no[ \t]+)?options[ \t]+(.*)$", re.M)
+_CONF_INC = re.compile(r"^[ \t]*include[ \t]+\"([^\"]+)\"", re.M)
+
+
+def kernel_options(root: str, t: Target) -> list[str]:
+    """-D flags for the options of the port's GENERIC (GENERIC64 for
+    aarch64, _KERNEL's or the first by name where there is none) and the std.* files it includes (macppc's PPC_OEA, evbarm's
+    ARM_INTR_IMPL, landisk's SH4): what its headers #error without.
+    config(1) puts most in opt_*.h; as -D they reach every file alike.
+    Options of sys/conf/files (MI: DIAGNOSTIC, BPFJIT) stay off."""
+    conf = os.path.join(root, "sys", "arch", t.port, "conf")
+    names = ["GENERIC64"] if t.cpu.name == "aarch64" else \
+        [_KERNEL.get(t.port, "GENERIC"), f"std.{t.port}"]
+    # no GENERIC (evbmips, sgimips): the first kernel config by name
+    names += sorted(f for f in (os.listdir(conf) if os.path.isdir(conf) else ())
+                    if f.isupper() and not f.startswith(("INSTALL", "MAKEDEV")))
+    start = next((f"arch/{t.port}/conf/{n}" for n in names
+                  if os.path.exists(os.path.join(conf, n))), None)
+    opts: dict[str, str | None] = {}
+    seen: set[str] = set()
+
+    def read(rel: str) -> None:
+        if rel in seen or len(seen) > 50:
+            return
+        seen.add(rel)
+        try:
+            with open(os.path.join(root, "sys", rel), encoding="utf-8",
+                      errors="replace") as fp:
+                text = fp.read()
+        except OSError:
+            return
+        for line in text.splitlines():
+            inc = _CONF_INC.match(line)
+            if inc and not inc.group(1).startswith("conf/"):
+                read(inc.group(1))
+                continue
+            m = _OPTION.match(line)
+            if not m:
+                continue
+            for o in m.group(2).split("#")[0].split(","):
+                name, eq, val = o.strip().partition("=")
+                if not re.fullmatch(r"\w+", name):
+                    continue
+                if m.group(1):
+                    opts.pop(name, None)
+                else:
+                    opts[name] = val.strip().strip('"') if eq else None
+
+    if start:
+        read(start)
+    mi = mi_options(root)       # DIAGNOSTIC, BPFJIT, ...: off, as on amd64 before
+    return [f"-D{n}" if v is None else f"-D{n}={v}" for n, v in opts.items() if n not in mi]
+
+
+_DEFOPT = re.compile(r"^[ \t]*def(?:flag|param|opt)[ \t]+(.*(?:\\\n.*)*)", re.M)
+_MI_OPTS: dict[str, frozenset[str]] = {}
+
+
+def mi_options(root: str) -> frozenset[str]:
+    """Options sys/conf/files and what it includes declare: MI ones,
+    left off (a file's MI options are the same on every port)."""
+    if root not in _MI_OPTS:
+        cache: dict[str, str] = {}
+        names: set[str] = set()
+        for c in _conf_closure(root, ["conf/files"], cache):
+            for body in _DEFOPT.findall(cache.get(c, "")):
+                names.update(re.findall(r"\b[A-Z][A-Z0-9_]+\b", body))
+        _MI_OPTS[root] = frozenset(names)
+    return _MI_OPTS[root]

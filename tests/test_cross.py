@@ -1,0 +1,195 @@
+"""check --arch: which ports build a file (config files), the targets and
+flags it is compiled with (a fake cross compiler on PATH), the fast pass's
+choice of files, and the per-port report."""
+import os
+import shutil
+import sys
+
+from conftest import run
+from k2m import ports, tree
+
+CONF = {
+    "conf/files": "file\tkern/subr_a.c\nfile\tkern/subr_b.c\nfile\tkern/subr_c.c\n",
+    "dev/sbus/files.sbus": "file\tdev/sbus/s.c\ts\n",
+    "arch/sparc64/conf/std.sparc64": "machine\tsparc64\n",
+    "arch/sparc64/conf/files.sparc64": "include \"dev/sbus/files.sbus\"\n"
+                                       "file\tarch/sparc64/sparc64/md.c\n",
+    "arch/sparc/conf/std.sparc": "machine\tsparc\n",
+    "arch/sparc/conf/files.sparc": "include \"dev/sbus/files.sbus\"\n",
+    "arch/amd64/conf/std.amd64": "machine amd64 x86\n",
+    "arch/i386/conf/std.i386": "machine i386 x86\n",
+    "arch/x86/conf/files.x86": "file\tarch/x86/x86/xmd.c\n",
+    "arch/vax/conf/std.vax": "machine\tvax\n",
+    "arch/vax/conf/files.vax": "file\tarch/vax/vax/v.c\n",
+    "arch/alpha/conf/std.alpha": "machine\talpha\n",
+    "arch/alpha/conf/files.alpha": "file\tarch/alpha/alpha/a.c\n",
+    "arch/evbarm/conf/std.generic": "machine evbarm arm\n",
+    "arch/evbarm/conf/std.rpi": "machine evbarm arm\n",
+    "arch/evbarm/conf/std.generic64": "machine evbarm aarch64\n",
+    "arch/evbarm/conf/files.evbarm": "",
+    "arch/aarch64/conf/files.aarch64": "file\tarch/aarch64/aarch64/p.c\n",
+    "arch/arm/conf/files.arm": "file\tarch/arm/arm/q.c\n",
+}
+HEADER = "#define THING_GET(x)\t((x) + 1)\n#define OTHER(x)\t(x)\n"
+SOURCES = {
+    "kern/subr_a.c": "int subr_a(int);\nint subr_a(int x) { return x; }\n",
+    "kern/subr_b.c": '#include "thing.h"\nint subr_b(int);\nint subr_b(int x) '
+                     "{ return THING_GET(x); }\n",
+    "kern/subr_c.c": '#include "thing.h"\nint subr_c(int);\nint subr_c(int x) '
+                     "{ return OTHER(x); }\n",
+    "kern/thing.h": HEADER,
+    "dev/sbus/s.c": "int s_f(int);\nint s_f(int x) { return x + 2; }\n",
+    "arch/vax/vax/v.c": "int v_f(void);\nint v_f(void) { return 0; }\n",
+    "arch/alpha/alpha/a.c": "int a_f(void);\nint a_f(void) { return 0; }\n",
+}
+
+
+def make_tree(root):
+    for rel, text in {**CONF, **SOURCES}.items():
+        p = root / "sys" / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+def test_which_ports_build_a_file_comes_from_the_config_files(tmp_path):
+    root = str(make_tree(tmp_path))
+    b = tree.builds(root)
+    assert b["sys/kern/subr_a.c"] == {tree.MI}
+    assert b["sys/dev/sbus/s.c"] == {"sparc", "sparc64"}        # included by both
+    assert b["sys/arch/x86/x86/xmd.c"] == {"amd64", "i386"}      # machine line's files.x86
+    assert b["sys/arch/sparc64/sparc64/md.c"] == {"sparc64"}
+    assert "sys/kern/thing.h" not in b
+    pd = tree.port_dirs(root)
+    assert pd["evbarm"] == ["arm", "aarch64"]      # most kernels first and "x86" not in pd
+
+
+def test_targets_one_port_per_cpu_mi_on_three(tmp_path):
+    root = str(make_tree(tmp_path))
+    b, pd = tree.builds(root), tree.port_dirs(root)
+    every = ports.parse_arch("all", pd)
+
+    def names(rel, arches=every):
+        return [t.name for t in ports.targets_for(rel, b.get(rel), pd, arches)]
+    assert names("sys/kern/subr_a.c") == ["amd64", "i386", "sparc64"]   # 64, 32, big-endian
+    assert names("sys/kern/subr_a.c", ["x86_64"]) == ["amd64"]
+    assert sorted(names("sys/dev/sbus/s.c")) == ["sparc", "sparc64"]
+    assert names("sys/arch/aarch64/aarch64/p.c") == ["evbarm-aarch64"]  # by its directory
+    assert names("sys/arch/arm/arm/q.c") == ["evbarm"]
+    assert names("sys/arch/vax/vax/v.c") == ["vax"]
+    t = ports.targets_for("sys/arch/aarch64/aarch64/p.c", b.get("sys/arch/aarch64/aarch64/p.c"),
+                          pd, every)[0]
+    assert t.cpu.name == "aarch64" and "arm" in t.machine and t.port == "evbarm"
+    assert ports.parse_arch("evbarm", pd) == ["arm", "aarch64"]
+    try:
+        ports.parse_arch("pdp11", pd)
+        raise AssertionError("an unknown --arch must be refused")
+    except ValueError as e:
+        assert "pdp11" in str(e)
+
+
+FAKE = """#!{python}
+# a cross gcc stand-in: records how it was called, compiles with the host's
+import os, sys
+with open(os.environ["FAKE_LOG"], "a") as fp:
+    fp.write(os.path.basename(sys.argv[0]) + " " + " ".join(sys.argv[1:]) + "\\n")
+args, skip = [], False
+for a in sys.argv[1:]:
+    if skip:
+        skip = False
+    elif a == "-G":
+        skip = True
+    elif not a.startswith("-m"):
+        args.append(a)
+os.execv("{gcc}", ["gcc"] + args)
+"""
+
+
+def fake_path(tmp_path, triples):
+    """A PATH with the host's gcc, nm and as, and fake cross gccs."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for tool in ("gcc", "nm", "as"):
+        os.symlink(shutil.which(tool), bin_ / tool)
+    for t in triples:
+        f = bin_ / f"{t}-gcc-12"
+        f.write_text(FAKE.format(python=sys.executable, gcc=shutil.which("gcc")))
+        f.chmod(0o755)
+        os.symlink(shutil.which("nm"), bin_ / f"{t}-nm")
+    return str(bin_)
+
+
+def test_fast_pass_per_port_flags_and_report(tmp_path):
+    before = make_tree(tmp_path / "before")
+    after = make_tree(tmp_path / "after")
+    s = after / "sys" / "dev" / "sbus" / "s.c"
+    s.write_text(s.read_text().replace("{ return", "{ int unused = 1; return"))
+    (after / "sys" / "kern" / "thing.h").write_text(HEADER.replace("+ 1", "+ 2"))
+    for f in ("arch/vax/vax/v.c", "arch/alpha/alpha/a.c"):
+        (after / "sys" / f).write_text((after / "sys" / f).read_text() + "\n")
+    log = tmp_path / "log"
+    env_path, env_log = os.environ["PATH"], os.environ.get("FAKE_LOG")
+    os.environ["PATH"] = fake_path(tmp_path, ["sparc64-linux-gnu", "i686-linux-gnu"])
+    os.environ["FAKE_LOG"] = str(log)
+    try:
+        p = run("check", "--arch", "all", "--against", str(before), "-j", "2",
+                str(after), "sys")
+    finally:
+        os.environ["PATH"] = env_path
+        if env_log is None:
+            del os.environ["FAKE_LOG"]
+    out = p.stdout
+    assert p.returncode == 1, (out, p.stderr)
+    # the fast pass: what changed, and the includer that uses THING_GET;
+    # subr_c.c includes thing.h but uses only OTHER, subr_a.c nothing
+    assert "3 .c and 1 headers differ" in out and "4 .c files to compile" in out, out
+    calls = log.read_text().splitlines()
+    assert not any("subr_a.c" in c or "subr_c.c" in c for c in calls), calls
+    sparc = [c for c in calls if c.endswith("dev/sbus/s.c") and " -m32 " in c]
+    sparc64 = [c for c in calls if c.endswith("dev/sbus/s.c") and "-mcmodel=medlow" in c]
+    assert len(sparc) == 2 and len(sparc64) == 2        # before and after, each port
+    assert all(c.startswith("sparc64-linux-gnu-gcc-12 ") and "-D_LP64" in c for c in sparc64)
+    assert not any("-D_LP64" in c for c in sparc)
+    assert len([c for c in calls if c.startswith("i686-linux-gnu-gcc-12 ")
+                and c.endswith("kern/subr_b.c")]) == 2
+    # per port: the new warning on both sparcs, none elsewhere
+    assert "NEW WARNING sys/dev/sbus/s.c:2: in s_f(): unused variable 'unused' " \
+        "[-Wunused-variable] (on sparc)" in out
+    assert "[-Wunused-variable] (on sparc64)" in out
+    assert "check: i386: against" in out and "check: amd64: against" in out
+    for port in ("amd64", "i386"):
+        line = next(li for li in out.splitlines() if li.startswith(f"check: {port}: against"))
+        assert "0 regressions" in line and "0 new warnings" in line, line
+    # no compiler: vax has none, alpha's is not installed (the package named)
+    assert "vax: not compiled: no compiler (vax: Debian has no cross gcc for it)" in out
+    assert "install gcc-12-alpha-linux-gnu" in out and "make deps-cross" in out
+    assert "Traceback" not in p.stderr
+    # coverage: 1 of the 3 changed .c compiled on a port that builds them
+    assert "coverage: 1 of 3 changed .c files" in out, out
+    assert "2 no compiler for the ports that build it: sys/arch/alpha/alpha/a.c, " \
+        "sys/arch/vax/vax/v.c" in out
+
+
+def test_warning_flags_follow_the_port(tmp_path):
+    from k2m import check
+    conf = tmp_path / "sys" / "conf"
+    conf.mkdir(parents=True)
+    (conf / "Makefile.kern.inc").write_text(
+        "CWARNFLAGS+=\t-Wall\n"
+        ".  if ${MACHINE} == \"i386\" || ${MACHINE_ARCH} == \"x86_64\" || \\\n"
+        "\t${MACHINE_ARCH} == \"sparc64\" || ${MACHINE} == \"prep\"\n"
+        "CWARNFLAGS+=\t-Wextra\n.  endif\n"
+        ".if ${MACHINE} != \"vax\"\nCWARNFLAGS+=\t-Wnovax\n.else\nCWARNFLAGS+=\t-Wvax\n.endif\n")
+    root = str(tmp_path)
+    assert check.warning_flags(root) == ["-Wall", "-Wextra", "-Wnovax"]
+    assert check.warning_flags(root, "sparc64", "sparc64") == ["-Wall", "-Wextra", "-Wnovax"]
+    assert check.warning_flags(root, "evbarm", "arm") == ["-Wall", "-Wnovax"]
+    assert check.warning_flags(root, "vax", "vax") == ["-Wall", "-Wvax"]
+
+
+def test_header_keys_name_what_changed(tmp_path):
+    from k2m import check
+    before = "/* a comment */\n#define A(x) \\\n\t(x)\n#define B 1\nint f(int);\n"
+    after = "/* the comment rewritten */\n#define A(x) \\\n\t((x) + 1)\n#define B 1\n" \
+        "int f(int);\nint g(int);\n"
+    assert check.header_keys(str(tmp_path), before, after) == {"A", "g"}
