@@ -41,8 +41,10 @@ import difflib
 import json
 import os
 import re
+import resource
 import subprocess
 import tempfile
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -182,6 +184,86 @@ def _symbols(nm: str, obj: str, types: set[str]) -> tuple[list[str], list[str]]:
     return sorted(defs), sorted(refs)
 
 
+_DEVICE = re.compile(r"^[ \t]*(device|defpseudo|defpseudodev)[ \t]+(\w+)", re.M)
+_LOCATORS = re.compile(r"^[ \t]*(?:define|device|defpseudodev)[ \t]+(\w+)[ \t]*\{([^}]*"
+                       r"(?:\{[^}]*\}[^}]*)*)\}", re.M)
+_LOCATOR = re.compile(r"^\[?\s*(\w+)\s*(?:\[\s*(\d+)\s*\])?\s*(?:=\s*([^\]]*?))?\s*\]?$")
+_CONFIG_TEXTS: dict[str, list[tuple[str, str]]] = {}
+
+
+def _config_texts(root: str) -> list[tuple[str, str]]:
+    """(sys-relative path, text with continuation lines joined) of every
+    config file (files, files.*) of the tree."""
+    if root not in _CONFIG_TEXTS:
+        out = []
+        for d, dirs, fs in os.walk(os.path.join(root, "sys")):
+            dirs[:] = sorted(x for x in dirs if x != "external")
+            for f in sorted(fs):
+                if f == "files" or f.startswith("files."):
+                    rel = os.path.relpath(os.path.join(d, f), os.path.join(root, "sys"))
+                    text = _read(os.path.join(d, f)).decode("utf-8", "replace")
+                    out.append((rel, text.replace("\\\n", " ")))
+        _CONFIG_TEXTS[root] = out
+    return _CONFIG_TEXTS[root]
+
+
+def _split_locators(body: str) -> list[str]:
+    """The locators of `{[dev = -1], [irq[2] = {-1, -1}], chan}`, split
+    at the commas outside brackets and braces."""
+    out, depth, cur = [], 0, ""
+    for ch in body:
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    return [x for x in out + [cur.strip()] if x]
+
+
+def config_headers(root: str, dirs: tuple[str, ...] = ()) -> dict[str, str]:
+    """ioconf.h and locators.h as config(1) would write them, for every
+    device and attribute of the tree's config files (those of dirs,
+    sys/arch/DIR, win where two define one attribute): `extern struct
+    cfdriver NAME_cd;`, pseudo-devices' `void NAMEattach(int);`,
+    `#define PCICF_DEV 0` ...  Empty stand-ins leave every driver that
+    names its cfdriver or a locator failing, on every port, before and
+    after: compiled by no one."""
+    texts = sorted(_config_texts(root), key=lambda rt: (
+        0 if any(rt[0].startswith(f"arch/{d}/") for d in dirs) else
+        1 if not rt[0].startswith("arch/") else 2))
+    drivers, pseudo, locs = {}, {}, {}
+    for _, text in texts:
+        for kind, name in _DEVICE.findall(text):
+            drivers.setdefault(name, None)
+            if kind.startswith("defpseudo"):
+                pseudo.setdefault(name, None)
+        for attr, body in _LOCATORS.findall(text):
+            if attr in locs:
+                continue
+            lines, i = [], 0
+            for item in _split_locators(body):
+                m = _LOCATOR.match(item)
+                if not m:
+                    continue
+                name, n, default = m.groups()
+                macro = f"{attr.upper()}CF_{name.upper()}"
+                lines.append(f"#define {macro} {i}")
+                if default and not n:
+                    lines.append(f"#define {macro}_DEFAULT {default.strip()}")
+                i += int(n) if n else 1
+            if i:
+                locs[attr] = lines + [f"#define {attr.upper()}CF_NLOCS {i}"]
+    ioconf = ["/* check's stand-in for config(1)'s ioconf.h */"]
+    ioconf += [f"void {p}attach(int);" for p in pseudo]
+    ioconf += [f"extern struct cfdriver {d}_cd;" for d in drivers]
+    return {"ioconf.h": "\n".join(ioconf) + "\n",
+            "locators.h": "\n".join(l for ls in locs.values() for l in ls) + "\n"}
+
+
 class Compiler:
     """One tree compiled for one target: its include links, stand-ins for
     generated headers, compiler and flags."""
@@ -193,6 +275,9 @@ class Compiler:
             os.makedirs(d)
         for name, target_dir in portsmod.include_links(root, target):
             os.symlink(os.path.join(root, target_dir), os.path.join(self.inc, name))
+        for name, text in config_headers(root, (target.port,) + target.machine).items():
+            with open(os.path.join(self.stubs, name), "w") as fp:
+                fp.write(text)
         machine_arch = {"sh3": "sh3el", "mipsel": "mipsel", "mips": "mipseb"}.get(
             target.cpu.name, target.cpu.name)
         self.flags = FLAGS + list(target.cpu.flags) + \
@@ -541,15 +626,20 @@ def _types(root: str) -> set[str]:
         return set(_DECLARED.findall(fp.read()))
 
 
-def compile_all(roots: list[str], plan: Plan, jobs: int
+def compile_all(roots: list[str], plan: Plan, jobs: int,
+                only: dict[str, set[str]] | None = None
                 ) -> list[dict[str, dict[str, FileResult]]]:
     """Per root: target name -> file -> result, all jobs in one pool so
-    that -j holds across ports and trees."""
+    that -j holds across ports and trees; with only, just those files of
+    each target."""
     with tempfile.TemporaryDirectory(prefix="k2m-check-") as work:
         tasks = []
         for i, root in enumerate(roots):
             types = _types(root)
             for name, (t, fs) in plan.targets.items():
+                fs = [f for f in fs if only is None or f in only.get(name, ())]
+                if not fs:
+                    continue
                 cc = Compiler(root, os.path.join(work, f"{i}-{name}"), types, t)
                 tasks += [(i, name, f, cc) for f in fs if os.path.exists(os.path.join(root, f))]
         with ThreadPoolExecutor(jobs) as ex:
@@ -595,8 +685,9 @@ def compare(before: dict[str, dict], before_link: dict, res: dict[str, FileResul
 
 
 def _print_comparison(name: str, against: str, c: Comparison, res: dict[str, FileResult],
-                      problems: dict[str, str], out) -> None:
-    out(f"check: {name}: against {against}: {c.compiled_before} compiled before, "
+                      problems: dict[str, str], out, skipped: int = 0) -> None:
+    out(f"check: {name}: against {against}: {c.compiled_before} compiled before"
+        + (f" ({skipped} clean after, not compiled before)" if skipped else "") + ", "
         f"{len(c.regress)} regressions, {len(c.fixed)} newly compiling, "
         f"{len(c.new_warn)} new warnings, {len(c.new_link)} new link problems")
     for f in c.regress:
@@ -631,15 +722,23 @@ def _load_baseline(path: str) -> dict[str, dict]:
     return base["ports"]
 
 
+def clean(r: FileResult | None) -> bool:
+    """Compiled without a warning: nothing before can make it a
+    regression or give it a new warning."""
+    return r is not None and r.ok and not r.warnings
+
+
 def coverage(changed: list[str], plan: Plan, before: dict, after: dict
              ) -> tuple[int, dict[str, list[str]]]:
-    """Of the changed .c files: how many compiled, before and after, on
-    a port that builds them; the others grouped by Reason."""
+    """Of the changed .c files: how many compiled after on a port that
+    builds them, and before there unless after was clean (then before was
+    not compiled: it cannot matter); the others grouped by Reason."""
     ok, why = 0, {}
     for f in changed:
         names = plan.of_file.get(f, [])
-        if any(before.get(n, {}).get(f, FileResult(False)).ok and
-               after.get(n, {}).get(f, FileResult(False)).ok for n in names):
+        if any(after.get(n, {}).get(f, FileResult(False)).ok and
+               (clean(after[n][f]) and f not in before.get(n, {}) or
+                before.get(n, {}).get(f, FileResult(False)).ok) for n in names):
             ok += 1
             continue
         if not names:
@@ -658,7 +757,7 @@ def coverage(changed: list[str], plan: Plan, before: dict, after: dict
 
 def run(tree: Tree, paths: list[str], jobs: int, baseline: str | None,
         out_json: str | None, out=print, arch: str | None = None,
-        against: str | None = None) -> int:
+        against: str | None = None, all_before: bool = False) -> int:
     """Compile, report per target; compare with --against's tree or the
     baseline.  1 on a regression, new warning or new link problem."""
     root = tree.root
@@ -667,7 +766,8 @@ def run(tree: Tree, paths: list[str], jobs: int, baseline: str | None,
     except ValueError as e:
         raise TreeError(str(e)) from None
     if against is not None:
-        return _run_against(root, os.path.abspath(against), paths, arches, jobs, out_json, out)
+        return _run_against(root, os.path.abspath(against), paths, arches, jobs, out_json, out,
+                            all_before)
     files = files_under(root, paths)
     plan = make_plan(root, files, arches)
     for name, why in sorted(plan.no_compiler.items()):
@@ -702,8 +802,13 @@ def run(tree: Tree, paths: list[str], jobs: int, baseline: str | None,
     return status
 
 
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def _run_against(root: str, before_root: str, paths: list[str], arches: list[str],
-                 jobs: int, out_json: str | None, out) -> int:
+                 jobs: int, out_json: str | None, out, all_before: bool = False) -> int:
     """The fast pass: what differs from before_root, and what includes a
     header that differs, compiled in both trees on its ports."""
     if not os.path.isdir(os.path.join(before_root, "sys")):
@@ -719,7 +824,27 @@ def _run_against(root: str, before_root: str, paths: list[str], arches: list[str
     plan = make_plan(root, affected, arches)
     for name, why in sorted(plan.no_compiler.items()):
         out(f"check: {name}: not compiled: {why}")
-    before, after = compile_all([before_root, root], plan, jobs)
+    # after first: a file that compiles after without a warning can be
+    # neither a regression nor have a new warning, so before compiles only
+    # the rest (--all-before: everything, for "compiled before" figures)
+    t0, cpu0 = time.time(), _children_cpu()
+    after = compile_all([root], plan, jobs)[0]
+    t1, cpu1 = time.time(), _children_cpu()
+    need = {n: {f for f, r in rs.items() if all_before or not clean(r)}
+            for n, rs in after.items()}
+    before = compile_all([before_root], plan, jobs, need)[0]
+    t2, cpu2 = time.time(), _children_cpu()
+    n_after = sum(len(r) for r in after.values())
+    n_before = sum(len(r) for r in before.values())
+    out(f"check: after: {n_after} compiles in {t1 - t0:.0f} s ({cpu1 - cpu0:.0f} CPU s); "
+        f"before: {n_before} compiles in {t2 - t1:.0f} s ({cpu2 - cpu1:.0f} CPU s), "
+        f"{n_after - n_before} skipped (clean after)")
+    per = (cpu2 - cpu0) / max(n_after + n_before, 1)
+    full = sum(len(fs) for _, fs in make_plan(root, files_under(root, paths),
+                                              arches).targets.values())
+    out(f"check: a full pass (every .c under {' '.join(paths)}, both trees) would be "
+        f"{2 * full} compiles: about {2 * full * per / 60 / jobs:.0f} min with -j {jobs} "
+        f"at this pass's {per:.2f} CPU s a compile")
     status, report = 0, {"version": 3, "ports": {}}
     b_src, b_builds = source_definitions(before_root), builds(before_root)
     a_src, a_builds = source_definitions(root), builds(root)
@@ -730,11 +855,14 @@ def _run_against(root: str, before_root: str, paths: list[str], arches: list[str
         a_prob = link_problems(after[name], a_src, a_builds, port)
         _print_results(name, after[name], a_prob, out)
         c = compare({f: _as_dict(r) for f, r in b_res.items()}, b_prob, after[name], a_prob)
-        _print_comparison(name, before_root, c, after[name], a_prob, out)
+        _print_comparison(name, before_root, c, after[name], a_prob, out,
+                          len(after[name]) - len(b_res))
         status |= 1 if c.regress or c.new_warn or c.new_link else 0
         report["ports"][name] = {
             "compiled_before": c.compiled_before, "compiled_after":
             sum(r.ok for r in after[name].values()), "files": len(after[name]),
+            "clean_after": sum(clean(r) for r in after[name].values()),
+            "before_skipped": len(after[name]) - len(b_res),
             "regressions": c.regress, "new_warnings": [list(w) for w in c.new_warn],
             "link": a_prob, "new_link": c.new_link}
     ok, why = coverage(changed, plan, before, after)
@@ -743,6 +871,14 @@ def _run_against(root: str, before_root: str, paths: list[str], arches: list[str
     for reason, fs in sorted(why.items(), key=lambda kv: -len(kv[1])):
         out(f"  {len(fs)} {reason}: " + ", ".join(fs[:8]) + (" ..." if len(fs) > 8 else ""))
     report["coverage"] = {"changed": len(changed), "compiled": ok, "not": why}
+    report["time"] = {"after_s": round(t1 - t0), "after_cpu_s": round(cpu1 - cpu0),
+                      "before_s": round(t2 - t1), "before_cpu_s": round(cpu2 - cpu1),
+                      "compiles_after": n_after, "compiles_before": n_before,
+                      "full_pass_compiles": 2 * full, "jobs": jobs}
+    report["results"] = {"after": {n: {f: _as_dict(x) for f, x in r.items()}
+                                   for n, r in after.items()},
+                         "before": {n: {f: _as_dict(x) for f, x in r.items()}
+                                    for n, r in before.items()}}
     if out_json:
         with open(out_json, "w") as fp:
             json.dump(report, fp, indent=1, sort_keys=True)

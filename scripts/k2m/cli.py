@@ -160,6 +160,11 @@ def parser() -> argparse.ArgumentParser:
                    "the files that differ from it and the .c files that include a header "
                    "that differs, in both trees, and compare (no baseline used); the "
                    "fast pass to run before a commit")
+    k.add_argument("--all-before", action="store_true",
+                   help="with --against: compile every file in BEFORE too.  By default "
+                   "after is compiled first, and before only where after has an error or "
+                   "a warning: a file that compiles after without a warning can be "
+                   "neither a regression nor have a new warning (about half the time)")
 
     r = sub.add_parser("rumptest", help="build a rump kernel from a tree (converted and "
                        "shimmed, or pristine), run buildrump.sh's tests and our workload in it",
@@ -265,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "check":
             from . import check
             return check.run(tree, paths, args.jobs, args.baseline, args.out,
-                             arch=args.arch, against=args.against)
+                             arch=args.arch, against=args.against,
+                             all_before=args.all_before)
         if args.cmd == "rumptest":
             from . import rumptest
             return rumptest.run(args.tree, args.buildrump, args.obj, args.jobs, args.json,
