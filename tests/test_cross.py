@@ -197,3 +197,58 @@ def test_header_keys_name_what_changed(tmp_path):
     after = "/* the comment rewritten */\n#define A(x) \\\n\t((x) + 1)\n#define B 1\n" \
         "int f(int);\nint g(int);\n"
     assert check.header_keys(str(tmp_path), before, after) == {"A", "g"}
+
+
+def test_install_shim_defines_each_type_in_every_port_that_names_it(tmp_path):
+    """sparc64's MD code defines M_SBUSDMA and the sbus driver, which sparc
+    builds too, names it: sparc's kernel gets its own definition (in
+    files.sparc, not sys/conf/files, where sparc64's would meet it).  A
+    type only sparc's MD code names and nothing defines goes to
+    kern_malloc_types.c, which sys/conf/files gives every kernel."""
+    import re
+    from k2m import check
+    conf = {
+        "conf/files": "file\tkern/kern_malloc.c\n",
+        "dev/sbus/files.sbus": "file\tdev/sbus/s.c\ts\n",
+        "arch/sparc64/conf/std.sparc64": "machine\tsparc64\n",
+        "arch/sparc64/conf/files.sparc64": "include \"dev/sbus/files.sbus\"\n"
+                                           "file\tarch/sparc64/sparc64/md.c\n",
+        "arch/sparc/conf/std.sparc": "machine\tsparc\n",
+        "arch/sparc/conf/files.sparc": "include \"dev/sbus/files.sbus\"\n"
+                                       "file\tarch/sparc/sparc/md.c\n",
+        "arch/sparc64/sparc64/md.c": "#include <sys/malloc.h>\n"
+            "MALLOC_DEFINE(M_SBUSDMA, \"sbusdma\", \"sbus DMA maps\");\n"
+            "void *md(void) { return malloc(8, M_SBUSDMA, M_WAITOK); }\n",
+        "arch/sparc/sparc/md.c": "#include <sys/malloc.h>\n"
+            "void *md(void) { return malloc(8, M_SPARCMD, M_WAITOK); }\n",
+        "dev/sbus/s.c": "#include <sys/malloc.h>\n"
+            "void s(void *p) { free(p, M_SBUSDMA); }\n",
+    }
+    for rel, text in conf.items():
+        p = tmp_path / "sys" / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    p = run("install-shim", str(tmp_path))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "sparc: M_SBUSDMA defined in sys/arch/sparc/sparc/malloc_types_sparc.c " \
+        "(listed in sys/arch/sparc/conf/files.sparc)" in p.stdout, p.stdout
+    assert "1 defined for 1 ports" in p.stdout
+    sys_ = tmp_path / "sys"
+    assert "file\tarch/sparc/sparc/malloc_types_sparc.c" in \
+        (sys_ / "arch/sparc/conf/files.sparc").read_text()
+    assert re.search(r"^MALLOC_DEFINE\(M_SBUSDMA,",
+                     (sys_ / "arch/sparc/sparc/malloc_types_sparc.c").read_text(), re.M)
+    assert "malloc_types" not in (sys_ / "arch/sparc64/conf/files.sparc64").read_text()
+    types_c = (sys_ / "kern/kern_malloc_types.c").read_text()
+    assert "M_SPARCMD" in types_c and "M_SBUSDMA" not in types_c
+    # per port, each type its files name is defined exactly once
+    root = str(tmp_path)
+    b, defs = tree.builds(root), check.source_definitions(root)
+    for port in ("sparc", "sparc64"):
+        for t in ("M_SBUSDMA", "M_SPARCMD"):
+            n = [f for f in defs.get(t, []) if check.builds_file(b, f, port)]
+            assert len(n) == 1, (port, t, n)
+    # a second install changes nothing
+    before = open(sys_ / "arch/sparc/conf/files.sparc").read()
+    assert run("install-shim", str(tmp_path)).returncode == 0
+    assert open(sys_ / "arch/sparc/conf/files.sparc").read() == before
