@@ -52,7 +52,7 @@ from enum import Enum
 
 from . import ports as portsmod
 from .ports import Target
-from .tree import MI, Tree, TreeError, builds, port_dirs
+from .tree import MI, Configs, Tree, TreeError, builds, port_dirs
 
 # -fno-pic -fno-pie: Debian's gcc makes PIE by default, NetBSD's kernels
 # are not (and mips, amd64's -mcmodel=kernel refuse PIC outright).
@@ -599,8 +599,8 @@ class Plan:
 
 
 def make_plan(root: str, files: list[str], arches: list[str]) -> Plan:
-    ports = port_dirs(root)
-    builders = builds(root)
+    cfg = Configs(root)
+    ports, builders = cfg.ports(), cfg.builds()
     plan = Plan()
     for rel in files:
         names = []

@@ -18,7 +18,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 
-from .tree import MI, _conf_closure
+from .tree import MI, Configs
 
 
 @dataclass(frozen=True)
@@ -275,10 +275,10 @@ def mi_options(root: str) -> frozenset[str]:
     """Options sys/conf/files and what it includes declare: MI ones,
     left off (a file's MI options are the same on every port)."""
     if root not in _MI_OPTS:
-        cache: dict[str, str] = {}
+        cfg = Configs(root)
         names: set[str] = set()
-        for c in _conf_closure(root, ["conf/files"], cache):
-            for body in _DEFOPT.findall(cache.get(c, "")):
+        for c in cfg.closure(["conf/files"]):
+            for body in _DEFOPT.findall(cfg.text(c)):
                 names.update(re.findall(r"\b[A-Z][A-Z0-9_]+\b", body))
         _MI_OPTS[root] = frozenset(names)
     return _MI_OPTS[root]

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from . import allocators
 from .cscan import arg_commas, match_paren, split_args, strip
 from .tagmap import TagMap
-from .tree import MI, Tree, builds, port_dirs
+from .tree import MI, Configs, Tree, builds
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHIM = os.path.join(TOP, "shim")
@@ -439,7 +439,8 @@ def port_gaps(root: str, sv: Survey, types: set[str], to_define: list[str]
     code, or in a files.* this port does not include.  A type no file
     defines is kern_malloc_types.c's, which sys/conf/files gives every
     kernel; files no config lists (rump's, modules') are not counted."""
-    builders = builds(root)
+    cfg = Configs(root)
+    builders = cfg.builds()
     mi = set(to_define)
 
     def built(rel: str, port: str) -> bool:
@@ -447,7 +448,7 @@ def port_gaps(root: str, sv: Survey, types: set[str], to_define: list[str]
         return b is not None and (MI in b or port in b)
 
     out: dict[str, list[str]] = {}
-    for port in port_dirs(root):
+    for port in cfg.ports():
         gaps = sorted(t for t in types if t not in mi and t in sv.defined
                       and any(built(f, port) for f in sv.mentions.get(t, ()))
                       and not any(built(f, port) for f, _, _ in sv.defined[t]))
