@@ -95,9 +95,11 @@ REPRESENTATIVE = {
     "mips": "evbmips", "mipsel": "pmax", "powerpc": "macppc", "sparc": "sparc",
     "sparc64": "sparc64", "alpha": "alpha", "hppa": "hppa", "m68k": "amiga",
     "riscv": "riscv", "sh3": "landisk", "vax": "vax", "ia64": "ia64"}
-# An MI file (sys/conf/files) is compiled for a 64-bit little-endian, a
-# 32-bit and a 64-bit big-endian kernel: sizes, alignment, byte order.
-MI_CPUS = ("x86_64", "i386", "sparc64")
+# An MI file (sys/conf/files) is compiled for a 64-bit little-endian and
+# a 32-bit big-endian kernel (amd64, macppc): both sizes of long and
+# pointers, both byte orders.  A third (i386 and sparc64 were, with
+# amd64) made 4,684 compiles a tree of the fast pass on current, 3,457 now.
+MI_CPUS = ("x86_64", "powerpc")
 DEFAULT_ARCH = ("x86_64",)      # check without --arch: amd64, as before
 
 
