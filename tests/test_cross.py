@@ -253,3 +253,35 @@ def test_install_shim_defines_each_type_in_every_port_that_names_it(tmp_path):
     before = open(sys_ / "arch/sparc/conf/files.sparc").read()
     assert run("install-shim", str(tmp_path)).returncode == 0
     assert open(sys_ / "arch/sparc/conf/files.sparc").read() == before
+
+
+def test_config_headers_stand_in_for_configs_per_port(tmp_path):
+    """ioconf.h and locators.h as config(1) writes them, from the config
+    files the port's kernels read: cfdrivers, pseudo-devices' attach
+    functions, locators with their defaults and count (an array locator
+    takes as many slots as it has elements)."""
+    from k2m import check
+    conf = {
+        "conf/files": "device\tpci {[dev = -1], [function = -1]}\n"
+                      "define\tisa {[port = -1], [irq[2] = {-1, -1}], drq}\n"
+                      "defpseudo\tbpfilter\n",
+        "arch/atari/conf/std.atari": "machine\tatari m68k\n",
+        "arch/atari/conf/files.atari": "device\tite: tty\n",
+        "arch/mac68k/conf/std.mac68k": "machine\tmac68k m68k\n",
+        "arch/mac68k/conf/files.mac68k": "defpseudo ite\n",
+    }
+    for rel, text in conf.items():
+        p = tmp_path / "sys" / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    atari = check.config_headers(str(tmp_path), "atari")
+    assert atari["locators.h"].splitlines() == [
+        "#define PCICF_DEV 0", "#define PCICF_DEV_DEFAULT -1",
+        "#define PCICF_FUNCTION 1", "#define PCICF_FUNCTION_DEFAULT -1",
+        "#define PCICF_NLOCS 2",
+        "#define ISACF_PORT 0", "#define ISACF_PORT_DEFAULT -1",
+        "#define ISACF_IRQ 1", "#define ISACF_DRQ 3", "#define ISACF_NLOCS 4"]
+    io = atari["ioconf.h"]
+    assert "extern struct cfdriver pci_cd;" in io and "extern struct cfdriver ite_cd;" in io
+    assert "void bpfilterattach(int);" in io and "void iteattach(int);" not in io
+    assert "void iteattach(int);" in check.config_headers(str(tmp_path), "mac68k")["ioconf.h"]

@@ -185,28 +185,9 @@ def _symbols(nm: str, obj: str, types: set[str]) -> tuple[list[str], list[str]]:
 
 
 _DEVICE = re.compile(r"^[ \t]*(device|defpseudo|defpseudodev)[ \t]+(\w+)", re.M)
-_LOCATORS = re.compile(r"^[ \t]*(?:define|device|defpseudodev)[ \t]+(\w+)[ \t]*\{([^}]*"
-                       r"(?:\{[^}]*\}[^}]*)*)\}", re.M)
+_LOCATORS = re.compile(r"^[ \t]*(?:define|device|defpseudodev)[ \t]+(\w+)[ \t]*\{([^{}]*"
+                       r"(?:\{[^{}]*\}[^{}]*)*)\}", re.M)
 _LOCATOR = re.compile(r"^\[?\s*(\w+)\s*(?:\[\s*(\d+)\s*\])?\s*(?:=\s*([^\]]*?))?\s*\]?$")
-_CONFIG_TEXTS: dict[str, list[tuple[str, str]]] = {}
-
-
-def _config_texts(root: str) -> list[tuple[str, str]]:
-    """(sys-relative path, text with continuation lines joined) of every
-    config file (files, files.*) of the tree."""
-    if root not in _CONFIG_TEXTS:
-        out = []
-        for d, dirs, fs in os.walk(os.path.join(root, "sys")):
-            dirs[:] = sorted(x for x in dirs if x != "external")
-            for f in sorted(fs):
-                if f == "files" or f.startswith("files."):
-                    rel = os.path.relpath(os.path.join(d, f), os.path.join(root, "sys"))
-                    text = _read(os.path.join(d, f)).decode("utf-8", "replace")
-                    out.append((rel, text.replace("\\\n", " ")))
-        _CONFIG_TEXTS[root] = out
-    return _CONFIG_TEXTS[root]
-
-
 def _split_locators(body: str) -> list[str]:
     """The locators of `{[dev = -1], [irq[2] = {-1, -1}], chan}`, split
     at the commas outside brackets and braces."""
@@ -224,19 +205,19 @@ def _split_locators(body: str) -> list[str]:
     return [x for x in out + [cur.strip()] if x]
 
 
-def config_headers(root: str, dirs: tuple[str, ...] = ()) -> dict[str, str]:
-    """ioconf.h and locators.h as config(1) would write them, for every
-    device and attribute of the tree's config files (those of dirs,
-    sys/arch/DIR, win where two define one attribute): `extern struct
-    cfdriver NAME_cd;`, pseudo-devices' `void NAMEattach(int);`,
-    `#define PCICF_DEV 0` ...  Empty stand-ins leave every driver that
-    names its cfdriver or a locator failing, on every port, before and
-    after: compiled by no one."""
-    texts = sorted(_config_texts(root), key=lambda rt: (
-        0 if any(rt[0].startswith(f"arch/{d}/") for d in dirs) else
-        1 if not rt[0].startswith("arch/") else 2))
+def config_headers(root: str, port: str) -> dict[str, str]:
+    """ioconf.h and locators.h as config(1) would write them for a kernel
+    of port with every device and attribute of the config files its
+    kernels read (Configs.reads): `extern struct cfdriver NAME_cd;`,
+    pseudo-devices' `void NAMEattach(int);`, `#define PCICF_DEV 0` ...
+    Empty stand-ins leave every driver that names its cfdriver or a
+    locator failing, on every port, before and after: compiled by no one.
+    Per port: mac68k's ite is a pseudo-device, atari's a device."""
+    cfg = Configs(root)
+    confs = sorted(cfg.reads(port))
     drivers, pseudo, locs = {}, {}, {}
-    for _, text in texts:
+    for c in confs:
+        text = cfg.text(c).replace("\\\n", " ")
         for kind, name in _DEVICE.findall(text):
             drivers.setdefault(name, None)
             if kind.startswith("defpseudo"):
@@ -275,7 +256,7 @@ class Compiler:
             os.makedirs(d)
         for name, target_dir in portsmod.include_links(root, target):
             os.symlink(os.path.join(root, target_dir), os.path.join(self.inc, name))
-        for name, text in config_headers(root, (target.port,) + target.machine).items():
+        for name, text in config_headers(root, target.port).items():
             with open(os.path.join(self.stubs, name), "w") as fp:
                 fp.write(text)
         machine_arch = {"sh3": "sh3el", "mipsel": "mipsel", "mips": "mipseb"}.get(

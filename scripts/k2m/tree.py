@@ -218,14 +218,24 @@ class Configs:
                 for f in _CONF_FILE.findall(self.text(c)):
                     out.setdefault("sys/" + f, set()).add(port)
 
-        mi = self.closure(["conf/files"])
+        mi = self.reads(MI)
         take(mi, MI)
-        for port, names in self.ports().items():
-            # config(1) reads files.MACHINE and, for each further name of
-            # the machine line, its files.NAME (amd64's files.x86, files.xen)
-            starts = self.conf_files(port) + [f"arch/{n}/conf/files.{n}" for n in names]
-            take(self.closure(starts) - mi, port)
+        for port in self.ports():
+            take(self.reads(port) - mi, port)
         return {f: frozenset(ps) for f, ps in out.items()}
+
+    def reads(self, port: str) -> set[str]:
+        """The config files a port's kernels read (MI: sys/conf/files and
+        what it includes): those, the port's own sys/arch/PORT/conf files,
+        and, as config(1) reads files.MACHINE, the files.NAME of each
+        further name of its machine lines (amd64's files.x86, files.xen),
+        with what they include."""
+        mi = self.closure(["conf/files"])
+        if port == MI:
+            return mi
+        names = self.ports().get(port, [])
+        return mi | self.closure(self.conf_files(port) +
+                                 [f"arch/{n}/conf/files.{n}" for n in names])
 
     def kernels(self) -> dict[str, frozenset[str]]:
         """sys/arch/DIR -> the ports whose kernels may build a file of DIR.
