@@ -5,7 +5,8 @@ compiled by the host gcc to an object, as a kernel file (-D_KERNEL,
 -nostdinc, machine amd64, -O2) with the kernel's warning flags: the
 CWARNFLAGS of the tree's own sys/conf/Makefile.kern.inc (-Wall -Wextra
 ...; WARNINGS below if the tree has none).  Headers that config(1) would
-generate (opt_*.h, locators.h, ioconf.h, ...) are empty stand-ins made on
+generate are stand-ins: ioconf.h and locators.h written from the port's
+config files (config_headers), opt_*.h and the like empty, made on
 demand.  Per file it records whether it compiles (and the first error),
 its warnings, and the malloc type symbols its object defines and
 references (nm).
@@ -32,7 +33,10 @@ cross gcc and that CPU's flags); amd64 alone is the default, one target
 like the others.  --against BEFORE compares with a tree before the
 conversion instead of a baseline, and compiles only what the conversion
 can affect: the files that differ and the .c files that include (through
-any chain of #include lines) a header that differs.
+any chain of #include lines) a header that differs.  It compiles the
+converted tree first and the tree before only where that gave an error
+or a warning: a file that compiles after without one can be neither a
+regression nor have a new warning.
 """
 
 from __future__ import annotations
