@@ -64,8 +64,10 @@ CPUS: dict[str, Cpu] = {c.name: c for c in (
          "-ffixed-24", "-D__mips_o32"], 32, False),
     _cpu("mips64", "mips64-linux-gnuabi64", ["-mno-abicalls", "-msoft-float", "-G", "0",
          "-ffixed-24", "-msym32", "-mabi=64", "-D__mips_n64"], 64, True),
+    # -Upowerpc: Linux's gcc predefines powerpc=1, NetBSD's does not
+    # (evbppc's #include PPC_INTR_IMPL, <powerpc/intr.h>, became <1/intr.h>)
     _cpu("powerpc", "powerpc-linux-gnu", ["-msoft-float", "-msdata=none",
-         "-mno-strict-align"], 32, True),
+         "-mno-strict-align", "-Upowerpc"], 32, True),
     _cpu("powerpc64", "powerpc64-linux-gnu", ["-msoft-float", "-D_LP64"], 64, True),
     _cpu("sparc", "sparc64-linux-gnu", ["-m32", "-mcpu=v8", "-mno-fpu", "-Dsparc"], 32, True),
     _cpu("sparc64", "sparc64-linux-gnu", ["-mcmodel=medlow", "-mno-fpu", "-D_LP64",
