@@ -285,3 +285,25 @@ def test_config_headers_stand_in_for_configs_per_port(tmp_path):
     assert "extern struct cfdriver pci_cd;" in io and "extern struct cfdriver ite_cd;" in io
     assert "void bpfilterattach(int);" in io and "void iteattach(int);" not in io
     assert "void iteattach(int);" in check.config_headers(str(tmp_path), "mac68k")["ioconf.h"]
+
+
+def test_options_from_the_first_kernel_config_where_there_is_no_generic(tmp_path):
+    """hpcarm has no GENERIC: its options come from its first kernel config
+    by name (IPAQ), which includes the SoC's std file with ARM_INTR_IMPL,
+    not from std.hpcarm alone, which lacks it."""
+    conf = {
+        "arch/hpcarm/conf/std.hpcarm": "machine\thpcarm arm\n",
+        "arch/hpcarm/conf/std.sa11x0": "options\tARM_INTR_IMPL=\"<arch/arm/sa11x0/intr.h>\"\n",
+        "arch/hpcarm/conf/IPAQ": "include \"arch/hpcarm/conf/std.hpcarm\"\n"
+                                 "include \"arch/hpcarm/conf/std.sa11x0\"\noptions\tCPU_SA1100\n",
+        "arch/hpcarm/conf/INSTALL_IPAQ": "options\tINSTALL\n",
+    }
+    for rel, text in conf.items():
+        p = tmp_path / "sys" / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    root = str(tmp_path)
+    t = ports.target("hpcarm", "arm", tree.port_dirs(root)["hpcarm"])
+    opts = ports.kernel_options(root, t)
+    assert "-DARM_INTR_IMPL=<arch/arm/sa11x0/intr.h>" in opts and "-DCPU_SA1100" in opts
+    assert "-DINSTALL" not in opts

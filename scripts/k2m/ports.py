@@ -216,7 +216,10 @@ def include_links(root: str, t: Target) -> list[tuple[str, str]]:
 
 
 # The kernel whose options a port is compiled with, where not GENERIC.
-_KERNEL = {"evbmips": "MALTA"}
+# atari: its kernel configs each name one 68k CPU (ATARITT's 68030
+# pflush fails with -m68020-60), std.atari none: 19 of 22 files compile
+# with it, 18 with ATARITT.
+_KERNEL = {"evbmips": "MALTA", "atari": "std.atari"}
 _OPTION = re.compile(r"^[ \t]*(no[ \t]+)?options[ \t]+(.*)$", re.M)
 _CONF_INC = re.compile(r"^[ \t]*include[ \t]+\"([^\"]+)\"", re.M)
 
@@ -228,11 +231,13 @@ def kernel_options(root: str, t: Target) -> list[str]:
     config(1) puts most in opt_*.h; as -D they reach every file alike.
     Options of sys/conf/files (MI: DIAGNOSTIC, BPFJIT) stay off."""
     conf = os.path.join(root, "sys", "arch", t.port, "conf")
-    names = ["GENERIC64"] if t.cpu.name == "aarch64" else \
-        [_KERNEL.get(t.port, "GENERIC"), f"std.{t.port}"]
-    # no GENERIC (evbmips, sgimips): the first kernel config by name
+    names = ["GENERIC64"] if t.cpu.name == "aarch64" else [_KERNEL.get(t.port, "GENERIC")]
+    # no GENERIC (hpcarm, sgimips): the first kernel config by name, which
+    # includes std.PORT and its SoC's or CPU's std file (ARM_INTR_IMPL,
+    # MIPS3); std.PORT alone lacks those
     names += sorted(f for f in (os.listdir(conf) if os.path.isdir(conf) else ())
                     if f.isupper() and not f.startswith(("INSTALL", "MAKEDEV")))
+    names.append(f"std.{t.port}")
     start = next((f"arch/{t.port}/conf/{n}" for n in names
                   if os.path.exists(os.path.join(conf, n))), None)
     opts: dict[str, str | None] = {}
