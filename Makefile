@@ -7,6 +7,7 @@
 #   make qemu      what boottest needs from Debian: qemu, bmake, makefs, gcc
 #   make boot-tools  boottest's --tools from a NetBSD 7.99 tree: NETBSD_SRC=DIR
 #                  BUILDRUMP=DIR [BOOT_TOOLS=build/boot-tools]
+#   make deps-cross the cross compilers `check --arch` uses (large download)
 #
 # Both install what is missing from Debian's archive first (make deps).
 
@@ -18,7 +19,7 @@ JOBS ?=		$(shell nproc)
 DEBS =		coccinelle parallel python3-yaml python3-pytest pyflakes3 gcc make patch git \
 		mandoc python3-clang-14
 
-.PHONY: all deps example test lint test-py test-shim bench bench-convert bench-shim \
+.PHONY: all deps deps-cross example test lint test-py test-shim bench bench-convert bench-shim \
 	mallocstat qemu boot-tools install-debs clean
 
 all: example
@@ -40,6 +41,14 @@ boot-tools: qemu
 	@test -n "$(NETBSD_SRC)" -a -n "$(BUILDRUMP)" || \
 	    { echo "make boot-tools NETBSD_SRC=DIR BUILDRUMP=DIR [BOOT_TOOLS=DIR]"; exit 2; }
 	sh boot/mktools.sh "$(NETBSD_SRC)" "$(BUILDRUMP)" "$(BOOT_TOOLS)" 2
+
+# check --arch (README: install-shim, check, audit): one Debian cross gcc per
+# NetBSD CPU; sparc uses sparc64's with -m32, vax and ia64 have none.  The
+# list is scripts/k2m/ports.py's, printed so that it has one place.
+deps-cross:
+	@$(MAKE) --no-print-directory install-debs \
+	    PKGS="$$($(PYTHON) -c 'import sys; sys.path.insert(0, "scripts"); \
+	        from k2m.ports import cross_packages; print(*cross_packages())')"
 
 install-debs:
 	@missing=""; for p in $(PKGS); do \

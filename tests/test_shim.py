@@ -60,7 +60,7 @@ def test_converted_examples_compile_against_the_shim(example_tree, tmp_path):
     assert p.returncode == 0, p.stdout
     assert "0 regressions" in p.stdout and "0 new warnings" in p.stdout
     assert "0 link problems" in p.stdout
-    files = json.loads(res.read_text())["files"]
+    files = json.loads(res.read_text())["ports"]["amd64"]["files"]   # per port (--arch)
     # kern_malloc.c comes along (with kern_malloc_types.c it defines the
     # types); the example tree lacks headers it needs, so its types are
     # found in its source instead

@@ -149,6 +149,22 @@ def parser() -> argparse.ArgumentParser:
                    help="results to compare with (default: TREE/.kmem2malloc-check.json; "
                    "written by the first run, so run check once before converting)")
     k.add_argument("--out", metavar="FILE", help="also write each file's result as JSON")
+    k.add_argument("--arch", metavar="LIST",
+                   help="compile for these CPUs or ports (comma separated: x86_64, i386, "
+                   "arm, aarch64, mips, mipsel, powerpc, sparc, sparc64, alpha, hppa, m68k, "
+                   "riscv, sh3; or a port such as evbarm, pmax, atari), or `all`; each file "
+                   "only on the ports whose config files build it, one port per CPU.  "
+                   "Default: x86_64 (amd64).  The compilers: `make deps-cross`")
+    k.add_argument("--against", metavar="BEFORE",
+                   help="the tree before the conversion (a pristine copy): compile only "
+                   "the files that differ from it and the .c files that include a header "
+                   "that differs, in both trees, and compare (no baseline used); the "
+                   "fast pass to run before a commit")
+    k.add_argument("--all-before", action="store_true",
+                   help="with --against: compile every file in BEFORE too.  By default "
+                   "after is compiled first, and before only where after has an error or "
+                   "a warning: a file that compiles after without a warning can be "
+                   "neither a regression nor have a new warning (about half the time)")
 
     r = sub.add_parser("rumptest", help="build a rump kernel from a tree (converted and "
                        "shimmed, or pristine), run buildrump.sh's tests and our workload in it",
@@ -253,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
                                 in_place=args.in_place or not args.out)
         if args.cmd == "check":
             from . import check
-            return check.run(tree, paths, args.jobs, args.baseline, args.out)
+            return check.run(tree, paths, args.jobs, args.baseline, args.out,
+                             arch=args.arch, against=args.against,
+                             all_before=args.all_before)
         if args.cmd == "rumptest":
             from . import rumptest
             return rumptest.run(args.tree, args.buildrump, args.obj, args.jobs, args.json,

@@ -106,71 +106,8 @@ def open_tree(root: str) -> Tree:
         for path, attr in _FILE_RE.findall(text):
             if attr:
                 tree.drivers.setdefault(path, attach.get(attr, attr))
-    tree.kernels = arch_kernels(root)
+    tree.kernels = Configs(tree.root).kernels()
     return tree
-
-
-_ARCH_INCLUDE = re.compile(r"^[ \t]*c?include[ \t]+\"arch/(\w+)/", re.M)
-_ARCH_FILE = re.compile(r"^[ \t]*(?:file|object)[ \t]+arch/(\w+)/", re.M)
-_MACHINE = re.compile(r"^[ \t]*machine[ \t]+([\w \t]+)", re.M)  # machine sun3 m68k sun68k
-
-
-def arch_kernels(root: str) -> dict[str, frozenset[str]]:
-    """sys/arch/DIR -> the ports whose kernels may build a file of DIR.
-
-    A port's kernels build its own directory and those its config files
-    name in `file`, `include` and `machine` lines (amd64's "file
-    arch/x86/...", evbarm's include of arch/arm's files.arm, std.sun3's
-    "machine sun3 m68k sun68k"), and what the files.* of those name in
-    turn.  (Not Makefiles: usermode links every host CPU's headers.)  A
-    file another port lends (hpcmips builds arch/i386/isa/fd.c) brings
-    that port's directory, not what that port's own files.* name: hpcmips
-    builds no x86 code.  No kernel holds two ports, so memory of one never
-    meets another's: pairing keeps them apart (a name read too generously
-    only joins more)."""
-    arch = os.path.join(root, "sys", "arch")
-    try:
-        dirs = sorted(d for d in os.listdir(arch) if os.path.isdir(os.path.join(arch, d)))
-    except OSError:
-        return {}
-
-    def is_port(d: str) -> bool:
-        return os.path.exists(os.path.join(arch, d, "conf", f"std.{d}"))
-
-    def named(d: str, only_files: bool) -> tuple[set[str], set[str]]:
-        """The directories d's config files include or name as machine,
-        and those they take single files from."""
-        conf = os.path.join(arch, d, "conf")
-        out: set[str] = set()
-        lent: set[str] = set()
-        for f in sorted(os.listdir(conf)) if os.path.isdir(conf) else ():
-            if (only_files and not f.startswith("files.")) or f.startswith("Makefile"):
-                continue
-            try:
-                with open(os.path.join(conf, f), encoding="utf-8", errors="replace") as fp:
-                    text = fp.read()
-            except OSError:
-                continue
-            out.update(_ARCH_INCLUDE.findall(text))
-            for m in _MACHINE.findall(text):
-                out.update(m.split())
-            lent.update(_ARCH_FILE.findall(text))
-        return out & set(dirs), lent & set(dirs)
-
-    files_named = {d: named(d, True) for d in dirs}
-    out: dict[str, set[str]] = {d: {d} for d in dirs}
-    for port in dirs:
-        inc, lent = named(port, False)
-        built, todo = {port}, list(inc) + [d for d in lent if not is_port(d)]
-        while todo:
-            d = todo.pop()
-            if d not in built:
-                built.add(d)
-                i, f = files_named.get(d, ((), ()))
-                todo += list(i) + [x for x in f if not is_port(x)]
-        for d in built | {d for d in lent if is_port(d)}:
-            out[d].add(port)
-    return {d: frozenset(ps) for d, ps in out.items()}
 
 
 def source_files(tree: Tree, paths: list[str], needle: str | None = None,
@@ -203,3 +140,180 @@ def source_files(tree: Tree, paths: list[str], needle: str | None = None,
             if any(w in data for w in words):
                 out.append(os.path.relpath(c, tree.root))
     return sorted(set(out))
+
+
+_CONF_INCLUDE = re.compile(r"^[ \t]*c?include[ \t]+\"([^\"]+)\"", re.M)
+_CONF_FILE = re.compile(r"^[ \t]*file[ \t]+(\S+)", re.M)
+_ARCH_INCLUDE = re.compile(r"^[ \t]*c?include[ \t]+\"arch/(\w+)/", re.M)
+_ARCH_FILE = re.compile(r"^[ \t]*(?:file|object)[ \t]+arch/(\w+)/", re.M)
+_MACHINE = re.compile(r"^[ \t]*machine[ \t]+([\w \t]+)", re.M)  # machine sun3 m68k sun68k
+MI = "*"                    # the port name builds() gives a file sys/conf/files lists
+
+
+class Configs:
+    """A tree's config files, each read once, and what config(1) makes of
+    them: the ports (ports()), the ports whose kernels build each file
+    (builds()) and each directory of sys/arch (kernels()).
+
+    builds() follows the `file` lines a kernel's config files reach, as
+    config(1) does: what check --arch compiles where.  kernels() reads a
+    port's `include`, `machine` and `file arch/DIR/` lines more
+    generously (a kernel config in amd64/conf that says `machine
+    usermode` brings usermode): pairing keeps memory of two ports apart
+    with it, and a name read too generously there only joins more."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._text: dict[str, str] = {}     # sys-relative path -> text
+        self._ports: dict[str, list[str]] | None = None
+
+    def text(self, path: str) -> str:
+        """A config file's text (sys-relative path); "" if it is absent."""
+        if path not in self._text:
+            try:
+                with open(os.path.join(self.root, "sys", path), encoding="utf-8",
+                          errors="replace") as fp:
+                    self._text[path] = fp.read()
+            except OSError:
+                self._text[path] = ""
+        return self._text[path]
+
+    def arch_dirs(self) -> list[str]:
+        arch = os.path.join(self.root, "sys", "arch")
+        try:
+            return sorted(d for d in os.listdir(arch) if os.path.isdir(os.path.join(arch, d)))
+        except OSError:
+            return []
+
+    def conf_files(self, d: str) -> list[str]:
+        """sys/arch/d/conf's config files (sys-relative), Makefiles left out."""
+        conf = os.path.join(self.root, "sys", "arch", d, "conf")
+        return [f"arch/{d}/conf/{f}" for f in (sorted(os.listdir(conf))
+                if os.path.isdir(conf) else ()) if not f.startswith("Makefile")]
+
+    def closure(self, starts: list[str]) -> set[str]:
+        """Config files reachable from starts by `include` lines: what
+        config(1) reads for a kernel whose files name them."""
+        seen: set[str] = set()
+        todo = list(starts)
+        while todo:
+            p = todo.pop()
+            if p not in seen:
+                seen.add(p)
+                todo += [i for i in _CONF_INCLUDE.findall(self.text(p)) if i not in seen]
+        return seen
+
+    def ports(self) -> dict[str, list[str]]:
+        """Live ports -> the names their `machine` lines give (std.evbarm's
+        "machine evbarm arm", std.generic64's "machine evbarm aarch64"),
+        most used first.  A directory of sys/arch whose config files name
+        it in no `machine` line (x86, arm, evbcf's remains) is no port."""
+        if self._ports is None:
+            self._ports = {}
+            for d in self.arch_dirs():
+                counts: dict[str, int] = {}
+                for c in self.conf_files(d):
+                    for m in _MACHINE.findall(self.text(c)):
+                        names = m.split("#")[0].split()
+                        if names and names[0] == d:
+                            for n in names[1:] or [d]:
+                                counts[n] = counts.get(n, 0) + 1
+                if counts:
+                    self._ports[d] = sorted(counts, key=lambda n: (-counts[n], n))
+        return self._ports
+
+    def builds(self) -> dict[str, frozenset[str]]:
+        """Tree-relative file -> the ports whose kernels may build it:
+        sys/conf/files and what it includes give MI (every port), a port's
+        sys/arch/PORT/conf files (files.PORT, std.*, its kernel configs,
+        and the files.NAME of each name its machine lines give) and what
+        they include give that port.  A file no config file lists is
+        absent (rump's, modules' and boot loaders' sources)."""
+        out: dict[str, set[str]] = {}
+
+        def take(confs: set[str], port: str) -> None:
+            for c in confs:
+                for f in _CONF_FILE.findall(self.text(c)):
+                    out.setdefault("sys/" + f, set()).add(port)
+
+        mi = self.reads(MI)
+        take(mi, MI)
+        for port in self.ports():
+            take(self.reads(port) - mi, port)
+        return {f: frozenset(ps) for f, ps in out.items()}
+
+    def reads(self, port: str) -> set[str]:
+        """The config files a port's kernels read (MI: sys/conf/files and
+        what it includes): those, the port's own sys/arch/PORT/conf files,
+        and, as config(1) reads files.MACHINE, the files.NAME of each
+        further name of its machine lines (amd64's files.x86, files.xen),
+        with what they include."""
+        mi = self.closure(["conf/files"])
+        if port == MI:
+            return mi
+        names = self.ports().get(port, [])
+        return mi | self.closure(self.conf_files(port) +
+                                 [f"arch/{n}/conf/files.{n}" for n in names])
+
+    def kernels(self) -> dict[str, frozenset[str]]:
+        """sys/arch/DIR -> the ports whose kernels may build a file of DIR.
+
+        A port's kernels build its own directory and those its config
+        files name in `file`, `include` and `machine` lines (amd64's "file
+        arch/x86/...", evbarm's include of arch/arm's files.arm,
+        std.sun3's "machine sun3 m68k sun68k"), and what the files.* of
+        those name in turn.  (Not Makefiles: usermode links every host
+        CPU's headers.)  A file another port lends (hpcmips builds
+        arch/i386/isa/fd.c) brings that port's directory, not what that
+        port's own files.* name: hpcmips builds no x86 code.  No kernel
+        holds two ports, so memory of one never meets another's."""
+        dirs = self.arch_dirs()
+
+        def is_port(d: str) -> bool:
+            return os.path.exists(os.path.join(self.root, "sys", "arch", d, "conf",
+                                               f"std.{d}"))
+
+        def named(d: str, only_files: bool) -> tuple[set[str], set[str]]:
+            """The directories d's config files include or name as machine,
+            and those they take single files from."""
+            out: set[str] = set()
+            lent: set[str] = set()
+            for c in self.conf_files(d):
+                if only_files and not os.path.basename(c).startswith("files."):
+                    continue
+                text = self.text(c)
+                out.update(_ARCH_INCLUDE.findall(text))
+                for m in _MACHINE.findall(text):
+                    out.update(m.split())
+                lent.update(_ARCH_FILE.findall(text))
+            return out & set(dirs), lent & set(dirs)
+
+        files_named = {d: named(d, True) for d in dirs}
+        out: dict[str, set[str]] = {d: {d} for d in dirs}
+        for port in dirs:
+            inc, lent = named(port, False)
+            built, todo = {port}, list(inc) + [d for d in lent if not is_port(d)]
+            while todo:
+                d = todo.pop()
+                if d not in built:
+                    built.add(d)
+                    i, f = files_named.get(d, ((), ()))
+                    todo += list(i) + [x for x in f if not is_port(x)]
+            for d in built | {d for d in lent if is_port(d)}:
+                out[d].add(port)
+        return {d: frozenset(ps) for d, ps in out.items()}
+
+
+def arch_kernels(root: str) -> dict[str, frozenset[str]]:
+    """Configs.kernels(): sys/arch/DIR -> the ports that may build it."""
+    return Configs(root).kernels()
+
+
+def port_dirs(root: str) -> dict[str, list[str]]:
+    """Configs.ports(): live ports -> their machine lines' names."""
+    return Configs(root).ports()
+
+
+def builds(root: str) -> dict[str, frozenset[str]]:
+    """Configs.builds(): file -> the ports whose kernels may build it."""
+    return Configs(root).builds()

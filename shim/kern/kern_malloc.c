@@ -117,7 +117,11 @@ struct malloc_header {
 	uint16_t	mh_magic;	/* MH_MAGIC_ALLOC or MH_MAGIC_FREE */
 } __aligned(ALIGNBYTES + 1);
 
-__CTASSERT(sizeof(struct malloc_header) == 8);
+/*
+ * Its 8 bytes, padded to one unit of malloc's alignment: 16 bytes where
+ * ALIGNBYTES is 15 (aarch64, riscv, sparc64).
+ */
+__CTASSERT(sizeof(struct malloc_header) == MAX(8, ALIGNBYTES + 1));
 
 #define	MH_SIZE_BIG	UINT32_MAX
 #define	MH_MAGIC_ALLOC	0x6d61		/* "ma" */
