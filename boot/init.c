@@ -281,6 +281,20 @@ fill(unsigned char *p, size_t n, unsigned seed)
 }
 
 /* Write n bytes of pattern seed to path, read them back, compare. */
+/* Read path into iobuf2: the bytes read, or a negative errno. */
+static long
+read_back(const char *path)
+{
+	long fd, r;
+
+	fd = nb_sys3(NB_SYS_open, path, NB_O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	r = nb_sys3(NB_SYS_read, fd, iobuf2, sizeof(iobuf2));
+	nb_sys3(NB_SYS_close, fd, 0, 0);
+	return r;
+}
+
 static long
 file_roundtrip(const char *path, size_t n, unsigned seed, int keep)
 {
@@ -298,12 +312,7 @@ file_roundtrip(const char *path, size_t n, unsigned seed, int keep)
 	nb_sys3(NB_SYS_close, fd, 0, 0);
 	if (r < 0)
 		return r;
-	fd = nb_sys3(NB_SYS_open, path, NB_O_RDONLY, 0);
-	if (fd < 0)
-		return fd;
-	r = nb_sys3(NB_SYS_read, fd, iobuf2, sizeof(iobuf2));
-	nb_sys3(NB_SYS_close, fd, 0, 0);
-	if (r < 0)
+	if ((r = read_back(path)) < 0)
 		return r;
 	if ((size_t)r != n || memcmp(iobuf, iobuf2, n) != 0)
 		return -5;			/* EIO: the data did not survive */
@@ -594,15 +603,10 @@ test_log(const char *mnt)
 static long
 starts_with(const char *path, const char *want)
 {
-	long fd, r;
+	long r;
 	size_t n = nb_strlen(want);
 
-	fd = nb_sys3(NB_SYS_open, path, NB_O_RDONLY, 0);
-	if (fd < 0)
-		return fd;
-	r = nb_sys3(NB_SYS_read, fd, iobuf2, sizeof(iobuf2));
-	nb_sys3(NB_SYS_close, fd, 0, 0);
-	if (r < 0)
+	if ((r = read_back(path)) < 0)
 		return r;
 	return (size_t)r >= n && memcmp(iobuf2, want, n) == 0 ? 0 : -5;
 }
