@@ -51,10 +51,11 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from . import ports as portsmod
+from .makeoptions import MakeOptions
 from .ports import Target
 from .tree import MI, Configs, Tree, TreeError, builds, port_dirs
 
@@ -265,17 +266,32 @@ class Compiler:
                 fp.write(text)
         machine_arch = {"sh3": "sh3el", "mipsel": "mipsel", "mips": "mipseb"}.get(
             target.cpu.name, target.cpu.name)
-        self.flags = FLAGS + list(target.cpu.flags) + \
-            portsmod.kernel_options(root, target) + \
+        self.makeoptions = MakeOptions(root, target.port, {target.port, target.cpu.name},
+                                       portsmod.kernel_lines(root, target))
+        cpu_flags = list(target.cpu.flags)
+        if "-mabi=n32" in self.makeoptions.vars.get("CFLAGS", []):
+            # playstation2: NetBSD's gcc defines the ABI's name, Linux's not
+            cpu_flags = [f for f in cpu_flags if f != "-D__mips_o32"] + ["-D__mips_n32"]
+        self.flags = FLAGS + cpu_flags + portsmod.kernel_options(root, target) + \
             warning_flags(root, target.port, machine_arch)
+
+    def _stub(self, h: str) -> None:
+        """A generated header: config(1)'s needs-flag header of what the
+        kernel selects counts one (fd.h: `#define NFD 1`, without which
+        sun3's fd.c stops at "fdc but no fd?"), any other is empty."""
+        with open(os.path.join(self.stubs, h), "a") as fp:
+            name = h[:-len(".h")]
+            if not name.startswith("opt_") and name in self.makeoptions.selected:
+                fp.write(f"#define N{name.upper()}\t1\n")
 
     def compile(self, rel: str) -> FileResult:
         """Compile one file; make empty stand-ins for generated headers."""
         obj = os.path.join(self.objs, rel.replace("/", "__") + ".o")
-        cmd = [self.target.cpu.gcc or "false", *self.flags, "-I",
+        first, last = self.makeoptions.flags(rel)
+        cmd = [self.target.cpu.gcc or "false", *self.flags, *first, "-I",
                os.path.join(self.root, "sys"), "-I", os.path.join(self.root, "sys", "arch"),
                "-I", os.path.join(self.root, XEN_INC),
-               "-I", self.inc, "-I", self.stubs, "-o", obj,
+               "-I", self.inc, "-I", self.stubs, *last, "-o", obj,
                os.path.join(self.root, rel)]
         env = {**os.environ, "LC_ALL": "C"}         # plain quotes in messages
         for _ in range(40):
@@ -287,7 +303,7 @@ class Compiler:
             m = _MISSING.search(p.stderr)
             if not m or "/" in m.group(1) or not _generated(m.group(1)):
                 break
-            open(os.path.join(self.stubs, m.group(1)), "a").close()
+            self._stub(m.group(1))
         first = next((l for l in p.stderr.splitlines() if "error" in l), p.stderr[:200])
         return FileResult(False, first.replace(self.root + "/", ""))
 
@@ -583,13 +599,45 @@ class Plan:
     uncompiled: dict[str, list[str]] = field(default_factory=dict)  # file -> targets
 
 
+class Kernels:
+    """A port's kernels, their makeoptions read once: which one a target
+    compiles a file with."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._mo: dict[tuple[str, str | None], MakeOptions] = {}
+
+    def _of(self, t: Target, kernel: str | None) -> MakeOptions:
+        key = (t.name if kernel is None else t.port, kernel)
+        if key not in self._mo:
+            k = replace(t, kernel=kernel) if kernel else t
+            self._mo[key] = MakeOptions(self.root, t.port, {t.port, t.cpu.name},
+                                        portsmod.kernel_lines(self.root, k))
+        return self._mo[key]
+
+    def choose(self, t: Target, rel: str) -> Target:
+        """t, or t with the first kernel config of its port that builds
+        rel where t's own kernel does not (a port's file only: an MI
+        file not in GENERIC stays with it, as before)."""
+        if self._of(t, None).selects(rel) is not False:
+            return t
+        for k in portsmod.kernel_configs(self.root, t.port):
+            mo = self._of(t, k)
+            if mo.selects(rel) and portsmod.same_cpu(t, mo.machine):
+                return portsmod.with_kernel(t, k, mo.lp64)
+        return t
+
+
 def make_plan(root: str, files: list[str], arches: list[str]) -> Plan:
     cfg = Configs(root)
     ports, builders = cfg.ports(), cfg.builds()
+    kernels = Kernels(root)
     plan = Plan()
     for rel in files:
         names = []
+        mi = builders.get(rel) is None or MI in builders[rel]
         for t in portsmod.targets_for(rel, builders.get(rel), ports, arches):
+            t = t if mi else kernels.choose(t, rel)
             why = portsmod.missing_compiler(t.cpu)
             if why:
                 plan.no_compiler[t.name] = why

@@ -112,6 +112,7 @@ class Target:
     port: str
     cpu: Cpu
     machine: tuple[str, ...] = field(default=())   # include dirs linked by name
+    kernel: str | None = None   # its kernel config (sys/-relative); None: GENERIC's
 
 
 def cpus_of(port: str, names: list[str]) -> list[str]:
@@ -224,12 +225,11 @@ _OPTION = re.compile(r"^[ \t]*(no[ \t]+)?options[ \t]+(.*)$", re.M)
 _CONF_INC = re.compile(r"^[ \t]*include[ \t]+\"([^\"]+)\"", re.M)
 
 
-def kernel_options(root: str, t: Target) -> list[str]:
-    """-D flags for the options of the port's GENERIC (GENERIC64 for
-    aarch64, _KERNEL's or the first by name where there is none) and the std.* files it includes (macppc's PPC_OEA, evbarm's
-    ARM_INTR_IMPL, landisk's SH4): what its headers #error without.
-    config(1) puts most in opt_*.h; as -D they reach every file alike.
-    Options of sys/conf/files (MI: DIAGNOSTIC, BPFJIT) stay off."""
+def kernel_lines(root: str, t: Target) -> list[str]:
+    """The lines of the port's GENERIC (GENERIC64 for aarch64, _KERNEL's
+    or the first by name where there is none) and of the std.* files it
+    includes, in order: what config(1) reads for that kernel, but for
+    sys/conf's files (MI)."""
     conf = os.path.join(root, "sys", "arch", t.port, "conf")
     names = ["GENERIC64"] if t.cpu.name == "aarch64" else [_KERNEL.get(t.port, "GENERIC")]
     # no GENERIC (hpcarm, sgimips): the first kernel config by name, which
@@ -238,9 +238,9 @@ def kernel_options(root: str, t: Target) -> list[str]:
     names += sorted(f for f in (os.listdir(conf) if os.path.isdir(conf) else ())
                     if f.isupper() and not f.startswith(("INSTALL", "MAKEDEV")))
     names.append(f"std.{t.port}")
-    start = next((f"arch/{t.port}/conf/{n}" for n in names
-                  if os.path.exists(os.path.join(conf, n))), None)
-    opts: dict[str, str | None] = {}
+    start = t.kernel or next((f"arch/{t.port}/conf/{n}" for n in names
+                              if os.path.exists(os.path.join(conf, n))), None)
+    out: list[str] = []
     seen: set[str] = set()
 
     def read(rel: str) -> None:
@@ -257,21 +257,58 @@ def kernel_options(root: str, t: Target) -> list[str]:
             inc = _CONF_INC.match(line)
             if inc and not inc.group(1).startswith("conf/"):
                 read(inc.group(1))
-                continue
-            m = _OPTION.match(line)
-            if not m:
-                continue
-            for o in m.group(2).split("#")[0].split(","):
-                name, eq, val = o.strip().partition("=")
-                if not re.fullmatch(r"\w+", name):
-                    continue
-                if m.group(1):
-                    opts.pop(name, None)
-                else:
-                    opts[name] = val.strip().strip('"') if eq else None
+            else:
+                out.append(line)
 
     if start:
         read(start)
+    return out
+
+
+def kernel_configs(root: str, port: str) -> list[str]:
+    """The port's kernel configs, sys/-relative, by name: where check
+    looks for a kernel that builds a file GENERIC leaves out."""
+    conf = os.path.join(root, "sys", "arch", port, "conf")
+    names = os.listdir(conf) if os.path.isdir(conf) else []
+    return [f"arch/{port}/conf/{n}" for n in sorted(names)
+            if n.isupper() and not n.startswith(("INSTALL", "MAKEDEV"))]
+
+
+def with_kernel(t: Target, kernel: str, lp64: bool) -> Target:
+    """t compiled with another kernel config of its port (evbarm's
+    GUMSTIX for pxa2x0); an LP64 kernel of a MIPS port (OCTEON) with the
+    64-bit compiler."""
+    cpu = CPUS["mips64"] if lp64 and t.cpu.name == "mips" else t.cpu
+    return Target(f"{t.port}@{os.path.basename(kernel)}", t.port, cpu, t.machine, kernel)
+
+
+def same_cpu(t: Target, machine: list[str]) -> bool:
+    """A kernel whose `machine` line (["evbarm", "aarch64"]) is for t's
+    CPU: evbarm's arm files are not compiled with GENERIC64."""
+    family = {"mipsel": "mips", "mips64": "mips", "powerpc64": "powerpc"}.get(
+        t.cpu.name, t.cpu.name)
+    return len(machine) < 2 or family in machine[1:] or t.cpu.name in machine[1:]
+
+
+def kernel_options(root: str, t: Target) -> list[str]:
+    """-D flags for the options of the port's kernel (kernel_lines():
+    macppc's PPC_OEA, evbarm's ARM_INTR_IMPL, landisk's SH4): what its
+    headers #error without.  config(1) puts most in opt_*.h; as -D they
+    reach every file alike.  Options of sys/conf/files (MI: DIAGNOSTIC,
+    BPFJIT) stay off."""
+    opts: dict[str, str | None] = {}
+    for line in kernel_lines(root, t):
+        m = _OPTION.match(line)
+        if not m:
+            continue
+        for o in m.group(2).split("#")[0].split(","):
+            name, eq, val = o.strip().partition("=")
+            if not re.fullmatch(r"\w+", name):
+                continue
+            if m.group(1):
+                opts.pop(name, None)
+            else:
+                opts[name] = val.strip().strip('"') if eq else None
     mi = mi_options(root)       # DIAGNOSTIC, BPFJIT, ...: off, as on amd64 before
     return [f"-D{n}" if v is None else f"-D{n}={v}" for n, v in opts.items() if n not in mi]
 
