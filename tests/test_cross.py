@@ -307,3 +307,63 @@ def test_options_from_the_first_kernel_config_where_there_is_no_generic(tmp_path
     opts = ports.kernel_options(root, t)
     assert "-DARM_INTR_IMPL=<arch/arm/sa11x0/intr.h>" in opts and "-DCPU_SA1100" in opts
     assert "-DINSTALL" not in opts
+
+
+def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
+    """config(1)'s makeoptions reach a file through its attributes
+    (CPPFLAGS.drmkms) and through what the kernel selects (npf -> libnv),
+    ifdef/elifdef/else pick one branch; a port's file GENERIC does not
+    select is compiled with a kernel that does (OCTEON: LP64, mips64),
+    with that kernel's CFLAGS and its needs-flag counts."""
+    from k2m import check
+    from k2m.makeoptions import MakeOptions
+    conf = {
+        "conf/files": "define\tlibnv\ndefpseudo npf: libnv\ndefine\tdrmkms\n"
+                      "makeoptions\tlibnv\tCPPFLAGS+=\"-I$S/external/libnv\"\n"
+                      "makeoptions\tgone\tCPPFLAGS+=\"-DGONE\"\n"
+                      "makeoptions\tdrmkms\t\"CPPFLAGS.drmkms\"+=\"-I${S}/drm\"\n"
+                      "file\tdev/d.c\t\tdrmkms\nfile\tdev/e.c\n"
+                      "ifdef npf\nmakeoptions npf COPTS+=\"-DNPF_ON\"\n"
+                      "elifdef cavium\nmakeoptions cavium COPTS+=\"-DCAVIUM_ON\"\n"
+                      "else\nmakeoptions COPTS+=\"-DNEITHER\"\nendif\n",
+        "arch/evbmips/conf/std.evbmips": "machine\tevbmips mips\n",
+        "arch/evbmips/conf/files.evbmips": "device\tcavium\n"
+                                           "file\tarch/evbmips/x/oct.c\tcavium | octbus\n",
+        "arch/evbmips/conf/std.octeon": "makeoptions\tLP64=\"yes\"\n"
+                                        "makeoptions\tCFLAGS+=\"-march=octeon+\"\n",
+        "arch/evbmips/conf/Makefile.evbmips.inc": "CFLAGS+=\t-mfoo\n.if defined(X)\n"
+                                                  "CFLAGS+=\t-mbar\n.endif\n",
+        "arch/evbmips/conf/GENERIC": "include \"arch/evbmips/conf/std.evbmips\"\n"
+                                     "pseudo-device\tnpf\n",
+        "arch/evbmips/conf/OCTEON": "include \"arch/evbmips/conf/std.evbmips\"\n"
+                                    "include \"arch/evbmips/conf/std.octeon\"\n"
+                                    "cavium0\tat mainbus?\n",
+    }
+    for rel, text in conf.items():
+        p = tmp_path / "sys" / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    root = str(tmp_path)
+    S = os.path.join(root, "sys")
+    t = ports.target("evbmips", "mips", tree.port_dirs(root)["evbmips"])
+    mo = MakeOptions(root, "evbmips", {"evbmips", "mips"}, ports.kernel_lines(root, t))
+    assert mo.flags("sys/dev/d.c") == ([], ["-mfoo", f"-I{S}/external/libnv", f"-I{S}/drm",
+                                            "-DNPF_ON"])
+    assert mo.flags("sys/dev/e.c")[1] == ["-mfoo", f"-I{S}/external/libnv", "-DNPF_ON"]
+    assert mo.selects("sys/dev/e.c") is True and mo.selects("sys/dev/nowhere.c") is None
+    assert mo.selects("sys/arch/evbmips/x/oct.c") is False and not mo.lp64
+    first, last = mo.flags("sys/rump/librump/rumpkern/x.c")
+    assert last == [] and "-D_RUMPKERNEL" in first and f"-I{S}/rump/include" in first
+    # the kernel that builds oct.c: OCTEON, 64-bit
+    k = check.Kernels(root)
+    assert k.choose(t, "sys/dev/e.c") is t
+    o = k.choose(t, "sys/arch/evbmips/x/oct.c")
+    assert (o.name, o.cpu.name, o.kernel) == ("evbmips@OCTEON", "mips64", "arch/evbmips/conf/OCTEON")
+    cc = check.Compiler(root, str(tmp_path / "work"), set(), o)
+    assert cc.makeoptions.flags("sys/dev/e.c")[1] == ["-march=octeon+", "-mfoo", "-DCAVIUM_ON"]
+    cc._stub("cavium.h")
+    cc._stub("npf.h")
+    cc._stub("opt_cavium.h")
+    stubs = tmp_path / "work" / "stubs"
+    assert (stubs / "cavium.h").read_text() == "#define NCAVIUM\t1\n"
+    assert (stubs / "npf.h").read_text() == "" == (stubs / "opt_cavium.h").read_text()
