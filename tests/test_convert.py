@@ -713,3 +713,36 @@ def test_kernel_sources_compiled_outside_sys_are_reported(example_tree, tmp_path
     msg = found[("sys/uvm/uvm_seg.c", "outside-build")]
     assert "tests/sys/uvm/t_seg.c" in msg and "usr.sbin/segtool/Makefile" in msg, msg
     assert "sys/modules" not in msg
+
+
+def test_comments_naming_kmem_are_listed_not_rewritten(example_tree, tmp_path):
+    """Comments are prose: "kmem_alloc'ed above" wants updating, "/dev/kmem"
+    and "the kmem arena" do not, and "before kmem is up" stays true of
+    malloc(9) too.  A converted file that calls no kmem(9) any more gets one
+    kmem-comment finding with the lines of those naming kmem(9), its
+    calls or flags; its comments are left as they were."""
+    d = example_tree / "sys" / "kern"
+    d.mkdir(exist_ok=True)
+    (d / "subr_note.c").write_text(
+        "#include <sys/kmem.h>\n\n/* see /dev/kmem and kmem_arena */\nvoid\nnote(void)\n{\n"
+        "\tchar *p = kmem_alloc(8, KM_SLEEP);\n\n\t/*\n\t * p was kmem_alloc'ed above,\n"
+        "\t * with KM_SLEEP.\n\t */\n\tkmem_free(p, 8);\t// back to kmem\n}\n")
+    (d / "subr_keep.c").write_text(
+        "#include <sys/kmem.h>\n\n/* kmem_alloc'ed below */\nstruct a { int x; };\n"
+        "struct b { int y; };\nvoid\nkeep(void)\n{\n"
+        "\tstruct a *p = kmem_alloc(sizeof(*p), KM_SLEEP);\n\n\tkmem_free(p, sizeof(*p));\n}\n"
+        "struct b *keep2(int);\nstruct b *\nkeep2(int fl)\n{\n"
+        "\tstruct b *q = kmem_alloc(sizeof(*q), fl);\n\n\treturn q;\n}\n")
+    out = tmp_path / "out"
+    p = run("convert", "--out", str(out), str(example_tree), "sys/kern")
+    assert p.returncode == 0, p.stdout + p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    found = {x["path"]: f for x in rep["files"] for f in x["findings"]
+             if f["kind"] == "kmem-comment"}
+    assert list(found) == ["sys/kern/subr_note.c"], found
+    msg = found["sys/kern/subr_note.c"]["message"]
+    assert "line 10 (kmem_alloc), 11 (KM_SLEEP), 13 (kmem):" in msg, msg
+    diff = (out / "diffs").glob("**/*.diff")
+    text = "".join(f.read_text() for f in diff)
+    assert "kmem_alloc'ed above" in text and "+\t * p was malloc" not in text
+    assert "+\tfree(p, M_KERN, sizeof(*p));" in text     # subr_keep.c: changed, kmem left

@@ -441,6 +441,7 @@ def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
         by_path.setdefault(f.path, []).append(f)
     changed = {p for p in sc.targets if rw.outputs[p] != sc.texts[p] and p.endswith(".c")}
     users = outside.users(tree.root, changed)
+    changed_all = {p for p in sc.targets if rw.outputs[p] != sc.texts[p]}
     out = []
     for p in sc.targets:
         decs = rw.plan.for_file(p)
@@ -456,6 +457,10 @@ def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
         fs += [findings.count(p, pr) for pr in rw.problems.get(p, [])]
         if rw.plan_json[p]["include"] == "none":
             fs.append(findings.include(p))
+        said = cscan.kmem_comments(rw.outputs[p]) if p in changed_all else []
+        of = rw.out_facts.get(p)
+        if said and of is not None and not any(s.is_kmem for s in of.sites):
+            fs.append(findings.kmem_comment(p, said))
         out.append(FileResult(p, tree.diff_of(p), tag_of(p), sc.texts[p],
                               rw.outputs[p], decs, fs))
     return out

@@ -198,6 +198,26 @@ def strip(text: str) -> str:
     return _LEX_RE.sub(_lex_repl, text)
 
 
+# what a comment says of kmem(9): its calls and flags, or kmem itself
+# (not /dev/kmem, kmem_map, kmem_arena: the VM's, not the allocator's)
+_KMEM_WORD_RE = re.compile(r"\bkmem_(?:z?alloc|free|intr_\w+)\b|\bKM_(?:NO)?SLEEP\b"
+                           r"|(?<![/\w])kmem\b(?!_)")
+
+
+def kmem_comments(text: str) -> list[tuple[int, str]]:
+    """(line, word) of each comment line naming kmem(9)."""
+    out = []
+    for m in _LEX_RE.finditer(text):
+        if not m.group(0).startswith(("/*", "//")):
+            continue
+        line = text.count("\n", 0, m.start()) + 1
+        for i, part in enumerate(m.group(0).split("\n")):
+            w = _KMEM_WORD_RE.search(part)
+            if w:
+                out.append((line + i, w.group(0)))
+    return out
+
+
 _HASH_LINE_RE = re.compile(r"^[^\S\n]*#", re.M)
 _DEFINE_NAME_RE = re.compile(r"[A-Za-z_]\w*")
 

@@ -21,6 +21,8 @@ report.json and the README list the same kinds:
                   the pair is kept as kmem)
   count           the output's call sites do not add up to the plan
   include         no header to put <sys/malloc.h> after
+  kmem-comment    a comment of a file that no longer calls kmem(9)
+                  names it: prose the tool does not rewrite (review it)
   outside-build   code outside sys/ compiles this converted file (an ATF
                   test with its own kmem stand-ins): it needs malloc(9)'s
 """
@@ -120,3 +122,12 @@ def outside_build(path: str, users: list[str]) -> Finding:
         f"compiled outside the kernel by {named}: it now calls malloc(9) and "
         f"free(9) (the sized free takes three arguments), so that build needs "
         f"stand-ins for them in place of its kmem(9) ones"))
+
+
+def kmem_comment(path: str, lines: list[tuple[int, str]]) -> Finding:
+    at = ", ".join(f"{n} ({w})" for n, w in lines[:6]) + \
+        (f" and {len(lines) - 6} more" if len(lines) > 6 else "")
+    return Finding(path, lines[0][0], "kmem-comment", (
+        f"the file calls no kmem(9) now, but comments name it at line "
+        f"{at}: update those that describe the converted code (a comment on "
+        f"/dev/kmem, the kmem arena or boot before kmem(9) is up stays true)"))
