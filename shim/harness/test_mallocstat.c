@@ -4,9 +4,10 @@
  * node, writes the blobs to files and runs the built mallocstat on them:
  * the table (used types only, or all with -a; Size(s)), its sort orders,
  * JSON, standard input; the reports of -w over a stream of three blobs,
- * sorted by growth; -d against a -j snapshot.  Then hand-made blobs:
- * version 1 (no size classes), a later version with longer header and
- * records, names that need escaping in JSON, and bad input.
+ * sorted by growth; -r's blob, byte for byte; -d against it.  Then
+ * hand-made blobs: version 1 (no size classes), a later version with
+ * longer header and records, names that need escaping in JSON, and bad
+ * input.
  */
 #include <sys/wait.h>
 
@@ -29,7 +30,7 @@ MALLOC_DEFINE(M_USBDEV, "USB device", "USB device memory");
 
 static const char *prog = "obj/mallocstat";
 static const char *blob = "obj/test-blob.bin", *stream = "obj/test-stream.bin";
-static const char *snap = "obj/test-snap.json";
+static const char *snap = "obj/test-snap.bin";
 
 /* Run mallocstat with args (a shell command line); its output, exit code. */
 static char *
@@ -177,7 +178,11 @@ from_kernel(void)
 	    "\"fails\": 0, \"sizes\": [512]}") != NULL);
 	CHECK(strstr(out, "{\"type\": \"mrt\", ") != NULL);
 	CHECK(strlen(out) >= 4 && strcmp(out + strlen(out) - 4, "\n]}\n") == 0);
-	write_file(snap, "wb", out, strlen(out));	/* for -d */
+	/* -r: the blob as it was read, a snapshot for -d */
+	snprintf(args, sizeof(args), "-r -f %s > %s; cmp %s %s && echo same",
+	    blob, snap, blob, snap);
+	out = run(args, &st);
+	CHECK(st == 0 && strcmp(out, "same\n") == 0);
 
 	snprintf(args, sizeof(args), "< %s", blob);	/* standard input */
 	out = run(args, &st);
@@ -256,7 +261,7 @@ changes(void)
 	out = run(args, &st);
 	CHECK(st == 0);
 	CHECK(strncmp(out, "Memory statistics by type, changes since "
-	    "obj/test-snap.json\n", 60) == 0);
+	    "obj/test-snap.bin\n", 59) == 0);
 	CHECK(strstr(out, "\n               test1        1       +1         3K"
 	    "      +3000         +1         +0\n") != NULL);
 	CHECK(inorder(out, "+InUse", "test1", "temp"));
@@ -325,13 +330,12 @@ hand_made(void)
 	    "\"fails\": 0, \"sizes\": [16, 1024, 1048576, 8589934592]},\n  "
 	    "{\"type\": \"second\", \"inuse\": 0, \"bytes\": 1, \"hwm\": 1,")
 	    != NULL);
-	write_file(snap, "wb", out, strlen(out));
 	snprintf(args, sizeof(args), "-f %s", blob);
 	out = run(args, &st);
 	CHECK(st == 0 && strstr(out, "quote\"back\\slash        3         3K"
 	    "         5K          -          9        0  16,1K,1M,8G\n") != NULL);
-	/* a snapshot's escaped names are matched */
-	snprintf(args, sizeof(args), "-d %s -f %s", snap, blob);
+	/* a snapshot of a later version: matched by name */
+	snprintf(args, sizeof(args), "-d %s -f %s", blob, blob);
 	out = run(args, &st);
 	CHECK(st == 0 && strstr(out, "(nothing grew)") != NULL);
 
@@ -375,18 +379,20 @@ hand_made(void)
 	snprintf(args, sizeof(args), "-d /nonexistent/snap -f %s", blob);
 	out = run(args, &st);
 	CHECK(st == 2 && strstr(out, "/nonexistent/snap") != NULL);
+	/* a snapshot that is no blob: named, exit status 2 */
 	write_file(snap, "wb", "{\"types\": [{\"inuse\": 3}]}", 25);
 	snprintf(args, sizeof(args), "-d %s -f %s", snap, blob);
 	out = run(args, &st);
-	CHECK(st == 2 && strstr(out, "not a mallocstat -j snapshot: a type "
-	    "without a name") != NULL);
-	write_file(snap, "wb", "Memory statistics by type\n", 26);
+	CHECK(st == 2 && strstr(out, "obj/test-snap.bin: bad statistics "
+	    "blob") != NULL);
+	write_file(snap, "wb", "Mem", 3);
 	out = run(args, &st);
-	CHECK(st == 2 && strstr(out, "not a mallocstat -j snapshot: '{' "
-	    "expected at byte 0") != NULL);
-	write_file(snap, "wb", "{\"version\": 2}", 14);
-	out = run(args, &st);
-	CHECK(st == 2 && strstr(out, "no \"types\"") != NULL);
+	CHECK(st == 2 && strstr(out, "obj/test-snap.bin: short statistics "
+	    "blob (3 bytes)") != NULL);
+	out = run("-j -r -f /dev/null", &st);
+	CHECK(st == 2 && strstr(out, "usage") != NULL);
+	out = run("-r -d x -f /dev/null", &st);
+	CHECK(st == 2 && strstr(out, "usage") != NULL);
 	h.h.ms_version = 0;
 	write_file(blob, "wb", &h.h, sizeof(h.h));
 	snprintf(args, sizeof(args), "-f %s", blob);

@@ -28,7 +28,7 @@
  * and what changed, for leak hunting (see mallocstat.1).
  *
  *	mallocstat [-a] [-s key] [-f file]
- *	mallocstat -j [-f file]
+ *	mallocstat -j | -r [-f file]
  *	mallocstat -w seconds [-c count] [-a] [-f file]
  *	mallocstat -d snapshot [-a] [-f file]
  *
@@ -38,8 +38,9 @@
  * from 1 on is read, through the header's sizes.  With -w, each report
  * reads the next blob: from the sysctl after the interval, or the next
  * one in the file, which may hold several one after the other (a stream
- * paces itself: no sleep); the end of the file ends the reports.  Bad
- * usage or input: exit status 2; a failing sysctl: 1.
+ * paces itself: no sleep); the end of the file ends the reports.  A
+ * snapshot for -d is such a blob too, as -r writes it: one reader, any
+ * version.  Bad usage or input: exit status 2; a failing sysctl: 1.
  */
 
 #include <sys/types.h>
@@ -75,11 +76,13 @@ struct rec {
 	bool		hassizes;	/* version 2 and later */
 };
 
-/* A whole reading. */
+/* A whole reading, and the blob it was read from (for -r). */
 struct snap {
 	struct rec	*r;
 	size_t		n;
 	uint32_t	version, ncpu, fold;
+	char		*raw;
+	size_t		rawlen;
 };
 
 /* A type's change between two readings. */
@@ -104,7 +107,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: mallocstat [-a] [-s name|inuse|bytes|hwm|requests|fails] "
 	    "[-f file]\n"
-	    "       mallocstat -j [-f file]\n"
+	    "       mallocstat -j | -r [-f file]\n"
 	    "       mallocstat -w seconds [-c count] [-a] [-f file]\n"
 	    "       mallocstat -d snapshot [-a] [-f file]\n");
 	exit(2);
@@ -218,17 +221,17 @@ decode(struct snap *s, const struct malloc_stats_header *h, const char *recs)
 }
 
 static void
-checkheader(const struct malloc_stats_header *h)
+checkheader(const char *file, const struct malloc_stats_header *h)
 {
 
 	if (h->ms_version < 1)
-		errx(2, "statistics version %u, expected 1 to %d or later",
-		    h->ms_version, MALLOC_STATS_VERSION);
+		errx(2, "%s: statistics version %u, expected 1 to %d or later",
+		    file, h->ms_version, MALLOC_STATS_VERSION);
 	if (h->ms_hdrsize < sizeof(*h) ||
 	    h->ms_recsize < MALLOC_STATS_RECSIZE_V1 ||
 	    h->ms_hdrsize > 65536 || h->ms_recsize > 65536)
-		errx(2, "bad statistics blob (header %u, record %u bytes)",
-		    h->ms_hdrsize, h->ms_recsize);
+		errx(2, "%s: bad statistics blob (header %u, record %u bytes)",
+		    file, h->ms_hdrsize, h->ms_recsize);
 }
 
 /*
@@ -245,17 +248,21 @@ readstream(FILE *fp, const char *file, bool first, struct snap *s)
 	if ((got = readfull(fp, file, &h, sizeof(h))) != sizeof(h)) {
 		if (got == 0 && !first)
 			return false;
-		errx(2, "short statistics blob (%zu bytes)", got);
+		errx(2, "%s: short statistics blob (%zu bytes)", file, got);
 	}
-	checkheader(&h);
-	len = h.ms_hdrsize - sizeof(h) + (size_t)h.ms_count * h.ms_recsize;
-	if ((buf = malloc(len + 1)) == NULL)
+	checkheader(file, &h);
+	len = h.ms_hdrsize + (size_t)h.ms_count * h.ms_recsize;
+	if ((buf = malloc(len)) == NULL)
 		err(1, NULL);
-	if ((got = readfull(fp, file, buf, len)) != len)
-		errx(2, "truncated statistics blob (%zu of %zu bytes after the "
-		    "header, %u records)", got, len, h.ms_count);
-	decode(s, &h, buf + h.ms_hdrsize - sizeof(h));
-	free(buf);
+	memcpy(buf, &h, sizeof(h));
+	if ((got = readfull(fp, file, buf + sizeof(h), len - sizeof(h))) !=
+	    len - sizeof(h))
+		errx(2, "%s: truncated statistics blob (%zu of %zu bytes after "
+		    "the header, %u records)", file, got, len - sizeof(h),
+		    h.ms_count);
+	decode(s, &h, buf + h.ms_hdrsize);
+	s->raw = buf;
+	s->rawlen = len;
 	return true;
 }
 
@@ -283,11 +290,12 @@ readsysctl(struct snap *s)
 	if (need < sizeof(h))
 		errx(1, "sysctl kern.malloc_stats: %zu bytes", need);
 	memcpy(&h, buf, sizeof(h));
-	checkheader(&h);
+	checkheader("sysctl kern.malloc_stats", &h);
 	if (need < h.ms_hdrsize + (size_t)h.ms_count * h.ms_recsize)
 		errx(1, "sysctl kern.malloc_stats: truncated");
 	decode(s, &h, buf + h.ms_hdrsize);
-	free(buf);
+	s->raw = buf;
+	s->rawlen = h.ms_hdrsize + (size_t)h.ms_count * h.ms_recsize;
 }
 #endif
 
@@ -495,228 +503,16 @@ printdelta(const struct snap *then, const struct snap *now, bool all,
 	free(d);
 }
 
-/*
- * A mallocstat -j snapshot, read back: a small JSON reader for that
- * format (any JSON, but only "types" and its objects' members are kept).
- */
-struct json {
-	const char	*p, *start, *file;
-};
-
-static void __dead
-jsonbad(const struct json *j, const char *what)
-{
-
-	errx(2, "%s: not a mallocstat -j snapshot: %s at byte %zu", j->file,
-	    what, (size_t)(j->p - j->start));
-}
-
-static void
-jsonws(struct json *j)
-{
-
-	while (isspace((unsigned char)*j->p))
-		j->p++;
-}
-
-static bool
-jsoneat(struct json *j, char c)
-{
-
-	jsonws(j);
-	if (*j->p != c)
-		return false;
-	j->p++;
-	return true;
-}
-
-/* A string into buf (truncated to size), escapes decoded (\uXXXX < 256). */
-static void
-jsonstring(struct json *j, char *buf, size_t size)
-{
-	size_t n = 0;
-	char c;
-
-	if (!jsoneat(j, '"'))
-		jsonbad(j, "a string expected");
-	while ((c = *j->p++) != '"') {
-		if (c == '\0')
-			jsonbad(j, "unterminated string");
-		if (c == '\\') {
-			c = *j->p++;
-			if (c == 'u') {
-				unsigned v;
-
-				if (sscanf(j->p, "%4x", &v) != 1 || v > 255)
-					jsonbad(j, "bad \\u escape");
-				j->p += 4;
-				c = (char)v;
-			} else if (c == 'n')
-				c = '\n';
-			else if (c == 't')
-				c = '\t';
-			else if (c != '"' && c != '\\' && c != '/')
-				jsonbad(j, "bad escape");
-		}
-		if (n + 1 < size)
-			buf[n++] = c;
-	}
-	if (size > 0)
-		buf[n] = '\0';
-}
-
-static int64_t
-jsonnumber(struct json *j)
-{
-	long long v;
-	char *end;
-
-	jsonws(j);
-	errno = 0;
-	v = strtoll(j->p, &end, 10);
-	if (end == j->p || errno != 0)
-		jsonbad(j, "a number expected");
-	j->p = end;
-	return (int64_t)v;
-}
-
-static void jsonskip(struct json *);
-
-static void
-jsonskip(struct json *j)
-{
-	char buf[8];
-
-	jsonws(j);
-	if (*j->p == '"')
-		jsonstring(j, buf, sizeof(buf));
-	else if (jsoneat(j, '[')) {
-		if (jsoneat(j, ']'))
-			return;
-		do
-			jsonskip(j);
-		while (jsoneat(j, ','));
-		if (!jsoneat(j, ']'))
-			jsonbad(j, "']' expected");
-	} else if (jsoneat(j, '{')) {
-		if (!jsoneat(j, '}')) {
-			do {
-				jsonstring(j, buf, sizeof(buf));
-				if (!jsoneat(j, ':'))
-					jsonbad(j, "':' expected");
-				jsonskip(j);
-			} while (jsoneat(j, ','));
-			if (!jsoneat(j, '}'))
-				jsonbad(j, "'}' expected");
-		}
-	} else if (strncmp(j->p, "true", 4) == 0 ||
-	    strncmp(j->p, "null", 4) == 0)
-		j->p += 4;
-	else if (strncmp(j->p, "false", 5) == 0)
-		j->p += 5;
-	else
-		(void)jsonnumber(j);
-}
-
-/* One object of "types". */
-static void
-jsontype(struct json *j, struct rec *r)
-{
-	char key[16];
-	bool named = false;
-
-	memset(r, 0, sizeof(*r));
-	if (!jsoneat(j, '{'))
-		jsonbad(j, "'{' expected");
-	if (jsoneat(j, '}'))
-		jsonbad(j, "a type without a name");
-	do {
-		jsonstring(j, key, sizeof(key));
-		if (!jsoneat(j, ':'))
-			jsonbad(j, "':' expected");
-		if (strcmp(key, "type") == 0) {
-			jsonstring(j, r->name, sizeof(r->name));
-			named = true;
-		} else if (strcmp(key, "inuse") == 0)
-			r->inuse = (uint64_t)jsonnumber(j);
-		else if (strcmp(key, "bytes") == 0)
-			r->bytes = jsonnumber(j);
-		else if (strcmp(key, "hwm") == 0)
-			r->hwm = jsonnumber(j);
-		else if (strcmp(key, "limit") == 0)
-			r->limit = (uint64_t)jsonnumber(j);
-		else if (strcmp(key, "requests") == 0)
-			r->requests = (uint64_t)jsonnumber(j);
-		else if (strcmp(key, "fails") == 0)
-			r->fails = (uint64_t)jsonnumber(j);
-		else
-			jsonskip(j);
-	} while (jsoneat(j, ','));
-	if (!jsoneat(j, '}'))
-		jsonbad(j, "'}' expected");
-	if (!named)
-		jsonbad(j, "a type without a name");
-}
-
+/* A snapshot for -d: a blob, as -r or -f read it. */
 static void
 readsnapshot(const char *file, struct snap *s)
 {
-	struct json j;
-	size_t len = 0, cap = 65536, n;
-	char key[16], *buf;
-	bool types = false;
 	FILE *fp;
 
-	if ((fp = fopen(file, "r")) == NULL)
+	if ((fp = fopen(file, "rb")) == NULL)
 		err(2, "%s", file);
-	if ((buf = malloc(cap)) == NULL)
-		err(1, NULL);
-	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0)
-		if ((len += n) == cap - 1 && (buf = realloc(buf, cap *= 2)) == NULL)
-			err(1, NULL);
-	if (ferror(fp))
-		err(2, "%s", file);
+	(void)readstream(fp, file, true, s);
 	fclose(fp);
-	buf[len] = '\0';
-	if (strlen(buf) != len)
-		errx(2, "%s: not a mallocstat -j snapshot: a NUL byte", file);
-	memset(s, 0, sizeof(*s));
-	j.p = j.start = buf;
-	j.file = file;
-	if (!jsoneat(&j, '{'))
-		jsonbad(&j, "'{' expected");
-	if (!jsoneat(&j, '}')) {
-		do {
-			jsonstring(&j, key, sizeof(key));
-			if (!jsoneat(&j, ':'))
-				jsonbad(&j, "':' expected");
-			if (strcmp(key, "types") != 0) {
-				jsonskip(&j);
-				continue;
-			}
-			types = true;
-			if (!jsoneat(&j, '['))
-				jsonbad(&j, "'[' expected");
-			if (jsoneat(&j, ']'))
-				continue;
-			do {
-				if ((s->r = realloc(s->r, (s->n + 1) *
-				    sizeof(*s->r))) == NULL)
-					err(1, NULL);
-				jsontype(&j, &s->r[s->n++]);
-			} while (jsoneat(&j, ','));
-			if (!jsoneat(&j, ']'))
-				jsonbad(&j, "']' expected");
-		} while (jsoneat(&j, ','));
-		if (!jsoneat(&j, '}'))
-			jsonbad(&j, "'}' expected");
-	}
-	jsonws(&j);
-	if (*j.p != '\0')
-		jsonbad(&j, "text after the snapshot");
-	if (!types)
-		jsonbad(&j, "no \"types\"");
-	free(buf);
 }
 
 static void
@@ -724,7 +520,9 @@ freesnap(struct snap *s)
 {
 
 	free(s->r);
+	free(s->raw);
 	s->r = NULL;
+	s->raw = NULL;
 	s->n = 0;
 }
 
@@ -749,13 +547,13 @@ main(int argc, char **argv)
 {
 	const char *file = NULL, *snapshot = NULL;
 	unsigned long wait = 0, count = 0, i;
-	bool all = false, json = false, watch = false;
+	bool all = false, json = false, raw = false, watch = false;
 	struct snap now, then;
 	struct source src;
 	int ch;
 	u_int k;
 
-	while ((ch = getopt(argc, argv, "ac:d:f:js:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "ac:d:f:jrs:w:")) != -1) {
 		switch (ch) {
 		case 'a':
 			all = true;
@@ -771,6 +569,9 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'r':
+			raw = true;
 			break;
 		case 's':
 			for (k = 0; k < __arraycount(sortnames); k++)
@@ -789,14 +590,21 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (count != 0 && !watch) ||
-	    (json && (watch || snapshot != NULL)) ||
-	    (watch && snapshot != NULL))
+	    ((json || raw) && (watch || snapshot != NULL)) ||
+	    (json && raw) || (watch && snapshot != NULL))
 		usage();
 
 	if (snapshot != NULL)
 		readsnapshot(snapshot, &then);
 	opensource(&src, file);
 	(void)readsource(&src, true, &now);
+	if (raw) {
+		if (fwrite(now.raw, 1, now.rawlen, stdout) != now.rawlen ||
+		    fflush(stdout) != 0)
+			err(1, "standard output");
+		freesnap(&now);
+		return 0;
+	}
 	if (json) {
 		printjson(&now);
 		freesnap(&now);
