@@ -268,7 +268,10 @@ def test_config_headers_stand_in_for_configs_per_port(tmp_path):
         "arch/atari/conf/std.atari": "machine\tatari m68k\n",
         "arch/atari/conf/files.atari": "device\tite: tty\n",
         "arch/mac68k/conf/std.mac68k": "machine\tmac68k m68k\n",
-        "arch/mac68k/conf/files.mac68k": "defpseudo ite\n",
+        "arch/mac68k/conf/files.mac68k": "defpseudo ite\n"
+                                         "defparam opt_ite.h ITE_ROWS = 25 ITE_COLS=80\n"
+                                         "defparam opt_ite.h\tITE_NAME := \"\\\"ite\\\"\"\n"
+                                         "defparam opt_ite.h ITE_NONE\n",
     }
     for rel, text in conf.items():
         p = tmp_path / "sys" / rel
@@ -284,7 +287,11 @@ def test_config_headers_stand_in_for_configs_per_port(tmp_path):
     io = atari["ioconf.h"]
     assert "extern struct cfdriver pci_cd;" in io and "extern struct cfdriver ite_cd;" in io
     assert "void bpfilterattach(int);" in io and "void iteattach(int);" not in io
-    assert "void iteattach(int);" in check.config_headers(str(tmp_path), "mac68k")["ioconf.h"]
+    mac = check.config_headers(str(tmp_path), "mac68k", frozenset({"ITE_COLS"}))
+    assert "void iteattach(int);" in mac["ioconf.h"]
+    # a defparam's default, unless the kernel's options set it
+    assert mac["opt_ite.h"] == '#define ITE_ROWS\t25\n#define ITE_NAME\t"\\"ite\\""\n'
+    assert "opt_ite.h" not in atari
 
 
 def test_options_from_the_first_kernel_config_where_there_is_no_generic(tmp_path):

@@ -192,6 +192,10 @@ def _symbols(nm: str, obj: str, types: set[str]) -> tuple[list[str], list[str]]:
 _DEVICE = re.compile(r"^[ \t]*(device|defpseudo|defpseudodev)[ \t]+(\w+)", re.M)
 _LOCATORS = re.compile(r"^[ \t]*(?:define|device|defpseudodev)[ \t]+(\w+)[ \t]*\{([^{}]*"
                        r"(?:\{[^{}]*\}[^{}]*)*)\}", re.M)
+# `defparam opt_rasops.h RASOPS_DEFAULT_WIDTH = 80`: config(1) writes the
+# default into the header when the kernel config does not set it
+_DEFPARAM = re.compile(r"^[ \t]*defparam[ \t]+(opt_\w+\.h)[ \t]+((?:[^:#\n]|:=)*)", re.M)
+_DEFAULT = re.compile(r"(\w+)[ \t]*:?=[ \t]*(\"(?:[^\"\\]|\\.)*\"|[^\s]+)")
 _LOCATOR = re.compile(r"^\[?\s*(\w+)\s*(?:\[\s*(\d+)\s*\])?\s*(?:=\s*([^\]]*?))?\s*\]?$")
 def _split_locators(body: str) -> list[str]:
     """The locators of `{[dev = -1], [irq[2] = {-1, -1}], chan}`, split
@@ -210,19 +214,26 @@ def _split_locators(body: str) -> list[str]:
     return [x for x in out + [cur.strip()] if x]
 
 
-def config_headers(root: str, port: str) -> dict[str, str]:
-    """ioconf.h and locators.h as config(1) would write them for a kernel
-    of port with every device and attribute of the config files its
-    kernels read (Configs.reads): `extern struct cfdriver NAME_cd;`,
-    pseudo-devices' `void NAMEattach(int);`, `#define PCICF_DEV 0` ...
+def config_headers(root: str, port: str, options: frozenset[str] = frozenset()
+                   ) -> dict[str, str]:
+    """ioconf.h, locators.h and the opt_*.h of defparams with a default
+    as config(1) would write them for a kernel of port with every device
+    and attribute of the config files its kernels read (Configs.reads):
+    `extern struct cfdriver NAME_cd;`, pseudo-devices' `void
+    NAMEattach(int);`, `#define PCICF_DEV 0`, `#define
+    RASOPS_DEFAULT_WIDTH 80` (unless options, the kernel's, set it).
     Empty stand-ins leave every driver that names its cfdriver or a
     locator failing, on every port, before and after: compiled by no one.
     Per port: mac68k's ite is a pseudo-device, atari's a device."""
     cfg = Configs(root)
     confs = sorted(cfg.reads(port))
     drivers, pseudo, locs = {}, {}, {}
+    opts: dict[str, list[str]] = {}
     for c in confs:
         text = cfg.text(c).replace("\\\n", " ")
+        for header, body in _DEFPARAM.findall(text):
+            opts.setdefault(header, []).extend(
+                f"#define {n}\t{v}" for n, v in _DEFAULT.findall(body) if n not in options)
         for kind, name in _DEVICE.findall(text):
             drivers.setdefault(name, None)
             if kind.startswith("defpseudo"):
@@ -247,7 +258,8 @@ def config_headers(root: str, port: str) -> dict[str, str]:
     ioconf += [f"void {p}attach(int);" for p in pseudo]
     ioconf += [f"extern struct cfdriver {d}_cd;" for d in drivers]
     return {"ioconf.h": "\n".join(ioconf) + "\n",
-            "locators.h": "\n".join(l for ls in locs.values() for l in ls) + "\n"}
+            "locators.h": "\n".join(l for ls in locs.values() for l in ls) + "\n",
+            **{h: "\n".join(dict.fromkeys(ls)) + "\n" for h, ls in opts.items() if ls}}
 
 
 class Compiler:
@@ -261,7 +273,9 @@ class Compiler:
             os.makedirs(d)
         for name, target_dir in portsmod.include_links(root, target):
             os.symlink(os.path.join(root, target_dir), os.path.join(self.inc, name))
-        for name, text in config_headers(root, target.port).items():
+        kernel_opts = portsmod.kernel_options(root, target)
+        set_opts = frozenset(o[2:].split("=")[0] for o in kernel_opts)
+        for name, text in config_headers(root, target.port, set_opts).items():
             with open(os.path.join(self.stubs, name), "w") as fp:
                 fp.write(text)
         machine_arch = {"sh3": "sh3el", "mipsel": "mipsel", "mips": "mipseb"}.get(
@@ -272,7 +286,7 @@ class Compiler:
         if "-mabi=n32" in self.makeoptions.vars.get("CFLAGS", []):
             # playstation2: NetBSD's gcc defines the ABI's name, Linux's not
             cpu_flags = [f for f in cpu_flags if f != "-D__mips_o32"] + ["-D__mips_n32"]
-        self.flags = FLAGS + cpu_flags + portsmod.kernel_options(root, target) + \
+        self.flags = FLAGS + cpu_flags + kernel_opts + \
             warning_flags(root, target.port, machine_arch)
 
     def _stub(self, h: str) -> None:
