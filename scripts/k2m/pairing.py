@@ -34,6 +34,7 @@ import functools
 import os
 import re
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from . import allocators, findings
@@ -109,11 +110,17 @@ def allocator_files(facts: list[FileFacts]) -> dict[str, list[str]]:
     out = {}
     for ff in facts:
         names = sorted(({f.name for f in ff.functions if not f.static} & allocators.IMPLEMENTS) |
-                       ({s.define for s in ff.sites if s.context == "macro"}
+                       ({s.define for s in ff.sites if s.context == "macro" and s.define}
                         & allocators.KMEM_NAMES))
         if names:
             out[ff.path] = names
     return out
+
+
+def _key(s: Site) -> str:
+    """s.key: the scan gives every site one (cscan._site_place)."""
+    assert s.key is not None
+    return s.key
 
 
 def scoped(key: str, unit: str) -> tuple[str, str | None]:
@@ -185,16 +192,19 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) ->
     base struct: netipsec's struct keycb starts with the struct rawcb that
     net/raw_cb.c's raw_detach() frees, and keysock.c never tells it so)."""
     nodes: dict[str, set[str]] = defaultdict(set)      # TYPE or AGG.NAME -> nodes
-    allocs, frees, stores = set(), set(), set()
+    allocs: set[str] = set()
+    frees: set[str] = set()
+    stores: set[str] = set()
     derived: dict[str, set[str]] = defaultdict(set)    # TYPE -> types starting with one
     for ff in facts:
         for ty, bases in ff.bases.items():
             for b in bases:
                 derived[b].add(ty)
         for s in ff.sites:
-            if "|" in s.key:
-                nodes[type_of_node(s.key)].add(s.key)
-                (allocs if s.role == "alloc" else frees).add(s.key)
+            k = _key(s)
+            if "|" in k:
+                nodes[type_of_node(k)].add(k)
+                (allocs if s.role == "alloc" else frees).add(k)
         for dst, src in ff.links:
             for k in (dst, src):
                 if k.startswith("m:"):
@@ -241,7 +251,7 @@ def _members_follow(g: dict[str, set[str]], ports: Ports) -> None:
     posix_spawn_fa_free()), what hangs on its members goes with it: each
     m:U1|S.x flows to m:U2|S.x, so fa->fae, allocated by netbsd32 and
     freed by kern_exec.c, is one memory."""
-    members: dict[tuple[str, str], set[str]] = defaultdict(set)     # (unit, S) -> x
+    members: dict[tuple[str | None, str], set[str]] = defaultdict(set)     # (unit, S) -> x
     for k in [*g, *(n for ns in g.values() for n in ns)]:
         if k.startswith("m:") and "|" in k:
             agg, _, name = type_of_node(k).rpartition(".")
@@ -291,7 +301,8 @@ def _keys_of(ff: FileFacts):
     yield from (c[2] for c in ff.calls)
 
 
-def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = ()) -> dict[str, set[str]]:
+def flow_graph(facts: list[FileFacts], clusters: Sequence[set[str]] = ()
+               ) -> dict[str, set[str]]:
     """key -> keys its value flows into.
 
     A member we could not type is stored into as f:DIR:NAME and read as
@@ -346,8 +357,7 @@ def flow_graph(facts: list[FileFacts], clusters: list[set[str]] = ()) -> dict[st
                 if argno < 0:
                     if f.ret_key != key:
                         g[f.ret_key].add(key)
-                elif argno < len(f.param_keys) and f.param_keys[argno]:
-                    pk = f.param_keys[argno]
+                elif argno < len(f.param_keys) and (pk := f.param_keys[argno]):
                     if pk != key:
                         g[key].add(pk)
                         if by_addr and argno in f.outparams:    # f(&p), *param = ...
@@ -461,7 +471,7 @@ class Pairs:
                 self.sites[f].role == "free"}
 
 
-def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
+def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None,
          kernels: dict[str, frozenset[str]] | None = None) -> Pairs:
     """unit_of(path): the owner a file's typed memory belongs to (the
     malloc type it gets; None: one owner for all).  kernels: Tree.kernels,
@@ -474,14 +484,16 @@ def pair(facts: list[FileFacts], clusters: list[set[str]] = (), unit_of=None,
     g = flow_graph(callers, clusters)
     for k, vs in via.items():
         g[k] |= vs
-    skeys = [s.key for ff in scoped_facts for s in ff.sites]
+    skeys = [_key(s) for ff in scoped_facts for s in ff.sites]
     seen = _seen_flows(g)
     _open_units(callers, g, ports)
     _members_follow(g, ports)
     owners: dict[str, set[str]] = defaultdict(set)
     for k in skeys:
         if k.startswith("t:") and "|" in k:
-            owners[type_of_node(k)].add(unit_of_node(k))
+            unit = unit_of_node(k)
+            assert unit is not None     # k has one
+            owners[type_of_node(k)].add(unit)
     sites = [s for ff in facts for s in ff.sites]
     # a call with another interface's arguments links nothing (it is kept
     # for its own reason): bktr's kmem_free(kernel_map, ...) frees no
@@ -545,20 +557,22 @@ def _witnessed(mixes: set[tuple[int, int]], sites: list[Site], facts: list[FileF
     for ff in facts:
         u = unit_of(ff.path)
         for st in ff.sites:
-            node, via = scoped(st.key, u)
+            node, via = scoped(_key(st), u)
             places.append(via or (None if node.startswith("t:") else node))
     strict = {a: {b for b in bs if not b.startswith(("t:", "u:"))}
               for a, bs in seen.items() if not a.startswith(("t:", "u:"))}
-    out, cache = set(), {}
+    out: set[tuple[int, int]] = set()
+    cache: dict[str, dict[str, set[str | None]]] = {}
     for i, j in mixes:
         si, sj = sites[i], sites[j]
+        pi, pj = places[i], places[j]
         if (si.path, si.func) == (sj.path, sj.func) and si.func:
             out.add((i, j))
-        elif places[i] and places[j] and not places[i].startswith("u:"):
-            r = cache.get(places[i])
+        elif pi and pj and not pi.startswith("u:"):
+            r = cache.get(pi)
             if r is None:
-                r = cache[places[i]] = reach(strict, places[i], None, owners)
-            if places[j] in r:
+                r = cache[pi] = reach(strict, pi, None, owners)
+            if pj in r:
                 out.add((i, j))
     return out
 
@@ -581,7 +595,7 @@ def _macro_edges(sites: list[Site]) -> list[tuple[int, int]]:
         if s.macro:
             # the definition in the file itself, else those of its name in
             # headers (two files' own MALLOC are two macros)
-            ds = defs.get((s.path, s.macro)) or in_headers.get(s.macro, [])
+            ds = defs.get((s.path, s.macro)) or in_headers.get(s.macro) or []
             out += [(d, i) for d in ds]
     return out
 
@@ -601,8 +615,9 @@ def _sizes(sites: list[Site], edges) -> tuple[int, list[tuple[int, int]]]:
         it is freed.  Members (sc->sc_n), macros and sizeofs compare."""
         if (sites[i].path, sites[i].func) == (sites[j].path, sites[j].func):
             return True
-        return not any(re.fullmatch(r"[a-z_]\w*", x)
-                       for x in sites[i].size_factors + sites[j].size_factors)
+        fi, fj = sites[i].size_factors, sites[j].size_factors
+        assert fi is not None and fj is not None    # asked of sized pairs only
+        return not any(re.fullmatch(r"[a-z_]\w*", x) for x in fi + fj)
 
     confirmed, bad = 0, []
     frees_of: dict[int, list[int]] = defaultdict(list)
@@ -626,8 +641,8 @@ def _sizes(sites: list[Site], edges) -> tuple[int, list[tuple[int, int]]]:
     # the one without it gave a count for bytes (apple_smc_temp.c)
     for a, fs in frees_of.items():
         for f in fs:
-            sf = set(sites[f].size_factors)
-            if (a, f) not in bad and any(missing_sizeof(set(sites[g].size_factors), sf)
+            sf = set(sites[f].size_factors or ())      # all sized (frees_of)
+            if (a, f) not in bad and any(missing_sizeof(set(sites[g].size_factors or ()), sf)
                                          for g in fs if comparable(f, g)):
                 bad.append((a, f))
     return confirmed, bad
@@ -666,7 +681,7 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of, ports: P
             in_macros[s.path].append(i)
         else:
             u = unit_of(s.path)
-            for ty in {s.objtype, s.size_type} - {None}:
+            for ty in {t for t in (s.objtype, s.size_type) if t is not None}:
                 by_type[(u, ty)].append(i)
                 if i not in reached:
                     lonely_by_type[ty].append(i)
@@ -681,7 +696,7 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of, ports: P
         if s.context == "macro":    # its memory is its uses': a partner
             cands = in_macros.get(s.path, [])   # macro's (pool_get, pool_put)
         elif s.objtype:     # its type, and the type its size names (sizeof)
-            types = {s.objtype, s.size_type} - {None}
+            types = {t for t in (s.objtype, s.size_type) if t is not None}
             cands = sorted({i for ty in types for i in by_type.get((u, ty), [])})
             if not cands:   # nothing of it in the driver: the tree's that reach no
                 ks = ports.of_path(s.path)      # free, in a kernel with this one
@@ -747,6 +762,12 @@ class Decision:
     # of its driver that may be its memory's), "unpaired", or "allocator"
     # (inside an allocator's implementation: not a caller)
     paired_by: str = ""
+
+
+def _tag(d: Decision) -> str:
+    """d.tag, of a site the plan converts."""
+    assert d.tag is not None
+    return d.tag
 
 
 @dataclass
@@ -820,11 +841,11 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
             plan.findings.append(findings.size_mismatch(sites[f], sites[a],
                                                          kept=not convert_mismatched))
         if not convert_mismatched:
-            why = (f"its size disagrees with the pair's ({sites[a].where} "
+            bug = (f"its size disagrees with the pair's ({sites[a].where} "
                    f"{sites[a].size} / {sites[f].where} {sites[f].size}): a bug "
                    "in the input, kept as kmem")
-            blocked.setdefault(a, why)
-            blocked.setdefault(f, why)
+            blocked.setdefault(a, bug)
+            blocked.setdefault(f, bug)
     for comp in comps.values():
         if sites[comp[0]].path in pairs.allocators:
             for i in comp:
@@ -849,7 +870,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
                      f"({b.scope}), which stays kmem: "
                      f"{reasons[blockers[0]]}")
             dec[i] = Decision(s, reason=r) if r else \
-                Decision(s, tag=macro_tag.get(s.define) or tag_of(s.path))
+                Decision(s, tag=(s.define and macro_tag.get(s.define)) or tag_of(s.path))
         outside = [i for i in blockers if sites[i].path not in targets]
         inside = [i for i in comp if sites[i].path in targets and sites[i].counted]
         if outside and inside:
@@ -876,9 +897,9 @@ def _paired_by(s: Site, real: bool, guessed: bool, pairs: Pairs) -> str:
         return "allocator"
     if not real:
         return "guess" if guessed else "unpaired"
-    if s.key.startswith("t:"):
+    if _key(s).startswith("t:"):
         return "type"
-    if s.key.startswith(("f:", "fr:", "u:")):
+    if _key(s).startswith(("f:", "fr:", "u:")):
         return "name"
     return "place"
 
@@ -905,7 +926,7 @@ def _macro_types(comp: list[int], sites: list[Site], tag_of) -> dict[str, str]:
 
 
 def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
-                 dec: dict[int, Decision], comp: list[int] = ()) -> str | None:
+                 dec: dict[int, Decision], comp: Sequence[int] = ()) -> str | None:
     """Ownership first: every site keeps its owner's type (the tag map's
     for its file), except where its memory is seen to flow to another
     owner's release.  The written rule, for the sites a flow joins (not a
@@ -941,7 +962,7 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
         allocs: dict[str, int] = {}
         for i in g:
             if sites[i].role == "alloc":
-                allocs.setdefault(dec[i].tag, i)
+                allocs.setdefault(_tag(dec[i]), i)
         if root in legacy:
             why = _legacy_type(plan, g, legacy[root], sites, dec)
             if why:
@@ -951,25 +972,25 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
             # carries its owner's type, and every free of it takes that
             _shared_releases(plan, g, pairs, dec)
             for i in g:
-                dec[i].tag = allocators.recorded(dec[i].tag) \
+                dec[i].tag = allocators.recorded(_tag(dec[i])) \
                     if sites[i].role == "alloc" else allocators.AS_ALLOCATED
         elif allocs:
             (tag, first), = allocs.items()
             for i in g:
                 if dec[i].tag != tag:
                     plan.findings.append(findings.cross_type(
-                        sites[i], tag, sites[first], dec[i].tag))
+                        sites[i], tag, sites[first], _tag(dec[i])))
                     dec[i].tag = tag
     for a, f in pairs.around("guessed", inside):
         if a in inside and f in inside and dec[f].tag == allocators.AS_ALLOCATED and \
-                a not in pairs.flowing and dec[a].tag and \
-                not dec[a].tag.startswith(allocators.RECORDED + "("):
+                a not in pairs.flowing and (atag := dec[a].tag) and \
+                not atag.startswith(allocators.RECORDED + "("):
             # an allocation no free is seen to reach, guessed to be freed
             # as allocated (kern_exec.c's posix_spawn path, with p_path's
             # kmem_strfree()): it records its type, so that such a free
             # charges it right; were the guess false, its own free names
             # its type and only the record stays behind
-            dec[a].tag = allocators.recorded(dec[a].tag)
+            dec[a].tag = allocators.recorded(atag)
     for a, f in pairs.around("guessed", inside):
         # a guess may join a recorded block with a free naming the type it
         # records (kern_exec.c's unpaired kmem_strfree(*pathp) guessed with
@@ -1012,13 +1033,13 @@ def _legacy_type(plan: Plan, group: list[int], frees: dict[str, int], sites: lis
     (the input's mixed pair is mended); with two types, or one that is
     not a name, the set stays kmem."""
     if len(frees) > 1 or "?" in frees:
-        f = sites[next(iter(frees.values()))]
+        free = sites[next(iter(frees.values()))]
         return (f"its memory is freed by malloc(9) callers of the input "
-                f"({f.where}, {', '.join(sorted(frees))}) with no one type: kept as kmem")
+                f"({free.where}, {', '.join(sorted(frees))}) with no one type: kept as kmem")
     (tag, f), = frees.items()
     for i in group:
         if dec[i].tag != tag:
-            plan.findings.append(findings.legacy_type(sites[i], tag, sites[f], dec[i].tag))
+            plan.findings.append(findings.legacy_type(sites[i], tag, sites[f], _tag(dec[i])))
             dec[i].tag = tag
     return None
 
@@ -1040,7 +1061,7 @@ def _shared_releases(plan: Plan, group: list[int], pairs: Pairs,
     for a, f in pairs.around("edges", inside):
         if a in inside and f in inside and (a, f) not in pairs.guessed and \
                 pairs.sites[a].role == "alloc":
-            reached[f].setdefault(dec[a].tag, a)
+            reached[f].setdefault(_tag(dec[a]), a)
     for f, owners in sorted(reached.items()):
         if len(owners) > 1:
             plan.findings.append(findings.shared_release(
@@ -1052,7 +1073,7 @@ def pair_id(s: Site) -> tuple:
     return (s.path, s.func, s.anchor, s.role)
 
 
-def mixed_pairs(pairs: Pairs, nearest: bool = False) -> dict[tuple, str]:
+def mixed_pairs(pairs: Pairs, nearest: bool = False) -> dict[tuple | str, str]:
     """Pairs whose allocation and free are of different families (kmem(9),
     string helpers included, versus malloc(9)): {id: description}.  All
     of them (what a conversion must not create); or, nearest, the mixes
@@ -1067,7 +1088,7 @@ def mixed_pairs(pairs: Pairs, nearest: bool = False) -> dict[tuple, str]:
             sa, sf = pairs.sites[a], pairs.sites[f]
             if sa.path == sf.path and sa.is_kmem == sf.is_kmem:
                 own.add(f)
-    out = {}
+    out: dict[tuple | str, str] = {}
     by_free: dict[int, list[int]] = defaultdict(list)
     for a, f in pairs.edges:
         if (a, f) in pairs.joined or (nearest and (a, f) not in pairs.input_mixes):
