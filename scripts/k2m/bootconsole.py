@@ -71,7 +71,8 @@ def parse(text: str) -> Console:
     m = _ROOT.search(text)
     c.root = m.group(1) if m else ""
     counts = None
-    stats_len, hexparts = None, []
+    stats_len: int | None = None
+    hexparts: list[str] = []
     for raw in text.splitlines():
         line = raw.rstrip("\r")
         if "k2m-init: begin" in line:

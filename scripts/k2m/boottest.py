@@ -447,11 +447,13 @@ def boot(s: Setup, res: Result, kernel: str, rootimg: str, spare: str, sata: str
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
+    assert p.stdin is not None          # PIPE
     lines: list[str] = []
     last = [t0]                 # when the last line came
     running = [False]           # init began and has not ended
 
     def reader():
+        assert p.stdout is not None     # PIPE
         with open(log, "w") as fp:
             for raw in p.stdout:
                 line = raw.decode("utf-8", "replace")

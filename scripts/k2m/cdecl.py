@@ -452,13 +452,14 @@ class TypeEnv:
         type t, a member alias (#define f_data f_undata.fd_data) followed
         to the member it stands for; None if the struct is not known."""
         t = self.resolve(t)
-        if t.ptr != (1 if arrow else 0) or self.struct(t.base) is None:
+        s = self.struct(t.base)
+        if t.ptr != (1 if arrow else 0) or s is None:
             return None
-        path = self.alias(name) if name not in self.struct(t.base) else None
+        path = self.alias(name) if name not in s else None
         if not path or path[0][1] == name:
             return t.base, name
         home = (t.base, name)
-        cur = CType(t.base, 0)
+        cur: CType | None = CType(t.base, 0)
         for sep, m in path:
             cur = self.resolve(cur) if cur is not None else None
             if cur is None:
@@ -480,10 +481,10 @@ class TypeEnv:
         path = self.alias(name)
         if not path or path[0][1] == name:
             return None
-        t = CType(t.base, 0)            # the path starts in the same struct
+        cur: CType | None = CType(t.base, 0)    # the path starts in the same struct
         for sep, m in path:
-            t = self.member(t, m, sep == "->") if t is not None else None
-        return t
+            cur = self.member(cur, m, sep == "->") if cur is not None else None
+        return cur
 
 
 EMPTY_ENV = TypeEnv(DeclFacts(), [])

@@ -50,9 +50,11 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import Any
 
 from . import ports as portsmod
 from .makeoptions import MakeOptions
@@ -227,7 +229,9 @@ def config_headers(root: str, port: str, options: frozenset[str] = frozenset()
     Per port: mac68k's ite is a pseudo-device, atari's a device."""
     cfg = Configs(root)
     confs = sorted(cfg.reads(port))
-    drivers, pseudo, locs = {}, {}, {}
+    drivers: dict[str, None] = {}       # ordered sets
+    pseudo: dict[str, None] = {}
+    locs: dict[str, list[str]] = {}
     opts: dict[str, list[str]] = {}
     for c in confs:
         text = cfg.text(c).replace("\\\n", " ")
@@ -318,8 +322,8 @@ class Compiler:
             if not m or "/" in m.group(1) or not _generated(m.group(1)):
                 break
             self._stub(m.group(1))
-        first = next((l for l in p.stderr.splitlines() if "error" in l), p.stderr[:200])
-        return FileResult(False, first.replace(self.root + "/", ""))
+        error = next((l for l in p.stderr.splitlines() if "error" in l), p.stderr[:200])
+        return FileResult(False, error.replace(self.root + "/", ""))
 
 
 def files_under(root: str, paths: list[str]) -> list[str]:
@@ -410,9 +414,9 @@ def link_problems(res: dict[str, FileResult], sources: dict[str, list[str]],
         out[f"undefined:{t}"] = (f"UNDEFINED {t}: referenced by {', '.join(fs[:5])}"
                                  + (f" and {len(fs) - 5} more" if len(fs) > 5 else "")
                                  + "; no file defines it")
-    for t, fs in sorted(defined.items()):
-        if len(fs) > 1:
-            out[f"duplicate:{t}"] = f"DUPLICATE {t}: defined in {', '.join(sorted(fs))}"
+    for t, ds in sorted(defined.items()):
+        if len(ds) > 1:
+            out[f"duplicate:{t}"] = f"DUPLICATE {t}: defined in {', '.join(sorted(ds))}"
     return out
 
 
@@ -464,7 +468,9 @@ def _blocks(lines: list[str]) -> list[str | None]:
         else:
             i += 1
             continue
-        name = (m or f).group(1)
+        mf = m or f
+        assert mf is not None           # the else above went on
+        name = mf.group(1)
         for k in range(i, j + 1):
             out[k] = name
         i = j + 1
@@ -517,8 +523,8 @@ def header_keys(root: str, before: str, after: str) -> set[str]:
                 if not lines[k].strip():
                     continue
                 inc = re.match(r"^[ \t]*#[ \t]*include[ \t]*<([^>]+)>", lines[k])
-                if names[k]:
-                    keys.add(names[k])
+                if (name := names[k]):
+                    keys.add(name)
                 elif inc:
                     keys |= _macro_names(_read(os.path.join(root, "sys", inc.group(1)))
                                          .decode("utf-8", "replace"))
@@ -578,7 +584,9 @@ def includers(root: str, headers: set[str], keys: set[str] | None = None) -> set
 def changed_files(before: str, after: str, paths: list[str]) -> tuple[list[str], list[str]]:
     """(.c, .h) files under paths of after that differ from before's (or
     that before has not)."""
-    cs, hs = [], []
+    cs: list[str] = []
+    hs: list[str] = []
+    walk: Iterable[tuple[str, list[str], list[str]]]
     for p in paths:
         base = os.path.join(after, p)
         walk = [(os.path.dirname(base), [], [os.path.basename(base)])] if os.path.isfile(base) \
@@ -780,7 +788,8 @@ def coverage(changed: list[str], plan: Plan, before: dict, after: dict
     """Of the changed .c files: how many compiled after on a port that
     builds them, and before there unless after was clean (then before was
     not compiled: it cannot matter); the others grouped by Reason."""
-    ok, why = 0, {}
+    ok = 0
+    why: dict[str, list[str]] = {}
     for f in changed:
         names = plan.of_file.get(f, [])
         if any(after.get(n, {}).get(f, FileResult(False)).ok and
@@ -869,8 +878,8 @@ def _run_against(root: str, before_root: str, paths: list[str], arches: list[str
     out(f"check: {len(changed)} .c and {len(headers)} headers differ from {before_root}; "
         f"{len(affected)} .c files to compile (those and the includers of the headers)")
     plan = make_plan(root, affected, arches)
-    for name, why in sorted(plan.no_compiler.items()):
-        out(f"check: {name}: not compiled: {why}")
+    for name, cause in sorted(plan.no_compiler.items()):
+        out(f"check: {name}: not compiled: {cause}")
     # after first: a file that compiles after without a warning can be
     # neither a regression nor have a new warning, so before compiles only
     # the rest (--all-before: everything, for "compiled before" figures)
@@ -892,7 +901,8 @@ def _run_against(root: str, before_root: str, paths: list[str], arches: list[str
     out(f"check: a full pass (every .c under {' '.join(paths)}, both trees) would be "
         f"{2 * full} compiles: about {2 * full * per / 60 / jobs:.0f} min with -j {jobs} "
         f"at this pass's {per:.2f} CPU s a compile")
-    status, report = 0, {"version": 3, "ports": {}}
+    status = 0
+    report: dict[str, Any] = {"version": 3, "ports": {}}       # report.json
     b_src, b_builds = source_definitions(before_root), builds(before_root)
     a_src, a_builds = source_definitions(root), builds(root)
     for name in sorted(after):

@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import AbstractSet
 
 from . import (allocators, cscan, findings, includes, outside, pairing, report, restyle,
                spatch, textual)
@@ -240,7 +241,8 @@ def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
     return out, frozen
 
 
-def plan_json(plan: pairing.Plan, sc: Scanned, by_text: set = frozenset()) -> dict:
+def plan_json(plan: pairing.Plan, sc: Scanned,
+              by_text: AbstractSet[tuple[str, int]] = frozenset()) -> dict:
     """Per target, what the plan asks of the rewrite (compared between
     rounds to see which files to rewrite again)."""
     out = {}
@@ -257,7 +259,7 @@ def plan_json(plan: pairing.Plan, sc: Scanned, by_text: set = frozenset()) -> di
     return out
 
 
-def _by_spatch(s: cscan.Site, by_text: set) -> bool:
+def _by_spatch(s: cscan.Site, by_text: AbstractSet[tuple[str, int]]) -> bool:
     return s.context == "code" and (s.path, s.line) not in by_text
 
 
@@ -348,7 +350,9 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
     return missed
 
 
-_FINISH = None      # _rewrite's state, for _finish in this process or a fork
+# _rewrite's state, for _finish in this process or a fork
+_FINISH: tuple[Scanned, Rewritten, dict[str, textual.SpatchInput], dict[str, str],
+               spatch.Result, set[str], textual.Forms] | None = None
 POOL_FROM = 64      # files in a round from which _finish runs in a worker pool
 
 
@@ -357,6 +361,7 @@ def _finish(p: str):
     added, verified.  Returns (path, text, spatch failure or None, output
     facts without the flow lists, indices of the missed decisions,
     problems)."""
+    assert _FINISH is not None          # set by _rewrite
     sc, rw, inputs, direct, res, macros, forms = _FINISH
     old = sc.texts[p]
     new = direct.get(p, old)
@@ -375,7 +380,8 @@ def _finish(p: str):
         new = old
     decisions = rw.plan.for_file(p)
     of, m, probs = verify(p, new, decisions, sc.facts[p], sc.macros.for_file(p), macros)
-    of.functions = of.links = of.calls = None
+    # not sent back: _rewrite puts the input's back
+    of.functions = of.links = of.calls = None   # type: ignore[assignment]
     ids = {id(d): i for i, d in enumerate(decisions)}
     return p, new, failed, of, [ids[id(d)] for d in m], probs
 
@@ -390,7 +396,7 @@ def converted_macros(plan: pairing.Plan) -> set[str]:
             if d.tag and d.site.context == "macro" and d.site.define}
 
 
-def as_converted(facts: cscan.FileFacts, macros: set[str]) -> cscan.FileFacts:
+def as_converted(facts: cscan.FileFacts, macros: AbstractSet[str]) -> cscan.FileFacts:
     """facts with the uses of the converted allocator macros allocating
     or freeing as malloc(9) does now."""
     if not any(s.macro in macros for s in facts.sites):
@@ -402,7 +408,7 @@ def as_converted(facts: cscan.FileFacts, macros: set[str]) -> cscan.FileFacts:
 
 
 def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts,
-           macros: dict, converted: set[str] = frozenset()
+           macros: dict, converted: AbstractSet[str] = frozenset()
            ) -> tuple[cscan.FileFacts, list, list[str]]:
     """Compare the output with the plan.  Returns the output's facts, the
     planned conversions spatch did not make, and count problems (always

@@ -228,7 +228,7 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]
     macro bodies.  Braces follow one branch of each conditional
     (_one_branch_braces)."""
     out: list[str] = []         # code with the directives blanked
-    regions: list[tuple[int, int, str]] = []
+    regions: list[tuple[int, int, str, str | None]] = []
     stack: list[bool] = []      # True: this level is inactive (#if 0)
     chains: list[list[list]] = []   # open conditionals: [start, end, under #if 0] per branch
     closed: list[list[list]] = []   # the same, closed, inner ones first
@@ -297,7 +297,7 @@ def _one_branch_braces(code: str, chains: list[list[list]]) -> str:
     the file was one function's body).  The calls in those branches stay
     visible; a branch whose braces balance keeps them.  chains: each
     conditional's branches (start, end, under #if 0), inner ones first."""
-    chars = None
+    chars: list[str] | None = None
     for branches in chains:
         if len(branches) < 2:
             continue
@@ -317,7 +317,8 @@ def _one_branch_braces(code: str, chains: list[list[list]]) -> str:
 def arg_commas(s: str, i: int) -> tuple[list[int], int]:
     """s[i] is the '(' of a call: the offsets of the commas between its
     arguments, and of its ')'."""
-    commas, depth = [], 0
+    commas: list[int] = []
+    depth = 0
     for m in _ARG_TOKEN_RE.finditer(s, i):
         c = m.group()
         if c in "([{":
@@ -585,11 +586,11 @@ def defined_names(text: str) -> dict[str, tuple[bool, ...]]:
     st = strip(text)
     for m in _DEF_NAME_RE.finditer(st):
         close = match_paren(st, m.end() - 1)
-        mask = []
+        bits = []
         for p in split_args(st[m.end():close - 1]):
             d = parse_declaration(p)
-            mask.append(len(d) != 1 or not (d[0][1].ptr == 0 and is_scalar(d[0][1].base)))
-        mask = tuple(mask)
+            bits.append(len(d) != 1 or not (d[0][1].ptr == 0 and is_scalar(d[0][1].base)))
+        mask = tuple(bits)
         name = m.group(1)
         old = out.get(name)
         out[name] = mask if old is None else tuple(
@@ -646,7 +647,7 @@ def code_view(text: str) -> _Text:
 
 
 def scan(text: str, path: str, macros: dict[str, AllocMacro] | None = None,
-         sites_only: bool = False, callees: set[str] | None = None,
+         sites_only: bool = False, callees: dict[str, tuple[bool, ...]] | None = None,
          env=None) -> FileFacts:
     """All facts about one file's text; path is how the file is named;
     macros: allocator macros (alloc_macros) whose uses pair like calls;
@@ -727,6 +728,7 @@ def _km_flags_variable(t: _Text, f: Function, site: Site) -> bool:
     kmem's flags, by its initializer or by assignments, and never changed
     otherwise nor lent by address (dwc2_hcd.c: int kmem_flag; ...
     kmem_flag = KM_SLEEP; else kmem_flag = KM_NOSLEEP)."""
+    assert site.flags is not None       # the caller checked
     ft = t.keys.type_of(site.flags, f)
     if ft is not None and ft.ptr == 0 and ft.base == "km_flag_t":
         return True
@@ -811,7 +813,7 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, AllocMacro]) -> list[Site
     return sites
 
 
-def _links(t: _Text, path: str, callees: set[str] | None, facts: FileFacts) -> None:
+def _links(t: _Text, path: str, callees: dict[str, tuple[bool, ...]] | None, facts: FileFacts) -> None:
     """Where pointers flow: plain assignments between places, returns,
     and calls (into facts.links and facts.calls)."""
     def place(e: str, f: Function) -> str | None:

@@ -30,6 +30,10 @@ report.json and the README list the same kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .cscan import Site
 
 
 @dataclass
@@ -60,7 +64,7 @@ def legacy_type(site, tag: str, free, own: str) -> Finding:
         f"not this file's {own}"))
 
 
-def shared_release(site, owners: list[tuple[str, object]]) -> Finding:
+def shared_release(site, owners: list[tuple[str, Site]]) -> Finding:
     named = ", ".join(f"{t} (allocated at {a.where})" for t, a in owners)
     return Finding(site.path, site.line, "shared-release", (
         f"releases memory of several owners: {named}; each allocation of "

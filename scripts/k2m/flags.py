@@ -44,7 +44,7 @@ def translate(callee: str, flags: str | None, intr_flag: bool = False,
     m = _COND.fullmatch(f)
     if not m or m.group(2) == m.group(3):
         return None
-    alt = [to_m[m.group(2)], to_m[m.group(3)]]
-    alt = [f"({a})" if "|" in a else a for a in alt]
-    e = "%s ? %s : %s" % (m.group(1), alt[0], alt[1])
+    alts = [to_m[m.group(2)], to_m[m.group(3)]]
+    alts = [f"({a})" if "|" in a else a for a in alts]
+    e = "%s ? %s : %s" % (m.group(1), alts[0], alts[1])
     return "(%s) | M_ZERO" % e if zero else e

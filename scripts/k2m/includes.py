@@ -155,7 +155,9 @@ def add(text: str, act: str | None, taker: FreeTaker | None = None) -> str:
                 pos = m.end()
         return protect_members("".join(parts) + text[pos:])
     if act == "in-kernel-part":
-        at = _kernel_block(text)[0]
+        block = _kernel_block(text)
+        assert block is not None        # action() said so
+        at = block[0]
         return protect_members(text[:at] + "#include <sys/malloc.h>\n" + text[at:])
     if act == "after-includes":
         at = _last_leading_include(text)

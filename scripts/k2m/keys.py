@@ -141,10 +141,11 @@ class Keys:
         """The C type of a simple expression (a variable, a chain of
         members and subscripts, with casts, &, * and parentheses), or None."""
         k = (e, func.start if func is not None else -1)
-        t = self._types.get(k, self)
-        if t is self:
+        try:
+            return self._types[k]
+        except KeyError:
             t = self._types[k] = self._type_of(e.strip(), func)
-        return t
+            return t
 
     def _type_of(self, e: str, func) -> CType | None:
         e = _peel(_PAREN_BASE_RE.sub(r"\1", e))
@@ -349,9 +350,9 @@ class Keys:
             return None                 # a call's value: not a place
         steps = list(_STEP_RE.finditer(e))
         last = None
-        for m in steps:
-            if m.group(2):
-                last = m
+        for st in steps:
+            if st.group(2):
+                last = st
         if last is not None:
             base = e[:last.start()].strip()
             if last.group(1) == "." and func is not None and \

@@ -34,5 +34,7 @@ def matcher(a: list[str], b: list[str]) -> difflib.SequenceMatcher:
                     for t, x1, x2, y1, y2 in sub]
         else:
             out.append((tag, i1, i2, j1, j2))
-    m.opcodes = out             # what get_opcodes() returns from now on
+    # what get_opcodes() returns from now on (its cache, which typeshed
+    # does not declare)
+    m.opcodes = out             # type: ignore[attr-defined]
     return m

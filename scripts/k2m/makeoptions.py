@@ -95,9 +95,9 @@ class MakeOptions:
                 self._read(cfg.text(c))
         self._read("\n".join(kernel))
         # the kernel's `machine` line: evbarm's GENERIC arm, GENERIC64 aarch64
-        self.machine = next((m.group(1).split("#")[0].split() for m in
-                             (re.match(r"[ \t]*machine[ \t]+(.*)", l) for l in kernel)
-                             if m), [])
+        self.machine: list[str] = next((m.group(1).split("#")[0].split() for m in
+                                        (re.match(r"[ \t]*machine[ \t]+(.*)", l) for l in kernel)
+                                        if m), [])
         self._read_makefiles(port)
 
     def _read_makefiles(self, port: str) -> None:

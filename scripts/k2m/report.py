@@ -32,7 +32,7 @@ def unified(path: str, old: str, new: str) -> str:
     """A diff that `git apply` and `patch -p1` take, run from the tree root."""
     a = linediff.lines(old)
     b = linediff.lines(new)
-    out = []
+    out: list[str] = []
     for group in linediff.matcher(a, b).get_grouped_opcodes(3):
         if not out:
             out += [f"--- a/{path}\n", f"+++ b/{path}\n"]

@@ -57,7 +57,8 @@ def _fix(stmt: list[str], cont: str, first: bool, width: int = WIDTH) -> list[st
     lines += [cont + line.strip(" \t\n") for line in stmt[1:]]
     text = "\0".join(lines)                # \0: a break the input had
     code = strip(text)
-    cuts, ors = set(), set()
+    cuts: set[int] = set()
+    ors: set[int] = set()
     for m in _CALL.finditer(code):          # after each argument of a call
         commas, close = arg_commas(code, m.end() - 1)
         cuts.update(i + 1 for i in commas if code.startswith(", ", i))

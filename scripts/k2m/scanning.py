@@ -85,7 +85,7 @@ def _worker_init(*args) -> None:
     _share(*args)
 
 
-def _survey_one(path: str) -> tuple[dict, set, list[str]]:
+def _survey_one(path: str) -> tuple[dict, dict[str, tuple[bool, ...]], list[str]]:
     """What one file gives every scan: its allocator macros, its names,
     the headers it includes."""
     text = read(_SHARED["root"], path)
@@ -140,7 +140,7 @@ def scan_all(root: str, files: list[str], jobs: int
 def context_files(tree: Tree, targets: set[str]) -> list[str]:
     """The kmem users outside targets that memory may cross to (symbolic
     links left out: they repeat a file read under its own name)."""
-    out = []
+    out: list[str] = []
     for d in CONTEXT_DIRS:
         if os.path.isdir(os.path.join(tree.root, d)):
             out.extend(f for f in source_files(tree, [d], needle="kmem_")

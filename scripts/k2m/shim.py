@@ -216,7 +216,7 @@ class Survey:
 def module_sources(root: str) -> dict[str, str]:
     """file -> module, for the sources the sys/modules/*/Makefile list
     (SRCS found along .PATH, where ${S} is sys)."""
-    found = {}
+    found: dict[str, str] = {}
     mdir = os.path.join(root, "sys", "modules")
     for mod in sorted(os.listdir(mdir)) if os.path.isdir(mdir) else []:
         mk = os.path.join(mdir, mod, "Makefile")
@@ -265,6 +265,7 @@ def survey(root: str, edits: Edits | None = None) -> Survey:
                 sv.mentions[t].add(rel)
         for m in _CALL.finditer(code):
             a = allocators.TABLE[m.group(1)]
+            assert a.mtype is not None      # every malloc(9) function takes one
             args = _args(code, m.end() - 1)
             if not a.arity or len(args) in a.arity:
                 t = " ".join(args[a.mtype].replace("\\", " ").split())
@@ -332,7 +333,9 @@ def plan(tree: Tree, tm: TagMap, out=print, base: dict | None = None
         sdir = os.path.join(SHIM, src)
         for f in sorted(os.listdir(sdir)):
             if f.endswith((".c", ".h")):
-                edits.put(f"{dst}/{f}", read_text(os.path.join(sdir, f)),
+                shim_text = read_text(os.path.join(sdir, f))
+                assert shim_text is not None        # listed just now
+                edits.put(f"{dst}/{f}", shim_text,
                           "the shim: malloc(9) with real types (shim/README.md)")
                 out(f"install-shim: {dst}/{f}")
     for rel, line, call, old, new in fix_type_args(edits):
@@ -409,10 +412,11 @@ def _one_kernel_builds_two(root: str, files: list[str]) -> bool:
     no kernel builds both.  A file no config file lists counts as built
     everywhere."""
     builders = builds(root)
-    bs = [builders.get(f) for f in files]
-    if any(b is None for b in bs):
+    maybe = [builders.get(f) for f in files]
+    if any(b is None for b in maybe):
         return True
-    ports = set().union(*bs)
+    bs = [b for b in maybe if b is not None]    # all of them
+    ports: set[str] = set().union(*bs)
     return any(sum(1 for b in bs if MI in b or p in b) > 1 for p in ports)
 
 
@@ -536,7 +540,7 @@ def _list_sources(edits: Edits, out) -> int:
                       "kern_malloc_types.c listed: a rump kernel builds from this "
                       "list, not sys/conf/files"):
             out(f"install-shim: {RUMPKERN_MK}: kern_malloc_types.c listed")
-        elif not re.search(r"\bkern_malloc_types\.c\b", edits.read(RUMPKERN_MK)):
+        elif not re.search(r"\bkern_malloc_types\.c\b", edits.read(RUMPKERN_MK) or ""):
             out(f"install-shim: warning: {RUMPKERN_MK}: no kern_malloc.c line to list "
                 "kern_malloc_types.c after; add it to SRCS by hand")
             status = 1
@@ -595,6 +599,7 @@ def _type_args(rel: str, text: str) -> tuple[str, list]:
     edits, done = [], []
     for m in _CALL.finditer(code):
         a = allocators.TABLE[m.group(1)]
+        assert a.mtype is not None          # every malloc(9) function takes one
         commas, close = arg_commas(code, m.end() - 1)
         bounds = [m.end()] + [c + 1 for c in commas]
         spans = list(zip(bounds, [c for c in commas] + [close]))
@@ -603,7 +608,7 @@ def _type_args(rel: str, text: str) -> tuple[str, list]:
         args = [" ".join(code[b:e].split()) for b, e in spans]
         for frel, call, ptr, old, new in TYPE_FIXES:
             if (frel, call) == (rel, m.group(1)) and args[a.mtype] == old and \
-                    (ptr is None or args[a.ptr] == ptr):
+                    (ptr is None or a.ptr is not None and args[a.ptr] == ptr):
                 b, e = spans[a.mtype]
                 lead = len(text[b:e]) - len(text[b:e].lstrip())
                 edits.append((b + lead, e, new))
@@ -714,7 +719,9 @@ def install_man_pages(edits: Edits) -> list[tuple[str, str]]:
     for page, where in MAN_PAGES:
         src = os.path.join(SHIM, "man", page)
         if os.path.isdir(os.path.join(edits.root, where)) and os.path.exists(src):
-            edits.put(f"{where}/{page}", read_text(src), "the shim's manual page")
+            text = read_text(src)
+            assert text is not None
+            edits.put(f"{where}/{page}", text, "the shim's manual page")
             done.append((page, where))
     return done
 

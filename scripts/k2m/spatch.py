@@ -25,6 +25,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .textual import SITE_MARK
@@ -175,7 +176,7 @@ def _parallel(args: list[str], items: list[tuple[str, str]], workdir: str, jobs:
 
 
 def run(inputs: dict[str, str], workdir: str, jobs: int,
-        hosts: str | None = None, timeout: int = 120, virtuals: list[str] = (),
+        hosts: str | None = None, timeout: int = 120, virtuals: Sequence[str] = (),
         unfinished: str | None = None) -> Result:
     """Write each {tree-relative path: text} under workdir, rewrite the
     copies in place; Result.outputs has the new texts.  virtuals: the
@@ -202,7 +203,7 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
     def alone(fs: list[str]) -> list[tuple[str, str]]:
         return [(sp[needs[f]], f) for f in fs]      # each file run by itself
 
-    bins = []           # (semantic patch, bin list file, its files)
+    bins: list[tuple[str, str, list[str]]] = []     # (semantic patch, bin list file, its files)
     for names, patch in sp.items():
         group = [f for f in files if needs[f] == names]
         share = max(1, round(jobs * 2 * len(group) / len(files)))

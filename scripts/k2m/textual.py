@@ -115,9 +115,10 @@ def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
     rewritten here, exactly as cocci/ does.  The first argument stays as
     written."""
     stripped = cscan.strip(text)
-    edits = []
+    edits: list[Edit] = []
     for s, tag in sites:
         a = allocators.TABLE[s.callee]
+        assert a.becomes is not None and a.type_at is not None     # a kmem(9) call
         spans, close = _args(text, stripped, s.offset)
         if mark:
             edits.append(_type_edit(spans, close, a.type_at, tag))
@@ -126,8 +127,9 @@ def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
         edits.append((s.offset, s.offset + len(s.callee), a.becomes))
         if a.flags is not None:
             fa, fb = spans[a.flags]
-            edits.append((fa, fb, translate(s.callee, text[fa:fb], forms.intr_flag,
-                                            variable=s.flags_km)))
+            flags = translate(s.callee, text[fa:fb], forms.intr_flag, variable=s.flags_km)
+            assert flags is not None        # pairing keeps the others kmem
+            edits.append((fa, fb, flags))
         if a.becomes == "free" and a.size is not None:     # kmem_free(p, n)
             if forms.sized_free:
                 edits.append(_type_edit(spans, close, a.type_at, tag))
@@ -148,7 +150,7 @@ def unmark(text: str) -> str:
     for m in _MARKED_CALL.finditer(stripped):
         a = allocators.TABLE.get(m.group(1))
         spans, _ = _args(text, stripped, m.start())
-        if a is None or a.type_at >= len(spans) or \
+        if a is None or a.type_at is None or a.type_at >= len(spans) or \
                 (a.arity and len(spans) - 1 not in a.arity) or not \
                 (allocators.type_arg(text[spans[a.type_at][0]:spans[a.type_at][1]]) or
                  text[spans[a.type_at][0]:spans[a.type_at][1]] == allocators.AS_ALLOCATED):
