@@ -524,7 +524,7 @@ def _run(s: Setup, res: Result, out) -> None:
     res.problems += con.problems
     for name, v in con.steps.items():
         out(f"boottest: step {name}: {v}" + (f" ({con.details[name]})"
-                                              if con.details.get(name) else ""))
+                                             if con.details.get(name) else ""))
     if s.shim:
         if con.stats is None:
             res.problems.append("a shimmed kernel sent no kern.malloc_stats")

@@ -199,6 +199,8 @@ _LOCATORS = re.compile(r"^[ \t]*(?:define|device|defpseudodev)[ \t]+(\w+)[ \t]*\
 _DEFPARAM = re.compile(r"^[ \t]*defparam[ \t]+(opt_\w+\.h)[ \t]+((?:[^:#\n]|:=)*)", re.M)
 _DEFAULT = re.compile(r"(\w+)[ \t]*:?=[ \t]*(\"(?:[^\"\\]|\\.)*\"|[^\s]+)")
 _LOCATOR = re.compile(r"^\[?\s*(\w+)\s*(?:\[\s*(\d+)\s*\])?\s*(?:=\s*([^\]]*?))?\s*\]?$")
+
+
 def _split_locators(body: str) -> list[str]:
     """The locators of `{[dev = -1], [irq[2] = {-1, -1}], chan}`, split
     at the commas outside brackets and braces."""
@@ -262,7 +264,7 @@ def config_headers(root: str, port: str, options: frozenset[str] = frozenset()
     ioconf += [f"void {p}attach(int);" for p in pseudo]
     ioconf += [f"extern struct cfdriver {d}_cd;" for d in drivers]
     return {"ioconf.h": "\n".join(ioconf) + "\n",
-            "locators.h": "\n".join(l for ls in locs.values() for l in ls) + "\n",
+            "locators.h": "\n".join(line for ls in locs.values() for line in ls) + "\n",
             **{h: "\n".join(dict.fromkeys(ls)) + "\n" for h, ls in opts.items() if ls}}
 
 
@@ -322,7 +324,7 @@ class Compiler:
             if not m or "/" in m.group(1) or not _generated(m.group(1)):
                 break
             self._stub(m.group(1))
-        error = next((l for l in p.stderr.splitlines() if "error" in l), p.stderr[:200])
+        error = next((line for line in p.stderr.splitlines() if "error" in line), p.stderr[:200])
         return FileResult(False, error.replace(self.root + "/", ""))
 
 

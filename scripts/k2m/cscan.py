@@ -35,6 +35,7 @@ CALL_RE = re.compile(r"\b(" + "|".join(sorted(CALLEES, key=len, reverse=True))
                      + r")\s*\(")
 IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 
+
 @dataclass
 class Site:
     """One allocator call in the source."""
@@ -395,7 +396,8 @@ _PAREN_ASSIGN_RE = re.compile(r"\(\s*([A-Za-z_][\w\s>.\-\[\]]*?)\s*(?<![=!<>+\-*
 
 
 _LAST_IDENT_RE = re.compile(r"([A-Za-z_]\w*)\s*$")
-_NAMED_BY_MACRO_RE = re.compile(r"^[ \t]*([A-Z_][A-Z0-9_]*)\s*\(\s*\w+(?:\s*,\s*\w+)*\s*\)\s*$", re.M)
+_NAMED_BY_MACRO_RE = re.compile(r"^[ \t]*([A-Z_][A-Z0-9_]*)\s*\(\s*\w+(?:\s*,\s*\w+)*\s*\)\s*$",
+                                re.M)
 
 
 def _functions(code: str, lines: LineIndex, types: bool = True) -> list[Function]:
@@ -469,8 +471,8 @@ def _statement_start(code: str, i: int, floor: int) -> int:
     return floor
 
 
-_DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)((?:[^\n]*\\\n)*[^\n]*)",
-                        re.M)
+_DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)"
+                        r"\(([^)]*)\)((?:[^\n]*\\\n)*[^\n]*)", re.M)
 
 
 class AllocMacro(NamedTuple):
@@ -558,7 +560,8 @@ def _alloc_place(t: "_Text", start: int, f: Function | None) -> tuple[str | None
     return pl.key, pl.objtype or ot, anchor
 
 
-_CAST_BEFORE_RE = re.compile(r"\(\s*((?:const\s+|struct\s+|union\s+)*[A-Za-z_]\w*[\s*]*\*)\s*\)\s*$")
+_CAST_BEFORE_RE = re.compile(r"\(\s*((?:const\s+|struct\s+|union\s+)*"
+                             r"[A-Za-z_]\w*[\s*]*\*)\s*\)\s*$")
 
 
 _RETURN_CAST_RE = re.compile(r"\breturn\b\s*(\([^()]*\)\s*)?$")
@@ -813,7 +816,8 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, AllocMacro]) -> list[Site
     return sites
 
 
-def _links(t: _Text, path: str, callees: dict[str, tuple[bool, ...]] | None, facts: FileFacts) -> None:
+def _links(t: _Text, path: str, callees: dict[str, tuple[bool, ...]] | None,
+           facts: FileFacts) -> None:
     """Where pointers flow: plain assignments between places, returns,
     and calls (into facts.links and facts.calls)."""
     def place(e: str, f: Function) -> str | None:

@@ -55,7 +55,7 @@ def action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
         return "replace"
     block = _kernel_block(text)
     if block and ff.path.endswith(".c") and all(block[0] <= d.site.offset < block[1]
-                                                 for d in conv):
+                                                for d in conv):
         # vfs_wapbl.c, also built in user space: its kmem(9) calls are
         # all in its #ifdef _KERNEL part, and so goes malloc.h
         return "in-kernel-part"

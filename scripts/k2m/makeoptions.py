@@ -96,7 +96,8 @@ class MakeOptions:
         self._read("\n".join(kernel))
         # the kernel's `machine` line: evbarm's GENERIC arm, GENERIC64 aarch64
         self.machine: list[str] = next((m.group(1).split("#")[0].split() for m in
-                                        (re.match(r"[ \t]*machine[ \t]+(.*)", l) for l in kernel)
+                                        (re.match(r"[ \t]*machine[ \t]+(.*)", line)
+                                         for line in kernel)
                                         if m), [])
         self._read_makefiles(port)
 

@@ -502,6 +502,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     for i, s in enumerate(sites):
         if s.role == "free" and s.path not in impl and s.fits_api:
             frees_by_key[skeys[i]].append(i)
+
     def reached(graph, i: int, cache: dict) -> set[int]:
         """The frees allocation i's memory can reach in graph."""
         s = sites[i]
@@ -533,7 +534,8 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     # (joined to them below): it is not unpaired for itself
     used = {s.macro for s in sites if s.macro}
     unpaired = {j for js in frees_by_key.values() for j in js
-                if j not in paired and not (sites[j].context == "macro" and sites[j].define in used)}
+                if j not in paired and
+                not (sites[j].context == "macro" and sites[j].define in used)}
     guessed, orphans = _guess(sites, edges, unpaired, impl, unit_of, ports)
     confirmed, mismatched = _sizes(sites, edges)
     macro = _macro_edges(sites)
@@ -839,7 +841,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
         if f not in reported:
             reported.add(f)
             plan.findings.append(findings.size_mismatch(sites[f], sites[a],
-                                                         kept=not convert_mismatched))
+                                                        kept=not convert_mismatched))
         if not convert_mismatched:
             bug = (f"its size disagrees with the pair's ({sites[a].where} "
                    f"{sites[a].size} / {sites[f].where} {sites[f].size}): a bug "

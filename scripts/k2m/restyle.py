@@ -180,7 +180,7 @@ def _in_define(lines: list[str], i: int) -> bool:
 
 def _column(lines: list[str], i: int) -> int | None:
     """The column of the backslashes of the #define line i is in: the
-    further of its neighbours' (if_tlp_pci.c's ADD: `#define ADD(m, c) \`
+    further of its neighbours' (if_tlp_pci.c's ADD: `#define ADD(m, c) \\`
     above, the body's aligned backslashes below)."""
     cols = []
     for k in (i - 1, i + 1):

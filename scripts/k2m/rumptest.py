@@ -365,7 +365,7 @@ def parse_workload(text: str, status: int) -> tuple[dict, list[str]]:
         problems.append("summary line disagrees with the PASS/FAIL lines")
     if "panic" in text.lower():
         problems.append("the kernel panicked: " + next(
-            l for l in text.splitlines() if "panic" in l.lower()).strip())
+            line for line in text.splitlines() if "panic" in line.lower()).strip())
     if status != 0:
         problems.append(f"exit status {status}" + (" (killed by a signal: a panic aborts)"
                                                    if status < 0 else ""))

@@ -196,8 +196,8 @@ def convert_step(unit, state: dict, final: dict, tags: dict, options: dict) -> S
         conv = [d for d in r.decisions if d.tag]
         kept = [d for d in r.decisions if not d.tag and d.paired_by != "allocator"]
         line = f"{r.path}: " + (f"{len(conv)} of {len(conv) + len(kept)} kmem(9) calls "
-                                 f"converted, {len(kept)} kept" if kept else
-                                 f"{len(conv)} kmem(9) call{'s' * (len(conv) != 1)} converted")
+                                f"converted, {len(kept)} kept" if kept else
+                                f"{len(conv)} kmem(9) call{'s' * (len(conv) != 1)} converted")
         body.append(_wrap(line, "- "))
         notes += [f"{r.path}:{d.site.line} {d.site.callee}() kept: {d.reason}" for d in kept]
         notes += [f"{r.path}:{f.line} {f.kind}: {f.message}" for f in r.findings]

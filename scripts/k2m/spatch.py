@@ -77,7 +77,8 @@ def semantic_patch(workdir: str, names: tuple[str, ...], every: list[Rule], n: i
     virtuals = []
     for name in RULE_FILES:
         with open(os.path.join(COCCI_DIR, name)) as fp:
-            virtuals += [l for l in fp if l.startswith("virtual ") and l not in virtuals]
+            virtuals += [line for line in fp
+                         if line.startswith("virtual ") and line not in virtuals]
     out = os.path.join(workdir, f"kmem2malloc-{n}.cocci")
     with open(out, "w") as fp:
         fp.write("".join(virtuals) + "\n")
@@ -200,6 +201,7 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
     needs = rule_sets({f: rules_for(inputs[f], every) for f in files})
     sp = {names: semantic_patch(workdir, names, every, i)
           for i, names in enumerate(sorted(set(needs.values())))}
+
     def alone(fs: list[str]) -> list[tuple[str, str]]:
         return [(sp[needs[f]], f) for f in fs]      # each file run by itself
 
@@ -225,7 +227,7 @@ def run(inputs: dict[str, str], workdir: str, jobs: int,
         for seq, f in enumerate(retry, 1):
             rc, err = res.get(seq, (-1, "did not run"))
             if rc != 0:
-                lines = [l for l in err.splitlines() if l.strip()]
+                lines = [line for line in err.splitlines() if line.strip()]
                 failed[f] = f"spatch exit {rc}: " + " / ".join(lines[-3:])
     outputs = _read(workdir, [f for f in files if f not in failed])
     again = [f for f in sorted(outputs) if unfinished and unfinished in outputs[f]

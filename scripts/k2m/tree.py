@@ -37,7 +37,6 @@ class Tree:
             return d
         return "dir:" + os.path.dirname(sysrel)
 
-
     def diff_of(self, relpath: str) -> str:
         """The unit whose diff (and commit) relpath goes in: its driver's,
         but an MI file that a port's own attribute lists (files.arm's
