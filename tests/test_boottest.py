@@ -254,7 +254,7 @@ def _notes(path):
     notes = []
     for i in range(phnum):
         ptype, _, off, _, _, filesz, _, _ = struct.unpack_from("<IIQQQQQQ", data,
-                                                              phoff + i * phentsize)
+                                                               phoff + i * phentsize)
         at = off
         while ptype == 4 and at < off + filesz:
             nsz, dsz, ntype = struct.unpack_from("<III", data, at)
@@ -298,13 +298,14 @@ def test_dbsym_copies_the_symbol_table_into_db_symtab(tmp_path):
     need = subprocess.run([sys.executable, dbsym, "-P", str(k)], capture_output=True, text=True)
     assert need.returncode == 0 and int(need.stdout) > 4096
     assert subprocess.run([sys.executable, dbsym, str(k)]).returncode == 0
-    nm = dict((l.split()[2], int(l.split()[0], 16))
-              for l in subprocess.run(["nm", str(k)], capture_output=True,
-                                      text=True).stdout.splitlines() if len(l.split()) == 3)
+    nm = dict((line.split()[2], int(line.split()[0], 16))
+              for line in subprocess.run(["nm", str(k)], capture_output=True,
+                                         text=True).stdout.splitlines()
+              if len(line.split()) == 3)
     data = k.read_bytes()
     # the array's file offset: the .data section holding it
     sec = subprocess.run(["objdump", "-h", str(k)], capture_output=True, text=True).stdout
-    row = next(l.split() for l in sec.splitlines() if " .data " in l)
+    row = next(line.split() for line in sec.splitlines() if " .data " in line)
     vma, off = int(row[3], 16), int(row[5], 16)
     at = off + nm["db_symtab"] - vma
     copy = data[at:at + 65536]
@@ -396,7 +397,7 @@ def test_mktools_refuses_what_is_not_a_netbsd_tree(tmp_path):
     assert p.returncode == 2 and "no usr.bin/config/defs.h" in p.stderr
     assert not (tmp_path / "out").exists()
     with open(os.path.join(BOOT, "config-current.patch")) as fp:
-        files = [l.split()[1] for l in fp if l.startswith("+++ ")]
+        files = [line.split()[1] for line in fp if line.startswith("+++ ")]
     assert files == ["b/defs.h", "b/mkmakefile.c", "b/sem.c"]
 
 

@@ -175,7 +175,8 @@ def test_a_call_spatch_cannot_parse_is_rewritten_by_text(example_tree, tmp_path)
     the calls it left are rewritten by textual.py in a second round and
     reported for review; the other function's call by spatch."""
     f = example_tree / "sys" / "dev" / "i2c" / "iicmux.c"
-    text = f.read_text().replace("\tint i;\n\n\tsc->sc_nbusses", "\tint i;\n\t@@@ garbage;\n\tsc->sc_nbusses")
+    text = f.read_text().replace("\tint i;\n\n\tsc->sc_nbusses",
+                                 "\tint i;\n\t@@@ garbage;\n\tsc->sc_nbusses")
     f.write_text(text)
     out = tmp_path / "out"
     p = run("convert", "--out", str(out), str(example_tree))
@@ -194,8 +195,10 @@ def test_spatch_may_change_only_marked_calls(example_tree, tmp_path):
     to an unusual #define) gets the file kept whole and reported."""
     real = shutil.which("spatch")
     env = fake_spatch(tmp_path, f'"{real}" "$@" || exit $?\n'
-                      'for a; do case "$a" in group-*|*.c) for f in $(cat "$a" 2>/dev/null) "$a"; do '
-                      'case "$f" in *iicmux.c) sed -i "s/^#include <sys\\/param.h>/#include <sys\\/param.h> /" "$f";; '
+                      'for a; do case "$a" in group-*|*.c) '
+                      'for f in $(cat "$a" 2>/dev/null) "$a"; do '
+                      'case "$f" in *iicmux.c) '
+                      'sed -i "s/^#include <sys\\/param.h>/#include <sys\\/param.h> /" "$f";; '
                       'esac; done;; esac; done\nexit 0')
     out = tmp_path / "out"
     p = subprocess.run([sys.executable, K2M, "convert", "--out", str(out), str(example_tree)],
@@ -494,7 +497,8 @@ def test_each_file_gets_the_rules_for_its_calls(example_tree, tmp_path):
     assert rep["summary"]["spatch_errors"] == 0
     entry = next(x for x in rep["files"] if x["path"] == "sys/dev/usb/ubar.c")
     assert {s["call"] for s in entry["sites"] if s["status"] == "converted"} >= \
-        {"kmem_asprintf", "kmem_strfree", "kmem_strdup", "kmem_tmpbuf_alloc", "kmem_tmpbuf_free"}, entry["sites"]
+        {"kmem_asprintf", "kmem_strfree", "kmem_strdup", "kmem_tmpbuf_alloc",
+         "kmem_tmpbuf_free"}, entry["sites"]
 
 
 @pytest.mark.parametrize("option, converted", [(None, True), ("--keep-size-mismatch", False)])

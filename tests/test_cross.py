@@ -217,12 +217,15 @@ def test_install_shim_defines_each_type_in_every_port_that_names_it(tmp_path):
         "arch/sparc/conf/std.sparc": "machine\tsparc\n",
         "arch/sparc/conf/files.sparc": "include \"dev/sbus/files.sbus\"\n"
                                        "file\tarch/sparc/sparc/md.c\n",
-        "arch/sparc64/sparc64/md.c": "#include <sys/malloc.h>\n"
+        "arch/sparc64/sparc64/md.c":
+            "#include <sys/malloc.h>\n"
             "MALLOC_DEFINE(M_SBUSDMA, \"sbusdma\", \"sbus DMA maps\");\n"
             "void *md(void) { return malloc(8, M_SBUSDMA, M_WAITOK); }\n",
-        "arch/sparc/sparc/md.c": "#include <sys/malloc.h>\n"
+        "arch/sparc/sparc/md.c":
+            "#include <sys/malloc.h>\n"
             "void *md(void) { return malloc(8, M_SPARCMD, M_WAITOK); }\n",
-        "dev/sbus/s.c": "#include <sys/malloc.h>\n"
+        "dev/sbus/s.c":
+            "#include <sys/malloc.h>\n"
             "void s(void *p) { free(p, M_SBUSDMA); }\n",
     }
     for rel, text in conf.items():
@@ -365,7 +368,8 @@ def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
     k = check.Kernels(root)
     assert k.choose(t, "sys/dev/e.c") is t
     o = k.choose(t, "sys/arch/evbmips/x/oct.c")
-    assert (o.name, o.cpu.name, o.kernel) == ("evbmips@OCTEON", "mips64", "arch/evbmips/conf/OCTEON")
+    assert (o.name, o.cpu.name, o.kernel) == \
+        ("evbmips@OCTEON", "mips64", "arch/evbmips/conf/OCTEON")
     cc = check.Compiler(root, str(tmp_path / "work"), set(), o)
     assert cc.makeoptions.flags("sys/dev/e.c")[1] == ["-march=octeon+", "-mfoo", "-DCAVIUM_ON"]
     cc._stub("cavium.h")

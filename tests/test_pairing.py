@@ -170,7 +170,7 @@ void w_open_a(struct w_handle *h) { struct w_a *a = kmem_alloc(sizeof(*a), KM_SL
 void w_open_b(struct w_handle *h, int how) { struct w_b *b = kmem_alloc(sizeof(*b), how); h->h_data = b; }	/* @b_alloc */
 void w_close_a(struct w_handle *h) { struct w_a *a = h->h_data; kmem_free(a, sizeof(*a)); }	/* @a_free */
 void w_close_b(struct w_handle *h) { struct w_b *b = h->h_data; kmem_free(b, sizeof(*b)); }	/* @b_free */
-"""}, want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),
+"""}, want={"a_alloc": "C", "a_free": "C", "b_alloc": "K", "b_free": "K"}),  # noqa: E501
     # memory whose first member is a struct another unit frees as that
     # struct (NetBSD-current's netipsec/keysock.c: a struct keycb, stored
     # into so_pcb, freed by net/raw_cb.c's raw_detach() as a struct
@@ -376,7 +376,7 @@ struct mips_map { int m; };
 struct p_map { int p; };
 int mk(struct p_map **mp) { void *store = kmem_zalloc(64, KM_SLEEP); *mp = store; return 0; }	/* @alloc */
 void rm(struct mips_map *map) { kmem_free(map, 64); }	/* @free */
-"""}, want={"alloc": "C", "free": "C"}),
+"""}, want={"alloc": "C", "free": "C"}),  # noqa: E501
     # a kmem function defined as a macro in kmem's header is kmem's, and
     # its callers call kmem_strdup, not a macro of theirs
     "allocator_macro": dict(
@@ -418,7 +418,7 @@ void c_destroy(struct device *dv) { struct cfdata *cf = device_cfdata(dv); kmem_
 #include <sys/device.h>
 void d_spawn(int how) { struct cfdata *cf = kmem_alloc(sizeof(*cf), how); config_attach_pseudo(cf); }	/* @d_alloc */
 void d_destroy(struct device *dv) { struct cfdata *cf = device_cfdata(dv); kmem_free(cf, sizeof(*cf)); }	/* @d_free */
-"""}, want={"c_alloc": "C", "c_free": "C", "d_alloc": "K", "d_free": "K"}),
+"""}, want={"c_alloc": "C", "c_free": "C", "d_alloc": "K", "d_free": "K"}),  # noqa: E501
     # user-space stand-ins in a macro body, used nowhere in the kernel
     # (subr_extent.c's pool_get/pool_put): kept, alone; the file's own
     # pairs are not guessed to be their memory

@@ -14,7 +14,8 @@ def test_unified_shows_only_the_changed_lines(tmp_path):
     old = big_file("kmem_free(p, 8)")
     new = big_file("free(p, M_TEST)")
     diff = report.unified("sys/dev/x.c", old, new)
-    changed = [l for l in diff.splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---")]
+    changed = [line for line in diff.splitlines()
+               if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     assert changed == ["-\t\tkmem_free(p, 8);", "+\t\tfree(p, M_TEST);"]
     (tmp_path / "sys/dev").mkdir(parents=True)
     (tmp_path / "sys/dev/x.c").write_text(old)

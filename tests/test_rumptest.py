@@ -101,7 +101,8 @@ def test_a_failed_build_exits_1_and_says_so_in_json(tmp_path, fake_path):
                                "kmem_intr": None}
     assert data["pair_ratio"] is None and data["malloc_debug_types"] is True
     log = (obj / "build.log").read_text()         # the recipe's flags reached buildrump.sh
-    assert f"-s {src} -o {obj}/obj -d {obj}/rump -j 2 -V NOGCCERROR=1 -F CFLAGS=-fcommon -F CPPFLAGS=-DMALLOC_DEBUG_TYPES " \
+    assert f"-s {src} -o {obj}/obj -d {obj}/rump -j 2 -V NOGCCERROR=1 " \
+           "-F CFLAGS=-fcommon -F CPPFLAGS=-DMALLOC_DEBUG_TYPES " \
            "tools build install" in log
 
 
@@ -109,7 +110,7 @@ def test_without_obj_a_failed_run_keeps_its_directory(tmp_path, fake_path):
     src = rump_tree(tmp_path)
     p = run("rumptest", str(src))
     assert p.returncode == 1
-    kept = [l for l in p.stdout.splitlines() if l.startswith("rumptest: kept ")]
+    kept = [line for line in p.stdout.splitlines() if line.startswith("rumptest: kept ")]
     assert kept and os.path.isdir(kept[0].split()[2])
 
 

@@ -132,7 +132,8 @@ def test_install_shim_removes_an_alias_that_a_file_defines(example_tree):
     p = run("install-shim", str(example_tree))
     assert p.returncode == 0, p.stdout
     assert "sys/dev/nv/nv_compat.h:2: removed #define M_NVLIST" in p.stdout
-    assert (d / "nv_compat.h").read_text() == "#include <sys/malloc.h>\n#define\tM_OTHER\tM_DEVBUF\n"
+    assert (d / "nv_compat.h").read_text() == \
+        "#include <sys/malloc.h>\n#define\tM_OTHER\tM_DEVBUF\n"
     types_h = (example_tree / "sys" / "sys" / "malloc_types.h").read_text()
     types_c = (example_tree / "sys" / "kern" / "kern_malloc_types.c").read_text()
     assert "MALLOC_DECLARE(M_NVLIST);" in types_h and "M_NVLIST" not in types_c
@@ -202,7 +203,8 @@ def test_install_shim_lists_the_types_file_in_the_rump_kernel(example_tree):
     # kern_malloc.c last in its list: a SRCS+= line of its own
     mk.write_text("SRCS+=\tkern_ksyms.c\t\\\n\tkern_malloc.c\n")
     assert run("install-shim", str(example_tree)).returncode == 0
-    assert mk.read_text() == "SRCS+=\tkern_ksyms.c\t\\\n\tkern_malloc.c\nSRCS+=\tkern_malloc_types.c\n"
+    assert mk.read_text() == \
+        "SRCS+=\tkern_ksyms.c\t\\\n\tkern_malloc.c\nSRCS+=\tkern_malloc_types.c\n"
     # no kern_malloc.c line at all: said, exit 1
     mk.write_text("SRCS+=\tother.c\n")
     p = run("install-shim", str(example_tree))
@@ -251,7 +253,7 @@ def test_install_shim_fixes_type_arguments_that_never_compiled(example_tree):
     h = (sysdir / "sys" / "mbuf.h").read_text()
     assert h == MBUF_H.replace("mbtypes[(m)->m_type], (how));\t\t\\",
                                "M_MBUF, (how));\t\t\t\t\\")
-    assert {len(l.expandtabs()) for l in h.splitlines()[:-1]} == {73}, h
+    assert {len(line.expandtabs()) for line in h.splitlines()[:-1]} == {73}, h
     assert (sysdir / "kern" / "uipc_mbuf.c").read_text() == UIPC_MBUF_C.replace(
         "ext_buf, m->m_ext.ext_type", "ext_buf, M_MBUF")     # only the ext_buf free
     assert "sys/sys/mbuf.h:4: malloc() type argument mbtypes[(m)->m_type] -> M_MBUF" in p.stdout

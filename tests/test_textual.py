@@ -139,7 +139,8 @@ f(struct softc *sc, const char *s)
 @pytest.mark.parametrize("call, marked", [
     ("kmem_asprintf", 'k2m_kmem_asprintf(M_TEST, "%s%d", s, 1)'),
     ("kmem_strdupsize", "k2m_kmem_strdupsize(s, &sc->n, M_TEST, KM_NOSLEEP)"),
-    ("kmem_tmpbuf_alloc", "k2m_kmem_tmpbuf_alloc(sc->n, sc->buf, sizeof(sc->buf), M_TEST, KM_SLEEP)"),
+    ("kmem_tmpbuf_alloc",
+     "k2m_kmem_tmpbuf_alloc(sc->n, sc->buf, sizeof(sc->buf), M_TEST, KM_SLEEP)"),
     ("kmem_tmpbuf_free", "k2m_kmem_tmpbuf_free(sc->c, sc->n, sc->buf, M_TEST)"),
     ("kmem_strfree", "k2m_kmem_strfree(sc->a, M_TEST)"),
 ])
@@ -261,7 +262,8 @@ def test_a_file_spatch_left_unfinished_in_a_group_is_run_alone(tmp_path, monkeyp
     fake = bindir / "spatch"
     fake.write_text('#!/bin/sh\nfor a; do last=$a; done\n'
                     'case " $* " in *" --file-groups "*) exit 0;; esac\n'
-                    'sed -i "s/k2m_kmem_alloc(\\(.*\\), KM_SLEEP)/malloc(\\1, M_WAITOK)/" "$last"\n')
+                    'sed -i "s/k2m_kmem_alloc(\\(.*\\), KM_SLEEP)/malloc(\\1, M_WAITOK)/" '
+                    '"$last"\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
     inputs = {"sys/dev/a.c": "p = k2m_kmem_alloc(8, M_X, KM_SLEEP);\n",

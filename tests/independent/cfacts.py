@@ -632,7 +632,8 @@ class FunctionFacts:
                     or d.spelling in FREES:
                 return None     # an allocator's result is the allocation itself
             if d.linkage == ci.LinkageKind.INTERNAL:
-                return f"R:{self.env.rel(d.location.file.name) if d.location.file else self.file}:{d.spelling}"
+                return (f"R:{self.env.rel(d.location.file.name) if d.location.file else self.file}"
+                        f":{d.spelling}")
             return f"R:{d.spelling}"
         if k == K.BINARY_OPERATOR and len(kids) == 2 and self.pointee(c.type) is not None:
             # p + n, p - n: the pointer operand

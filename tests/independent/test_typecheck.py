@@ -171,11 +171,13 @@ def test_right_types_exit_0(tmp_path):
         "sys/dev/pci/foo_pci.c": [("M_DEVBUF", "M_AAA")],
         "sys/dev/misc/users.c": [("malloc(16, M_AAA", "malloc(16, M_BBB"),
                                  ("sizeof(*o), M_BBB", "sizeof(*o), M_AAA"),
-                                 ("M_TEMP", "M_AAA"), ("malloc_strfree(s, M_BBB", "malloc_strfree(s, M_AAA")],
+                                 ("M_TEMP", "M_AAA"),
+                                 ("malloc_strfree(s, M_BBB", "malloc_strfree(s, M_AAA")],
         "sys/dev/misc/local.c": [("M_BBB", "M_AAA"), ("free(u, NULL)", "free(u, M_AAA)")],
         "sys/net/keysock.c": [("M_KEY", "M_PCB")],
         "sys/kern/twotypes.c": [("sizeof(struct tq), M_BBB", "sizeof(struct tq), M_AAA")],
-        "sys/kern/localnode.c": [("free(node.k_data, M_BBB, 8);\t\t\t\t/*", "free(node.k_data, M_AAA, 8);\t\t\t\t/*")],
+        "sys/kern/localnode.c": [("free(node.k_data, M_BBB, 8);\t\t\t\t/*",
+                                  "free(node.k_data, M_AAA, 8);\t\t\t\t/*")],
         "sys/arch/riscv/riscv/dma.c": [("M_BBB", "M_AAA")],
         "sys/arch/amd64/amd64/dmx_md.c": [("M_AAA", "M_BBB")],
         "sys/kern/fwload.c": [("kmem_alloc(n, KM_SLEEP)", "malloc(n, M_DEVBUF, M_WAITOK)"),
@@ -354,10 +356,13 @@ def test_recorded_blocks_freed_as_allocated(tmp_path):
     (tree / "sys" / "sys" / "pcb.h").write_text(
         "struct pcb { int pcb_x; };\nvoid pcb_free(struct pcb *);\n")
     files = {
-        "kern/pcb.c": "void\npcb_free(struct pcb *p)\n{\n\tfree(p, M_ASALLOCATED, sizeof(*p));\n}\n",
-        "dev/a.c": "void\na(void)\n{\n\tstruct pcb *p = malloc(sizeof(*p), M_RECORDED(M_AAA), M_WAITOK);\n"
+        "kern/pcb.c": "void\npcb_free(struct pcb *p)\n{\n"
+                      "\tfree(p, M_ASALLOCATED, sizeof(*p));\n}\n",
+        "dev/a.c": "void\na(void)\n{\n"
+                   "\tstruct pcb *p = malloc(sizeof(*p), M_RECORDED(M_AAA), M_WAITOK);\n"
                    "\n\tpcb_free(p);\n}\n",
-        "net/b.c": "void\nb(void)\n{\n\tstruct pcb *q = malloc(sizeof(*q), M_RECORDED(M_BBB), M_WAITOK);\n"
+        "net/b.c": "void\nb(void)\n{\n"
+                   "\tstruct pcb *q = malloc(sizeof(*q), M_RECORDED(M_BBB), M_WAITOK);\n"
                    "\n\tpcb_free(q);\n}\n",
     }
     for path, body in files.items():
