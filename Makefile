@@ -16,8 +16,8 @@ K2M =		$(PYTHON) scripts/kmem2malloc
 BENCH_TREE ?=	examples
 BENCH_PATH ?=	sys/dev
 JOBS ?=		$(shell nproc)
-DEBS =		coccinelle parallel python3-yaml python3-pytest pyflakes3 gcc make patch git \
-		mandoc python3-clang-14
+DEBS =		coccinelle parallel python3-yaml python3-pytest flake8 python3-mypy gcc make \
+		patch git mandoc python3-clang-14
 
 .PHONY: all deps deps-cross example test lint test-py test-shim bench bench-convert bench-shim \
 	mallocstat qemu boot-tools install-debs clean
@@ -68,9 +68,12 @@ example: deps
 
 test: deps lint test-py test-shim
 
-# Debian's pyflakes: unused names, undefined names, shadowed imports
+# Debian's flake8 (pyflakes and pycodestyle: setup.cfg) over the Python,
+# and mypy over scripts/k2m (pyproject.toml); both must be clean
+LINT_PY =	scripts/kmem2malloc scripts/k2m scripts/bench_convert.py boot/dbsym.py tests
 lint:
-	pyflakes3 scripts/kmem2malloc scripts/k2m scripts/bench_convert.py boot/dbsym.py tests
+	$(PYTHON) -m flake8 $(LINT_PY)
+	$(PYTHON) -m mypy
 
 test-py:
 	$(PYTHON) -m pytest -q tests
