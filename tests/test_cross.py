@@ -340,7 +340,11 @@ def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
         "arch/evbmips/conf/files.evbmips": "device\tcavium\n"
                                            "file\tarch/evbmips/x/oct.c\tcavium | octbus\n",
         "arch/evbmips/conf/std.octeon": "makeoptions\tLP64=\"yes\"\n"
-                                        "makeoptions\tCFLAGS+=\"-march=octeon+\"\n",
+                                        "makeoptions\tCFLAGS+=\"-march=octeon+\"\n"
+                                        "include \"arch/evbmips/conf/files.octeon\"\n",
+        # read only by the kernels that include it: its standard file is
+        # theirs, not every evbmips kernel's
+        "arch/evbmips/conf/files.octeon": "file\tarch/evbmips/x/octstd.c\n",
         "arch/evbmips/conf/Makefile.evbmips.inc": "CFLAGS+=\t-mfoo\n.if defined(X)\n"
                                                   "CFLAGS+=\t-mbar\n.endif\n",
         "arch/evbmips/conf/GENERIC": "include \"arch/evbmips/conf/std.evbmips\"\n"
@@ -362,6 +366,7 @@ def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
     assert mo.flags("sys/dev/e.c")[1] == ["-mfoo", f"-I{S}/external/libnv", "-DNPF_ON"]
     assert mo.selects("sys/dev/e.c") is True and mo.selects("sys/dev/nowhere.c") is None
     assert mo.selects("sys/arch/evbmips/x/oct.c") is False and not mo.lp64
+    assert mo.selects("sys/arch/evbmips/x/octstd.c") is False
     first, last = mo.flags("sys/rump/librump/rumpkern/x.c")
     assert last == [] and "-D_RUMPKERNEL" in first and f"-I{S}/rump/include" in first
     # the kernel that builds oct.c: OCTEON, 64-bit
@@ -370,6 +375,7 @@ def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
     o = k.choose(t, "sys/arch/evbmips/x/oct.c")
     assert (o.name, o.cpu.name, o.kernel) == \
         ("evbmips@OCTEON", "mips64", "arch/evbmips/conf/OCTEON")
+    assert k.choose(t, "sys/arch/evbmips/x/octstd.c").name == "evbmips@OCTEON"
     cc = check.Compiler(root, str(tmp_path / "work"), set(), o)
     assert cc.makeoptions.flags("sys/dev/e.c")[1] == ["-march=octeon+", "-mfoo", "-DCAVIUM_ON"]
     cc._stub("cavium.h")

@@ -629,6 +629,7 @@ class Kernels:
 
     def __init__(self, root: str) -> None:
         self.root = root
+        self._cfg = Configs(root)           # the config files, read once
         self._mo: dict[tuple[str, str | None], MakeOptions] = {}
 
     def _of(self, t: Target, kernel: str | None) -> MakeOptions:
@@ -636,7 +637,7 @@ class Kernels:
         if key not in self._mo:
             k = replace(t, kernel=kernel) if kernel else t
             self._mo[key] = MakeOptions(self.root, t.port, {t.port, t.cpu.name},
-                                        portsmod.kernel_lines(self.root, k))
+                                        portsmod.kernel_lines(self.root, k), self._cfg)
         return self._mo[key]
 
     def choose(self, t: Target, rel: str) -> Target:

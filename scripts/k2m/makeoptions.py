@@ -26,7 +26,7 @@ import os
 import re
 import shlex
 
-from .tree import Configs
+from .tree import _CONF_FILE, Configs
 
 VARS = ("CFLAGS", "CPPFLAGS", "COPTS", "CWARNFLAGS")
 _MAKEOPT = re.compile(r'^[ \t]*makeoptions[ \t]+(.*?)[ \t]*"?(\w+)(?:\.([\w.]+))?"?'
@@ -80,25 +80,32 @@ def _holds(cond: str, selected: set[str]) -> bool:
 class MakeOptions:
     """One kernel's makeoptions: flags(rel) for a file of it."""
 
-    def __init__(self, root: str, port: str, names: set[str], kernel: list[str]) -> None:
+    def __init__(self, root: str, port: str, names: set[str], kernel: list[str],
+                 cfg: Configs | None = None) -> None:
         self.root = root
-        cfg = Configs(root)
+        cfg = cfg or Configs(root)
         confs = sorted(cfg.reads(port))
+        # every file the port's config files name: one this kernel does
+        # not read is one it does not build (selects() is False)
+        self.named = {"sys/" + f for c in confs for f in _CONF_FILE.findall(cfg.text(c))}
         self.selected = self._selected(cfg, confs, kernel) | names
         self.opt: dict[str, list[str]] = {}         # tree-relative file -> OPT words
         self.conds: dict[str, list[str]] = {}       # tree-relative file -> conditions
         self.vars: dict[str, list[str]] = {}        # make variable -> appended words
-        for c in confs:
-            # kernel configs (GENERIC, ALL) and the std.* they include are
-            # the kernel's: read in kernel, not for every kernel of the port
-            if not os.path.basename(c).startswith(("std.", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ")):
-                self._read(cfg.text(c))
-        self._read("\n".join(kernel))
         # the kernel's `machine` line: evbarm's GENERIC arm, GENERIC64 aarch64
         self.machine: list[str] = next((m.group(1).split("#")[0].split() for m in
                                         (re.match(r"[ \t]*machine[ \t]+(.*)", line)
                                          for line in kernel)
                                         if m), [])
+        # what config(1) reads for every kernel: sys/conf/files and the
+        # files.NAME of each name of the machine line, with what they
+        # include; the rest (files.octeon, which only OCTEON's std.octeon
+        # includes) comes in the kernel's own lines, or not at all
+        machine = self.machine or [port, *cfg.ports().get(port, [])]
+        for c in sorted(cfg.closure(["conf/files", *(f"arch/{n}/conf/files.{n}"
+                                                     for n in dict.fromkeys(machine))])):
+            self._read(cfg.text(c))
+        self._read("\n".join(kernel))
         self._read_makefiles(port)
 
     def _read_makefiles(self, port: str) -> None:
@@ -128,10 +135,11 @@ class MakeOptions:
         return self.vars.get("LP64") == ["yes"]
 
     def selects(self, rel: str) -> bool | None:
-        """Whether this kernel builds rel (a `file` line's condition
-        holds, parentheses aside); None where no config file names it."""
+        """Whether this kernel builds rel (a `file` line of a config file
+        it reads, whose condition holds, parentheses aside); None where no
+        config file of the port names it."""
         if rel not in self.conds:
-            return None
+            return False if rel in self.named else None
         return any(_holds(c, self.selected) for c in self.conds[rel])
 
     def _selected(self, cfg: Configs, confs: list[str], kernel: list[str]) -> set[str]:
