@@ -49,7 +49,8 @@ def action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
     # a km_flag_t variable's translation reads KM_NOSLEEP: kmem.h stays
     unused = "sys/kmem.h" in ff.includes and used == converted and \
         not any(d.site.flags_km for d in conv) and ff.path.endswith(".c")
-    if "sys/malloc.h" in ff.includes:
+    if "sys/malloc.h" in ff.includes and _reaches(text, "sys/malloc.h",
+                                                  [d.site.offset for d in conv]):
         return "drop" if unused else None
     if unused:
         return "replace"
@@ -65,6 +66,37 @@ def action(ff: cscan.FileFacts, text: str, conv: list) -> str | None:
     if ff.path.endswith(".c") and _last_leading_include(text) is not None:
         return "after-includes"
     return "none"
+
+
+_COND = re.compile(r"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b", re.M)
+
+
+def _branches(text: str, pos: int) -> list[int]:
+    """The #if branches open at pos, outermost first, each named by
+    where it starts (an #elif or #else starts another)."""
+    stack: list[int] = []
+    for m in _COND.finditer(text, 0, pos):
+        kw = m.group(1)
+        if kw.startswith("if"):
+            stack.append(m.start())
+        elif kw == "endif":
+            if stack:
+                stack.pop()
+        elif stack:
+            stack[-1] = m.start()
+    return stack
+
+
+def _reaches(text: str, header: str, offsets: list[int]) -> bool:
+    """Whether an #include <header> of text comes before every offset and
+    in #if branches that each of them is in too: rasops.c of NetBSD 7.99
+    includes <sys/malloc.h> inside `#if NRASOPS_ROTATION > 0`, after the
+    calls the conversion makes malloc(9)'s."""
+    for m in re.finditer(_INCLUDE_LINE % re.escape(header), text, re.M):
+        inc = _branches(text, m.start())
+        if all(m.start() < o and _branches(text, o)[:len(inc)] == inc for o in offsets):
+            return True
+    return False
 
 
 _KERNEL_IF = re.compile(r"#[ \t]*(?:ifdef[ \t]+_KERNEL|if[ \t]+(?:defined[ \t]*\(?[ \t]*_KERNEL"
