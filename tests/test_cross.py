@@ -45,12 +45,17 @@ SOURCES = {
 }
 
 
-def make_tree(root):
-    for rel, text in {**CONF, **SOURCES}.items():
+def write_sys(root, files):
+    """files (sys/-relative path -> text) written under root/sys."""
+    for rel, text in files.items():
         p = root / "sys" / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
     return root
+
+
+def make_tree(root):
+    return write_sys(root, {**CONF, **SOURCES})
 
 
 def test_which_ports_build_a_file_comes_from_the_config_files(tmp_path):
@@ -228,10 +233,7 @@ def test_install_shim_defines_each_type_in_every_port_that_names_it(tmp_path):
             "#include <sys/malloc.h>\n"
             "void s(void *p) { free(p, M_SBUSDMA); }\n",
     }
-    for rel, text in conf.items():
-        p = tmp_path / "sys" / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+    write_sys(tmp_path, conf)
     p = run("install-shim", str(tmp_path))
     assert p.returncode == 0, p.stdout + p.stderr
     assert "sparc: M_SBUSDMA defined in sys/arch/sparc/sparc/malloc_types_sparc.c " \
@@ -276,10 +278,7 @@ def test_config_headers_stand_in_for_configs_per_port(tmp_path):
                                          "defparam opt_ite.h\tITE_NAME := \"\\\"ite\\\"\"\n"
                                          "defparam opt_ite.h ITE_NONE\n",
     }
-    for rel, text in conf.items():
-        p = tmp_path / "sys" / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+    write_sys(tmp_path, conf)
     atari = check.config_headers(str(tmp_path), "atari")
     assert atari["locators.h"].splitlines() == [
         "#define PCICF_DEV 0", "#define PCICF_DEV_DEFAULT -1",
@@ -308,10 +307,7 @@ def test_options_from_the_first_kernel_config_where_there_is_no_generic(tmp_path
                                  "include \"arch/hpcarm/conf/std.sa11x0\"\noptions\tCPU_SA1100\n",
         "arch/hpcarm/conf/INSTALL_IPAQ": "options\tINSTALL\n",
     }
-    for rel, text in conf.items():
-        p = tmp_path / "sys" / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+    write_sys(tmp_path, conf)
     root = str(tmp_path)
     t = ports.target("hpcarm", "arm", tree.port_dirs(root)["hpcarm"])
     opts = ports.kernel_options(root, t)
@@ -353,10 +349,7 @@ def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
                                     "include \"arch/evbmips/conf/std.octeon\"\n"
                                     "cavium0\tat mainbus?\n",
     }
-    for rel, text in conf.items():
-        p = tmp_path / "sys" / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+    write_sys(tmp_path, conf)
     root = str(tmp_path)
     S = os.path.join(root, "sys")
     t = ports.target("evbmips", "mips", tree.port_dirs(root)["evbmips"])
