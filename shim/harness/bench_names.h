@@ -22,6 +22,7 @@
 #define	malloc_asprintf		BENCH_NAME(malloc_asprintf)
 #define	malloc_strdupsize	BENCH_NAME(malloc_strdupsize)
 #define	malloc_strndup		BENCH_NAME(malloc_strndup)
+#define	malloc_strfree		BENCH_NAME(malloc_strfree)
 #define	malloc_tmpbuf_alloc	BENCH_NAME(malloc_tmpbuf_alloc)
 #define	malloc_tmpbuf_free	BENCH_NAME(malloc_tmpbuf_free)
 #define	M_DEVBUF		BENCH_NAME(M_DEVBUF)
