@@ -15,8 +15,9 @@
 extern _Thread_local jmp_buf *harness_panic_jmp;
 extern _Thread_local char harness_panic_msg[256];
 extern char harness_printed[4096];
-extern sysctlfn harness_sysctl_fn;
-extern char harness_sysctl_name[64];
+extern sysctlfn harness_sysctl_fn;	/* the first node created */
+extern char harness_sysctl_name[64];	/* and its name */
+sysctlfn harness_sysctl_find(const char *);	/* any node, by name */
 extern unsigned long harness_kmem_live;	/* kmem blocks not yet freed */
 extern unsigned long harness_kmem_calls;	/* kmem_intr_alloc calls */
 extern _Thread_local size_t harness_kmem_last;	/* its last size, here */

@@ -58,6 +58,11 @@ _Thread_local char harness_panic_msg[256];
 char harness_printed[4096];
 sysctlfn harness_sysctl_fn;
 char harness_sysctl_name[64];
+static struct {
+	char		name[64];
+	sysctlfn	fn;
+} harness_sysctl_nodes[4];
+static u_int harness_nsysctl;
 unsigned long harness_kmem_live;
 unsigned long harness_kmem_calls;
 _Thread_local size_t harness_kmem_last;
@@ -777,9 +782,28 @@ sysctl_createv(struct sysctllog **log, int cflags, const struct sysctlnode **r,
 	(void)desc; (void)qv; (void)data; (void)sz;
 	if (type != CTLTYPE_STRUCT)
 		panic("sysctl_createv(%s): type %d", name, type);
-	strlcpy(harness_sysctl_name, name, sizeof(harness_sysctl_name));
-	harness_sysctl_fn = fn;
+	if (harness_nsysctl == sizeof(harness_sysctl_nodes) / sizeof(harness_sysctl_nodes[0]))
+		panic("sysctl_createv(%s): more than %zu nodes", name,
+		    sizeof(harness_sysctl_nodes) / sizeof(harness_sysctl_nodes[0]));
+	strlcpy(harness_sysctl_nodes[harness_nsysctl].name, name,
+	    sizeof(harness_sysctl_nodes[harness_nsysctl].name));
+	harness_sysctl_nodes[harness_nsysctl++].fn = fn;
+	if (harness_sysctl_fn == NULL) {	/* the first: kern.malloc_stats */
+		strlcpy(harness_sysctl_name, name, sizeof(harness_sysctl_name));
+		harness_sysctl_fn = fn;
+	}
 	return 0;
+}
+
+sysctlfn
+harness_sysctl_find(const char *name)
+{
+	u_int i;
+
+	for (i = 0; i < harness_nsysctl; i++)
+		if (strcmp(harness_sysctl_nodes[i].name, name) == 0)
+			return harness_sysctl_nodes[i].fn;
+	return NULL;
 }
 
 /* What a NetBSD kernel's sysctl_init() does with the link set. */

@@ -818,6 +818,17 @@ test_module(void)
 	}
 }
 
+/*
+ * The word of a block's header (before &buf[2]) that holds its size,
+ * type and magic: 8 bytes, or 16 with MALLOC_SITES (then the site's
+ * number, 0 in buf, follows).
+ */
+#ifdef MALLOC_SITES
+#define	HDRWORD	0
+#else
+#define	HDRWORD	1
+#endif
+
 static void
 test_panics(void)
 {
@@ -832,7 +843,8 @@ test_panics(void)
 	CHECK(PANICS(realloc((char *)buf + 16, 100, M_TEST1, M_WAITOK)));
 	CHECK(strstr(harness_panic_msg, "not allocated by malloc") != NULL);
 	/* a header with the right magic but an index no type has */
-	buf[1] = (uint64_t)24 | (uint64_t)60000 << 32 | (uint64_t)0x6d61 << 48;
+	buf[HDRWORD] = (uint64_t)24 | (uint64_t)60000 << 32 |
+	    (uint64_t)0x6d61 << 48;
 	CHECK(PANICS(free((char *)&buf[2], M_TEST1)));
 	CHECK(strstr(harness_panic_msg, "bad type index 60000") != NULL);
 	CHECK(harness_ilevel == IPL_NONE);
@@ -841,7 +853,7 @@ test_panics(void)
 	CHECK(strstr(harness_panic_msg, "free(") != NULL &&
 	    strstr(harness_panic_msg, ", test2): allocated as test1") != NULL);
 	/* a corrupt header */
-	buf[1] = (uint64_t)3 | (uint64_t)IDX(M_TEST1) << 32 |
+	buf[HDRWORD] = (uint64_t)3 | (uint64_t)IDX(M_TEST1) << 32 |
 	    (uint64_t)0x6d61 << 48;
 	CHECK(PANICS(free((char *)&buf[2], M_TEST1)));
 	CHECK(strstr(harness_panic_msg, "header corrupt (size 3)") != NULL);
@@ -1193,6 +1205,24 @@ struct alignsum {
 };
 
 /* Allocate every size as ks, as kmem would have: what did it cost? */
+/* The sweep's one call site. */
+static uintptr_t
+align_alloc(struct malloc_type *ks, size_t n)
+{
+
+	return (uintptr_t)malloc(n, ks, M_WAITOK);
+}
+
+static void
+align_free(struct malloc_type *ks, uintptr_t p, size_t n)
+{
+
+	if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0)
+		kern_free_sized((void *)p, ks, n);
+	else
+		free((void *)p, ks);
+}
+
 static void
 align_sweep(struct malloc_type *ks, struct alignsum *as)
 {
@@ -1200,8 +1230,13 @@ align_sweep(struct malloc_type *ks, struct alignsum *as)
 	size_t n, lost;
 
 	memset(as, 0, sizeof(*as));
+	/*
+	 * Not measured: the site's first allocation, after which
+	 * MALLOC_SITES may allocate the site's counters from kmem.
+	 */
+	align_free(ks, align_alloc(ks, 1), 1);
 	for (n = 1; n <= ALIGN_MAX; n++) {
-		p = (uintptr_t)malloc(n, ks, M_WAITOK);
+		p = align_alloc(ks, n);
 		if ((p & (kmem_rule(n) - 1)) != 0)
 			as->below++;
 		/* never less than ALIGNBYTES + 1, and a page from a page */
@@ -1211,10 +1246,7 @@ align_sweep(struct malloc_type *ks, struct alignsum *as)
 		lost = kmem_block(harness_kmem_last) - kmem_block(n);
 		as->extra[n >= PAGE_SIZE] += lost;
 		as->most = MAX(as->most, lost);
-		if ((ks->ks_flags & MALLOC_TYPE_SIZED) != 0)
-			kern_free_sized((void *)p, ks, n);
-		else
-			free((void *)p, ks);
+		align_free(ks, p, n);
 	}
 	printf("%s type, 1..%d bytes: %zu sizes aligned below kmem's; bytes "
 	    "a block over kmem's: %.1f under a page, %.1f from a page (most "

@@ -71,6 +71,7 @@ static pthread_barrier_t handoff_barrier;
 /* What the threads did, to check the counters against. */
 struct made {
 	int64_t	bytes[NTYPES], allocs[NTYPES], frees[NTYPES];
+	int64_t	allocated[NTYPES];	/* bytes, frees not subtracted */
 	int64_t	crossed;		/* frees of another thread's block */
 	int64_t	corrupt;		/* blocks whose contents changed */
 	int	owner;
@@ -161,6 +162,7 @@ stress_intr(void)
 		ic->n++;
 		ic->made.bytes[b->type] += (int64_t)b->size;
 		ic->made.allocs[b->type]++;
+		ic->made.allocated[b->type] += (int64_t)b->size;
 	} else {
 		b = &ic->blk[--ic->n];
 		blk_free(b);
@@ -214,6 +216,7 @@ worker(void *arg)
 			fill(b, t);
 			m->bytes[b->type] += (int64_t)b->size;
 			m->allocs[b->type]++;
+			m->allocated[b->type] += (int64_t)b->size;
 		} else {
 			int k = (int)((r >> 16) % (uint64_t)n);
 			int s = (int)((r >> 40) % XCHG);
@@ -248,6 +251,7 @@ worker(void *arg)
 		fill(b, t);
 		m->bytes[b->type] += (int64_t)b->size;
 		m->allocs[b->type]++;
+		m->allocated[b->type] += (int64_t)b->size;
 	}
 	pthread_barrier_wait(&handoff_barrier);
 	for (i = 0; i < HANDOFF; i++)
@@ -322,6 +326,82 @@ find(const char *blob, const char *name)
 	return NULL;
 }
 
+#ifdef MALLOC_SITES
+#define	SITE_CHUNK	64	/* kern_malloc.c's MALLOC_SITE_CHUNK */
+
+/*
+ * MALLOC_SITES: the per-site counters, updated in the same conditions,
+ * must add up to what the threads did: every allocation at some site,
+ * and every header type's free charged to its block's site, whichever
+ * thread or interrupt freed it.  Header-less blocks are charged on free
+ * only with MALLOC_DEBUG_TYPES; without, what their sites keep in use
+ * is exactly what was allocated of that type.  The number of chunks
+ * the sites took from kmem, for the final kmem check.
+ */
+static unsigned long
+check_sites(void)
+{
+	const struct malloc_sites_header *h;
+	const struct malloc_site_record *r;
+	uint64_t requests = 0, frees = 0, allreq = 0, sizedreq = 0, nofree = 0;
+	int64_t bytes = 0, sizedbytes = 0;
+	sysctlfn fn = harness_sysctl_find("malloc_sites");
+	size_t len = 0;
+	char *blob;
+	u_int i, peak = 0;
+	int t, k;
+
+	CHECK(fn != NULL && fn(NULL, 0, NULL, &len, NULL, 0, NULL, NULL,
+	    NULL) == 0);
+	blob = malloc_libc(len);
+	CHECK(fn(NULL, 0, blob, &len, NULL, 0, NULL, NULL, NULL) == 0);
+	h = (const void *)blob;
+	CHECK(h->mss_magic == MALLOC_SITES_MAGIC && h->mss_lost == 0);
+	CHECK(h->mss_count == 4);	/* 3 of the types, one of peak */
+	for (i = 0; i < h->mss_count; i++) {
+		r = (const void *)(blob + h->mss_hdrsize + i * h->mss_recsize);
+		requests += r->msr_requests;
+		frees += r->msr_frees;
+		bytes += r->msr_bytes;
+		CHECK(r->msr_inuse == r->msr_requests - r->msr_frees);
+		if ((r->msr_flags & MALLOC_SITE_NOFREE) != 0)
+			nofree++;
+		if (strcmp(r->msr_type, "peak") == 0) {
+			peak++;
+			CHECK(r->msr_requests == THREADS * PEAKBLK &&
+			    r->msr_frees == r->msr_requests &&
+			    r->msr_bytes == 0 && r->msr_flags == 0);
+		} else
+			CHECK((r->msr_flags & MALLOC_SITE_TYPES) != 0);
+	}
+	CHECK(peak == 1);
+	for (k = 0; k < NTYPES; k++)		/* threads, then interrupts */
+		for (t = 0; t < 2 * THREADS + 1; t++) {
+			const struct made *m = t <= THREADS ? &made[t] :
+			    &intr_cpu[t - THREADS - 1].made;
+
+			allreq += (uint64_t)m->allocs[k];
+			if ((types[k]->ks_flags & MALLOC_TYPE_SIZED) != 0) {
+				sizedreq += (uint64_t)m->allocs[k];
+				sizedbytes += m->allocated[k];
+			}
+		}
+	requests -= THREADS * PEAKBLK;
+	frees -= THREADS * PEAKBLK;
+	CHECK(requests == allreq);
+#ifdef MALLOC_DEBUG_TYPES
+	CHECK(nofree == 0 && frees == requests && bytes == 0);
+#else
+	CHECK(nofree == 3);
+	CHECK(requests - frees == sizedreq && bytes == sizedbytes);
+#endif
+	printf("sites: %u, %ju requests, %ju frees\n", h->mss_count,
+	    (uintmax_t)requests, (uintmax_t)frees);
+	free_libc(blob);
+	return (h->mss_count + 1 + SITE_CHUNK - 1) / SITE_CHUNK;
+}
+#endif
+
 int
 main(void)
 {
@@ -386,6 +466,9 @@ main(void)
 	CHECK(crossed >= (int64_t)THREADS * HANDOFF);	/* frees did cross */
 	printf("%jd frees on another thread than the allocation's\n",
 	    (intmax_t)crossed);
+#ifdef MALLOC_SITES
+	kmem_base += check_sites();		/* the sites' chunks stay */
+#endif
 	harness_quarantine_flush();
 	CHECK(harness_kmem_live == kmem_base);
 	printf("%d threads x %d operations\n", THREADS, OPS);

@@ -66,7 +66,10 @@
  * MALLOC_SIZED_FREE, the free(addr, type, size) form of <sys/malloc.h>;
  * MALLOC_COUNT_SPL, the portable (IPL_VM) counting on amd64 too;
  * MALLOC_DEBUG_TYPES, for test kernels, every header-less block's type
- * and size recorded on the side, so that every wrong free panics.
+ * and size recorded on the side, so that every wrong free panics;
+ * MALLOC_SITES (opt_malloc_sites.h, which <sys/malloc.h> includes, as
+ * its macros need it too), blocks and bytes by call site: the header
+ * grows by the site's number, and free() charges that site.
  */
 
 #include <sys/cdefs.h>
@@ -90,6 +93,20 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <sys/sysctl.h>
 #include <sys/systm.h>
 #include <sys/xcall.h>
+
+#ifdef MALLOC_SITES
+/*
+ * <sys/malloc.h> made the helpers macros that pass their caller's site;
+ * this file defines and calls the functions themselves.
+ */
+#undef	malloc_asprintf
+#undef	malloc_strdupsize
+#undef	malloc_strndup
+#undef	malloc_tmpbuf_alloc
+#ifdef MALLOC_COUNT_ALT
+#error "MALLOC_SITES counts with the kernel's per-CPU counting only"
+#endif
+#endif
 
 /*
  * Built-in malloc types.
@@ -115,13 +132,21 @@ struct malloc_header {
 	uint32_t	mh_size;	/* header + request, or MH_SIZE_BIG */
 	uint16_t	mh_type;	/* index in malloc_type_table */
 	uint16_t	mh_magic;	/* MH_MAGIC_ALLOC or MH_MAGIC_FREE */
+#ifdef MALLOC_SITES
+	uint32_t	mh_site;	/* the call site's number, 0: none */
+#endif
 } __aligned(ALIGNBYTES + 1);
 
 /*
  * Its 8 bytes, padded to one unit of malloc's alignment: 16 bytes where
- * ALIGNBYTES is 15 (aarch64, riscv, sparc64).
+ * ALIGNBYTES is 15 (aarch64, riscv, sparc64).  With MALLOC_SITES 12,
+ * padded likewise: 16 on LP64 (a block keeps the alignment it had).
  */
+#ifdef MALLOC_SITES
+__CTASSERT(sizeof(struct malloc_header) == roundup(12, ALIGNBYTES + 1));
+#else
 __CTASSERT(sizeof(struct malloc_header) == MAX(8, ALIGNBYTES + 1));
+#endif
 
 #define	MH_SIZE_BIG	UINT32_MAX
 #define	MH_MAGIC_ALLOC	0x6d61		/* "ma" */
@@ -207,6 +232,9 @@ struct malloc_debug {
 	uintptr_t	md_addr;	/* 0: an empty slot */
 	size_t		md_size;	/* the request */
 	u_int		md_index;	/* the type's, in malloc_type_table */
+#ifdef MALLOC_SITES
+	u_int		md_site;	/* its call site's number, 0: none */
+#endif
 };
 
 static kmutex_t malloc_debug_lock;	/* spin (IPL_VM): the table */
@@ -554,6 +582,114 @@ malloc_release(void *addr, u_int idx, size_t reqsize, void *base,
 }
 #endif /* !MALLOC_COUNT_ALT */
 
+#ifdef MALLOC_SITES
+/*
+ * Option MALLOC_SITES: blocks and bytes by call site.  Every malloc(),
+ * realloc() and helper call passes a static record of its place
+ * (<sys/malloc.h>); the site's first allocation numbers it, from 1 (0:
+ * no site), and a block's header keeps the number, so that its free
+ * charges the site that allocated it, whoever frees it.
+ *
+ * What is known of site i is in chunk i / MALLOC_SITE_CHUNK, allocated
+ * when its first site is numbered and never freed: a copy of the
+ * site's name (the record itself may be a module's, gone on unload while
+ * the module's memory lives on) and its per-CPU counters, CPU-major:
+ * each CPU's counters of a chunk's sites are one run of cache lines of
+ * its own, which only that CPU writes, as a type's are, but at 24
+ * bytes a site instead of a coherency unit.  They are updated as the
+ * types' are (MALLOC_PCPU_ENTER, above), in a section of their own.
+ * Nothing is folded: a site has no limit and no high-water mark.
+ */
+#define	MALLOC_SITE_CHUNK	64	/* sites a chunk: 1536 bytes a CPU */
+#define	MALLOC_SITE_MAXCHUNKS	1024	/* so 65535 sites */
+
+struct malloc_site_cpu {
+	uint64_t	msc_allocs;	/* successful allocations */
+	uint64_t	msc_frees;	/* frees of them */
+	int64_t		msc_bytes;	/* bytes allocated minus freed here */
+};
+__CTASSERT(MALLOC_SITE_CHUNK * sizeof(struct malloc_site_cpu) %
+    COHERENCY_UNIT == 0);
+
+struct malloc_site_info {
+	char		msi_file[MALLOC_SITE_FILELEN];	/* the path's end */
+	char		msi_func[MALLOC_SITE_FUNCLEN];
+	char		msi_type[MALLOC_STATS_NAMELEN];	/* its first type */
+	u_int		msi_line;
+	volatile u_int	msi_flags;	/* MALLOC_SITE_*: only ever set */
+};
+
+/* A chunk: the names, then (aligned) maxcpus runs of counters. */
+struct malloc_site_chunk {
+	struct malloc_site_info	msk_info[MALLOC_SITE_CHUNK];
+};
+#define	MALLOC_SITE_CHUNKSIZE						\
+	(sizeof(struct malloc_site_chunk) + COHERENCY_UNIT +		\
+	    (size_t)maxcpus * MALLOC_SITE_CHUNK *			\
+	    sizeof(struct malloc_site_cpu))
+
+static struct malloc_site_chunk *malloc_site_chunks[MALLOC_SITE_MAXCHUNKS];
+/* malloc_site_chunks[k]'s counters */
+static struct malloc_site_cpu *malloc_site_cpus[MALLOC_SITE_MAXCHUNKS];
+static volatile u_int malloc_site_next = 1; /* the next number; malloc_lock */
+static volatile u_int malloc_sites_lost; /* allocations left without site */
+
+/*
+ * A record of this file's own, never used: so that the link set exists
+ * in a kernel with no other (NetBSD's __link_set_decl needs its start).
+ */
+static struct malloc_site malloc_site_anchor = {
+	.ms_file = __FILE__, .ms_func = "(anchor)", .ms_line = __LINE__,
+};
+__link_set_add_data(malloc_sites, malloc_site_anchor);
+__link_set_decl(malloc_sites, struct malloc_site);
+
+static inline __always_inline struct malloc_site_cpu *
+malloc_site_cpu(u_int si, u_int ci)
+{
+
+	return malloc_site_cpus[si / MALLOC_SITE_CHUNK] +
+	    ci * MALLOC_SITE_CHUNK + si % MALLOC_SITE_CHUNK;
+}
+
+static inline __always_inline struct malloc_site_info *
+malloc_site_info(u_int si)
+{
+
+	return &malloc_site_chunks[si / MALLOC_SITE_CHUNK]->
+	    msk_info[si % MALLOC_SITE_CHUNK];
+}
+
+static inline void
+malloc_site_setflag(u_int si, u_int flag)
+{
+	struct malloc_site_info *msi = malloc_site_info(si);
+
+	if ((msi->msi_flags & flag) == 0)
+		atomic_or_uint(&msi->msi_flags, flag);
+}
+
+/* Charge the free of a block of size bytes to site si (0: none). */
+static inline __always_inline void
+malloc_site_free(u_int si, size_t size)
+{
+	struct malloc_site_cpu *msc;
+	malloc_pcpu_t c;
+
+	if (si == 0)
+		return;
+	MALLOC_PCPU_ENTER(c);
+	msc = malloc_site_cpu(si, cpu_index(MALLOC_PCPU_CPU(c)));
+	malloc_pcpu_add(&msc->msc_frees, 1);
+	malloc_pcpu_add((volatile uint64_t *)&msc->msc_bytes,
+	    -(uint64_t)size);
+	if (malloc_pcpu_exit(c))
+		malloc_kpreempt();
+}
+#else
+#define	malloc_site_free(si, size)	((void)0)
+#endif /* MALLOC_SITES */
+
 struct malloc_sum {
 	int64_t		bytes;
 	uint64_t	allocs;
@@ -895,6 +1031,7 @@ malloc_debug_free(void *addr, struct malloc_type *caller, unsigned long size)
 	if (md.md_size != size)
 		panic("free(%p, %s, %lu): allocated with size %zu", addr,
 		    typename(caller), size, md.md_size);
+	malloc_site_free(md.md_site, size);	/* the record knows it */
 }
 
 /*
@@ -921,6 +1058,31 @@ malloc_debug_header(void *addr, struct malloc_type *caller)
 #define	malloc_debug_add(addr, size, idx)	((void)0)
 #define	malloc_debug_free(addr, caller, size)	((void)0)
 #define	malloc_debug_header(addr, caller)	((void)0)
+#endif
+
+#ifdef MALLOC_SITES
+/*
+ * A header-less block has no header to keep its site in.  With
+ * MALLOC_DEBUG_TYPES its record on the side keeps it, and its free
+ * charges the site; without, the site is charged its allocations only,
+ * and says so (MALLOC_SITE_NOFREE): a record for every block would
+ * serialize every header-less malloc and free, as that option does.
+ */
+static void
+malloc_site_sized(void *addr, u_int si)
+{
+#ifdef MALLOC_DEBUG_TYPES
+	u_int i;
+
+	mutex_enter(&malloc_debug_lock);
+	i = malloc_debug_slot((uintptr_t)addr);
+	if (malloc_debug_table[i].md_addr == (uintptr_t)addr)
+		malloc_debug_table[i].md_site = si;
+	mutex_exit(&malloc_debug_lock);
+#else
+	malloc_site_setflag(si, MALLOC_SITE_NOFREE);
+#endif
+}
 #endif
 
 #ifdef DIAGNOSTIC
@@ -1207,6 +1369,7 @@ malloc_free_slow(void *addr, struct malloc_type *caller)
 	size_t allocsize, reqsize;
 
 	mh = malloc_header(addr, caller, &allocsize, &reqsize);
+	malloc_site_free(mh->mh_site, reqsize);
 	mh->mh_magic = MH_MAGIC_FREE;
 	malloc_release(addr, mh->mh_type, reqsize,
 	    mh->mh_size == MH_SIZE_BIG ? (char *)addr - PAGE_SIZE : (void *)mh,
@@ -1238,6 +1401,7 @@ malloc_free_header(void *addr, struct malloc_type *caller)
 		return;
 	}
 	(void)malloc_header(addr, caller, &allocsize, &reqsize);
+	malloc_site_free(mh->mh_site, reqsize);
 	mh->mh_magic = MH_MAGIC_FREE;
 	malloc_release(addr, mh->mh_type, reqsize, mh, allocsize);
 }
@@ -1514,6 +1678,217 @@ malloc_tmpbuf_free(void *buf, size_t size, void *stackbuf,
 		kern_free_sized(buf, ks, size);
 }
 
+#ifdef MALLOC_SITES
+/*
+ * Number a site at its first allocation (ks: its type): the next slot
+ * of the last chunk, or of a new chunk, allocated with kmflags (a site
+ * first used with M_NOWAIT may find no memory: its allocations are
+ * then counted in mss_lost until one of them finds some).  Its number,
+ * or 0.
+ */
+static u_int __noinline
+malloc_site_register(struct malloc_site *ms, struct malloc_type *ks,
+    km_flag_t kmflags)
+{
+	struct malloc_type *type =
+	    (struct malloc_type *)((uintptr_t)ks & ~MALLOC_RECORDED_BIT);
+	struct malloc_site_chunk *spare = NULL;
+	struct malloc_site_info *msi;
+	const char *file;
+	size_t len;
+	u_int si, k;
+
+	for (;;) {
+		mutex_enter(&malloc_lock);
+		if ((si = ms->ms_index) != 0)
+			break;			/* another CPU was first */
+		si = malloc_site_next;
+		k = si / MALLOC_SITE_CHUNK;
+		if (k == MALLOC_SITE_MAXCHUNKS) {
+			si = 0;			/* all numbers taken */
+			break;
+		}
+		if (malloc_site_chunks[k] == NULL && spare != NULL) {
+			malloc_site_cpus[k] = (struct malloc_site_cpu *)
+			    roundup2((uintptr_t)(spare + 1), COHERENCY_UNIT);
+			malloc_site_chunks[k] = spare;
+			spare = NULL;
+		}
+		if (malloc_site_chunks[k] != NULL) {
+			msi = malloc_site_info(si);
+			file = ms->ms_file;
+			if ((len = strlen(file)) >= sizeof(msi->msi_file))
+				file += len - (sizeof(msi->msi_file) - 1);
+			strlcpy(msi->msi_file, file, sizeof(msi->msi_file));
+			strlcpy(msi->msi_func, ms->ms_func,
+			    sizeof(msi->msi_func));
+			strlcpy(msi->msi_type, typename(type),
+			    sizeof(msi->msi_type));
+			msi->msi_line = ms->ms_line;
+			ms->ms_type = ks;
+			membar_producer();	/* all of it, then the number */
+			ms->ms_index = si;
+			malloc_site_next = si + 1;
+			break;
+		}
+		mutex_exit(&malloc_lock);
+		spare = kmem_intr_zalloc(MALLOC_SITE_CHUNKSIZE, kmflags);
+		if (spare == NULL) {
+			atomic_inc_uint(&malloc_sites_lost);
+			return 0;
+		}
+	}
+	mutex_exit(&malloc_lock);
+	if (spare != NULL)			/* another CPU's chunk came first */
+		kmem_intr_free(spare, MALLOC_SITE_CHUNKSIZE);
+	if (si == 0)
+		atomic_inc_uint(&malloc_sites_lost);
+	return si;
+}
+
+/*
+ * The out-of-line part of malloc_site_count(): a site's first
+ * allocation, or one of another type than the site's first.
+ */
+static u_int __noinline
+malloc_site_first(struct malloc_site *ms, struct malloc_type *ks, int flags)
+{
+	u_int si;
+
+	if ((si = ms->ms_index) == 0)
+		return malloc_site_register(ms, ks,
+		    (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP);
+	membar_consumer();			/* ms_type before ms_index */
+	if (ms->ms_type != ks)
+		malloc_site_setflag(si, MALLOC_SITE_TYPES);
+	return si;
+}
+
+/*
+ * Charge a block of size bytes that malloc gave (addr, of type ks) to
+ * its site, and keep the site's number with the block; addr, for the
+ * caller to return.
+ */
+static inline __always_inline void *
+malloc_site_count(struct malloc_site *ms, void *addr, size_t size,
+    struct malloc_type *ks, int flags)
+{
+	struct malloc_type *type =
+	    (struct malloc_type *)((uintptr_t)ks & ~MALLOC_RECORDED_BIT);
+	struct malloc_site_cpu *msc;
+	malloc_pcpu_t c;
+	u_int si;
+
+	si = ms->ms_index;
+	if (__predict_false(si == 0 || ms->ms_type != ks) &&
+	    (si = malloc_site_first(ms, ks, flags)) == 0)
+		return addr;
+	if (__predict_true((type->ks_flags & MALLOC_TYPE_SIZED) == 0))
+		((struct malloc_header *)addr - 1)->mh_site = si;
+	else
+		malloc_site_sized(addr, si);
+	MALLOC_PCPU_ENTER(c);
+	msc = malloc_site_cpu(si, cpu_index(MALLOC_PCPU_CPU(c)));
+	malloc_pcpu_add(&msc->msc_allocs, 1);
+	malloc_pcpu_add((volatile uint64_t *)&msc->msc_bytes, size);
+	if (malloc_pcpu_exit(c))
+		malloc_kpreempt();
+	return addr;
+}
+
+/*
+ * The functions <sys/malloc.h>'s macros call under MALLOC_SITES: each
+ * the function without the site, then the site charged.
+ */
+void *
+malloc_site_alloc(struct malloc_site *ms, unsigned long size,
+    struct malloc_type *ks, int flags)
+{
+	void *addr;
+
+	if (__predict_false((addr = kern_malloc(size, ks, flags)) == NULL))
+		return NULL;
+	return malloc_site_count(ms, addr, size, ks, flags);
+}
+
+/*
+ * A new block is charged to this site; a block realloc() kept (shrunk,
+ * or the same size) stays charged to its own, at its old size, as it
+ * stays charged to its type.
+ */
+void *
+malloc_site_realloc(struct malloc_site *ms, void *curaddr,
+    unsigned long newsize, struct malloc_type *ks, int flags)
+{
+	void *addr;
+
+	addr = kern_realloc(curaddr, newsize, ks, flags);
+	if (addr == NULL || addr == curaddr)
+		return addr;
+	return malloc_site_count(ms, addr, newsize, ks, flags);
+}
+
+char *
+malloc_site_asprintf(struct malloc_site *ms, struct malloc_type *ks,
+    const char *fmt, ...)
+{
+	int size __diagused, len;
+	va_list va;
+	char *str;
+
+	va_start(va, fmt);
+	len = vsnprintf(NULL, 0, fmt, va);
+	va_end(va);
+
+	str = malloc_site_alloc(ms, len + 1, ks, M_WAITOK);
+
+	va_start(va, fmt);
+	size = vsnprintf(str, len + 1, fmt, va);
+	va_end(va);
+
+	KASSERT(size == len);
+	return str;
+}
+
+char *
+malloc_site_strdupsize(struct malloc_site *ms, const char *str,
+    size_t *lenp, struct malloc_type *ks, int flags)
+{
+	size_t len;
+	char *ptr;
+
+	if ((ptr = malloc_strdupsize(str, &len, ks, flags)) == NULL)
+		return NULL;
+	if (lenp != NULL)
+		*lenp = len;
+	return malloc_site_count(ms, ptr, len, ks, flags);
+}
+
+/* The copy holds no NUL before its end: its size is strlen + 1. */
+char *
+malloc_site_strndup(struct malloc_site *ms, const char *str, size_t maxlen,
+    struct malloc_type *ks, int flags)
+{
+	char *ptr;
+
+	if ((ptr = malloc_strndup(str, maxlen, ks, flags)) == NULL)
+		return NULL;
+	return malloc_site_count(ms, ptr, strlen(ptr) + 1, ks, flags);
+}
+
+void *
+malloc_site_tmpbuf_alloc(struct malloc_site *ms, size_t size,
+    void *stackbuf, size_t stackbufsize, struct malloc_type *ks, int flags)
+{
+	void *buf;
+
+	buf = malloc_tmpbuf_alloc(size, stackbuf, stackbufsize, ks, flags);
+	if (buf == NULL || buf == stackbuf)
+		return buf;
+	return malloc_site_count(ms, buf, size, ks, flags);
+}
+#endif /* MALLOC_SITES */
+
 /*
  * kern.malloc_stats: a struct malloc_stats_header, then one struct
  * malloc_stats_record per attached type (see <sys/mallocvar.h>).  Fills
@@ -1570,8 +1945,79 @@ malloc_stats_export(void *buf, size_t *lenp)
 	return buf == NULL || off <= room ? 0 : ENOMEM;
 }
 
+#ifdef MALLOC_SITES
+/*
+ * kern.malloc_sites: a struct malloc_sites_header, then one struct
+ * malloc_site_record per site numbered so far (see <sys/mallocvar.h>),
+ * as malloc_stats_export() does it.  Sites are only ever added, and
+ * their names written before their numbers are published.
+ */
+int
+malloc_sites_export(void *buf, size_t *lenp)
+{
+	struct malloc_sites_header h;
+	struct malloc_site_record r;
+	const struct malloc_site_info *msi;
+	const struct malloc_site_cpu *msc;
+	struct malloc_site * const *msp;
+	size_t off, room;
+	uint64_t frees;
+	u_int n, si, c;
+
+	malloc_ready(KM_SLEEP);
+	room = buf == NULL ? 0 : *lenp;
+	n = malloc_site_next;
+	membar_consumer();
+	memset(&h, 0, sizeof(h));
+	h.mss_magic = MALLOC_SITES_MAGIC;
+	h.mss_version = MALLOC_SITES_VERSION;
+	h.mss_hdrsize = sizeof(h);
+	h.mss_recsize = sizeof(r);
+	h.mss_count = n - 1;
+	h.mss_ncpu = maxcpus;
+	__link_set_foreach(msp, malloc_sites)
+		if (*msp != &malloc_site_anchor)
+			h.mss_linked++;
+	h.mss_lost = malloc_sites_lost;
+	off = 0;
+	if (room >= sizeof(h))
+		memcpy(buf, &h, sizeof(h));
+	off += sizeof(h);
+	for (si = 1; si < n; si++) {
+		if (off + sizeof(r) <= room) {
+			msi = malloc_site_info(si);
+			memset(&r, 0, sizeof(r));
+			strlcpy(r.msr_file, msi->msi_file, sizeof(r.msr_file));
+			strlcpy(r.msr_func, msi->msi_func, sizeof(r.msr_func));
+			strlcpy(r.msr_type, msi->msi_type, sizeof(r.msr_type));
+			r.msr_line = msi->msi_line;
+			r.msr_flags = msi->msi_flags;
+			frees = 0;
+			for (c = 0; c < maxcpus; c++) {
+				msc = malloc_site_cpu(si, c);
+				r.msr_requests += msc->msc_allocs;
+				frees += msc->msc_frees;
+				r.msr_bytes += msc->msc_bytes;
+			}
+			r.msr_frees = frees;
+			r.msr_inuse = r.msr_requests - frees;
+			memcpy((char *)buf + off, &r, sizeof(r));
+		}
+		off += sizeof(r);
+	}
+	*lenp = off;
+	return buf == NULL || off <= room ? 0 : ENOMEM;
+}
+#endif /* MALLOC_SITES */
+
+/*
+ * A blob that export() writes, for a read-only CTLTYPE_STRUCT node;
+ * slack: room for records added between sizing and filling.
+ */
 static int
-sysctl_kern_malloc_stats(SYSCTLFN_ARGS)
+malloc_sysctl_blob(int (*export)(void *, size_t *), size_t slack,
+    u_int namelen, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen)
 {
 	size_t len, buflen;
 	void *buf;
@@ -1582,17 +2028,16 @@ sysctl_kern_malloc_stats(SYSCTLFN_ARGS)
 	if (namelen != 0)
 		return EINVAL;
 	len = 0;
-	(void)malloc_stats_export(NULL, &len);
+	(void)(*export)(NULL, &len);
 	if (oldp == NULL) {
 		*oldlenp = len;
 		return 0;
 	}
 	for (;;) {
-		/* Room for a few types attached meanwhile. */
-		buflen = len + 8 * sizeof(struct malloc_stats_record);
+		buflen = len + slack;
 		buf = kmem_alloc(buflen, KM_SLEEP);
 		len = buflen;
-		error = malloc_stats_export(buf, &len);
+		error = (*export)(buf, &len);
 		if (error == 0)
 			break;
 		kmem_free(buf, buflen);
@@ -1604,6 +2049,28 @@ sysctl_kern_malloc_stats(SYSCTLFN_ARGS)
 	kmem_free(buf, buflen);
 	return error;
 }
+
+static int
+sysctl_kern_malloc_stats(SYSCTLFN_ARGS)
+{
+
+	/* Room for a few types attached meanwhile. */
+	return malloc_sysctl_blob(malloc_stats_export,
+	    8 * sizeof(struct malloc_stats_record), namelen, oldp, oldlenp,
+	    newp, newlen);
+}
+
+#ifdef MALLOC_SITES
+static int
+sysctl_kern_malloc_sites(SYSCTLFN_ARGS)
+{
+
+	/* Room for some sites first used meanwhile. */
+	return malloc_sysctl_blob(malloc_sites_export,
+	    32 * sizeof(struct malloc_site_record), namelen, oldp, oldlenp,
+	    newp, newlen);
+}
+#endif
 
 /*
  * sysctl_init() runs this early in main(), in thread context, before
@@ -1622,4 +2089,12 @@ SYSCTL_SETUP(sysctl_kern_malloc_setup, "sysctl kern.malloc_stats setup")
 	    SYSCTL_DESCR("malloc(9) statistics by type (version 2)"),
 	    sysctl_kern_malloc_stats, 0, NULL, 0,
 	    CTL_KERN, CTL_CREATE, CTL_EOL);
+#ifdef MALLOC_SITES
+	sysctl_createv(clog, 0, NULL, NULL,
+	    CTLFLAG_PERMANENT,
+	    CTLTYPE_STRUCT, "malloc_sites",
+	    SYSCTL_DESCR("malloc(9) statistics by call site (version 1)"),
+	    sysctl_kern_malloc_sites, 0, NULL, 0,
+	    CTL_KERN, CTL_CREATE, CTL_EOL);
+#endif
 }

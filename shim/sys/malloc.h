@@ -33,6 +33,10 @@
 
 #ifdef _KERNEL
 
+#ifdef _KERNEL_OPT
+#include "opt_malloc_sites.h"
+#endif
+
 /*
  * flags to malloc
  */
@@ -98,8 +102,74 @@ void	malloc_tmpbuf_free(void *, size_t, void *, struct malloc_type *);
 	((struct malloc_type *)((uintptr_t)(type) | MALLOC_RECORDED_BIT))
 #define	M_ASALLOCATED		((struct malloc_type *)NULL)
 
+#ifndef MALLOC_SITES
 #define	malloc(size, type, flags)	kern_malloc(size, type, flags)
 #define	realloc(ptr, size, type, flags)	kern_realloc(ptr, size, type, flags)
+#else
+/*
+ * Option MALLOC_SITES: every allocation is also charged to its call
+ * site.  Each malloc(), realloc() and helper call expands to a static
+ * record of its file, line and function, in the malloc_sites link set
+ * (so that a debugger finds every site, and kern.malloc_sites says how
+ * many the kernel has), and passes it along; kern_malloc.c numbers a
+ * site at its first allocation and keeps its per-CPU counters and a
+ * copy of its name itself, since a module's records go away with it
+ * while its memory may not.  Callers change nothing; a file built
+ * without the option (a module without opt_malloc_sites.h) calls the
+ * plain functions, and its allocations have no site.
+ */
+struct malloc_site {
+	const char	*ms_file;	/* __FILE__ */
+	const char	*ms_func;	/* __func__ */
+	u_int		ms_line;	/* __LINE__ */
+	volatile u_int	ms_index;	/* kern_malloc.c's, 0 before first use */
+	struct malloc_type *ms_type;	/* the type it was first used with */
+};
+
+void	*malloc_site_alloc(struct malloc_site *, unsigned long,
+	    struct malloc_type *, int);
+void	*malloc_site_realloc(struct malloc_site *, void *, unsigned long,
+	    struct malloc_type *, int);
+char	*malloc_site_asprintf(struct malloc_site *, struct malloc_type *,
+	    const char *, ...) __printflike(3, 4);
+char	*malloc_site_strdupsize(struct malloc_site *, const char *, size_t *,
+	    struct malloc_type *, int);
+char	*malloc_site_strndup(struct malloc_site *, const char *, size_t,
+	    struct malloc_type *, int);
+void	*malloc_site_tmpbuf_alloc(struct malloc_site *, size_t, void *,
+	    size_t, struct malloc_type *, int);
+
+/*
+ * A call of fn with a new site record first.  __COUNTER__ names each
+ * record apart, so that a call inside another's arguments shadows
+ * nothing.
+ */
+#define	__malloc_site_name(n)		__CONCAT(__malloc_site_, n)
+#define	__malloc_site_call(fn, ...)					\
+	__malloc_site_call1(__malloc_site_name(__COUNTER__), fn, __VA_ARGS__)
+#define	__malloc_site_call1(ms, fn, ...) ({				\
+	static struct malloc_site ms = {				\
+		.ms_file = __FILE__, .ms_func = __func__,		\
+		.ms_line = __LINE__,					\
+	};								\
+	__link_set_add_data(malloc_sites, ms);				\
+	fn(&ms, __VA_ARGS__);						\
+})
+
+#define	malloc(size, type, flags)					\
+	__malloc_site_call(malloc_site_alloc, size, type, flags)
+#define	realloc(ptr, size, type, flags)					\
+	__malloc_site_call(malloc_site_realloc, ptr, size, type, flags)
+#define	malloc_asprintf(type, ...)					\
+	__malloc_site_call(malloc_site_asprintf, type, __VA_ARGS__)
+#define	malloc_strdupsize(s, lenp, type, flags)				\
+	__malloc_site_call(malloc_site_strdupsize, s, lenp, type, flags)
+#define	malloc_strndup(s, maxlen, type, flags)				\
+	__malloc_site_call(malloc_site_strndup, s, maxlen, type, flags)
+#define	malloc_tmpbuf_alloc(size, stackbuf, stacksize, type, flags)	\
+	__malloc_site_call(malloc_site_tmpbuf_alloc, size, stackbuf,	\
+	    stacksize, type, flags)
+#endif /* MALLOC_SITES */
 
 /*
  * free(addr, type) and the OpenBSD form free(addr, type, size), whose

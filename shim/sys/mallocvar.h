@@ -69,6 +69,50 @@ struct malloc_stats_record {
 };
 #define	MALLOC_STATS_RECSIZE_V1	80	/* up to mr_fails */
 
+/*
+ * kern.malloc_sites (kernels with option MALLOC_SITES), version 1: one
+ * struct malloc_sites_header, then mss_count records of mss_recsize
+ * bytes each, from offset mss_hdrsize; host byte order; fields only ever
+ * added at the end, as above.  The first word is a magic number where
+ * kern.malloc_stats has its version, so that neither blob passes for
+ * the other.  One record per call site that has allocated: its place,
+ * the type it allocated (the first, if several), and its blocks and
+ * bytes, charged at the allocation and, whoever frees them, at the free.
+ */
+#define	MALLOC_SITES_MAGIC	0x6d736974	/* "msit" */
+#define	MALLOC_SITES_VERSION	1
+#define	MALLOC_SITE_FILELEN	64
+#define	MALLOC_SITE_FUNCLEN	48
+
+struct malloc_sites_header {
+	uint32_t	mss_magic;	/* MALLOC_SITES_MAGIC */
+	uint32_t	mss_version;	/* MALLOC_SITES_VERSION */
+	uint32_t	mss_hdrsize;	/* sizeof(struct malloc_sites_header) */
+	uint32_t	mss_recsize;	/* sizeof(struct malloc_site_record) */
+	uint32_t	mss_count;	/* records that follow */
+	uint32_t	mss_ncpu;	/* per-CPU slots summed (maxcpus) */
+	uint32_t	mss_linked;	/* sites in the kernel's link set */
+	uint32_t	mss_lost;	/* allocations no site could be had for */
+};
+
+/* msr_flags */
+#define	MALLOC_SITE_TYPES	0x00000001 /* allocated several types */
+#define	MALLOC_SITE_NOFREE	0x00000002 /* frees of header-less blocks not
+					      seen: frees, in use and bytes
+					      are short of them */
+
+struct malloc_site_record {
+	char		msr_file[MALLOC_SITE_FILELEN];	/* the path's end */
+	char		msr_func[MALLOC_SITE_FUNCLEN];	/* NUL-terminated */
+	char		msr_type[MALLOC_STATS_NAMELEN];	/* the first type */
+	uint32_t	msr_line;
+	uint32_t	msr_flags;	/* MALLOC_SITE_* */
+	uint64_t	msr_requests;	/* successful allocations */
+	uint64_t	msr_frees;	/* of those, freed */
+	uint64_t	msr_inuse;	/* msr_requests - msr_frees */
+	int64_t		msr_bytes;	/* bytes requested, not yet freed */
+};
+
 #ifdef _KERNEL
 #include <sys/param.h>			/* COHERENCY_UNIT */
 
@@ -169,6 +213,7 @@ void	malloc_type_attach(struct malloc_type *);
 void	malloc_type_detach(struct malloc_type *);
 void	malloc_type_setlimit(struct malloc_type *, uint64_t);
 int	malloc_stats_export(void *, size_t *);
+int	malloc_sites_export(void *, size_t *);	/* MALLOC_SITES */
 #endif /* _KERNEL */
 
 #endif /* !_SYS_MALLOCVAR_H_ */

@@ -49,6 +49,20 @@ atomic_cas_uint(volatile unsigned int *p, unsigned int old, unsigned int new)
 	return old;
 }
 
+static inline void
+atomic_inc_uint(volatile unsigned int *p)
+{
+
+	(void)__atomic_add_fetch(p, 1, __ATOMIC_RELAXED);
+}
+
+static inline void
+atomic_or_uint(volatile unsigned int *p, unsigned int v)
+{
+
+	(void)__atomic_or_fetch(p, v, __ATOMIC_RELAXED);
+}
+
 #define	membar_producer()	__atomic_thread_fence(__ATOMIC_RELEASE)
 #define	membar_consumer()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #endif

@@ -10,5 +10,6 @@
 #define	COHERENCY_UNIT	64
 #define	MIN(a, b)	((a) < (b) ? (a) : (b))
 #define	MAX(a, b)	((a) > (b) ? (a) : (b))
+#define	roundup(x, y)	((((x) + ((y) - 1)) / (y)) * (y))
 #define	roundup2(x, m)	(((x) + ((m) - 1)) & ~((m) - 1))
 #endif
