@@ -3,7 +3,7 @@
  * known amounts, the test reads kern.malloc_stats through the sysctl
  * node, writes the blobs to files and runs the built mallocstat on them:
  * the table (used types only, or all with -a; Size(s)), its sort orders,
- * JSON, standard input; the reports of -w over a stream of three blobs,
+ * -n, JSON, standard input; the reports of -w over a stream of three blobs,
  * sorted by growth; -r's blob, byte for byte; -d against it.  Then
  * hand-made blobs: version 1 (no size classes), a later version with
  * longer header and records, names that need escaping in JSON, and bad
@@ -163,6 +163,11 @@ from_kernel(void)
 	snprintf(args, sizeof(args), "-a -s name -f %s", blob);
 	out = run(args, &st);
 	CHECK(st == 0 && inorder(out, "(detached)", "DMA map", "mrt"));
+	/* -n: the first rows only */
+	snprintf(args, sizeof(args), "-n 2 -f %s", blob);
+	out = run(args, &st);
+	CHECK(st == 0 && inorder(out, "Type", "USB device", "devbuf") &&
+	    strstr(out, "temp") == NULL && strstr(out, "within 64 CPUs") != NULL);
 
 	/* -j: every type, exact values, the size classes in bytes */
 	snprintf(args, sizeof(args), "-j -f %s", blob);
@@ -247,6 +252,11 @@ changes(void)
 	out = run(args, &st);
 	CHECK(st == 0 && strstr(out, "report 2:") != NULL &&
 	    strstr(out, "report 3:") == NULL);
+	snprintf(args, sizeof(args), "-w 0 -c 2 -n 1 -f %s", stream);
+	out = run(args, &st);		/* the top row of each */
+	r2 = strstr(out, "report 2:");
+	CHECK(st == 0 && r2 != NULL && strstr(r2, "test1") != NULL &&
+	    strstr(r2, "temp") == NULL && strstr(r2, "devbuf") == NULL);
 	snprintf(args, sizeof(args), "-w 0 -c 1 -f %s", stream);
 	out = run(args, &st);
 	CHECK(st == 0 && strstr(out, "report 2:") == NULL &&

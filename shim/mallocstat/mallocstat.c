@@ -25,22 +25,25 @@
 
 /*
  * mallocstat: malloc(9) statistics by type, as vmstat -m printed them,
- * and what changed, for leak hunting (see mallocstat.1).
+ * or by call site (-S, kernels with option MALLOC_SITES), and what
+ * changed, for leak hunting (see mallocstat.1).
  *
- *	mallocstat [-a] [-s key] [-f file]
- *	mallocstat -j | -r [-f file]
- *	mallocstat -w seconds [-c count] [-a] [-f file]
- *	mallocstat -d snapshot [-a] [-f file]
+ *	mallocstat [-aS] [-n count] [-s key] [-f file]
+ *	mallocstat [-S] -j | -r [-f file]
+ *	mallocstat [-S] -w seconds [-c count] [-a] [-n count] [-f file]
+ *	mallocstat [-S] -d snapshot [-a] [-n count] [-f file]
  *
- * Reads kern.malloc_stats, or with -f a file holding that blob ("-" is
- * standard input; where there is no kern.malloc_stats, standard input is
- * the default).  The blob is described in <sys/mallocvar.h>; any version
- * from 1 on is read, through the header's sizes.  With -w, each report
- * reads the next blob: from the sysctl after the interval, or the next
- * one in the file, which may hold several one after the other (a stream
- * paces itself: no sleep); the end of the file ends the reports.  A
- * snapshot for -d is such a blob too, as -r writes it: one reader, any
- * version.  Bad usage or input: exit status 2; a failing sysctl: 1.
+ * Reads kern.malloc_stats (with -S kern.malloc_sites), or with -f a file
+ * holding that blob ("-" is standard input; where there is no such
+ * sysctl node, standard input is the default).  The blobs are described
+ * in <sys/mallocvar.h>; any version from 1 on is read, through the
+ * header's sizes.  With -w, each report reads the next blob: from the
+ * sysctl after the interval, or the next one in the file, which may hold
+ * several one after the other (a stream paces itself: no sleep); the end
+ * of the file ends the reports.  A snapshot for -d is such a blob too,
+ * as -r writes it: one reader, any version.  Bad usage or input: exit
+ * status 2; a failing sysctl: 1.  -s is the sort key, so call sites are
+ * -S.
  */
 
 #include <sys/types.h>
@@ -76,18 +79,38 @@ struct rec {
 	bool		hassizes;	/* version 2 and later */
 };
 
-/* A whole reading, and the blob it was read from (for -r). */
+/* One call site's statistics (-S), from any version of the blob. */
+struct site {
+	char		file[MALLOC_SITE_FILELEN];
+	char		func[MALLOC_SITE_FUNCLEN];
+	char		type[MALLOC_STATS_NAMELEN];
+	uint32_t	line, flags;
+	uint64_t	requests, frees, inuse;
+	int64_t		bytes;
+};
+
+/*
+ * A whole reading, by type (r) or by call site (st), and the blob it
+ * was read from (for -r).
+ */
 struct snap {
 	struct rec	*r;
+	struct site	*st;
 	size_t		n;
-	uint32_t	version, ncpu, fold;
+	uint32_t	version, ncpu, fold, linked, lost;
 	char		*raw;
 	size_t		rawlen;
 };
 
-/* A type's change between two readings. */
+/* What a blob's header says of its layout. */
+struct layout {
+	uint32_t	hdrsize, recsize, count;
+};
+
+/* A type's or a site's change between two readings. */
 struct delta {
 	const struct rec *now;
+	const struct site *snow;
 	int64_t		dinuse, dbytes, drequests, dfrees;
 };
 
@@ -99,17 +122,19 @@ static const char *const sortnames[] = {
 };
 
 static enum sortkey sortkey = S_BYTES;
+static bool bysite;			/* -S: call sites, not types */
 
 static void __dead
 usage(void)
 {
 
 	fprintf(stderr,
-	    "usage: mallocstat [-a] [-s name|inuse|bytes|hwm|requests|fails] "
+	    "usage: mallocstat [-aS] [-n count] [-s key] [-f file]\n"
+	    "       mallocstat [-S] -j | -r [-f file]\n"
+	    "       mallocstat [-S] -w seconds [-c count] [-a] [-n count] "
 	    "[-f file]\n"
-	    "       mallocstat -j | -r [-f file]\n"
-	    "       mallocstat -w seconds [-c count] [-a] [-f file]\n"
-	    "       mallocstat -d snapshot [-a] [-f file]\n");
+	    "       mallocstat [-S] -d snapshot [-a] [-n count] [-f file]\n"
+	    "key: name, inuse, bytes, requests; by type also hwm, fails\n");
 	exit(2);
 }
 
@@ -156,6 +181,42 @@ cmp(const void *a, const void *b)
 	return d != 0 ? d : strcmp(x->name, y->name);
 }
 
+/* Sites by place: file, line, function. */
+static int
+cmpplace(const struct site *x, const struct site *y)
+{
+	int d;
+
+	if ((d = strcmp(x->file, y->file)) != 0)
+		return d;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->func, y->func);
+}
+
+static int
+cmpsite(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+	int d;
+
+	switch (sortkey) {
+	case S_INUSE:
+		d = cmpnum(x->inuse, y->inuse);
+		break;
+	case S_BYTES:
+		d = cmpsigned(x->bytes, y->bytes);
+		break;
+	case S_REQUESTS:
+		d = cmpnum(x->requests, y->requests);
+		break;
+	default:
+		d = 0;
+		break;
+	}
+	return d != 0 ? d : cmpplace(x, y);
+}
+
 /* By growth: bytes in use, then blocks in use, requests, name. */
 static int
 cmpgrowth(const void *a, const void *b)
@@ -167,6 +228,8 @@ cmpgrowth(const void *a, const void *b)
 	    (d = cmpsigned(x->dinuse, y->dinuse)) != 0 ||
 	    (d = cmpsigned(x->drequests, y->drequests)) != 0)
 		return d;
+	if (x->snow != NULL)
+		return cmpplace(x->snow, y->snow);
 	return strcmp(x->now->name, y->now->name);
 }
 
@@ -190,23 +253,19 @@ readfull(FILE *fp, const char *file, void *buf, size_t len)
 	return n;
 }
 
-/* The records of a blob, any version from 1 on. */
+/* The records of a blob by type, any version from 1 on. */
 static void
-decode(struct snap *s, const struct malloc_stats_header *h, const char *recs)
+decode(struct snap *s, const struct layout *lo, const char *recs)
 {
 	struct malloc_stats_record mr;
 	size_t i, rs;
 
-	s->version = h->ms_version;
-	s->ncpu = h->ms_ncpu;
-	s->fold = h->ms_fold;
-	s->n = h->ms_count;
-	if ((s->r = calloc(s->n + 1, sizeof(*s->r))) == NULL)
+	if ((s->r = calloc(lo->count + 1, sizeof(*s->r))) == NULL)
 		err(1, NULL);
-	rs = h->ms_recsize < sizeof(mr) ? h->ms_recsize : sizeof(mr);
+	rs = lo->recsize < sizeof(mr) ? lo->recsize : sizeof(mr);
 	for (i = 0; i < s->n; i++) {
 		memset(&mr, 0, sizeof(mr));
-		memcpy(&mr, recs + i * h->ms_recsize, rs);
+		memcpy(&mr, recs + i * lo->recsize, rs);
 		memcpy(s->r[i].name, mr.mr_name, sizeof(s->r[i].name));
 		s->r[i].name[sizeof(s->r[i].name) - 1] = '\0';
 		s->r[i].inuse = mr.mr_inuse;
@@ -216,22 +275,121 @@ decode(struct snap *s, const struct malloc_stats_header *h, const char *recs)
 		s->r[i].requests = mr.mr_requests;
 		s->r[i].fails = mr.mr_fails;
 		s->r[i].sizes = mr.mr_sizes;
-		s->r[i].hassizes = h->ms_recsize >= sizeof(mr);
+		s->r[i].hassizes = lo->recsize >= sizeof(mr);
 	}
 }
 
+/* The records of a blob by call site, any version from 1 on. */
 static void
-checkheader(const char *file, const struct malloc_stats_header *h)
+decodesites(struct snap *s, const struct layout *lo, const char *recs)
+{
+	struct malloc_site_record mr;
+	struct site *st;
+	size_t i;
+
+	if ((s->st = calloc(lo->count + 1, sizeof(*s->st))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < s->n; i++) {
+		memcpy(&mr, recs + i * lo->recsize, sizeof(mr));
+		st = &s->st[i];
+		memcpy(st->file, mr.msr_file, sizeof(st->file));
+		st->file[sizeof(st->file) - 1] = '\0';
+		memcpy(st->func, mr.msr_func, sizeof(st->func));
+		st->func[sizeof(st->func) - 1] = '\0';
+		memcpy(st->type, mr.msr_type, sizeof(st->type));
+		st->type[sizeof(st->type) - 1] = '\0';
+		st->line = mr.msr_line;
+		st->flags = mr.msr_flags;
+		st->requests = mr.msr_requests;
+		st->frees = mr.msr_frees;
+		st->inuse = mr.msr_inuse;
+		st->bytes = mr.msr_bytes;
+	}
+}
+
+/* The header a blob starts with: by type, or by call site. */
+static size_t
+hdrlen(void)
 {
 
-	if (h->ms_version < 1)
-		errx(2, "%s: statistics version %u, expected 1 to %d or later",
-		    file, h->ms_version, MALLOC_STATS_VERSION);
-	if (h->ms_hdrsize < sizeof(*h) ||
-	    h->ms_recsize < MALLOC_STATS_RECSIZE_V1 ||
-	    h->ms_hdrsize > 65536 || h->ms_recsize > 65536)
-		errx(2, "%s: bad statistics blob (header %u, record %u bytes)",
-		    file, h->ms_hdrsize, h->ms_recsize);
+	return bysite ? sizeof(struct malloc_sites_header) :
+	    sizeof(struct malloc_stats_header);
+}
+
+/*
+ * Check a blob's header, hdrlen() bytes at buf; keep what it says in s,
+ * and its layout in lo.  A blob of the other kind is named as such.
+ */
+static void
+checkheader(const char *file, const char *buf, struct snap *s,
+    struct layout *lo)
+{
+	struct malloc_stats_header h;
+	struct malloc_sites_header sh;
+
+	memset(s, 0, sizeof(*s));
+	if (bysite) {
+		memcpy(&sh, buf, sizeof(sh));
+		if (sh.mss_magic != MALLOC_SITES_MAGIC && sh.mss_magic >= 1 &&
+		    sh.mss_magic <= 65536)
+			errx(2, "%s: statistics by type (version %u): read "
+			    "them without -S", file, sh.mss_magic);
+		if (sh.mss_magic != MALLOC_SITES_MAGIC)
+			errx(2, "%s: not statistics by call site (magic %#x, "
+			    "expected %#x)", file, sh.mss_magic,
+			    MALLOC_SITES_MAGIC);
+		if (sh.mss_version < 1)
+			errx(2, "%s: site statistics version %u, expected 1 "
+			    "to %d or later", file, sh.mss_version,
+			    MALLOC_SITES_VERSION);
+		if (sh.mss_hdrsize < sizeof(sh) ||
+		    sh.mss_recsize < sizeof(struct malloc_site_record) ||
+		    sh.mss_hdrsize > 65536 || sh.mss_recsize > 65536)
+			errx(2, "%s: bad site statistics blob (header %u, "
+			    "record %u bytes)", file, sh.mss_hdrsize,
+			    sh.mss_recsize);
+		s->version = sh.mss_version;
+		s->ncpu = sh.mss_ncpu;
+		s->linked = sh.mss_linked;
+		s->lost = sh.mss_lost;
+		lo->hdrsize = sh.mss_hdrsize;
+		lo->recsize = sh.mss_recsize;
+		lo->count = sh.mss_count;
+	} else {
+		memcpy(&h, buf, sizeof(h));
+		if (h.ms_version == MALLOC_SITES_MAGIC)
+			errx(2, "%s: statistics by call site: read them with "
+			    "-S", file);
+		if (h.ms_version < 1)
+			errx(2, "%s: statistics version %u, expected 1 to %d "
+			    "or later", file, h.ms_version,
+			    MALLOC_STATS_VERSION);
+		if (h.ms_hdrsize < sizeof(h) ||
+		    h.ms_recsize < MALLOC_STATS_RECSIZE_V1 ||
+		    h.ms_hdrsize > 65536 || h.ms_recsize > 65536)
+			errx(2, "%s: bad statistics blob (header %u, record %u "
+			    "bytes)", file, h.ms_hdrsize, h.ms_recsize);
+		s->version = h.ms_version;
+		s->ncpu = h.ms_ncpu;
+		s->fold = h.ms_fold;
+		lo->hdrsize = h.ms_hdrsize;
+		lo->recsize = h.ms_recsize;
+		lo->count = h.ms_count;
+	}
+	s->n = lo->count;
+}
+
+/* The records of a whole blob, len bytes at buf, checked: s keeps it. */
+static void
+decodeblob(struct snap *s, const struct layout *lo, char *buf, size_t len)
+{
+
+	if (bysite)
+		decodesites(s, lo, buf + lo->hdrsize);
+	else
+		decode(s, lo, buf + lo->hdrsize);
+	s->raw = buf;
+	s->rawlen = len;
 }
 
 /*
@@ -241,28 +399,26 @@ checkheader(const char *file, const struct malloc_stats_header *h)
 static bool
 readstream(FILE *fp, const char *file, bool first, struct snap *s)
 {
-	struct malloc_stats_header h;
-	size_t got, len;
+	char h[sizeof(struct malloc_sites_header) +
+	    sizeof(struct malloc_stats_header)];
+	struct layout lo;
+	size_t got, len, hl = hdrlen();
 	char *buf;
 
-	if ((got = readfull(fp, file, &h, sizeof(h))) != sizeof(h)) {
+	if ((got = readfull(fp, file, h, hl)) != hl) {
 		if (got == 0 && !first)
 			return false;
 		errx(2, "%s: short statistics blob (%zu bytes)", file, got);
 	}
-	checkheader(file, &h);
-	len = h.ms_hdrsize + (size_t)h.ms_count * h.ms_recsize;
+	checkheader(file, h, s, &lo);
+	len = lo.hdrsize + (size_t)lo.count * lo.recsize;
 	if ((buf = malloc(len)) == NULL)
 		err(1, NULL);
-	memcpy(buf, &h, sizeof(h));
-	if ((got = readfull(fp, file, buf + sizeof(h), len - sizeof(h))) !=
-	    len - sizeof(h))
+	memcpy(buf, h, hl);
+	if ((got = readfull(fp, file, buf + hl, len - hl)) != len - hl)
 		errx(2, "%s: truncated statistics blob (%zu of %zu bytes after "
-		    "the header, %u records)", file, got, len - sizeof(h),
-		    h.ms_count);
-	decode(s, &h, buf + h.ms_hdrsize);
-	s->raw = buf;
-	s->rawlen = len;
+		    "the header, %u records)", file, got, len - hl, lo.count);
+	decodeblob(s, &lo, buf, len);
 	return true;
 }
 
@@ -270,32 +426,31 @@ readstream(FILE *fp, const char *file, bool first, struct snap *s)
 static void
 readsysctl(struct snap *s)
 {
-	struct malloc_stats_header h;
+	const char *node = bysite ? "kern.malloc_sites" : "kern.malloc_stats";
 	size_t need, len;
+	struct layout lo;
 	char *buf;
 
-	if (sysctlbyname("kern.malloc_stats", NULL, &need, NULL, 0) == -1)
-		err(1, "sysctl kern.malloc_stats");
+	if (sysctlbyname(node, NULL, &need, NULL, 0) == -1)
+		err(1, "sysctl %s", node);
 	for (;;) {
-		len = need + 16 * sizeof(struct malloc_stats_record);
+		len = need + 16 * (bysite ? sizeof(struct malloc_site_record) :
+		    sizeof(struct malloc_stats_record));
 		if ((buf = malloc(len)) == NULL)
 			err(1, NULL);
 		need = len;
-		if (sysctlbyname("kern.malloc_stats", buf, &need, NULL, 0) == 0)
+		if (sysctlbyname(node, buf, &need, NULL, 0) == 0)
 			break;
 		if (errno != ENOMEM)
-			err(1, "sysctl kern.malloc_stats");
+			err(1, "sysctl %s", node);
 		free(buf);
 	}
-	if (need < sizeof(h))
-		errx(1, "sysctl kern.malloc_stats: %zu bytes", need);
-	memcpy(&h, buf, sizeof(h));
-	checkheader("sysctl kern.malloc_stats", &h);
-	if (need < h.ms_hdrsize + (size_t)h.ms_count * h.ms_recsize)
-		errx(1, "sysctl kern.malloc_stats: truncated");
-	decode(s, &h, buf + h.ms_hdrsize);
-	s->raw = buf;
-	s->rawlen = h.ms_hdrsize + (size_t)h.ms_count * h.ms_recsize;
+	if (need < hdrlen())
+		errx(1, "sysctl %s: %zu bytes", node, need);
+	checkheader(node, buf, s, &lo);
+	if (need < lo.hdrsize + (size_t)lo.count * lo.recsize)
+		errx(1, "sysctl %s: truncated", node);
+	decodeblob(s, &lo, buf, lo.hdrsize + (size_t)lo.count * lo.recsize);
 }
 #endif
 
@@ -312,7 +467,7 @@ opensource(struct source *src, const char *file)
 #ifdef __NetBSD__
 	if (file == NULL) {
 		src->fp = NULL;
-		src->name = "kern.malloc_stats";
+		src->name = bysite ? "kern.malloc_sites" : "kern.malloc_stats";
 		return;
 	}
 #endif
@@ -388,6 +543,33 @@ printjson(const struct snap *s)
 	printf("\n]}\n");
 }
 
+static void
+printsitesjson(const struct snap *s)
+{
+	size_t i;
+
+	printf("{\"version\": %u, \"ncpu\": %u, \"linked\": %u, "
+	    "\"lost\": %u, \"sites\": [", s->version, s->ncpu, s->linked,
+	    s->lost);
+	for (i = 0; i < s->n; i++) {
+		const struct site *st = &s->st[i];
+
+		printf("%s\n  {\"file\": ", i ? "," : "");
+		jsonstr(st->file);
+		printf(", \"line\": %u, \"function\": ", st->line);
+		jsonstr(st->func);
+		printf(", \"type\": ");
+		jsonstr(st->type);
+		printf(", \"several_types\": %s, \"frees_seen\": %s, "
+		    "\"requests\": %" PRIu64 ", \"frees\": %" PRIu64
+		    ", \"inuse\": %" PRIu64 ", \"bytes\": %" PRId64 "}",
+		    (st->flags & MALLOC_SITE_TYPES) ? "true" : "false",
+		    (st->flags & MALLOC_SITE_NOFREE) ? "false" : "true",
+		    st->requests, st->frees, st->inuse, st->bytes);
+	}
+	printf("\n]}\n");
+}
+
 /* Bytes as vmstat -m printed them: kilobytes, rounded up. */
 static void
 kbytes(char *buf, size_t size, int64_t n)
@@ -420,9 +602,10 @@ sizelist(char *buf, size_t size, const struct rec *r)
 }
 
 static void
-printtable(const struct snap *s, bool all)
+printtable(const struct snap *s, bool all, unsigned long top)
 {
 	char mem[24], high[24], lim[24], sizes[512];
+	unsigned long shown = 0;
 	size_t i;
 
 	printf("Memory statistics by type\n");
@@ -433,6 +616,8 @@ printtable(const struct snap *s, bool all)
 
 		if (!all && !used(r))
 			continue;
+		if (top != 0 && shown++ == top)
+			break;
 		kbytes(mem, sizeof(mem), r->bytes);
 		kbytes(high, sizeof(high), r->hwm);
 		if (r->limit != 0)
@@ -456,7 +641,7 @@ printtable(const struct snap *s, bool all)
  */
 static void
 printdelta(const struct snap *then, const struct snap *now, bool all,
-    bool grewonly)
+    bool grewonly, unsigned long top)
 {
 	static const struct rec zero;
 	struct delta *d;
@@ -489,6 +674,8 @@ printdelta(const struct snap *then, const struct snap *now, bool all,
 			nd++;
 	}
 	qsort(d, nd, sizeof(*d), cmpgrowth);
+	if (top != 0 && nd > top)
+		nd = top;
 	printf("%20s %8s %8s %10s %10s %10s %10s\n", "Type", "InUse",
 	    "+InUse", "MemUse", "+Bytes", "+Requests", "+Frees");
 	for (i = 0; i < nd; i++) {
@@ -500,6 +687,131 @@ printdelta(const struct snap *then, const struct snap *now, bool all,
 	}
 	if (nd == 0)
 		printf("%20s\n", grewonly ? "(nothing grew)" : "(no change)");
+	free(d);
+}
+
+/* A site's place, as the tables print it: file:line function. */
+static const char *
+place(const struct site *st)
+{
+	static char buf[MALLOC_SITE_FILELEN + MALLOC_SITE_FUNCLEN + 16];
+
+	snprintf(buf, sizeof(buf), "%s:%u %s", st->file, st->line, st->func);
+	return buf;
+}
+
+/*
+ * A site's type, marked "+" if it allocated several (the first shown),
+ * and its bytes and blocks in use, marked "*" if frees of its
+ * header-less blocks were not seen (they count as in use); whether any
+ * mark was made goes to *marks.
+ */
+static void
+sitecols(const struct site *st, char *type, size_t tsize, char *bytes,
+    size_t bsize, char *inuse, size_t isize, u_int *marks)
+{
+	const char *nofree = (st->flags & MALLOC_SITE_NOFREE) ? "*" : "";
+
+	snprintf(type, tsize, "%s%s", st->type,
+	    (st->flags & MALLOC_SITE_TYPES) ? "+" : "");
+	snprintf(bytes, bsize, "%" PRId64 "%s", st->bytes, nofree);
+	snprintf(inuse, isize, "%" PRIu64 "%s", st->inuse, nofree);
+	*marks |= st->flags & (MALLOC_SITE_TYPES | MALLOC_SITE_NOFREE);
+}
+
+static void
+sitenotes(u_int marks)
+{
+
+	if (marks & MALLOC_SITE_TYPES)
+		printf("+ the site allocated several types; the first is "
+		    "shown\n");
+	if (marks & MALLOC_SITE_NOFREE)
+		printf("* frees of its header-less blocks are not counted "
+		    "(no MALLOC_DEBUG_TYPES): they count as in use\n");
+}
+
+/* The sites, sorted, at most top (0: all) of them. */
+static void
+printsites(const struct snap *s, unsigned long top)
+{
+	char type[MALLOC_STATS_NAMELEN + 2], bytes[24], inuse[24];
+	u_int marks = 0;
+	size_t i;
+
+	printf("Memory statistics by call site\n");
+	printf("%14s %9s %10s %10s  %-20s %s\n", "Bytes", "InUse",
+	    "Requests", "Frees", "Type", "Site");
+	for (i = 0; i < s->n && (top == 0 || i < top); i++) {
+		const struct site *st = &s->st[i];
+
+		sitecols(st, type, sizeof(type), bytes, sizeof(bytes), inuse,
+		    sizeof(inuse), &marks);
+		printf("%14s %9s %10" PRIu64 " %10" PRIu64 "  %-20s %s\n",
+		    bytes, inuse, st->requests, st->frees, type, place(st));
+	}
+	printf("\n%zu call sites have allocated; the kernel has %u\n",
+	    s->n, s->linked);
+	if (s->lost != 0)
+		printf("%u allocations have no site (no memory to number "
+		    "their sites)\n", s->lost);
+	sitenotes(marks);
+}
+
+/*
+ * What changed from then to now at each call site, by growth, as
+ * printdelta() does it for types.  A site is matched by its place (the
+ * k-th of a place with the k-th: a module loaded again numbers its sites
+ * again); a new one counts from zero.
+ */
+static void
+printsitedelta(const struct snap *then, const struct snap *now, bool all,
+    bool grewonly, unsigned long top)
+{
+	static const struct site zero;
+	char type[MALLOC_STATS_NAMELEN + 2], bytes[24], inuse[24];
+	struct delta *d;
+	size_t i, j, nd, seen;
+	u_int marks = 0;
+
+	if ((d = calloc(now->n + 1, sizeof(*d))) == NULL)
+		err(1, NULL);
+	for (i = nd = 0; i < now->n; i++) {
+		const struct site *st = &now->st[i], *o = &zero;
+
+		for (j = seen = 0; j < i; j++)
+			seen += cmpplace(&now->st[j], st) == 0;
+		for (j = 0; j < then->n; j++)
+			if (cmpplace(&then->st[j], st) == 0 && seen-- == 0) {
+				o = &then->st[j];
+				break;
+			}
+		d[nd].snow = st;
+		d[nd].dinuse = (int64_t)(st->inuse - o->inuse);
+		d[nd].dbytes = st->bytes - o->bytes;
+		d[nd].drequests = (int64_t)(st->requests - o->requests);
+		d[nd].dfrees = (int64_t)(st->frees - o->frees);
+		if (all || (grewonly ? d[nd].dbytes > 0 || d[nd].dinuse > 0 :
+		    d[nd].dbytes != 0 || d[nd].dinuse != 0 ||
+		    d[nd].drequests != 0 || d[nd].dfrees != 0))
+			nd++;
+	}
+	qsort(d, nd, sizeof(*d), cmpgrowth);
+	if (top != 0 && nd > top)
+		nd = top;
+	printf("%14s %14s %9s %9s %10s %10s  %-20s %s\n", "Bytes", "+Bytes",
+	    "InUse", "+InUse", "+Requests", "+Frees", "Type", "Site");
+	for (i = 0; i < nd; i++) {
+		sitecols(d[i].snow, type, sizeof(type), bytes, sizeof(bytes),
+		    inuse, sizeof(inuse), &marks);
+		printf("%14s %+14" PRId64 " %9s %+9" PRId64 " %+10" PRId64
+		    " %+10" PRId64 "  %-20s %s\n", bytes, d[i].dbytes, inuse,
+		    d[i].dinuse, d[i].drequests, d[i].dfrees, type,
+		    place(d[i].snow));
+	}
+	if (nd == 0)
+		printf("%14s\n", grewonly ? "(nothing grew)" : "(no change)");
+	sitenotes(marks);
 	free(d);
 }
 
@@ -520,8 +832,10 @@ freesnap(struct snap *s)
 {
 
 	free(s->r);
+	free(s->st);
 	free(s->raw);
 	s->r = NULL;
+	s->st = NULL;
 	s->raw = NULL;
 	s->n = 0;
 }
@@ -546,15 +860,19 @@ int
 main(int argc, char **argv)
 {
 	const char *file = NULL, *snapshot = NULL;
-	unsigned long wait = 0, count = 0, i;
+	const char *what;
+	unsigned long wait = 0, count = 0, top = 0, i;
 	bool all = false, json = false, raw = false, watch = false;
 	struct snap now, then;
 	struct source src;
 	int ch;
 	u_int k;
 
-	while ((ch = getopt(argc, argv, "ac:d:f:jrs:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "Sac:d:f:jn:rs:w:")) != -1) {
 		switch (ch) {
+		case 'S':
+			bysite = true;
+			break;
 		case 'a':
 			all = true;
 			break;
@@ -569,6 +887,9 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'n':
+			top = number(optarg, 1);
 			break;
 		case 'r':
 			raw = true;
@@ -590,9 +911,11 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (count != 0 && !watch) ||
-	    ((json || raw) && (watch || snapshot != NULL)) ||
-	    (json && raw) || (watch && snapshot != NULL))
+	    ((json || raw) && (watch || snapshot != NULL || top != 0)) ||
+	    (json && raw) || (watch && snapshot != NULL) ||
+	    (bysite && (sortkey == S_HWM || sortkey == S_FAILS)))
 		usage();
+	what = bysite ? "call site" : "type";
 
 	if (snapshot != NULL)
 		readsnapshot(snapshot, &then);
@@ -606,20 +929,31 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (json) {
-		printjson(&now);
+		if (bysite)
+			printsitesjson(&now);
+		else
+			printjson(&now);
 		freesnap(&now);
 		return 0;
 	}
 	if (snapshot != NULL) {
-		printf("Memory statistics by type, changes since %s\n",
+		printf("Memory statistics by %s, changes since %s\n", what,
 		    snapshot);
-		printdelta(&then, &now, all, true);
+		if (bysite)
+			printsitedelta(&then, &now, all, true, top);
+		else
+			printdelta(&then, &now, all, true, top);
 		freesnap(&then);
 		freesnap(&now);
 		return 0;
 	}
-	qsort(now.r, now.n, sizeof(*now.r), cmp);
-	printtable(&now, all);
+	if (bysite) {
+		qsort(now.st, now.n, sizeof(*now.st), cmpsite);
+		printsites(&now, top);
+	} else {
+		qsort(now.r, now.n, sizeof(*now.r), cmp);
+		printtable(&now, all, top);
+	}
 	for (i = 1; watch && (count == 0 || i < count); i++) {
 		then = now;
 		if (wait > 0 && src.fp == NULL)
@@ -628,9 +962,12 @@ main(int argc, char **argv)
 			now = then;		/* the end of the file */
 			break;
 		}
-		printf("\nMemory statistics by type, report %lu: changes "
-		    "since report %lu\n", i + 1, i);
-		printdelta(&then, &now, all, false);
+		printf("\nMemory statistics by %s, report %lu: changes "
+		    "since report %lu\n", what, i + 1, i);
+		if (bysite)
+			printsitedelta(&then, &now, all, false, top);
+		else
+			printdelta(&then, &now, all, false, top);
 		freesnap(&then);
 		fflush(stdout);
 	}
