@@ -22,6 +22,7 @@ extern unsigned long harness_kmem_live;	/* kmem blocks not yet freed */
 extern unsigned long harness_kmem_calls;	/* kmem_intr_alloc calls */
 extern _Thread_local size_t harness_kmem_last;	/* its last size, here */
 extern int harness_kmem_fail;		/* fail the next N KM_NOSLEEP allocs */
+extern size_t harness_kmem_fail_from;	/* fail KM_NOSLEEP allocs this big */
 extern struct cpu_info harness_cpus[HARNESS_MAXCPUS];
 void	harness_quarantine_flush(void);
 size_t	harness_kmem_align(size_t);	/* kmem's alignment guarantee */

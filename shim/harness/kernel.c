@@ -67,6 +67,7 @@ unsigned long harness_kmem_live;
 unsigned long harness_kmem_calls;
 _Thread_local size_t harness_kmem_last;
 int harness_kmem_fail;
+size_t harness_kmem_fail_from;
 
 /* A thread going away leaves no pointer to its IPL or LWP behind. */
 static pthread_key_t harness_cpu_key;
@@ -437,6 +438,9 @@ kmem_libc_alloc(size_t size, km_flag_t f)
 		__atomic_sub_fetch(&harness_kmem_fail, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
+	if ((f & KM_NOSLEEP) && harness_kmem_fail_from != 0 &&
+	    size >= harness_kmem_fail_from)
+		return NULL;
 	if (size >= KM_MMAP) {
 		void *v = mmap(NULL, size + PAGE_SIZE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
