@@ -3,7 +3,7 @@
  * kmem alone and against the other countings, in one program, so that
  * every figure comes from the same run, interleaved.
  *
- * The program links kern_malloc.c six times: as it is (the per-CPU
+ * The program links kern_malloc.c seven times: as it is (the per-CPU
  * counters a kernel gets: one add per counter, preemption disabled
  * around them), with MALLOC_COUNT_SPL (the same counters at IPL_VM, the
  * portable way), with harness/count_adds.h (the same adds with nothing
@@ -12,7 +12,10 @@
  * exact with no section, the amd64 design not yet in the kernel), with
  * harness/count_atomic.h (one set of shared atomic counters per type) and
  * with harness/count_none.h (no counting: the header, the checks and the
- * calls only); the extra copies' names carry a prefix (bench_names.h).
+ * calls only), and with option MALLOC_SITES (the per-CPU counters and
+ * the call site's, its loops in bench_sites.c, built with the option as
+ * a caller would be); the extra copies' names carry a prefix
+ * (bench_names.h).
  *
  * 1. ns per malloc(64)+free pair, single thread (and for a header-less
  *    type, malloc(64)+free(p, T, 64) against kmem_intr_alloc(64)+free),
@@ -23,7 +26,8 @@
  *    rounds of PAIRS pairs, all interleaved; with two kmems: the
  *    harness's libc one (glibc's thread cache) and one that works as
  *    pool_cache(9) does (per-CPU free lists at IPL_VM; kernel.c).  The
- *    counting cost is the per-CPU build minus the no-counting build.
+ *    counting cost is the per-CPU build minus the no-counting build;
+ *    MALLOC_SITES's, the sites build minus the per-CPU build.
  * 2. throughput at 1, 2, 4, 8 threads, every thread its own CPU slot and
  *    all on one type (the case per-CPU counters exist for), libc kmem:
  *    kmem alone, per-CPU counters, one global atomic per type.
@@ -51,6 +55,10 @@ static MALLOC_JUSTDEFINE(M_BADDS, "bench adds", "bench, adds-only copy");
 static MALLOC_JUSTDEFINE(M_BATOMIC, "bench atomic", "bench, atomic copy");
 static MALLOC_JUSTDEFINE(M_BNONE, "bench none", "bench, no-counting copy");
 static MALLOC_JUSTDEFINE(M_BGS, "bench gs", "bench, %gs-relative copy");
+/* bench_sites.c's */
+MALLOC_JUSTDEFINE(M_BSITES, "bench sites", "bench, MALLOC_SITES copy");
+MALLOC_JUSTDEFINE_SIZED(M_BSITESZ, "bench sitesz",
+    "bench, MALLOC_SITES copy, header-less");
 
 /* The other copies of kern_malloc.c (bench_names.h). */
 #define	COPY(p)								\
@@ -63,7 +71,10 @@ COPY(adds_);
 COPY(atomic_);
 COPY(none_);
 COPY(gs_);
+COPY(sites_);
 void	count_gs_bind(void);
+void	loop_sites(int);
+void	loop_sites_sized(int);
 
 extern bool harness_kmem_pool;
 
@@ -179,8 +190,8 @@ LOOP(loop_atomic, atomic_kern_malloc, atomic_kern_free, M_BATOMIC)
 LOOP(loop_none, none_kern_malloc, none_kern_free, M_BNONE)
 LOOP(loop_gs, gs_kern_malloc, gs_kern_free, M_BGS)
 
-enum { V_KMEM, V_FLOOR, V_PCPU, V_SPL, V_ADDS, V_GS, V_ATOMIC, V_NONE,
-    V_KMEM64, V_SIZED };
+enum { V_KMEM, V_FLOOR, V_PCPU, V_SITES, V_SPL, V_ADDS, V_GS, V_ATOMIC,
+    V_NONE, V_KMEM64, V_SIZED, V_SITESZ };
 
 /* Each against a kmem baseline: the first row for a header, 72 bytes. */
 static const struct variant {
@@ -191,6 +202,7 @@ static const struct variant {
 	{ "kmem_intr_alloc(72)+free direct", loop_kmem, 0 },
 	{ "least front end possible", loop_floor, 0 },
 	{ "shim, per-CPU counters", loop_pcpu, 0 },
+	{ "shim, MALLOC_SITES", loop_sites, 0 },
 	{ "shim, per-CPU counters at splvm", loop_spl, 0 },
 	{ "shim, per-CPU adds only (unsafe)", loop_adds, 0 },
 	{ "shim, per-CPU %gs-relative adds", loop_gs, 0 },
@@ -198,6 +210,7 @@ static const struct variant {
 	{ "shim, no counting", loop_none, 0 },
 	{ "kmem_intr_alloc(64)+free direct", loop_kmem64, V_KMEM64 },
 	{ "shim, header-less type, sized free", loop_sized, V_KMEM64 },
+	{ "shim, header-less, MALLOC_SITES", loop_sites_sized, V_KMEM64 },
 };
 #define	NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
@@ -278,6 +291,9 @@ main(void)
 	none_malloc_type_attach(M_BNONE);
 	gs_malloc_init();
 	gs_malloc_type_attach(M_BGS);
+	sites_malloc_init();
+	sites_malloc_type_attach(M_BSITES);
+	sites_malloc_type_attach(M_BSITESZ);
 	harness_cpu_set(0);
 	count_gs_bind();
 	for (k = 0; k < 2; k++)
@@ -330,6 +346,13 @@ main(void)
 		    "amd64 design): %.2f ns/pair, the plain adds %.2f (%s)\n",
 		    best[k][V_GS] - best[k][V_NONE],
 		    best[k][V_ADDS] - best[k][V_NONE], kname[k]);
+	for (k = 0; k < 2; k++)
+		printf("MALLOC_SITES: off %.2f, on %.2f ns/pair, cost %.2f; "
+		    "header-less (sites charged on malloc only) off %.2f, on "
+		    "%.2f, cost %.2f (%s)\n", best[k][V_PCPU], best[k][V_SITES],
+		    best[k][V_SITES] - best[k][V_PCPU], best[k][V_SIZED],
+		    best[k][V_SITESZ], best[k][V_SITESZ] - best[k][V_SIZED],
+		    kname[k]);
 	printf("the rest of the shim (no counting minus least front end): "
 	    "%.2f ns/pair (%s; %.2f with the %s)\n",
 	    best[0][V_NONE] - best[0][V_FLOOR], kname[0],

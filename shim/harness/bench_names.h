@@ -19,11 +19,31 @@
 #define	malloc_type_setlimit	BENCH_NAME(malloc_type_setlimit)
 #define	malloc_stats_export	BENCH_NAME(malloc_stats_export)
 #define	malloc_types		BENCH_NAME(malloc_types)
+#ifndef MALLOC_SITES
 #define	malloc_asprintf		BENCH_NAME(malloc_asprintf)
 #define	malloc_strdupsize	BENCH_NAME(malloc_strdupsize)
 #define	malloc_strndup		BENCH_NAME(malloc_strndup)
-#define	malloc_strfree		BENCH_NAME(malloc_strfree)
 #define	malloc_tmpbuf_alloc	BENCH_NAME(malloc_tmpbuf_alloc)
+#else
+/*
+ * <sys/malloc.h> makes these four macros with MALLOC_SITES, and
+ * kern_malloc.c defines the functions by their names: the one copy built
+ * with the option (sites_) renames their symbols instead.
+ */
+#pragma redefine_extname malloc_asprintf sites_malloc_asprintf
+#pragma redefine_extname malloc_strdupsize sites_malloc_strdupsize
+#pragma redefine_extname malloc_strndup sites_malloc_strndup
+#pragma redefine_extname malloc_tmpbuf_alloc sites_malloc_tmpbuf_alloc
+#endif
+#define	malloc_strfree		BENCH_NAME(malloc_strfree)
+#define	malloc_site_alloc	BENCH_NAME(malloc_site_alloc)
+#define	malloc_site_realloc	BENCH_NAME(malloc_site_realloc)
+#define	malloc_site_asprintf	BENCH_NAME(malloc_site_asprintf)
+#define	malloc_site_strdupsize	BENCH_NAME(malloc_site_strdupsize)
+#define	malloc_site_strndup	BENCH_NAME(malloc_site_strndup)
+#define	malloc_site_tmpbuf_alloc BENCH_NAME(malloc_site_tmpbuf_alloc)
+#define	malloc_sites_export	BENCH_NAME(malloc_sites_export)
+#define	malloc_sites		BENCH_NAME(malloc_sites)
 #define	malloc_tmpbuf_free	BENCH_NAME(malloc_tmpbuf_free)
 #define	M_DEVBUF		BENCH_NAME(M_DEVBUF)
 #define	M_DMAMAP		BENCH_NAME(M_DMAMAP)
