@@ -97,9 +97,9 @@ struct malloc_sites_header {
 
 /* msr_flags */
 #define	MALLOC_SITE_TYPES	0x00000001 /* allocated several types */
-#define	MALLOC_SITE_NOFREE	0x00000002 /* frees of header-less blocks not
-					      seen: frees, in use and bytes
-					      are short of them */
+#define	MALLOC_SITE_NOFREE	0x00000002 /* frees of its header-less blocks
+					      not seen (no MALLOC_DEBUG_TYPES):
+					      they count as in use */
 
 struct malloc_site_record {
 	char		msr_file[MALLOC_SITE_FILELEN];	/* the path's end */
