@@ -7,8 +7,9 @@
  * recorded types, every helper, big blocks, a detached type, a site
  * several types share, a header-less type (charged on free only with
  * MALLOC_DEBUG_TYPES, else flagged), a record that goes away as a
- * module's would, a site no memory could be had for (M_NOWAIT), and the
- * memory the sites keep.  Then the blob through mallocstat -S: the
+ * module's would, a site no memory could be had for (M_NOWAIT), a header
+ * with a site number no site has (DIAGNOSTIC), and the memory the sites
+ * keep.  Then the blob through mallocstat -S: the
  * table, its orders, -n, JSON, -r, -w over a stream, -d, a later
  * version, and bad input.  Built plain, with DIAGNOSTIC and
  * MALLOC_DEBUG_TYPES, and with DIAGNOSTIC under ASan+UBSan.
@@ -232,6 +233,22 @@ test_realloc(void)
 	CHECK(AT(l1, realloc(p, 0, M_SITEB, M_WAITOK)) == NULL);	/* free */
 	CHECK(counts("test_realloc", l3, "siteb", 1, 1, 0, 0));
 }
+
+#ifdef DIAGNOSTIC
+/* A header whose site number no site has: caught before it is used. */
+static void
+test_badsite(void)
+{
+	uint64_t buf[4];
+
+	memset(buf, 0, sizeof(buf));
+	buf[0] = (uint64_t)(16 + 8) | (uint64_t)IDX(M_SITEA) << 32 |
+	    (uint64_t)0x6d61 << 48;		/* size, type, magic */
+	buf[1] = 60000;				/* the site */
+	CHECK(PANICS(free((char *)&buf[2], M_SITEA)));
+	CHECK(strstr(harness_panic_msg, "header corrupt (site 60000)") != NULL);
+}
+#endif
 
 /* A recorded type's block, freed as allocated; a big block. */
 static void
@@ -769,6 +786,9 @@ main(int argc, char **argv)
 	test_two_sites();
 	test_realloc();
 	test_recorded_big();
+#ifdef DIAGNOSTIC
+	test_badsite();
+#endif
 	test_helpers();
 	test_sized_mixed();
 	test_detached();

@@ -1344,6 +1344,11 @@ malloc_header(void *addr, struct malloc_type *caller, size_t *allocsizep,
 	    allocsize < sizeof(*mh) || allocsize >= PAGE_SIZE + sizeof(*mh))
 		panic("free(%p, %s): header corrupt (size %zu)", addr,
 		    typename(caller), allocsize);
+#ifdef MALLOC_SITES
+	if (mh->mh_site >= malloc_site_next)	/* would index past the sites */
+		panic("free(%p, %s): header corrupt (site %u)", addr,
+		    typename(caller), mh->mh_site);
+#endif
 	{
 		struct malloc_type_internal *mti = malloc_type_table[mh->mh_type];
 
