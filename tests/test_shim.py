@@ -228,6 +228,29 @@ def test_install_shim_appends_the_shim_options_once(example_tree, tmp_path, monk
                                 "file\tkern/kern_malloc_types.c\n")
 
 
+def test_install_shim_replaces_an_older_shims_options(example_tree, tmp_path, monkeypatch):
+    """A tree shimmed before an option was added (its files.malloc block
+    lacks MALLOC_SITES) gets today's block in place of the old one, not a
+    second block after it: config(1) refuses an option defined twice."""
+    from k2m import shim
+    head = "# malloc(9) with real types: the options\n"
+    old = head + "defflag\topt_malloc.h\t\tMALLOC_A\n\t\t\t\tMALLOC_B\n"
+    new = head + "# a new comment\n" + "defflag\topt_malloc.h\t\tMALLOC_A\n" + \
+        "defflag\topt_malloc_sites.h\tMALLOC_SITES\n"
+    opts = tmp_path / "files.malloc"
+    opts.write_text(new)
+    monkeypatch.setattr(shim, "CONF_OPTIONS", str(opts))
+    conf = example_tree / "sys" / "conf" / "files"
+    before = conf.read_text()
+    conf.write_text(before + old + "file\tkern/kern_malloc_types.c\n" + "file\tkern/after.c\n")
+    for _ in range(2):
+        edits = shim.Edits(str(example_tree))
+        assert shim._list_sources(edits, lambda s: None) == 0
+        edits.apply()
+    assert conf.read_text() == (before + new + "file\tkern/kern_malloc_types.c\n"
+                                "file\tkern/after.c\n")
+
+
 MBUF_H = ("#define\tMEXTMALLOC(m, size, how)\t\t\t\t\t\\\n"
           "do {\t\t\t\t\t\t\t\t\t\\\n"
           "\t(m)->m_ext_storage.ext_buf = (char *)\t\t\t\t\\\n"

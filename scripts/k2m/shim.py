@@ -550,15 +550,34 @@ def _list_sources(edits: Edits, out) -> int:
 
 def _conf_files(text: str, opts: str | None) -> str:
     """sys/conf/files with the shim's options and kern_malloc_types.c
-    appended, each once."""
+    appended, each once.  The options' block that an older shim put there
+    (files.malloc's first line, then its comments and defflag/defparam
+    lines) is replaced by today's, in place: config(1) refuses an option
+    defined twice, so a tree shimmed before an option was added would not
+    config if the new block were appended after the old one."""
     add = []
     if opts and opts.strip() and opts.strip() not in text:
-        add.append(opts.rstrip("\n"))
+        old = _old_options_block(text, opts)
+        if old is not None:
+            text = text[:old.start()] + opts.rstrip("\n") + "\n" + text[old.end():]
+        else:
+            add.append(opts.rstrip("\n"))
     if "kern/kern_malloc_types.c" not in text:
         add.append(CONF_LINE)
     if not add:
         return text
     return text + ("" if text.endswith("\n") else "\n") + "\n".join(add) + "\n"
+
+
+def _old_options_block(text: str, opts: str) -> re.Match | None:
+    """Where an earlier version of the shim's options block is in text:
+    from its first line (the same in every version) through the comment,
+    defflag, defparam and continuation lines after it."""
+    first = opts.lstrip("\n").split("\n", 1)[0]
+    if not first.startswith("#"):
+        return None
+    return re.search(r"^" + re.escape(first) + r"\n(?:(?:#|defflag\b|defparam\b|[ \t]+\S).*\n)*",
+                     text, re.M)
 
 
 def _rumpkern_mk(text: str) -> str:
