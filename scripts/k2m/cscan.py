@@ -26,7 +26,7 @@ from . import allocators
 from .cdecl import EMPTY_ENV, CType, TypeEnv, file_decls, is_scalar, parse_declaration, \
     parse_params, return_type
 from .flags import translate
-from .keys import KEYWORDS, Keys, object_type
+from .keys import KEYWORDS, Key, Keys, object_type
 
 CALLEES = allocators.TABLE
 KMEM_CALLEES = allocators.KMEM_NAMES
@@ -46,7 +46,7 @@ class Site:
     func: str | None
     args: list[str]
     context: str = "code"       # code | if0 | macro
-    key: str | None = None      # where the pointer is (keys.py)
+    key: Key | None = None      # where the pointer is (keys.py)
     objtype: str | None = None  # what the memory is, when known
     anchor: str = ""            # the expression key comes from (for verify)
     size_factors: tuple[str, ...] | None = None     # keys.Keys.size_factors
@@ -120,8 +120,8 @@ class Function:
     line: int
     types: dict[str, CType] = field(default_factory=dict)  # params and locals
     ret: CType | None = None    # what it returns
-    param_keys: list[str | None] = field(default_factory=list)
-    ret_key: str = ""           # the key of what it returns
+    param_keys: list[Key | None] = field(default_factory=list)
+    ret_key: Key | None = None  # the key of what it returns
     outparams: set[int] = field(default_factory=set)   # `*param = ...` in the body
     static: bool = False        # declared static: the file's own
 
@@ -132,10 +132,10 @@ class FileFacts:
     path: str
     sites: list[Site] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
-    links: list[tuple[str, str]] = field(default_factory=list)
+    links: list[tuple[Key, Key]] = field(default_factory=list)
     # (callee, argno, key, by address): key passed as argument argno, or
     # (argno -1) assigned the callee's return value
-    calls: list[tuple[str, int, str, bool]] = field(default_factory=list)
+    calls: list[tuple[str, int, Key, bool]] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
     # TYPE -> the struct types at its offset zero (Keys.bases), for the
     # object types of this file's sites
@@ -531,7 +531,7 @@ _IDENT_OR_MEMBER_RE = re.compile(r"[a-z_]\w*(\s*(->|\.)\s*\w+)*")
 _INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
 
 
-def _alloc_place(t: "_Text", start: int, f: Function | None) -> tuple[str | None, str | None, str]:
+def _alloc_place(t: "_Text", start: int, f: Function | None) -> tuple[Key | None, str | None, str]:
     """Where the allocation at offset start is stored (the left-hand side
     of its assignment or declaration, or the function's return value):
     (key, object type, the expression) -- key None if nowhere we can name.
@@ -546,7 +546,7 @@ def _alloc_place(t: "_Text", start: int, f: Function | None) -> tuple[str | None
         ot = object_type(t.keys.env, ct) if ct else None
     if (_RETURN_CAST_RE.search(prefix) or _RETURN_BRANCH_RE.search(prefix)) and f:
         key = t.keys.return_key(f)
-        return key, ot or (key[2:] if key.startswith("t:") else None), "return"
+        return key, ot or key.objtype, "return"
     am = list(_ASSIGN_RE.finditer(prefix))
     if not am:
         return None, ot, ""
@@ -714,15 +714,6 @@ def _call_sites(t: _Text, path: str) -> list[Site]:
     return sites
 
 
-def read_key(key: str) -> str:
-    """The key of a place as read.  A member we could not type is two
-    keys: f:DIR:NAME where a value is stored into it, fr:DIR:NAME where one
-    is read from it (pairing links stores to the typed members of that
-    name, and those to reads), so that it does not make every member of
-    that name in a directory one place."""
-    return "fr:" + key[2:] if key.startswith("f:") else key
-
-
 def _km_flags_variable(t: _Text, f: Function, site: Site) -> bool:
     """site's flags are a variable holding kmem's flags: declared
     km_flag_t, or a const local whose initializer is kmem's flags (arm's
@@ -767,7 +758,7 @@ def _site_place(t: _Text, site: Site, f: Function | None, ptr: str | None = None
         if ptr is None and not site.macro:
             ptr = site.args[0] if site.args else None
         pl = t.keys.place(ptr, f) if ptr else None
-        site.key, site.objtype = (read_key(pl.key), pl.objtype) if pl else (None, None)
+        site.key, site.objtype = (pl.key.read(), pl.objtype) if pl else (None, None)
         site.anchor = " ".join(ptr.split()) if ptr else ""
     elif ptr:       # a macro's use that assigns the allocation to an argument
         pl = t.keys.place(ptr, f)
@@ -783,7 +774,7 @@ def _site_place(t: _Text, site: Site, f: Function | None, ptr: str | None = None
     if size and site.family == "kmem":
         site.size_factors = t.keys.size_factors(size, f)
     if site.key is None:
-        site.key = f"u:{site.path}"
+        site.key = Key.unnamed(site.path)
 
 
 def _macro_uses(t: _Text, path: str, macros: dict[str, AllocMacro]) -> list[Site]:
@@ -810,7 +801,7 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, AllocMacro]) -> list[Site
             _site_place(t, site, f, _substitute(mac.ptr, mac.params, args), size)
         else:
             ot = t.keys.sizeof_type(size, f) if size and t.keys else None
-            site.key = f"t:{ot}" if ot else f"u:{path}"
+            site.key = Key.typed(ot) if ot else Key.unnamed(path)
             site.objtype = site.size_type = ot
         sites.append(site)
     return sites
@@ -820,11 +811,11 @@ def _links(t: _Text, path: str, callees: dict[str, tuple[bool, ...]] | None,
            facts: FileFacts) -> None:
     """Where pointers flow: plain assignments between places, returns,
     and calls (into facts.links and facts.calls)."""
-    def place(e: str, f: Function) -> str | None:
+    def place(e: str, f: Function) -> Key | None:
         pl = t.keys.place(e, f)
         return pl.key if pl else None
 
-    def interior(e: str, f: Function) -> str | None:
+    def interior(e: str, f: Function) -> Key | None:
         pl = t.keys.interior(e, f)
         return pl.key if pl else None
 
@@ -838,12 +829,12 @@ def _links(t: _Text, path: str, callees: dict[str, tuple[bool, ...]] | None,
             if rm and rm.group(1):
                 k = place(rm.group(1), f) or interior(rm.group(1), f)
                 if k:
-                    facts.links.append((t.keys.return_key(f), read_key(k)))
+                    facts.links.append((t.keys.return_key(f), k.read()))
                 continue
             for pm in _PAREN_ASSIGN_RE.finditer(s):     # while ((p = q) != NULL)
                 kl, kr = place(pm.group(1), f), place(pm.group(2), f)
                 if kl and kr:
-                    facts.links.append((kl, read_key(kr)))
+                    facts.links.append((kl, kr.read()))
             am = _ASSIGN_RE.search(s)
             if am:
                 lhs, rhs = s[:am.start()], s[am.end():]
@@ -860,7 +851,7 @@ def _links(t: _Text, path: str, callees: dict[str, tuple[bool, ...]] | None,
                 kr = interior(rhs, f) if rhs.startswith("&") else place(rhs, f)
                 cm = _RHS_CALL_RE.match(rhs)
                 if kl and kr:
-                    facts.links.append((kl, read_key(kr)))
+                    facts.links.append((kl, kr.read()))
                 elif kl and cm and cm.group(1) not in CALLEES:
                     facts.calls.append((cm.group(1), -1, kl, False))
         for cm in _ANY_CALL_RE.finditer(body):
@@ -881,8 +872,8 @@ def _links(t: _Text, path: str, callees: dict[str, tuple[bool, ...]] | None,
                 if not t.keys.pointer_or_unknown(a, f):
                     continue
                 k = place(a, f)
-                if k and not k.startswith("u:"):
-                    facts.calls.append((sys.intern(name), i, read_key(k), by_addr))
+                if k and not k.is_unnamed:
+                    facts.calls.append((sys.intern(name), i, k.read(), by_addr))
 
 
 def scan_file(fs_path: str, rel: str) -> FileFacts:

@@ -27,6 +27,16 @@ places of that type are the same key wherever they are:
                     one directory (the fallback; see pairing.py)
   u:PATH            an expression we cannot name (one bucket per file)
 
+  KEY[]             an element of KEY's place (*p, p[i], sc->sc_ih[i]): a
+                    place of its own
+  fr:DIR:NAME       f:DIR:NAME as read (Key.read)
+
+The flow graph (pairing.py) keeps t: and m: keys apart by owner
+(Key.scoped): t:UNIT|TYPE, m:UNIT|AGG.NAME.
+
+A key is a Key, with its parts as fields, made by Key's functions here and
+nowhere else; str(key) is its form above (report.json's "key").
+
 Besides its key, a place may tell the object type of its memory when the
 key does not (a cast to a struct pointer, sizeof(struct foo) in a size):
 Place.objtype.
@@ -34,16 +44,231 @@ Place.objtype.
 
 from __future__ import annotations
 
+import enum
 import os
 import re
-import sys
 from typing import NamedTuple
 
 from .cdecl import CType, TypeEnv, is_scalar
 
 
+class Kind(enum.Enum):
+    """What a key names; the value is its printed form's prefix."""
+    TYPE = "t"          # memory of a known object type
+    MEMBER = "m"        # a generic member of one struct or union
+    LOCAL = "v"         # a generic local, parameter or static variable of a file
+    GLOBAL = "g"        # a generic global variable
+    RETURN = "r"        # what a function returns, when that is generic
+    STORE = "f"         # a member whose struct we could not tell, stored into
+    READ = "fr"         # the same, read from
+    UNNAMED = "u"       # an expression we cannot name (one per file)
+
+
+class Key:
+    """A key: the module's doc says what each kind names.  Made only by
+    the functions below, and interned: there is one Key of each value, so
+    == and hash are identity's (keys are hashed millions of times in the
+    flow graph), copies and pickles give the same object back, and a
+    Key's fields never change.  str(key) is its printed form."""
+
+    __slots__ = ("kind", "unit", "objtype", "agg", "path", "dir", "func", "name", "via",
+                 "elems", "holds", "_str", "_elem")
+
+    kind: Kind
+    unit: str | None        # a t: or m: node's owner in the flow graph (scoped)
+    objtype: str | None     # TYPE of t:
+    agg: str | None         # AGG of m:
+    path: str | None        # PATH of v:, r:, u:
+    dir: str | None         # DIR of f:, fr:
+    func: str | None        # FUNC of r:, and of v: (None: a file's static variable)
+    name: str | None        # NAME of m:, v:, g:, f:, fr:
+    via: Key | None         # the member or global of t:TYPE@VIA (not scoped)
+    elems: int              # how many [] follow: an element of an element ...
+    # what the memory at a t: key is, as Site.objtype spells it: TYPE, or
+    # TYPE[] (...) for an element of that memory, which is no TYPE
+    holds: str | None
+    _str: str | None
+    _elem: Key | None
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("keys are made by Key's functions (Key.typed, Key.member ...)")
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Key does not change")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("a Key does not change")
+
+    def __reduce__(self):
+        return _make, (self.kind, self.unit, self.objtype, self.agg, self.path, self.dir,
+                       self.func, self.name, self.via, self.elems)
+
+    # -- making keys -------------------------------------------------------
+
+    @staticmethod
+    def typed(objtype: str, via: Key | None = None) -> Key:
+        """t:TYPE, or t:TYPE@VIA in a member or global (VIA, m: or g:)."""
+        return _make(Kind.TYPE, None, objtype, None, None, None, None, None, via, 0)
+
+    @staticmethod
+    def member(agg: str, name: str) -> Key:
+        """m:AGG.NAME"""
+        return _make(Kind.MEMBER, None, None, agg, None, None, None, name, None, 0)
+
+    @staticmethod
+    def local(path: str, func: str | None, name: str) -> Key:
+        """v:PATH:FUNC:NAME, or v:PATH:NAME without a function."""
+        return _make(Kind.LOCAL, None, None, None, path, None, func, name, None, 0)
+
+    @staticmethod
+    def global_(name: str) -> Key:
+        """g:NAME"""
+        return _make(Kind.GLOBAL, None, None, None, None, None, None, name, None, 0)
+
+    @staticmethod
+    def returned(path: str, func: str) -> Key:
+        """r:PATH:FUNC"""
+        return _make(Kind.RETURN, None, None, None, path, None, func, None, None, 0)
+
+    @staticmethod
+    def by_name(dir: str, name: str) -> Key:
+        """f:DIR:NAME"""
+        return _make(Kind.STORE, None, None, None, None, dir, None, name, None, 0)
+
+    @staticmethod
+    def unnamed(path: str) -> Key:
+        """u:PATH"""
+        return _make(Kind.UNNAMED, None, None, None, path, None, None, None, None, 0)
+
+    # -- keys from a key -----------------------------------------------------
+
+    def element(self) -> Key:
+        """KEY[]: the place of what is stored in this place's memory."""
+        e = self._elem
+        if e is None:
+            e = _make(self.kind, self.unit, self.objtype, self.agg, self.path, self.dir,
+                      self.func, self.name, self.via, self.elems + 1)
+            object.__setattr__(self, "_elem", e)
+        return e
+
+    def container(self) -> Key:
+        """The key this one is the element of (KEY of KEY[])."""
+        assert self.elems > 0
+        return _make(self.kind, self.unit, self.objtype, self.agg, self.path, self.dir,
+                     self.func, self.name, self.via, self.elems - 1)
+
+    def read(self) -> Key:
+        """The key of a place as read.  A member we could not type is two
+        keys: f:DIR:NAME where a value is stored into it, fr:DIR:NAME
+        where one is read from it (pairing links stores to the typed
+        members of that name, and those to reads), so that it does not
+        make every member of that name in a directory one place."""
+        if self.kind is not Kind.STORE:
+            return self
+        return _make(Kind.READ, self.unit, self.objtype, self.agg, self.path, self.dir,
+                     self.func, self.name, self.via, self.elems)
+
+    def scoped(self, unit: str) -> tuple[Key, Key | None]:
+        """A file's key as a node of the flow graph, and the node of the
+        member or global a typed place is found in, if any: a t: or m: key
+        of the owner unit (t:UNIT|TYPE, m:UNIT|AGG.NAME); any other key
+        is its own node (pairing.py says why)."""
+        if self.kind is Kind.MEMBER:
+            return _make(Kind.MEMBER, unit, None, self.agg, None, None, None, self.name, None,
+                         self.elems), None
+        if self.kind is not Kind.TYPE:
+            return self, None
+        via = self.via
+        if via is not None and via.kind is Kind.MEMBER:
+            via = via.scoped(unit)[0]
+        return _make(Kind.TYPE, unit, self.objtype, None, None, None, None, None, None,
+                     self.elems), via
+
+    @property
+    def unowned(self) -> Key:
+        """A flow graph's node as no owner's: what t:UNIT|TYPE and
+        m:UNIT|AGG.NAME are of (t:TYPE, m:AGG.NAME), whoever owns them."""
+        if self.unit is None:
+            return self
+        return _make(self.kind, None, self.objtype, self.agg, self.path, self.dir, self.func,
+                     self.name, self.via, self.elems)
+
+    # -- what a key is ---------------------------------------------------------
+
+    @property
+    def is_type(self) -> bool:
+        """t: memory of a known type."""
+        return self.kind is Kind.TYPE
+
+    @property
+    def is_member(self) -> bool:
+        """m: a generic member of a known struct."""
+        return self.kind is Kind.MEMBER
+
+    @property
+    def is_by_name(self) -> bool:
+        """f:, fr: a member known by its name alone."""
+        return self.kind is Kind.STORE or self.kind is Kind.READ
+
+    @property
+    def is_unnamed(self) -> bool:
+        """u: no place we can name."""
+        return self.kind is Kind.UNNAMED
+
+    def __str__(self) -> str:
+        s = self._str
+        if s is None:
+            s = self._format()
+            object.__setattr__(self, "_str", s)
+        return s
+
+    def __repr__(self) -> str:
+        return f"Key({str(self)!r})"
+
+    def _format(self) -> str:
+        k = self.kind
+        owner = "" if self.unit is None else self.unit + "|"
+        if k is Kind.TYPE:
+            body = owner + f"{self.objtype}" + ("" if self.via is None else f"@{self.via}")
+        elif k is Kind.MEMBER:
+            body = owner + f"{self.agg}.{self.name}"
+        elif k is Kind.LOCAL:
+            body = f"{self.path}:" + ("" if self.func is None else f"{self.func}:") + \
+                f"{self.name}"
+        elif k is Kind.GLOBAL:
+            body = f"{self.name}"
+        elif k is Kind.RETURN:
+            body = f"{self.path}:{self.func}"
+        elif k is Kind.UNNAMED:
+            body = f"{self.path}"
+        else:                       # STORE, READ
+            body = f"{self.dir}:{self.name}"
+        return f"{k.value}:{body}" + "[]" * self.elems
+
+
+# the one Key of each value
+_KEYS: dict[tuple, Key] = {}
+
+
+def _make(kind: Kind, unit: str | None, objtype: str | None, agg: str | None,
+          path: str | None, dir: str | None, func: str | None, name: str | None,
+          via: Key | None, elems: int) -> Key:
+    fields = (kind, unit, objtype, agg, path, dir, func, name, via, elems)
+    k = _KEYS.get(fields)
+    if k is None:
+        k = object.__new__(Key)
+        for slot, value in zip(Key.__slots__, fields):
+            object.__setattr__(k, slot, value)
+        object.__setattr__(k, "holds", None if kind is not Kind.TYPE or objtype is None
+                           else objtype + "[]" * elems)
+        object.__setattr__(k, "_str", None)
+        object.__setattr__(k, "_elem", None)
+        _KEYS[fields] = k
+    return k
+
+
 class Place(NamedTuple):
-    key: str
+    key: Key
     objtype: str | None         # what the memory is, when known
 
 
@@ -276,8 +501,7 @@ class Keys:
         type of what it points to; None if expr is not a place."""
         k = (expr, func.start if func is not None else -1)
         if k not in self._memo:
-            p = self._place(expr, func)
-            self._memo[k] = p and Place(sys.intern(p.key), p.objtype)
+            self._memo[k] = self._place(expr, func)
         return self._memo[k]
 
     def pointer_or_unknown(self, expr: str, func) -> bool:
@@ -297,9 +521,9 @@ class Keys:
         ot = object_type(self.env, t)
         if ot is not None:
             via = self._generic_key(e, t, func)     # the member or global it is in
-            if via and via[0] in "mg":
-                return Place(f"t:{ot}@{via}", ot)
-            return Place("t:" + ot, ot)
+            if via is not None and via.kind in (Kind.MEMBER, Kind.GLOBAL):
+                return Place(Key.typed(ot, via), ot)
+            return Place(Key.typed(ot), ot)
         cast_ot = object_type(self.env, cast) if cast else None
         key = self._generic_key(e, t, func)
         if key is None:
@@ -318,7 +542,7 @@ class Keys:
             e = e[m.end():].strip()
         return e, cast
 
-    def _generic_key(self, e: str, t: CType | None, func) -> str | None:
+    def _generic_key(self, e: str, t: CType | None, func) -> Key | None:
         """The key of a place whose memory type is not known.  An element
         (*p, p[i], sc->sc_ih[i]) is a place of its own, KEY[]: the array
         ahcisata_pci.c allocates into psc->sc_ih is not the interrupt
@@ -327,7 +551,9 @@ class Keys:
         if key is None:
             return None
         lead = e[:len(e) - len(e.lstrip("* \t"))].count("*")
-        return key + "[]" * (lead + self._subscripts(e.lstrip("* \t")))
+        for _ in range(lead + self._subscripts(e.lstrip("* \t"))):
+            key = key.element()
+        return key
 
     @staticmethod
     def _subscripts(e: str) -> int:
@@ -344,7 +570,7 @@ class Keys:
                 n, pos = 0, st.end()
         return n
 
-    def _generic_base(self, e: str, func) -> str | None:
+    def _generic_base(self, e: str, func) -> Key | None:
         call = _CALL_RE.match(e)
         if call and e.endswith(")") and _match(e, call.end() - 1) == len(e):
             return None                 # a call's value: not a place
@@ -360,13 +586,13 @@ class Keys:
                 # a member of the function's own struct variable: its
                 # place, not every struct's (each sysctl handler's local
                 # `struct sysctlnode node` holds its own buffer)
-                return f"v:{self.path}:{func.name}:{base}.{last.group(2)}"
+                return Key.local(self.path, func.name, f"{base}.{last.group(2)}")
             bt = self.type_of(base, func)
             if bt is not None:
                 home = self.env.member_home(bt, last.group(2), last.group(1) == "->")
                 if home is not None:
-                    return f"m:{home[0]}.{home[1]}"
-            return f"f:{self.dir}:{last.group(2)}"
+                    return Key.member(home[0], home[1])
+            return Key.by_name(self.dir, last.group(2))
         m = _IDENT_RE.match(e)
         if not m:
             return None
@@ -377,10 +603,10 @@ class Keys:
         if rest and not rest.startswith("["):
             return None                 # arithmetic, a call ...
         if func is not None and name in func.types:
-            return f"v:{self.path}:{func.name}:{name}"
+            return Key.local(self.path, func.name, name)
         if self.env.variable(name) is not None and not self.env.is_static(name):
-            return f"g:{name}"
-        return f"v:{self.path}:{name}"
+            return Key.global_(name)
+        return Key.local(self.path, None, name)
 
     def interior(self, expr: str, func) -> Place | None:
         """For &p->m (or &p[0]), a pointer to the start of the memory p
@@ -445,7 +671,7 @@ class Keys:
             out.append(t.base)
         return tuple(out)
 
-    def return_key(self, func) -> str:
+    def return_key(self, func) -> Key:
         """The key of what func returns."""
         ot = object_type(self.env, func.ret)
-        return "t:" + ot if ot else f"r:{self.path}:{func.name}"
+        return Key.typed(ot) if ot else Key.returned(self.path, func.name)

@@ -34,13 +34,14 @@ import functools
 import os
 import re
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import allocators, findings
 from .cscan import FileFacts, Site
 from .findings import Finding
 from .flags import translate
+from .keys import Key, Kind
 from .tree import port_of
 
 
@@ -75,7 +76,7 @@ class Ports:
         for ff in facts:
             arches[unit_of(ff.path)].add(port_of(ff.path))
         self.unit_arch = {u: a.pop() for u, a in arches.items() if len(a) == 1}
-        self.cache: dict[str, frozenset[str] | None] = {}
+        self.cache: dict[Key, frozenset[str] | None] = {}
 
     def of_arch(self, arch: str | None) -> frozenset[str] | None:
         return None if arch is None else self.kernels.get(arch, frozenset((arch,)))
@@ -83,14 +84,15 @@ class Ports:
     def of_path(self, path: str) -> frozenset[str] | None:
         return self.of_arch(port_of(path))
 
-    def of_key(self, key: str) -> frozenset[str] | None:
+    def of_key(self, key: Key) -> frozenset[str] | None:
         if key in self.cache:
             return self.cache[key]
-        kind, _, rest = key.partition(":")
-        if kind in ("t", "m") and "|" in rest:
-            out = self.of_arch(self.unit_arch.get(rest.split("|", 1)[0]))
-        elif kind in ("v", "r", "u", "f", "fr"):
-            out = self.of_path(rest.split(":", 1)[0] + ("/x" if kind.startswith("f") else ""))
+        if key.unit is not None:        # an owner's t: or m: node
+            out = self.of_arch(self.unit_arch.get(key.unit))
+        elif key.path is not None:      # a file's place (v:, r:, u:)
+            out = self.of_path(key.path)
+        elif key.dir is not None:       # a directory's (f:, fr:): as a file in it
+            out = self.of_path(key.dir + "/x")
         else:
             out = None
         self.cache[key] = out
@@ -117,43 +119,25 @@ def allocator_files(facts: list[FileFacts]) -> dict[str, list[str]]:
     return out
 
 
-def _key(s: Site) -> str:
+def _key(s: Site) -> Key:
     """s.key: the scan gives every site one (cscan._site_place)."""
     assert s.key is not None
     return s.key
 
 
-def scoped(key: str, unit: str) -> tuple[str, str | None]:
-    """A file's key as a node of the flow graph, and the node of the
-    member or global a typed place is found in, if any.  Memory of a type,
-    and a generic member of a struct, are kept apart by owner, the unit
-    (the malloc type the file gets): putter's and vhci's instances, two
-    drivers' struct envsys_data, or the buffers two subsystems hang on
-    struct buf's b_data are not one thing (_open_units says when they are)."""
-    if key.startswith("m:"):
-        return f"m:{unit}|{key[2:]}", None
-    if not key.startswith("t:"):
-        return key, None
-    ty, _, via = key[2:].partition("@")
-    if via.startswith("m:"):
-        via = f"m:{unit}|{via[2:]}"
-    return f"t:{unit}|{ty}", via or None
+def _scope_facts(facts: list[FileFacts], unit_of) -> tuple[list[FileFacts], dict[Key, set[Key]]]:
+    """The facts with every key a node of the flow graph (Key.scoped), and
+    the edges between a typed node and the member or global it was found
+    in, both ways.  Memory of a type, and a generic member of a struct, are
+    kept apart by owner, the unit (the malloc type the file gets): putter's
+    and vhci's instances, two drivers' struct envsys_data, or the buffers
+    two subsystems hang on struct buf's b_data are not one thing
+    (_open_units says when they are)."""
+    out: list[FileFacts] = []
+    via_edges: dict[Key, set[Key]] = defaultdict(set)
 
-
-def type_of_node(node: str) -> str:
-    """What a scoped node is of: the TYPE of t:UNIT|TYPE, AGG.NAME of m:."""
-    return node[2:].split("|", 1)[-1]
-
-
-def _scope_facts(facts: list[FileFacts], unit_of) -> tuple[list[FileFacts], dict[str, set[str]]]:
-    """The facts with every key scoped (scoped()), and the edges between a
-    typed node and the member or global it was found in, both ways."""
-    out, via_edges = [], defaultdict(set)
-
-    def sc(k, unit):
-        if k is None:
-            return None
-        node, via = scoped(k, unit)
+    def sc(k: Key, unit: str) -> Key:
+        node, via = k.scoped(unit)
         if via:
             via_edges[node].add(via)
             via_edges[via].add(node)
@@ -166,14 +150,16 @@ def _scope_facts(facts: list[FileFacts], unit_of) -> tuple[list[FileFacts], dict
         n.bases = ff.bases
         n.links = [(sc(a, u), sc(b, u)) for a, b in ff.links]
         n.calls = [(c, i, sc(k, u), by) for c, i, k, by in ff.calls]
-        n.functions = [replace(f, param_keys=[sc(k, u) for k in f.param_keys],
-                               ret_key=sc(f.ret_key, u) or "") for f in ff.functions]
-        n.sites = [replace(s, key=sc(s.key, u)) for s in ff.sites]
+        n.functions = [replace(f, param_keys=[None if k is None else sc(k, u)
+                                              for k in f.param_keys],
+                               ret_key=None if f.ret_key is None else sc(f.ret_key, u))
+                       for f in ff.functions]
+        n.sites = [replace(s, key=None if s.key is None else sc(s.key, u)) for s in ff.sites]
         out.append(n)
     return out, via_edges
 
 
-def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) -> None:
+def _open_units(facts: list[FileFacts], g: dict[Key, set[Key]], ports: Ports) -> None:
     """Where memory crosses from one unit to another by a way we do not see
     (a function pointer, most often), join their nodes.  A unit that frees
     memory of a type and never allocates it frees what others allocate:
@@ -191,10 +177,11 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) ->
     starts with a struct of another type is memory of that type too (C's
     base struct: netipsec's struct keycb starts with the struct rawcb that
     net/raw_cb.c's raw_detach() frees, and keysock.c never tells it so)."""
-    nodes: dict[str, set[str]] = defaultdict(set)      # TYPE or AGG.NAME -> nodes
-    allocs: set[str] = set()
-    frees: set[str] = set()
-    stores: set[str] = set()
+    # t:TYPE or m:AGG.NAME -> its owners' nodes (t:UNIT|TYPE, m:UNIT|AGG.NAME)
+    nodes: dict[Key, set[Key]] = defaultdict(set)
+    allocs: set[Key] = set()
+    frees: set[Key] = set()
+    stores: set[Key] = set()
     derived: dict[str, set[str]] = defaultdict(set)    # TYPE -> types starting with one
     for ff in facts:
         for ty, bases in ff.bases.items():
@@ -202,20 +189,21 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) ->
                 derived[b].add(ty)
         for s in ff.sites:
             k = _key(s)
-            if "|" in k:
-                nodes[type_of_node(k)].add(k)
+            if k.unit is not None:
+                nodes[k.unowned].add(k)
                 (allocs if s.role == "alloc" else frees).add(k)
         for dst, src in ff.links:
             for k in (dst, src):
-                if k.startswith("m:"):
-                    nodes[type_of_node(k)].add(k)
+                if k.is_member:
+                    nodes[k.unowned].add(k)
             stores.add(dst)
-    for ty, ns in nodes.items():
+    for what, ns in nodes.items():
         for n in ns:
-            if n.startswith("t:"):
+            if n.is_type:
                 if n in frees and n not in allocs:
-                    for m in (ns | {k for d in derived.get(ty, ()) for k in nodes.get(d, ())}) \
-                            & allocs:
+                    assert what.objtype is not None     # a t: key's
+                    for m in (ns | {k for d in derived.get(what.objtype, ())
+                                    for k in nodes.get(Key.typed(d), ())}) & allocs:
                         if _same_kernel(ports, m, n):
                             g[m].add(n)
             elif n in frees:
@@ -232,43 +220,42 @@ def _open_units(facts: list[FileFacts], g: dict[str, set[str]], ports: Ports) ->
                         g[m].add(n)
 
 
-def _same_unit(a: str, b: str) -> bool:
+def _same_unit(a: Key, b: Key) -> bool:
     """Whether two scoped nodes are of one unit (directory or driver),
     whatever their owners' types (the owner is UNIT#TYPE: convert.owner_of)."""
-    ua, ub = unit_of_node(a), unit_of_node(b)
+    ua, ub = a.unit, b.unit
     return ua is not None and ub is not None and ua.split("#")[0] == ub.split("#")[0]
 
 
-def _same_kernel(ports: Ports, a: str, b: str) -> bool:
+def _same_kernel(ports: Ports, a: Key, b: Key) -> bool:
     """Whether the code of keys a and b can be in one kernel."""
     ks = Ports.meet(ports.of_key(a), ports.of_key(b))
     return ks is None or bool(ks)
 
 
-def _members_follow(g: dict[str, set[str]], ports: Ports) -> None:
+def _members_follow(g: dict[Key, set[Key]], ports: Ports) -> None:
     """Where a struct goes from one unit to another (t:U1|S -> t:U2|S:
     netbsd32's struct posix_spawn_file_actions handed to kern_exec.c's
     posix_spawn_fa_free()), what hangs on its members goes with it: each
     m:U1|S.x flows to m:U2|S.x, so fa->fae, allocated by netbsd32 and
     freed by kern_exec.c, is one memory."""
-    members: dict[tuple[str | None, str], set[str]] = defaultdict(set)     # (unit, S) -> x
+    members: dict[tuple[str, str | None], set[Key]] = defaultdict(set)    # (U, S) -> m:U|S.x
     for k in [*g, *(n for ns in g.values() for n in ns)]:
-        if k.startswith("m:") and "|" in k:
-            agg, _, name = type_of_node(k).rpartition(".")
-            members[(unit_of_node(k), agg)].add(name)
+        if k.is_member and k.unit is not None:
+            members[(k.unit, k.agg)].add(k)
     for k, ns in list(g.items()):
-        if not k.startswith("t:") or "|" not in k:
+        if not k.is_type or k.unit is None:
             continue
-        u1, ty = unit_of_node(k), type_of_node(k)
+        u1, ty = k.unit, k.holds
         for n in list(ns):
-            if n.startswith("t:") and "|" in n and type_of_node(n) == ty and \
-                    unit_of_node(n) != u1 and _same_kernel(ports, k, n):
-                u2 = unit_of_node(n)
-                for x in members.get((u1, ty), ()):
-                    g[f"m:{u1}|{ty}.{x}"].add(f"m:{u2}|{ty}.{x}")
+            if n.is_type and n.unit is not None and n.holds == ty and \
+                    n.unit != u1 and _same_kernel(ports, k, n):
+                u2 = n.unit
+                for m in members.get((u1, ty), ()):
+                    g[m].add(m.unowned.scoped(u2)[0])
 
 
-def _seen_flows(g: dict[str, set[str]]) -> dict[str, set[str]]:
+def _seen_flows(g: dict[Key, set[Key]]) -> dict[Key, set[Key]]:
     """The flows we see, that a mix of the input can be told by (Pairs.
     seen_mixes): from place to place, call to parameter, return to caller,
     and within one owner by type or member; not where one owner's memory
@@ -279,22 +266,20 @@ def _seen_flows(g: dict[str, set[str]]) -> dict[str, set[str]]:
     _open_units' guess at what we do not see.  Any of those keeps pairs
     together; none tells that the input frees one owner's memory with
     another family."""
-    def by_name(k: str) -> bool:
-        return k.startswith(("f:", "fr:"))
-    out: dict[str, set[str]] = defaultdict(set)
+    out: dict[Key, set[Key]] = defaultdict(set)
     for a, bs in g.items():
-        if by_name(a):
+        if a.is_by_name:
             continue
-        ua = unit_of_node(a)
+        ua = a.unit
         for b in bs:
-            ub = unit_of_node(b)
-            if not by_name(b) and (ua is None or ub is None or ua == ub):
+            ub = b.unit
+            if not b.is_by_name and (ua is None or ub is None or ua == ub):
                 out[a].add(b)
     return out
 
 
-def _keys_of(ff: FileFacts):
-    yield from (s.key for s in ff.sites)
+def _keys_of(ff: FileFacts) -> Iterator[Key]:
+    yield from (_key(s) for s in ff.sites)
     for a, b in ff.links:
         yield a
         yield b
@@ -302,7 +287,7 @@ def _keys_of(ff: FileFacts):
 
 
 def flow_graph(facts: list[FileFacts], clusters: Sequence[set[str]] = ()
-               ) -> dict[str, set[str]]:
+               ) -> dict[Key, set[Key]]:
     """key -> keys its value flows into.
 
     A member we could not type is stored into as f:DIR:NAME and read as
@@ -310,7 +295,7 @@ def flow_graph(facts: list[FileFacts], clusters: Sequence[set[str]] = ()
     that name used in DIR (m:AGG.NAME) and an untyped read of the name, a
     read may come from any of them.  The files of one driver in several
     directories (a cluster: dev/ic and dev/pci) count as one directory."""
-    g: dict[str, set[str]] = defaultdict(set)
+    g: dict[Key, set[Key]] = defaultdict(set)
     groups: list[list[FileFacts]] = [[ff] for ff in facts]
     by_path = {ff.path: ff for ff in facts}
     groups += [[by_path[p] for p in cl if p in by_path] for cl in clusters]
@@ -318,17 +303,18 @@ def flow_graph(facts: list[FileFacts], clusters: Sequence[set[str]] = ()
     for ff in facts:
         per_dir[os.path.dirname(ff.path)].append(ff)
     for group in list(per_dir.values()) + groups[len(facts):]:
-        stores: dict[str, set[str]] = defaultdict(set)      # NAME -> f: keys
-        reads: dict[str, set[str]] = defaultdict(set)       # NAME -> fr: keys
-        typed: dict[str, set[str]] = defaultdict(set)       # NAME -> m: keys
+        # by NAME (and elements: NAME[] ...)
+        stores: dict[tuple, set[Key]] = defaultdict(set)    # f: keys
+        reads: dict[tuple, set[Key]] = defaultdict(set)     # fr: keys
+        typed: dict[tuple, set[Key]] = defaultdict(set)     # m: keys
         for ff in group:
             for k in _keys_of(ff):
-                if k.startswith("f:"):
-                    stores[k.rsplit(":", 1)[1]].add(k)
-                elif k.startswith("fr:"):
-                    reads[k.rsplit(":", 1)[1]].add(k)
-                elif k.startswith("m:"):
-                    typed[k.rsplit(".", 1)[1]].add(k)
+                if k.kind is Kind.STORE:
+                    stores[(k.name, k.elems)].add(k)
+                elif k.kind is Kind.READ:
+                    reads[(k.name, k.elems)].add(k)
+                elif k.is_member:
+                    typed[(k.name, k.elems)].add(k)
         for name in set(stores) | set(reads):
             for fk in stores.get(name, ()):
                 g[fk] |= typed.get(name, set()) | reads.get(name, set())
@@ -355,7 +341,7 @@ def flow_graph(facts: list[FileFacts], clusters: Sequence[set[str]] = ()
             for _, f in (local or [t for t in targets
                                    if not (t[1].static and t[0].endswith(".c"))]):
                 if argno < 0:
-                    if f.ret_key != key:
+                    if f.ret_key is not None and f.ret_key != key:
                         g[f.ret_key].add(key)
                 elif argno < len(f.param_keys) and (pk := f.param_keys[argno]):
                     if pk != key:
@@ -363,27 +349,22 @@ def flow_graph(facts: list[FileFacts], clusters: Sequence[set[str]] = ()
                         if by_addr and argno in f.outparams:    # f(&p), *param = ...
                             g[pk].add(key)
                             # *param is p itself (keys.py: the element KEY[])
-                            g[pk + "[]"].add(key)
-                            g[key].add(pk + "[]")
+                            g[pk.element()].add(key)
+                            g[key].add(pk.element())
     # what is stored in p's memory goes where p goes: after q = p, q[i]
     # is p[i]; after f(p), f's param[i] is p[i] (keys.py: KEY[])
-    elems = {k[:-2] for ff in facts for k in _keys_of(ff) if k and k.endswith("[]")}
+    elems = {k.container() for ff in facts for k in _keys_of(ff) if k.elems}
     for a, bs in list(g.items()):
         for b in list(bs):
             if a in elems or b in elems:
-                g[a + "[]"].add(b + "[]")
+                g[a.element()].add(b.element())
     return g
 
 
-def unit_of_node(node: str) -> str | None:
-    """The unit of a scoped node (t:UNIT|TYPE, m:UNIT|AGG.NAME)."""
-    return node[2:].split("|", 1)[0] if "|" in node else None
-
-
-def reach(g: dict[str, set[str]], start: str, objtype: str | None,
+def reach(g: dict[Key, set[Key]], start: Key, objtype: str | None,
           owners: dict[str, set[str]], limit: int = 20000,
           trace: dict | None = None, ports: Ports | None = None,
-          kernels: frozenset[str] | None = None) -> dict[str, set[str | None]]:
+          kernels: frozenset[str] | None = None) -> dict[Key, set[str | None]]:
     """Where memory of objtype (None: not known) stored at start can go:
     {key: the types it is known to have there}.
 
@@ -396,31 +377,33 @@ def reach(g: dict[str, set[str]], start: str, objtype: str | None,
     None: any); ports says which a key's code is in, and memory never
     goes where none of its kernels is.
     trace, if given, gets {state: the state it was reached from}."""
-    seen: dict[str, set] = defaultdict(set)
-    out: dict[str, set[str | None]] = defaultdict(set)
-    first = objtype if objtype is not None or not start.startswith("t:") else type_of_node(start)
-    state = (start, first, unit_of_node(start) if start.startswith("t:") else None, kernels)
+    seen: dict[Key, set] = defaultdict(set)
+    out: dict[Key, set[str | None]] = defaultdict(set)
+    # a t: node's Key.holds says what its memory is (None: no t: node)
+    first = objtype if objtype is not None else start.holds
+    state = (start, first, start.unit if start.holds is not None else None, kernels)
     seen[start].add(state[1:])
     out[start].add(first)
     todo = deque([state])
     n = 1
     while todo and n < limit:
         k, ty, home, ks = todo.popleft()
+        k_holds = k.holds
         for nk in g.get(k, ()):
             nty, nhome, nks = ty, home, ks
             if ports is not None:
                 nks = Ports.meet(ks, ports.of_key(nk))
                 if nks is not None and not nks:
                     continue        # another port's code: in no kernel of ours
-            if nk.startswith("t:"):
-                t = type_of_node(nk)
-                if ty is not None and ty != t and not k.startswith("t:"):
+            t = nk.holds
+            if t is not None:
+                if ty is not None and ty != t and k_holds is None:
                     continue        # a void * hand-off: the type at each end
                 nty = t
-                u = unit_of_node(nk)
+                u = nk.unit
                 if u in owners.get(t, ()):
-                    if home is not None and u != home and k.startswith("t:") and \
-                            unit_of_node(k) not in owners.get(type_of_node(k), ()):
+                    if home is not None and u != home and k_holds is not None and \
+                            k.unit not in owners.get(k_holds, ()):
                         continue    # out of a unit that only passes it on: back home
                     nhome = u
             if (nty, nhome, nks) not in seen[nk]:
@@ -490,15 +473,13 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     _members_follow(g, ports)
     owners: dict[str, set[str]] = defaultdict(set)
     for k in skeys:
-        if k.startswith("t:") and "|" in k:
-            unit = unit_of_node(k)
-            assert unit is not None     # k has one
-            owners[type_of_node(k)].add(unit)
+        if k.holds is not None and k.unit is not None:     # an owner's t: node
+            owners[k.holds].add(k.unit)
     sites = [s for ff in facts for s in ff.sites]
     # a call with another interface's arguments links nothing (it is kept
     # for its own reason): bktr's kmem_free(kernel_map, ...) frees no
     # struct vm_map, and must not hold uvm's vmspace as kmem
-    frees_by_key: dict[str, list[int]] = defaultdict(list)
+    frees_by_key: dict[Key, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
         if s.role == "free" and s.path not in impl and s.fits_api:
             frees_by_key[skeys[i]].append(i)
@@ -516,7 +497,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
 
     edges = []
     paired = set()
-    cache: dict[tuple[str, str | None], dict] = {}
+    cache: dict[tuple[Key, str | None, frozenset[str] | None], dict] = {}
     for i, s in enumerate(sites):
         if s.role == "alloc" and s.path not in impl and s.fits_api:
             for j in sorted(reached(g, i, cache)):
@@ -545,7 +526,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
 
 
 def _witnessed(mixes: set[tuple[int, int]], sites: list[Site], facts: list[FileFacts],
-               unit_of, seen: dict[str, set[str]], owners) -> set[tuple[int, int]]:
+               unit_of, seen: dict[Key, set[Key]], owners) -> set[tuple[int, int]]:
     """The mixes whose memory we can show going from the allocation to
     the free: in one function, or from place to place (locals, calls,
     returns, members, globals) without a type between them, nor the
@@ -555,22 +536,22 @@ def _witnessed(mixes: set[tuple[int, int]], sites: list[Site], facts: list[FileF
     tulip.c's media entries allocated in one function and freed with
     free(9) in another (through ifmedia's list, which we do not follow)
     cannot be told from them."""
-    places: list[str | None] = []      # the place a site's pointer is in, not a bare type
+    places: list[Key | None] = []      # the place a site's pointer is in, not a bare type
     for ff in facts:
         u = unit_of(ff.path)
         for st in ff.sites:
-            node, via = scoped(_key(st), u)
-            places.append(via or (None if node.startswith("t:") else node))
-    strict = {a: {b for b in bs if not b.startswith(("t:", "u:"))}
-              for a, bs in seen.items() if not a.startswith(("t:", "u:"))}
+            node, via = _key(st).scoped(u)
+            places.append(via or (None if node.is_type else node))
+    strict = {a: {b for b in bs if not (b.is_type or b.is_unnamed)}
+              for a, bs in seen.items() if not (a.is_type or a.is_unnamed)}
     out: set[tuple[int, int]] = set()
-    cache: dict[str, dict[str, set[str | None]]] = {}
+    cache: dict[Key, dict[Key, set[str | None]]] = {}
     for i, j in mixes:
         si, sj = sites[i], sites[j]
         pi, pj = places[i], places[j]
         if (si.path, si.func) == (sj.path, sj.func) and si.func:
             out.add((i, j))
-        elif pi and pj and not pi.startswith("u:"):
+        elif pi and pj and not pi.is_unnamed:
             r = cache.get(pi)
             if r is None:
                 r = cache[pi] = reach(strict, pi, None, owners)
@@ -899,9 +880,10 @@ def _paired_by(s: Site, real: bool, guessed: bool, pairs: Pairs) -> str:
         return "allocator"
     if not real:
         return "guess" if guessed else "unpaired"
-    if _key(s).startswith("t:"):
+    k = _key(s)
+    if k.is_type:
         return "type"
-    if _key(s).startswith(("f:", "fr:", "u:")):
+    if k.is_by_name or k.is_unnamed:
         return "name"
     return "place"
 

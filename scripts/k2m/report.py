@@ -71,7 +71,7 @@ def _site(d) -> dict:
     s = d.site
     out = {"line": s.line, "function": s.func, "call": s.callee,
            "scope": s.scope, "status": "converted" if d.tag else "kept",
-           "key": s.key, "paired_by": d.paired_by}
+           "key": None if s.key is None else str(s.key), "paired_by": d.paired_by}
     if s.objtype:
         out["object_type"] = s.objtype
     if d.tag:
