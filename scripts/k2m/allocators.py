@@ -9,17 +9,24 @@ is the pointer released, the size, the flags and the malloc type.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 
 KMEM, KMEM_STR, MALLOC = "kmem", "kmem-str", "malloc"
 
 
+class Role(enum.StrEnum):
+    """What a call does (a str: it prints and compares as its value)."""
+    ALLOC = "alloc"     # allocates (or reallocates)
+    FREE = "free"       # releases
+
+
 @dataclass(frozen=True)
 class Allocator:
     name: str
     family: str             # KMEM, KMEM_STR or MALLOC
-    role: str               # "alloc" or "free"
+    role: Role
     arity: tuple[int, ...]  # the argument counts of a real call (): any
     ptr: int | None = None  # argument released (frees), or reallocated
     size: int | None = None
@@ -33,47 +40,47 @@ class Allocator:
 
 
 TABLE = {a.name: a for a in (
-    Allocator("kmem_alloc", KMEM, "alloc", (2,), size=0, flags=1, becomes="malloc", type_at=1),
-    Allocator("kmem_zalloc", KMEM, "alloc", (2,), size=0, flags=1, becomes="malloc", type_at=1),
-    Allocator("kmem_intr_alloc", KMEM, "alloc", (2,), size=0, flags=1, becomes="malloc",
+    Allocator("kmem_alloc", KMEM, Role.ALLOC, (2,), size=0, flags=1, becomes="malloc", type_at=1),
+    Allocator("kmem_zalloc", KMEM, Role.ALLOC, (2,), size=0, flags=1, becomes="malloc", type_at=1),
+    Allocator("kmem_intr_alloc", KMEM, Role.ALLOC, (2,), size=0, flags=1, becomes="malloc",
               type_at=1),
-    Allocator("kmem_intr_zalloc", KMEM, "alloc", (2,), size=0, flags=1, becomes="malloc",
+    Allocator("kmem_intr_zalloc", KMEM, Role.ALLOC, (2,), size=0, flags=1, becomes="malloc",
               type_at=1),
-    Allocator("kmem_free", KMEM, "free", (2,), ptr=0, size=1, becomes="free", type_at=1),
-    Allocator("kmem_intr_free", KMEM, "free", (2,), ptr=0, size=1, becomes="free", type_at=1),
+    Allocator("kmem_free", KMEM, Role.FREE, (2,), ptr=0, size=1, becomes="free", type_at=1),
+    Allocator("kmem_intr_free", KMEM, Role.FREE, (2,), ptr=0, size=1, becomes="free", type_at=1),
     # kmem's string and scratch helpers, and the shim's typed twins
     # (kmem_asprintf(fmt, ...) always sleeps; kmem_strdup(s, flags) is a
     # macro over kmem_strdupsize in NetBSD-current, called as written)
-    Allocator("kmem_asprintf", KMEM_STR, "alloc", (), becomes="malloc_asprintf", type_at=0),
-    Allocator("kmem_strdup", KMEM_STR, "alloc", (2,), flags=1, becomes="malloc_strdup",
+    Allocator("kmem_asprintf", KMEM_STR, Role.ALLOC, (), becomes="malloc_asprintf", type_at=0),
+    Allocator("kmem_strdup", KMEM_STR, Role.ALLOC, (2,), flags=1, becomes="malloc_strdup",
               type_at=1),
-    Allocator("kmem_strdupsize", KMEM_STR, "alloc", (3,), flags=2,
+    Allocator("kmem_strdupsize", KMEM_STR, Role.ALLOC, (3,), flags=2,
               becomes="malloc_strdupsize", type_at=2),
-    Allocator("kmem_strndup", KMEM_STR, "alloc", (3,), flags=2, becomes="malloc_strndup",
+    Allocator("kmem_strndup", KMEM_STR, Role.ALLOC, (3,), flags=2, becomes="malloc_strndup",
               type_at=2),
     # kmem_strfree(NULL) does nothing (subr_kmem.c), so it is not
     # free(s, T, strlen(s) + 1): kern_exec.c frees proc0's NULL p_path
-    Allocator("kmem_strfree", KMEM_STR, "free", (1,), ptr=0, becomes="malloc_strfree",
+    Allocator("kmem_strfree", KMEM_STR, Role.FREE, (1,), ptr=0, becomes="malloc_strfree",
               type_at=1),
-    Allocator("kmem_tmpbuf_alloc", KMEM_STR, "alloc", (4,), size=0, flags=3,
+    Allocator("kmem_tmpbuf_alloc", KMEM_STR, Role.ALLOC, (4,), size=0, flags=3,
               becomes="malloc_tmpbuf_alloc", type_at=3),
-    Allocator("kmem_tmpbuf_free", KMEM_STR, "free", (3,), ptr=0, size=1,
+    Allocator("kmem_tmpbuf_free", KMEM_STR, Role.FREE, (3,), ptr=0, size=1,
               becomes="malloc_tmpbuf_free", type_at=3),
-    Allocator("malloc", MALLOC, "alloc", (3,), size=0, mtype=1, flags=2),
-    Allocator("realloc", MALLOC, "alloc", (4,), ptr=0, size=1, mtype=2, flags=3),
-    Allocator("free", MALLOC, "free", (2, 3), ptr=0, mtype=1, size=2),
-    Allocator("malloc_asprintf", MALLOC, "alloc", (), mtype=0),
-    Allocator("malloc_strdup", MALLOC, "alloc", (3,), mtype=1, flags=2),
-    Allocator("malloc_strdupsize", MALLOC, "alloc", (4,), mtype=2, flags=3),
-    Allocator("malloc_strndup", MALLOC, "alloc", (4,), mtype=2, flags=3),
-    Allocator("malloc_tmpbuf_alloc", MALLOC, "alloc", (5,), size=0, mtype=3, flags=4),
-    Allocator("malloc_tmpbuf_free", MALLOC, "free", (4,), ptr=0, size=1, mtype=3),
-    Allocator("malloc_strfree", MALLOC, "free", (2,), ptr=0, mtype=1),
+    Allocator("malloc", MALLOC, Role.ALLOC, (3,), size=0, mtype=1, flags=2),
+    Allocator("realloc", MALLOC, Role.ALLOC, (4,), ptr=0, size=1, mtype=2, flags=3),
+    Allocator("free", MALLOC, Role.FREE, (2, 3), ptr=0, mtype=1, size=2),
+    Allocator("malloc_asprintf", MALLOC, Role.ALLOC, (), mtype=0),
+    Allocator("malloc_strdup", MALLOC, Role.ALLOC, (3,), mtype=1, flags=2),
+    Allocator("malloc_strdupsize", MALLOC, Role.ALLOC, (4,), mtype=2, flags=3),
+    Allocator("malloc_strndup", MALLOC, Role.ALLOC, (4,), mtype=2, flags=3),
+    Allocator("malloc_tmpbuf_alloc", MALLOC, Role.ALLOC, (5,), size=0, mtype=3, flags=4),
+    Allocator("malloc_tmpbuf_free", MALLOC, Role.FREE, (4,), ptr=0, size=1, mtype=3),
+    Allocator("malloc_strfree", MALLOC, Role.FREE, (2,), ptr=0, mtype=1),
     # the functions behind <sys/malloc.h>'s free(): called by name where a
     # header has taken the macro away (includes.takes_free_away); with one
     # argument (NetBSD-current's kern_free(addr)) not a call of this interface
-    Allocator("kern_free", MALLOC, "free", (2,), ptr=0, mtype=1),
-    Allocator("kern_free_sized", MALLOC, "free", (3,), ptr=0, mtype=1, size=2),
+    Allocator("kern_free", MALLOC, Role.FREE, (2,), ptr=0, mtype=1),
+    Allocator("kern_free_sized", MALLOC, Role.FREE, (3,), ptr=0, mtype=1, size=2),
 )}
 
 # Memory several owners allocate and one release site frees (pairing's

@@ -35,6 +35,7 @@ from typing import AbstractSet
 
 from . import (allocators, cscan, findings, includes, outside, pairing, report, restyle,
                spatch, textual)
+from .cscan import Context
 from .scanning import MacroTable, context_files, macro_users, read, scan_all
 from .tagmap import TagMap
 from .tree import Tree, source_files
@@ -260,7 +261,7 @@ def plan_json(plan: pairing.Plan, sc: Scanned,
 
 
 def _by_spatch(s: cscan.Site, by_text: AbstractSet[tuple[str, int]]) -> bool:
-    return s.context == "code" and (s.path, s.line) not in by_text
+    return s.context == Context.CODE and (s.path, s.line) not in by_text
 
 
 def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
@@ -295,7 +296,7 @@ def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
             p, at = d.site.path, (d.site.path, d.site.line)
             if os.environ.get("K2M_DEBUG"):
                 clock.log(f"round {round_no}: {d.site.where} {d.site.callee} not converted")
-            if p not in rw.failed and at not in rw.by_text and d.site.context == "code":
+            if p not in rw.failed and at not in rw.by_text and d.site.context == Context.CODE:
                 rw.by_text.add(at)
                 continue
             forced[at] = (f"spatch failed on this file: {rw.failed[p]}" if p in rw.failed
@@ -393,7 +394,7 @@ def _signature(s: cscan.Site):
 def converted_macros(plan: pairing.Plan) -> set[str]:
     """The allocator macros whose definition the plan converts."""
     return {d.site.define for d in plan.decisions
-            if d.tag and d.site.context == "macro" and d.site.define}
+            if d.tag and d.site.context == Context.MACRO and d.site.define}
 
 
 def as_converted(facts: cscan.FileFacts, macros: AbstractSet[str]) -> cscan.FileFacts:

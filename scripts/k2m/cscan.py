@@ -17,12 +17,14 @@ without them every key falls back to names.
 from __future__ import annotations
 
 import bisect
+import enum
 import re
 import sys
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import allocators
+from .allocators import Role
 from .cdecl import EMPTY_ENV, CType, TypeEnv, file_decls, is_scalar, parse_declaration, \
     parse_params, return_type
 from .flags import translate
@@ -36,6 +38,14 @@ CALL_RE = re.compile(r"\b(" + "|".join(sorted(CALLEES, key=len, reverse=True))
 IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 
 
+class Context(enum.StrEnum):
+    """Where a call is in a file's text (a str: it prints and compares as
+    its value)."""
+    CODE = "code"       # in the code
+    IF0 = "if0"         # under #if 0
+    MACRO = "macro"     # in a #define's body
+
+
 @dataclass
 class Site:
     """One allocator call in the source."""
@@ -45,7 +55,7 @@ class Site:
     callee: str
     func: str | None
     args: list[str]
-    context: str = "code"       # code | if0 | macro
+    context: Context = Context.CODE
     key: Key | None = None      # where the pointer is (keys.py)
     objtype: str | None = None  # what the memory is, when known
     anchor: str = ""            # the expression key comes from (for verify)
@@ -65,7 +75,7 @@ class Site:
         return CALLEES[self.callee].family
 
     @property
-    def role(self) -> str:
+    def role(self) -> Role:
         return CALLEES[self.callee].role
 
     @property
@@ -93,7 +103,7 @@ class Site:
     def flags(self) -> str | None:
         """A kmem allocation's flags argument, as written."""
         i = CALLEES[self.callee].flags
-        if self.role == "alloc" and self.is_kmem and i is not None and i < len(self.args):
+        if self.role == Role.ALLOC and self.is_kmem and i is not None and i < len(self.args):
             return " ".join(self.args[i].split())
         return None
 
@@ -223,13 +233,13 @@ _HASH_LINE_RE = re.compile(r"^[^\S\n]*#", re.M)
 _DEFINE_NAME_RE = re.compile(r"[A-Za-z_]\w*")
 
 
-def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]:
+def _preprocess(code: str) -> tuple[str, list[tuple[int, int, Context, str | None]]]:
     """Blank every preprocessor line; return the blanked code and the
     regions (start, end, context, macro name) that are `#if 0` code or
     macro bodies.  Braces follow one branch of each conditional
     (_one_branch_braces)."""
     out: list[str] = []         # code with the directives blanked
-    regions: list[tuple[int, int, str, str | None]] = []
+    regions: list[tuple[int, int, Context, str | None]] = []
     stack: list[bool] = []      # True: this level is inactive (#if 0)
     chains: list[list[list]] = []   # open conditionals: [start, end, under #if 0] per branch
     closed: list[list[list]] = []   # the same, closed, inner ones first
@@ -263,23 +273,25 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, str, str | None]]]
             chains[-1][-1][1] = start
             chains[-1].append([end, n, False])
             if was and not any(stack):
-                regions.append((start if if0_start is None else if0_start, start, "if0", None))
+                regions.append((start if if0_start is None else if0_start, start, Context.IF0,
+                                None))
                 if0_start = None
         elif word == "endif" and stack:
             was = stack.pop()
             chains[-1][-1][1] = start
             closed.append(chains.pop())
             if was and not any(stack):
-                regions.append((start if if0_start is None else if0_start, start, "if0", None))
+                regions.append((start if if0_start is None else if0_start, start, Context.IF0,
+                                None))
                 if0_start = None
         elif word == "define" and not inactive:
             name = _DEFINE_NAME_RE.match(rest)
-            regions.append((start, end, "macro", name.group(0) if name else None))
+            regions.append((start, end, Context.MACRO, name.group(0) if name else None))
         out += [code[pos:start], _blank(code[start:end])]
         pos = end
     out.append(code[pos:])
     if stack and any(stack) and if0_start is not None:
-        regions.append((if0_start, n, "if0", None))
+        regions.append((if0_start, n, Context.IF0, None))
     return _one_branch_braces("".join(out), closed), regions
 
 
@@ -506,7 +518,7 @@ def alloc_macros(text: str) -> dict[str, AllocMacro]:
         lhs = _ASSIGNED_RE.search(m.group(3)[:cm.start()])
         if lhs and lhs.group(1) in params:
             ptr = lhs.group(1)
-        if CALLEES[callee].role == "free":
+        if CALLEES[callee].role == Role.FREE:
             ids = IDENT_RE.findall(args[0]) if args else []
             argno = next((params.index(i) for i in reversed(ids) if i in params), -2)
             ptr = " ".join(args[0].split()) if args else ""
@@ -635,12 +647,12 @@ class _Text:
             return self.funcs[i]
         return None
 
-    def region_at(self, off: int) -> tuple[str, str | None]:
-        """("code" | "if0" | "macro", the macro's name)"""
+    def region_at(self, off: int) -> tuple[Context, str | None]:
+        """Where offset off is, and the macro's name (in one's body)."""
         for a, b, ctx, name in self.regions:
             if a <= off < b:
                 return ctx, name
-        return "code", None
+        return Context.CODE, None
 
 
 def code_view(text: str) -> _Text:
@@ -704,7 +716,7 @@ def _call_sites(t: _Text, path: str) -> list[Site]:
         if not allocators.is_call(callee, len(args)):
             continue
         ctx, define = t.region_at(start)
-        f = t.func_at(start) if ctx != "macro" else None
+        f = t.func_at(start) if ctx != Context.MACRO else None
         site = Site(path, t.lines.line(start), start, callee, f.name if f else None,
                     args, ctx, define=define)
         _site_place(t, site, f)
@@ -754,7 +766,7 @@ def _site_place(t: _Text, site: Site, f: Function | None, ptr: str | None = None
     or for a macro's use the expression its definition frees, ptr), or
     where the allocation goes; sizeof in the size (site.size, or for a
     macro's use the size it passes) tells the object type too."""
-    if site.role == "free":
+    if site.role == Role.FREE:
         if ptr is None and not site.macro:
             ptr = site.args[0] if site.args else None
         pl = t.keys.place(ptr, f) if ptr else None

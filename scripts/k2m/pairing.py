@@ -38,7 +38,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import allocators, findings
-from .cscan import FileFacts, Site
+from .allocators import Role
+from .cscan import Context, FileFacts, Site
 from .findings import Finding
 from .flags import translate
 from .keys import Key, Kind
@@ -112,7 +113,7 @@ def allocator_files(facts: list[FileFacts]) -> dict[str, list[str]]:
     out = {}
     for ff in facts:
         names = sorted(({f.name for f in ff.functions if not f.static} & allocators.IMPLEMENTS) |
-                       ({s.define for s in ff.sites if s.context == "macro" and s.define}
+                       ({s.define for s in ff.sites if s.context == Context.MACRO and s.define}
                         & allocators.KMEM_NAMES))
         if names:
             out[ff.path] = names
@@ -191,7 +192,7 @@ def _open_units(facts: list[FileFacts], g: dict[Key, set[Key]], ports: Ports) ->
             k = _key(s)
             if k.unit is not None:
                 nodes[k.unowned].add(k)
-                (allocs if s.role == "alloc" else frees).add(k)
+                (allocs if s.role == Role.ALLOC else frees).add(k)
         for dst, src in ff.links:
             for k in (dst, src):
                 if k.is_member:
@@ -451,7 +452,7 @@ class Pairs:
     def flowing(self) -> set[int]:
         """The allocations a free is seen to reach (not by a guess)."""
         return {a for a, f in self.edges if (a, f) not in self.guessed and
-                self.sites[f].role == "free"}
+                self.sites[f].role == Role.FREE}
 
 
 def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None,
@@ -481,7 +482,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     # struct vm_map, and must not hold uvm's vmspace as kmem
     frees_by_key: dict[Key, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.role == "free" and s.path not in impl and s.fits_api:
+        if s.role == Role.FREE and s.path not in impl and s.fits_api:
             frees_by_key[skeys[i]].append(i)
 
     def reached(graph, i: int, cache: dict) -> set[int]:
@@ -499,7 +500,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     paired = set()
     cache: dict[tuple[Key, str | None, frozenset[str] | None], dict] = {}
     for i, s in enumerate(sites):
-        if s.role == "alloc" and s.path not in impl and s.fits_api:
+        if s.role == Role.ALLOC and s.path not in impl and s.fits_api:
             for j in sorted(reached(g, i, cache)):
                 edges.append((i, j))
                 paired.add(j)
@@ -516,7 +517,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     used = {s.macro for s in sites if s.macro}
     unpaired = {j for js in frees_by_key.values() for j in js
                 if j not in paired and
-                not (sites[j].context == "macro" and sites[j].define in used)}
+                not (sites[j].context == Context.MACRO and sites[j].define in used)}
     guessed, orphans = _guess(sites, edges, unpaired, impl, unit_of, ports)
     confirmed, mismatched = _sizes(sites, edges)
     macro = _macro_edges(sites)
@@ -567,7 +568,7 @@ def _macro_edges(sites: list[Site]) -> list[tuple[int, int]]:
     defs: dict[tuple[str, str], list[int]] = defaultdict(list)   # (path, name)
     in_headers: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.context == "macro" and s.define and s.is_kmem:
+        if s.context == Context.MACRO and s.define and s.is_kmem:
             defs[(s.path, s.define)].append(i)
             if s.path.endswith(".h"):
                 in_headers[s.define].append(i)
@@ -658,9 +659,9 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of, ports: P
     by_file: dict[str, list[int]] = defaultdict(list)
     in_macros: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.role != "alloc" or s.path in impl or not s.fits_api:
+        if s.role != Role.ALLOC or s.path in impl or not s.fits_api:
             continue
-        if s.context == "macro":
+        if s.context == Context.MACRO:
             in_macros[s.path].append(i)
         else:
             u = unit_of(s.path)
@@ -676,7 +677,7 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of, ports: P
         s = sites[j]
         u = unit_of(s.path)
         cands: list[int] = []
-        if s.context == "macro":    # its memory is its uses': a partner
+        if s.context == Context.MACRO:    # its memory is its uses': a partner
             cands = in_macros.get(s.path, [])   # macro's (pool_get, pool_put)
         elif s.objtype:     # its type, and the type its size names (sizeof)
             types = {t for t in (s.objtype, s.size_type) if t is not None}
@@ -685,7 +686,7 @@ def _guess(sites: list[Site], edges, unpaired: set[int], impl, unit_of, ports: P
                 ks = ports.of_path(s.path)      # free, in a kernel with this one
                 cands = sorted({i for ty in types for i in lonely_by_type.get(ty, [])
                                 if Ports.meet(ks, ports.of_path(sites[i].path)) != frozenset()})
-        if not cands and s.context != "macro":
+        if not cands and s.context != Context.MACRO:
             # no type to go by, or nothing of its type anywhere (pmax's
             # bus_dma.c frees a struct mips_bus_dmamap it allocated as a
             # struct pmax_bus_dmamap): its file's allocations and those
@@ -713,7 +714,7 @@ def _guess_frees(sites: list[Site], reached: set[int], impl, unit_of) -> list[tu
     by_type: dict[tuple, list[int]] = defaultdict(list)
     untyped: dict[str, list[int]] = defaultdict(list)
     for j, s in enumerate(sites):
-        if s.role != "free" or s.path in impl or not s.fits_api or s.context == "macro":
+        if s.role != Role.FREE or s.path in impl or not s.fits_api or s.context == Context.MACRO:
             continue
         types = {s.objtype, s.size_type} - {None}
         for ty in types:
@@ -722,8 +723,8 @@ def _guess_frees(sites: list[Site], reached: set[int], impl, unit_of) -> list[tu
             untyped[s.path].append(j)
     out = []
     for i, s in enumerate(sites):
-        if s.role != "alloc" or i in reached or s.path in impl or not s.fits_api or \
-                s.context == "macro":
+        if s.role != Role.ALLOC or i in reached or s.path in impl or not s.fits_api or \
+                s.context == Context.MACRO:
             continue
         types = {s.objtype, s.size_type} - {None}
         u = unit_of(s.path)
@@ -775,7 +776,7 @@ def own_reason(s: Site, targets: set[str], forced: dict) -> str | None:
     if s.path not in targets:
         return "outside the converted paths"
     a = allocators.TABLE[s.callee]
-    if s.func is None and s.context != "macro":
+    if s.func is None and s.context != Context.MACRO:
         return "not inside a function body"
     if not s.fits_api:
         return f"{s.callee} with {len(s.args)} arguments is not kmem(9)"
@@ -945,7 +946,7 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
     for root, g in groups.items():
         allocs: dict[str, int] = {}
         for i in g:
-            if sites[i].role == "alloc":
+            if sites[i].role == Role.ALLOC:
                 allocs.setdefault(_tag(dec[i]), i)
         if root in legacy:
             why = _legacy_type(plan, g, legacy[root], sites, dec)
@@ -957,7 +958,7 @@ def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
             _shared_releases(plan, g, pairs, dec)
             for i in g:
                 dec[i].tag = allocators.recorded(_tag(dec[i])) \
-                    if sites[i].role == "alloc" else allocators.AS_ALLOCATED
+                    if sites[i].role == Role.ALLOC else allocators.AS_ALLOCATED
         elif allocs:
             (tag, first), = allocs.items()
             for i in g:
@@ -1001,7 +1002,7 @@ def _legacy_frees(pairs: Pairs, inside: set[int], uf: UnionFind) -> dict[int, di
     out: dict[int, dict[str, int]] = defaultdict(dict)
     for a, f in pairs.around("seen_mixes", inside):
         s = pairs.sites[f]
-        if a in inside and not s.is_kmem and s.role == "free" and s.counted:
+        if a in inside and not s.is_kmem and s.role == Role.FREE and s.counted:
             i = allocators.TABLE[s.callee].mtype
             t = allocators.type_arg(s.args[i]) if i is not None and i < len(s.args) else None
             out[uf.find(a)].setdefault(t or "?", f)
@@ -1044,7 +1045,7 @@ def _shared_releases(plan: Plan, group: list[int], pairs: Pairs,
     reached: dict[int, dict[str, int]] = defaultdict(dict)
     for a, f in pairs.around("edges", inside):
         if a in inside and f in inside and (a, f) not in pairs.guessed and \
-                pairs.sites[a].role == "alloc":
+                pairs.sites[a].role == Role.ALLOC:
             reached[f].setdefault(_tag(dec[a]), a)
     for f, owners in sorted(reached.items()):
         if len(owners) > 1:

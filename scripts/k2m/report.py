@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 
 from . import allocators, linediff
+from .allocators import Role
 
 REPORT_VERSION = 2
 
@@ -92,7 +93,7 @@ def summary(results, created, mixed_in, pairs=None) -> dict:
     # frees converted though no allocation reaches them (joined by a guess
     # with their driver's allocations that may be their memory's)
     unverified = sum(1 for d in sites if d.tag and d.paired_by in ("guess", "unpaired")
-                     and allocators.TABLE[d.site.callee].role == "free")
+                     and allocators.TABLE[d.site.callee].role == Role.FREE)
     return {
         "files": len(results),
         "files_changed": sum(1 for r in results if r.new != r.old),
