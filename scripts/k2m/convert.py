@@ -338,16 +338,17 @@ def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: in
     finally:
         _FINISH = None
     missed = []
-    for p, new, failed, of, m, probs in done:
-        if failed is not None:
-            res.failed[p] = rw.failed[p] = failed
-        rw.outputs[p] = new
+    for fin in done:
+        p, of = fin.path, fin.facts
+        if fin.failed is not None:
+            res.failed[p] = rw.failed[p] = fin.failed
+        rw.outputs[p] = fin.new
         old = sc.facts[p]
         of.functions, of.links, of.calls = old.functions, old.links, old.calls
         rw.out_facts[p] = of
-        rw.problems[p] = probs
+        rw.problems[p] = fin.problems
         decisions = rw.plan.for_file(p)
-        missed += [decisions[i] for i in m]
+        missed += [decisions[i] for i in fin.missed]
     return missed
 
 
@@ -357,11 +358,21 @@ _FINISH: tuple[Scanned, Rewritten, dict[str, textual.SpatchInput], dict[str, str
 POOL_FROM = 64      # files in a round from which _finish runs in a worker pool
 
 
-def _finish(p: str):
+@dataclass
+class Finished:
+    """One file's output, as _finish sends it back."""
+    path: str
+    new: str                    # its text
+    failed: str | None          # why spatch failed on it, if it did
+    facts: cscan.FileFacts      # the output's, without the flow lists (the input's)
+    missed: list[int]           # the planned conversions not made: indices of
+                                # plan.for_file(path)
+    problems: list[str]         # verify's count problems
+
+
+def _finish(p: str) -> Finished:
     """One file's output: spatch's text put back, restyled, the include
-    added, verified.  Returns (path, text, spatch failure or None, output
-    facts without the flow lists, indices of the missed decisions,
-    problems)."""
+    added, verified."""
     assert _FINISH is not None          # set by _rewrite
     sc, rw, inputs, direct, res, macros, forms = _FINISH
     old = sc.texts[p]
@@ -384,7 +395,7 @@ def _finish(p: str):
     # not sent back: _rewrite puts the input's back
     of.functions = of.links = of.calls = None   # type: ignore[assignment]
     ids = {id(d): i for i, d in enumerate(decisions)}
-    return p, new, failed, of, [ids[id(d)] for d in m], probs
+    return Finished(p, new, failed, of, [ids[id(d)] for d in m], probs)
 
 
 def _signature(s: cscan.Site):
