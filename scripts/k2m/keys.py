@@ -63,6 +63,10 @@ class Kind(enum.Enum):
     READ = "fr"         # the same, read from
     UNNAMED = "u"       # an expression we cannot name (one per file)
 
+    # a member is the only one of its value: hashed as itself, not by its
+    # name in Python (Enum's), for it is in every interned Key's fields
+    __hash__ = object.__hash__
+
 
 class Key:
     """A key: the module's doc says what each kind names.  Made only by
