@@ -362,3 +362,28 @@ def test_a_shimmed_kernel_is_built_with_the_type_check_unless_told():
     assert "CPPFLAGS=-DMALLOC_DEBUG_TYPES" in cmd(True)
     assert "CPPFLAGS=-DMALLOC_DEBUG_TYPES" not in cmd(True, debug_types=False)
     assert "CPPFLAGS=-DMALLOC_DEBUG_TYPES" not in cmd(False)
+
+
+def test_sites_add_their_option_and_a_change_of_options_rebuilds(tmp_path):
+    """--sites builds with MALLOC_SITES beside MALLOC_DEBUG_TYPES, in one
+    CPPFLAGS; an --obj built with other options loses its build (make would
+    not see the -D flags change), one built with the same keeps it."""
+    s = rumptest.Setup("/t", "/b/buildrump.sh", "/o", 2, True,
+                       rumptest.Layout(V1099, True), True, True)
+    cmd = rumptest.Runner(s, rumptest.Result(), lambda line: None).buildrump("build")
+    assert "CPPFLAGS=-DMALLOC_DEBUG_TYPES -DMALLOC_SITES" in cmd
+    obj = tmp_path / "obj"
+    (obj / "obj" / "sys").mkdir(parents=True)
+    (obj / "rump" / "lib").mkdir(parents=True)
+    assert not rumptest.same_options(str(obj), ["MALLOC_DEBUG_TYPES"])     # no stamp yet
+    assert not (obj / "obj").exists() and not (obj / "rump").exists()
+    (obj / "obj" / "sys").mkdir(parents=True)
+    assert rumptest.same_options(str(obj), ["MALLOC_DEBUG_TYPES"])
+    assert (obj / "obj" / "sys").exists()
+    assert not rumptest.same_options(str(obj), ["MALLOC_DEBUG_TYPES", "MALLOC_SITES"])
+    assert not (obj / "obj").exists()
+
+
+def test_sites_need_the_shim(tmp_path):
+    src = rump_tree(tmp_path, shimmed=False)
+    one_line_error(run("rumptest", "--sites", str(src)), "--sites needs the shim")

@@ -199,6 +199,10 @@ the same --obj, later runs are incremental.""",
                    help="build a shimmed kernel without MALLOC_DEBUG_TYPES, to time the "
                    "shim as it ships (the option serialises every malloc and free on one "
                    "lock); a wrong-type free then panics only where DIAGNOSTIC's footer fits")
+    r.add_argument("--sites", action="store_true",
+                   help="build a shimmed kernel with the shim's MALLOC_SITES too (usage by "
+                   "call site) and print the running kernel's top sites (mallocstat -S); a "
+                   "change of these options rebuilds --obj's kernel from scratch")
     b = sub.add_parser("boottest", help="build an amd64 kernel from a NetBSD-current tree "
                        "(converted and shimmed, or pristine), boot it in qemu, run our init",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -275,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "rumptest":
             from . import rumptest
             return rumptest.run(args.tree, args.buildrump, args.obj, args.jobs, args.json,
-                                debug_types=args.debug_types)
+                                debug_types=args.debug_types, sites=args.sites)
     except (tagmap.TagMapError, treemod.TreeError, RumpTestError, BootTestError) as e:
         print(f"kmem2malloc: {e}", file=sys.stderr)
         return 2

@@ -59,7 +59,9 @@ BUILDRUMP_FLAGS = ["-V", "NOGCCERROR=1", "-F", "CFLAGS=-fcommon"]
 # A shimmed tree's kernel also records every header-less block's type
 # (the shim's MALLOC_DEBUG_TYPES): any wrong-type free panics, whatever
 # the size, not only where the DIAGNOSTIC footer fits.
-SHIM_FLAGS = ["-F", "CPPFLAGS=-DMALLOC_DEBUG_TYPES"]
+# With --sites, also the shim's MALLOC_SITES (Setup.shim_options): usage
+# by call site (kern.malloc_sites), of which the top rows are printed.
+SITES_TOP = 20
 # Our component's types (shim/rumptest/k2mtest.c): the benchmark's millions
 # of requests are left out of the kernel's usage.
 OUR_TYPES = ("k2mtest", "k2mtest-sized")
@@ -158,6 +160,14 @@ class Setup:
     keep: bool          # --obj given: never removed
     layout: Layout = field(default_factory=lambda: Layout(None, True))
     debug_types: bool = True    # a shimmed kernel with MALLOC_DEBUG_TYPES
+    sites: bool = False         # a shimmed kernel with MALLOC_SITES
+
+    def shim_options(self) -> list[str]:
+        """The shim's options this kernel is built with."""
+        if not self.layout.shim:
+            return []
+        return (["MALLOC_DEBUG_TYPES"] if self.debug_types else []) + \
+            (["MALLOC_SITES"] if self.sites else [])
 
 
 @dataclass
@@ -165,6 +175,8 @@ class Result:
     tests: dict = field(default_factory=dict)      # name -> "passed" | "failed" | "skipped"
     types: list = field(default_factory=list)      # mallocstat -j records
     table: str = ""                                 # mallocstat's table
+    sites: list = field(default_factory=list)      # mallocstat -S -j records
+    sites_table: str = ""                           # mallocstat -S's top rows
     bench: dict = field(default_factory=dict)
     alignment: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)    # stage -> wall seconds
@@ -174,7 +186,7 @@ class Result:
 
     def to_json(self) -> dict:
         pair = pair_summary(self.bench) if self.bench else {}
-        return {"tests": self.tests, "types": self.types,
+        return {"tests": self.tests, "types": self.types, "sites": self.sites,
                 "pair_ns": {"kmem": pair.get("kmem"), "malloc": pair.get("malloc"),
                             "malloc_hdr": pair.get("malloc_hdr"),
                             "kmem_intr": pair.get("kmem_intr")},
@@ -297,7 +309,7 @@ def installed_libs(libdir: str) -> set[str]:
 
 
 def setup(tree: str, buildrump: str | None, obj: str | None, jobs: int,
-          debug_types: bool = True) -> Setup:
+          debug_types: bool = True, sites: bool = False) -> Setup:
     """Check everything rumptest needs before anything runs."""
     src = os.path.abspath(tree)
     layout = detect(tree, src)
@@ -311,10 +323,13 @@ def setup(tree: str, buildrump: str | None, obj: str | None, jobs: int,
             raise RumpTestError(f"{tool} not found: install Debian's {pkg} package")
     if obj is not None and os.path.exists(obj) and not os.path.isdir(obj):
         raise RumpTestError(f"{obj}: not a directory")
+    if sites and not layout.shim:
+        raise RumpTestError(f"{tree}: --sites needs the shim (install-shim): MALLOC_SITES "
+                            "is its option")
     keep = obj is not None
     obj = os.path.abspath(obj) if obj else tempfile.mkdtemp(prefix="k2m-rumptest-")
     os.makedirs(obj, exist_ok=True)
-    return Setup(src, os.path.abspath(script), obj, jobs, keep, layout, debug_types)
+    return Setup(src, os.path.abspath(script), obj, jobs, keep, layout, debug_types, sites)
 
 
 # --------------------------------------------------------------------------
@@ -503,8 +518,36 @@ class Runner:
         s = self.s
         return ([s.buildrump, "-s", s.src, "-o", os.path.join(s.obj, "obj"),
                  "-d", os.path.join(s.obj, "rump"), "-j", str(s.jobs)]
-                + BUILDRUMP_FLAGS + (SHIM_FLAGS if s.layout.shim and s.debug_types else [])
+                + BUILDRUMP_FLAGS + shim_flags(s.shim_options())
                 + list(commands))
+
+
+def shim_flags(options: list[str]) -> list[str]:
+    """buildrump.sh's flags for the shim's options, as -D flags in its
+    CPPFLAGS (a rump kernel has no opt_*.h)."""
+    return ["-F", "CPPFLAGS=" + " ".join("-D" + o for o in options)] if options else []
+
+
+OPTIONS_STAMP = "k2m-options"   # in obj/: the shim options obj/obj was built with
+
+
+def same_options(obj: str, options: list[str]) -> bool:
+    """Whether obj's build was made with these options; if not, its build
+    directory is removed and the stamp rewritten, so that buildrump.sh
+    rebuilds every file (make sees no change in -D flags)."""
+    stamp = os.path.join(obj, OPTIONS_STAMP)
+    want = " ".join(options) + "\n"
+    try:
+        with open(stamp) as fp:
+            if fp.read() == want:
+                return True
+    except OSError:
+        pass
+    shutil.rmtree(os.path.join(obj, "obj"), ignore_errors=True)
+    shutil.rmtree(os.path.join(obj, "rump"), ignore_errors=True)
+    with open(stamp, "w") as fp:
+        fp.write(want)
+    return False
 
 
 def pids_in(cwd: str) -> list[int]:
@@ -526,15 +569,18 @@ def _print(line: str) -> None:
 
 
 def run(tree: str, buildrump: str | None, obj: str | None, jobs: int,
-        json_path: str | None, out=_print, debug_types: bool = True) -> int:
-    s = setup(tree, buildrump, obj, jobs, debug_types)
+        json_path: str | None, out=_print, debug_types: bool = True,
+        sites: bool = False) -> int:
+    s = setup(tree, buildrump, obj, jobs, debug_types, sites)
     res = Result()
     try:
         _run(s, res, out)
     finally:
         if json_path:
             with open(json_path, "w") as fp:
-                json.dump(dict(res.to_json(), malloc_debug_types=s.layout.shim and s.debug_types),
+                json.dump(dict(res.to_json(),
+                               malloc_debug_types="MALLOC_DEBUG_TYPES" in s.shim_options(),
+                               malloc_sites="MALLOC_SITES" in s.shim_options()),
                           fp, indent=1)
     ok = res.ok()
     passed = sum(v == "passed" for v in res.tests.values())
@@ -562,6 +608,9 @@ def _run(s: Setup, res: Result, out) -> None:
     elif not s.debug_types:
         out("rumptest: without MALLOC_DEBUG_TYPES: a wrong-type free panics only where "
             "DIAGNOSTIC's footer fits; the timings are the shim's as it ships")
+    if not same_options(s.obj, s.shim_options()):
+        out("rumptest: the shim's options differ from the last build in this --obj "
+            f"({' '.join(s.shim_options()) or 'none'}): building afresh")
     p = r.step("build", r.buildrump("tools", "build", "install"), "build.log",
                env=BUILDRUMP_ENV, cwd=os.path.dirname(s.buildrump))
     res.tests["build"] = "passed" if p and p.returncode == 0 else "failed"
@@ -602,7 +651,7 @@ def _run(s: Setup, res: Result, out) -> None:
              + ([] if lay.shim else ["K2M_NOSHIM=1"]) + ["dependall"],
              "component.log"),
             ("workload build", ["gcc", "-std=gnu11", "-O2", "-g", "-Wall", "-Wextra"]
-             + workload_defines(lay, drivers)
+             + workload_defines(lay, drivers) + (["-DK2M_SITES"] if s.sites else [])
              + ["-I", os.path.join(rump, "include"), "-I", RUMPTEST,
                 "-o", wl, os.path.join(RUMPTEST, "workload.c")] + libs,
              "workload-build.log"),
@@ -617,7 +666,7 @@ def _run(s: Setup, res: Result, out) -> None:
     rundir = os.path.join(s.obj, "run")
     os.makedirs(rundir, exist_ok=True)
     blob = os.path.join(rundir, "malloc_stats.bin")
-    for f in ("workload.json", "malloc_stats.bin"):
+    for f in ("workload.json", "malloc_stats.bin", "malloc_sites.bin"):
         if os.path.exists(os.path.join(rundir, f)):
             os.unlink(os.path.join(rundir, f))
     p = r.step("workload", [wl, image, rundir], "workload.log", cwd=rundir,
@@ -651,7 +700,22 @@ def _run(s: Setup, res: Result, out) -> None:
             res.types = json.loads(j.stdout)["types"]
         res.tests["mallocstat"] = "passed" if res.types else "failed"
         res.tests["freed"] = "passed" if ours_freed(res.types) else "failed"
+    if s.sites:
+        read_sites(ms, os.path.join(rundir, "malloc_sites.bin"), res)
     report(res, out)
+
+
+def read_sites(ms: str, blob: str, res: Result) -> None:
+    """kern.malloc_sites as the workload saved it: mallocstat -S's top rows
+    and its records; the test passes if sites were counted."""
+    if os.path.exists(blob):
+        t = subprocess.run([ms, "-S", "-n", str(SITES_TOP), "-f", blob],
+                           capture_output=True, text=True)
+        j = subprocess.run([ms, "-S", "-j", "-f", blob], capture_output=True, text=True)
+        if t.returncode == 0 and j.returncode == 0:
+            res.sites_table = t.stdout
+            res.sites = json.loads(j.stdout).get("sites", [])
+    res.tests["mallocstat_sites"] = "passed" if res.sites else "failed"
 
 
 def own_tests(r: Runner, s: Setup, res: Result) -> None:
@@ -689,6 +753,9 @@ def report(res: Result, out) -> None:
             f"{u['used']} used of "
             f"{u['attached']} attached; devbuf+temp {u['generic_percent']}% of "
             f"{u['requests']} requests")
+    if res.sites_table:
+        out("")
+        out(res.sites_table.rstrip("\n"))
     if res.bench:
         p = pair_summary(res.bench)
         for row in p["by_size"]:

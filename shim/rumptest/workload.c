@@ -12,7 +12,9 @@
  * the component's timing and alignment sweep are skipped (they need the
  * shim's malloc types), and a kernel without kern.malloc_stats is
  * reported, not failed.  -DK2M_MD, -DK2M_CGD: also md(4), and cgd(4) on
- * md(4) (the workload is linked with those components).
+ * md(4) (the workload is linked with those components).  -DK2M_SITES (a
+ * kernel with the shim's option MALLOC_SITES): also kern.malloc_sites, into
+ * OUTDIR/malloc_sites.bin.
  *
  * FFS_IMAGE is a host file holding an FFS file system with /hello.txt
  * (HELLO below).  Writes OUTDIR/malloc_stats.bin (the sysctl blob) and
@@ -448,8 +450,12 @@ test_sysctl(void)
 	return check(1, "sysctl", "");
 }
 
+/*
+ * Write the blob of sysctl node `node` (kern.malloc_stats, kern.malloc_sites)
+ * to OUTDIR/FILE, as the test `test`.
+ */
 static int
-read_stats(const char *outdir)
+read_blob(const char *outdir, const char *node, const char *file, const char *test)
 {
 	int mib[12];
 	u_int len;
@@ -457,23 +463,32 @@ read_stats(const char *outdir)
 	char path[1024], *buf;
 	FILE *fp;
 
+	TRY(sysctl_mib(node, mib, &len) == 0, test, "no %s", node);
+	TRY(rump_sys___sysctl(mib, len, NULL, &sz, NULL, 0) == 0 && sz > 0,
+	    test, "size of %s", node);
+	sz += 16384;				/* room for records added meanwhile */
+	TRY((buf = malloc(sz)) != NULL, test, "host malloc");
+	TRY(rump_sys___sysctl(mib, len, buf, &sz, NULL, 0) == 0, test, "read");
+	snprintf(path, sizeof(path), "%s/%s", outdir, file);
+	TRY((fp = fopen(path, "wb")) != NULL && fwrite(buf, 1, sz, fp) == sz &&
+	    fclose(fp) == 0, test, "write %s", path);
+	free(buf);
+	return check(1, test, "");
+}
+
+static int
+read_stats(const char *outdir)
+{
 #ifndef K2M_SHIM
+	int mib[12];
+	u_int len;
+
 	if (sysctl_mib("kern.malloc_stats", mib, &len) == -1) {
 		skip("malloc_stats", "no kern.malloc_stats in this kernel (a tree without the shim)");
 		return 1;
 	}
 #endif
-	TRY(sysctl_mib("kern.malloc_stats", mib, &len) == 0, "malloc_stats", "no kern.malloc_stats");
-	TRY(rump_sys___sysctl(mib, len, NULL, &sz, NULL, 0) == 0 && sz > 0,
-	    "malloc_stats", "size of kern.malloc_stats");
-	sz += 4096;				/* room for a type attached meanwhile */
-	TRY((buf = malloc(sz)) != NULL, "malloc_stats", "host malloc");
-	TRY(rump_sys___sysctl(mib, len, buf, &sz, NULL, 0) == 0, "malloc_stats", "read");
-	snprintf(path, sizeof(path), "%s/malloc_stats.bin", outdir);
-	TRY((fp = fopen(path, "wb")) != NULL && fwrite(buf, 1, sz, fp) == sz &&
-	    fclose(fp) == 0, "malloc_stats", "write %s", path);
-	free(buf);
-	return check(1, "malloc_stats", "");
+	return read_blob(outdir, "kern.malloc_stats", "malloc_stats.bin", "malloc_stats");
 }
 
 static void
@@ -556,6 +571,9 @@ main(int argc, char *argv[])
 	skip("alignment_sweep", "needs the shim's header-less malloc type (a tree without the shim)");
 #endif
 	read_stats(argv[2]);
+#ifdef K2M_SITES
+	read_blob(argv[2], "kern.malloc_sites", "malloc_sites.bin", "malloc_sites");
+#endif
 
 #ifdef K2M_SHIM
 	fprintf(json, "\n  },\n  \"bench\": {\n    \"pairs\": %" PRIu64 ",\n", kb.kb_pairs);
