@@ -375,6 +375,44 @@ test_detached(void)
 }
 
 /*
+ * A site's file is kept as the kernel's sources name it, whatever
+ * directory the compiler was given it from.
+ */
+static void
+test_path(void)
+{
+	static const struct {
+		const char *file, *kept;
+	} cases[] = {
+		{ "../../../../kern/subr_hash.c", "kern/subr_hash.c" },
+		{ "/w/src/lib/librump/../../sys/rump/../kern/subr_hash.c",
+		    "kern/subr_hash.c" },
+		{ "/w/src/lib/librump/../../sys/rump/librump/rumpkern/lwproc.c",
+		    "rump/librump/rumpkern/lwproc.c" },
+		{ "/usr/src/sys/dev/pci/if_wm.c", "dev/pci/if_wm.c" },
+		{ "sys/net/if.c", "net/if.c" },
+		{ "if_xyz.c", "if_xyz.c" },
+	};
+	static struct malloc_site ms[(sizeof(cases) / sizeof(cases[0]))];
+	struct malloc_site_record r;
+	bool found;
+	size_t i;
+	void *p;
+
+	for (i = 0; i < (sizeof(cases) / sizeof(cases[0])); i++) {
+		ms[i] = (struct malloc_site){ .ms_file = cases[i].file,
+		    .ms_func = "path_case", .ms_line = 7000 + i };
+		p = malloc_site_alloc(&ms[i], 8, M_SITEB, M_WAITOK);
+		r = site("path_case", 7000 + i, &found);
+		CHECK(found && strcmp(r.msr_file, cases[i].kept) == 0);
+		if (found && strcmp(r.msr_file, cases[i].kept) != 0)
+			fprintf(stderr, "%s: kept %s\n", cases[i].file,
+			    r.msr_file);
+		free(p, M_SITEB);
+	}
+}
+
+/*
  * A record that goes away, as a module's on unload, and a path longer
  * than the record keeps: the kernel's copy of the name stays, and a
  * free reads nothing of the record.
@@ -793,6 +831,7 @@ main(int argc, char **argv)
 	test_sized_mixed();
 	test_detached();
 	test_gone();
+	test_path();
 	test_lost();
 	test_mallocstat();
 	test_blobs();

@@ -612,7 +612,7 @@ __CTASSERT(MALLOC_SITE_CHUNK * sizeof(struct malloc_site_cpu) %
     COHERENCY_UNIT == 0);
 
 struct malloc_site_info {
-	char		msi_file[MALLOC_SITE_FILELEN];	/* the path's end */
+	char		msi_file[MALLOC_SITE_FILELEN];	/* its path in sys/ (its end) */
 	char		msi_func[MALLOC_SITE_FUNCLEN];
 	char		msi_type[MALLOC_STATS_NAMELEN];	/* its first type */
 	u_int		msi_line;
@@ -1592,24 +1592,36 @@ kern_realloc(void *curaddr, unsigned long newsize, struct malloc_type *ks,
  * the kernel's sources are also compiled in user space (makefs, rump),
  * where those names are libc's.
  */
+/* The string of fmt and va, of type ks; its strlen + 1 in *sizep. */
+static char *
+malloc_vasprintf(struct malloc_type *ks, size_t *sizep, const char *fmt,
+    va_list va)
+{
+	int size __diagused, len;
+	va_list vc;
+	char *str;
+
+	va_copy(vc, va);
+	len = vsnprintf(NULL, 0, fmt, vc);
+	va_end(vc);
+
+	str = kern_malloc(len + 1, ks, M_WAITOK);
+	size = vsnprintf(str, len + 1, fmt, va);
+	KASSERT(size == len);
+	*sizep = len + 1;
+	return str;
+}
+
 char *
 malloc_asprintf(struct malloc_type *ks, const char *fmt, ...)
 {
-	int size __diagused, len;
+	size_t size;
 	va_list va;
 	char *str;
 
 	va_start(va, fmt);
-	len = vsnprintf(NULL, 0, fmt, va);
+	str = malloc_vasprintf(ks, &size, fmt, va);
 	va_end(va);
-
-	str = kern_malloc(len + 1, ks, M_WAITOK);
-
-	va_start(va, fmt);
-	size = vsnprintf(str, len + 1, fmt, va);
-	va_end(va);
-
-	KASSERT(size == len);
 	return str;
 }
 
@@ -1685,6 +1697,27 @@ malloc_tmpbuf_free(void *buf, size_t size, void *stackbuf,
 
 #ifdef MALLOC_SITES
 /*
+ * A site's file as the kernel's sources name it (kern/subr_hash.c): what
+ * follows the last "../" of __FILE__ (a kernel is compiled from its
+ * compile directory, ../../../../kern/subr_hash.c; rump from its library's,
+ * .../librump/../../sys/rump/../kern/subr_hash.c), and of that, what
+ * follows the last "sys/" that begins it or a directory in it.
+ */
+static const char *
+malloc_site_path(const char *file)
+{
+	const char *p, *q;
+
+	for (p = file; (q = strstr(p, "../")) != NULL; p = q + 3)
+		continue;
+	if (strncmp(p, "sys/", 4) == 0)
+		p += 4;
+	while ((q = strstr(p, "/sys/")) != NULL)
+		p = q + 5;
+	return p;
+}
+
+/*
  * Number a site at its first allocation (ks: its type): the next slot
  * of the last chunk, or of a new chunk, allocated with kmflags (a site
  * first used with M_NOWAIT may find no memory: its allocations are
@@ -1721,7 +1754,7 @@ malloc_site_register(struct malloc_site *ms, struct malloc_type *ks,
 		}
 		if (malloc_site_chunks[k] != NULL) {
 			msi = malloc_site_info(si);
-			file = ms->ms_file;
+			file = malloc_site_path(ms->ms_file);
 			if ((len = strlen(file)) >= sizeof(msi->msi_file))
 				file += len - (sizeof(msi->msi_file) - 1);
 			strlcpy(msi->msi_file, file, sizeof(msi->msi_file));
@@ -1837,22 +1870,14 @@ char *
 malloc_site_asprintf(struct malloc_site *ms, struct malloc_type *ks,
     const char *fmt, ...)
 {
-	int size __diagused, len;
+	size_t size;
 	va_list va;
 	char *str;
 
 	va_start(va, fmt);
-	len = vsnprintf(NULL, 0, fmt, va);
+	str = malloc_vasprintf(ks, &size, fmt, va);
 	va_end(va);
-
-	str = malloc_site_alloc(ms, len + 1, ks, M_WAITOK);
-
-	va_start(va, fmt);
-	size = vsnprintf(str, len + 1, fmt, va);
-	va_end(va);
-
-	KASSERT(size == len);
-	return str;
+	return malloc_site_count(ms, str, size, ks, M_WAITOK);
 }
 
 char *

@@ -102,7 +102,7 @@ struct malloc_sites_header {
 					      they count as in use */
 
 struct malloc_site_record {
-	char		msr_file[MALLOC_SITE_FILELEN];	/* the path's end */
+	char		msr_file[MALLOC_SITE_FILELEN];	/* its path in sys/ (its end) */
 	char		msr_func[MALLOC_SITE_FUNCLEN];	/* NUL-terminated */
 	char		msr_type[MALLOC_STATS_NAMELEN];	/* the first type */
 	uint32_t	msr_line;
