@@ -29,32 +29,10 @@ MALLOC_DEFINE(M_TEST2, "test2", "unused here");
 MALLOC_DEFINE(M_USBDEV, "USB device", "USB device memory");
 
 static const char *prog = "obj/mallocstat";
+#include "mallocstat_run.h"
+
 static const char *blob = "obj/test-blob.bin", *stream = "obj/test-stream.bin";
 static const char *snap = "obj/test-snap.bin";
-
-/* Run mallocstat with args (a shell command line); its output, exit code. */
-static char *
-run(const char *args, int *code)
-{
-	static char out[32768];
-	char cmd[512];
-	size_t n;
-	int st;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", prog, args);
-	p = popen(cmd, "r");
-	if (p == NULL) {
-		*code = -1;
-		out[0] = '\0';
-		return out;
-	}
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	*code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return out;
-}
 
 /* a before b before c in s, all present */
 static bool
@@ -63,18 +41,6 @@ inorder(const char *s, const char *a, const char *b, const char *c)
 	const char *x = strstr(s, a), *y = strstr(s, b), *z = strstr(s, c);
 
 	return x != NULL && y != NULL && z != NULL && x < y && y < z;
-}
-
-static void
-write_file(const char *file, const char *mode, const void *buf, size_t len)
-{
-	FILE *fp = fopen(file, mode);
-
-	CHECK(fp != NULL);
-	if (fp == NULL)
-		return;
-	CHECK(fwrite(buf, 1, len, fp) == len);
-	fclose(fp);
 }
 
 /* The kernel's blob, written to file (mode "wb") or appended ("ab"). */

@@ -45,6 +45,8 @@ __link_set_decl(malloc_sites, struct malloc_site);
 #define	SITE_CHUNK	64	/* kern_malloc.c's MALLOC_SITE_CHUNK */
 
 static const char *prog = "obj/mallocstat";
+#include "mallocstat_run.h"
+
 static const char *blob = "obj/test-sites.bin";
 static const char *stream = "obj/test-sites-stream.bin";
 static const char *snap = "obj/test-sites-snap.bin";
@@ -512,41 +514,6 @@ test_lost(void)
 	free(p, M_SITEA);
 }
 
-/* mallocstat, as test_mallocstat.c runs it. */
-static char *
-run(const char *args, int *code)
-{
-	static char out[65536];
-	char cmd[512];
-	size_t n;
-	int st;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", prog, args);
-	p = popen(cmd, "r");
-	if (p == NULL) {
-		*code = -1;
-		out[0] = '\0';
-		return out;
-	}
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	*code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return out;
-}
-
-static void
-write_file(const char *file, const char *mode, const void *buf, size_t len)
-{
-	FILE *fp = fopen(file, mode);
-
-	CHECK(fp != NULL);
-	if (fp == NULL)
-		return;
-	CHECK(fwrite(buf, 1, len, fp) == len);
-	fclose(fp);
-}
 
 static void
 dump(const char *file, const char *mode)
