@@ -44,3 +44,10 @@ def example_tree(tmp_path):
     dst = tmp_path / "tree"
     shutil.copytree(os.path.join(TOP, "examples"), dst)
     return dst
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory):
+    """convert's fact cache (factcache) in a directory of the session's,
+    not the user's."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))

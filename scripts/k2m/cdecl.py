@@ -21,6 +21,9 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from . import factcache
+from .factcache import FactCache
+
 
 class CType(NamedTuple):
     base: str               # "struct foo", "union u", "enum e", "void", "char", a typedef name
@@ -207,6 +210,7 @@ class DeclFacts:
     # tree with amd64's <machine/...>
     include_names: list[tuple[str, bool]] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
+    digest: str = ""        # a header's: the hash of its text (factcache)
 
 
 _FUNC_PROTO_RE = re.compile(r"([A-Za-z_]\w*)\s*\(")
@@ -492,11 +496,15 @@ EMPTY_ENV = TypeEnv(DeclFacts(), [])
 
 class HeaderCache:
     """Headers read once per process: their declarations and includes.
-    read_code(path) gives a file's code view and function bodies (cscan)."""
+    read(path) gives a file's text, view(text) its code view, function
+    bodies and comments blanked (cscan); cache (factcache) keeps what a
+    header declares across runs, keyed by its text: where its includes
+    are found is worked out again (that is the tree's, not the text's)."""
 
-    def __init__(self, root: str, read_code) -> None:
+    def __init__(self, root: str, read, view, cache: FactCache | None = None) -> None:
         self.root = root
-        self.read_code = read_code
+        self.read, self.view = read, view
+        self.cache = cache or FactCache(None)
         self.facts: dict[str, DeclFacts] = {}
         self.closures: dict[tuple[str, str], list[str]] = {}
 
@@ -511,12 +519,19 @@ class HeaderCache:
     def decls(self, path: str) -> DeclFacts:
         if path not in self.facts:
             try:
-                code, bodies, raw, stripped = self.read_code(path)
+                raw = self.read(path)
             except OSError:
-                code, bodies, raw, stripped = "", [], "", ""
-            f = file_decls(code, bodies)
-            f.aliases = member_aliases(stripped)
-            f.include_names = includes_of(raw)
+                raw = ""
+            digest = factcache.digest(raw)
+            key = self.cache.key("decls", digest)
+            f = self.cache.get(key, DeclFacts)
+            if f is None:
+                code, bodies, stripped = self.view(raw) if raw else ("", [], "")
+                f = file_decls(code, bodies)
+                f.aliases = member_aliases(stripped)
+                f.include_names = includes_of(raw)
+                f.digest = digest
+                self.cache.put(key, f)
             f.includes = self._resolve(path, f.include_names, MACHINE)
             self.facts[path] = f
         return self.facts[path]
@@ -544,14 +559,19 @@ class HeaderCache:
         self.closures[key] = out
         return out
 
-    def env(self, path: str, own: DeclFacts, raw: str) -> TypeEnv:
-        """The TypeEnv of a file whose own declarations are own: its
-        headers, with its port's <machine/...> when it is in one."""
+    def headers_of(self, path: str, raw: str) -> list[str]:
+        """The headers a file sees, raw its text, in the order their
+        declarations are looked up: with its port's <machine/...> when it
+        is in one."""
         machine = machine_of(self.root, path)
-        seen, layers = set(), []
+        seen, out = set(), []
         for inc in self.includes(path, raw, machine):
             for h in self.closure(inc, machine) + [inc]:
                 if h not in seen:
                     seen.add(h)
-                    layers.append(self.decls(h))
-        return TypeEnv(own, layers)
+                    out.append(h)
+        return out
+
+    def env(self, path: str, own: DeclFacts, raw: str) -> TypeEnv:
+        """The TypeEnv of a file whose own declarations are own."""
+        return TypeEnv(own, [self.decls(h) for h in self.headers_of(path, raw)])

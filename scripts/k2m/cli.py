@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from . import tagmap, tree as treemod
+from . import factcache, tagmap, tree as treemod
 from .boottest import BootTestError
 from .rumptest import RumpTestError
 
@@ -115,6 +115,14 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--intr-flag", action="store_true",
                    help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")
+
+    kept = c.add_mutually_exclusive_group()
+    kept.add_argument("--cache", default=factcache.default_dir(), metavar="DIR",
+                      help="keep the scan's facts (headers' declarations, each file's "
+                      "scan) here across runs, keyed by content and this code's version "
+                      "(default: $XDG_CACHE_HOME/kmem2malloc, else ~/.cache/kmem2malloc)")
+    kept.add_argument("--no-cache", action="store_true",
+                      help="neither read nor write the cache")
 
     a = sub.add_parser("audit", help="list the kmem(9) users left, and why")
     common(a)
@@ -261,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
                                args.hosts, args.timeout,
                                forms=Forms(args.sized_free, args.intr_flag),
                                convert_mismatched=args.convert_size_mismatch,
-                               series=args.series)
+                               series=args.series,
+                               cache=None if args.no_cache else args.cache)
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json,

@@ -36,6 +36,7 @@ from typing import AbstractSet
 from . import (allocators, cscan, findings, includes, outside, pairing, report, restyle,
                spatch, textual)
 from .cscan import Context
+from .factcache import FactCache
 from .scanning import MacroTable, context_files, macro_users, read, scan_all
 from .tagmap import TagMap
 from .tree import Tree, source_files
@@ -86,8 +87,10 @@ class Rewritten:
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
         log=print, forms: textual.Forms = textual.Forms(),
-        convert_mismatched: bool = True, series: bool = True) -> int:
-    """Convert; the exit status.  The cyclic garbage collector is off while
+        convert_mismatched: bool = True, series: bool = True,
+        cache: str | None = None) -> int:
+    """Convert; the exit status; cache: the directory of the scan's facts
+    kept across runs (factcache), None for none.  The cyclic garbage collector is off while
     it runs: it makes a few hundred thousand small objects (the facts) and
     frees them all at the end, and the collector's passes over them were a
     third of the time spent unpickling them from the scan workers."""
@@ -95,7 +98,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     gc.disable()
     try:
         return _run(tree, paths, tagmap, outdir, jobs, in_place, hosts, timeout, log, forms,
-                    convert_mismatched, series)
+                    convert_mismatched, series, cache)
     finally:
         if enabled:
             gc.enable()
@@ -103,14 +106,14 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
 
 def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
          in_place: bool, hosts: str | None, timeout: int, log, forms: textual.Forms,
-         convert_mismatched: bool, series: bool = True) -> int:
+         convert_mismatched: bool, series: bool = True, cache: str | None = None) -> int:
     clock = _Clock(log)
 
     @functools.lru_cache(maxsize=None)
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
 
-    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of))
+    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), cache)
     clock.phase("scan and pair")
     os.makedirs(outdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
@@ -190,7 +193,8 @@ class _Clock:
             self.log(f"kmem2malloc: {time.monotonic() - self.start:6.2f} s  {name} done")
 
 
-def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Scanned:
+def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None,
+         cache: str | None = None) -> Scanned:
     """Phase 1: scan the targets and their context, and pair the sites;
     unit_of(path): who owns the memory a file allocates (pairing.pair:
     its driver, per port for a driver of several ports: Tree.unit_of)."""
@@ -199,7 +203,7 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None) -> Sc
     context += macro_users(tree, paths, targets + context)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
-    all_facts, macros = scan_all(tree.root, targets + context, jobs)
+    all_facts, macros = scan_all(tree.root, targets + context, jobs, FactCache(cache))
     clusters = tree.clusters(targets)
     pairs = pairing.pair(all_facts, clusters, unit_of, tree.kernels)
     texts = {p: read(tree.root, p) for p in targets}

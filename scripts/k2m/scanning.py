@@ -13,12 +13,14 @@ their declarations given to every worker of the scan.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from . import cdecl, cscan
+from . import cdecl, cscan, factcache
+from .factcache import FactCache
 from .tree import Tree, source_files
 
 # Where memory from the converted paths may be released (or come from)
@@ -59,25 +61,30 @@ class MacroTable:
 
 
 def _share(root: str, macros: MacroTable | None = None, callees: dict | None = None,
-           headers: dict | None = None) -> None:
+           headers: dict | None = None, cache: FactCache | None = None) -> None:
     """What every scan needs: set once per worker (or in the caller);
     headers: declarations of the headers already read (cdecl.HeaderCache
-    reads the others on demand)."""
-    hc = cdecl.HeaderCache(root, _code_view)
+    reads the others on demand); cache: the facts kept across runs."""
+    cache = cache or FactCache(None)
+    hc = cdecl.HeaderCache(root, functools.partial(read, root), _code_view, cache)
     hc.facts.update(headers or {})
-    _SHARED.update(root=root, macros=macros or MacroTable(), callees=callees, headers=hc)
+    macros = macros or MacroTable()
+    _SHARED.update(root=root, macros=macros, callees=callees, headers=hc, cache=cache,
+                   given=_given(macros, callees) if cache.top else "")
 
 
-def _code_view(path: str):
-    """What cdecl needs of a header: code view, function bodies, text,
-    comments blanked."""
-    text = read(_SHARED["root"], path)
+def _given(macros: MacroTable, callees: dict | None) -> str:
+    """A hash of what every file's scan is given besides its text and
+    headers, for the scan's cache key (a file's own macros are added)."""
+    return factcache.digest(repr((list(macros.headers.items()),
+                                  list(callees.items()) if callees is not None else None)))
+
+
+def _code_view(text: str) -> tuple[str, list[tuple[int, int]], str]:
+    """What cdecl needs of a header: code view, function bodies, text
+    with comments blanked."""
     view = cscan.code_view(text)
-    return view.code, [(f.start, f.end) for f in view.funcs], text, view.stripped
-
-
-def env_of(path: str, own, text: str):
-    return _SHARED["headers"].env(path, own, text)
+    return view.code, [(f.start, f.end) for f in view.funcs], view.stripped
 
 
 def _worker_init(*args) -> None:
@@ -87,10 +94,15 @@ def _worker_init(*args) -> None:
 
 def _survey_one(path: str) -> tuple[dict, dict[str, tuple[bool, ...]], list[str]]:
     """What one file gives every scan: its allocator macros, its names,
-    the headers it includes."""
+    the headers it includes (found again each run: that is the tree's)."""
     text = read(_SHARED["root"], path)
-    macros = cscan.alloc_macros(text) if "define" in text else {}
-    return macros, cscan.defined_names(text), _SHARED["headers"].includes(path, text)
+    cache = _SHARED["cache"]
+    key = cache.key("survey", factcache.digest(text)) if cache.top else ""
+    got = cache.get(key, tuple)
+    if got is None:
+        got = (cscan.alloc_macros(text) if "define" in text else {}, cscan.defined_names(text))
+        cache.put(key, got)
+    return got[0], got[1], _SHARED["headers"].includes(path, text)
 
 
 def _header_one(path: str) -> tuple[str, cdecl.DeclFacts]:
@@ -98,29 +110,41 @@ def _header_one(path: str) -> tuple[str, cdecl.DeclFacts]:
 
 
 def _scan_one(path: str) -> cscan.FileFacts:
-    ff = cscan.scan(read(_SHARED["root"], path), path, _SHARED["macros"].for_file(path),
-                    callees=_SHARED["callees"], env=env_of)
-    for f in ff.functions:          # the scan's own business: not sent back
-        f.types = {}
+    text = read(_SHARED["root"], path)
+    hc, cache = _SHARED["headers"], _SHARED["cache"]
+    seen = hc.headers_of(path, text)
+    own = _SHARED["macros"].files.get(path)
+    key = cache.key("scan", path, factcache.digest(text), _SHARED["given"], repr(own),
+                    *(f"{h} {hc.decls(h).digest}" for h in seen)) if cache.top else ""
+    ff = cache.get(key, cscan.FileFacts)
+    if ff is None:
+        ff = cscan.scan(text, path, _SHARED["macros"].for_file(path),
+                        callees=_SHARED["callees"],
+                        env=lambda _p, decls, _t: cdecl.TypeEnv(decls, [hc.decls(h) for h in seen]))
+        for f in ff.functions:          # the scan's own business: not sent back
+            f.types = {}
+        cache.put(key, ff)
     return ff
 
 
-def scan_all(root: str, files: list[str], jobs: int
+def scan_all(root: str, files: list[str], jobs: int, cache: FactCache | None = None
              ) -> tuple[list[cscan.FileFacts], MacroTable]:
     """Scan files; the allocator macros defined in them pair where they
-    are seen (MacroTable).  Returns the facts and those macros."""
+    are seen (MacroTable).  Returns the facts and those macros.  cache:
+    facts kept across runs (factcache), none without it."""
     macros = MacroTable()
     names: list = []
     if len(files) < 32 or jobs < 2:
-        _share(root)
+        _share(root, cache=cache)
         for path, (m, defs, _) in zip(files, map(_survey_one, files)):
             macros.add(path, m)
             names.append(defs)
-        _share(root, macros, cscan.may_hold_pointers(names))
+        _share(root, macros, cscan.may_hold_pointers(names), cache=cache)
         facts = [_scan_one(f) for f in files]
     else:
         headers: dict[str, cdecl.DeclFacts] = {}
-        with ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(root,)) as ex:
+        with ProcessPoolExecutor(jobs, initializer=_worker_init,
+                                 initargs=(root, None, None, None, cache)) as ex:
             todo: set[str] = set()
             for path, (m, defs, incs) in zip(files, ex.map(_survey_one, files, chunksize=32)):
                 macros.add(path, m)
@@ -132,7 +156,7 @@ def scan_all(root: str, files: list[str], jobs: int
                 todo = {i for h in todo for i in headers[h].includes} - set(headers)
         callees = cscan.may_hold_pointers(names)
         with ProcessPoolExecutor(jobs, initializer=_worker_init,
-                                 initargs=(root, macros, callees, headers)) as ex:
+                                 initargs=(root, macros, callees, headers, cache)) as ex:
             facts = list(ex.map(_scan_one, files, chunksize=16))
     return facts, macros
 
