@@ -13,9 +13,10 @@
 
 PYTHON ?=	/usr/bin/python3
 K2M =		$(PYTHON) scripts/kmem2malloc
-BENCH_TREE ?=	examples
+BENCH_TREE ?=	$(or $(TREE),examples)
 BENCH_PATH ?=	sys/dev
 JOBS ?=		$(shell nproc)
+ROUNDS ?=	3
 DEBS =		coccinelle parallel python3-yaml python3-pytest flake8 python3-mypy gcc make \
 		patch git mandoc python3-clang-14
 
@@ -84,7 +85,7 @@ test-shim:
 bench: deps bench-convert bench-shim
 
 bench-convert:
-	$(PYTHON) scripts/bench_convert.py --jobs $(JOBS) $(BENCH_TREE) $(BENCH_PATH)
+	$(PYTHON) scripts/bench_convert.py --jobs $(JOBS) --rounds $(ROUNDS) $(BENCH_TREE) $(BENCH_PATH)
 
 bench-shim:
 	$(MAKE) --no-print-directory -C shim/harness bench
