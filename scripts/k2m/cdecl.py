@@ -367,10 +367,11 @@ def machine_of(root: str, path: str) -> str:
 
 
 def resolve_include(root: str, including: str, name: str, quoted: bool,
-                    machine: str = MACHINE) -> str | None:
+                    machine: str = MACHINE, isfile=os.path.isfile) -> str | None:
     """The tree-relative path an #include names, or None if it is not in
     the tree (config-generated headers, the host's).  <machine/x.h> is
-    machine's, <arm/x.h> sys/arch/arm/include's."""
+    machine's, <arm/x.h> sys/arch/arm/include's.  isfile(path): whether
+    a path is a file."""
     cands = []
     if quoted:
         cands.append(os.path.normpath(os.path.join(os.path.dirname(including), name)))
@@ -380,7 +381,7 @@ def resolve_include(root: str, including: str, name: str, quoted: bool,
                      + "/" + rest)
     cands.append("sys/" + name)
     for c in cands:
-        if not c.startswith("..") and os.path.isfile(os.path.join(root, c)):
+        if not c.startswith("..") and isfile(os.path.join(root, c)):
             return c
     return None
 
@@ -507,13 +508,22 @@ class HeaderCache:
         self.cache = cache or FactCache(None)
         self.facts: dict[str, DeclFacts] = {}
         self.closures: dict[tuple[str, str], list[str]] = {}
+        self.files: dict[str, bool] = {}      # path: whether it is a file
+
+    def isfile(self, path: str) -> bool:
+        """os.path.isfile, remembered: every file of a scan looks for the
+        same few hundred headers, in the same few places."""
+        got = self.files.get(path)
+        if got is None:
+            got = self.files[path] = os.path.isfile(path)
+        return got
 
     def includes(self, path: str, raw: str, machine: str = MACHINE) -> list[str]:
         """The headers raw, the text of path, includes (tree-relative)."""
         return self._resolve(path, includes_of(raw), machine)
 
     def _resolve(self, path: str, names, machine: str) -> list[str]:
-        return [p for p in (resolve_include(self.root, path, n, q, machine)
+        return [p for p in (resolve_include(self.root, path, n, q, machine, self.isfile)
                             for n, q in names) if p]
 
     def decls(self, path: str) -> DeclFacts:
