@@ -1,11 +1,12 @@
 """factcache.py: the scan's facts kept across runs, keyed by content."""
 import os
 import pickle
+import time
 
 import pytest
 
 from conftest import run, snapshot
-from k2m import cdecl, cscan, scanning
+from k2m import cdecl, cscan, factcache, scanning
 from k2m.factcache import FactCache
 
 HEADER = "struct foo { int a; };\ntypedef struct foo *foo_t;\n"
@@ -85,6 +86,25 @@ def test_a_corrupt_entry_is_a_miss(tree, tmp_path, junk):
     # and it was written again, whole
     assert header_cache(tree, refuse, FactCache(top)).decls("sys/sys/foo.h").typedefs == \
         got.typedefs
+
+
+def test_versions_unused_for_a_week_are_removed(tree, tmp_path):
+    """Each code version has a directory of its own; another version's,
+    unused for PRUNE_DAYS, goes when a cache is opened, a recent one stays
+    (two checkouts may share the cache)."""
+    top = tmp_path / "cache"
+    header_cache(tree, view, FactCache(str(top), version="a" * 64)).decls("sys/sys/foo.h")
+    header_cache(tree, view, FactCache(str(top), version="b" * 64)).decls("sys/sys/foo.h")
+    assert sorted(os.listdir(top)) == ["a" * 16, "b" * 16]
+    week = time.time() - (factcache.PRUNE_DAYS + 1) * 86400
+    os.utime(top / ("a" * 16), (week, week))
+    FactCache(str(top), version="c" * 64)
+    assert sorted(os.listdir(top)) == ["b" * 16, "c" * 16]
+    os.utime(top / ("b" * 16), (week, week))
+    FactCache(str(top), version="b" * 64)           # its own: used again, kept
+    assert sorted(os.listdir(top)) == ["b" * 16, "c" * 16]
+    assert header_cache(tree, refuse, FactCache(str(top), version="b" * 64)) \
+        .decls("sys/sys/foo.h").typedefs
 
 
 def test_an_unwritable_cache_is_no_cache(tree, tmp_path):

@@ -11,9 +11,13 @@ anything else here) makes every entry a miss.  What depends on the tree
 outside the text (where an #include is found) is not kept: it is worked
 out again each run.
 
-An entry is one file, DIR/ab/abcd..., a pickle; written to a temporary
-file and renamed, so that two runs racing write whole entries.  An entry
-that cannot be read (truncated, corrupt, of another Python) is a miss.
+An entry is one file, DIR/VERSION/ab/abcd..., a pickle; written to a
+temporary file and renamed, so that two runs racing write whole entries.
+An entry that cannot be read (truncated, corrupt, of another Python) is a
+miss.  VERSION is the code version's first 16 digits: a version's entries
+are never found by another, so a version directory no run has used for
+PRUNE_DAYS is removed (not at once: two checkouts of different versions
+may share the cache).
 The cache is the user's own ($XDG_CACHE_HOME/kmem2malloc): pickles are
 trusted as the user's own files are.
 """
@@ -24,7 +28,11 @@ import functools
 import hashlib
 import os
 import pickle
+import shutil
 import tempfile
+import time
+
+PRUNE_DAYS = 7          # a code version's entries unused this long are removed
 
 
 def default_dir() -> str:
@@ -56,8 +64,11 @@ class FactCache:
     every put nothing)."""
 
     def __init__(self, top: str | None, version: str | None = None) -> None:
-        self.top = top
         self.version = version if version is not None or top is None else code_version()
+        self.top: str | None = None
+        if top is not None:
+            self.top = os.path.join(top, (self.version or "")[:16])
+            _prune(top, self.top)
 
     def key(self, kind: str, *parts: str) -> str:
         h = hashlib.sha256(f"{self.version}\0{kind}".encode())
@@ -100,3 +111,22 @@ class FactCache:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _prune(top: str, mine: str) -> None:
+    """Mark the version directory mine as used now; remove the other
+    version directories under top that no run has used for PRUNE_DAYS."""
+    try:
+        os.makedirs(mine, exist_ok=True)
+        os.utime(mine)
+        names = os.listdir(top)
+    except OSError:
+        return                  # no cache to keep: put() says nothing either
+    old = time.time() - PRUNE_DAYS * 86400
+    for name in names:
+        d = os.path.join(top, name)
+        try:
+            if d != mine and os.path.isdir(d) and os.stat(d).st_mtime < old:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
