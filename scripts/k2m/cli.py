@@ -39,7 +39,7 @@ examples:
   kmem2malloc rumptest --obj /tmp/rk ~/rump/src       # build a rump kernel, run it
   kmem2malloc boottest --tools ~/boot-tools ~/src     # build a kernel, boot it in qemu
 
-exit status: 0 done; 1 done, but something needs a look (a spatch error, a
+exit status: 0 done; 1 done, but something needs a look (a spatch error or difference, a
 count mismatch, a mixed pair, a type defined twice, a check regression, a
 rumptest or boottest failure); 2 bad input, nothing written; 130 interrupted.
 """
@@ -68,7 +68,8 @@ def parser() -> argparse.ArgumentParser:
                             help="the tag map (default: tag-map.yaml beside scripts/)")
 
     c = sub.add_parser("convert", help="rewrite kmem(9) to malloc(9); write diffs and a report",
-                       description="Plan, rewrite with spatch, verify, and write "
+                       description="Plan, rewrite, verify, check the rewrite with "
+                       "cocci/'s rules (spatch), and write "
                        "OUT/diffs/<driver>.diff, OUT/report.json, OUT/report.md and "
                        "OUT/series/ (the commits to apply in order with git am: "
                        "0001 the malloc(9) change install-shim makes, then one per "
@@ -78,7 +79,8 @@ def parser() -> argparse.ArgumentParser:
                    help="where diffs and reports go (default: ./kmem2malloc-out)")
     c.add_argument("--in-place", action="store_true",
                    help="also replace the changed files in TREE, each atomically "
-                   "(not done if any file had a spatch error)")
+                   "(not done if anything needs a look: a spatch error or "
+                   "difference, a count mismatch, a mixed pair created)")
     c.add_argument("--hosts", metavar="FILE",
                    help="GNU parallel sshloginfile: spread spatch over these machines "
                    "(OUT must be on a file system they share)")
@@ -112,6 +114,20 @@ def parser() -> argparse.ArgumentParser:
                    "the converted tree, then one per commit group or driver, each with "
                    "a commit message; it surveys all of sys/ as install-shim does, "
                    "a minute or two on NetBSD-current)")
+    check = c.add_mutually_exclusive_group()
+    check.add_argument("--spatch-check", dest="spatch_check", action="store_true",
+                       default=True,
+                       help="check the rewrite with cocci/'s rules (the default): spatch "
+                       "rewrites the same planned calls and its output must be the "
+                       "text rewrite's, file by file; a difference is a spatch-differs "
+                       "finding and exit status 1")
+    check.add_argument("--no-spatch-check", dest="spatch_check", action="store_false",
+                       help="skip that check: spatch is most of convert's time (about "
+                       "three quarters of a run on NetBSD-current's sys/, which then "
+                       "takes a fraction of it), and the output is the same; "
+                       "the scan-based verify of every site still runs.  For "
+                       "repeated runs while working on a tree, or where spatch is "
+                       "not installed; keep the check for the run you commit")
     c.add_argument("--intr-flag", action="store_true",
                    help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")
@@ -269,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                                args.hosts, args.timeout,
                                forms=Forms(args.sized_free, args.intr_flag),
                                convert_mismatched=args.convert_size_mismatch,
-                               series=args.series,
-                               cache=None if args.no_cache else args.cache)
+                                series=args.series, spatch_check=args.spatch_check,
+                                cache=None if args.no_cache else args.cache)
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json,

@@ -6,15 +6,15 @@ The phases, each a function below:
    users elsewhere in sys/ that memory may cross to (sys/kern, sys/net, ...).
 2. plan (pairing.decide): each kmem site converted with a type, or kept
    with a reason; pairs together or not at all.
-3. rewrite_until_stable: rewrite copies with spatch (spatch.py), put
-   continuations in style(9), add the include, and verify by scanning the
-   output again: every site the plan converted is converted, nothing else
-   changed family.  A site spatch left alone (a function it could not
-   parse, a timeout) is kept instead, its pairs re-planned and their files
-   rewritten again, until nothing moves.
-4. results: per file, old and new text, decisions and findings; the
+3. rewrite: rewrite each planned call by text (textual.rewrite, from the
+   allocator table), put continuations in style(9), add the include, and
+   verify by scanning the output again: every site the plan converted is
+   converted, nothing else changed family.
+4. check (unless --no-spatch-check): cocci/'s rules over the same plan,
+   their output compared with the text rewrite (spatchcheck.py).
+5. results: per file, old and new text, decisions and findings; the
    mixed-pair check of the output.
-5. write (report.py) per-driver diffs and the report, and (series.py)
+6. write (report.py) per-driver diffs and the report, and (series.py)
    the series: the malloc(9) change, then one commit per commit group or
    driver; with --in-place, apply: replace each changed file atomically.
 """
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import AbstractSet
 
 from . import (allocators, cscan, findings, includes, outside, pairing, report, restyle,
-               spatch, textual)
+               spatchcheck, textual)
 from .cscan import Context
 from .factcache import FactCache
 from .scanning import MacroTable, context_files, macro_users, read, scan_all
@@ -72,23 +72,20 @@ class Scanned:
 
 @dataclass
 class Rewritten:
-    """What phase 3 left: the last plan and what it made of each target."""
+    """What phases 2 and 3 left: the plan and what it made of each target."""
     plan: pairing.Plan
-    plan_json: dict                     # per target: what spatch and textual did
     outputs: dict[str, str]
     out_facts: dict[str, cscan.FileFacts] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)   # spatch errors
-    # planned calls spatch left in a function it could not parse, rewritten
-    # by textual.py instead (as under #if 0): (path, line)
-    by_text: set[tuple[str, int]] = field(default_factory=set)
+    includes: dict[str, str | None] = field(default_factory=dict)   # includes.action
+    check: spatchcheck.Outcome | None = None    # None: --no-spatch-check
 
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, hosts: str | None = None, timeout: int = 120,
         log=print, forms: textual.Forms = textual.Forms(),
         convert_mismatched: bool = True, series: bool = True,
-        cache: str | None = None) -> int:
+        spatch_check: bool = True, cache: str | None = None) -> int:
     """Convert; the exit status; cache: the directory of the scan's facts
     kept across runs (factcache), None for none.  The cyclic garbage collector is off while
     it runs: it makes a few hundred thousand small objects (the facts) and
@@ -98,7 +95,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     gc.disable()
     try:
         return _run(tree, paths, tagmap, outdir, jobs, in_place, hosts, timeout, log, forms,
-                    convert_mismatched, series, cache)
+                    convert_mismatched, series, spatch_check, cache)
     finally:
         if enabled:
             gc.enable()
@@ -106,7 +103,8 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
 
 def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
          in_place: bool, hosts: str | None, timeout: int, log, forms: textual.Forms,
-         convert_mismatched: bool, series: bool = True, cache: str | None = None) -> int:
+         convert_mismatched: bool, series: bool, spatch_check: bool,
+         cache: str | None = None) -> int:
     clock = _Clock(log)
 
     @functools.lru_cache(maxsize=None)
@@ -115,43 +113,45 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
 
     sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), cache)
     clock.phase("scan and pair")
+    rw = rewrite(sc, tag_of, jobs, forms, convert_mismatched)
+    clock.phase("rewrite and verify")
     os.makedirs(outdir, exist_ok=True)
-    workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
-    try:
-        rw = rewrite_until_stable(sc, tag_of, workdir, jobs, hosts, timeout, clock, forms,
-                                  convert_mismatched)
-    finally:
-        if os.environ.get("K2M_DEBUG"):
-            log(f"kmem2malloc: work directory kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    if spatch_check:
+        rw.check = check(sc, rw, outdir, jobs, hosts, timeout, forms, log)
+        clock.phase("spatch check")
     res = results(tree, sc, rw, tag_of)
     created, mixed_in = mixed_pairs(sc, rw)
     clock.phase("results")
     options = {"sized_free": forms.sized_free, "intr_flag": forms.intr_flag,
-               "convert_size_mismatch": convert_mismatched}
-    report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in, sc.pairs, options)
+               "convert_size_mismatch": convert_mismatched, "spatch_check": spatch_check}
+    report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in, sc.pairs, options,
+                     rw.check)
     clock.phase("report")
-    summary = report.summary(res, created, mixed_in, sc.pairs)
+    summary = report.summary(res, created, mixed_in, sc.pairs, rw.check)
     log(report.summary_text(summary, outdir))
-    bad = bool(rw.failed) or bool(created) or any(rw.problems.values())
+    bad = bool(created) or any(rw.problems.values()) or bool(rw.check and rw.check.failed)
     if series:
         write_series(tree, tagmap, res, sc.pairs, options, outdir, log)
         clock.phase("series")
     if in_place:
-        if bad:
-            log("kmem2malloc: not changing the tree (--in-place): "
-                "see the errors in the report")
-        else:
-            apply_in_place(tree.root, [r for r in res if r.new != r.old])
-            if _shimmed(tree.root) and any(r.new != r.old for r in res):
-                # the order is free (free() takes both forms), but the
-                # type lists were made from the tree before this conversion
-                log("kmem2malloc: the tree has the shim (install-shim ran before "
-                    "convert): run install-shim again, so that its type lists follow "
-                    "the converted code (a type every free passes the size of becomes "
-                    "header-less, MALLOC_DEFINE_SIZED)")
+        _apply(tree, res, bad, log)
     return 1 if bad else 0
+
+
+def _apply(tree: Tree, res: list[FileResult], bad: bool, log) -> None:
+    """--in-place: write the changed files, unless something needs a look."""
+    if bad:
+        log("kmem2malloc: not changing the tree (--in-place): "
+            "see the errors in the report")
+        return
+    apply_in_place(tree.root, [r for r in res if r.new != r.old])
+    if _shimmed(tree.root) and any(r.new != r.old for r in res):
+        # the order is free (free() takes both forms), but the
+        # type lists were made from the tree before this conversion
+        log("kmem2malloc: the tree has the shim (install-shim ran before "
+            "convert): run install-shim again, so that its type lists follow "
+            "the converted code (a type every free passes the size of becomes "
+            "header-less, MALLOC_DEFINE_SIZED)")
 
 
 def _shimmed(root: str) -> bool:
@@ -246,120 +246,56 @@ def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
     return out, frozen
 
 
-def plan_json(plan: pairing.Plan, sc: Scanned,
-              by_text: AbstractSet[tuple[str, int]] = frozenset()) -> dict:
-    """Per target, what the plan asks of the rewrite (compared between
-    rounds to see which files to rewrite again)."""
-    out = {}
-    for path in sc.targets:
-        conv = [d for d in plan.for_file(path) if d.tag]
-        spatched = [d for d in conv if _by_spatch(d.site, by_text)]
-        out[path] = {
-            "convert": {str(d.site.line): d.tag for d in spatched},
-            # under #if 0, in a #define, or in a function spatch could not
-            # parse: rewritten by textual.py, not spatch
-            "text": {str(d.site.line): d.tag for d in conv if d not in spatched},
-            "include": includes.action(sc.facts[path], sc.texts[path], conv),
-        }
-    return out
+def planned(plan: pairing.Plan, path: str) -> list[tuple[cscan.Site, str]]:
+    """path's planned conversions: (site, malloc type)."""
+    return [(d.site, d.tag) for d in plan.for_file(path) if d.tag is not None]
 
 
-def _by_spatch(s: cscan.Site, by_text: AbstractSet[tuple[str, int]]) -> bool:
-    return s.context == Context.CODE and (s.path, s.line) not in by_text
-
-
-def rewrite_until_stable(sc: Scanned, tag_of, workdir: str, jobs: int,
-                         hosts: str | None, timeout: int, clock: _Clock,
-                         forms: textual.Forms = textual.Forms(),
-                         convert_mismatched: bool = True) -> Rewritten:
-    """Phases 2 and 3: plan, rewrite, verify; a planned call spatch left
-    alone in a file it ran on (it could not parse the function: a goto to
-    a label under an #ifdef never taken, a macro it takes for a type) is
-    rewritten by textual.py in the next round, exactly as cocci/ would
-    have; one that is still not converted, or any in a file spatch failed
-    on, is kept (forced) and the plan made again, until nothing moves.
-    Each round that does not settle hands at least one more site to
-    textual.py or keeps it, so this ends within twice as many rounds as
-    there are sites."""
-    tset = set(sc.targets)
+def rewrite(sc: Scanned, tag_of, jobs: int, forms: textual.Forms = textual.Forms(),
+            convert_mismatched: bool = True) -> Rewritten:
+    """Phases 2 and 3: plan, rewrite each file with a planned conversion
+    (textual.rewrite: the one rewrite), verify it.  The sites of a file
+    that is not rewritten (a symbolic link, an allocator's own file) are
+    kept, and their pairs with them."""
     forced = {(s.path, s.line): why for p, why in sc.frozen.items()
               for s in sc.facts[p].sites}
-    rw = Rewritten(pairing.Plan(), {}, dict(sc.texts))
-    for round_no in range(1, 2 * len(sc.pairs.sites) + 2):
-        prev = rw.plan_json
-        rw.plan = pairing.decide(sc.pairs, tset, tag_of, forced, convert_mismatched)
-        rw.plan_json = pj = plan_json(rw.plan, sc, rw.by_text)
-        todo = [p for p in sc.targets if pj[p] != prev.get(p)
-                and (pj[p]["convert"] or pj[p]["text"] or p in rw.out_facts)]
-        if not todo:
-            return rw
-        clock.phase(f"plan {round_no}")
-        missed = _rewrite(sc, rw, todo, workdir, jobs, hosts, timeout, forms)
-        clock.phase(f"spatch and verify {round_no}")
-        for d in missed:
-            p, at = d.site.path, (d.site.path, d.site.line)
-            if os.environ.get("K2M_DEBUG"):
-                clock.log(f"round {round_no}: {d.site.where} {d.site.callee} not converted")
-            if p not in rw.failed and at not in rw.by_text and d.site.context == Context.CODE:
-                rw.by_text.add(at)
-                continue
-            forced[at] = (f"spatch failed on this file: {rw.failed[p]}" if p in rw.failed
-                          else "spatch did not convert it, nor did textual.py")
-        if not missed:
-            return rw
-    raise AssertionError("the plan did not settle")     # cannot happen: see above
-
-
-def _rewrite(sc: Scanned, rw: Rewritten, todo: list[str], workdir: str, jobs: int,
-             hosts: str | None, timeout: int, forms: textual.Forms) -> list[pairing.Decision]:
-    """Rewrite the files in todo as rw.plan says, verify each; the planned
-    conversions that did not happen."""
-    inputs, direct = {}, {}
-    for p in todo:
-        if rw.plan_json[p]["convert"] or rw.plan_json[p]["text"]:
-            got = textual.spatch_input(
-                sc.texts[p], [(d.site, d.tag, _by_spatch(d.site, rw.by_text))
-                              for d in rw.plan.for_file(p) if d.tag],
-                sc.facts[p].functions, forms)
-            if isinstance(got, str):
-                direct[p] = got         # no site for spatch: done
-            else:
-                inputs[p] = got
-    res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout,
-                     forms.virtuals(), unfinished=textual.SITE_MARK + "kmem_")
-    global _FINISH
-    _FINISH = (sc, rw, inputs, direct, res, converted_macros(rw.plan), forms)
+    plan = pairing.decide(sc.pairs, set(sc.targets), tag_of, forced, convert_mismatched)
+    rw = Rewritten(plan, dict(sc.texts))
+    todo = [p for p in sc.targets if planned(plan, p)]
+    global _STATE
+    _STATE = _State(sc, plan, converted_macros(plan), forms)
     try:
         if jobs > 1 and len(todo) >= POOL_FROM:
-            # the output work (restyle, include, re-scan, verify) is a
-            # sixth of a round: the workers fork with this state, and
-            # send back only what is new (the facts' flow lists are the
-            # input's)
+            # the workers fork with _STATE, and send back only what is
+            # new (the facts' flow lists are the input's)
             with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as ex:
                 done = list(ex.map(_finish, todo, chunksize=16))
         else:
             done = [_finish(p) for p in todo]
     finally:
-        _FINISH = None
-    missed = []
+        _STATE = None
     for fin in done:
         p, of = fin.path, fin.facts
-        if fin.failed is not None:
-            res.failed[p] = rw.failed[p] = fin.failed
         rw.outputs[p] = fin.new
         old = sc.facts[p]
         of.functions, of.links, of.calls = old.functions, old.links, old.calls
         rw.out_facts[p] = of
         rw.problems[p] = fin.problems
-        decisions = rw.plan.for_file(p)
-        missed += [decisions[i] for i in fin.missed]
-    return missed
+        rw.includes[p] = fin.include
+    return rw
 
 
-# _rewrite's state, for _finish in this process or a fork
-_FINISH: tuple[Scanned, Rewritten, dict[str, textual.SpatchInput], dict[str, str],
-               spatch.Result, set[str], textual.Forms] | None = None
-POOL_FROM = 64      # files in a round from which _finish runs in a worker pool
+@dataclass
+class _State:
+    """rewrite's state, for _finish in this process or a fork of it."""
+    sc: Scanned
+    plan: pairing.Plan
+    macros: set[str]            # converted_macros(plan)
+    forms: textual.Forms
+
+
+_STATE: _State | None = None
+POOL_FROM = 64      # files from which _finish runs in a worker pool
 
 
 @dataclass
@@ -367,39 +303,44 @@ class Finished:
     """One file's output, as _finish sends it back."""
     path: str
     new: str                    # its text
-    failed: str | None          # why spatch failed on it, if it did
     facts: cscan.FileFacts      # the output's, without the flow lists (the input's)
-    missed: list[int]           # the planned conversions not made: indices of
-                                # plan.for_file(path)
     problems: list[str]         # verify's count problems
+    include: str | None         # includes.action
 
 
 def _finish(p: str) -> Finished:
-    """One file's output: spatch's text put back, restyled, the include
-    added, verified."""
-    assert _FINISH is not None          # set by _rewrite
-    sc, rw, inputs, direct, res, macros, forms = _FINISH
+    """One file's output: rewritten, restyled, the include added, verified."""
+    assert _STATE is not None           # set by rewrite
+    sc, plan, forms = _STATE.sc, _STATE.plan, _STATE.forms
     old = sc.texts[p]
-    new = direct.get(p, old)
-    failed = res.failed.get(p)
-    if p in res.outputs:
-        try:
-            new = textual.spatch_output(inputs[p], res.outputs[p])
-        except ValueError as e:
-            failed = str(e)
-    if p in res.outputs or p in direct:
-        taker = sc.free_taken.get(p)
-        if taker:
-            new = includes.call_free_function(new, taker, forms.free_function)
-        new = includes.add(restyle.restyle(old, new), rw.plan_json[p]["include"], taker)
-    if failed is not None:
-        new = old
-    decisions = rw.plan.for_file(p)
-    of, m, probs = verify(p, new, decisions, sc.facts[p], sc.macros.for_file(p), macros)
-    # not sent back: _rewrite puts the input's back
+    conv = [d for d in plan.for_file(p) if d.tag]
+    new = textual.rewrite(old, planned(plan, p), forms)
+    taker = sc.free_taken.get(p)
+    if taker:
+        new = includes.call_free_function(new, taker, forms.free_function)
+    include = includes.action(sc.facts[p], old, conv)
+    new = includes.add(restyle.restyle(old, new), include, taker)
+    of, probs = verify(p, new, plan.for_file(p), sc.facts[p], sc.macros.for_file(p),
+                       _STATE.macros)
+    # not sent back: rewrite puts the input's back
     of.functions = of.links = of.calls = None   # type: ignore[assignment]
-    ids = {id(d): i for i, d in enumerate(decisions)}
-    return Finished(p, new, failed, of, [ids[id(d)] for d in m], probs)
+    return Finished(p, new, of, probs, include)
+
+
+def check(sc: Scanned, rw: Rewritten, outdir: str, jobs: int, hosts: str | None,
+          timeout: int, forms: textual.Forms, log=print) -> spatchcheck.Outcome:
+    """Phase 4: check the rewrite with cocci/'s rules, in a work directory
+    under outdir (kept with K2M_DEBUG)."""
+    todo = {p: planned(rw.plan, p) for p in rw.out_facts}
+    workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
+    try:
+        return spatchcheck.run(sc.texts, todo, {p: sc.facts[p].functions for p in todo},
+                               workdir, jobs, hosts, timeout, forms)
+    finally:
+        if os.environ.get("K2M_DEBUG"):
+            log(f"kmem2malloc: work directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _signature(s: cscan.Site):
@@ -425,11 +366,11 @@ def as_converted(facts: cscan.FileFacts, macros: AbstractSet[str]) -> cscan.File
 
 def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts,
            macros: dict, converted: AbstractSet[str] = frozenset()
-           ) -> tuple[cscan.FileFacts, list, list[str]]:
-    """Compare the output with the plan.  Returns the output's facts, the
-    planned conversions spatch did not make, and count problems (always
-    checked: a site missed is a count problem too, until it is re-planned).
-    converted: the macros whose definitions were converted."""
+           ) -> tuple[cscan.FileFacts, list[str]]:
+    """Compare the output with the plan, by scanning it as the input was
+    scanned: every planned conversion made, every kept site still kmem.
+    Returns the output's facts and count problems.  converted: the macros
+    whose definitions were converted."""
     out = as_converted(cscan.scan(new_text, path, macros, sites_only=True), converted)
     # conversion renames calls only: where pointers flow is unchanged, and
     # the output's sites are the input's, in the same order
@@ -440,8 +381,7 @@ def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts
                 o.key, o.objtype = s.key, s.objtype
     left = Counter(_signature(s) for s in out.sites if s.is_kmem and s.counted)
     want = Counter(_signature(d.site) for d in decisions if d.reason)
-    extra = left - want
-    missed = [d for d in decisions if d.tag and extra[_signature(d.site)] > 0]
+    missed = sum((left - want).values())
     problems = []
     n_in = sum(1 for s in old_facts.sites if s.is_kmem and s.counted)
     n_kept = sum(1 for d in decisions if d.reason)
@@ -449,11 +389,12 @@ def verify(path: str, new_text: str, decisions: list, old_facts: cscan.FileFacts
     n_left = sum(left.values())
     m_in = sum(1 for s in old_facts.sites if not s.is_kmem and s.counted)
     m_out = sum(1 for s in out.sites if not s.is_kmem and s.counted)
-    if n_in != n_kept + n_conv or n_left != n_kept or m_out != m_in + n_conv:
+    if n_in != n_kept + n_conv or n_left != n_kept or m_out != m_in + n_conv or missed:
         problems.append(
             f"site count mismatch: {n_in} kmem sites in, {n_conv} converted, "
-            f"{n_kept} kept, {n_left} kmem left, malloc/free {m_in} -> {m_out}")
-    return out, missed, problems
+            f"{n_kept} kept, {n_left} kmem left ({missed} not planned), "
+            f"malloc/free {m_in} -> {m_out}")
+    return out, problems
 
 
 def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
@@ -470,14 +411,10 @@ def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
         fs = by_path.get(p, [])
         if p in users:
             fs.append(findings.outside_build(p, users[p]))
-        fs += [findings.spatch(p, d.site.line, d.reason) for d in decs
-               if d.reason and d.reason.startswith("spatch")]
-        fs += [findings.by_text(p, d.site.line, d.site.func) for d in decs
-               if d.tag and (p, d.site.line) in rw.by_text]
-        if p in rw.failed:
-            fs.append(findings.spatch_error(p, rw.failed[p]))
+        if rw.check:
+            fs += rw.check.findings.get(p, [])
         fs += [findings.count(p, pr) for pr in rw.problems.get(p, [])]
-        if rw.plan_json[p]["include"] == "none":
+        if rw.includes.get(p) == "none":
             fs.append(findings.include(p))
         said = cscan.kmem_comments(rw.outputs[p]) if p in changed_all else []
         of = rw.out_facts.get(p)

@@ -11,11 +11,12 @@ report.json and the README list the same kinds:
                   each block records its type, the free names none
   unpaired-free   a free no allocation reaches (converted together with
                   the allocations of its driver that may be its memory's)
-  spatch          a call neither spatch nor textual.py converted (its
-                  pairs kept)
-  by-text         a call in a function spatch could not parse, rewritten
-                  by textual.py as cocci/ would (review it)
-  spatch-error    spatch failed on the file (the file is kept whole)
+  spatch-differs  cocci/'s rules rewrote this line otherwise than the text
+                  rewrite did: a bug in one of the two (spatchcheck.py)
+  not-checked     a call spatch left alone (it could not parse the
+                  function): the text rewrite converted it, the check
+                  could not compare it (review it)
+  spatch-error    spatch failed on the file: the check could not compare it
   size-mismatch   kmem_free's size disagrees with its allocation's: a bug
                   in the input, converted as written (--keep-size-mismatch:
                   the pair is kept as kmem)
@@ -95,18 +96,21 @@ def size_mismatch(free, alloc, kept: bool) -> Finding:
         f"input; fix it in a commit of its own ({then})"))
 
 
-def spatch(path: str, line: int, reason: str) -> Finding:
-    return Finding(path, line, "spatch", reason)
+def spatch_differs(path: str, line: int, what: str) -> Finding:
+    return Finding(path, line, "spatch-differs", (
+        f"cocci/'s rules and the text rewrite disagree here: {what} (a bug in "
+        "one of the two: the output is the text rewrite's)"))
 
 
-def by_text(path: str, line: int, func: str | None) -> Finding:
-    return Finding(path, line, "by-text", (
-        f"spatch could not parse {func or 'the function'}(): this call was "
-        "rewritten by text, as cocci/ would have"))
+def not_checked(path: str, line: int, func: str | None) -> Finding:
+    return Finding(path, line, "not-checked", (
+        f"spatch could not parse {func or 'the function'}(): the text rewrite "
+        "converted this call, the check by cocci/'s rules could not compare it"))
 
 
 def spatch_error(path: str, message: str) -> Finding:
-    return Finding(path, 1, "spatch-error", message)
+    return Finding(path, 1, "spatch-error",
+                   f"{message} (the check could not compare this file)")
 
 
 def count(path: str, problem: str) -> Finding:

@@ -82,9 +82,10 @@ def _site(d) -> dict:
     return out
 
 
-def summary(results, created, mixed_in, pairs=None) -> dict:
+def summary(results, created, mixed_in, pairs=None, check=None) -> dict:
     """The numbers of a run.  Calls inside an allocator's implementation
-    are not a caller's sites: they are counted apart (allocator_sites)."""
+    are not a caller's sites: they are counted apart (allocator_sites).
+    check: convert's spatchcheck.Outcome (None: not run)."""
     every = [d for r in results for d in r.decisions]
     sites = [d for d in every if d.paired_by != "allocator"]
     conv = sum(1 for d in sites if d.tag)
@@ -111,7 +112,20 @@ def summary(results, created, mixed_in, pairs=None) -> dict:
                              if f.kind == "spatch-error"),
         "pairs_size_confirmed": pairs.size_confirmed if pairs else 0,
         "size_mismatches": len({f for _, f in pairs.size_mismatched}) if pairs else 0,
+        "spatch_check": None if check is None else {
+            "compared": check.compared, "not_checked": check.not_checked,
+            "differs": sum(1 for r in results for f in r.findings
+                           if f.kind == "spatch-differs")},
     }
+
+
+def check_text(s: dict) -> str:
+    """The spatch check's numbers, in words."""
+    c = s["spatch_check"]
+    if c is None:
+        return "not run (--no-spatch-check)"
+    return (f"{c['compared']} sites compared, {c['not_checked']} not checked, "
+            f"{c['differs']} differences")
 
 
 def summary_text(s: dict, outdir: str) -> str:
@@ -120,6 +134,7 @@ def summary_text(s: dict, outdir: str) -> str:
             f"with a reason; {s['files_changed']} files changed; "
             f"{s['findings']} findings; mixed pairs created: {s['mixed_pairs_created']}; "
             f"spatch errors: {s['spatch_errors']}\n"
+            f"kmem2malloc: spatch check: {check_text(s)}\n"
             f"kmem2malloc: diffs in {os.path.join(outdir, 'diffs')}/, report in "
             f"{os.path.join(outdir, 'report.md')} and report.json")
 
@@ -157,7 +172,7 @@ def commit_groups(results, pairs) -> tuple[dict[str, set[str]], list[list[str]]]
 
 
 def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=None,
-              options=None) -> None:
+              options=None, check=None) -> None:
     ddir = os.path.join(outdir, "diffs")
     os.makedirs(ddir, exist_ok=True)
     for f in os.listdir(ddir):
@@ -172,7 +187,7 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=Non
                   errors="surrogateescape") as fp:
             fp.write("".join(parts))
 
-    s = summary(results, created, mixed_in, pairs)
+    s = summary(results, created, mixed_in, pairs, check)
     deps, groups = commit_groups(results, pairs)
     with open(os.path.join(outdir, "commit-groups.txt"), "w") as fp:
         fp.write("# diffs to commit together: memory allocated in one is released in another\n")
@@ -183,7 +198,8 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=Non
         "paths": paths,
         "tag_map": tagmap.path,
         # convert's options: --sized-free (or --unsized-free), --intr-flag,
-        # --convert-size-mismatch (or --keep-size-mismatch)
+        # --convert-size-mismatch (or --keep-size-mismatch), --spatch-check
+        # (or --no-spatch-check)
         "options": options or {},
         "summary": s,
         "mixed_pairs_created": sorted(created.values()),
@@ -219,6 +235,7 @@ def markdown(doc: dict) -> str:
               "spatch_errors", "allocator_sites", "pairs_size_confirmed",
               "size_mismatches"):
         L.append(f"| {k.replace('_', ' ')} | {s[k]} |")
+    L.append(f"| spatch check | {check_text(s)} |")
     L.append("| sites told apart by | " + ", ".join(
         f"{k} {v}" for k, v in s["paired_by"].items()) + " |")
     if doc["allocator_files"]:

@@ -1,16 +1,18 @@
-"""Edits around spatch, done on the text itself, lines kept.
+"""The rewrite, done on the text itself, lines kept; and spatch's input.
 
-- The plan reaches spatch in the text: each call site planned for spatch
-  is marked, renamed k2m_<name> with its malloc type put in front of the
-  last argument (see cocci/kmem_calls.cocci).  A mark spatch leaves (it
-  could not parse the function) is taken out again after.
-- Code under `#if 0` is invisible to spatch.  It is not compiled, but it is
-  still read and re-enabled, so a pair must not be half converted there:
-  those sites are rewritten here, exactly as cocci/ would; so are the
-  calls in macro definitions (spatch does not rewrite #define bodies),
-  and, in a second round, a call spatch left in a function it could not
-  parse (cocci/'s rules rename calls and translate flags, which this does
-  the same; the output is verified by the same scan either way).
+- rewrite(): every planned call site becomes its malloc(9) call, as
+  allocators.TABLE says (becomes, type_at, flags) and flags.translate
+  writes its flags.  This is THE rewrite convert writes: the scanner that
+  found the sites gives their offsets, so it reaches every one of them,
+  under `#if 0`, in a `#define` body and in a function spatch cannot
+  parse alike (README: convert, "one rewrite, one check").
+- spatch_input(): the same plan for cocci/'s rules, which check it
+  (spatchcheck.py).  Each call site in the code is marked, renamed
+  k2m_<name> with its malloc type put where the malloc(9) call takes it
+  (see cocci/kmem_calls.cocci); the sites spatch cannot see (under `#if
+  0`, in a #define) are rewritten as above.  A mark spatch leaves (it
+  could not parse the function) is found by left_marks() and taken out
+  by unmark().
 - spatch's time goes into parsing every function of a file, but only the
   functions with a call to rewrite need it.  The other bodies are elided
   while spatch runs (a marker comment and as many newlines, so lines keep
@@ -26,9 +28,9 @@
   definitions are hidden in a comment while spatch runs and put back after.
 - `#include <sys/malloc.h>` is a line edit too (includes.py).
 
-The edits before spatch are computed on the input text as (start, end,
-replacement) triples and applied together (apply), so every offset the
-scanner gave stays valid while they are collected.
+The edits are computed on the input text as (start, end, replacement)
+triples and applied together (apply), so every offset the scanner gave
+stays valid while they are collected.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import allocators, cscan, linediff
+from . import allocators, cscan
 from .flags import translate
 
 Edit = tuple[int, int, str]
@@ -110,10 +112,9 @@ def _type_edit(spans, close: int, at: int, tag: str) -> Edit:
 
 def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
                forms: Forms = Forms()) -> list[Edit]:
-    """Edits for (site, tag) calls: marked for spatch (k2m_<name>, the
-    type put in where the malloc(9) call takes it), or (mark=False)
-    rewritten here, exactly as cocci/ does.  The first argument stays as
-    written."""
+    """Edits for (site, tag) calls: (mark=False) the rewrite, or marked
+    for cocci/'s rules (k2m_<name>, the type put in where the malloc(9)
+    call takes it).  The first argument stays as written."""
     stripped = cscan.strip(text)
     edits: list[Edit] = []
     for s, tag in sites:
@@ -140,6 +141,19 @@ def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
     return edits
 
 
+def rewrite(text: str, sites: list[tuple[cscan.Site, str]], forms: Forms = Forms()) -> str:
+    """text with its planned (site, tag) calls rewritten to malloc(9)."""
+    return apply(text, site_edits(text, sites, mark=False, forms=forms))
+
+
+def left_marks(text: str) -> list[tuple[int, str]]:
+    """The (line, kmem function) of each marked call in text: those
+    spatch left as they were."""
+    stripped = cscan.strip(text)
+    return [(stripped.count("\n", 0, m.start()) + 1, m.group(1))
+            for m in _MARKED_CALL.finditer(stripped)]
+
+
 def unmark(text: str) -> str:
     """Take out the marks spatch left (it could not parse the function);
     ValueError if one is not as site_edits() made it."""
@@ -162,30 +176,6 @@ def unmark(text: str) -> str:
             edits.append((spans[a.type_at - 1][1] if a.type_at else ta, tb, ""))
         edits.append((m.start(), m.start() + len(SITE_MARK), ""))
     return apply(text, edits)
-
-
-def unplanned_change(before: str, after: str) -> int | None:
-    """The first line of before (spatch's input) that spatch changed
-    although no marked call spans it, or None.  spatch is asked to rewrite
-    marked calls only; anything else it touches (it has reformatted
-    unusual #defines) must not reach the output."""
-    spans = []
-    stripped = cscan.strip(before)
-    for m in _MARKED_CALL.finditer(stripped):
-        end = cscan.match_paren(stripped, stripped.index("(", m.start()))
-        spans.append((stripped.count("\n", 0, m.start()),
-                      stripped.count("\n", 0, end)))
-    a = linediff.lines(before)
-    b = linediff.lines(after)
-    for tag, i1, i2, _, _ in linediff.matcher(a, b).get_opcodes():
-        if tag == "equal":
-            continue
-        # an insertion sits between lines i1 - 1 and i1
-        lines = range(i1, i2) if i2 > i1 else [max(0, i1 - 1)]
-        for n in lines:
-            if not any(lo <= n <= hi for lo, hi in spans):
-                return n + 1
-    return None
 
 
 def hide_defines(text: str) -> tuple[str, list[str]]:
@@ -277,32 +267,29 @@ class SpatchInput:
     bodies: list[str]               # function bodies elided
 
 
-def spatch_input(text: str, sites: list[tuple[cscan.Site, str, bool]],
-                 funcs: list[cscan.Function], forms: Forms = Forms()) -> SpatchInput | str:
-    """What spatch reads for text, whose planned (site, tag, by spatch)
-    conversions are sites and whose functions are funcs; the sites not by
-    spatch (under #if 0, in a macro definition, in a function spatch could
-    not parse) rewritten here.  When no site is for spatch, the rewritten
-    text itself."""
-    edits = site_edits(text, [(s, t) for s, t, sp in sites if sp], mark=True)
-    edits += site_edits(text, [(s, t) for s, t, sp in sites if not sp], mark=False,
-                        forms=forms)
-    if not any(sp for _, _, sp in sites):
-        return apply(text, edits)
+def spatch_input(text: str, sites: list[tuple[cscan.Site, str]], funcs: list[cscan.Function],
+                 forms: Forms = Forms()) -> SpatchInput | None:
+    """What spatch reads for text, whose planned (site, tag) conversions
+    are sites and whose functions are funcs: the calls in the code marked,
+    the others (under #if 0, in a macro definition) rewritten; None when
+    no call is in the code."""
+    code = [(s, t) for s, t in sites if s.context == cscan.Context.CODE]
+    if not code:
+        return None
+    edits = site_edits(text, code, mark=True)
+    edits += site_edits(text, [(s, t) for s, t in sites if s.context != cscan.Context.CODE],
+                        mark=False, forms=forms)
     # a body with a call rewritten here is not elided either: the elided
     # bodies are put back as the input had them
-    elide, bodies = body_edits(text, {s.line for s, _, _ in sites}, funcs)
+    elide, bodies = body_edits(text, {s.line for s, _ in sites}, funcs)
     marked, hidden = hide_defines(apply(text, edits + elide))
     return SpatchInput(marked, hidden, bodies)
 
 
 def spatch_output(inp: SpatchInput, out: str) -> str:
-    """spatch's output out for inp, with everything put back; ValueError,
-    saying what, if spatch changed what it was not asked to."""
-    bad = unplanned_change(inp.text, out)
-    if bad:
-        raise ValueError(f"spatch changed line {bad}, which has no call to rewrite")
+    """spatch's output out for inp, the hidden defines and elided bodies
+    put back (its marks left as they are); ValueError if spatch moved one."""
     try:
-        return unmark(restore_bodies(restore_defines(out, inp.hidden), inp.bodies))
+        return restore_bodies(restore_defines(out, inp.hidden), inp.bodies)
     except ValueError:
-        raise ValueError("spatch changed a function it was not asked to") from None
+        raise ValueError("spatch changed a function or #define it was not given") from None
