@@ -1,5 +1,16 @@
 /// kmem_calls.cocci -- kmem(9) allocations and frees to malloc(9) and free(9).
 ///
+// These rules are now the CHECK of the rewrite, not the rewrite: convert
+// rewrites every planned call by text (scripts/k2m/textual.py, driven by
+// the allocator table, scripts/k2m/allocators.py), then runs these rules
+// over the same plan and requires the same output, file by file
+// (scripts/k2m/spatchcheck.py; README: convert, step 4).  A difference is a
+// bug in one of the two.  They stay plain SmPL, runnable by hand on marked
+// input (Linux's coccicheck model), with the options below:
+//
+//   spatch --sp-file cocci/kmem_calls.cocci --no-includes --max-width 10000 \
+//       --macro-file-builtins cocci/netbsd_macros.h -D sized_free marked.c
+//
 // Confidence: High
 // Options: --no-includes --max-width 10000 --macro-file-builtins netbsd_macros.h
 //
@@ -39,12 +50,12 @@
 //
 // so these rules need no script and no position, and a kmem call the plan
 // keeps (the other half of its pair is kept for a reason: a flags
-// expression not translated here, a function spatch cannot parse, a size
-// that disagrees with the allocation's ...) is never matched.  T is
-// normally the file's type from tag-map.yaml; a free takes the type of the
-// allocation it releases.  A marked call spatch leaves alone (it could not
-// parse the function) is put back as it was, and the driver keeps the
-// pair.  The flags forms here are exactly those scripts/k2m/flags.py
+// expression not translated, a size that disagrees with the
+// allocation's ...) is never matched.  T is normally the file's type from
+// tag-map.yaml; a free takes the type of the allocation it releases.  A
+// marked call spatch leaves alone (it could not parse the function) is
+// converted by the text rewrite all the same, and reported as not
+// checked.  The flags forms here are exactly those scripts/k2m/flags.py
 // translates, which is what the planner converts.  The first argument is
 // context, so line breaks and comments inside a size expression survive.
 // kmem's string and scratch-buffer helpers are kmem_helpers.cocci's.

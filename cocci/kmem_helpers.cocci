@@ -14,7 +14,9 @@
 //   kmem_tmpbuf_free(p, n, b)            -> malloc_tmpbuf_free(p, n, b, T)
 //
 // and KM_NOSLEEP, c ? KM_SLEEP : KM_NOSLEEP in either order, as in
-// kmem_calls.cocci.  The calls are marked as kmem_calls.cocci says, the
+// kmem_calls.cocci.  Like kmem_calls.cocci, these rules are convert's check
+// of its text rewrite (scripts/k2m/spatchcheck.py), runnable by hand on
+// marked input with the options above.  The calls are marked as kmem_calls.cocci says, the
 // type T already where the malloc(9) helper takes it.  A string of
 // kmem_asprintf freed with kmem_free(p, strlen(p) + 1) is kmem_calls.cocci's
 // free.

@@ -11,12 +11,13 @@ failing where the engines disagree, and the call spatch cannot parse.
 import json
 import os
 import shutil
+import subprocess
 
 import pytest
 
 from test_golden import CASES, GOLDEN, SHARED, options
 
-from k2m import cli, convert, includes, restyle, spatch, textual
+from k2m import cli, convert, cscan, includes, restyle, spatch, textual
 from k2m.cscan import Context
 from k2m.tree import open_tree
 
@@ -109,3 +110,27 @@ def test_a_spatch_that_edits_another_line_fails_the_check(example_tree, tmp_path
     assert [(f["kind"], f["line"]) for f in entry["findings"]] == [("spatch-differs", line)]
     assert all(s["status"] == "converted" for s in entry["sites"])
     assert "+\tsc->sc_busses = malloc(" in (out / "diffs" / entry["diff"]).read_text()
+
+
+def test_cocci_rules_run_by_hand_on_marked_input(tmp_path):
+    """The rules stay usable alone, as Linux's coccicheck runs its own:
+    each cocci/ file by itself, with the options its header gives, over
+    a marked file (every call marked, no body elided) gives the text
+    rewrite."""
+    src = open(os.path.join(GOLDEN, "helpers.c")).read()
+    sites = [(s, "M_GOLDEN") for s in cscan.scan(src, "helpers.c").sites
+             if s.is_kmem and s.context == Context.CODE]
+    assert len(sites) > 10
+    marked = tmp_path / "marked.c"
+    marked.write_text(textual.apply(src, textual.site_edits(src, sites, mark=True)))
+    for rules in spatch.RULE_FILES:
+        p = subprocess.run(["spatch", "--very-quiet", "--sp-file",
+                            os.path.join(spatch.COCCI_DIR, rules), "--no-includes",
+                            "--max-width", "10000", "--macro-file-builtins",
+                            os.path.join(spatch.COCCI_DIR, "netbsd_macros.h"),
+                            "-D", "sized_free", "--in-place", str(marked)],
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+    want = textual.rewrite(src, sites)
+    assert restyle.restyle(src, marked.read_text()) == restyle.restyle(src, want)
+    assert "k2m_" not in marked.read_text()

@@ -1,10 +1,10 @@
 """kmem(9) allocation flags to malloc(9) flags: the one place that knows.
 
-Used by the planner (which flags can be converted) and by textual.py (the
-sites spatch does not see: under #if 0, in macro definitions).
-cocci/kmem_calls.cocci and cocci/kmem_helpers.cocci spell out the same
-forms in SmPL; the golden cases alloc_flags.c, intr.c and helpers.c hold
-every one of them.
+Used by the planner (which flags can be converted) and by textual.rewrite
+(the rewrite convert writes).  cocci/kmem_calls.cocci and
+cocci/kmem_helpers.cocci spell out the same forms in SmPL, convert's check
+of the rewrite; the golden cases alloc_flags.c, intr.c and helpers.c hold
+every one of them, and tests/test_spatchcheck.py runs them through both.
 """
 
 import re

@@ -1,4 +1,5 @@
-"""Running spatch: the one place that does.
+"""Running spatch: the one place that does (for convert's check of its
+rewrite, spatchcheck.py).
 
 The rules of cocci/ reach spatch as one semantic patch per set of rules a
 file needs: a rule that renames a marked call (textual.SITE_MARK) is given
