@@ -484,8 +484,8 @@ def test_size_mismatch_converted_as_written_or_kept(example_tree, tmp_path, opti
 
 
 def test_output_work_in_a_worker_pool_is_the_serial_work(example_tree, tmp_path, monkeypatch):
-    """From convert.POOL_FROM files a round, each file's output work
-    (restyle, include, re-scan, verify) runs in forked workers: the
+    """From convert.POOL_FROM files to rewrite, each file's work (rewrite,
+    restyle, include, re-scan, verify) runs in forked workers: the
     diffs and the report are byte for byte those of the serial path."""
     import concurrent.futures
     from k2m import cli, convert

@@ -802,7 +802,8 @@ def components(pairs: Pairs) -> dict[int, list[int]]:
 def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
            convert_mismatched: bool = True) -> Plan:
     """tag_of(path) -> malloc type.  forced: {(path, line): reason} for
-    sites found unconvertible after a spatch run.  A pair whose sizes
+    sites that must stay kmem (those of a file convert does not rewrite: a
+    symbolic link, a file defining kmem itself).  A pair whose sizes
     disagree is a bug in the input, reported either way; it is converted
     with the size as written (free(p, T, n) checks that size where kmem's
     KMEM_SIZE does, so the conversion neither hides the bug nor adds one),
