@@ -17,7 +17,7 @@ import pytest
 
 from test_golden import CASES, GOLDEN, SHARED, options
 
-from k2m import cli, convert, cscan, includes, restyle, spatch, textual
+from k2m import cli, convert, cscan, flags, includes, restyle, spatch, textual
 from k2m.cscan import Context
 from k2m.tree import open_tree
 
@@ -64,9 +64,9 @@ def test_a_wrong_text_rewrite_fails_the_check(example_tree, tmp_path, monkeypatc
     spatch writes M_NOWAIT for KM_NOSLEEP, and the check reports the line
     and exits 1.  Without the check the same wrong output passes: the
     scan-based verify counts calls, it does not read their flags."""
-    real = textual.translate
-    monkeypatch.setattr(textual, "translate",
-                        lambda callee, flags, *a, **k: real(callee, "KM_SLEEP", *a, **k))
+    real = flags.translate
+    monkeypatch.setattr(flags, "translate",
+                        lambda callee, f, *a, **k: real(callee, "KM_SLEEP", *a, **k))
     out = tmp_path / "out"
     assert cli.main(["convert", "-j", "1", "--no-series", "--out", str(out),
                      str(example_tree)]) == 1

@@ -11,6 +11,7 @@ import re
 
 KM_TO_M = {"KM_SLEEP": "M_WAITOK", "KM_NOSLEEP": "M_NOWAIT"}
 _COND = re.compile(r"(.+?)\s*\?\s*(KM_SLEEP|KM_NOSLEEP)\s*:\s*(KM_SLEEP|KM_NOSLEEP)")
+_ALTS = re.compile(r"\?\s*((?:KM_SLEEP|KM_NOSLEEP)\s*:\s*(?:KM_SLEEP|KM_NOSLEEP))\s*\Z")
 ZERO = ("kmem_zalloc", "kmem_intr_zalloc")
 INTR = ("kmem_intr_alloc", "kmem_intr_zalloc")
 # the allocations whose flags may be a km_flag_t variable (the forms of
@@ -48,3 +49,19 @@ def translate(callee: str, flags: str | None, intr_flag: bool = False,
     alts = [f"({a})" if "|" in a else a for a in alts]
     e = "%s ? %s : %s" % (m.group(1), alts[0], alts[1])
     return "(%s) | M_ZERO" % e if zero else e
+
+
+def edit(callee: str, flags: str, intr_flag: bool = False,
+         variable: bool = False) -> tuple[int, int, str] | None:
+    """translate() as an edit of the flags text: (start, end, replacement).
+    In c ? KM_SLEEP : KM_NOSLEEP, the condition stays as written and only
+    the alternatives are replaced (not in the zalloc forms, which put the
+    whole in parentheses): cocci/'s rules keep the condition as context,
+    and with it its line breaks (kern_lwp.c breaks the line after `?`)."""
+    new = translate(callee, flags, intr_flag, variable)
+    if new is None:
+        return None
+    m = _ALTS.search(flags)
+    if m and callee not in ZERO and "& KM_NOSLEEP)" not in new:    # not the variable form
+        return m.start(1), m.end(1), new.rsplit("? ", 1)[-1]
+    return 0, len(flags), new

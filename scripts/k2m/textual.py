@@ -38,8 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import allocators, cscan
-from .flags import translate
+from . import allocators, cscan, flags
 
 Edit = tuple[int, int, str]
 
@@ -128,9 +127,9 @@ def site_edits(text: str, sites: list[tuple[cscan.Site, str]], mark: bool,
         edits.append((s.offset, s.offset + len(s.callee), a.becomes))
         if a.flags is not None:
             fa, fb = spans[a.flags]
-            flags = translate(s.callee, text[fa:fb], forms.intr_flag, variable=s.flags_km)
-            assert flags is not None        # pairing keeps the others kmem
-            edits.append((fa, fb, flags))
+            e = flags.edit(s.callee, text[fa:fb], forms.intr_flag, variable=s.flags_km)
+            assert e is not None            # pairing keeps the others kmem
+            edits.append((fa + e[0], fa + e[1], e[2]))
         if a.becomes == "free" and a.size is not None:     # kmem_free(p, n)
             if forms.sized_free:
                 edits.append(_type_edit(spans, close, a.type_at, tag))
