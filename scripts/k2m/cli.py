@@ -286,8 +286,8 @@ def main(argv: list[str] | None = None) -> int:
                                args.hosts, args.timeout,
                                forms=Forms(args.sized_free, args.intr_flag),
                                convert_mismatched=args.convert_size_mismatch,
-                                series=args.series, spatch_check=args.spatch_check,
-                                cache=None if args.no_cache else args.cache)
+                               series=args.series, spatch_check=args.spatch_check,
+                               cache=None if args.no_cache else args.cache)
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json,
