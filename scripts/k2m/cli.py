@@ -1,4 +1,4 @@
-"""Command line: `kmem2malloc convert|audit|install-shim|check|rumptest|boottest`."""
+"""Command line: `kmem2malloc convert|retag|audit|install-shim|check|rumptest|boottest`."""
 
 from __future__ import annotations
 
@@ -140,6 +140,23 @@ def parser() -> argparse.ArgumentParser:
                       "(default: $XDG_CACHE_HOME/kmem2malloc, else ~/.cache/kmem2malloc)")
     kept.add_argument("--no-cache", action="store_true",
                       help="neither read nor write the cache")
+    t = sub.add_parser("retag", help="give legacy malloc(9) calls of a generic type "
+                       "(M_DEVBUF, M_TEMP) their owner's type; write diffs and a report",
+                       description="After convert: the malloc(9), realloc and free "
+                       "calls naming a generic type (tag-map.yaml's retag: types) get "
+                       "the type the tag map gives their owner, paired as convert pairs "
+                       "(an allocation and every free of its memory change together or "
+                       "not at all); memory of a scratch type (retag: scratch, M_TEMP) "
+                       "freed only in the function allocating it keeps it.  Writes "
+                       "OUT/diffs/, OUT/report.json, OUT/report.md and OUT/series/.")
+    common(t)
+    t.add_argument("--out", default="kmem2malloc-retag", metavar="DIR",
+                   help="where diffs and reports go (default: ./kmem2malloc-retag)")
+    t.add_argument("--in-place", action="store_true",
+                   help="also replace the changed files in TREE, each atomically (not "
+                   "done if the output of any file failed its check)")
+    t.add_argument("--no-series", dest="series", action="store_false",
+                   help="do not write OUT/series/")
 
     a = sub.add_parser("audit", help="list the kmem(9) users left, and why")
     common(a)
@@ -288,6 +305,10 @@ def main(argv: list[str] | None = None) -> int:
                                convert_mismatched=args.convert_size_mismatch,
                                series=args.series, spatch_check=args.spatch_check,
                                cache=None if args.no_cache else args.cache)
+        if args.cmd == "retag":
+            from . import retag
+            return retag.run(tree, paths, tagmap.load(args.tag_map), args.out, args.jobs,
+                             args.in_place, args.series)
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json,

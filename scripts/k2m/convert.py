@@ -194,12 +194,15 @@ class _Clock:
 
 
 def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None,
-         cache: str | None = None) -> Scanned:
+         cache: str | None = None,
+         context_needles: tuple[str, ...] = ("kmem_",)) -> Scanned:
     """Phase 1: scan the targets and their context, and pair the sites;
     unit_of(path): who owns the memory a file allocates (pairing.pair:
-    its driver, per port for a driver of several ports: Tree.unit_of)."""
+    its driver, per port for a driver of several ports: Tree.unit_of).
+    The context: the files of sys/kern, sys/net ... naming one of
+    context_needles (retag's: the generic malloc types)."""
     targets, frozen = _symlinks(tree, source_files(tree, paths))
-    context = context_files(tree, set(targets))
+    context = context_files(tree, set(targets), context_needles)
     context += macro_users(tree, paths, targets + context)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")

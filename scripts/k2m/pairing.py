@@ -19,7 +19,7 @@ of different types is followed (a cast).  A free whose size names an
 object type (sizeof(struct foo)) releases only memory of that type.
 
 Sites joined by pairs form a component, converted whole or kept whole.
-Types are the owners' (_owner_types): a site keeps its file's type
+Types are the owners' (owner_types): a site keeps its file's type
 unless a flow brings it memory another owner allocates; memory is
 charged to the owner that allocates it, and where several owners' memory
 meets at one free, each block records its type (M_RECORDED(T)) and the
@@ -169,7 +169,7 @@ def _open_units(facts: list[FileFacts], g: dict[Key, set[Key]], ports: Ports) ->
     member is linked to it (when it stores there too, those of its own
     directory that store there: the member is then one place that several
     owners fill and empty, as struct proc's p_path, and each block records
-    its owner's type, _owner_types).  (A unit that allocates a
+    its owner's type, owner_types).  (A unit that allocates a
     type and never frees it hands it to one of those, or keeps it for good,
     as pseudo-devices do their struct cfdata; one that stores into a member
     lends the memory, b_data or f_data, and frees it through its own
@@ -861,7 +861,7 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
         if outside and inside:
             plan.findings.append(findings.boundary(sites[inside[0]], sites[outside[0]]))
         conv = [i for i in comp if i in dec and dec[i].tag]
-        why = _owner_types(plan, conv, pairs, dec, comp)
+        why = owner_types(plan, conv, pairs, dec, comp)
         for i in conv if why else ():
             dec[i] = Decision(sites[i], reason=why)
     for j in sorted(unpaired):
@@ -894,7 +894,7 @@ def _macro_types(comp: list[int], sites: list[Site], tag_of) -> dict[str, str]:
     """The type written into a macro's definition: its uses' type when
     they agree; else (sys/statvfs.h's STATVFSBUF_GET, used all over the
     kernel) none here, and the definition takes its own file's type, like
-    any site (_owner_types then types it by the flows it is in).  A
+    any site (owner_types then types it by the flows it is in).  A
     machine-independent definition never takes a port's type: another
     port's kernel may use it too, where that type is not defined
     (sys/kernhist.h's KERNHIST_INIT is used by arm's if_cpsw.c, and by
@@ -911,7 +911,7 @@ def _macro_types(comp: list[int], sites: list[Site], tag_of) -> dict[str, str]:
     return {m: t for m, ts in uses.items() if len(ts) == 1 for t in ts if t is not None}
 
 
-def _owner_types(plan: Plan, conv: list[int], pairs: Pairs,
+def owner_types(plan: Plan, conv: list[int], pairs: Pairs,
                  dec: dict[int, Decision], comp: Sequence[int] = ()) -> str | None:
     """Ownership first: every site keeps its owner's type (the tag map's
     for its file), except where its memory is seen to flow to another

@@ -171,8 +171,9 @@ def commit_groups(results, pairs) -> tuple[dict[str, set[str]], list[list[str]]]
     return dict(deps), sorted(sorted(g) for g in groups.values())
 
 
-def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=None,
-              options=None, check=None) -> None:
+def write_diffs(outdir, results) -> None:
+    """OUT/diffs/<driver>.diff for each driver with a changed file (those
+    of an earlier run removed)."""
     ddir = os.path.join(outdir, "diffs")
     os.makedirs(ddir, exist_ok=True)
     for f in os.listdir(ddir):
@@ -187,6 +188,10 @@ def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=Non
                   errors="surrogateescape") as fp:
             fp.write("".join(parts))
 
+
+def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=None,
+              options=None, check=None) -> None:
+    write_diffs(outdir, results)
     s = summary(results, created, mixed_in, pairs, check)
     deps, groups = commit_groups(results, pairs)
     with open(os.path.join(outdir, "commit-groups.txt"), "w") as fp:

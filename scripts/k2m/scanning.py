@@ -161,13 +161,15 @@ def scan_all(root: str, files: list[str], jobs: int, cache: FactCache | None = N
     return facts, macros
 
 
-def context_files(tree: Tree, targets: set[str]) -> list[str]:
-    """The kmem users outside targets that memory may cross to (symbolic
-    links left out: they repeat a file read under its own name)."""
+def context_files(tree: Tree, targets: set[str], needles: tuple[str, ...] = ("kmem_",)
+                  ) -> list[str]:
+    """The kmem users (files naming one of needles) outside targets that
+    memory may cross to (symbolic links left out: they repeat a file read
+    under its own name)."""
     out: list[str] = []
     for d in CONTEXT_DIRS:
         if os.path.isdir(os.path.join(tree.root, d)):
-            out.extend(f for f in source_files(tree, [d], needle="kmem_")
+            out.extend(f for f in source_files(tree, [d], needles=list(needles))
                        if f not in targets and not os.path.islink(os.path.join(tree.root, f)))
     return sorted(set(out))
 

@@ -212,11 +212,13 @@ def convert_step(unit, state: dict, final: dict, tags: dict, options: dict) -> S
     return Step(subject, "\n".join(body), files)
 
 
-def build(tree, tagmap, results, groups, options, log=print) -> list[Step]:
+def build(tree, tagmap, results, groups, options, log=print, step=convert_step
+          ) -> list[Step]:
     """The series for convert's results: the shim commit (install-shim
     planned over the converted tree, so that its generated type lists are
-    the final ones), then the conversions.  Applied in order to the tree
-    convert read, they give what --in-place and install-shim give."""
+    the final ones), then the conversions (step: their commits; retag
+    gives its own).  Applied in order to the tree convert read, they give
+    what --in-place and install-shim give."""
     from . import shim
     changed = [r for r in results if r.new != r.old]
     pristine = {r.path: r.old for r in changed}
@@ -228,10 +230,10 @@ def build(tree, tagmap, results, groups, options, log=print) -> list[Step]:
     final = {rel: edits.read(rel) for rel in converted}
     steps = [first] if first.files else []
     for unit in units(results, groups):
-        step = convert_step(unit, state, final, tagmap.tags, options)
-        if step.files:
-            steps.append(step)
-            state.update({rel: new for rel, (_, new) in step.files.items()})
+        commit = step(unit, state, final, tagmap.tags, options)
+        if commit.files:
+            steps.append(commit)
+            state.update({rel: new for rel, (_, new) in commit.files.items()})
     assert all(state[rel] == final[rel] for rel in final), "the series does not add up"
     if any("\r\n" in t for _, t in (v for s in steps for v in s.files.values())):
         log("kmem2malloc: a file of the series has CRLF line ends: apply it with "

@@ -11,6 +11,9 @@ This is the only module that reads the tag map.  Schema (see README):
         tag: M_WM
       - path: sys/dev/usb/**  # a glob, relative to the tree
         tag: M_USBDEV
+    retag:                    # optional: `kmem2malloc retag`'s generic types
+      types: [M_DEVBUF, M_TEMP]   # legacy callers of these get their owner's type
+      scratch: [M_TEMP]           # ... except memory freed where it is allocated
 
 Rules are tried in order; the first that matches wins; `default` catches
 the rest.  Every error names the file and line and nothing is written.
@@ -26,6 +29,9 @@ import yaml
 
 C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 SHORT_MAX = 31          # the name field of the sysctl record holds 32 bytes
+# retag's generic types and those a scratch buffer keeps, without a retag: key
+RETAG_TYPES = ("M_DEVBUF", "M_TEMP")
+SCRATCH_TYPES = ("M_TEMP",)
 
 
 class TagMapError(Exception):
@@ -60,6 +66,11 @@ class TagMap:
     default: str
     tags: dict[str, Tag] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
+    # retag: the generic types whose legacy callers get their owner's type,
+    # and those of them a scratch buffer (freed only in the function that
+    # allocates it) keeps
+    retag_types: tuple[str, ...] = RETAG_TYPES
+    scratch_types: tuple[str, ...] = SCRATCH_TYPES
 
     def tag_for(self, relpath: str, driver: str) -> str:
         for r in self.rules:
@@ -124,7 +135,7 @@ def load(path: str) -> TagMap:
         raise TagMapError(f"{path}:{line}: YAML error: {problem}") from None
     if root is None:
         raise TagMapError(f"{path}:1: empty tag map")
-    top = _mapping(path, root, "tag map", {"version", "default", "tags", "rules"},
+    top = _mapping(path, root, "tag map", {"version", "default", "tags", "rules", "retag"},
                    ("version", "default", "tags"))
     knode, vnode = top["version"]
     if _scalar(path, vnode, "version") != "1":
@@ -169,4 +180,29 @@ def load(path: str) -> TagMap:
                 _scalar(path, f["path"][1], "rule path") if "path" in f else None,
                 _scalar(path, f["driver"][1], "rule driver") if "driver" in f else None,
                 item.start_mark.line + 1))
+    if "retag" in top:
+        _retag(path, top["retag"][1], tm)
     return tm
+
+
+def _names(path, node, what) -> tuple[str, ...]:
+    """A YAML list of C identifiers."""
+    if not isinstance(node, yaml.SequenceNode):
+        raise _err(path, node, f"{what} must be a list of malloc types")
+    out = []
+    for item in node.value:
+        name = _scalar(path, item, what)
+        if not C_IDENT.match(name):
+            raise _err(path, item, f"{what}: '{name}' is not a valid C identifier")
+        out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def _retag(path, node, tm: TagMap) -> None:
+    """The retag: key: {types: [...], scratch: [...]}, scratch among types."""
+    f = _mapping(path, node, "retag", {"types", "scratch"}, ("types",))
+    tm.retag_types = _names(path, f["types"][1], "retag types")
+    tm.scratch_types = _names(path, f["scratch"][1], "retag scratch") if "scratch" in f else ()
+    for item in f["scratch"][1].value if "scratch" in f else ():
+        if item.value not in tm.retag_types:
+            raise _err(path, item, f"retag scratch: '{item.value}' is not one of retag types")

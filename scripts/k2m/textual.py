@@ -99,6 +99,14 @@ def _args(text: str, stripped: str, offset: int) -> tuple[list[tuple[int, int]],
     return spans, close
 
 
+def type_span(text: str, stripped: str, s: cscan.Site) -> tuple[int, int] | None:
+    """Where the malloc type argument of malloc(9) call s is in text
+    (stripped: cscan.strip(text)), or None (no such argument)."""
+    i = allocators.TABLE[s.callee].mtype
+    spans, _ = _args(text, stripped, s.offset)
+    return spans[i] if i is not None and i < len(spans) else None
+
+
 def _type_edit(spans, close: int, at: int, tag: str) -> Edit:
     """Put the malloc type in as argument `at` (after the last when at is
     the argument count).  (After a comma with no space, restyle.py gives

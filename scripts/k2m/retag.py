@@ -1,0 +1,507 @@
+"""`kmem2malloc retag`: legacy malloc(9) callers of a generic type get their owner's.
+
+After convert, the memory `vmstat -m` cannot attribute is the legacy
+callers' own: `malloc(n, M_DEVBUF, f)`, `free(p, M_TEMP)`.  retag gives
+those calls (the generic types: tag-map.yaml's `retag: types`) the type
+the tag map gives their owner, with convert's pairing (pairing.py): an
+allocation and every free and realloc of its memory change together or
+not at all, since a DIAGNOSTIC kernel panics on a free naming another
+type than its block's.  Only the type argument changes.
+
+The phases: scan and pair (convert.scan: the same scan and flow graph,
+its context the files naming a generic type), plan (decide: per
+component of malloc(9) sites, retyped with pairing.owner_types or kept
+with a Keep reason), rewrite (the type arguments, verified by a scan of
+the output), write (the per-driver diffs, report.json and report.md,
+the series; --in-place: convert.apply_in_place).
+
+Memory of a scratch type (`retag: scratch`, M_TEMP) that is freed only in
+the function that allocates it is a scratch buffer: it keeps its type,
+listed as such.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from . import allocators, cscan, findings, pairing, report, series, textual
+from .allocators import Role
+from .convert import FileResult, Scanned, apply_in_place, owner_of, scan
+from .cscan import Context, Site
+from .scanning import CONTEXT_DIRS, read
+from .tagmap import TagMap
+from .tree import Tree, source_files
+
+
+class Keep(enum.StrEnum):
+    """Why a generic-type call keeps its type (report.json's `keep`)."""
+    SCRATCH = "scratch"             # freed only where allocated (by decision)
+    OWNER_GENERIC = "owner-generic"     # the tag map gives its owner that type
+    ALLOCATOR = "allocator"         # inside an allocator's implementation
+    FROZEN = "frozen"               # a file convert does not rewrite either
+    OUTSIDE = "outside"             # pairs with a call outside the paths
+    KMEM = "kmem"                   # its memory meets kmem(9) calls
+    MIXED_TYPES = "mixed-types"     # its memory meets calls of another type
+    EXPRESSION = "expression"       # ... or of a type that is not a name
+    MACRO = "macro"                 # in a #define body, or outside a function
+    UNPAIRED = "unpaired"           # a free no allocation reaches
+    NAMED_ELSEWHERE = "named-elsewhere"     # its owner passes the type on
+    REALLOC = "realloc"             # a realloc we cannot follow through
+    OWNERS = "owners"               # a guess joins two owners' memory
+
+
+@dataclass
+class Decision(pairing.Decision):
+    """A generic-type call: retyped (tag) or kept (reason, keep)."""
+    old: str = ""                   # the type it names in the input
+    keep: Keep | None = None
+
+
+def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
+        in_place: bool = False, with_series: bool = True, log=print) -> int:
+    """Retag; the exit status (1: a verify problem, nothing applied)."""
+    tag_of = functools.lru_cache(maxsize=None)(
+        lambda path: tagmap.tag_for(path, tree.driver_of(path)))
+    generic = tagmap.retag_types
+    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), context_needles=generic)
+    named = named_elsewhere(tree, paths, sc, generic, owner_of(tree, tag_of))
+    plan = decide(sc, tag_of, tagmap, named, tree.root)
+    res, problems = rewrite(tree, sc, plan, tag_of)
+    os.makedirs(outdir, exist_ok=True)
+    report.write_diffs(outdir, res)
+    doc = report_doc(tree, paths, tagmap, res, sc.pairs, problems)
+    report.write_json(os.path.join(outdir, "report.json"), doc)
+    with open(os.path.join(outdir, "report.md"), "w") as fp:
+        fp.write(markdown(doc))
+    log(summary_text(doc["summary"], outdir))
+    if with_series:
+        _, groups = report.commit_groups(res, sc.pairs)
+        steps = series.build(tree, tagmap, res, groups, {}, log, step=retag_step)
+        written = series.write(outdir, steps)
+        log(f"kmem2malloc: series of {len(written)} commits in "
+            f"{os.path.join(outdir, 'series')}/ (install-shim's change first)")
+    if in_place:
+        if problems:
+            log("kmem2malloc: not changing the tree (--in-place): see the problems "
+                "in the report")
+        else:
+            apply_in_place(tree.root, [r for r in res if r.new != r.old])
+            log("kmem2malloc: run install-shim again: its type lists follow the "
+                "retyped calls (a type a free(p, T) now names gets a header)")
+    return 1 if problems else 0
+
+
+def mtype(s: Site) -> str | None:
+    """The malloc type a malloc(9) call names (None: not a name)."""
+    i = allocators.TABLE[s.callee].mtype
+    return allocators.type_arg(s.args[i]) if i is not None and i < len(s.args) else None
+
+
+_TYPE_USE = re.compile(r"^[ \t]*MALLOC_(?:DECLARE|DEFINE|JUSTDEFINE)\w*\s*\(|"
+                       r"\bmalloc_type_(?:at|de)tach\s*\(")
+
+
+def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[str, ...],
+                    owner) -> dict[tuple[str, str], str]:
+    """{(owner, type): where} for each owner whose code names a generic
+    type outside the type argument of a call the scan sees: a macro of
+    its own (udf's MPFREE(p, M_TEMP)), a wrapper (isa_free(p, M_DEVBUF)),
+    a #define, a call in a #define body.  Memory of that type may be
+    freed through that name, which retag does not change: the owner's
+    calls of that type keep it.  (Declarations and definitions of the
+    type, comments and strings do not count.)"""
+    words = re.compile(r"\b(" + "|".join(map(re.escape, generic)) + r")\b")
+    files = source_files(tree, list(paths) + [d for d in CONTEXT_DIRS
+                                              if os.path.isdir(os.path.join(tree.root, d))],
+                         needles=list(generic))
+    out: dict[tuple[str, str], str] = {}
+    for p in files:
+        if p in sc.pairs.allocators:
+            continue
+        text = sc.texts.get(p) or read(tree.root, p)
+        stripped = cscan.strip(text)
+        seen = set()
+        ff = sc.facts.get(p)
+        for s in ff.sites if ff else ():
+            if s.counted and s.context != Context.MACRO and not s.is_kmem:
+                span = textual.type_span(text, stripped, s)
+                if span:
+                    seen.add(span[0])
+        for m in words.finditer(stripped):
+            if m.start() in seen:
+                continue
+            bol = stripped.rfind("\n", 0, m.start()) + 1
+            eol = stripped.find("\n", m.start())
+            if _TYPE_USE.search(stripped[bol:eol if eol >= 0 else None]):
+                continue
+            line = stripped.count("\n", 0, m.start()) + 1
+            out.setdefault((owner(p), m.group(1)), f"{p}:{line}")
+    return out
+
+
+def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
+    """The pairs that join malloc(9) sites: the flows, and the guesses
+    (a free no allocation reaches, joined with those that may be its
+    memory's; an allocation no free reaches, with the frees that may
+    release it) where the input does not tell otherwise: not from an
+    allocation a flow shows freed, nor into a free that flows show
+    releasing memory allocated in its own function (tmp = malloc(n,
+    M_TEMP, f); ... free(tmp, M_TEMP) is neither the memory of the file's
+    lonely free nor the free of its lonely allocation), nor between calls
+    naming two types (the input's own word that they are two memories)."""
+    sites = pairs.sites
+    into: dict[int, set[bool]] = defaultdict(set)    # free -> from its own function?
+    for a, f in pairs.edges:
+        if (a, f) not in pairs.joined:
+            into[f].add((sites[a].path, sites[a].func) == (sites[f].path, sites[f].func))
+    local = {f for f, own in into.items() if own == {True}}
+    return [(a, f) for a, f in pairs.edges
+            if (a, f) not in pairs.guessed or
+            (a not in pairs.flowing and f not in local and
+             (sites[a].is_kmem or sites[f].is_kmem or mtype(sites[a]) == mtype(sites[f])))]
+
+
+def components(pairs: pairing.Pairs, edges: list[tuple[int, int]]
+               ) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """The malloc(9) sites joined by edges (joins): {root: [site]}, and
+    {malloc site: a kmem site it is paired with} (a mix: convert kept
+    that kmem call)."""
+    uf = pairing.UnionFind()
+    sites = pairs.sites
+    kmem: dict[int, int] = {}
+    for a, f in edges:
+        ka, kf = sites[a].is_kmem, sites[f].is_kmem
+        if not ka and not kf:
+            uf.union(a, f)
+        elif ka != kf:
+            kmem.setdefault(f if ka else a, a if ka else f)
+    comps: dict[int, list[int]] = defaultdict(list)
+    for i, s in enumerate(sites):
+        if not s.is_kmem:
+            comps[uf.find(i)].append(i)
+    return comps, kmem
+
+
+def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str],
+           root: str) -> pairing.Plan:
+    """A Decision for every generic-type malloc(9) call under the paths."""
+    # the symbolic links under the paths are read, never written (convert's
+    # frozen files that define kmem(9) themselves have nothing to do here)
+    links = {p: why for p, why in sc.frozen.items() if os.path.islink(os.path.join(root, p))}
+    pairs = sc.pairs
+    sites = pairs.sites
+    targets = set(sc.targets)
+    generic = set(tagmap.retag_types)
+    owner = sc.unit_of
+    assert callable(owner)
+    plan = pairing.Plan()
+    edges = joins(pairs)
+    comps, kmem = components(pairs, edges)
+    around: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for e in edges:
+        around[e[0]].append(e)
+    decs: list[Decision] = []
+    for comp in comps.values():
+        mine = [i for i in comp if sites[i].counted and sites[i].path in targets and
+                mtype(sites[i]) in generic]
+        if not mine:
+            continue
+        old = mtype(sites[mine[0]]) or ""
+        kept = _blocked(comp, sites, pairs, links, kmem, named, owner, old, targets)
+        if kept is None and old in tagmap.scratch_types and \
+                _scratch(comp, sites, pairs, [e for i in comp for e in around[i]]):
+            kept = (Keep.SCRATCH, f"scratch: {old} memory freed only in "
+                    f"{sites[mine[0]].func}(), where it is allocated")
+        dec = {i: Decision(sites[i], tag=tag_of(sites[i].path), old=old) for i in mine}
+        if kept is None:
+            kept = _typed(plan, mine, comp, pairs, dec, old)
+        for i in mine:
+            d = dec[i]
+            if kept is not None:
+                d.tag, d.keep, d.reason = None, kept[0], kept[1]
+            decs.append(d)
+    real = {i for e in pairs.edges if e not in pairs.joined for i in e}
+    guessed = {i for e in pairs.guessed for i in e}
+    index = {id(s): i for i, s in enumerate(sites)}
+    for d in decs:
+        i = index[id(d.site)]
+        d.paired_by = pairing._paired_by(d.site, i in real, i in guessed, pairs)
+    plan.decisions = sorted(decs, key=lambda d: (d.site.path, d.site.offset))
+    for d in plan.decisions:
+        plan.by_path.setdefault(d.site.path, []).append(d)
+    return plan
+
+
+def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
+             links: dict[str, str], kmem: dict[int, int], named, owner, old: str,
+             targets: set[str]) -> tuple[Keep, str] | None:
+    """Why a component's calls keep their type whatever its owners, or None."""
+    for i in comp:
+        s = sites[i]
+        if s.path in pairs.allocators:
+            return Keep.ALLOCATOR, (f"allocator implementation (defines "
+                                    f"{', '.join(pairs.allocators[s.path][:3])}): not a caller")
+        if s.path in links:
+            return Keep.FROZEN, links[s.path]
+    for i in comp:
+        s = sites[i]
+        if s.path not in targets:
+            return Keep.OUTSIDE, (f"pairs with {s.callee} at {s.where} ({s.scope}), "
+                                  "outside the retagged paths")
+        if i in kmem:
+            k = sites[kmem[i]]
+            return Keep.KMEM, (f"its memory meets {k.callee} at {k.where}, which stays "
+                               "kmem(9) (a mix of the families): kept")
+    for i in comp:
+        s = sites[i]
+        if not s.counted:
+            continue
+        t = mtype(s)
+        if t is None:
+            return Keep.EXPRESSION, (f"its memory meets {s.callee} at {s.where}, whose "
+                                     "type is not a name: kept")
+        if t != old:
+            return Keep.MIXED_TYPES, (f"its memory meets {s.callee} at {s.where} as {t}: "
+                                      f"the input already names two types for it, or "
+                                      "two memories are joined: kept")
+        if s.context == Context.MACRO or s.func is None:
+            return Keep.MACRO, (f"{s.callee} at {s.where} is {s.scope}: its uses' memory "
+                                "is not followed")
+        a = allocators.TABLE[s.callee]
+        if s.callee == "realloc" and a.ptr is not None and \
+                " ".join(s.args[a.ptr].split()) not in (s.anchor, "NULL", "0"):
+            return Keep.REALLOC, (f"realloc at {s.where} moves {s.args[a.ptr].strip()} "
+                                  f"to {s.anchor or 'an unnamed place'}: the first "
+                                  "one's allocation is not followed")
+    if not any(sites[i].role == Role.ALLOC for i in comp):
+        s = sites[comp[0]]
+        return Keep.UNPAIRED, (f"no allocation reaches {s.callee} at {s.where}, nor "
+                               "may any be its memory's: kept (check where it is allocated)")
+    for i in comp:
+        where = named.get((owner(sites[i].path), old))
+        if where:
+            return Keep.NAMED_ELSEWHERE, (f"its owner names {old} at {where}, outside a "
+                                          "call we follow: memory may be freed through "
+                                          "that name, kept")
+    return None
+
+
+def _scratch(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
+             edges: list[tuple[int, int]]) -> bool:
+    """Memory freed only in the function that allocates it: every
+    allocation of the component has a free, and every pair (edges: the
+    component's) is a flow within one function (none a guess)."""
+    freed = set()
+    for a, f in edges:
+        sa, sf = sites[a], sites[f]
+        if (a, f) in pairs.joined or not sa.func or (sa.path, sa.func) != (sf.path, sf.func):
+            return False
+        freed.add(a)
+    return all(i in freed for i in comp if sites[i].role == Role.ALLOC)
+
+
+def _typed(plan: pairing.Plan, mine: list[int], comp: list[int], pairs: pairing.Pairs,
+           dec: dict[int, Decision], old: str) -> tuple[Keep, str] | None:
+    """The owners' types (pairing.owner_types: memory charged to the owner
+    that allocates it, M_RECORDED where several owners' memory meets at
+    one free); why the component keeps its type, or None."""
+    found = len(plan.findings)
+    why = pairing.owner_types(plan, mine, pairs, dec, comp)   # type: ignore[arg-type]
+    if why:
+        del plan.findings[found:]
+        return Keep.OWNERS, why.replace("kept as kmem", f"kept as {old}")
+    for i in mine:
+        d = dec[i]
+        if d.site.callee == "realloc" and d.tag and d.tag.startswith(allocators.RECORDED):
+            del plan.findings[found:]
+            return Keep.REALLOC, (f"realloc at {d.site.where} of memory several owners "
+                                  "allocate: a realloc takes no recorded type, kept")
+    if all(dec[i].tag == old for i in mine):
+        del plan.findings[found:]
+        return Keep.OWNER_GENERIC, (f"its owner's type is {old} (the tag map's rule for "
+                                    f"{pairs.sites[mine[0]].path})")
+    return None
+
+
+def rewrite(tree: Tree, sc: Scanned, plan: pairing.Plan, tag_of
+            ) -> tuple[list[FileResult], dict[str, list[str]]]:
+    """Each file with a decision, its type arguments rewritten and verified:
+    the results and {path: problems}."""
+    by_path: dict[str, list] = defaultdict(list)
+    for f in plan.findings:
+        by_path[f.path].append(f)
+    res, problems = [], {}
+    for p in sc.targets:
+        decs = plan.for_file(p)
+        if not decs and p not in by_path:
+            continue
+        old = sc.texts[p]
+        stripped = cscan.strip(old)
+        edits = []
+        for d in decs:
+            span = textual.type_span(old, stripped, d.site) if d.tag else None
+            if span and old[span[0]:span[1]] != d.tag:
+                edits.append((span[0], span[1], d.tag))
+        new = textual.apply(old, edits)
+        bad = verify(p, old, new, sc, decs)
+        fs = by_path.get(p, []) + [findings.count(p, b) for b in bad]
+        if bad:
+            problems[p] = bad
+            new = old
+        res.append(FileResult(p, tree.diff_of(p), tag_of(p), old, new, decs, fs))
+    return res, problems
+
+
+def verify(path: str, old: str, new: str, sc: Scanned, decs: list) -> list[str]:
+    """The output's calls must be the input's, each retyped call naming its
+    new type and every other call its old one."""
+    macros = sc.macros.for_file(path)
+    before = cscan.scan(old, path, macros, sites_only=True).sites
+    after = cscan.scan(new, path, macros, sites_only=True).sites
+    if [s.callee for s in before] != [s.callee for s in after]:
+        return [f"the calls changed: {len(before)} before, {len(after)} after"]
+    want = {d.site.offset: d.tag for d in decs if d.tag}
+    return [f"{a.where} {a.callee}: type {_type_text(a)}, planned {want.get(b.offset)}"
+            for b, a in zip(before, after)
+            if _type_text(a) != want.get(b.offset, _type_text(b))]
+
+
+def _type_text(s: Site) -> str | None:
+    i = allocators.TABLE[s.callee].mtype
+    return " ".join(s.args[i].split()) if i is not None and i < len(s.args) else None
+
+
+def retag_step(unit, state: dict, final: dict, tags: dict, options: dict) -> series.Step:
+    """One retag commit: unit's files from state to final."""
+    drivers = list(dict.fromkeys(series._name(r.driver) for r in unit))
+    types = sorted({d.tag for r in unit for d in r.decisions if d.tag})
+    olds = sorted({d.old for r in unit for d in r.decisions if d.tag})
+    named = ", ".join(drivers[:4]) + (f" and {len(drivers) - 4} more" if len(drivers) > 4 else "")
+    shown = ", ".join(types[:2]) + (", ..." if len(types) > 2 else "")
+    subject = f"{named}: malloc(9) with {shown} instead of {'/'.join(olds)}"
+    described = [f"{t} (\"{tags[t].short}\")" if t in tags else t for t in types]
+    body = [series._wrap(f"Give the malloc(9) calls of {'/'.join(olds)} their "
+                         "subsystem's malloc type, so that vmstat -m says what this "
+                         "code holds: " + ", ".join(described) + ".  An allocation "
+                         "and every free of its memory change together."), ""]
+    notes = []
+    for r in unit:
+        done = [d for d in r.decisions if d.tag]
+        kept = [d for d in r.decisions if not d.tag]
+        body.append(series._wrap(f"{r.path}: {len(done)} call{'s' * (len(done) != 1)} "
+                                 f"retyped" + (f", {len(kept)} kept" if kept else ""), "- "))
+        notes += [f"{r.path}:{d.site.line} {d.site.callee}() kept: {d.reason}" for d in kept]
+        notes += [f"{r.path}:{f.line} {f.kind}: {f.message}" for f in r.findings]
+    if notes:
+        body += ["", "To know (report.md has the details):"]
+        body += [series._wrap(n, "- ") for n in notes[:25]]
+        if len(notes) > 25:
+            body.append(f"- ... and {len(notes) - 25} more in report.md.")
+    body += ["", "Generated by kmem2malloc retag."]
+    files = {r.path: (state[r.path], final[r.path]) for r in unit
+             if state[r.path] != final[r.path]}
+    return series.Step(subject, "\n".join(body), files)
+
+
+def report_doc(tree: Tree, paths: list[str], tagmap: TagMap, res: list[FileResult],
+               pairs: pairing.Pairs, problems: dict[str, list[str]]) -> dict:
+    """report.json: per generic type, how many calls were retyped and why
+    the others were kept; per file, every call."""
+    decs = [d for r in res for d in r.decisions]
+    per_type: dict[str, dict] = {}
+    for t in tagmap.retag_types:
+        mine = [d for d in decs if d.old == t]
+        kept: dict[str, int] = defaultdict(int)
+        for d in mine:
+            if d.keep:
+                kept[str(d.keep)] += 1
+        retyped = sum(1 for d in mine if d.tag)
+        scratch = kept.get(Keep.SCRATCH, 0)
+        per_type[t] = {"calls": len(mine), "retyped": retyped, "kept": dict(sorted(kept.items())),
+                       "retyped_percent": _pct(retyped, len(mine)),
+                       "handled_percent": _pct(retyped + scratch, len(mine))}
+    deps, groups = report.commit_groups(res, pairs)
+    summary = {"files": len(res), "files_changed": sum(1 for r in res if r.new != r.old),
+               "calls": len(decs), "retyped": sum(1 for d in decs if d.tag),
+               "findings": sum(len(r.findings) for r in res),
+               "verify_problems": sum(len(v) for v in problems.values()),
+               "by_type": per_type}
+    summary["retyped_percent"] = _pct(summary["retyped"], len(decs))
+    return {
+        "version": report.REPORT_VERSION, "command": "retag", "tree": tree.root,
+        "paths": paths, "tag_map": tagmap.path,
+        "options": {"types": list(tagmap.retag_types), "scratch": list(tagmap.scratch_types)},
+        "summary": summary, "commit_groups": groups,
+        "files": [{
+            "path": r.path, "driver": r.driver, "tag": r.tag,
+            "diff": report.diff_name(r.driver) if r.new != r.old else None,
+            "depends_on": sorted(deps.get(report.diff_name(r.driver), ()))
+            if r.new != r.old else [],
+            "sites": [_site(d) for d in r.decisions],
+            "findings": [{"kind": f.kind, "line": f.line, "message": f.message}
+                         for f in r.findings],
+        } for r in res],
+    }
+
+
+def _pct(n: int, of: int) -> float:
+    return round(100.0 * n / of, 2) if of else 100.0
+
+
+def _site(d: Decision) -> dict:
+    out = report._site(d)
+    out["old_type"] = d.old
+    if d.tag:
+        out["status"] = "retyped"
+    else:
+        out["keep"] = str(d.keep)
+    return out
+
+
+def summary_text(s: dict, outdir: str) -> str:
+    per = "; ".join(f"{t}: {v['retyped']} of {v['calls']} retyped ({v['retyped_percent']}%)"
+                    + (f", {v['kept'].get('scratch', 0)} scratch" if v['kept'].get('scratch')
+                       else "")
+                    for t, v in s["by_type"].items())
+    return (f"kmem2malloc: {s['calls']} generic-type calls in {s['files']} files: {per}; "
+            f"{s['files_changed']} files changed; {s['findings']} findings; "
+            f"verify problems: {s['verify_problems']}\n"
+            f"kmem2malloc: diffs in {os.path.join(outdir, 'diffs')}/, report in "
+            f"{os.path.join(outdir, 'report.md')} and report.json")
+
+
+def markdown(doc: dict) -> str:
+    s = doc["summary"]
+    L = ["# kmem2malloc retag report", "",
+         f"Tree `{doc['tree']}`, paths {', '.join('`%s`' % p for p in doc['paths'])}, "
+         f"tag map `{doc['tag_map']}`; generic types {', '.join(doc['options']['types'])}, "
+         f"scratch {', '.join(doc['options']['scratch']) or 'none'}.", "",
+         "| type | calls | retyped | retyped % | with scratch % | kept |", "|---|---|---|---|---|---|"]
+    for t, v in s["by_type"].items():
+        kept = ", ".join(f"{k} {n}" for k, n in v["kept"].items()) or "-"
+        L.append(f"| {t} | {v['calls']} | {v['retyped']} | {v['retyped_percent']} | "
+                 f"{v['handled_percent']} | {kept} |")
+    L += ["", f"{s['files_changed']} files changed, {s['findings']} findings, "
+          f"{s['verify_problems']} verify problems.", ""]
+    if doc["commit_groups"]:
+        L += ["## Diffs to commit together", ""]
+        L += ["- " + ", ".join(f"`{d}`" for d in g) for g in doc["commit_groups"]]
+        L.append("")
+    L += ["## Files to review", "",
+          "Every file with a kept call or a finding.  Retyped calls are in the diffs.", ""]
+    for f in doc["files"]:
+        kept = [x for x in f["sites"] if x["status"] == "kept"]
+        if not kept and not f["findings"]:
+            continue
+        L += [f"### `{f['path']}` ({f['driver']}, {f['tag']}): "
+              f"{len(f['sites']) - len(kept)} retyped, {len(kept)} kept", ""]
+        L += [f"- line {x['line']} `{x['call']}` {x['scope']} ({x['old_type']}): "
+              f"kept ({x['keep']}): {x['reason']}" for x in kept]
+        L += [f"- line {x['line']} **{x['kind']}**: {x['message']}" for x in f["findings"]]
+        L.append("")
+    return "\n".join(L) + "\n"
