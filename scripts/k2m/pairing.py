@@ -912,7 +912,7 @@ def _macro_types(comp: list[int], sites: list[Site], tag_of) -> dict[str, str]:
 
 
 def owner_types(plan: Plan, conv: list[int], pairs: Pairs,
-                 dec: dict[int, Decision], comp: Sequence[int] = ()) -> str | None:
+                dec: dict[int, Decision], comp: Sequence[int] = ()) -> str | None:
     """Ownership first: every site keeps its owner's type (the tag map's
     for its file), except where its memory is seen to flow to another
     owner's release.  The written rule, for the sites a flow joins (not a

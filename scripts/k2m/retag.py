@@ -232,8 +232,8 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         i = index[id(d.site)]
         d.paired_by = pairing._paired_by(d.site, i in real, i in guessed, pairs)
     plan.decisions = sorted(decs, key=lambda d: (d.site.path, d.site.offset))
-    for d in plan.decisions:
-        plan.by_path.setdefault(d.site.path, []).append(d)
+    for pd in plan.decisions:
+        plan.by_path.setdefault(pd.site.path, []).append(pd)
     return plan
 
 
@@ -342,10 +342,10 @@ def rewrite(tree: Tree, sc: Scanned, plan: pairing.Plan, tag_of
             continue
         old = sc.texts[p]
         stripped = cscan.strip(old)
-        edits = []
+        edits: list[textual.Edit] = []
         for d in decs:
             span = textual.type_span(old, stripped, d.site) if d.tag else None
-            if span and old[span[0]:span[1]] != d.tag:
+            if span and d.tag and old[span[0]:span[1]] != d.tag:
                 edits.append((span[0], span[1], d.tag))
         new = textual.apply(old, edits)
         bad = verify(p, old, new, sc, decs)
@@ -426,12 +426,13 @@ def report_doc(tree: Tree, paths: list[str], tagmap: TagMap, res: list[FileResul
                        "retyped_percent": _pct(retyped, len(mine)),
                        "handled_percent": _pct(retyped + scratch, len(mine))}
     deps, groups = report.commit_groups(res, pairs)
+    retyped = sum(1 for d in decs if d.tag)
     summary = {"files": len(res), "files_changed": sum(1 for r in res if r.new != r.old),
-               "calls": len(decs), "retyped": sum(1 for d in decs if d.tag),
+               "calls": len(decs), "retyped": retyped,
+               "retyped_percent": _pct(retyped, len(decs)),
                "findings": sum(len(r.findings) for r in res),
                "verify_problems": sum(len(v) for v in problems.values()),
                "by_type": per_type}
-    summary["retyped_percent"] = _pct(summary["retyped"], len(decs))
     return {
         "version": report.REPORT_VERSION, "command": "retag", "tree": tree.root,
         "paths": paths, "tag_map": tagmap.path,
@@ -481,7 +482,8 @@ def markdown(doc: dict) -> str:
          f"Tree `{doc['tree']}`, paths {', '.join('`%s`' % p for p in doc['paths'])}, "
          f"tag map `{doc['tag_map']}`; generic types {', '.join(doc['options']['types'])}, "
          f"scratch {', '.join(doc['options']['scratch']) or 'none'}.", "",
-         "| type | calls | retyped | retyped % | with scratch % | kept |", "|---|---|---|---|---|---|"]
+         "| type | calls | retyped | retyped % | with scratch % | kept |",
+         "|---|---|---|---|---|---|"]
     for t, v in s["by_type"].items():
         kept = ", ".join(f"{k} {n}" for k, n in v["kept"].items()) or "-"
         L.append(f"| {t} | {v['calls']} | {v['retyped']} | {v['retyped_percent']} | "
@@ -494,14 +496,14 @@ def markdown(doc: dict) -> str:
         L.append("")
     L += ["## Files to review", "",
           "Every file with a kept call or a finding.  Retyped calls are in the diffs.", ""]
-    for f in doc["files"]:
-        kept = [x for x in f["sites"] if x["status"] == "kept"]
-        if not kept and not f["findings"]:
+    for fd in doc["files"]:
+        held = [x for x in fd["sites"] if x["status"] == "kept"]
+        if not held and not fd["findings"]:
             continue
-        L += [f"### `{f['path']}` ({f['driver']}, {f['tag']}): "
-              f"{len(f['sites']) - len(kept)} retyped, {len(kept)} kept", ""]
+        L += [f"### `{fd['path']}` ({fd['driver']}, {fd['tag']}): "
+              f"{len(fd['sites']) - len(held)} retyped, {len(held)} kept", ""]
         L += [f"- line {x['line']} `{x['call']}` {x['scope']} ({x['old_type']}): "
-              f"kept ({x['keep']}): {x['reason']}" for x in kept]
-        L += [f"- line {x['line']} **{x['kind']}**: {x['message']}" for x in f["findings"]]
+              f"kept ({x['keep']}): {x['reason']}" for x in held]
+        L += [f"- line {x['line']} **{x['kind']}**: {x['message']}" for x in fd["findings"]]
         L.append("")
     return "\n".join(L) + "\n"

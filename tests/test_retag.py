@@ -1,0 +1,162 @@
+"""`kmem2malloc retag`: golden cases (tests/retag/NAME.c and
+NAME.expected.c, each retagged alone at sys/dev/golden/NAME.c with a tag
+map whose only owner type is M_GOLDEN, then retagged again, which must
+change nothing), memory crossing owners, the report, install-shim after
+it, and bad input.  K2M_REGEN=1 rewrites the expected files."""
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import GOLD_MAP, TOP, run, snapshot
+
+CASES_DIR = os.path.join(TOP, "tests", "retag")
+CASES = sorted(f[:-2] for f in os.listdir(CASES_DIR)
+               if f.endswith(".c") and not f.endswith(".expected.c"))
+
+MAP = """\
+version: 1
+default: M_DEVBUF
+tags:
+  M_DEVBUF: {short: devbuf, description: d}
+  M_FOO: {short: foo, description: f}
+  M_BAR: {short: bar, description: b}
+  M_BAZ: {short: baz, description: z}
+rules:
+  - {path: sys/dev/foo/**, tag: M_FOO}
+  - {path: sys/dev/bar/**, tag: M_BAR}
+  - {path: sys/dev/baz/**, tag: M_BAZ}
+"""
+
+
+def retag(tmp, tree, name, text=GOLD_MAP, *extra):
+    tm = tmp / "map.yaml"
+    tm.write_text(text)
+    p = run("retag", "--tag-map", str(tm), "--out", str(tmp / name), "-j", "1",
+            "--in-place", *extra, str(tree), "sys")
+    assert p.returncode == 0, p.stdout + p.stderr
+    return tmp / name, json.loads((tmp / name / "report.json").read_text())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(tmp_path, case):
+    dev = tmp_path / "tree" / "sys" / "dev" / "golden"
+    dev.mkdir(parents=True)
+    shutil.copy(os.path.join(CASES_DIR, case + ".c"), dev / f"{case}.c")
+    retag(tmp_path, tmp_path / "tree", "out1", GOLD_MAP, "--no-series")
+    got = (dev / f"{case}.c").read_text()
+    exp_path = os.path.join(CASES_DIR, f"{case}.expected.c")
+    if os.environ.get("K2M_REGEN"):
+        with open(exp_path, "w") as fp:
+            fp.write(got)
+    with open(exp_path) as fp:
+        assert got == fp.read()
+    # idempotent: a second run changes nothing
+    out, rep = retag(tmp_path, tmp_path / "tree", "out2", GOLD_MAP, "--no-series")
+    assert (dev / f"{case}.c").read_text() == got
+    assert os.listdir(out / "diffs") == []
+    assert rep["summary"]["retyped"] == 0
+
+
+def write(root, rel, text):
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+
+
+HEAD = "#include <sys/param.h>\n#include <sys/malloc.h>\n\nstruct msg { int m_len; };\n\n"
+RELEASE = HEAD + "void\nbar_release(struct msg *m)\n{\n\tfree(m, M_DEVBUF);\n}\n"
+
+
+def alloc(name):
+    return HEAD + (f"void bar_release(struct msg *);\n\nvoid\n{name}_send(void)\n{{\n"
+                   "\tstruct msg *m;\n\n\tm = malloc(sizeof(*m), M_DEVBUF, M_WAITOK);\n"
+                   "\tbar_release(m);\n}\n")
+
+
+def sites(rep, path):
+    return next(f for f in rep["files"] if f["path"] == path)["sites"]
+
+
+def test_memory_is_charged_to_the_owner_that_allocates_it(tmp_path):
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", alloc("foo"))
+    write(tree, "sys/dev/bar/bar.c", RELEASE)
+    _, rep = retag(tmp_path, tree, "out", MAP)
+    assert "malloc(sizeof(*m), M_FOO, M_WAITOK)" in (tree / "sys/dev/foo/foo.c").read_text()
+    assert "free(m, M_FOO);" in (tree / "sys/dev/bar/bar.c").read_text()
+    kinds = [f["kind"] for f in rep["files"][0]["findings"] + rep["files"][1]["findings"]]
+    assert kinds == ["cross-type"]
+    assert rep["summary"]["by_type"]["M_DEVBUF"] == {
+        "calls": 2, "retyped": 2, "kept": {}, "retyped_percent": 100.0,
+        "handled_percent": 100.0}
+    assert all(s["status"] == "retyped" and s["old_type"] == "M_DEVBUF"
+               for s in sites(rep, "sys/dev/bar/bar.c"))
+    series = sorted(os.listdir(tmp_path / "out" / "series"))
+    assert series[-1] == "series" and len(series) == 3      # install-shim's, then retag's
+
+
+def test_a_release_of_two_owners_memory_records_the_type(tmp_path):
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", alloc("foo"))
+    write(tree, "sys/dev/baz/baz.c", alloc("baz"))
+    write(tree, "sys/dev/bar/bar.c", RELEASE)
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert "M_RECORDED(M_FOO)" in (tree / "sys/dev/foo/foo.c").read_text()
+    assert "M_RECORDED(M_BAZ)" in (tree / "sys/dev/baz/baz.c").read_text()
+    assert "free(m, M_ASALLOCATED);" in (tree / "sys/dev/bar/bar.c").read_text()
+    assert any(f["kind"] == "shared-release" for r in rep["files"] for f in r["findings"])
+
+
+def test_an_owner_whose_type_is_generic_keeps_it(tmp_path):
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/qux/qux.c", alloc("qux").replace("bar_release(m);", "free(m, M_DEVBUF);"))
+    before = snapshot(tree)
+    out, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert snapshot(tree) == before and os.listdir(out / "diffs") == []
+    assert [s["keep"] for s in sites(rep, "sys/dev/qux/qux.c")] == ["owner-generic"] * 2
+    assert "kept (owner-generic)" in (out / "report.md").read_text()
+
+
+def test_retagged_types_are_defined_by_install_shim(example_tree, tmp_path):
+    """Retag names only the tag map's types, and install-shim declares and
+    defines every one; a type a free(p, T) now names gets a header."""
+    write(example_tree, "sys/dev/foo/foo.c", alloc("foo").replace("bar_release(m);",
+                                                                  "free(m, M_DEVBUF);"))
+    retag(tmp_path, example_tree, "out", MAP.replace("rules:", "rules:\n  - {path: sys/dev/usb/**, "
+                                                     "tag: M_DEVBUF}"), "--no-series")
+    tm = tmp_path / "map.yaml"
+    p = run("install-shim", "--tag-map", str(tm), str(example_tree))
+    assert p.returncode == 0, p.stdout + p.stderr
+    types_c = (example_tree / "sys/kern/kern_malloc_types.c").read_text()
+    assert "MALLOC_DEFINE(M_FOO," in types_c        # with a header: free(m, M_FOO)
+    assert "M_FOO" in (example_tree / "sys/sys/malloc_types.h").read_text()
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("retag: {types: M_DEVBUF}\n", "retag types must be a list"),
+    ("retag: {types: [M_DEVBUF], scratch: [M_TEMP]}\n", "is not one of retag types"),
+    ("retag: {types: [1x]}\n", "not a valid C identifier"),
+    ("retag: {kinds: [M_DEVBUF]}\n", "unknown key 'kinds'"),
+])
+def test_bad_tag_map_is_one_line_and_writes_nothing(tmp_path, bad, message):
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", alloc("foo"))
+    before = snapshot(tree)
+    tm = tmp_path / "map.yaml"
+    tm.write_text(MAP + bad)
+    p = run("retag", "--tag-map", str(tm), "--out", str(tmp_path / "out"), "--in-place",
+            str(tree), "sys")
+    assert p.returncode == 2
+    assert p.stderr.count("\n") == 1 and message in p.stderr and "Traceback" not in p.stderr
+    assert f"{tm}:{MAP.count(chr(10)) + 1}:" in p.stderr
+    assert not (tmp_path / "out").exists() and snapshot(tree) == before
+
+
+def test_missing_path_is_bad_input(tmp_path):
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", alloc("foo"))
+    p = run("retag", "--out", str(tmp_path / "out"), str(tree), "sys/nothing")
+    assert p.returncode == 2 and "no such file or directory" in p.stderr
+    assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()
