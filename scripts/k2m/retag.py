@@ -75,6 +75,8 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     os.makedirs(outdir, exist_ok=True)
     report.write_diffs(outdir, res)
     doc = report_doc(tree, paths, tagmap, res, sc.pairs, problems)
+    doc["summary"]["headers_given"] = headers_given(sc, [d for r in res for d in r.decisions
+                                                         if r.new != r.old])
     report.write_json(os.path.join(outdir, "report.json"), doc)
     with open(os.path.join(outdir, "report.md"), "w") as fp:
         fp.write(markdown(doc))
@@ -450,6 +452,37 @@ def report_doc(tree: Tree, paths: list[str], tagmap: TagMap, res: list[FileResul
     }
 
 
+def headers_given(sc: Scanned, decs: list[Decision]) -> dict[str, str]:
+    """{type: a retyped call} for the types every free of which passed its
+    size before (install-shim defines them header-less, MALLOC_DEFINE_SIZED:
+    kmem's alignment and bytes for converted code) that a retyped free(p, T)
+    or realloc now names: install-shim gives them a header.  (Of the
+    scanned files: all of them with PATH sys.)"""
+    sized: set[str] = set()
+    unsized: set[str] = set()
+    for ff in sc.facts.values():
+        for s in ff.sites:
+            t = mtype(s) if s.counted and not s.is_kmem else None
+            if t and s.role == Role.FREE:
+                (sized if _takes_size(s) else unsized).add(t)
+            elif t and s.callee == "realloc":
+                unsized.add(t)
+    out: dict[str, str] = {}
+    for d in decs:
+        t = d.tag
+        if t and t in sized - unsized and (d.site.callee == "realloc" or
+                                           (d.site.role == Role.FREE and not _takes_size(d.site))):
+            out.setdefault(t, f"{d.site.where} {d.site.callee}")
+    return dict(sorted(out.items()))
+
+
+def _takes_size(s: Site) -> bool:
+    """A free that passes the size (free(p, T, n), malloc_strfree, ...)."""
+    a = allocators.TABLE[s.callee]
+    return s.callee == "malloc_strfree" or (a.size is not None and a.size < len(s.args) and
+                                            s.args[a.size].strip() != "0")
+
+
 def _pct(n: int, of: int) -> float:
     return round(100.0 * n / of, 2) if of else 100.0
 
@@ -490,6 +523,12 @@ def markdown(doc: dict) -> str:
                  f"{v['handled_percent']} | {kept} |")
     L += ["", f"{s['files_changed']} files changed, {s['findings']} findings, "
           f"{s['verify_problems']} verify problems.", ""]
+    if s.get("headers_given"):
+        L += [f"{len(s['headers_given'])} header-less types get a header (a retyped "
+              "free(p, T) without the size, or a realloc, names them; install-shim then "
+              "defines them MALLOC_DEFINE, and their converted code loses kmem's "
+              "alignment): " + ", ".join(f"{t} ({w})" for t, w in s["headers_given"].items()),
+              ""]
     if doc["commit_groups"]:
         L += ["## Diffs to commit together", ""]
         L += ["- " + ", ".join(f"`{d}`" for d in g) for g in doc["commit_groups"]]
