@@ -68,6 +68,10 @@ TABLE = {a.name: a for a in (
               becomes="malloc_tmpbuf_free", type_at=3),
     Allocator("malloc", MALLOC, Role.ALLOC, (3,), size=0, mtype=1, flags=2),
     Allocator("realloc", MALLOC, Role.ALLOC, (4,), ptr=0, size=1, mtype=2, flags=3),
+    # OpenBSD's and FreeBSD's mallocarray(nmemb, size, type, flags), which
+    # drivers ported from them call (mfii.c, if_mcx.c): its memory is
+    # free(9)'s, and retag must follow it
+    Allocator("mallocarray", MALLOC, Role.ALLOC, (4,), mtype=2, flags=3),
     Allocator("free", MALLOC, Role.FREE, (2, 3), ptr=0, mtype=1, size=2),
     Allocator("malloc_asprintf", MALLOC, Role.ALLOC, (), mtype=0),
     Allocator("malloc_strdup", MALLOC, Role.ALLOC, (3,), mtype=1, flags=2),
