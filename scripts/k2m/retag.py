@@ -104,6 +104,11 @@ def mtype(s: Site) -> str | None:
     return allocators.type_arg(s.args[i]) if i is not None and i < len(s.args) else None
 
 
+# calls whose malloc type argument NetBSD ignores: MEXTADD(m, buf, size,
+# type, free, arg) stores no type (sys/mbuf.h, 7.99 and current), so a
+# generic type named there releases nothing
+_DEAD_TYPE_ARGS = {"MEXTADD": 3}
+_DEAD_CALL = re.compile(r"\b(" + "|".join(_DEAD_TYPE_ARGS) + r")\s*\(")
 _TYPE_USE = re.compile(r"^[ \t]*MALLOC_(?:DECLARE|DEFINE|JUSTDEFINE)\w*\s*\(|"
                        r"\bmalloc_type_(?:at|de)tach\s*\(")
 
@@ -113,7 +118,8 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
     """{(owner, type): where} for each owner whose code names a generic
     type outside the type argument of a call the scan sees: a macro of
     its own (udf's MPFREE(p, M_TEMP)), a wrapper (isa_free(p, M_DEVBUF)),
-    a #define, a call in a #define body.  Memory of that type may be
+    a #define, a call in a #define body (not MEXTADD's type, which NetBSD
+    ignores).  Memory of that type may be
     freed through that name, which retag does not change: the owner's
     calls of that type keep it.  (Declarations and definitions of the
     type, comments and strings do not count.)"""
@@ -134,6 +140,12 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
                 span = textual.type_span(text, stripped, s)
                 if span:
                     seen.add(span[0])
+        for m in _DEAD_CALL.finditer(stripped):
+            commas, _ = cscan.arg_commas(stripped, m.end() - 1)
+            at = _DEAD_TYPE_ARGS[m.group(1)]
+            if at < len(commas):
+                arg = stripped[commas[at - 1] + 1:commas[at]]
+                seen.add(commas[at - 1] + 1 + len(arg) - len(arg.lstrip()))
         for m in words.finditer(stripped):
             if m.start() in seen:
                 continue
