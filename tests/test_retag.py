@@ -160,3 +160,26 @@ def test_missing_path_is_bad_input(tmp_path):
     p = run("retag", "--out", str(tmp_path / "out"), str(tree), "sys/nothing")
     assert p.returncode == 2 and "no such file or directory" in p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()
+
+
+CONVERTED = HEAD + ("struct conv { int c_n; };\n\nvoid\nfoo_conv(void)\n{\n\tstruct conv *c;\n\n"
+                    "\tc = malloc(sizeof(*c), M_FOO, M_WAITOK);\n"
+                    "\tfree(c, M_FOO, sizeof(*c));\n}\n")
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_header_less_type_given_a_header_is_reported_or_kept(tmp_path, keep):
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/conv.c", CONVERTED)
+    write(tree, "sys/dev/foo/foo.c", alloc("foo").replace("bar_release(m);",
+                                                          "free(m, M_DEVBUF);"))
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series",
+                   *(["--keep-headerless"] if keep else []))
+    text = (tree / "sys/dev/foo/foo.c").read_text()
+    if keep:
+        assert "M_DEVBUF" in text and "M_FOO" not in text
+        assert [s["keep"] for s in sites(rep, "sys/dev/foo/foo.c")] == ["header"] * 2
+        assert rep["summary"]["headers_given"] == {}
+    else:
+        assert "free(m, M_FOO);" in text
+        assert list(rep["summary"]["headers_given"]) == ["M_FOO"]

@@ -157,6 +157,11 @@ def parser() -> argparse.ArgumentParser:
                    "done if the output of any file failed its check)")
     t.add_argument("--no-series", dest="series", action="store_false",
                    help="do not write OUT/series/")
+    t.add_argument("--keep-headerless", action="store_true",
+                   help="keep the calls whose new type would get a header: a type every "
+                   "free of which passes its size is header-less (install-shim: kmem's "
+                   "alignment for converted code); a retyped free(p, T) or realloc would "
+                   "give it a header (report.json's headers_given lists them)")
 
     a = sub.add_parser("audit", help="list the kmem(9) users left, and why")
     common(a)
@@ -308,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "retag":
             from . import retag
             return retag.run(tree, paths, tagmap.load(args.tag_map), args.out, args.jobs,
-                             args.in_place, args.series)
+                             args.in_place, args.series, args.keep_headerless)
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json,

@@ -28,6 +28,7 @@ import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import AbstractSet
 
 from . import allocators, cscan, findings, pairing, report, series, textual
 from .allocators import Role
@@ -45,7 +46,6 @@ class Keep(enum.StrEnum):
     ALLOCATOR = "allocator"         # inside an allocator's implementation
     FROZEN = "frozen"               # a file convert does not rewrite either
     OUTSIDE = "outside"             # pairs with a call outside the paths
-    KMEM = "kmem"                   # its memory meets kmem(9) calls
     MIXED_TYPES = "mixed-types"     # its memory meets calls of another type
     EXPRESSION = "expression"       # ... or of a type that is not a name
     MACRO = "macro"                 # in a #define body, or outside a function
@@ -53,6 +53,7 @@ class Keep(enum.StrEnum):
     NAMED_ELSEWHERE = "named-elsewhere"     # its owner passes the type on
     REALLOC = "realloc"             # a realloc we cannot follow through
     OWNERS = "owners"               # a guess joins two owners' memory
+    HEADER = "header"               # would give a header-less type a header
 
 
 @dataclass
@@ -63,20 +64,25 @@ class Decision(pairing.Decision):
 
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
-        in_place: bool = False, with_series: bool = True, log=print) -> int:
-    """Retag; the exit status (1: a verify problem, nothing applied)."""
+        in_place: bool = False, with_series: bool = True, keep_headerless: bool = False,
+        log=print) -> int:
+    """Retag; the exit status (1: a verify problem, nothing applied).
+    keep_headerless: keep the calls that would give a header-less type a
+    header (a free without the size, a realloc)."""
     tag_of = functools.lru_cache(maxsize=None)(
         lambda path: tagmap.tag_for(path, tree.driver_of(path)))
     generic = tagmap.retag_types
     sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), context_needles=generic)
     named = named_elsewhere(tree, paths, sc, generic, owner_of(tree, tag_of))
-    plan = decide(sc, tag_of, tagmap, named, tree.root)
+    sizedonly = headerless(sc)
+    plan = decide(sc, tag_of, tagmap, named, tree.root,
+                  sizedonly if keep_headerless else set())
     res, problems = rewrite(tree, sc, plan, tag_of)
     os.makedirs(outdir, exist_ok=True)
     report.write_diffs(outdir, res)
     doc = report_doc(tree, paths, tagmap, res, sc.pairs, problems)
-    doc["summary"]["headers_given"] = headers_given(sc, [d for r in res for d in r.decisions
-                                                         if r.new != r.old])
+    doc["summary"]["headers_given"] = headers_given(sizedonly, [d for r in res
+                                                                for d in r.decisions])
     report.write_json(os.path.join(outdir, "report.json"), doc)
     with open(os.path.join(outdir, "report.md"), "w") as fp:
         fp.write(markdown(doc))
@@ -180,30 +186,28 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
              (sites[a].is_kmem or sites[f].is_kmem or mtype(sites[a]) == mtype(sites[f])))]
 
 
-def components(pairs: pairing.Pairs, edges: list[tuple[int, int]]
-               ) -> tuple[dict[int, list[int]], dict[int, int]]:
-    """The malloc(9) sites joined by edges (joins): {root: [site]}, and
-    {malloc site: a kmem site it is paired with} (a mix: convert kept
-    that kmem call)."""
+def components(pairs: pairing.Pairs, edges: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """The malloc(9) sites joined by edges (joins): {root: [site]}.  A
+    kmem(9) call convert kept names no malloc type: where malloc(9)
+    memory meets one (the input's mix, in convert's report), it neither
+    holds the retyping back nor changes with it, and joins nothing."""
     uf = pairing.UnionFind()
     sites = pairs.sites
-    kmem: dict[int, int] = {}
     for a, f in edges:
-        ka, kf = sites[a].is_kmem, sites[f].is_kmem
-        if not ka and not kf:
+        if not sites[a].is_kmem and not sites[f].is_kmem:
             uf.union(a, f)
-        elif ka != kf:
-            kmem.setdefault(f if ka else a, a if ka else f)
     comps: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
         if not s.is_kmem:
             comps[uf.find(i)].append(i)
-    return comps, kmem
+    return comps
 
 
 def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str],
-           root: str) -> pairing.Plan:
-    """A Decision for every generic-type malloc(9) call under the paths."""
+           root: str, sized_types: AbstractSet[str] = frozenset()) -> pairing.Plan:
+    """A Decision for every generic-type malloc(9) call under the paths;
+    the components that would give one of sized_types (header-less) a
+    header are kept."""
     # the symbolic links under the paths are read, never written (convert's
     # frozen files that define kmem(9) themselves have nothing to do here)
     links = {p: why for p, why in sc.frozen.items() if os.path.islink(os.path.join(root, p))}
@@ -215,7 +219,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     assert callable(owner)
     plan = pairing.Plan()
     edges = joins(pairs)
-    comps, kmem = components(pairs, edges)
+    comps = components(pairs, edges)
     around: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for e in edges:
         around[e[0]].append(e)
@@ -226,7 +230,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         if not mine:
             continue
         old = mtype(sites[mine[0]]) or ""
-        kept = _blocked(comp, sites, pairs, links, kmem, named, owner, old, targets)
+        kept = _blocked(comp, sites, pairs, links, named, owner, old, targets)
         if kept is None and old in tagmap.scratch_types and \
                 _scratch(comp, sites, pairs, [e for i in comp for e in around[i]]):
             kept = (Keep.SCRATCH, f"scratch: {old} memory freed only in "
@@ -234,6 +238,12 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         dec = {i: Decision(sites[i], tag=tag_of(sites[i].path), old=old) for i in mine}
         if kept is None:
             kept = _typed(plan, mine, comp, pairs, dec, old)
+        header = next((d for d in dec.values() if d.tag in sized_types and _unsized(d.site)),
+                      None)
+        if kept is None and header is not None:
+            kept = (Keep.HEADER, f"{header.site.callee} at {header.site.where} passes no "
+                    f"size: as {header.tag}, a header-less type (every free of it passes "
+                    "the size), it would give that type a header (--keep-headerless)")
         for i in mine:
             d = dec[i]
             if kept is not None:
@@ -252,7 +262,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
 
 
 def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
-             links: dict[str, str], kmem: dict[int, int], named, owner, old: str,
+             links: dict[str, str], named, owner, old: str,
              targets: set[str]) -> tuple[Keep, str] | None:
     """Why a component's calls keep their type whatever its owners, or None."""
     for i in comp:
@@ -267,10 +277,6 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
         if s.path not in targets:
             return Keep.OUTSIDE, (f"pairs with {s.callee} at {s.where} ({s.scope}), "
                                   "outside the retagged paths")
-        if i in kmem:
-            k = sites[kmem[i]]
-            return Keep.KMEM, (f"its memory meets {k.callee} at {k.where}, which stays "
-                               "kmem(9) (a mix of the families): kept")
     for i in comp:
         s = sites[i]
         if not s.counted:
@@ -464,12 +470,11 @@ def report_doc(tree: Tree, paths: list[str], tagmap: TagMap, res: list[FileResul
     }
 
 
-def headers_given(sc: Scanned, decs: list[Decision]) -> dict[str, str]:
-    """{type: a retyped call} for the types every free of which passed its
-    size before (install-shim defines them header-less, MALLOC_DEFINE_SIZED:
-    kmem's alignment and bytes for converted code) that a retyped free(p, T)
-    or realloc now names: install-shim gives them a header.  (Of the
-    scanned files: all of them with PATH sys.)"""
+def headerless(sc: Scanned) -> set[str]:
+    """The types every free of which passes its size, no realloc naming
+    them (install-shim defines them header-less, MALLOC_DEFINE_SIZED:
+    kmem's alignment and bytes for converted code); of the scanned
+    files, all of them with PATH sys."""
     sized: set[str] = set()
     unsized: set[str] = set()
     for ff in sc.facts.values():
@@ -479,12 +484,22 @@ def headers_given(sc: Scanned, decs: list[Decision]) -> dict[str, str]:
                 (sized if _takes_size(s) else unsized).add(t)
             elif t and s.callee == "realloc":
                 unsized.add(t)
+    return sized - unsized
+
+
+def _unsized(s: Site) -> bool:
+    """A call that needs a header type: a free without the size, a realloc."""
+    return s.callee == "realloc" or (s.role == Role.FREE and not _takes_size(s))
+
+
+def headers_given(before: set[str], decs: list[Decision]) -> dict[str, str]:
+    """{type: a retyped call} for the header-less types (before) that a
+    retyped free(p, T) or realloc now names: install-shim gives them a
+    header."""
     out: dict[str, str] = {}
     for d in decs:
-        t = d.tag
-        if t and t in sized - unsized and (d.site.callee == "realloc" or
-                                           (d.site.role == Role.FREE and not _takes_size(d.site))):
-            out.setdefault(t, f"{d.site.where} {d.site.callee}")
+        if d.tag in before and _unsized(d.site):
+            out.setdefault(d.tag, f"{d.site.where} {d.site.callee}")
     return dict(sorted(out.items()))
 
 
