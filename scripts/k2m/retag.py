@@ -34,6 +34,7 @@ from . import allocators, cscan, findings, pairing, report, series, textual
 from .allocators import Role
 from .convert import FileResult, Scanned, apply_in_place, owner_of, scan
 from .cscan import Context, Site
+from .keys import Kind
 from .scanning import CONTEXT_DIRS, read
 from .tagmap import TagMap
 from .tree import Tree, source_files
@@ -50,6 +51,7 @@ class Keep(enum.StrEnum):
     EXPRESSION = "expression"       # ... or of a type that is not a name
     MACRO = "macro"                 # in a #define body, or outside a function
     UNPAIRED = "unpaired"           # a free no allocation reaches
+    NO_FREE = "no-free"             # memory handed on, and no free seen
     NAMED_ELSEWHERE = "named-elsewhere"     # its owner passes the type on
     REALLOC = "realloc"             # a realloc we cannot follow through
     OWNERS = "owners"               # a guess joins two owners' memory
@@ -302,6 +304,18 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
         s = sites[comp[0]]
         return Keep.UNPAIRED, (f"no allocation reaches {s.callee} at {s.where}, nor "
                                "may any be its memory's: kept (check where it is allocated)")
+    if not any(sites[i].role == Role.FREE for i in comp):
+        # memory no free is seen to release: kept for good (a softc's
+        # member, a global) it may take its owner's type; handed on (a
+        # local, an out-parameter, a return value) it may reach a free we
+        # do not see (sparc's prom_getprop() fills ebus.c's ea_name, which
+        # ebus.c frees as M_DEVBUF), which would still name the old type
+        for i in comp:
+            k = sites[i].key
+            if k is None or k.kind not in (Kind.MEMBER, Kind.TYPE, Kind.GLOBAL):
+                return Keep.NO_FREE, (f"no free is seen to reach {sites[i].callee} at "
+                                      f"{sites[i].where}, and its pointer is handed on "
+                                      f"({k}): a free we do not see would name {old}, kept")
     for i in comp:
         where = named.get((owner(sites[i].path), old))
         if where:
