@@ -309,10 +309,12 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
         # member, a global) it may take its owner's type; handed on (a
         # local, an out-parameter, a return value) it may reach a free we
         # do not see (sparc's prom_getprop() fills ebus.c's ea_name, which
-        # ebus.c frees as M_DEVBUF), which would still name the old type
+        # ebus.c frees as M_DEVBUF), which would still name the old type.
+        # Memory known by its type only is not kept anywhere we know
+        # (twa.c's twa_get_param() fills *param, a struct twa_param_9k **)
         for i in comp:
             k = sites[i].key
-            if k is None or k.kind not in (Kind.MEMBER, Kind.TYPE, Kind.GLOBAL):
+            if k is None or k.kind not in (Kind.MEMBER, Kind.GLOBAL):
                 return Keep.NO_FREE, (f"no free is seen to reach {sites[i].callee} at "
                                       f"{sites[i].where}, and its pointer is handed on "
                                       f"({k}): a free we do not see would name {old}, kept")
