@@ -174,7 +174,7 @@ def test_a_header_less_type_given_a_header_is_reported_or_kept(tmp_path, keep):
     write(tree, "sys/dev/foo/foo.c", alloc("foo").replace("bar_release(m);",
                                                           "free(m, M_DEVBUF);"))
     _, rep = retag(tmp_path, tree, "out", MAP, "--no-series",
-                   *(["--keep-headerless"] if keep else []))
+                   *([] if keep else ["--give-headers"]))
     text = (tree / "sys/dev/foo/foo.c").read_text()
     if keep:
         assert "M_DEVBUF" in text and "M_FOO" not in text

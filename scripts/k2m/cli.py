@@ -157,11 +157,13 @@ def parser() -> argparse.ArgumentParser:
                    "done if the output of any file failed its check)")
     t.add_argument("--no-series", dest="series", action="store_false",
                    help="do not write OUT/series/")
-    t.add_argument("--keep-headerless", action="store_true",
-                   help="keep the calls whose new type would get a header: a type every "
-                   "free of which passes its size is header-less (install-shim: kmem's "
-                   "alignment for converted code); a retyped free(p, T) or realloc would "
-                   "give it a header (report.json's headers_given lists them)")
+    t.add_argument("--give-headers", dest="keep_headerless", action="store_false",
+                   help="retype even the calls whose new type would get a header: a type "
+                   "every free of which passes its size is header-less (install-shim), "
+                   "which keeps kmem's alignment for the converted code; a retyped "
+                   "free(p, T) or realloc gives it a header, and that code loses kmem's "
+                   "alignment (report.json's headers_given lists them).  By default such "
+                   "calls are kept, reason `header`")
 
     a = sub.add_parser("audit", help="list the kmem(9) users left, and why")
     common(a)

@@ -66,7 +66,7 @@ class Decision(pairing.Decision):
 
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
-        in_place: bool = False, with_series: bool = True, keep_headerless: bool = False,
+        in_place: bool = False, with_series: bool = True, keep_headerless: bool = True,
         log=print) -> int:
     """Retag; the exit status (1: a verify problem, nothing applied).
     keep_headerless: keep the calls that would give a header-less type a
@@ -245,7 +245,8 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         if kept is None and header is not None:
             kept = (Keep.HEADER, f"{header.site.callee} at {header.site.where} passes no "
                     f"size: as {header.tag}, a header-less type (every free of it passes "
-                    "the size), it would give that type a header (--keep-headerless)")
+                    "the size), it would give that type a header and cost its converted "
+                    "code kmem's alignment (--give-headers retypes it all the same)")
         for i in mine:
             d = dec[i]
             if kept is not None:
