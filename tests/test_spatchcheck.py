@@ -101,7 +101,7 @@ def test_a_spatch_that_edits_another_line_fails_the_check(example_tree, tmp_path
         return res
     monkeypatch.setattr(spatch, "run", meddling)
     out = tmp_path / "out"
-    assert cli.main(["convert", "-j", "1", "--no-series", "--out", str(out),
+    assert cli.main(["convert", "-j", "1", "--no-series", "--no-cache", "--out", str(out),
                      str(example_tree)]) == 1
     rep = json.loads((out / "report.json").read_text())
     entry = next(x for x in rep["files"] if x["path"].endswith("iicmux.c"))
@@ -110,6 +110,31 @@ def test_a_spatch_that_edits_another_line_fails_the_check(example_tree, tmp_path
     assert [(f["kind"], f["line"]) for f in entry["findings"]] == [("spatch-differs", line)]
     assert all(s["status"] == "converted" for s in entry["sites"])
     assert "+\tsc->sc_busses = malloc(" in (out / "diffs" / entry["diff"]).read_text()
+
+
+def test_spatchs_output_is_kept_for_the_next_convert(example_tree, tmp_path, monkeypatch):
+    """A second convert of the same tree with the same cache runs no
+    spatch (every file's output is kept, keyed by its marked input) and
+    reports the same; a file changed since is checked again, alone."""
+    cache, calls = tmp_path / "cache", []
+    real = spatch.run
+
+    def counting(inputs, *a, **kw):
+        calls.append(sorted(inputs))
+        return real(inputs, *a, **kw)
+    monkeypatch.setattr(spatch, "run", counting)
+
+    def convert_(out):
+        assert cli.main(["convert", "-j", "1", "--no-series", "--cache", str(cache),
+                         "--out", str(tmp_path / out), str(example_tree)]) == 0
+        return json.loads((tmp_path / out / "report.json").read_text())["summary"]
+    first = convert_("a")
+    assert calls[0] and first["spatch_check"]["compared"] > 0
+    assert convert_("b") == first and calls[1] == []
+    one = next(example_tree.rglob("iicmux.c"))
+    one.write_text(one.read_text() + "\n/* changed */\n")
+    convert_("c")
+    assert calls[2] == [str(one.relative_to(example_tree))]
 
 
 def test_cocci_rules_run_by_hand_on_marked_input(tmp_path):

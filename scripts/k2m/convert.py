@@ -117,7 +117,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     clock.phase("rewrite and verify")
     os.makedirs(outdir, exist_ok=True)
     if spatch_check:
-        rw.check = check(sc, rw, outdir, jobs, hosts, timeout, forms, log)
+        rw.check = check(sc, rw, outdir, jobs, hosts, timeout, forms, log, cache)
         clock.phase("spatch check")
     res = results(tree, sc, rw, tag_of)
     created, mixed_in = mixed_pairs(sc, rw)
@@ -331,14 +331,15 @@ def _finish(p: str) -> Finished:
 
 
 def check(sc: Scanned, rw: Rewritten, outdir: str, jobs: int, hosts: str | None,
-          timeout: int, forms: textual.Forms, log=print) -> spatchcheck.Outcome:
+          timeout: int, forms: textual.Forms, log=print,
+          cache: str | None = None) -> spatchcheck.Outcome:
     """Phase 4: check the rewrite with cocci/'s rules, in a work directory
     under outdir (kept with K2M_DEBUG)."""
     todo = {p: planned(rw.plan, p) for p in rw.out_facts}
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
     try:
         return spatchcheck.run(sc.texts, todo, {p: sc.facts[p].functions for p in todo},
-                               workdir, jobs, hosts, timeout, forms)
+                               workdir, jobs, hosts, timeout, forms, FactCache(cache))
     finally:
         if os.environ.get("K2M_DEBUG"):
             log(f"kmem2malloc: work directory kept: {workdir}")

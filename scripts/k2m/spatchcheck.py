@@ -13,13 +13,23 @@ of the file still is.  A file spatch fails on is not compared at all: a
 `spatch-error` finding.  Sites under `#if 0` and in #define bodies are
 rewritten by text in spatch's input too, so never compared (spatch does
 not see them).
+
+spatch's output for a file is kept in convert's fact cache, keyed by its
+input (the file with its plan marked), the forms, cocci/'s rules and the
+spatch program: a second convert of a tree checks again only what
+changed, and a changed rule or spatch checks everything again.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
+import shutil
 from dataclasses import dataclass, field
 
 from . import cscan, findings, linediff, spatch, textual
+from .factcache import FactCache
 from .findings import Finding
 from .restyle import restyle
 
@@ -45,7 +55,8 @@ class Outcome:
 
 def run(texts: dict[str, str], planned: dict[str, Planned],
         funcs: dict[str, list[cscan.Function]], workdir: str, jobs: int,
-        hosts: str | None, timeout: int, forms: textual.Forms) -> Outcome:
+        hosts: str | None, timeout: int, forms: textual.Forms,
+        cache: FactCache = FactCache(None)) -> Outcome:
     """Check the text rewrite of each file of planned (texts: the
     inputs; funcs: their functions, for body elision) with spatch."""
     inputs = {}
@@ -53,8 +64,16 @@ def run(texts: dict[str, str], planned: dict[str, Planned],
         inp = textual.spatch_input(texts[p], sites, funcs[p], forms)
         if inp is not None:
             inputs[p] = inp
-    res = spatch.run({p: i.text for p, i in inputs.items()}, workdir, jobs, hosts, timeout,
-                     forms.virtuals(), unfinished=textual.SITE_MARK + "kmem_")
+    keys = {p: cache.key("spatch", _setup(), " ".join(forms.virtuals()), i.text)
+            for p, i in inputs.items()}
+    kept = {p: cache.get(keys[p], str) for p in inputs}
+    res = spatch.run({p: i.text for p, i in inputs.items() if kept[p] is None}, workdir,
+                     jobs, hosts, timeout, forms.virtuals(),
+                     unfinished=textual.SITE_MARK + "kmem_")
+    for p, text in res.outputs.items():
+        if p not in res.failed:
+            cache.put(keys[p], text)
+    res.outputs.update({p: t for p, t in kept.items() if t is not None})
     out = Outcome()
     for p in sorted(inputs):
         code = [(s, t) for s, t in planned[p] if s.context == cscan.Context.CODE]
@@ -64,6 +83,21 @@ def run(texts: dict[str, str], planned: dict[str, Planned],
             continue
         compare(p, texts[p], planned[p], inputs[p], res.outputs[p], forms, out)
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _setup() -> str:
+    """What else spatch's output depends on: cocci/'s rules and macro
+    file, and the spatch program (its path, size and time)."""
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(spatch.COCCI_DIR)):
+        with open(os.path.join(spatch.COCCI_DIR, name), "rb") as fp:
+            h.update(name.encode() + b"\0" + fp.read())
+    prog = shutil.which("spatch")
+    if prog is not None:
+        st = os.stat(prog)
+        h.update(f"{os.path.realpath(prog)} {st.st_size} {st.st_mtime_ns}".encode())
+    return h.hexdigest()
 
 
 def compare(path: str, text: str, sites: Planned, inp: textual.SpatchInput, spatched: str,
