@@ -45,11 +45,11 @@ boot-tools: qemu
 
 # check --arch (README: install-shim, check, audit): one Debian cross gcc per
 # NetBSD CPU; sparc uses sparc64's with -m32, vax and ia64 have none.  The
-# list is scripts/k2m/ports.py's, printed so that it has one place.
+# list is scripts/k2m/kernel/ports.py's, printed so that it has one place.
 deps-cross:
 	@$(MAKE) --no-print-directory install-debs \
 	    PKGS="$$($(PYTHON) -c 'import sys; sys.path.insert(0, "scripts"); \
-	        from k2m.ports import cross_packages; print(*cross_packages())')"
+	        from k2m.kernel.ports import cross_packages; print(*cross_packages())')"
 
 install-debs:
 	@missing=""; for p in $(PKGS); do \

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import TOP, run
-from k2m import bootconsole, boottest
+from k2m.kernel import bootconsole, boottest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECORDED = os.path.join(HERE, "boot", "console-pristine.txt")

@@ -79,7 +79,7 @@ def test_link_check_names_undefined_and_duplicate_types(example_tree, tmp_path):
 
 
 def test_warning_flags_come_from_the_tree(tmp_path):
-    from k2m import check
+    from k2m.kernel import check
     conf = tmp_path / "sys" / "conf"
     conf.mkdir(parents=True)
     (conf / "Makefile.kern.inc").write_text(
@@ -98,7 +98,7 @@ def test_warning_flags_come_from_the_tree(tmp_path):
 def test_warning_keys(tmp_path):
     """By the header's real path (not the temporary machine/ link), and a
     header's warnings without the function it was inlined into."""
-    from k2m import check
+    from k2m.kernel import check
     real = tmp_path / "sys" / "arch" / "amd64" / "include"
     real.mkdir(parents=True)
     (real / "cpu.h").write_text("")

@@ -391,7 +391,7 @@ def test_rules_only_for_files_that_call_what_they_rewrite():
     rules that name no call); a set of rules too few files need is merged
     into one that any of them can use, so that a handful of files does
     not cost a spatch process each."""
-    from k2m import spatch
+    from k2m.rewrite import spatch
     every = spatch.rules()
     names = {r.name for r in every}
     assert {"alloc_to_malloc", "free_to_sized_free", "asprintf_to_malloc_asprintf"} <= names
@@ -626,7 +626,7 @@ def test_a_file_whose_header_takes_free_away_calls_the_function(example_tree, tm
 
 
 def test_takes_free_away():
-    from k2m.includes import takes_free_away
+    from k2m.rewrite.includes import takes_free_away
     assert takes_free_away("#undef free\n")
     assert takes_free_away("#undef\tmalloc\n#undef\tfree\n#define\tfree(addr)\tnope\n")
     assert not takes_free_away("#undef free\n#define free(addr, type) kern_free(addr)\n")

@@ -6,7 +6,8 @@ import shutil
 import sys
 
 from conftest import run
-from k2m import ports, tree
+from k2m import tree
+from k2m.kernel import ports
 
 CONF = {
     "conf/files": "file\tkern/subr_a.c\nfile\tkern/subr_b.c\nfile\tkern/subr_c.c\n",
@@ -181,7 +182,7 @@ def test_fast_pass_per_port_flags_and_report(tmp_path):
 
 
 def test_warning_flags_follow_the_port(tmp_path):
-    from k2m import check
+    from k2m.kernel import check
     conf = tmp_path / "sys" / "conf"
     conf.mkdir(parents=True)
     (conf / "Makefile.kern.inc").write_text(
@@ -198,7 +199,7 @@ def test_warning_flags_follow_the_port(tmp_path):
 
 
 def test_header_keys_name_what_changed(tmp_path):
-    from k2m import check
+    from k2m.kernel import check
     before = "/* a comment */\n#define A(x) \\\n\t(x)\n#define B 1\nint f(int);\n"
     after = "/* the comment rewritten */\n#define A(x) \\\n\t((x) + 1)\n#define B 1\n" \
         "int f(int);\nint g(int);\n"
@@ -212,7 +213,7 @@ def test_install_shim_defines_each_type_in_every_port_that_names_it(tmp_path):
     type only sparc's MD code names and nothing defines goes to
     kern_malloc_types.c, which sys/conf/files gives every kernel."""
     import re
-    from k2m import check
+    from k2m.kernel import check
     conf = {
         "conf/files": "file\tkern/kern_malloc.c\n",
         "dev/sbus/files.sbus": "file\tdev/sbus/s.c\ts\n",
@@ -265,7 +266,7 @@ def test_config_headers_stand_in_for_configs_per_port(tmp_path):
     files the port's kernels read: cfdrivers, pseudo-devices' attach
     functions, locators with their defaults and count (an array locator
     takes as many slots as it has elements)."""
-    from k2m import check
+    from k2m.kernel import check
     conf = {
         "conf/files": "device\tpci {[dev = -1], [function = -1]}\n"
                       "define\tisa {[port = -1], [irq[2] = {-1, -1}], drq}\n"
@@ -321,8 +322,8 @@ def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
     ifdef/elifdef/else pick one branch; a port's file GENERIC does not
     select is compiled with a kernel that does (OCTEON: LP64, mips64),
     with that kernel's CFLAGS and its needs-flag counts."""
-    from k2m import check
-    from k2m.makeoptions import MakeOptions
+    from k2m.kernel import check
+    from k2m.kernel.makeoptions import MakeOptions
     conf = {
         "conf/files": "define\tlibnv\ndefpseudo npf: libnv\ndefine\tdrmkms\n"
                       "makeoptions\tlibnv\tCPPFLAGS+=\"-I$S/external/libnv\"\n"

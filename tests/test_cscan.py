@@ -2,8 +2,8 @@
 preprocessor view and allocator macros (cscan)."""
 import pytest
 
-from k2m import cdecl, cscan
-from k2m.cdecl import CType
+from k2m.c import cdecl, cscan
+from k2m.c.cdecl import CType
 
 DECLS = [
     ("int i", [("i", CType("int", 0))]),
@@ -78,7 +78,7 @@ def keys():
                     "{\n\tchar *buf;\n}\n", "sys/dev/x/x.c").functions[0]
     fn.types.update({"sc": CType("struct softc", 1), "fp": CType("struct file", 1),
                      "af": CType("audio_file_t", 1), "buf": CType("char", 1)})
-    from k2m.keys import Keys
+    from k2m.c.keys import Keys
     return Keys("sys/dev/x/x.c", cdecl.TypeEnv(own, [])), fn
 
 

@@ -1,13 +1,16 @@
 """factcache.py: the scan's facts kept across runs, keyed by content."""
 import os
 import pickle
+import shutil
+import subprocess
+import sys
 import time
 
 import pytest
 
 from conftest import run, snapshot
-from k2m import cdecl, cscan, factcache, scanning
-from k2m.factcache import FactCache
+from k2m.c import cdecl, cscan, factcache, scanning
+from k2m.c.factcache import FactCache
 
 HEADER = "struct foo { int a; };\ntypedef struct foo *foo_t;\n"
 
@@ -67,6 +70,27 @@ def test_the_code_version_is_the_packages_sources(tmp_path):
     assert FactCache(str(tmp_path)).version == FactCache(str(tmp_path)).version
     assert len(FactCache(str(tmp_path)).version) == 64
     assert FactCache(None).key("decls", "x") != FactCache(None, version="v").key("decls", "x")
+
+
+def test_the_code_version_covers_every_subpackage(tmp_path):
+    """A change to any module of the package, in whichever subpackage,
+    gives another version (a changed parser must not read old facts)."""
+    pkg = tmp_path / "k2m"
+    shutil.copytree(os.path.dirname(os.path.dirname(factcache.__file__)), pkg,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    def version():
+        return subprocess.run([sys.executable, "-c", "from k2m.c import factcache; "
+                               "print(factcache.code_version())"], cwd=tmp_path,
+                              capture_output=True, text=True, check=True).stdout
+
+    seen = {version()}
+    for module in ("c/cscan.py", "rewrite/flags.py", "kernel/shim.py", "pairing/__init__.py",
+                   "convert.py"):
+        with open(pkg / module, "a") as fp:
+            fp.write("# changed\n")
+        seen.add(version())
+    assert len(seen) == 6
 
 
 def entries(top):

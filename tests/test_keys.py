@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 
-from k2m.keys import Key, Kind
+from k2m.c.keys import Key, Kind
 
 KEYS = [
     (Key.typed("struct putter_instance"), "t:struct putter_instance"),

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from k2m import pairing, scanning, tree as treemod
+from k2m import pairing, tree as treemod
+from k2m.c import scanning
 
 FILE_H = """\
 struct fileops;

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from conftest import run
-from k2m import rumptest
+from k2m.kernel import rumptest
 
 MK = "sys/rump/librump/rumpkern/Makefile.rumpkern"
 

@@ -1,7 +1,7 @@
 """scanning.py: the file lists and the scan workers."""
 import gc
 
-from k2m import scanning
+from k2m.c import scanning
 
 
 def test_serial_scan_leaves_the_garbage_collector_as_it_was(example_tree):

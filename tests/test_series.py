@@ -138,7 +138,8 @@ def test_after_the_first_patch_the_tree_compiles_as_before(trees):
 
 
 def test_the_shim_commit_says_each_file_and_condenses_module_warnings(tmp_path):
-    from k2m import series, shim
+    from k2m import series
+    from k2m.kernel import shim
     (tmp_path / "sys" / "dev").mkdir(parents=True)
     (tmp_path / "sys" / "dev" / "a.c").write_text("kern_free(p);\n")
     e = shim.Edits(str(tmp_path))

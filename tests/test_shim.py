@@ -214,7 +214,7 @@ def test_install_shim_lists_the_types_file_in_the_rump_kernel(example_tree):
 def test_install_shim_appends_the_shim_options_once(example_tree, tmp_path, monkeypatch):
     """shim/conf/files.malloc (the shim's defflag lines), when the shim ships
     it, goes into sys/conf/files once."""
-    from k2m import shim
+    from k2m.kernel import shim
     opts = tmp_path / "files.malloc"
     opts.write_text("defflag opt_malloc.h\tMALLOC_SIZED_FREE\n")
     monkeypatch.setattr(shim, "CONF_OPTIONS", str(opts))
@@ -232,7 +232,7 @@ def test_install_shim_replaces_an_older_shims_options(example_tree, tmp_path, mo
     """A tree shimmed before an option was added (its files.malloc block
     lacks MALLOC_SITES) gets today's block in place of the old one, not a
     second block after it: config(1) refuses an option defined twice."""
-    from k2m import shim
+    from k2m.kernel import shim
     head = "# malloc(9) with real types: the options\n"
     old = head + "defflag\topt_malloc.h\t\tMALLOC_A\n\t\t\t\tMALLOC_B\n"
     new = head + "# a new comment\n" + "defflag\topt_malloc.h\t\tMALLOC_A\n" + \
@@ -324,7 +324,7 @@ def _compile(src, *include):
     warnings, -Werror) against the shim's headers."""
     import os
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    from k2m import check
+    from k2m.kernel import check
     return subprocess.run(["gcc", "-std=gnu99", "-fsyntax-only", "-D_KERNEL",
                            *check.WARNINGS, "-Werror",
                            *[f"-I{i}" for i in include],

@@ -17,8 +17,10 @@ import pytest
 
 from test_golden import CASES, GOLDEN, SHARED, options
 
-from k2m import cli, convert, cscan, flags, includes, restyle, spatch, textual
-from k2m.cscan import Context
+from k2m import cli, convert
+from k2m.c import cscan
+from k2m.rewrite import flags, includes, restyle, spatch, textual
+from k2m.c.cscan import Context
 from k2m.tree import open_tree
 
 

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from k2m import cscan, includes, spatch, textual
+from k2m.c import cscan
+from k2m.rewrite import includes, spatch, textual
 
 SRC = """\
 static int
@@ -249,7 +250,7 @@ def test_unmark_refuses_a_mark_without_its_type():
     ("kmem_strdup", "f", False, True, None),                 # helpers: constants only
 ])
 def test_flags_forms(callee, flags, intr, variable, want):
-    from k2m.flags import translate
+    from k2m.rewrite.flags import translate
     assert translate(callee, flags, intr, variable=variable) == want
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 
 from . import pairing
 from .convert import owner_of
-from .scanning import context_files, scan_all
+from .c.scanning import context_files, scan_all
 from .tagmap import TagMap
 from .tree import Tree, source_files
 

@@ -7,9 +7,10 @@ import os
 import signal
 import sys
 
-from . import factcache, tagmap, tree as treemod
-from .boottest import BootTestError
-from .rumptest import RumpTestError
+from . import tagmap, tree as treemod
+from .c import factcache
+from .kernel.boottest import BootTestError
+from .kernel.rumptest import RumpTestError
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_MAP = os.path.join(TOP, "tag-map.yaml")
@@ -298,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.cmd == "boottest":     # checks its own input (BootTestError)
-            from . import boottest
+            from .kernel import boottest
             return boottest.run(args.tree, args.tools, args.config, args.obj, args.jobs,
                                 args.json)
         tree = treemod.open_tree(args.tree)
@@ -306,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "convert":
             from . import convert
             tm = tagmap.load(args.tag_map)
-            from .textual import Forms
+            from .rewrite.textual import Forms
             return convert.run(tree, paths, tm, args.out, args.jobs, args.in_place,
                                args.hosts, args.timeout,
                                forms=Forms(args.sized_free, args.intr_flag),
@@ -322,17 +323,17 @@ def main(argv: list[str] | None = None) -> int:
             return audit.run(tree, paths, args.jobs, args.json,
                              tagmap.load(args.tag_map))
         if args.cmd == "install-shim":
-            from . import shim
+            from .kernel import shim
             tm = tagmap.load(args.tag_map)
             return shim.install(tree, tm, outdir=args.out,
                                 in_place=args.in_place or not args.out)
         if args.cmd == "check":
-            from . import check
+            from .kernel import check
             return check.run(tree, paths, args.jobs, args.baseline, args.out,
                              arch=args.arch, against=args.against,
                              all_before=args.all_before)
         if args.cmd == "rumptest":
-            from . import rumptest
+            from .kernel import rumptest
             return rumptest.run(args.tree, args.buildrump, args.obj, args.jobs, args.json,
                                 debug_types=args.debug_types, sites=args.sites)
     except (tagmap.TagMapError, treemod.TreeError, RumpTestError, BootTestError) as e:

@@ -33,11 +33,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import AbstractSet
 
-from . import (allocators, cscan, findings, includes, outside, pairing, report, restyle,
-               spatchcheck, textual)
-from .cscan import Context
-from .factcache import FactCache
-from .scanning import MacroTable, context_files, macro_users, read, scan_all
+from . import allocators, findings, pairing, report
+from .c import cscan
+from .kernel import outside
+from .rewrite import includes, restyle, spatchcheck, textual
+from .c.cscan import Context
+from .c.factcache import FactCache
+from .c.scanning import MacroTable, context_files, macro_users, read, scan_all
 from .tagmap import TagMap
 from .tree import Tree, source_files
 
@@ -156,7 +158,7 @@ def _apply(tree: Tree, res: list[FileResult], bad: bool, log) -> None:
 
 def _shimmed(root: str) -> bool:
     """True if install-shim has generated sys/sys/malloc_types.h in root."""
-    from .shim import GENERATED, TYPES_H, read_text
+    from .kernel.shim import GENERATED, TYPES_H, read_text
     return (read_text(os.path.join(root, TYPES_H)) or "").startswith(GENERATED)
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .cscan import Site
+    from .c.cscan import Site
 
 
 @dataclass

@@ -7,7 +7,8 @@ import os
 import re
 from collections import defaultdict
 
-from . import allocators, linediff
+from . import allocators
+from .rewrite import linediff
 from .allocators import Role
 
 REPORT_VERSION = 2

@@ -30,12 +30,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import AbstractSet
 
-from . import allocators, cscan, findings, pairing, report, series, textual
+from . import allocators, findings, pairing, report, series
+from .c import cscan
+from .rewrite import textual
 from .allocators import Role
 from .convert import FileResult, Scanned, apply_in_place, owner_of, scan
-from .cscan import Context, Site
-from .keys import Kind
-from .scanning import CONTEXT_DIRS, read
+from .c.cscan import Context, Site
+from .c.keys import Kind
+from .c.scanning import CONTEXT_DIRS, read
 from .tagmap import TagMap
 from .tree import Tree, source_files
 

@@ -219,7 +219,7 @@ def build(tree, tagmap, results, groups, options, log=print, step=convert_step
     the final ones), then the conversions (step: their commits; retag
     gives its own).  Applied in order to the tree convert read, they give
     what --in-place and install-shim give."""
-    from . import shim
+    from .kernel import shim
     changed = [r for r in results if r.new != r.old]
     pristine = {r.path: r.old for r in changed}
     converted = {r.path: r.new for r in changed}

@@ -37,13 +37,13 @@ from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from . import allocators, findings
-from .allocators import Role
-from .cscan import Context, FileFacts, Site
-from .findings import Finding
-from .flags import translate
-from .keys import Key, Kind
-from .tree import port_of
+from .. import allocators, findings
+from ..allocators import Role
+from ..c.cscan import Context, FileFacts, Site
+from ..findings import Finding
+from ..rewrite.flags import translate
+from ..c.keys import Key, Kind
+from ..tree import port_of
 
 
 class UnionFind:

@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 
 from . import bootconsole, shim as shimmod
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 BOOT = os.path.join(TOP, "boot")
 SHIM = os.path.join(TOP, "shim")
 DEFAULT_CONFIG = os.path.join(BOOT, "K2M_QEMU")

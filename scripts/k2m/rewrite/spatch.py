@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 from .textual import SITE_MARK
 
-COCCI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "cocci")
+COCCI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))), "cocci")
 RULE_FILES = ("kmem_calls.cocci", "kmem_helpers.cocci")
 # how we run it; what the rules need is in their "// Options:" lines
 RUN_OPTS = ["--very-quiet", "--no-show-diff", "--in-place"]

@@ -48,7 +48,8 @@ from dataclasses import dataclass, field
 
 from . import shim as shimmod
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 SHIM = os.path.join(TOP, "shim")
 RUMPTEST = os.path.join(SHIM, "rumptest")
 # What buildrump.sh needs on a current Debian for the 2016 tree: host tools

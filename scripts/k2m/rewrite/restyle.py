@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from . import linediff
-from .cscan import arg_commas, strip
+from ..c.cscan import arg_commas, strip
 
 _ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
 _CALL = re.compile(r"\b(malloc|free|malloc_[a-z_]+|kern_free(?:_sized)?)\s*\(")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import cscan
+from ..c import cscan
 
 # after which include <sys/malloc.h> goes, in order of preference
 INCLUDE_AFTER = {"after-kmem": "sys/kmem.h", "after-param": "sys/param.h",

@@ -54,13 +54,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import allocators
-from .cscan import arg_commas, match_paren, split_args, strip
+from .. import allocators
+from ..c.cscan import arg_commas, match_paren, split_args, strip
 from .outside import makefile_sources
-from .tagmap import TagMap
-from .tree import MI, Configs, Tree, builds
+from ..tagmap import TagMap
+from ..tree import MI, Configs, Tree, builds
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 SHIM = os.path.join(TOP, "shim")
 OVERLAY = (("sys", "sys/sys"), ("kern", "sys/kern"))
 TYPES_H = "sys/sys/malloc_types.h"
@@ -505,7 +506,7 @@ def write_patch(outdir: str, edits: Edits) -> int:
     """OUTDIR/shim.diff (every change, a git-style diff that `git apply`,
     `git am` and `patch -p1` take in TREE) and OUTDIR/shim.md (each file,
     what and why).  Returns the number of files."""
-    from .report import git_diff
+    from ..report import git_diff
     os.makedirs(outdir, exist_ok=True)
     changed = edits.changed()
     with open(os.path.join(outdir, "shim.diff"), "w", encoding="utf-8",

@@ -43,14 +43,18 @@ def default_dir() -> str:
 
 @functools.lru_cache(maxsize=None)
 def code_version() -> str:
-    """A hash of this package's sources (every module: what the facts
-    are made by, and what reads them)."""
+    """A hash of the whole k2m package's sources (every module of every
+    subpackage: what the facts are made by, and what reads them), by
+    sorted relative path."""
     h = hashlib.sha256()
-    here = os.path.dirname(os.path.abspath(__file__))
-    for name in sorted(os.listdir(here)):
-        if name.endswith(".py"):
-            with open(os.path.join(here, name), "rb") as fp:
-                h.update(name.encode() + b"\0" + fp.read() + b"\0")
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    names = []
+    for d, subdirs, files in os.walk(top):
+        subdirs[:] = [s for s in subdirs if s != "__pycache__"]
+        names += [os.path.relpath(os.path.join(d, f), top) for f in files if f.endswith(".py")]
+    for name in sorted(names):
+        with open(os.path.join(top, name), "rb") as fp:
+            h.update(name.encode() + b"\0" + fp.read() + b"\0")
     return h.hexdigest()
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from . import cdecl, cscan, factcache
 from .factcache import FactCache
-from .tree import Tree, source_files
+from ..tree import Tree, source_files
 
 # Where memory from the converted paths may be released (or come from)
 # outside them.  arch/ and external/ are left out: they are not linked to

@@ -28,9 +28,11 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
-from . import cscan, findings, linediff, spatch, textual
-from .factcache import FactCache
-from .findings import Finding
+from .. import findings
+from ..c import cscan
+from . import linediff, spatch, textual
+from ..c.factcache import FactCache
+from ..findings import Finding
 from .restyle import restyle
 
 Planned = list[tuple[cscan.Site, str]]      # a file's (site, malloc type)

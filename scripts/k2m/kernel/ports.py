@@ -18,7 +18,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 
-from .tree import MI, Configs
+from ..tree import MI, Configs
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import os
 import re
 import shlex
 
-from .tree import _CONF_FILE, Configs
+from ..tree import _CONF_FILE, Configs
 
 VARS = ("CFLAGS", "CPPFLAGS", "COPTS", "CWARNFLAGS")
 _MAKEOPT = re.compile(r'^[ \t]*makeoptions[ \t]+(.*?)[ \t]*"?(\w+)(?:\.([\w.]+))?"?'

@@ -23,11 +23,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import allocators
-from .allocators import Role
-from .cdecl import EMPTY_ENV, CType, TypeEnv, file_decls, is_scalar, parse_declaration, \
-    parse_params, return_type
-from .flags import translate
+from .. import allocators
+from ..allocators import Role
+from .cdecl import (EMPTY_ENV, CType, TypeEnv, file_decls, is_scalar, parse_declaration,
+                    parse_params, return_type)
+from ..rewrite.flags import translate
 from .keys import KEYWORDS, Key, Keys, object_type
 
 CALLEES = allocators.TABLE

@@ -59,7 +59,7 @@ from typing import Any
 from . import ports as portsmod
 from .makeoptions import MakeOptions
 from .ports import Target
-from .tree import MI, Configs, Tree, TreeError, builds, port_dirs
+from ..tree import MI, Configs, Tree, TreeError, builds, port_dirs
 
 # -fno-pic -fno-pie: Debian's gcc makes PIE by default, NetBSD's kernels
 # are not (and mips, amd64's -mcmodel=kernel refuse PIC outright).

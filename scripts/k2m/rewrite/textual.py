@@ -38,7 +38,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import allocators, cscan, flags
+from .. import allocators
+from ..c import cscan
+from . import flags
 
 Edit = tuple[int, int, str]
 
