@@ -95,6 +95,9 @@ def test_memory_is_charged_to_the_owner_that_allocates_it(tmp_path):
                for s in sites(rep, "sys/dev/bar/bar.c"))
     series = sorted(os.listdir(tmp_path / "out" / "series"))
     assert series[-1] == "series" and len(series) == 3      # install-shim's, then retag's
+    first = (tmp_path / "out" / "series" / series[0]).read_text()
+    assert "Subject: [PATCH 1/2] malloc(9): the types of the legacy callers" in first
+    assert "kmem(9)" not in first.split("\n---\n")[0]     # not convert's message
 
 
 def test_a_release_of_two_owners_memory_records_the_type(tmp_path):

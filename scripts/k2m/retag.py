@@ -93,7 +93,8 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     log(summary_text(doc["summary"], outdir))
     if with_series:
         _, groups = report.commit_groups(res, sc.pairs)
-        steps = series.build(tree, tagmap, res, groups, {}, log, step=retag_step)
+        steps = series.build(tree, tagmap, res, groups, {}, log, step=retag_step,
+                             intro=series.RETAG_INTRO)
         written = series.write(outdir, steps)
         log(f"kmem2malloc: series of {len(written)} commits in "
             f"{os.path.join(outdir, 'series')}/ (install-shim's change first)")
