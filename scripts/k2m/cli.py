@@ -53,6 +53,17 @@ def _jobs(s: str) -> int:
     return n
 
 
+def cache_options(p: argparse.ArgumentParser) -> None:
+    """--cache DIR and --no-cache, of the commands that scan (factcache.py)."""
+    kept = p.add_mutually_exclusive_group()
+    kept.add_argument("--cache", default=factcache.default_dir(), metavar="DIR",
+                      help="keep the scan's facts (headers' declarations, each file's "
+                      "scan) here across runs, keyed by content and this code's version "
+                      "(default: $XDG_CACHE_HOME/kmem2malloc, else ~/.cache/kmem2malloc)")
+    kept.add_argument("--no-cache", action="store_true",
+                      help="neither read nor write the cache")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kmem2malloc", description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -135,13 +146,7 @@ def parser() -> argparse.ArgumentParser:
                    help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")
 
-    kept = c.add_mutually_exclusive_group()
-    kept.add_argument("--cache", default=factcache.default_dir(), metavar="DIR",
-                      help="keep the scan's facts (headers' declarations, each file's "
-                      "scan) here across runs, keyed by content and this code's version "
-                      "(default: $XDG_CACHE_HOME/kmem2malloc, else ~/.cache/kmem2malloc)")
-    kept.add_argument("--no-cache", action="store_true",
-                      help="neither read nor write the cache")
+    cache_options(c)
     t = sub.add_parser("retag", help="give legacy malloc(9) calls of a generic type "
                        "(M_DEVBUF, M_TEMP) their owner's type; write diffs and a report",
                        description="After convert: the malloc(9), realloc and free "
@@ -166,6 +171,7 @@ def parser() -> argparse.ArgumentParser:
                    "free(p, T) or realloc gives it a header, and that code loses kmem's "
                    "alignment (report.json's headers_given lists them).  By default such "
                    "calls are kept, reason `header`")
+    cache_options(t)
 
     a = sub.add_parser("audit", help="list the kmem(9) users left, and why")
     common(a)
@@ -317,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "retag":
             from . import retag
             return retag.run(tree, paths, tagmap.load(args.tag_map), args.out, args.jobs,
-                             args.in_place, args.series, args.keep_headerless)
+                             args.in_place, args.series, args.keep_headerless,
+                             cache=None if args.no_cache else args.cache)
         if args.cmd == "audit":
             from . import audit
             return audit.run(tree, paths, args.jobs, args.json,

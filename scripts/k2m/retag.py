@@ -69,14 +69,14 @@ class Decision(pairing.Decision):
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         in_place: bool = False, with_series: bool = True, keep_headerless: bool = True,
-        log=print) -> int:
+        log=print, cache: str | None = None) -> int:
     """Retag; the exit status (1: a verify problem, nothing applied).
     keep_headerless: keep the calls that would give a header-less type a
     header (a free without the size, a realloc)."""
     tag_of = functools.lru_cache(maxsize=None)(
         lambda path: tagmap.tag_for(path, tree.driver_of(path)))
     generic = tagmap.retag_types
-    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), context_needles=generic)
+    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), cache, context_needles=generic)
     named = named_elsewhere(tree, paths, sc, generic, owner_of(tree, tag_of))
     sizedonly = headerless(sc)
     plan = decide(sc, tag_of, tagmap, named, tree.root,
