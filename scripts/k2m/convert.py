@@ -113,13 +113,14 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     def tag_of(path: str) -> str:
         return tagmap.tag_for(path, tree.driver_of(path))
 
-    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), cache)
+    facts_cache = FactCache(cache)      # one per run: opening it prunes old versions
+    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), facts_cache)
     clock.phase("scan and pair")
     rw = rewrite(sc, tag_of, jobs, forms, convert_mismatched)
     clock.phase("rewrite and verify")
     os.makedirs(outdir, exist_ok=True)
     if spatch_check:
-        rw.check = check(sc, rw, outdir, jobs, hosts, timeout, forms, log, cache)
+        rw.check = check(sc, rw, outdir, jobs, hosts, timeout, forms, log, facts_cache)
         clock.phase("spatch check")
     res = results(tree, sc, rw, tag_of)
     created, mixed_in = mixed_pairs(sc, rw)
@@ -196,7 +197,7 @@ class _Clock:
 
 
 def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None,
-         cache: str | None = None,
+         cache: FactCache | None = None,
          context_needles: tuple[str, ...] = ("kmem_",)) -> Scanned:
     """Phase 1: scan the targets and their context, and pair the sites;
     unit_of(path): who owns the memory a file allocates (pairing.pair:
@@ -208,7 +209,7 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None,
     context += macro_users(tree, paths, targets + context)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
-    all_facts, macros = scan_all(tree.root, targets + context, jobs, FactCache(cache))
+    all_facts, macros = scan_all(tree.root, targets + context, jobs, cache)
     clusters = tree.clusters(targets)
     pairs = pairing.pair(all_facts, clusters, unit_of, tree.kernels)
     texts = {p: read(tree.root, p) for p in targets}
@@ -334,14 +335,15 @@ def _finish(p: str) -> Finished:
 
 def check(sc: Scanned, rw: Rewritten, outdir: str, jobs: int, hosts: str | None,
           timeout: int, forms: textual.Forms, log=print,
-          cache: str | None = None) -> spatchcheck.Outcome:
+          cache: FactCache | None = None) -> spatchcheck.Outcome:
     """Phase 4: check the rewrite with cocci/'s rules, in a work directory
     under outdir (kept with K2M_DEBUG)."""
     todo = {p: planned(rw.plan, p) for p in rw.out_facts}
     workdir = tempfile.mkdtemp(prefix="work-", dir=outdir)
     try:
         return spatchcheck.run(sc.texts, todo, {p: sc.facts[p].functions for p in todo},
-                               workdir, jobs, hosts, timeout, forms, FactCache(cache))
+                               workdir, jobs, hosts, timeout, forms,
+                               cache or FactCache(None))
     finally:
         if os.environ.get("K2M_DEBUG"):
             log(f"kmem2malloc: work directory kept: {workdir}")

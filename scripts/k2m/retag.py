@@ -32,6 +32,7 @@ from typing import AbstractSet
 
 from . import allocators, findings, pairing, report, series
 from .c import cscan
+from .c.factcache import FactCache
 from .rewrite import textual
 from .allocators import Role
 from .convert import FileResult, Scanned, apply_in_place, owner_of, scan
@@ -76,7 +77,8 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     tag_of = functools.lru_cache(maxsize=None)(
         lambda path: tagmap.tag_for(path, tree.driver_of(path)))
     generic = tagmap.retag_types
-    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), cache, context_needles=generic)
+    sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), FactCache(cache),
+              context_needles=generic)
     named = named_elsewhere(tree, paths, sc, generic, owner_of(tree, tag_of))
     sizedonly = headerless(sc)
     plan = decide(sc, tag_of, tagmap, named, tree.root,
