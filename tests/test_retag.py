@@ -172,10 +172,13 @@ CONVERTED = HEAD + ("struct conv { int c_n; };\n\nvoid\nfoo_conv(void)\n{\n\tstr
 
 @pytest.mark.parametrize("keep", [False, True])
 def test_a_header_less_type_given_a_header_is_reported_or_kept(tmp_path, keep):
+    """A size in a variable cannot be written into the free: the memory
+    keeps M_DEVBUF, or (--give-headers) M_FOO gets a header."""
     tree = tmp_path / "tree"
     write(tree, "sys/dev/foo/conv.c", CONVERTED)
     write(tree, "sys/dev/foo/foo.c", alloc("foo").replace("bar_release(m);",
-                                                          "free(m, M_DEVBUF);"))
+                                                          "free(m, M_DEVBUF);")
+          .replace("_send(void)", "_send(int n)").replace("sizeof(*m)", "n"))
     _, rep = retag(tmp_path, tree, "out", MAP, "--no-series",
                    *([] if keep else ["--give-headers"]))
     text = (tree / "sys/dev/foo/foo.c").read_text()
@@ -186,3 +189,18 @@ def test_a_header_less_type_given_a_header_is_reported_or_kept(tmp_path, keep):
     else:
         assert "free(m, M_FOO);" in text
         assert list(rep["summary"]["headers_given"]) == ["M_FOO"]
+
+
+def test_a_fixed_size_is_written_into_the_free_of_a_header_less_type(tmp_path):
+    """malloc(sizeof(*m), ...) memory freed by free(m, M_DEVBUF): retyped to
+    the header-less M_FOO, the free passes sizeof(*m); install-shim keeps
+    M_FOO header-less."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/conv.c", CONVERTED)
+    write(tree, "sys/dev/foo/foo.c", alloc("foo").replace("bar_release(m);",
+                                                          "free(m, M_DEVBUF);"))
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    text = (tree / "sys/dev/foo/foo.c").read_text()
+    assert "free(m, M_FOO, sizeof(*m));" in text and "M_DEVBUF" not in text
+    assert [s.get("size") for s in sites(rep, "sys/dev/foo/foo.c")] == [None, "sizeof(*m)"]
+    assert rep["summary"]["sizes_given"] == 1 and rep["summary"]["headers_given"] == {}

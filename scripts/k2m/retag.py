@@ -33,7 +33,7 @@ from typing import AbstractSet
 from . import allocators, findings, pairing, report, series
 from .c import cscan
 from .c.factcache import FactCache
-from .rewrite import textual
+from .rewrite import freesize, restyle, textual
 from .allocators import Role
 from .convert import FileResult, Scanned, apply_in_place, owner_of, scan
 from .c.cscan import Context, Site
@@ -66,6 +66,7 @@ class Decision(pairing.Decision):
     """A generic-type call: retyped (tag) or kept (reason, keep)."""
     old: str = ""                   # the type it names in the input
     keep: Keep | None = None
+    size: str | None = None         # a free(p, T) given its size (freesize.py)
 
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
@@ -81,8 +82,8 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
               context_needles=generic)
     named = named_elsewhere(tree, paths, sc, generic, owner_of(tree, tag_of))
     sizedonly = headerless(sc)
-    plan = decide(sc, tag_of, tagmap, named, tree.root,
-                  sizedonly if keep_headerless else set())
+    plan = decide(sc, tag_of, tagmap, named, tree.root, sizedonly,
+                  give_headers=not keep_headerless)
     res, problems = rewrite(tree, sc, plan, tag_of)
     os.makedirs(outdir, exist_ok=True)
     report.write_diffs(outdir, res)
@@ -211,10 +212,12 @@ def components(pairs: pairing.Pairs, edges: list[tuple[int, int]]) -> dict[int, 
 
 
 def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str],
-           root: str, sized_types: AbstractSet[str] = frozenset()) -> pairing.Plan:
-    """A Decision for every generic-type malloc(9) call under the paths;
-    the components that would give one of sized_types (header-less) a
-    header are kept."""
+           root: str, sized_types: AbstractSet[str] = frozenset(),
+           give_headers: bool = False) -> pairing.Plan:
+    """A Decision for every generic-type malloc(9) call under the paths.
+    A free(p, T) whose T is one of sized_types (header-less) is given its
+    size where freesize.py knows it; else its component is kept, or
+    (give_headers) retyped all the same, giving T a header."""
     # the symbolic links under the paths are read, never written (convert's
     # frozen files that define kmem(9) themselves have nothing to do here)
     links = {p: why for p, why in sc.frozen.items() if os.path.islink(os.path.join(root, p))}
@@ -245,13 +248,8 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         dec = {i: Decision(sites[i], tag=tag_of(sites[i].path), old=old) for i in mine}
         if kept is None:
             kept = _typed(plan, mine, comp, pairs, dec, old)
-        header = next((d for d in dec.values() if d.tag in sized_types and _unsized(d.site)),
-                      None)
-        if kept is None and header is not None:
-            kept = (Keep.HEADER, f"{header.site.callee} at {header.site.where} passes no "
-                    f"size: as {header.tag}, a header-less type (every free of it passes "
-                    "the size), it would give that type a header and cost its converted "
-                    "code kmem's alignment (--give-headers retypes it all the same)")
+        if kept is None:
+            kept = _sized(comp, sites, dec, sized_types, give_headers)
         for i in mine:
             d = dec[i]
             if kept is not None:
@@ -267,6 +265,28 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     for pd in plan.decisions:
         plan.by_path.setdefault(pd.site.path, []).append(pd)
     return plan
+
+
+def _sized(comp: list[int], sites: list[Site], dec: dict[int, Decision],
+           sized_types: AbstractSet[str], give_headers: bool) -> tuple[Keep, str] | None:
+    """The frees without a size whose new type is header-less (sized_types)
+    are given their size (freesize.py); why the component keeps its type
+    when they cannot be (give_headers: they are retyped without it)."""
+    unsized = [i for i, d in dec.items() if d.tag in sized_types and _unsized(d.site)]
+    if not unsized:
+        return None
+    sizes = freesize.plan(comp, sites, unsized)
+    if isinstance(sizes, str) and give_headers:
+        return None
+    if isinstance(sizes, str):
+        d = dec[unsized[0]]
+        return (Keep.HEADER, f"{d.site.callee} at {d.site.where} passes no size, and "
+                f"{sizes}: as {d.tag}, a header-less type (every free of it passes the "
+                "size), it would give that type a header and cost its converted code "
+                "kmem's alignment (--give-headers retypes it all the same)")
+    for i, n in sizes.items():
+        dec[i].size = n
+    return None
 
 
 def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
@@ -386,10 +406,9 @@ def rewrite(tree: Tree, sc: Scanned, plan: pairing.Plan, tag_of
         stripped = cscan.strip(old)
         edits: list[textual.Edit] = []
         for d in decs:
-            span = textual.type_span(old, stripped, d.site) if d.tag else None
-            if span and d.tag and old[span[0]:span[1]] != d.tag:
-                edits.append((span[0], span[1], d.tag))
-        new = textual.apply(old, edits)
+            assert isinstance(d, Decision)
+            edits += _edits(old, stripped, d)
+        new = restyle.restyle(old, textual.apply(old, edits), only_wide=True)
         bad = verify(p, old, new, sc, decs)
         fs = by_path.get(p, []) + [findings.count(p, b) for b in bad]
         if bad:
@@ -397,6 +416,19 @@ def rewrite(tree: Tree, sc: Scanned, plan: pairing.Plan, tag_of
             new = old
         res.append(FileResult(p, tree.diff_of(p), tag_of(p), old, new, decs, fs))
     return res, problems
+
+
+def _edits(text: str, stripped: str, d: Decision) -> list[textual.Edit]:
+    """A retyped call's edits: its type, and a free's size (d.size) after
+    it, in place of a 0 if it passes one."""
+    span = textual.type_span(text, stripped, d.site) if d.tag else None
+    if span is None or d.tag is None:
+        return []
+    out = [(span[0], span[1], d.tag)] if text[span[0]:span[1]] != d.tag else []
+    if d.size:
+        size = textual.size_span(text, stripped, d.site)
+        out.append((size[0], size[1], d.size) if size else (span[1], span[1], ", " + d.size))
+    return out
 
 
 def verify(path: str, old: str, new: str, sc: Scanned, decs: list) -> list[str]:
@@ -408,9 +440,12 @@ def verify(path: str, old: str, new: str, sc: Scanned, decs: list) -> list[str]:
     if [s.callee for s in before] != [s.callee for s in after]:
         return [f"the calls changed: {len(before)} before, {len(after)} after"]
     want = {d.site.offset: d.tag for d in decs if d.tag}
+    sizes = {d.site.offset: d.size for d in decs if d.size}
     return [f"{a.where} {a.callee}: type {_type_text(a)}, planned {want.get(b.offset)}"
             for b, a in zip(before, after)
-            if _type_text(a) != want.get(b.offset, _type_text(b))]
+            if _type_text(a) != want.get(b.offset, _type_text(b))] + \
+        [f"{a.where} {a.callee}: size {a.size}, planned {sizes[b.offset]}"
+         for b, a in zip(before, after) if b.offset in sizes and a.size != sizes[b.offset]]
 
 
 def _type_text(s: Site) -> str | None:
@@ -472,6 +507,7 @@ def report_doc(tree: Tree, paths: list[str], tagmap: TagMap, res: list[FileResul
     summary = {"files": len(res), "files_changed": sum(1 for r in res if r.new != r.old),
                "calls": len(decs), "retyped": retyped,
                "retyped_percent": _pct(retyped, len(decs)),
+               "sizes_given": sum(1 for d in decs if d.tag and d.size),
                "findings": sum(len(r.findings) for r in res),
                "verify_problems": sum(len(v) for v in problems.values()),
                "by_type": per_type}
@@ -520,7 +556,7 @@ def headers_given(before: set[str], decs: list[Decision]) -> dict[str, str]:
     header."""
     out: dict[str, str] = {}
     for d in decs:
-        if d.tag in before and _unsized(d.site):
+        if d.tag in before and _unsized(d.site) and not d.size:
             out.setdefault(d.tag, f"{d.site.where} {d.site.callee}")
     return dict(sorted(out.items()))
 
@@ -541,6 +577,8 @@ def _site(d: Decision) -> dict:
     out["old_type"] = d.old
     if d.tag:
         out["status"] = "retyped"
+        if d.size:
+            out["size"] = d.size
     else:
         out["keep"] = str(d.keep)
     return out
@@ -552,7 +590,8 @@ def summary_text(s: dict, outdir: str) -> str:
                        else "")
                     for t, v in s["by_type"].items())
     return (f"kmem2malloc: {s['calls']} generic-type calls in {s['files']} files: {per}; "
-            f"{s['files_changed']} files changed; {s['findings']} findings; "
+            f"{s['sizes_given']} frees given their size; {s['files_changed']} files changed; "
+            f"{s['findings']} findings; "
             f"verify problems: {s['verify_problems']}\n"
             f"kmem2malloc: diffs in {os.path.join(outdir, 'diffs')}/, report in "
             f"{os.path.join(outdir, 'report.md')} and report.json")
@@ -570,7 +609,8 @@ def markdown(doc: dict) -> str:
         kept = ", ".join(f"{k} {n}" for k, n in v["kept"].items()) or "-"
         L.append(f"| {t} | {v['calls']} | {v['retyped']} | {v['retyped_percent']} | "
                  f"{v['handled_percent']} | {kept} |")
-    L += ["", f"{s['files_changed']} files changed, {s['findings']} findings, "
+    L += ["", f"{s['sizes_given']} frees given their size (a header-less type's), "
+          f"{s['files_changed']} files changed, {s['findings']} findings, "
           f"{s['verify_problems']} verify problems.", ""]
     if s.get("headers_given"):
         L += [f"{len(s['headers_given'])} header-less types get a header (a retyped "

@@ -204,7 +204,12 @@ def _realign(lines: list[str], i: int) -> str:
     return _pad(text, col) + "\\" + line[len(body):]
 
 
-def restyle(old: str, new: str) -> str:
+def restyle(old: str, new: str, only_wide: bool = False) -> str:
+    """new in style(9) where it differs from old; only_wide (retag's type
+    and size edits, no spatch output to tidy): only a statement the
+    rewrite took over 80 columns is laid out again."""
+    if only_wide:
+        return _wide(old, new)
     seen = set(linediff.lines(old))
     lines = linediff.lines(new)
     out: list[str] = []
@@ -248,4 +253,29 @@ def _break_defines(seen: set[str], text: str) -> str:
                 (_in_define(lines, i) or line.lstrip().startswith("#")):
             line = _break_define(line, _column(lines, i))
         out.append(line)
+    return "".join(out)
+
+
+def _wide(old: str, new: str) -> str:
+    """The statements of new whose lines new made wider than 80 columns,
+    broken after an argument (outside a #define's body: there a break
+    would end the macro)."""
+    seen = set(linediff.lines(old))
+    lines = linediff.lines(new)
+    out: list[str] = []
+    done = 0
+    for i, line in enumerate(lines):
+        if i < done or line in seen or _width(line) <= WIDTH or not _CALL.search(line) or \
+                _in_define(lines, i) or line.lstrip().startswith("#"):
+            continue
+        s = i
+        while s > 0 and not _ends(lines[s - 1]):
+            s -= 1
+        j = i
+        while j < len(lines) - 1 and not _ends(lines[j]):
+            j += 1
+        out.extend(lines[done:i])
+        out.extend(_fix(lines[i:j + 1], _indent(lines[s]) + "    ", i == s))
+        done = j + 1
+    out.extend(lines[done:])
     return "".join(out)

@@ -101,12 +101,20 @@ def _args(text: str, stripped: str, offset: int) -> tuple[list[tuple[int, int]],
     return spans, close
 
 
+def _arg_span(text: str, stripped: str, s: cscan.Site, i: int | None) -> tuple[int, int] | None:
+    spans, _ = _args(text, stripped, s.offset)
+    return spans[i] if i is not None and i < len(spans) else None
+
+
 def type_span(text: str, stripped: str, s: cscan.Site) -> tuple[int, int] | None:
     """Where the malloc type argument of malloc(9) call s is in text
     (stripped: cscan.strip(text)), or None (no such argument)."""
-    i = allocators.TABLE[s.callee].mtype
-    spans, _ = _args(text, stripped, s.offset)
-    return spans[i] if i is not None and i < len(spans) else None
+    return _arg_span(text, stripped, s, allocators.TABLE[s.callee].mtype)
+
+
+def size_span(text: str, stripped: str, s: cscan.Site) -> tuple[int, int] | None:
+    """Where the size argument of call s is in text, or None (it has none)."""
+    return _arg_span(text, stripped, s, allocators.TABLE[s.callee].size)
 
 
 def _type_edit(spans, close: int, at: int, tag: str) -> Edit:
