@@ -6,7 +6,8 @@ those calls (the generic types: tag-map.yaml's `retag: types`) the type
 the tag map gives their owner, with convert's pairing (pairing.py): an
 allocation and every free and realloc of its memory change together or
 not at all, since a DIAGNOSTIC kernel panics on a free naming another
-type than its block's.  Only the type argument changes.
+type than its block's.  Only the type argument changes, and a free
+of a header-less type gains its size where it is fixed (freesize.py).
 
 The phases: scan and pair (convert.scan: the same scan and flow graph,
 its context the files naming a generic type), plan (decide: per
