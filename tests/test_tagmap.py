@@ -49,7 +49,8 @@ def test_shipped_map_loads():
     assert tm.default == "M_DEVBUF"
     assert tm.tag_for("sys/dev/usb/ehci.c", "ehci") == "M_USBDEV"
     assert tm.tag_for("sys/dev/pci/if_wm.c", "wm") == "M_PCIDEV"
-    assert tm.tag_for("sys/dev/md.c", "md") == "M_DEVBUF"
+    assert tm.tag_for("sys/dev/md.c", "md") == "M_MD"
+    assert tm.tag_for("sys/dev/frob.c", "frob") == "M_DEVBUF"
     shorts = [t.short for t in tm.tags.values()]
     assert len(shorts) == len(set(shorts))
 
@@ -96,7 +97,10 @@ SHIPPED = [
     ("sys/dev/pci/if_wm.c", "wm", "M_PCIDEV"),
     ("sys/dev/sdmmc/if_bwfm_sdio.c", "bwfm", "M_BWFM"),
     ("sys/dev/cgd.c", "cgd", "M_CGD"),
-    ("sys/dev/md.c", "md", "M_DEVBUF"),
+    ("sys/dev/md.c", "md", "M_MD"),
+    ("sys/dev/ieee1394/fwdma.c", "ieee1394if", "M_FW"),
+    ("sys/dev/ieee1394/sbp.c", "sbp", "M_DEVBUF"),
+    ("sys/dev/wsfont/wsfont.c", "dir:dev/wsfont", "M_WSFONT"),
 ]
 
 # Short names of the MALLOC_DEFINEs in NetBSD-current (Jan 2025) and 7.99
@@ -137,7 +141,7 @@ TREE_DEFINED = {
     "M_RAIDFRAME": "RAIDframe", "M_RTABLE": "routetbl", "M_SECA": "key mgmt",
     "M_SMBCONN": "SMB conn", "M_SMBFSDATA": "SMBFS data",
     "M_SYSCTLDATA": "sysctldata", "M_UFSMNT": "UFS mount",
-    "M_UNIONFSMNT": "UNIONFS mount", "M_VCHIQ": "vchiq_cdev",
+    "M_UNIONFSMNT": "UNIONFS mount", "M_VCHIQ": "vchiq_cdev", "M_FW": "ieee1394",
 }
 
 
