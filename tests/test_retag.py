@@ -170,25 +170,34 @@ CONVERTED = HEAD + ("struct conv { int c_n; };\n\nvoid\nfoo_conv(void)\n{\n\tstr
                     "\tfree(c, M_FOO, sizeof(*c));\n}\n")
 
 
-@pytest.mark.parametrize("keep", [False, True])
-def test_a_header_less_type_given_a_header_is_reported_or_kept(tmp_path, keep):
-    """A size in a variable cannot be written into the free: the memory
-    keeps M_DEVBUF, or (--give-headers) M_FOO gets a header."""
+@pytest.mark.parametrize("unsized", ["record", "keep", "header"])
+def test_a_header_less_type_whose_free_cannot_pass_the_size(tmp_path, unsized):
+    """A size in a variable cannot be written into the free: the memory is
+    recorded (the default), keeps M_DEVBUF, or M_FOO gets a header."""
     tree = tmp_path / "tree"
     write(tree, "sys/dev/foo/conv.c", CONVERTED)
     write(tree, "sys/dev/foo/foo.c", alloc("foo").replace("bar_release(m);",
                                                           "free(m, M_DEVBUF);")
           .replace("_send(void)", "_send(int n)").replace("sizeof(*m)", "n"))
-    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series",
-                   *([] if keep else ["--give-headers"]))
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series", "--unsized", unsized)
     text = (tree / "sys/dev/foo/foo.c").read_text()
-    if keep:
-        assert "M_DEVBUF" in text and "M_FOO" not in text
-        assert [s["keep"] for s in sites(rep, "sys/dev/foo/foo.c")] == ["header"] * 2
+    kept = [s.get("keep") for s in sites(rep, "sys/dev/foo/foo.c")]
+    if unsized == "record":
+        assert "malloc(n, M_RECORDED(M_FOO), M_WAITOK)" in text
+        assert "free(m, M_ASALLOCATED);" in text and kept == [None, None]
+        assert rep["summary"]["recorded"] == 2 and rep["summary"]["headers_given"] == {}
+    elif unsized == "keep":
+        assert "M_DEVBUF" in text and "M_FOO" not in text and kept == ["header"] * 2
         assert rep["summary"]["headers_given"] == {}
     else:
         assert "free(m, M_FOO);" in text
         assert list(rep["summary"]["headers_given"]) == ["M_FOO"]
+    # install-shim keeps M_FOO header-less unless a free(p, M_FOO) needs a header
+    assert run("install-shim", "--tag-map", str(tmp_path / "map.yaml"),
+               str(tree)).returncode == 0
+    types_c = (tree / "sys/kern/kern_malloc_types.c").read_text()
+    sized = "MALLOC_DEFINE_SIZED(M_FOO," in types_c
+    assert sized == (unsized != "header"), types_c
 
 
 def test_a_fixed_size_is_written_into_the_free_of_a_header_less_type(tmp_path):

@@ -164,13 +164,16 @@ def parser() -> argparse.ArgumentParser:
                    "done if the output of any file failed its check)")
     t.add_argument("--no-series", dest="series", action="store_false",
                    help="do not write OUT/series/")
-    t.add_argument("--give-headers", dest="keep_headerless", action="store_false",
-                   help="retype even the calls whose new type would get a header: a type "
-                   "every free of which passes its size is header-less (install-shim), "
-                   "which keeps kmem's alignment for the converted code; a retyped "
-                   "free(p, T) or realloc gives it a header, and that code loses kmem's "
-                   "alignment (report.json's headers_given lists them).  By default such "
-                   "calls are kept, reason `header`")
+    t.add_argument("--unsized", choices=["record", "keep", "header"], default="record",
+                   help="memory whose new type is header-less (every free of it passes "
+                   "its size, so install-shim keeps kmem's alignment for its converted "
+                   "code) and whose frees cannot be given the size (not fixed): "
+                   "`record` (default) allocates it malloc(n, M_RECORDED(T), f), the "
+                   "shim recording its type and size, and frees it free(p, "
+                   "M_ASALLOCATED): a spin mutex per call; `keep` leaves it its old "
+                   "type (reason `header`); `header` names T all the same, so T gets a "
+                   "header and its converted code loses kmem's alignment "
+                   "(report.json's headers_given)")
     cache_options(t)
 
     a = sub.add_parser("audit", help="list the kmem(9) users left, and why")
@@ -323,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "retag":
             from . import retag
             return retag.run(tree, paths, tagmap.load(args.tag_map), args.out, args.jobs,
-                             args.in_place, args.series, args.keep_headerless,
+                             args.in_place, args.series, retag.Unsized(args.unsized),
                              cache=None if args.no_cache else args.cache)
         if args.cmd == "audit":
             from . import audit

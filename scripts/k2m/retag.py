@@ -63,19 +63,27 @@ class Keep(enum.StrEnum):
 
 
 @dataclass
+class Unsized(enum.StrEnum):
+    """What becomes of memory of a header-less type whose frees cannot be
+    given the size (retag --unsized)."""
+    RECORD = "record"       # M_RECORDED(T) / M_ASALLOCATED: the shim keeps the size
+    KEEP = "keep"           # the old type stays (Keep.HEADER)
+    HEADER = "header"       # T all the same: install-shim gives T a header
+
+
+@dataclass
 class Decision(pairing.Decision):
     """A generic-type call: retyped (tag) or kept (reason, keep)."""
     old: str = ""                   # the type it names in the input
     keep: Keep | None = None
     size: str | None = None         # a free(p, T) given its size (freesize.py)
+    recorded: bool = False          # M_RECORDED(T) / M_ASALLOCATED for want of a size
 
 
 def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
-        in_place: bool = False, with_series: bool = True, keep_headerless: bool = True,
+        in_place: bool = False, with_series: bool = True, unsized: Unsized = Unsized.RECORD,
         log=print, cache: str | None = None) -> int:
-    """Retag; the exit status (1: a verify problem, nothing applied).
-    keep_headerless: keep the calls that would give a header-less type a
-    header (a free without the size, a realloc)."""
+    """Retag; the exit status (1: a verify problem, nothing applied)."""
     tag_of = functools.lru_cache(maxsize=None)(
         lambda path: tagmap.tag_for(path, tree.driver_of(path)))
     generic = tagmap.retag_types
@@ -83,8 +91,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
               context_needles=generic)
     named = named_elsewhere(tree, paths, sc, generic, owner_of(tree, tag_of))
     sizedonly = headerless(sc)
-    plan = decide(sc, tag_of, tagmap, named, tree.root, sizedonly,
-                  give_headers=not keep_headerless)
+    plan = decide(sc, tag_of, tagmap, named, tree.root, sizedonly, unsized)
     res, problems = rewrite(tree, sc, plan, tag_of)
     os.makedirs(outdir, exist_ok=True)
     report.write_diffs(outdir, res)
@@ -214,11 +221,11 @@ def components(pairs: pairing.Pairs, edges: list[tuple[int, int]]) -> dict[int, 
 
 def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str],
            root: str, sized_types: AbstractSet[str] = frozenset(),
-           give_headers: bool = False) -> pairing.Plan:
+           unsized: Unsized = Unsized.RECORD) -> pairing.Plan:
     """A Decision for every generic-type malloc(9) call under the paths.
     A free(p, T) whose T is one of sized_types (header-less) is given its
-    size where freesize.py knows it; else its component is kept, or
-    (give_headers) retyped all the same, giving T a header."""
+    size where freesize.py knows it; else its memory is recorded, kept or
+    retyped all the same, as unsized says."""
     # the symbolic links under the paths are read, never written (convert's
     # frozen files that define kmem(9) themselves have nothing to do here)
     links = {p: why for p, why in sc.frozen.items() if os.path.islink(os.path.join(root, p))}
@@ -250,7 +257,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         if kept is None:
             kept = _typed(plan, mine, comp, pairs, dec, old)
         if kept is None:
-            kept = _sized(comp, sites, dec, sized_types, give_headers)
+            kept = _sized(comp, sites, dec, sized_types, unsized)
         for i in mine:
             d = dec[i]
             if kept is not None:
@@ -269,24 +276,50 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
 
 
 def _sized(comp: list[int], sites: list[Site], dec: dict[int, Decision],
-           sized_types: AbstractSet[str], give_headers: bool) -> tuple[Keep, str] | None:
+           sized_types: AbstractSet[str], unsized: Unsized) -> tuple[Keep, str] | None:
     """The frees without a size whose new type is header-less (sized_types)
-    are given their size (freesize.py); why the component keeps its type
-    when they cannot be (give_headers: they are retyped without it)."""
-    unsized = [i for i, d in dec.items() if d.tag in sized_types and _unsized(d.site)]
-    if not unsized:
+    are given their size (freesize.py), or else the memory is recorded
+    (_record), as unsized says; why the component keeps its type, or None."""
+    bare = [i for i, d in dec.items() if d.tag in sized_types and _unsized(d.site)]
+    if not bare:
         return None
-    sizes = freesize.plan(comp, sites, unsized)
-    if isinstance(sizes, str) and give_headers:
+    sizes = freesize.plan(comp, sites, bare)
+    if isinstance(sizes, dict):
+        for i, n in sizes.items():
+            dec[i].size = n
         return None
-    if isinstance(sizes, str):
-        d = dec[unsized[0]]
-        return (Keep.HEADER, f"{d.site.callee} at {d.site.where} passes no size, and "
-                f"{sizes}: as {d.tag}, a header-less type (every free of it passes the "
-                "size), it would give that type a header and cost its converted code "
-                "kmem's alignment (--give-headers retypes it all the same)")
-    for i, n in sizes.items():
-        dec[i].size = n
+    if unsized is Unsized.HEADER:
+        return None
+    why = sizes if unsized is Unsized.KEEP else _record(dec) or ""
+    if not why:
+        return None
+    d = dec[bare[0]]
+    return (Keep.HEADER, f"{d.site.callee} at {d.site.where} passes no size, and {why}: "
+            f"as {d.tag}, a header-less type (every free of it passes the size), it "
+            "would give that type a header and cost its converted code kmem's "
+            "alignment (--unsized header retypes it all the same)")
+
+
+# the calls a recorded block may meet: malloc(9)'s, not its helpers
+_RECORDABLE = {"malloc": Role.ALLOC, "free": Role.FREE}
+
+
+def _record(dec: dict[int, Decision]) -> str | None:
+    """Memory whose frees cannot pass its size: each allocation records
+    its type and size, malloc(n, M_RECORDED(T), f), and every free names
+    none, free(p, M_ASALLOCATED): the shim frees the block as recorded,
+    header-less as T is.  None, or why it cannot be (a realloc: the shim
+    reallocates no header-less block)."""
+    for d in dec.values():
+        if _RECORDABLE.get(d.site.callee) is not d.site.role:
+            return f"{d.site.callee} at {d.site.where} cannot take a recorded block"
+    for d in dec.values():
+        assert d.tag is not None
+        if d.site.role is Role.ALLOC and not d.tag.startswith(allocators.RECORDED):
+            d.tag = allocators.recorded(d.tag)
+        elif d.site.role is Role.FREE:
+            d.tag = allocators.AS_ALLOCATED
+        d.recorded = True
     return None
 
 
@@ -509,6 +542,7 @@ def report_doc(tree: Tree, paths: list[str], tagmap: TagMap, res: list[FileResul
                "calls": len(decs), "retyped": retyped,
                "retyped_percent": _pct(retyped, len(decs)),
                "sizes_given": sum(1 for d in decs if d.tag and d.size),
+               "recorded": sum(1 for d in decs if d.tag and d.recorded),
                "findings": sum(len(r.findings) for r in res),
                "verify_problems": sum(len(v) for v in problems.values()),
                "by_type": per_type}
@@ -580,6 +614,8 @@ def _site(d: Decision) -> dict:
         out["status"] = "retyped"
         if d.size:
             out["size"] = d.size
+        if d.recorded:
+            out["recorded"] = True
     else:
         out["keep"] = str(d.keep)
     return out
@@ -591,7 +627,8 @@ def summary_text(s: dict, outdir: str) -> str:
                        else "")
                     for t, v in s["by_type"].items())
     return (f"kmem2malloc: {s['calls']} generic-type calls in {s['files']} files: {per}; "
-            f"{s['sizes_given']} frees given their size; {s['files_changed']} files changed; "
+            f"{s['sizes_given']} frees given their size, {s['recorded']} calls recorded; "
+            f"{s['files_changed']} files changed; "
             f"{s['findings']} findings; "
             f"verify problems: {s['verify_problems']}\n"
             f"kmem2malloc: diffs in {os.path.join(outdir, 'diffs')}/, report in "
@@ -611,6 +648,7 @@ def markdown(doc: dict) -> str:
         L.append(f"| {t} | {v['calls']} | {v['retyped']} | {v['retyped_percent']} | "
                  f"{v['handled_percent']} | {kept} |")
     L += ["", f"{s['sizes_given']} frees given their size (a header-less type's), "
+          f"{s['recorded']} calls recorded (M_RECORDED/M_ASALLOCATED: no size known), "
           f"{s['files_changed']} files changed, {s['findings']} findings, "
           f"{s['verify_problems']} verify problems.", ""]
     if s.get("headers_given"):

@@ -2,8 +2,9 @@
  * retag: M_GOLDEN is header-less (its converted free passes the size), so
  * a legacy free(p, M_DEVBUF) of memory retyped to it must pass the size
  * too.  Fixed sizes (sizeof of the object, constants, constant macros) are
- * written; a size held in a variable is not, and that memory keeps
- * M_DEVBUF (reason `header`).
+ * written; a size held in a variable is not: that memory is recorded
+ * instead, M_RECORDED(M_GOLDEN) at the allocation, M_ASALLOCATED at the
+ * free (the shim keeps its type and size).
  */
 #include <sys/param.h>
 #include <sys/malloc.h>

@@ -2,8 +2,9 @@
  * retag: M_GOLDEN is header-less (its converted free passes the size), so
  * a legacy free(p, M_DEVBUF) of memory retyped to it must pass the size
  * too.  Fixed sizes (sizeof of the object, constants, constant macros) are
- * written; a size held in a variable is not, and that memory keeps
- * M_DEVBUF (reason `header`).
+ * written; a size held in a variable is not: that memory is recorded
+ * instead, M_RECORDED(M_GOLDEN) at the allocation, M_ASALLOCATED at the
+ * free (the shim keeps its type and size).
  */
 #include <sys/param.h>
 #include <sys/malloc.h>
@@ -42,7 +43,7 @@ gold_attach(struct gold_softc *sc)
 	sc->sc_ring = malloc(sizeof(*sc->sc_ring), M_GOLDEN, M_WAITOK | M_ZERO);
 	sc->sc_buf = malloc(GOLD_RINGSIZE * sizeof(int), M_GOLDEN, M_WAITOK);
 	sc->sc_cookie = malloc(sizeof(struct gold_conv), M_GOLDEN, M_WAITOK);
-	sc->sc_var = malloc(sc->sc_varlen, M_DEVBUF, M_WAITOK);
+	sc->sc_var = malloc(sc->sc_varlen, M_RECORDED(M_GOLDEN), M_WAITOK);
 	sc->sc_receive_descriptor_ring_for_queue = malloc(sizeof(struct gold_ring),
 	    M_GOLDEN, M_WAITOK);
 }
@@ -53,7 +54,7 @@ gold_detach(struct gold_softc *sc)
 	free(sc->sc_ring, M_GOLDEN, sizeof(*sc->sc_ring));
 	free(sc->sc_buf, M_GOLDEN, GOLD_RINGSIZE * sizeof(int));
 	free(sc->sc_cookie, M_GOLDEN, sizeof(struct gold_conv));
-	free(sc->sc_var, M_DEVBUF);
+	free(sc->sc_var, M_ASALLOCATED);
 	/* a line over 80 columns once the size is in is broken, style(9) */
 	free(sc->sc_receive_descriptor_ring_for_queue, M_GOLDEN,
 	    sizeof(*sc->sc_receive_descriptor_ring_for_queue));
