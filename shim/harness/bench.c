@@ -348,7 +348,7 @@ main(void)
 		    best[k][V_ADDS] - best[k][V_NONE], kname[k]);
 	for (k = 0; k < 2; k++)
 		printf("MALLOC_SITES: off %.2f, on %.2f ns/pair, cost %.2f; "
-		    "header-less (sites charged on malloc only) off %.2f, on "
+		    "header-less (the table of its blocks) off %.2f, on "
 		    "%.2f, cost %.2f (%s)\n", best[k][V_PCPU], best[k][V_SITES],
 		    best[k][V_SITES] - best[k][V_PCPU], best[k][V_SIZED],
 		    best[k][V_SITESZ], best[k][V_SITESZ] - best[k][V_SIZED],

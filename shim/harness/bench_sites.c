@@ -34,7 +34,7 @@ loop_sites(int n)
 	}
 }
 
-/* A header-less type: its site charged on malloc only. */
+/* A header-less type: its block's site kept in the table on the side. */
 void
 loop_sites_sized(int n)
 {

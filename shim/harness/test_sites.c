@@ -5,11 +5,12 @@
  * count them (requests, frees, blocks and bytes in use), frees charged
  * to the allocating site whoever frees, on whichever CPU; realloc(),
  * recorded types, every helper, big blocks, a detached type, a site
- * several types share, a header-less type (charged on free only with
- * MALLOC_DEBUG_TYPES, else flagged), a record that goes away as a
- * module's would, a site no memory could be had for (M_NOWAIT), a header
- * with a site number no site has (DIAGNOSTIC), and the memory the sites
- * keep.  Then the blob through mallocstat -S: the
+ * several types share, a header-less type (its free charged to its site
+ * through the table of header-less blocks, with or without
+ * MALLOC_DEBUG_TYPES; without, a full table flags the site), a record
+ * that goes away as a module's would, a site no memory could be had for
+ * (M_NOWAIT), a header with a site number no site has (DIAGNOSTIC), and
+ * the memory the sites keep.  Then the blob through mallocstat -S: the
  * table, its orders, -n, JSON, -r, -w over a stream, -d, a later
  * version, and bad input.  Built plain, with DIAGNOSTIC and
  * MALLOC_DEBUG_TYPES, and with DIAGNOSTIC under ASan+UBSan.
@@ -132,7 +133,7 @@ counts(const char *func, u_int line, const char *type, uint64_t requests,
 	return true;
 }
 
-static u_int line_a, line_b, line_any;
+static u_int line_a, line_b, line_any, line_sized;
 
 static void * __noinline
 site_a(size_t n)
@@ -271,14 +272,6 @@ test_recorded_big(void)
 	CHECK(counts("test_recorded_big", l2, "sitea", 1, 1, 0, 0));
 }
 
-#ifdef MALLOC_DEBUG_TYPES
-#define	NOFREE		0		/* the record keeps the site */
-#define	SZFREES(n)	(n)
-#else
-#define	NOFREE		MALLOC_SITE_NOFREE
-#define	SZFREES(n)	0
-#endif
-
 /* The helpers, each its caller's site. */
 static void
 test_helpers(void)
@@ -324,24 +317,41 @@ test_helpers(void)
 	CHECK(counts("test_helpers", l5, "sitea", 1, 1, 0, 0));
 	/* a header-less type's string */
 	s8 = AT(l8, malloc_strdup("xyz", M_SITESZ, M_WAITOK));
-	CHECK(counts("test_helpers", l8, "sitesz", 1, 0, 4, NOFREE));
+	CHECK(counts("test_helpers", l8, "sitesz", 1, 0, 4, 0));
 	malloc_strfree(s8, M_SITESZ);
-	CHECK(counts("test_helpers", l8, "sitesz", 1, SZFREES(1),
-	    4 - 4 * (int64_t)SZFREES(1), NOFREE));
+	CHECK(counts("test_helpers", l8, "sitesz", 1, 1, 0, 0));
 }
 
-/* A header-less type; a site used with several types. */
+static void *
+release_sized_elsewhere(void *p)
+{
+
+	harness_cpu_enter();
+	free(p, M_SITESZ, 64);
+	return NULL;
+}
+
+/*
+ * A header-less type (no header to keep the site's number: the table of
+ * header-less blocks keeps it, with or without MALLOC_DEBUG_TYPES), its
+ * frees charged to the allocating site here and on another CPU; a site
+ * used with several types.
+ */
 static void
 test_sized_mixed(void)
 {
-	void *p, *q, *r;
-	u_int l1;
+	pthread_t th;
+	void *p, *q, *r, *v[2];
+	int i;
 
-	p = AT(l1, malloc(64, M_SITESZ, M_WAITOK));
-	CHECK(counts("test_sized_mixed", l1, "sitesz", 1, 0, 64, NOFREE));
-	free(p, M_SITESZ, 64);
-	CHECK(counts("test_sized_mixed", l1, "sitesz", 1, SZFREES(1),
-	    64 - 64 * (int64_t)SZFREES(1), NOFREE));
+	for (i = 0; i < 2; i++)
+		v[i] = AT(line_sized, malloc(64, M_SITESZ, M_WAITOK));
+	CHECK(counts("test_sized_mixed", line_sized, "sitesz", 2, 0, 128, 0));
+	free(v[0], M_SITESZ, 64);
+	CHECK(counts("test_sized_mixed", line_sized, "sitesz", 2, 1, 64, 0));
+	CHECK(pthread_create(&th, NULL, release_sized_elsewhere, v[1]) == 0);
+	CHECK(pthread_join(th, NULL) == 0);	/* another CPU */
+	CHECK(counts("test_sized_mixed", line_sized, "sitesz", 2, 2, 0, 0));
 
 	p = site_any(M_SITEA, 10);
 	CHECK(counts("site_any", line_any, "sitea", 1, 0, 10, 0));
@@ -350,13 +360,64 @@ test_sized_mixed(void)
 	    MALLOC_SITE_TYPES));
 	r = site_any(M_SITESZ, 30);
 	CHECK(counts("site_any", line_any, "sitea", 3, 0, 60,
-	    MALLOC_SITE_TYPES | NOFREE));
+	    MALLOC_SITE_TYPES));
 	free(p, M_SITEA);
 	free(q, M_SITEB);
 	free(r, M_SITESZ, 30);
-	CHECK(counts("site_any", line_any, "sitea", 3, 2 + SZFREES(1),
-	    30 - 30 * (int64_t)SZFREES(1), MALLOC_SITE_TYPES | NOFREE));
+	CHECK(counts("site_any", line_any, "sitea", 3, 3, 0,
+	    MALLOC_SITE_TYPES));
 }
+
+#ifndef MALLOC_DEBUG_TYPES
+#ifndef MALLOC_DEBUG_TYPES_SLOTS
+#define	MALLOC_DEBUG_TYPES_SLOTS	(1 << 18)	/* kern_malloc.c's */
+#endif
+#define	TABLE_MAX	(MALLOC_DEBUG_TYPES_SLOTS / 8 * 7)
+#define	TABLE_OVER	3
+
+static void *full[TABLE_MAX + TABLE_OVER];
+static u_int line_full;
+
+static void * __noinline
+site_full(void)
+{
+
+	return AT(line_full, malloc(1, M_SITESZ, M_WAITOK));
+}
+
+/*
+ * MALLOC_SITES alone, the table of header-less blocks full (no other
+ * site's header-less block is live here): the blocks it cannot take are
+ * allocated all the same, and their site says MALLOC_SITE_NOFREE and
+ * keeps them in use after their frees; the recorded ones are
+ * discharged.  With room again, a site is exact.  The flagged site's
+ * TABLE_OVER bytes in use stay, for mallocstat's "*".
+ */
+static void
+test_full(void)
+{
+	struct malloc_site_record r;
+	bool found;
+	u_int i, l2;
+	void *p;
+
+	for (i = 0; i < TABLE_MAX + TABLE_OVER; i++)
+		full[i] = site_full();
+	CHECK(counts("site_full", line_full, "sitesz", TABLE_MAX + TABLE_OVER,
+	    0, TABLE_MAX + TABLE_OVER, MALLOC_SITE_NOFREE));
+	for (i = 0; i < TABLE_MAX + TABLE_OVER; i++)
+		free(full[i], M_SITESZ, 1);
+	CHECK(counts("site_full", line_full, "sitesz", TABLE_MAX + TABLE_OVER,
+	    TABLE_MAX, TABLE_OVER, MALLOC_SITE_NOFREE));
+	p = AT(l2, malloc(24, M_SITESZ, M_WAITOK));
+	free(p, M_SITESZ, 24);
+	CHECK(counts("test_full", l2, "sitesz", 1, 1, 0, 0));
+	p = site_full();
+	free(p, M_SITESZ, 1);			/* recorded: discharged */
+	r = site("site_full", line_full, &found);
+	CHECK(found && r.msr_inuse == TABLE_OVER);
+}
+#endif
 
 /* A type detached with memory in use: its site still counts it. */
 static void
@@ -577,13 +638,17 @@ test_mallocstat(void)
 	snprintf(want, sizeof(want), "sitea+               test_sites.c:%u "
 	    "site_any\n", line_any);
 	CHECK(strstr(out, want) != NULL);
+	/* a header-less type's site: exact; "*" only where the table was full */
+	CHECK(strstr(out, row("0", "0", 2, 2, "sitesz", line_sized,
+	    "test_sized_mixed")) != NULL);
 #ifdef MALLOC_DEBUG_TYPES
-	CHECK(strstr(out, "header-less blocks are not counted") == NULL);
+	CHECK(strstr(out, "*") == NULL);
 #else
-	CHECK(strstr(out, "\n* frees of its header-less blocks are not "
-	    "counted") != NULL);
-	CHECK(strstr(out, "            4*        1*          1          0  "
-	    "sitesz ") != NULL);
+	CHECK(strstr(out, "\n* frees of some of its header-less blocks were "
+	    "not counted") != NULL);
+	CHECK(strstr(out, row("3*", "3*", TABLE_MAX + TABLE_OVER + 1,
+	    TABLE_MAX + 1, "sitesz", line_full, "site_full")) != NULL);
+	CHECK(before(out, "site_full\n", "test_sized_mixed\n"));
 #endif
 	/* -n: the top rows only; the orders */
 	snprintf(args, sizeof(args), "-S -n 1 -f %s", blob);
@@ -796,6 +861,9 @@ main(int argc, char **argv)
 #endif
 	test_helpers();
 	test_sized_mixed();
+#ifndef MALLOC_DEBUG_TYPES
+	test_full();
+#endif
 	test_detached();
 	test_gone();
 	test_path();

@@ -69,7 +69,9 @@
  * and size recorded on the side, so that every wrong free panics;
  * MALLOC_SITES (opt_malloc_sites.h, which <sys/malloc.h> includes, as
  * its macros need it too), blocks and bytes by call site: the header
- * grows by the site's number, and free() charges that site.
+ * grows by the site's number (a header-less block's is kept in the
+ * table MALLOC_DEBUG_TYPES keeps, which this option keeps too), and
+ * free() charges that site.
  */
 
 #include <sys/cdefs.h>
@@ -207,21 +209,29 @@ static kmutex_t malloc_rec_lock;
 static struct malloc_rec *malloc_rec_hash[MALLOC_REC_BUCKETS];
 static volatile u_int malloc_rec_count;	/* records: none, no lookup */
 
-#ifdef MALLOC_DEBUG_TYPES
+#if defined(MALLOC_DEBUG_TYPES) || defined(MALLOC_SITES)
 /*
- * Option MALLOC_DEBUG_TYPES: the footer cannot be everywhere (page
- * multiples, sizes a few bytes under one, requests where it would cost
- * kmem's alignment), so a test kernel keeps every live header-less
- * block's address, size and type index in a table on the side, and
- * every free of one is checked against it, whatever the size.  Open
- * addressing with linear probing, in static memory: nothing to allocate
- * (least of all from malloc), usable from the first allocation on.  One
- * spin mutex at IPL_VM, since interrupt handlers allocate and free; a
- * debug option can afford to serialize every header-less malloc and
- * every free.  MALLOC_DEBUG_TYPES_SLOTS (a power of 2) bounds it: more
- * than 7/8 of it in use panics, as a longer probe would slow everything
- * and a probe must always end at an empty slot.
+ * The table of header-less blocks, kept by two options.
+ * MALLOC_DEBUG_TYPES: the footer cannot be everywhere (page multiples,
+ * sizes a few bytes under one, requests where it would cost kmem's
+ * alignment), so a test kernel keeps every live header-less block's
+ * address, size and type index in a table on the side, and every free
+ * of one is checked against it, whatever the size.  MALLOC_SITES: a
+ * header-less block has no header to keep its site's number in, so the
+ * table keeps it (md_site) for every block a site allocated, and the
+ * free charges that site.  Open addressing with linear probing, in
+ * static memory: nothing to allocate (least of all from malloc), usable
+ * from the first allocation on.  One spin mutex at IPL_VM, since
+ * interrupt handlers allocate and free; a debugging option can afford
+ * to serialize every header-less malloc and free.
+ * MALLOC_DEBUG_TYPES_SLOTS (a power of 2) bounds it: a probe must
+ * always end at an empty slot, and a longer probe would slow
+ * everything, so at most 7/8 of it is used: more panics under
+ * MALLOC_DEBUG_TYPES; under MALLOC_SITES alone the block is not
+ * recorded and its site says MALLOC_SITE_NOFREE (a leak being hunted
+ * must not panic the kernel).
  */
+#define	MALLOC_TABLE
 #ifndef MALLOC_DEBUG_TYPES_SLOTS
 #define	MALLOC_DEBUG_TYPES_SLOTS	(1 << 18)	/* 6 MiB on LP64 */
 #endif
@@ -312,7 +322,7 @@ malloc_ready(km_flag_t kmflags)
 	mutex_init(&malloc_lock, MUTEX_DEFAULT, IPL_VM);
 	mutex_init(&malloc_detach_lock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&malloc_rec_lock, MUTEX_DEFAULT, IPL_VM);
-#ifdef MALLOC_DEBUG_TYPES
+#ifdef MALLOC_TABLE
 	mutex_init(&malloc_debug_lock, MUTEX_DEFAULT, IPL_VM);
 #endif
 	(void)malloc_type_setup(M_DETACHED, kmflags);
@@ -916,7 +926,7 @@ malloc_first_use(struct malloc_type *ks, km_flag_t kmflags)
 	return ks->ks_handle;
 }
 
-#ifdef MALLOC_DEBUG_TYPES
+#ifdef MALLOC_TABLE
 static u_int
 malloc_debug_hash(uintptr_t addr)
 {
@@ -960,7 +970,9 @@ malloc_debug_remove(u_int i)
 	malloc_debug_table[i].md_addr = 0;
 	malloc_debug_count--;
 }
+#endif /* MALLOC_TABLE */
 
+#ifdef MALLOC_DEBUG_TYPES
 /*
  * Record a header-less block kmem just gave.  An address still recorded
  * was given back to kmem without free(9).  The panics come after the
@@ -1056,22 +1068,48 @@ malloc_debug_header(void *addr, struct malloc_type *caller)
 }
 #else
 #define	malloc_debug_add(addr, size, idx)	((void)0)
-#define	malloc_debug_free(addr, caller, size)	((void)0)
 #define	malloc_debug_header(addr, caller)	((void)0)
+#ifdef MALLOC_SITES
+/*
+ * MALLOC_SITES alone: the free of a header-less block charges the site
+ * its record names, if it has one (a block no site allocated, or one
+ * the full table could not take, has none), and the record goes.  No
+ * check: a wrong type or size is MALLOC_DEBUG_TYPES's to catch; the
+ * site is discharged what it was charged.
+ */
+static void
+malloc_debug_free(void *addr, struct malloc_type *caller, unsigned long size)
+{
+	struct malloc_debug md;
+	u_int i;
+
+	mutex_enter(&malloc_debug_lock);
+	i = malloc_debug_slot((uintptr_t)addr);
+	md = malloc_debug_table[i];
+	if (md.md_addr != 0)
+		malloc_debug_remove(i);
+	mutex_exit(&malloc_debug_lock);
+	if (md.md_addr != 0)
+		malloc_site_free(md.md_site, md.md_size);
+}
+#else
+#define	malloc_debug_free(addr, caller, size)	((void)0)
 #endif
+#endif /* MALLOC_DEBUG_TYPES */
 
 #ifdef MALLOC_SITES
 /*
- * A header-less block has no header to keep its site in.  With
- * MALLOC_DEBUG_TYPES its record on the side keeps it, and its free
- * charges the site; without, the site is charged its allocations only,
- * and says so (MALLOC_SITE_NOFREE): a record for every block would
- * serialize every header-less malloc and free, as that option does.
+ * A header-less block has no header to keep its site in: its record in
+ * the table does.  With MALLOC_DEBUG_TYPES, malloc() made the record
+ * and the site is added to it; without, the record is made here, for
+ * the blocks of sites only (one lock a malloc, not two).  A block the
+ * full table cannot take leaves its site charged with it for good:
+ * MALLOC_SITE_NOFREE says so.
  */
-static void
-malloc_site_sized(void *addr, u_int si)
-{
 #ifdef MALLOC_DEBUG_TYPES
+static void
+malloc_site_sized(void *addr, size_t size, u_int idx, u_int si)
+{
 	u_int i;
 
 	mutex_enter(&malloc_debug_lock);
@@ -1079,11 +1117,35 @@ malloc_site_sized(void *addr, u_int si)
 	if (malloc_debug_table[i].md_addr == (uintptr_t)addr)
 		malloc_debug_table[i].md_site = si;
 	mutex_exit(&malloc_debug_lock);
+}
 #else
-	malloc_site_setflag(si, MALLOC_SITE_NOFREE);
-#endif
+static void
+malloc_site_sized(void *addr, size_t size, u_int idx, u_int si)
+{
+	bool full;
+	u_int i;
+
+	mutex_enter(&malloc_debug_lock);
+	i = malloc_debug_slot((uintptr_t)addr);
+	/* a record left at addr (kmem_free()d, no free(9)) is replaced */
+	full = malloc_debug_table[i].md_addr == 0 &&
+	    malloc_debug_count >= MALLOC_DEBUG_MAX;
+	if (!full) {
+		if (malloc_debug_table[i].md_addr == 0)
+			malloc_debug_count++;
+		malloc_debug_table[i] = (struct malloc_debug){
+			.md_addr = (uintptr_t)addr,
+			.md_size = size,
+			.md_index = idx,
+			.md_site = si,
+		};
+	}
+	mutex_exit(&malloc_debug_lock);
+	if (full)
+		malloc_site_setflag(si, MALLOC_SITE_NOFREE);
 }
 #endif
+#endif /* MALLOC_SITES */
 
 #ifdef DIAGNOSTIC
 static inline void
@@ -1824,7 +1886,7 @@ malloc_site_count(struct malloc_site *ms, void *addr, size_t size,
 	if (__predict_true((type->ks_flags & MALLOC_TYPE_SIZED) == 0))
 		((struct malloc_header *)addr - 1)->mh_site = si;
 	else
-		malloc_site_sized(addr, si);
+		malloc_site_sized(addr, size, type->ks_handle->mti_index, si);
 	MALLOC_PCPU_ENTER(c);
 	msc = malloc_site_cpu(si, cpu_index(MALLOC_PCPU_CPU(c)));
 	malloc_pcpu_add(&msc->msc_allocs, 1);

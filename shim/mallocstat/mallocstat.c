@@ -702,9 +702,10 @@ place(const struct site *st)
 
 /*
  * A site's type, marked "+" if it allocated several (the first shown),
- * and its bytes and blocks in use, marked "*" if frees of its
- * header-less blocks were not seen (they count as in use); whether any
- * mark was made goes to *marks.
+ * and its bytes and blocks in use, marked "*" if frees of some of its
+ * header-less blocks were not seen (the kernel's table of them was
+ * full: those count as in use); whether any mark was made goes to
+ * *marks.
  */
 static void
 sitecols(const struct site *st, char *type, size_t tsize, char *bytes,
@@ -727,8 +728,9 @@ sitenotes(u_int marks)
 		printf("+ the site allocated several types; the first is "
 		    "shown\n");
 	if (marks & MALLOC_SITE_NOFREE)
-		printf("* frees of its header-less blocks are not counted "
-		    "(no MALLOC_DEBUG_TYPES): they count as in use\n");
+		printf("* frees of some of its header-less blocks were not "
+		    "counted (the table of them was full: "
+		    "MALLOC_DEBUG_TYPES_SLOTS): they count as in use\n");
 }
 
 /* The sites, sorted, at most top (0: all) of them. */

@@ -97,9 +97,10 @@ struct malloc_sites_header {
 
 /* msr_flags */
 #define	MALLOC_SITE_TYPES	0x00000001 /* allocated several types */
-#define	MALLOC_SITE_NOFREE	0x00000002 /* frees of its header-less blocks
-					      not seen (no MALLOC_DEBUG_TYPES):
-					      they count as in use */
+#define	MALLOC_SITE_NOFREE	0x00000002 /* frees of some of its header-less
+					      blocks not seen (the table of
+					      them was full): those count as
+					      in use */
 
 struct malloc_site_record {
 	char		msr_file[MALLOC_SITE_FILELEN];	/* its path in sys/ (its end) */
