@@ -3,7 +3,7 @@
 After convert, the memory `vmstat -m` cannot attribute is the legacy
 callers' own: `malloc(n, M_DEVBUF, f)`, `free(p, M_TEMP)`.  retag gives
 those calls (the generic types: tag-map.yaml's `retag: types`) the type
-the tag map gives their owner, with convert's pairing (pairing.py): an
+the tag map gives their owner, with convert's pairing (pairing/): an
 allocation and every free and realloc of its memory change together or
 not at all, since a DIAGNOSTIC kernel panics on a free naming another
 type than its block's.  Only the type argument changes.
@@ -262,7 +262,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     index = {id(s): i for i, s in enumerate(sites)}
     for d in decs:
         i = index[id(d.site)]
-        d.paired_by = pairing._paired_by(d.site, i in real, i in guessed, pairs)
+        d.paired_by = pairing.paired_by(d.site, i in real, i in guessed, pairs)
     plan.decisions = sorted(decs, key=lambda d: (d.site.path, d.site.offset))
     for pd in plan.decisions:
         plan.by_path.setdefault(pd.site.path, []).append(pd)

@@ -12,7 +12,7 @@ places of that type are the same key wherever they are:
                     "struct putter_instance", "struct usbd_xfer *"
   t:TYPE@m:AGG.NAME the same, in a member of a struct (or @g:NAME, a
                     global): pairing keeps memory of one type apart by
-                    owner (see pairing.py), and a member or global shared
+                    owner (see pairing/flow.py), and a member or global shared
                     by several owners is what joins them
   m:AGG.NAME        member NAME of struct/union AGG, of a generic pointer
                     type (void *, char *, uint8_t *, ...): "m:struct
@@ -24,14 +24,14 @@ places of that type are the same key wherever they are:
   r:PATH:FUNC       what FUNC returns, when that is a generic pointer
                     (a typed return is its t: key)
   f:DIR:NAME        a member whose struct we could not tell, by name in
-                    one directory (the fallback; see pairing.py)
+                    one directory (the fallback; see pairing/flow.py)
   u:PATH            an expression we cannot name (one bucket per file)
 
   KEY[]             an element of KEY's place (*p, p[i], sc->sc_ih[i]): a
                     place of its own
   fr:DIR:NAME       f:DIR:NAME as read (Key.read)
 
-The flow graph (pairing.py) keeps t: and m: keys apart by owner
+The flow graph (pairing/flow.py) keeps t: and m: keys apart by owner
 (Key.scoped): t:UNIT|TYPE, m:UNIT|AGG.NAME.
 
 A key is a Key, with its parts as fields, made by Key's functions here and
@@ -176,7 +176,7 @@ class Key:
         """A file's key as a node of the flow graph, and the node of the
         member or global a typed place is found in, if any: a t: or m: key
         of the owner unit (t:UNIT|TYPE, m:UNIT|AGG.NAME); any other key
-        is its own node (pairing.py says why)."""
+        is its own node (pairing/flow.py says why)."""
         if self.kind is Kind.MEMBER:
             return _make(Kind.MEMBER, unit, None, self.agg, None, None, None, self.name, None,
                          self.elems), None
