@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import AbstractSet
 
 from . import allocators, findings, pairing, report, series
-from .c import cscan
+from .c import brackets, cscan
 from .c.factcache import FactCache
 from .rewrite import textual
 from .allocators import Role
@@ -154,7 +154,7 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
                 if span:
                     seen.add(span[0])
         for m in _DEAD_CALL.finditer(stripped):
-            commas, _ = cscan.arg_commas(stripped, m.end() - 1)
+            commas, _ = brackets.arg_commas(stripped, m.end() - 1)
             at = _DEAD_TYPE_ARGS[m.group(1)]
             if at < len(commas):
                 arg = stripped[commas[at - 1] + 1:commas[at]]
