@@ -254,6 +254,16 @@ def flow_graph(facts: list[FileFacts], clusters: Sequence[set[str]] = ()
     read may come from any of them.  The files of one driver in several
     directories (a cluster: dev/ic and dev/pci) count as one directory."""
     g: dict[Key, set[Key]] = defaultdict(set)
+    _name_edges(g, facts, clusters)
+    _call_edges(g, facts)
+    _element_edges(g, facts)
+    return g
+
+
+def _name_edges(g: dict[Key, set[Key]], facts: list[FileFacts],
+                clusters: Sequence[set[str]]) -> None:
+    """The edges of members known by their name alone (f:, fr:), per
+    directory and per cluster (flow_graph)."""
     groups: list[list[FileFacts]] = [[ff] for ff in facts]
     by_path = {ff.path: ff for ff in facts}
     groups += [[by_path[p] for p in cl if p in by_path] for cl in clusters]
@@ -278,6 +288,11 @@ def flow_graph(facts: list[FileFacts], clusters: Sequence[set[str]] = ()
                 g[fk] |= typed.get(name, set()) | reads.get(name, set())
             for mk in typed.get(name, ()):
                 g[mk] |= reads.get(name, set())
+
+
+def _call_edges(g: dict[Key, set[Key]], facts: list[FileFacts]) -> None:
+    """The edges of assignments, and of calls to the functions defined
+    in facts: argument to parameter, return value to the caller."""
     defs: dict[str, list] = defaultdict(list)
     for ff in facts:
         for f in ff.functions:
@@ -309,14 +324,16 @@ def flow_graph(facts: list[FileFacts], clusters: Sequence[set[str]] = ()
                             # *param is p itself (keys.py: the element KEY[])
                             g[pk.element()].add(key)
                             g[key].add(pk.element())
-    # what is stored in p's memory goes where p goes: after q = p, q[i]
-    # is p[i]; after f(p), f's param[i] is p[i] (keys.py: KEY[])
+
+
+def _element_edges(g: dict[Key, set[Key]], facts: list[FileFacts]) -> None:
+    """What is stored in p's memory goes where p goes: after q = p, q[i]
+    is p[i]; after f(p), f's param[i] is p[i] (keys.py: KEY[])."""
     elems = {k.container() for ff in facts for k in _keys_of(ff) if k.elems}
     for a, bs in list(g.items()):
         for b in list(bs):
             if a in elems or b in elems:
                 g[a.element()].add(b.element())
-    return g
 
 
 def reach(g: dict[Key, set[Key]], start: Key, objtype: str | None,

@@ -110,15 +110,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     impl = allocator_files(facts)
     unit_of = unit_of or (lambda p: "")
     ports = Ports(facts, unit_of, kernels or {})
-    scoped_facts, via = scope_facts(facts, unit_of)
-    callers = [ff for ff in scoped_facts if ff.path not in impl]
-    g = flow_graph(callers, clusters)
-    for k, vs in via.items():
-        g[k] |= vs
-    skeys = [site_key(s) for ff in scoped_facts for s in ff.sites]
-    seen = seen_flows(g)
-    open_units(callers, g, ports)
-    members_follow(g, ports)
+    g, seen, skeys = _graphs(facts, clusters, unit_of, impl, ports)
     owners: dict[str, set[str]] = defaultdict(set)
     for k in skeys:
         if k.holds is not None and k.unit is not None:     # an owner's t: node
@@ -131,33 +123,18 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     for i, s in enumerate(sites):
         if s.role == Role.FREE and s.path not in impl and s.fits_api:
             frees_by_key[skeys[i]].append(i)
-
-    def reached(graph, i: int, cache: dict) -> set[int]:
-        """The frees allocation i's memory can reach in graph."""
-        s = sites[i]
-        ks = Ports.meet(ports.of_path(s.path), ports.of_key(skeys[i]))
-        k = (skeys[i], s.objtype, ks)
-        r = cache.get(k)
-        if r is None:
-            r = cache[k] = reach(graph, skeys[i], s.objtype, owners, ports=ports, kernels=ks)
-        return {j for key, types in r.items() for j in frees_by_key.get(key, ())
-                if sites[j].objtype is None or None in types or sites[j].objtype in types}
-
-    edges = []
-    paired = set()
-    cache: dict[tuple[Key, str | None, frozenset[str] | None], dict] = {}
-    for i, s in enumerate(sites):
-        if s.role == Role.ALLOC and s.path not in impl and s.fits_api:
-            for j in sorted(reached(g, i, cache)):
-                edges.append((i, j))
-                paired.add(j)
+    by_flow = _Reach(g, sites, skeys, ports, owners, frees_by_key)
+    edges = [(i, j) for i, s in enumerate(sites)
+             if s.role == Role.ALLOC and s.path not in impl and s.fits_api
+             for j in sorted(by_flow.frees(i))]
+    paired = {j for _, j in edges}
     # where the families meet, whether a flow we see joins them
     mixed = defaultdict(set)
     for i, j in edges:
         if sites[i].is_kmem != sites[j].is_kmem:
             mixed[i].add(j)
-    cache = {}
-    seen_mixes = {(i, j) for i, js in mixed.items() for j in js & reached(seen, i, cache)}
+    by_seen = _Reach(seen, sites, skeys, ports, owners, frees_by_key)
+    seen_mixes = {(i, j) for i, js in mixed.items() for j in js & by_seen.frees(i)}
     input_mixes = _witnessed(seen_mixes, sites, facts, unit_of, seen, owners)
     # a free in a macro's definition is paired through the macro's uses
     # (joined to them below): it is not unpaired for itself
@@ -171,6 +148,50 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     return Pairs(sites, edges + guessed + macro, unpaired, impl, orphans,
                  set(guessed) | set(macro), confirmed, mismatched, set(guessed), seen_mixes,
                  input_mixes)
+
+
+def _graphs(facts: list[FileFacts], clusters: Sequence[set[str]], unit_of,
+            impl: dict[str, list[str]], ports: Ports
+            ) -> tuple[dict[Key, set[Key]], dict[Key, set[Key]], list[Key]]:
+    """The flow graph of the callers' facts (not those of allocator
+    files), with open_units' and members_follow's joins; the flows in it
+    we see (seen_flows, taken before those joins); and each site's node."""
+    scoped_facts, via = scope_facts(facts, unit_of)
+    callers = [ff for ff in scoped_facts if ff.path not in impl]
+    g = flow_graph(callers, clusters)
+    for k, vs in via.items():
+        g[k] |= vs
+    skeys = [site_key(s) for ff in scoped_facts for s in ff.sites]
+    seen = seen_flows(g)
+    open_units(callers, g, ports)
+    members_follow(g, ports)
+    return g, seen, skeys
+
+
+@dataclass
+class _Reach:
+    """The frees each allocation's memory can reach in one graph (pair)."""
+    graph: dict[Key, set[Key]]
+    sites: list[Site]
+    keys: list[Key]                         # each site's node
+    ports: Ports
+    owners: dict[str, set[str]]             # reach's
+    frees_by_key: dict[Key, list[int]]      # the frees that count
+    cache: dict[tuple[Key, str | None, frozenset[str] | None], dict] = \
+        field(default_factory=dict)
+
+    def frees(self, i: int) -> set[int]:
+        """The frees allocation i's memory can reach."""
+        s, key = self.sites[i], self.keys[i]
+        ks = Ports.meet(self.ports.of_path(s.path), self.ports.of_key(key))
+        k = (key, s.objtype, ks)
+        r = self.cache.get(k)
+        if r is None:
+            r = self.cache[k] = reach(self.graph, key, s.objtype, self.owners,
+                                      ports=self.ports, kernels=ks)
+        return {j for node, types in r.items() for j in self.frees_by_key.get(node, ())
+                if self.sites[j].objtype is None or None in types or
+                self.sites[j].objtype in types}
 
 
 def _witnessed(mixes: set[tuple[int, int]], sites: list[Site], facts: list[FileFacts],

@@ -94,7 +94,27 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
     sites = pairs.sites
     dec: dict[int, Decision] = {}
     unpaired = pairs.unpaired_frees
-    comps = components(pairs)
+    blocked = _blocked(plan, pairs, convert_mismatched)
+    for comp in components(pairs).values():
+        _decide_component(plan, dec, comp, pairs, targets, tag_of, forced, blocked)
+    for j in sorted(unpaired):
+        if j in dec:
+            plan.findings.append(findings.unpaired_free(sites[j], dec[j].tag is not None))
+    real = {i for e in pairs.edges if e not in pairs.joined for i in e}
+    guessed = {i for e in pairs.guessed for i in e}
+    for i, d in dec.items():
+        d.paired_by = paired_by(d.site, i in real, i in guessed, pairs)
+    plan.decisions = sorted(dec.values(), key=lambda d: (d.site.path, d.site.offset))
+    for d in plan.decisions:
+        plan.by_path.setdefault(d.site.path, []).append(d)
+    return plan
+
+
+def _blocked(plan: Plan, pairs: Pairs, convert_mismatched: bool) -> dict[int, str]:
+    """The sites the pairs themselves keep as kmem, with the reason: the
+    orphans, and without convert_mismatched the pairs whose sizes
+    disagree (reported either way)."""
+    sites = pairs.sites
     blocked = {j: ("no allocation reaches it, and none in its driver may be its "
                    "memory's: kept (check where it is allocated)")
                for j in pairs.orphans if sites[j].is_kmem}
@@ -110,50 +130,46 @@ def decide(pairs: Pairs, targets: set[str], tag_of, forced: dict | None = None,
                    "in the input, kept as kmem")
             blocked.setdefault(a, bug)
             blocked.setdefault(f, bug)
-    for comp in comps.values():
-        if sites[comp[0]].path in pairs.allocators:
-            for i in comp:
-                s = sites[i]
-                if s.path in targets and s.counted:
-                    dec[i] = Decision(s, reason=(
-                        "allocator implementation (defines "
-                        f"{', '.join(pairs.allocators[s.path][:3])}): not a caller"))
-            continue
-        reasons = {i: own_reason(sites[i], targets, forced) or blocked.get(i)
-                   for i in comp}
-        macro_tag = _macro_types(comp, sites, tag_of)
-        blockers = [i for i in comp if reasons[i] is not None]
+    return blocked
+
+
+def _decide_component(plan: Plan, dec: dict[int, Decision], comp: list[int], pairs: Pairs,
+                      targets: set[str], tag_of, forced: dict, blocked: dict[int, str]) -> None:
+    """The decisions for one component's sites, into dec: converted
+    whole, each with its owner's type (owner_types), or kept whole."""
+    sites = pairs.sites
+    if sites[comp[0]].path in pairs.allocators:
         for i in comp:
             s = sites[i]
-            if s.path not in targets or not s.counted:
-                continue
-            r = reasons[i]
-            if r is None and blockers:
-                b = sites[blockers[0]]
-                r = (f"pairs with {b.callee} at {b.where} "
-                     f"({b.scope}), which stays kmem: "
-                     f"{reasons[blockers[0]]}")
-            dec[i] = Decision(s, reason=r) if r else \
-                Decision(s, tag=(s.define and macro_tag.get(s.define)) or tag_of(s.path))
-        outside = [i for i in blockers if sites[i].path not in targets]
-        inside = [i for i in comp if sites[i].path in targets and sites[i].counted]
-        if outside and inside:
-            plan.findings.append(findings.boundary(sites[inside[0]], sites[outside[0]]))
-        conv = [i for i in comp if i in dec and dec[i].tag]
-        why = owner_types(plan, conv, pairs, dec, comp)
-        for i in conv if why else ():
-            dec[i] = Decision(sites[i], reason=why)
-    for j in sorted(unpaired):
-        if j in dec:
-            plan.findings.append(findings.unpaired_free(sites[j], dec[j].tag is not None))
-    real = {i for e in pairs.edges if e not in pairs.joined for i in e}
-    guessed = {i for e in pairs.guessed for i in e}
-    for i, d in dec.items():
-        d.paired_by = paired_by(d.site, i in real, i in guessed, pairs)
-    plan.decisions = sorted(dec.values(), key=lambda d: (d.site.path, d.site.offset))
-    for d in plan.decisions:
-        plan.by_path.setdefault(d.site.path, []).append(d)
-    return plan
+            if s.path in targets and s.counted:
+                dec[i] = Decision(s, reason=(
+                    "allocator implementation (defines "
+                    f"{', '.join(pairs.allocators[s.path][:3])}): not a caller"))
+        return
+    reasons = {i: own_reason(sites[i], targets, forced) or blocked.get(i)
+               for i in comp}
+    macro_tag = _macro_types(comp, sites, tag_of)
+    blockers = [i for i in comp if reasons[i] is not None]
+    for i in comp:
+        s = sites[i]
+        if s.path not in targets or not s.counted:
+            continue
+        r = reasons[i]
+        if r is None and blockers:
+            b = sites[blockers[0]]
+            r = (f"pairs with {b.callee} at {b.where} "
+                 f"({b.scope}), which stays kmem: "
+                 f"{reasons[blockers[0]]}")
+        dec[i] = Decision(s, reason=r) if r else \
+            Decision(s, tag=(s.define and macro_tag.get(s.define)) or tag_of(s.path))
+    outside = [i for i in blockers if sites[i].path not in targets]
+    inside = [i for i in comp if sites[i].path in targets and sites[i].counted]
+    if outside and inside:
+        plan.findings.append(findings.boundary(sites[inside[0]], sites[outside[0]]))
+    conv = [i for i in comp if i in dec and dec[i].tag]
+    why = owner_types(plan, conv, pairs, dec, comp)
+    for i in conv if why else ():
+        dec[i] = Decision(sites[i], reason=why)
 
 
 def paired_by(s: Site, real: bool, guessed: bool, pairs: Pairs) -> str:
@@ -224,44 +240,66 @@ def owner_types(plan: Plan, conv: list[int], pairs: Pairs,
         groups[uf.find(i)].append(i)
     legacy = _legacy_frees(pairs, inside, uf)
     for root, g in groups.items():
-        allocs: dict[str, int] = {}
-        for i in g:
-            if sites[i].role == Role.ALLOC:
-                allocs.setdefault(_tag(dec[i]), i)
-        if root in legacy:
-            why = _legacy_type(plan, g, legacy[root], sites, dec)
-            if why:
-                return why
-        elif len(allocs) > 1:
-            # a release site of several owners' memory: each block
-            # carries its owner's type, and every free of it takes that
-            _shared_releases(plan, g, pairs, dec)
-            for i in g:
-                dec[i].tag = allocators.recorded(_tag(dec[i])) \
-                    if sites[i].role == Role.ALLOC else allocators.AS_ALLOCATED
-        elif allocs:
-            (tag, first), = allocs.items()
-            for i in g:
-                if dec[i].tag != tag:
-                    plan.findings.append(findings.cross_type(
-                        sites[i], tag, sites[first], _tag(dec[i])))
-                    dec[i].tag = tag
+        why = _group_types(plan, g, legacy.get(root), pairs, dec)
+        if why:
+            return why
+    _record_guessed(pairs, inside, dec)
+    return _guess_across_owners(pairs, inside, dec)
+
+
+def _group_types(plan: Plan, group: list[int], legacy: dict[str, int] | None, pairs: Pairs,
+                 dec: dict[int, Decision]) -> str | None:
+    """The types of a group of sites a flow joins (owner_types): the
+    type of the malloc(9) callers that free its memory (legacy:
+    _legacy_frees'), or the allocating owner's, or each owner's recorded
+    with the block.  Returns why the component is kept, or None."""
+    sites = pairs.sites
+    allocs: dict[str, int] = {}
+    for i in group:
+        if sites[i].role == Role.ALLOC:
+            allocs.setdefault(_tag(dec[i]), i)
+    if legacy is not None:
+        return _legacy_type(plan, group, legacy, sites, dec)
+    if len(allocs) > 1:
+        # a release site of several owners' memory: each block
+        # carries its owner's type, and every free of it takes that
+        _shared_releases(plan, group, pairs, dec)
+        for i in group:
+            dec[i].tag = allocators.recorded(_tag(dec[i])) \
+                if sites[i].role == Role.ALLOC else allocators.AS_ALLOCATED
+    elif allocs:
+        (tag, first), = allocs.items()
+        for i in group:
+            if dec[i].tag != tag:
+                plan.findings.append(findings.cross_type(
+                    sites[i], tag, sites[first], _tag(dec[i])))
+                dec[i].tag = tag
+    return None
+
+
+def _record_guessed(pairs: Pairs, inside: set[int], dec: dict[int, Decision]) -> None:
+    """An allocation no free is seen to reach, guessed to be freed as
+    allocated (kern_exec.c's posix_spawn path, with p_path's
+    kmem_strfree()), records its type, so that such a free charges it
+    right; were the guess false, its own free names its type and only the
+    record stays behind."""
     for a, f in pairs.around("guessed", inside):
         if a in inside and f in inside and dec[f].tag == allocators.AS_ALLOCATED and \
                 a not in pairs.flowing and (atag := dec[a].tag) and \
                 not atag.startswith(allocators.RECORDED + "("):
-            # an allocation no free is seen to reach, guessed to be freed
-            # as allocated (kern_exec.c's posix_spawn path, with p_path's
-            # kmem_strfree()): it records its type, so that such a free
-            # charges it right; were the guess false, its own free names
-            # its type and only the record stays behind
             dec[a].tag = allocators.recorded(atag)
+
+
+def _guess_across_owners(pairs: Pairs, inside: set[int], dec: dict[int, Decision]) -> str | None:
+    """Why a guess keeps the component: it joins memory of two owners,
+    and no flow says which type the free must name; or None.  A guess may
+    join a recorded block with a free naming the type it records
+    (kern_exec.c's unpaired kmem_strfree(*pathp) guessed with p_path's
+    allocation): that free charges the type the block was allocated as;
+    were the guess true, only the block's record would stay behind in the
+    shim's table (a leak of its few bytes)."""
+    sites = pairs.sites
     for a, f in pairs.around("guessed", inside):
-        # a guess may join a recorded block with a free naming the type it
-        # records (kern_exec.c's unpaired kmem_strfree(*pathp) guessed with
-        # p_path's allocation): that free charges the type the block was
-        # allocated as; were the guess true, only the block's record would
-        # stay behind in the shim's table (a leak of its few bytes)
         if a in inside and f in inside and not _frees(dec[a].tag, dec[f].tag) and \
                 dec[a].tag != allocators.recorded(dec[f].tag or ""):
             return (f"a guess joins it with memory of another owner "
