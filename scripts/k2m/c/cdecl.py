@@ -166,17 +166,14 @@ def parse_declaration(stmt: str) -> list[tuple[str, CType]]:
 def parse_params(params: str) -> list[tuple[str, CType]]:
     """[(name, type)] of a parameter list's text (without its parens)."""
     out = []
-    depth, start = 0, 0
-    for i, c in enumerate(params + ","):
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif c == "," and depth == 0:
-            d = parse_declaration(params[start:i])
-            if len(d) == 1:
-                out.append(d[0])
-            start = i + 1
+    start = 0
+    # the last parameter ends at a ',' of our own, at depth 0 only if the
+    # brackets balance
+    for i in brackets.top_level(params + ",", ",", kinds="(["):
+        d = parse_declaration(params[start:i])
+        if len(d) == 1:
+            out.append(d[0])
+        start = i + 1
     return out
 
 
