@@ -2,7 +2,7 @@
 middle layer of pairing; it gets the flow graph and reach() from flow.py).
 
 An allocation is paired with the frees its memory reaches in the flow
-graph.  A free in a size that names an object type (sizeof(struct foo))
+graph; a free whose size names an object type (sizeof(struct foo))
 releases only memory of that type.  A free no allocation reaches is
 joined with the allocations that may be its memory's, and an allocation
 that reaches no free with the frees that may release it (_guess,
@@ -32,6 +32,9 @@ from .flow import (Ports, flow_graph, members_follow, open_units, reach, scope_f
 
 
 class UnionFind:
+    """Site indices joined into sets (components); a set's root is its
+    smallest index."""
+
     def __init__(self) -> None:
         self.parent: dict[int, int] = {}
 
