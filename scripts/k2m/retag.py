@@ -3,7 +3,7 @@
 After convert, the memory `vmstat -m` cannot attribute is the legacy
 callers' own: `malloc(n, M_DEVBUF, f)`, `free(p, M_TEMP)`.  retag gives
 those calls (the generic types: tag-map.yaml's `retag: types`) the type
-the tag map gives their owner, with convert's pairing (pairing.py): an
+the tag map gives their owner, with convert's pairing (pairing/): an
 allocation and every free and realloc of its memory change together or
 not at all, since a DIAGNOSTIC kernel panics on a free naming another
 type than its block's.  Only the type argument changes, and a free
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import AbstractSet
 
 from . import allocators, findings, pairing, report, series
-from .c import cscan
+from .c import brackets, cscan
 from .c.factcache import FactCache
 from .rewrite import freesize, restyle, textual
 from .allocators import Role
@@ -163,7 +163,7 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
                 if span:
                     seen.add(span[0])
         for m in _DEAD_CALL.finditer(stripped):
-            commas, _ = cscan.arg_commas(stripped, m.end() - 1)
+            commas, _ = brackets.arg_commas(stripped, m.end() - 1)
             at = _DEAD_TYPE_ARGS[m.group(1)]
             if at < len(commas):
                 arg = stripped[commas[at - 1] + 1:commas[at]]
@@ -268,7 +268,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     index = {id(s): i for i, s in enumerate(sites)}
     for d in decs:
         i = index[id(d.site)]
-        d.paired_by = pairing._paired_by(d.site, i in real, i in guessed, pairs)
+        d.paired_by = pairing.paired_by(d.site, i in real, i in guessed, pairs)
     plan.decisions = sorted(decs, key=lambda d: (d.site.path, d.site.offset))
     for pd in plan.decisions:
         plan.by_path.setdefault(pd.site.path, []).append(pd)

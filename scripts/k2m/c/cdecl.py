@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import factcache
+from . import brackets, factcache
 from .factcache import FactCache
 
 
@@ -74,16 +74,7 @@ def _drop_attributes(s: str) -> str:
         m = _ATTR_RE.search(s)
         if not m:
             return s
-        depth, i = 0, m.end() - 1
-        while i < len(s):
-            if s[i] == "(":
-                depth += 1
-            elif s[i] == ")":
-                depth -= 1
-                if depth == 0:
-                    break
-            i += 1
-        s = s[:m.start()] + " " + s[i + 1:]
+        s = s[:m.start()] + " " + s[brackets.match(s, m.end() - 1, "("):]
 
 
 def _base(tokens: list[str]) -> tuple[str | None, int]:
@@ -175,17 +166,14 @@ def parse_declaration(stmt: str) -> list[tuple[str, CType]]:
 def parse_params(params: str) -> list[tuple[str, CType]]:
     """[(name, type)] of a parameter list's text (without its parens)."""
     out = []
-    depth, start = 0, 0
-    for i, c in enumerate(params + ","):
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif c == "," and depth == 0:
-            d = parse_declaration(params[start:i])
-            if len(d) == 1:
-                out.append(d[0])
-            start = i + 1
+    start = 0
+    # the last parameter ends at a ',' of our own, at depth 0 only if the
+    # brackets balance
+    for i in brackets.top_level(params + ",", ",", kinds="(["):
+        d = parse_declaration(params[start:i])
+        if len(d) == 1:
+            out.append(d[0])
+        start = i + 1
     return out
 
 
@@ -235,18 +223,6 @@ def _chunks(code: str):
         yield code[start:]
 
 
-def _match_brace(s: str, i: int) -> int:
-    depth = 0
-    for k in range(i, len(s)):
-        if s[k] == "{":
-            depth += 1
-        elif s[k] == "}":
-            depth -= 1
-            if depth == 0:
-                return k
-    return len(s) - 1
-
-
 _AGG_RE = re.compile(r"\b(struct|union)\s+([A-Za-z_]\w*)?\s*(__attribute__\s*\(\(.*?\)\)\s*)?\{")
 
 
@@ -262,7 +238,7 @@ def _members(body: str, owner: str, facts: DeclFacts) -> dict[str, CType]:
         if semi < 0:
             break
         if m and m.start() < semi:      # a nested struct/union definition
-            close = _match_brace(body, m.end() - 1)
+            close = brackets.match(body, m.end() - 1, "{") - 1
             end = body.find(";", close)
             if end < 0:
                 end = len(body)
@@ -309,7 +285,7 @@ def file_decls(code: str, bodies: list[tuple[int, int]]) -> DeclFacts:
             st = st[len("typedef"):]
         m = _AGG_RE.search(st)
         if m and "=" not in st[:m.start()]:
-            close = _match_brace(st, m.end() - 1)
+            close = brackets.match(st, m.end() - 1, "{") - 1
             tag = m.group(2)
             key = f"{m.group(1)} {tag}" if tag else None
             after = st[close + 1:]

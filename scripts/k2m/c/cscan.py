@@ -25,6 +25,8 @@ from typing import NamedTuple
 
 from .. import allocators
 from ..allocators import Role
+from . import brackets
+from .brackets import split_args
 from .cdecl import (EMPTY_ENV, CType, TypeEnv, file_decls, is_scalar, parse_declaration,
                     parse_params, return_type)
 from ..rewrite.flags import translate
@@ -327,54 +329,6 @@ def _one_branch_braces(code: str, chains: list[list[list]]) -> str:
     return code if chars is None else "".join(chars)
 
 
-def arg_commas(s: str, i: int) -> tuple[list[int], int]:
-    """s[i] is the '(' of a call: the offsets of the commas between its
-    arguments, and of its ')'."""
-    commas: list[int] = []
-    depth = 0
-    for m in _ARG_TOKEN_RE.finditer(s, i):
-        c = m.group()
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return commas, m.start()
-        elif depth == 1:
-            commas.append(m.start())
-    return commas, len(s)
-
-
-def match_paren(s: str, i: int) -> int:
-    """s[i] is '(' or '[' or '{'; return the offset after its partner."""
-    depth = 0
-    for m in _BRACKET_RE.finditer(s, i):
-        if m.group(0) in "([{":
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return m.end()
-    return len(s)
-
-
-_BRACKET_RE = re.compile(r"[()\[\]{}]")
-
-
-_ARG_TOKEN_RE = re.compile(r"[()\[\]{},]")
-
-
-def split_args(s: str) -> list[str]:
-    """Top-level comma split of an argument list (without the parens)."""
-    if _BRACKET_RE.search(s) is None:       # the common case, fast
-        args = [a.strip() for a in s.split(",")]
-        return args if len(args) > 1 or args[0] else []
-    commas, _ = arg_commas("(" + s + ")", 0)   # offsets in s are one less
-    starts = [0] + commas
-    ends = [c - 1 for c in commas] + [len(s)]
-    return [s[a:b].strip() for a, b in zip(starts, ends)]
-
-
 _STMT_SPLIT_RE = re.compile(r"[;{}]")
 _NOT_DECL = {"return", "goto", "break", "continue", "case", "default", "else",
              "if", "while", "for", "switch", "do", "sizeof"}
@@ -422,20 +376,12 @@ def _functions(code: str, lines: LineIndex, types: bool = True) -> list[Function
         i = code.find("{", i)
         if i < 0:
             break
-        end = match_paren(code, i)
+        end = brackets.match(code, i)
         k = i - 1
         while k >= 0 and code[k].isspace():
             k -= 1
         if k >= 0 and code[k] == ")":
-            depth = 0
-            while k >= 0:
-                if code[k] == ")":
-                    depth += 1
-                elif code[k] == "(":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                k -= 1
+            k = brackets.opening(code, k, "(")
             close = code.rfind(")", 0, i)
             nm = _LAST_IDENT_RE.search(code[max(0, k - 80):k])
             named = _NAMED_BY_MACRO_RE.search(code[max(0, k - 80):k])
@@ -513,7 +459,7 @@ def alloc_macros(text: str) -> dict[str, AllocMacro]:
             continue                # (a kmem function defined as a macro is kmem's)
         callee = cm.group(1)
         openp = cm.end() - 1
-        args = split_args(m.group(3)[openp + 1:match_paren(m.group(3), openp) - 1])
+        args = split_args(m.group(3)[openp + 1:brackets.match(m.group(3), openp) - 1])
         argno, ptr = -1, ""
         lhs = _ASSIGNED_RE.search(m.group(3)[:cm.start()])
         if lhs and lhs.group(1) in params:
@@ -600,7 +546,7 @@ def defined_names(text: str) -> dict[str, tuple[bool, ...]]:
     out: dict[str, tuple[bool, ...]] = {}
     st = strip(text)
     for m in _DEF_NAME_RE.finditer(st):
-        close = match_paren(st, m.end() - 1)
+        close = brackets.match(st, m.end() - 1)
         bits = []
         for p in split_args(st[m.end():close - 1]):
             d = parse_declaration(p)
@@ -710,7 +656,7 @@ def _call_sites(t: _Text, path: str) -> list[Site]:
         if _DECL_BEFORE_RE.search(before):
             continue
         openp = m.end() - 1
-        close = match_paren(stripped, openp)
+        close = brackets.match(stripped, openp)
         args = split_args(stripped[openp + 1:close - 1])
         callee = m.group(1)
         if not allocators.is_call(callee, len(args)):
@@ -755,7 +701,7 @@ def _kmem_flags(callee: str, e: str) -> bool:
     """e is kmem's flags in a form translate() knows (outer parentheses
     aside: mips's = ((flags & ...) ? ... : ...);)."""
     e = e.strip()
-    while e.startswith("(") and match_paren(e, 0) == len(e):
+    while e.startswith("(") and brackets.match(e, 0) == len(e):
         e = e[1:-1].strip()
     return bool(e) and translate(callee, e) is not None
 
@@ -803,7 +749,7 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, AllocMacro]) -> list[Site
             continue
         mac = macros[m.group(1)]
         openp = m.end() - 1
-        args = split_args(t.code[openp + 1:match_paren(t.code, openp) - 1])
+        args = split_args(t.code[openp + 1:brackets.match(t.code, openp) - 1])
         site = Site(path, t.lines.line(start), start, mac.callee, f.name, args,
                     t.region_at(start)[0], macro=m.group(1))
         # the pointer this use frees and the size it passes, in its own
@@ -874,7 +820,7 @@ def _links(t: _Text, path: str, callees: dict[str, tuple[bool, ...]] | None,
             mask = callees.get(name) if callees is not None else None
             if mask is not None and not any(mask) and "." not in name:
                 continue            # no parameter takes a pointer
-            close = match_paren(body, cm.end() - 1)
+            close = brackets.match(body, cm.end() - 1)
             for i, a in enumerate(split_args(body[cm.end():close - 1])):
                 if mask is not None and i < len(mask) and not mask[i]:
                     continue

@@ -12,7 +12,7 @@ places of that type are the same key wherever they are:
                     "struct putter_instance", "struct usbd_xfer *"
   t:TYPE@m:AGG.NAME the same, in a member of a struct (or @g:NAME, a
                     global): pairing keeps memory of one type apart by
-                    owner (see pairing.py), and a member or global shared
+                    owner (see pairing/flow.py), and a member or global shared
                     by several owners is what joins them
   m:AGG.NAME        member NAME of struct/union AGG, of a generic pointer
                     type (void *, char *, uint8_t *, ...): "m:struct
@@ -24,14 +24,14 @@ places of that type are the same key wherever they are:
   r:PATH:FUNC       what FUNC returns, when that is a generic pointer
                     (a typed return is its t: key)
   f:DIR:NAME        a member whose struct we could not tell, by name in
-                    one directory (the fallback; see pairing.py)
+                    one directory (the fallback; see pairing/flow.py)
   u:PATH            an expression we cannot name (one bucket per file)
 
   KEY[]             an element of KEY's place (*p, p[i], sc->sc_ih[i]): a
                     place of its own
   fr:DIR:NAME       f:DIR:NAME as read (Key.read)
 
-The flow graph (pairing.py) keeps t: and m: keys apart by owner
+The flow graph (pairing/flow.py) keeps t: and m: keys apart by owner
 (Key.scoped): t:UNIT|TYPE, m:UNIT|AGG.NAME.
 
 A key is a Key, with its parts as fields, made by Key's functions here and
@@ -49,6 +49,7 @@ import os
 import re
 from typing import NamedTuple
 
+from . import brackets
 from .cdecl import CType, TypeEnv, is_scalar
 
 
@@ -176,7 +177,7 @@ class Key:
         """A file's key as a node of the flow graph, and the node of the
         member or global a typed place is found in, if any: a t: or m: key
         of the owner unit (t:UNIT|TYPE, m:UNIT|AGG.NAME); any other key
-        is its own node (pairing.py says why)."""
+        is its own node (pairing/flow.py says why)."""
         if self.kind is Kind.MEMBER:
             return _make(Kind.MEMBER, unit, None, self.agg, None, None, None, self.name, None,
                          self.elems), None
@@ -318,40 +319,22 @@ def _peel(e: str) -> str:
         m = UNWRAP_RE.match(e)
         if m:
             e = m.group(2).strip()
-        elif e.startswith("(") and _match(e, 0) == len(e):
+        elif e.startswith("(") and brackets.match(e, 0) == len(e):
             e = e[1:-1].strip()
         else:
             break
     return e
 
 
-def _top_level_split(s: str, sep: str) -> list[str]:
-    """s split at sep outside brackets (a unary * starts a factor)."""
-    out, depth, start = [], 0, 0
-    for i, c in enumerate(s):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == sep and depth == 0 and s[start:i].strip():
+def _factors(s: str) -> list[str]:
+    """s split at the '*'s outside brackets (a unary * starts a factor)."""
+    out, start = [], 0
+    for i in brackets.top_level(s, "*"):
+        if s[start:i].strip():
             out.append(s[start:i])
             start = i + 1
     out.append(s[start:])
     return out
-
-
-def _match(s: str, i: int) -> int:
-    """s[i] opens a bracket: the offset after its partner."""
-    depth = 0
-    for k in range(i, len(s)):
-        c = s[k]
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return k + 1
-    return len(s)
 
 
 class Keys:
@@ -394,7 +377,7 @@ class Keys:
         name, pos = m.group(), m.end()
         rest = e[pos:].lstrip()
         if rest.startswith("("):                    # a call: what it returns
-            end = _match(rest, 0)
+            end = brackets.match(rest, 0)
             t = self.env.function(name) if func is None or name not in func.types else None
             return t if rest[end:].strip() == "" else self._steps(t, rest[end:])
         t = self._ident_type(name, func)
@@ -412,7 +395,7 @@ class Keys:
             if not m:
                 return None if rest[pos:].strip() else t
             if m.group(3):                          # [i]
-                end = _match(rest, m.end() - 1)
+                end = brackets.match(rest, m.end() - 1)
                 t = self.env.resolve(t)
                 t = CType(t.base, t.ptr - 1) if t.ptr > 0 else None
                 pos = end
@@ -445,7 +428,7 @@ class Keys:
             return None
         rest = size[m.end():]
         if rest.startswith("("):
-            operand = rest[1:_match(rest, 0) - 1]
+            operand = rest[1:brackets.match(rest, 0) - 1]
         else:
             om = re.match(r"[\w\s>.\-*\[\]]+", rest)
             operand = om.group() if om else ""
@@ -470,16 +453,16 @@ class Keys:
         todo = [size]
         while todo:
             f = todo.pop().strip()
-            while f.startswith("(") and _match(f, 0) == len(f):
+            while f.startswith("(") and brackets.match(f, 0) == len(f):
                 f = f[1:-1].strip()
-            parts = _top_level_split(f, "*")
+            parts = _factors(f)
             if len(parts) > 1:
                 todo += parts
                 continue
             m = re.fullmatch(r"sizeof\s*(\(.*\)|[^()]+)", f, re.S)
             if m:
                 op = m.group(1).strip()
-                if op.startswith("(") and _match(op, 0) == len(op):
+                if op.startswith("(") and brackets.match(op, 0) == len(op):
                     op = op[1:-1]
                 t = self._sizeof_operand(op, func)
                 if t is None:
@@ -569,14 +552,14 @@ class Keys:
             if st is None:
                 break
             if st.group(3):
-                n, pos = n + 1, _match(e, st.end() - 1)
+                n, pos = n + 1, brackets.match(e, st.end() - 1)
             else:
                 n, pos = 0, st.end()
         return n
 
     def _generic_base(self, e: str, func) -> Key | None:
         call = _CALL_RE.match(e)
-        if call and e.endswith(")") and _match(e, call.end() - 1) == len(e):
+        if call and e.endswith(")") and brackets.match(e, call.end() - 1) == len(e):
             return None                 # a call's value: not a place
         steps = list(_STEP_RE.finditer(e))
         last = None
@@ -622,7 +605,7 @@ class Keys:
         if not e.startswith("&"):
             return None
         e = e[1:].strip()
-        while e.startswith("(") and _match(e, 0) == len(e):
+        while e.startswith("(") and brackets.match(e, 0) == len(e):
             e = e[1:-1].strip()
         cut = max(e.rfind("->"), e.rfind("["))
         if cut <= 0:
@@ -643,7 +626,7 @@ class Keys:
             if not m:
                 return False
             if m.group(3):                          # [i]
-                end = _match(rest, m.end() - 1)
+                end = brackets.match(rest, m.end() - 1)
                 if rest[m.end():end - 1].strip() != "0":
                     return False
                 t = self.env.resolve(t)

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from ..c import brackets
 from . import ports as portsmod
 from .makeoptions import MakeOptions
 from .ports import Target
@@ -204,18 +205,7 @@ _LOCATOR = re.compile(r"^\[?\s*(\w+)\s*(?:\[\s*(\d+)\s*\])?\s*(?:=\s*([^\]]*?))?
 def _split_locators(body: str) -> list[str]:
     """The locators of `{[dev = -1], [irq[2] = {-1, -1}], chan}`, split
     at the commas outside brackets and braces."""
-    out, depth, cur = [], 0, ""
-    for ch in body:
-        if ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    return [x for x in out + [cur.strip()] if x]
+    return [x.strip() for x in brackets.split(body, ",", kinds="[{") if x.strip()]
 
 
 def config_headers(root: str, port: str, options: frozenset[str] = frozenset()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..c import cscan
+from ..c import brackets, cscan
 
 # after which include <sys/malloc.h> goes, in order of preference
 INCLUDE_AFTER = {"after-kmem": "sys/kmem.h", "after-param": "sys/param.h",
@@ -229,13 +229,7 @@ def _postfix_start(s: str, i: int) -> int:
         while k >= 0 and s[k].isspace():
             k -= 1
         if k >= 0 and s[k] in ")]":
-            depth, k2 = 0, k
-            while k2 >= 0:
-                depth += {")": 1, "]": 1, "(": -1, "[": -1}.get(s[k2], 0)
-                if depth == 0:
-                    break
-                k2 -= 1
-            j = max(k2, 0)
+            j = max(brackets.opening(s, k, "(["), 0)
             k = j - 1
             while k >= 0 and s[k].isspace():
                 k -= 1

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 
 from . import linediff
-from ..c.cscan import arg_commas, strip
+from ..c.brackets import arg_commas, top_level
+from ..c.cscan import strip
 
 _ENDS = re.compile(r"([;{}:]|\*/|\)\s*\\?|\b(else|do))\s*$|^\s*(#|$)")
 _CALL = re.compile(r"\b(malloc|free|malloc_[a-z_]+|kern_free(?:_sized)?)\s*\(")
@@ -108,16 +109,8 @@ def _layout(lines: list[str], text: str, cuts: set[int], cont: str, width: int) 
 
 def _or_cuts(code: str, a: int, b: int) -> list[int]:
     """The spaces after the `|`s of code[a:b] outside parentheses."""
-    out, depth = [], 0
-    for i in range(a, b):
-        c = code[i]
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif c == "|" and depth == 0 and code[i - 1:i + 2] == " | ":
-            out.append(i + 1)
-    return out
+    return [i + 1 for i in top_level(code, "|", a, b, kinds="([")
+            if code[i - 1:i + 2] == " | "]
 
 
 def _break_define(line: str, col: int | None) -> str:

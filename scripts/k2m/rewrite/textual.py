@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass
 
 from .. import allocators
-from ..c import cscan
+from ..c import brackets, cscan
 from . import flags
 
 Edit = tuple[int, int, str]
@@ -90,7 +90,7 @@ def _args(text: str, stripped: str, offset: int) -> tuple[list[tuple[int, int]],
     """The call at offset: the (start, end) of each argument, white space
     around it left out, and the offset of its ')'."""
     openp = stripped.index("(", offset)
-    commas, close = cscan.arg_commas(stripped, openp)
+    commas, close = brackets.arg_commas(stripped, openp)
     spans = []
     for a, b in zip([openp] + commas, commas + [close]):
         arg = text[a + 1:b]
