@@ -26,7 +26,8 @@ import re
 from dataclasses import dataclass
 
 from ..allocators import Role
-from ..c.cscan import Site, match_paren
+from ..c import brackets
+from ..c.cscan import Site
 
 # a type name as `sizeof(...)` or a cast may name it: struct/union/enum
 # tags, the C scalar words, and typedef names in NetBSD's _t convention
@@ -60,7 +61,7 @@ def constant(text: str) -> bool:
         kw, name, number, op = m.groups()
         if kw or (op == "(" and _cast_at(text, m.end())):
             start = text.index("(", m.end() - 1 if op else m.end())
-            end = match_paren(text, start)
+            end = brackets.match(text, start)
             if not _TYPE.match(text[start + 1:end - 1]):
                 return False
             i = end
@@ -75,7 +76,7 @@ def constant(text: str) -> bool:
 
 def _cast_at(text: str, i: int) -> bool:
     """A '(' ending at i opens a cast: a type name and ')'."""
-    end = match_paren(text, i - 1)
+    end = brackets.match(text, i - 1)
     return bool(_TYPE.match(text[i:end - 1])) and not \
         _CONSTANT_NAME.match(text[i:end - 1].strip())
 
