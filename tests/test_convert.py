@@ -219,8 +219,12 @@ def wait_for(path, proc):
 
 
 def test_interrupt_touches_nothing(example_tree, tmp_path):
-    started = tmp_path / "spatch-started"
-    env = fake_spatch(tmp_path, f"touch {started}; sleep 600")
+    started, done = tmp_path / "spatch-started", tmp_path / "test-done"
+    # the fake spatch waits for the test's end, not a fixed time: GNU
+    # parallel may run it in a process group of its own, which the SIGINT
+    # below does not reach, and a `sleep 600` would outlive the test
+    env = fake_spatch(tmp_path, f"touch {started}; "
+                      f"while [ ! -e {done} ]; do sleep 0.1; done")
     before = snapshot(example_tree)
     # SIGINT as a terminal gives it: a test run in the background of a
     # shell inherits SIGINT ignored, and so would convert (GNU parallel
@@ -230,9 +234,12 @@ def test_interrupt_touches_nothing(example_tree, tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    wait_for(started, proc)
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        wait_for(started, proc)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        done.touch()
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert snapshot(example_tree) == before
