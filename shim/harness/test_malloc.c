@@ -1147,6 +1147,19 @@ test_recorded(void)
 	CHECK(strstr(harness_panic_msg, "allocated as sized with size 10") != NULL);
 	kern_free_sized(a, M_SIZED, 10);	/* the record went with the panic */
 
+	/*
+	 * 0 bytes (malloc(9)'s callers may ask for them, retag records
+	 * their memory): a header-less type's block of one byte, freed
+	 * with or without a size; unrecorded, the request still panics
+	 */
+	a = malloc(0, M_RECORDED(M_SIZED), M_WAITOK);
+	CHECK(a != NULL && stats("sized").bytes == s0.bytes + 1);
+	free(a, M_ASALLOCATED);
+	b = malloc(0, M_RECORDED(M_SIZED), M_WAITOK);
+	kern_free_sized(b, M_ASALLOCATED, 1);
+	CHECK(stats("sized").bytes == s0.bytes);
+	CHECK(PANICS(malloc(0, M_SIZED, M_WAITOK)));
+
 	/* M_NOWAIT: the record cannot be had, the request fails */
 	harness_kmem_fail = 1;
 	CHECK(malloc(10, M_RECORDED(M_SIZED), M_NOWAIT) == NULL);

@@ -1253,7 +1253,10 @@ malloc_rec_bucket(const void *addr)
 /*
  * malloc(size, M_RECORDED(type), flags): the block is the type's as
  * ever (header or header-less, kmem's alignment), and its type and size
- * are recorded.
+ * are recorded.  A header-less type has no 0-byte blocks (kmem has
+ * none), but malloc(9)'s callers may ask for 0 bytes, and retag records
+ * their memory when its frees pass no size: such a request gets one
+ * byte, and the record says 1.
  */
 static void * __noinline
 malloc_recorded(unsigned long size, struct malloc_type *ks, int flags)
@@ -1264,6 +1267,8 @@ malloc_recorded(unsigned long size, struct malloc_type *ks, int flags)
 	void *p;
 	u_int b;
 
+	if (size == 0 && (type->ks_flags & MALLOC_TYPE_SIZED) != 0)
+		size = 1;
 	mr = kmem_intr_alloc(sizeof(*mr),
 	    (flags & M_NOWAIT) ? KM_NOSLEEP : KM_SLEEP);
 	if (mr == NULL) {

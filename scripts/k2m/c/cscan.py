@@ -66,6 +66,9 @@ class Site:
     macro: str | None = None    # a use of an allocator macro (not a call site)
     define: str | None = None   # the macro whose definition holds the call
     flags_km: bool = False      # its flags are a variable declared km_flag_t
+    # its size is sizeof a struct with no members we read: 0 in GNU C
+    # (aic7xxx's struct ahc_platform_data {}), which no header-less block has
+    size_zero: bool = False
 
     @property
     def counted(self) -> bool:
@@ -727,6 +730,8 @@ def _site_place(t: _Text, site: Site, f: Function | None, ptr: str | None = None
     size = size if site.macro else site.size
     if size:
         site.size_type = t.keys.sizeof_type(size, f)
+        site.size_zero = site.size_type is not None and \
+            t.keys.env.struct(site.size_type) == {}
     if site.objtype is None:
         site.objtype = site.size_type
     if size and site.family == "kmem":

@@ -11,7 +11,9 @@ one panics; it is written only where it cannot be wrong:
   `sizeof` of a type or of the object its pointer points to, integer
   constants and constant macros (names in capitals: MAXPATHLEN,
   SAVEBUF_SIZE), casts and arithmetic of those; no variable, since a
-  variable may change between the allocation and the free;
+  variable may change between the allocation and the free; no struct
+  with no members (GNU C gives it size 0, and a header-less type
+  allocates no 0-byte block: aic7xxx's empty struct ahc_platform_data);
 - the free is in a file that holds one of those allocations, so what
   the size names (a macro, a struct's definition) is known there too.
 
@@ -84,7 +86,7 @@ def _cast_at(text: str, i: int) -> bool:
 def of_allocation(s: Site) -> FixedSize | None:
     """The fixed size malloc() call s asks for, or None."""
     size = s.size
-    if s.callee != "malloc" or size is None:
+    if s.callee != "malloc" or size is None or s.size_zero:
         return None
     if s.size_type and (_OBJECT.match(size) or re.fullmatch(r"sizeof\s*\(" + re.escape(
             s.size_type) + r"\)", size)) and _TYPE.match(s.size_type):
