@@ -277,13 +277,20 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
 
 def _sized(comp: list[int], sites: list[Site], dec: dict[int, Decision],
            sized_types: AbstractSet[str], unsized: Unsized) -> tuple[Keep, str] | None:
-    """The frees without a size whose new type is header-less (sized_types)
-    are given their size (freesize.py), or else the memory is recorded
-    (_record), as unsized says; why the component keeps its type, or None."""
+    """Memory that becomes a header-less type's (sized_types): its frees
+    without a size are given it (freesize.py), or else the memory is
+    recorded (_record), as unsized says; why the component keeps its type,
+    or None.  An allocation of a size not fixed is recorded even if no
+    free needs a size: malloc(9)'s caller may ask for 0 bytes, which no
+    header-less block has (a recorded one gets a byte)."""
     bare = [i for i, d in dec.items() if d.tag in sized_types and _unsized(d.site)]
-    if not bare:
+    loose = [i for i, d in dec.items() if d.tag in sized_types and
+             d.site.role is Role.ALLOC and freesize.of_allocation(d.site) is None]
+    if not bare and not loose:
         return None
-    sizes = freesize.plan(comp, sites, bare)
+    sizes = freesize.plan(comp, sites, bare) if bare else \
+        f"{sites[loose[0]].callee} at {sites[loose[0]].where} asks for " \
+        f"`{sites[loose[0]].size}`, not a fixed size: it may be 0"
     if isinstance(sizes, dict):
         for i, n in sizes.items():
             dec[i].size = n
@@ -293,9 +300,9 @@ def _sized(comp: list[int], sites: list[Site], dec: dict[int, Decision],
     why = sizes if unsized is Unsized.KEEP else _record(dec) or ""
     if not why:
         return None
-    d = dec[bare[0]]
-    return (Keep.HEADER, f"{d.site.callee} at {d.site.where} passes no size, and {why}: "
-            f"as {d.tag}, a header-less type (every free of it passes the size), it "
+    d = dec[(bare or loose)[0]]
+    return (Keep.HEADER, f"{d.site.callee} at {d.site.where}: {why}; as {d.tag}, a "
+            "header-less type (every free of it passes the size, no 0-byte block), it "
             "would give that type a header and cost its converted code kmem's "
             "alignment (--unsized header retypes it all the same)")
 

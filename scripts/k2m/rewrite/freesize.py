@@ -37,6 +37,7 @@ _TYPE = re.compile(r"^\s*(?:const\s+)?(?:(?:struct|union|enum)\s+\w+|"
                    r"(?:(?:unsigned|signed|long|short|int|char|u_int|u_long|u_short|u_char|"
                    r"void|\w+_t)\b\s*)+)\s*\**\s*$")
 _TOKEN = re.compile(r"\s*(?:(sizeof)\b|([A-Za-z_]\w*)|((?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*)|(\S))")
+_ZERO = re.compile(r"[\s(]*0[uUlL]*[\s)]*")
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _OPERATORS = set("+-*/<>|&~^")
 # the object a pointer points to: sizeof(*p), sizeof *sc->sc_q
@@ -91,7 +92,7 @@ def of_allocation(s: Site) -> FixedSize | None:
     if s.size_type and (_OBJECT.match(size) or re.fullmatch(r"sizeof\s*\(" + re.escape(
             s.size_type) + r"\)", size)) and _TYPE.match(s.size_type):
         return FixedSize(s.size_type, f"sizeof({s.size_type})")
-    return FixedSize(None, size) if constant(size) else None
+    return FixedSize(None, size) if constant(size) and not _ZERO.fullmatch(size) else None
 
 
 def for_free(fixed: FixedSize, free: Site) -> str:
