@@ -87,6 +87,9 @@ MTYPE_ARG = {
     ("free", 2): 1, ("free", 3): 1, ("kern_free", 2): 1, ("kern_free_sized", 3): 1,
     ("malloc_tmpbuf_free", 4): 3, ("malloc_strfree", 2): 1,
 }
+# the macros a call is written as, with its arguments: <sys/malloc.h>'s
+FRONTS = {"kern_malloc": "malloc", "kern_realloc": "realloc", "kern_free": "free",
+          "kern_free_sized": "free"}
 UNTYPED = "0"       # free(p, 0), free(p, NULL): the shim takes any type
 RECORDED = "rec:"   # M_RECORDED(T): type T, recorded with the block
 
@@ -1023,9 +1026,19 @@ class FunctionFacts:
                               loc.line, loc.column, self.fname, ordinal, place,
                               [x for x in casts if x], self.size_type(args, size_i),
                               self.mtype(name, list(c.get_arguments())) if fam == "malloc" else "",
-                              self.env.argument(loc.file.name, loc.line, loc.column, size_i,
-                                                len(args)) if size is not None and loc.file
-                              else "", integer(size)))
+                              self.size_text(name, written, loc, args, size_i),
+                              integer(size)))
+
+    def size_text(self, name, written, loc, args, size_i) -> str:
+        """The size argument as written, "" if the call has none; "expr" if
+        the call is not written as itself or its front macro (FRONTS:
+        EBH_TREE_DESTROY(name, head, type) makes a free whose arguments
+        are not the macro's)."""
+        if size_i is None or size_i >= len(args):
+            return ""
+        if not loc.file or written not in (name, FRONTS.get(name)):
+            return "expr"
+        return self.env.argument(loc.file.name, loc.line, loc.column, size_i, len(args))
 
     def alloc(self, c, name, fam, args, size_i, stack) -> None:
         """Where the allocation goes: the nearest assignment, initialised
