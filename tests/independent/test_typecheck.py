@@ -510,3 +510,28 @@ def test_sized_frees_all_right_exit_0(tmp_path):
     s = doc["summary"]
     assert (s["sized_frees"], s["sizes_right"], s["wrong_size_frees"]) == (7, 5, 0)
     assert doc["size_findings"] == []
+
+
+def test_size_of_a_struct_that_did_not_compile_is_unchecked(tmp_path):
+    """clang folds sizeof of a struct it could not compile (a member of a
+    type from a missing header: xen's privcmd.c) to 1: not a size."""
+    files = {"dev/sz/bad.c": """\
+#include <sys/malloc.h>
+
+struct bad { int b_a; unknown_t b_b[8]; };
+struct holder { struct bad h_bad; };
+
+void
+bad(void)
+{
+	struct bad *p = malloc(sizeof(*p), M_AAA, M_WAITOK);
+	struct holder *h = malloc(sizeof(struct holder), M_AAA, M_WAITOK);
+
+	free(p, M_AAA, 1);
+	free(h, M_AAA, 1);
+}
+"""}
+    p, doc = run_json(tmp_path, str(sized_tree(tmp_path, files)))
+    assert doc["coverage"]["with_errors"] == 1
+    s = doc["summary"]
+    assert (s["sized_frees"], s["sizes_right"], s["sizes_unchecked"]["alloc_size"]) == (2, 0, 2)
