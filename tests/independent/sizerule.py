@@ -53,7 +53,10 @@ class SizeFinding:
 @dataclass
 class SizeResult:
     sized: list[dict]             # free(p, T, n), n not 0
-    zero: int                     # free(p, T, 0): the size unknown, as the shim reads it
+    # free(p, T, n) with n 0: "unknown" to the shim, which panics if T is
+    # header-less; listed where n is not a literal 0 (sizeof of an empty
+    # struct, GNU C's 0: aic7xxx's platform_data)
+    zero: list[dict]
     right: list[dict]
     wrong: list[SizeFinding]      # by pair
     unchecked: dict[Unchecked, list[dict]]
@@ -72,12 +75,12 @@ def check(links: list[tuple[dict, list[tuple]]], ambiguous: list[dict]) -> SizeR
     """links: each free with its linked (alloc, tier, key), typerule.Result.links;
     ambiguous: typerule.Result.frees_ambiguous."""
     unsure = {id(f) for f in ambiguous}
-    res = SizeResult([], 0, [], [], {u: [] for u in Unchecked})
+    res = SizeResult([], [], [], [], {u: [] for u in Unchecked})
     for f, fl in links:
         if not sized(f):
             continue
         if f["size"] == 0:
-            res.zero += 1
+            res.zero.append(f)
             continue
         res.sized.append(f)
         # one allocation linked by several keys is one pair

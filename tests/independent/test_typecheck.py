@@ -401,7 +401,8 @@ SIZED = {
 struct x { int x_a; char x_b[12]; };
 struct a { int a_a; };
 struct b { long b_a[3]; };
-struct sz_softc { int *sc_ring; short *sc_ring2; struct a *sc_a; char *sc_var; };
+struct e { };
+struct sz_softc { int *sc_ring; short *sc_ring2; struct a *sc_a; char *sc_var; struct e *sc_e; };
 void	sz_put(struct a *);
 
 void
@@ -430,6 +431,7 @@ sz_detach(struct sz_softc *sc, size_t n)
 	free(sc->sc_a, M_AAA, sizeof(struct b));			/* wrong:a */
 	free(sc->sc_var, M_AAA, n);					/* unchecked:var */
 	free(sc, M_AAA, 0);
+	free(sc->sc_e, M_AAA, sizeof(*sc->sc_e));			/* zero:e */
 	free(sc, M_AAA);
 }
 """,
@@ -485,7 +487,12 @@ def test_sized_frees_wrong_right_unchecked(tmp_path):
         (line_of(SIZED, "wrong:put"), line_of(SIZED, "alloc:w"), 4, 24),
     }
     assert (s["sized_frees"], s["sizes_right"], s["wrong_size_frees"], s["wrong_size_pairs"],
-            s["sized_frees_zero"]) == (7, 2, 3, 3, 1)
+            s["sized_frees_zero"], s["sized_frees_zero_folded"]) == (7, 2, 3, 3, 2, 1)
+    # sizeof of an empty struct is GNU C's 0: "unknown" to the shim
+    assert [(e["file"], e["line"]) for e in doc["sized_frees_zero"]
+            if e["sizetext"] != "0"] == [line_of(SIZED, "zero:e")]
+    assert "ZERO-SIZE: free (kern_free_sized) as M_AAA at sys/dev/sz/sz.c:%d in sz_detach(): " \
+        "size 0 (sizeof(*sc->sc_e))" % line_of(SIZED, "zero:e")[1] in p.stdout
     # sz_put's free is right for r: one of its two pairs
     assert s["size_pairs_right"] == 3
     unchecked = {k: {(e["file"], e["line"]) for e in v}

@@ -209,11 +209,13 @@ def main(argv=None) -> int:
           f"{len(kinds['untyped'])}; other mixed pairs (mixcheck's): {len(kinds['mixed'])}",
           file=out)
     why = ", ".join(f"{len(fs)} {u.value}" for u, fs in sizes.unchecked.items())
+    folded = [e for e in sizes.zero if e["sizetext"] != "0"]
     print(f"sized frees (free(p, T, n), n not 0): {len(sizes.sized)}: {len(sizes.right)} "
           f"right, {sizes.wrong_frees()} wrong-size ({len(sizes.wrong)} pairs; "
           f"{sizes.pairs_right} pairs of one size), "
           f"{sum(len(fs) for fs in sizes.unchecked.values())} unchecked ({why}); "
-          f"{sizes.zero} free(p, T, 0) (size unknown) not counted", file=out)
+          f"{len(sizes.zero)} free(p, T, 0) (size unknown) not counted, "
+          f"{len(folded)} of them with a size that is 0 only folded", file=out)
     if a.before:
         conv = [f for f in wrong if f.origin == "converted"]
         print(f"  against {a.before}: wrong-type frees at "
@@ -249,6 +251,9 @@ def main(argv=None) -> int:
             last = sf.free
         print(f"    of {describe(sf.alloc)}: size {size_of(sf.alloc)} "
               f"[{sf.tier}: {', '.join(sf.keys)}]", file=out)
+    for e in folded:
+        print(f"ZERO-SIZE: {describe(e)}: size {size_of(e)} (0 is \"unknown\": a "
+              f"header-less type panics)", file=out)
     paragraphs(kinds["wrapper"], "WRAPPER")
     for f in kinds["untyped"]:
         otag = f" {f.origin}" if f.origin else ""
@@ -297,9 +302,11 @@ def main(argv=None) -> int:
                         "size_pairs_right": sizes.pairs_right,
                         "sizes_unchecked": {u.name.lower(): len(fs)
                                             for u, fs in sizes.unchecked.items()},
-                        "sized_frees_zero": sizes.zero},
+                        "sized_frees_zero": len(sizes.zero),
+                        "sized_frees_zero_folded": len(folded)},
             "findings": [f.to_json() for f in res.findings],
             "size_findings": [f.to_json() for f in sizes.wrong],
+            "sized_frees_zero": sizes.zero,
             "sizes_unchecked": {u.name.lower(): fs for u, fs in sizes.unchecked.items()},
             "frees_ambiguous": res.frees_ambiguous,
             "frees_unlinked": res.frees_unlinked,
