@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, asdict
 
 import clang.cindex as ci
 
+from cvalue import integer
+
 K = ci.CursorKind
 
 # Allocation functions: name -> (family, size argument index or None,
@@ -85,6 +87,9 @@ MTYPE_ARG = {
     ("free", 2): 1, ("free", 3): 1, ("kern_free", 2): 1, ("kern_free_sized", 3): 1,
     ("malloc_tmpbuf_free", 4): 3, ("malloc_strfree", 2): 1,
 }
+# the macros a call is written as, with its arguments: <sys/malloc.h>'s
+FRONTS = {"kern_malloc": "malloc", "kern_realloc": "realloc", "kern_free": "free",
+          "kern_free_sized": "free"}
 UNTYPED = "0"       # free(p, 0), free(p, NULL): the shim takes any type
 RECORDED = "rec:"   # M_RECORDED(T): type T, recorded with the block
 
@@ -121,6 +126,10 @@ class Event:
     mtype: str = ""
     casts: list[str] = field(default_factory=list)    # T: keys of explicit casts
     sizetype: str = ""   # T: key of a sizeof in the size argument
+    # the size argument as written ("" if the call has none: malloc_strdup,
+    # free(p, T)) and its value where clang folds it to a constant
+    sizetext: str = ""
+    size: int | None = None
 
 
 @dataclass
@@ -236,6 +245,39 @@ struct plistref { void *pref_plist; unsigned long pref_len; };
             if m:
                 return m.group(0).decode()
         return ""
+
+    def argument(self, path: str, line: int, col: int, index: int, count: int) -> str:
+        """Argument INDEX of the call written at path:line:col, as the
+        source spells it, on one line; "expr" where the source there is
+        not a call of COUNT arguments (a macro that makes the call).
+        (libclang 14 gives a macro argument's extent at the macro's name.)"""
+        self.written(path, line, col)               # reads the file's lines
+        text = b"\n".join(self._lines.get(path, [])[line - 1:line + 20])[col - 1:]
+        m = re.match(rb"[A-Za-z_]\w*\s*\(", text)
+        if m is None:
+            return "expr"
+        args, depth, cur, quote = [], 0, b"", None
+        for ch in text[m.end():m.end() + 2000]:
+            b = bytes([ch])
+            if quote:
+                quote = None if b == quote and not cur.endswith(b"\\") else quote
+            elif b in b"\"'":
+                quote = b
+            elif b in b"([{":
+                depth += 1
+            elif b in b")]}":
+                if depth == 0:
+                    args.append(cur)
+                    break
+                depth -= 1
+            elif b == b"," and depth == 0:
+                args.append(cur)
+                cur = b""
+                continue
+            cur += b
+        if len(args) != count or index >= count:
+            return "expr"
+        return " ".join(args[index].decode(errors="replace").split()) or "expr"
 
     def rel(self, path: str) -> str:
         path = os.path.realpath(path)
@@ -414,6 +456,8 @@ class Raw:
     casts: list[str]          # T: keys of explicit casts (and of an unnamed freed value)
     sizetype: str | None      # T: key from the size argument
     mtype: str = ""           # the malloc type argument (Event.mtype)
+    sizetext: str = ""        # the size argument (Event.sizetext, Event.size)
+    size: int | None = None
 
 
 class Graph:
@@ -489,7 +533,7 @@ class Graph:
     def events(self) -> list[Event]:
         return [Event(r.kind, r.family, r.call, r.written, r.file, r.line, r.col, r.function,
                       r.ordinal, self.keys(r), r.place or "", r.mtype, r.casts,
-                      r.sizetype or "") for r in self.raw]
+                      r.sizetype or "", r.sizetext, r.size) for r in self.raw]
 
     def dump(self) -> dict:
         return {"edges": sorted([s, d] for s, ds in self.succ.items() for d in ds),
@@ -971,16 +1015,30 @@ class FunctionFacts:
             todo.extend(kids)
         return None
 
-    def raw(self, kind, fam, name, c, place, casts, sizetype) -> None:
+    def raw(self, kind, fam, name, c, place, casts, args, size_i) -> None:
         loc = c.location
         ordinal = self.counters[kind]
         self.counters[kind] += 1
         written = self.env.written(loc.file.name, loc.line, loc.column) if loc.file else ""
+        size = args[size_i] if size_i is not None and size_i < len(args) else None
         self.g.raw.append(Raw(kind, fam, name, written or name,
                               self.env.rel(loc.file.name) if loc.file else self.file,
                               loc.line, loc.column, self.fname, ordinal, place,
-                              [x for x in casts if x], sizetype,
-                              self.mtype(name, list(c.get_arguments())) if fam == "malloc" else ""))
+                              [x for x in casts if x], self.size_type(args, size_i),
+                              self.mtype(name, list(c.get_arguments())) if fam == "malloc" else "",
+                              self.size_text(name, written, loc, args, size_i),
+                              integer(size)))
+
+    def size_text(self, name, written, loc, args, size_i) -> str:
+        """The size argument as written, "" if the call has none; "expr" if
+        the call is not written as itself or its front macro (FRONTS:
+        EBH_TREE_DESTROY(name, head, type) makes a free whose arguments
+        are not the macro's)."""
+        if size_i is None or size_i >= len(args):
+            return ""
+        if not loc.file or written not in (name, FRONTS.get(name)):
+            return "expr"
+        return self.env.argument(loc.file.name, loc.line, loc.column, size_i, len(args))
 
     def alloc(self, c, name, fam, args, size_i, stack) -> None:
         """Where the allocation goes: the nearest assignment, initialised
@@ -1016,7 +1074,7 @@ class FunctionFacts:
                             place = f"P:{d.spelling}#{i}"
                             self.g.place_type.setdefault(place, None)
             break
-        self.raw("alloc", fam, name, c, place, casts, self.size_type(args, size_i))
+        self.raw("alloc", fam, name, c, place, casts, args, size_i)
 
     def free(self, c, name, fam, args, ptr_i, size_i) -> None:
         arg = args[ptr_i]
@@ -1033,4 +1091,4 @@ class FunctionFacts:
         place = self.place(inner)
         if place is None:
             casts.append(self.expr_type_key(inner))
-        self.raw("free", fam, name, c, place, casts, self.size_type(args, size_i))
+        self.raw("free", fam, name, c, place, casts, args, size_i)

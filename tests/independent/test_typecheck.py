@@ -390,3 +390,155 @@ c(struct pcb_holder *h)
     assert p.returncode == 1, p.stdout
     assert [(f["kind"], f["free"]["file"], f["free"]["line"]) for f in doc["findings"]] == \
         [("wrong-type", "sys/dev/c.c", 10)]
+
+
+SIZED = {
+    "dev/sz/sz.c": """\
+#include <sys/malloc.h>
+
+#define	GOLD_RINGSIZE	16
+
+struct x { int x_a; char x_b[12]; };
+struct a { int a_a; };
+struct b { long b_a[3]; };
+struct e { };
+struct sz_softc { int *sc_ring; short *sc_ring2; struct a *sc_a; char *sc_var; struct e *sc_e; };
+void	sz_put(struct a *);
+
+void
+sz_attach(struct sz_softc *sc, size_t n)
+{
+	struct x *p = malloc(sizeof(struct x), M_AAA, M_WAITOK);
+	char *q = malloc(n, M_AAA, M_WAITOK);				/* alloc:q */
+	struct a *r = malloc(sizeof(*r), M_AAA, M_WAITOK);		/* alloc:r */
+	struct a *w = malloc(sizeof(struct b), M_AAA, M_WAITOK);	/* alloc:w */
+
+	free(p, M_AAA, sizeof(*p));					/* right:p */
+	free(q, M_AAA, 64);						/* unchecked:q */
+	sz_put(r);
+	sz_put(w);
+	sc->sc_ring = malloc(GOLD_RINGSIZE * sizeof(int), M_AAA, M_WAITOK);
+	sc->sc_ring2 = malloc(GOLD_RINGSIZE * sizeof(short), M_AAA, M_WAITOK);	/* alloc:ring2 */
+	sc->sc_a = malloc(sizeof(struct a), M_AAA, M_WAITOK);		/* alloc:a */
+	sc->sc_var = malloc(n, M_AAA, M_WAITOK);
+}
+
+void
+sz_detach(struct sz_softc *sc, size_t n)
+{
+	free(sc->sc_ring, M_AAA, GOLD_RINGSIZE * sizeof(int));		/* right:ring */
+	free(sc->sc_ring2, M_AAA, GOLD_RINGSIZE * sizeof(int));	/* wrong:ring2 */
+	free(sc->sc_a, M_AAA, sizeof(struct b));			/* wrong:a */
+	free(sc->sc_var, M_AAA, n);					/* unchecked:var */
+	free(sc, M_AAA, 0);
+	free(sc->sc_e, M_AAA, sizeof(*sc->sc_e));			/* zero:e */
+	free(sc, M_AAA);
+}
+""",
+    "kern/szlib.c": """\
+#include <sys/malloc.h>
+
+struct a { int a_a; };
+
+void
+sz_put(struct a *ap)
+{
+	free(ap, M_AAA, sizeof(*ap));					/* wrong:put */
+}
+""",
+}
+
+
+def sized_tree(tmp_path, files=SIZED):
+    tree = tmp_path / "t"
+    shutil.copytree(os.path.join(FIXTURES, "sys", "sys"), tree / "sys" / "sys")
+    for rel, text in files.items():
+        (tree / "sys" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / "sys" / rel).write_text(text)
+    return tree
+
+
+def line_of(files, mark):
+    """(file, line) of the line marked /* MARK */."""
+    for rel, text in files.items():
+        for n, line in enumerate(text.splitlines(), 1):
+            if f"/* {mark} */" in line:
+                return (f"sys/{rel}", n)
+    raise AssertionError(mark)
+
+
+def test_sized_frees_wrong_right_unchecked(tmp_path):
+    """free(p, T, n): n against the linked allocations' sizes, where clang
+    folds both to constants: sizeof(*p) is sizeof(struct x); a macro
+    constant times a sizeof is folded; sizeof(struct b) is not the size of
+    a struct a; a free that receives two allocations (through sz_put's
+    parameter) is wrong for the one of another size; a variable size,
+    the free's or the allocation's, is unchecked; n 0 is not counted."""
+    p, doc = run_json(tmp_path, str(sized_tree(tmp_path)), "--list", "sizes")
+    assert p.returncode == 1, p.stdout
+    assert doc["coverage"]["clean"] == 2, doc["files_with_errors"]
+    s = doc["summary"]
+    assert [f for f in doc["findings"] if f["kind"] != "mixed"] == []   # types are right
+    got = {((f["free"]["file"], f["free"]["line"]), (f["alloc"]["file"], f["alloc"]["line"]),
+            f["free_size"], f["alloc_size"]) for f in doc["size_findings"]}
+    assert got == {
+        (line_of(SIZED, "wrong:ring2"), line_of(SIZED, "alloc:ring2"), 64, 32),
+        (line_of(SIZED, "wrong:a"), line_of(SIZED, "alloc:a"), 24, 4),
+        (line_of(SIZED, "wrong:put"), line_of(SIZED, "alloc:w"), 4, 24),
+    }
+    assert (s["sized_frees"], s["sizes_right"], s["wrong_size_frees"], s["wrong_size_pairs"],
+            s["sized_frees_zero"], s["sized_frees_zero_folded"]) == (7, 2, 3, 3, 2, 1)
+    # sizeof of an empty struct is GNU C's 0: "unknown" to the shim
+    assert [(e["file"], e["line"]) for e in doc["sized_frees_zero"]
+            if e["sizetext"] != "0"] == [line_of(SIZED, "zero:e")]
+    assert "ZERO-SIZE: free (kern_free_sized) as M_AAA at sys/dev/sz/sz.c:%d in sz_detach(): " \
+        "size 0 (sizeof(*sc->sc_e))" % line_of(SIZED, "zero:e")[1] in p.stdout
+    # sz_put's free is right for r: one of its two pairs
+    assert s["size_pairs_right"] == 3
+    unchecked = {k: {(e["file"], e["line"]) for e in v}
+                 for k, v in doc["sizes_unchecked"].items() if v}
+    assert unchecked == {"free_size": {line_of(SIZED, "unchecked:var")},
+                         "alloc_size": {line_of(SIZED, "unchecked:q")}}
+    where = "sys/dev/sz/sz.c:%d" % line_of(SIZED, "wrong:ring2")[1]
+    assert (f"WRONG-SIZE: free (kern_free_sized) as M_AAA at {where} in sz_detach(): "
+            f"size 64 (GOLD_RINGSIZE * sizeof(int))") in p.stdout
+    assert "size 32 (GOLD_RINGSIZE * sizeof(short))" in p.stdout
+    assert "size 64: a linked allocation's size is not a constant" in p.stdout
+
+
+def test_sized_frees_all_right_exit_0(tmp_path):
+    files = dict(SIZED)
+    files["dev/sz/sz.c"] = files["dev/sz/sz.c"] \
+        .replace("GOLD_RINGSIZE * sizeof(short), M_AAA", "GOLD_RINGSIZE * sizeof(int), M_AAA") \
+        .replace("free(sc->sc_a, M_AAA, sizeof(struct b))", "free(sc->sc_a, M_AAA, 4)") \
+        .replace("malloc(sizeof(struct b), M_AAA", "malloc(sizeof(struct a), M_AAA")
+    p, doc = run_json(tmp_path, str(sized_tree(tmp_path, files)))
+    assert p.returncode == 0, p.stdout
+    s = doc["summary"]
+    assert (s["sized_frees"], s["sizes_right"], s["wrong_size_frees"]) == (7, 5, 0)
+    assert doc["size_findings"] == []
+
+
+def test_size_of_a_struct_that_did_not_compile_is_unchecked(tmp_path):
+    """clang folds sizeof of a struct it could not compile (a member of a
+    type from a missing header: xen's privcmd.c) to 1: not a size."""
+    files = {"dev/sz/bad.c": """\
+#include <sys/malloc.h>
+
+struct bad { int b_a; unknown_t b_b[8]; };
+struct holder { struct bad h_bad; };
+
+void
+bad(void)
+{
+	struct bad *p = malloc(sizeof(*p), M_AAA, M_WAITOK);
+	struct holder *h = malloc(sizeof(struct holder), M_AAA, M_WAITOK);
+
+	free(p, M_AAA, 1);
+	free(h, M_AAA, 1);
+}
+"""}
+    p, doc = run_json(tmp_path, str(sized_tree(tmp_path, files)))
+    assert doc["coverage"]["with_errors"] == 1
+    s = doc["summary"]
+    assert (s["sized_frees"], s["sizes_right"], s["sizes_unchecked"]["alloc_size"]) == (2, 0, 2)

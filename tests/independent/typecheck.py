@@ -35,10 +35,15 @@ rule: memory is followed from each allocation forward and from each free backwar
   type. A member of a function's own struct (a local, a parameter) is that
   function's. A linked allocation whose malloc type is another than the free's is
   a wrong-type free.
+  A sized free(p, T, n) is checked against the same allocations: where clang
+  folds both sizes to constants (sizeof, offsetof, enum and macro constants and
+  arithmetic of those), another size than a linked allocation's is a wrong-size
+  free; where either is not a constant, or nothing is linked, it is unchecked.
 blind spots: code clang did not see (#if'd out, other architectures, files that
   did not parse, files that call no allocator); function pointers (ops vectors,
   callbacks); types passed as variables; a free linked in its own file is not
-  also checked against other files' allocations of its struct or member."""
+  also checked against other files' allocations of its struct or member; sizes
+  that are variables (a length kept in a member) are not compared."""
 
 
 STANDALONE = re.compile(r"(^|/)stand/|^sys/lib/libsa/")
@@ -84,6 +89,15 @@ def describe(e: dict, with_type: bool = True) -> str:
     return f"{call}{t} at {e['file']}:{e['line']}{fn}"
 
 
+def size_of(e: dict) -> str:
+    """An event's size: its value and, where that is not all of it, the text."""
+    if e["size"] is None:
+        return e["sizetext"] or "none"
+    if e["sizetext"] == str(e["size"]):
+        return e["sizetext"]
+    return f"{e['size']} ({e['sizetext']})"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="typecheck.py",
@@ -92,10 +106,11 @@ def main(argv=None) -> int:
         "type than T (malloc, realloc, malloc_asprintf, malloc_strdup*, malloc_strndup, "
         "malloc_tmpbuf_alloc), following memory across files; also functions returning "
         "kmem(9) memory that free(9) releases (or malloc memory that kmem_free "
-        "releases), and frees without a type (free(p, 0)).  Run it on a tree after "
+        "releases), frees without a type (free(p, 0)), and sized frees free(p, T, n) "
+        "whose constant n is not a linked allocation's constant size.  Run it on a tree after "
         "kmem2malloc install-shim: NetBSD's own <sys/malloc.h> drops the type argument.",
-        epilog="Exit status: 0 no wrong-type free and no wrapper mix (with --before: none "
-        "involving a converted site); 1 some; 2 bad input. "
+        epilog="Exit status: 0 no wrong-type free, no wrapper mix (with --before: none "
+        "involving a converted site) and no wrong-size free; 1 some; 2 bad input. "
         "Example: typecheck.py --json types.json ~/src sys/dev")
     ap.add_argument("tree", metavar="TREE", help="a NetBSD tree (a directory holding sys/)")
     ap.add_argument("paths", metavar="PATH", nargs="*",
@@ -113,10 +128,12 @@ def main(argv=None) -> int:
                     help="parallel parsers (default: the number of CPUs)")
     ap.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
     ap.add_argument("--list", action="append", default=[],
-                    choices=["mixed", "unlinked", "ambiguous", "dynamic", "wrappers"],
+                    choices=["mixed", "unlinked", "ambiguous", "dynamic", "wrappers",
+                             "sizes"],
                     help="also list: mixed pairs not through a wrapper, frees linked to "
                     "nothing, ambiguous frees, frees of a non-constant type, every "
-                    "function returning allocated memory (repeatable)")
+                    "function returning allocated memory, sized frees whose size was not "
+                    "checked, with the reason (repeatable)")
     a = ap.parse_args(argv)
 
     try:
@@ -126,6 +143,7 @@ def main(argv=None) -> int:
         die("libclang Python bindings missing: apt-get install python3-clang-14")
     import mixcheck
     import mixrule
+    import sizerule
     import typerule
 
     paths = mixcheck.checked_input(a)
@@ -143,6 +161,7 @@ def main(argv=None) -> int:
     standalone = [e for e in events if STANDALONE.search(e["file"])]
     events = [e for e in events if not STANDALONE.search(e["file"])]
     res = typerule.link(events, scan["files"], arch_ports(a.tree))
+    sizes = sizerule.check(res.links, res.frees_ambiguous)
     cov = mixcheck.coverage(scan)
     before = None
     if a.before:
@@ -189,6 +208,14 @@ def main(argv=None) -> int:
           f"{len({f.wrapper for f in kinds['wrapper']})} functions; untyped frees: "
           f"{len(kinds['untyped'])}; other mixed pairs (mixcheck's): {len(kinds['mixed'])}",
           file=out)
+    why = ", ".join(f"{len(fs)} {u.value}" for u, fs in sizes.unchecked.items())
+    folded = [e for e in sizes.zero if e["sizetext"] != "0"]
+    print(f"sized frees (free(p, T, n), n not 0): {len(sizes.sized)}: {len(sizes.right)} "
+          f"right, {sizes.wrong_frees()} wrong-size ({len(sizes.wrong)} pairs; "
+          f"{sizes.pairs_right} pairs of one size), "
+          f"{sum(len(fs) for fs in sizes.unchecked.values())} unchecked ({why}); "
+          f"{len(sizes.zero)} free(p, T, 0) (size unknown) not counted, "
+          f"{len(folded)} of them with a size that is 0 only folded", file=out)
     if a.before:
         conv = [f for f in wrong if f.origin == "converted"]
         print(f"  against {a.before}: wrong-type frees at "
@@ -217,6 +244,16 @@ def main(argv=None) -> int:
                       f"{', '.join(f.keys)}]", file=out)
 
     paragraphs(wrong, "WRONG-TYPE")
+    last = None
+    for sf in sizes.wrong:
+        if sf.free is not last:
+            print(f"WRONG-SIZE: {describe(sf.free)}: size {size_of(sf.free)}", file=out)
+            last = sf.free
+        print(f"    of {describe(sf.alloc)}: size {size_of(sf.alloc)} "
+              f"[{sf.tier}: {', '.join(sf.keys)}]", file=out)
+    for e in folded:
+        print(f"ZERO-SIZE: {describe(e)}: size {size_of(e)} (0 is \"unknown\": a "
+              f"header-less type panics)", file=out)
     paragraphs(kinds["wrapper"], "WRAPPER")
     for f in kinds["untyped"]:
         otag = f" {f.origin}" if f.origin else ""
@@ -232,6 +269,11 @@ def main(argv=None) -> int:
     if "dynamic" in a.list:
         for e in res.frees_dynamic:
             print(f"dynamic-type free {describe(e)}", file=out)
+    if "sizes" in a.list:
+        for u, fs in sizes.unchecked.items():
+            for e in fs:
+                print(f"unchecked sized free {describe(e)}: size {size_of(e)}: {u.value}",
+                      file=out)
     if "wrappers" in a.list:
         for fn, fam in res.wrappers.items():
             print(f"returns allocated memory: {fn}() [{fam}]", file=out)
@@ -253,8 +295,19 @@ def main(argv=None) -> int:
                         "standalone_calls": len(standalone),
                         "wrong_type_pairs_converted": sum(
                             1 for f in wrong if f.origin == "converted") if a.before else None,
-                        "mixed_pairs": len(kinds["mixed"])},
+                        "mixed_pairs": len(kinds["mixed"]),
+                        "sized_frees": len(sizes.sized), "sizes_right": len(sizes.right),
+                        "wrong_size_frees": sizes.wrong_frees(),
+                        "wrong_size_pairs": len(sizes.wrong),
+                        "size_pairs_right": sizes.pairs_right,
+                        "sizes_unchecked": {u.name.lower(): len(fs)
+                                            for u, fs in sizes.unchecked.items()},
+                        "sized_frees_zero": len(sizes.zero),
+                        "sized_frees_zero_folded": len(folded)},
             "findings": [f.to_json() for f in res.findings],
+            "size_findings": [f.to_json() for f in sizes.wrong],
+            "sized_frees_zero": sizes.zero,
+            "sizes_unchecked": {u.name.lower(): fs for u, fs in sizes.unchecked.items()},
             "frees_ambiguous": res.frees_ambiguous,
             "frees_unlinked": res.frees_unlinked,
             "frees_dynamic": res.frees_dynamic,
@@ -270,7 +323,8 @@ def main(argv=None) -> int:
     bad = wrong + kinds["wrapper"]
     if a.before:
         bad = [f for f in bad if f.origin == "converted"]
-    return 1 if bad else 0
+    # NetBSD's own free(9) takes no size: every sized free is the conversion's
+    return 1 if bad or sizes.wrong else 0
 
 
 if __name__ == "__main__":

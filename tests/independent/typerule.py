@@ -116,6 +116,8 @@ class Result:
     frees_unlinked: list[dict]
     by_tier: dict[str, int]       # frees linked, by the first tier that linked them
     wrappers: dict[str, str]      # function -> family of what it returns
+    # each malloc(9) free with what it is linked to: [(alloc, tier, key)]
+    links: list[tuple[dict, list[tuple]]] = field(default_factory=list)
 
 
 def port_of(path: str) -> str | None:
@@ -457,6 +459,7 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
     found: dict[tuple, Finding] = {}
     by_tier = {"file": 0, "interface": 0, "type": 0, "member": 0}
     untyped, dynamic, ambiguous, unlinked = [], [], [], []
+    freed: list[tuple[dict, list[tuple]]] = []
     nfree = ntyped = linked = 0
 
     def report(kind, a, f, tier, key, **kw):
@@ -574,6 +577,7 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
                     # known
                     ambiguous.append(f)
         if f["family"] == "malloc":
+            freed.append((f, links))
             if tier:
                 linked += 1
                 by_tier[tier] += 1
@@ -618,4 +622,4 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
                                  x.alloc["line"] if x.alloc else 0))
     return Result(findings, len(allocs), nfree, ntyped, linked, untyped, dynamic, ambiguous,
                   unlinked, by_tier,
-                  {p[2:]: "+".join(sorted(fs)) for p, fs in sorted(wrappers.items())})
+                  {p[2:]: "+".join(sorted(fs)) for p, fs in sorted(wrappers.items())}, freed)
