@@ -216,7 +216,7 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None,
     clusters = tree.clusters(targets)
     pairs = paircache.pair(all_facts, made_of, clusters, unit_of, tree.kernels, cache)
     texts = {p: read(tree.root, p) for p in targets}
-    takers = includes.free_takers(tree.root)
+    takers = includes.free_takers(tree)
     free_taken = {}
     for p, text in texts.items():
         own = cscan.kmem_defined(text) if p.endswith(".c") else None
