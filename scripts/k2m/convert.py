@@ -130,7 +130,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     options = {"sized_free": forms.sized_free, "intr_flag": forms.intr_flag,
                "convert_size_mismatch": convert_mismatched, "spatch_check": spatch_check}
     report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in, sc.pairs, options,
-                     rw.check)
+                     rw.check, facts_cache)
     clock.phase("report")
     summary = report.summary(res, created, mixed_in, sc.pairs, rw.check)
     log(report.summary_text(summary, outdir))
