@@ -113,6 +113,12 @@ def _scan_one(path: str) -> tuple[cscan.FileFacts, str]:
     """path's facts, and their cache key ("" without a cache)."""
     text = read(_SHARED["root"], path)
     hc, cache = _SHARED["headers"], _SHARED["cache"]
+    # a header's closure, as HeaderCache keeps it, depends on the files
+    # this process scanned before (an include cycle is cut where it was
+    # entered first), and a pool deals files out differently each run:
+    # each file's headers are worked out as if it were the first, so that
+    # its facts and its cache key are the same in every run
+    hc.closures.clear()
     seen = hc.headers_of(path, text)
     own = _SHARED["macros"].files.get(path)
     key = cache.key("scan", path, factcache.digest(text), _SHARED["given"], repr(own),
