@@ -14,7 +14,7 @@
 PYTHON ?=	/usr/bin/python3
 K2M =		$(PYTHON) scripts/kmem2malloc
 BENCH_TREE ?=	$(or $(TREE),examples)
-BENCH_PATH ?=	sys/dev
+BENCH_PATH ?=	sys
 JOBS ?=		$(shell nproc)
 ROUNDS ?=	3
 DEBS =		coccinelle parallel python3-yaml python3-pytest flake8 python3-mypy gcc make \

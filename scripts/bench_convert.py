@@ -52,7 +52,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("tree")
-    ap.add_argument("path", nargs="?", default="sys/dev")
+    ap.add_argument("path", nargs="?", default="sys")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--rounds", type=int, default=3, help="rounds to run (default: 3)")
     a = ap.parse_args()

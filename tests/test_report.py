@@ -1,6 +1,8 @@
 """report.unified: the diffs people review."""
 import subprocess
 
+import pytest
+
 from k2m import report
 
 
@@ -35,3 +37,25 @@ def test_unified_with_form_feeds(tmp_path):
     p = subprocess.run(["patch", "-p1", "-s"], input=diff, text=True, cwd=tmp_path)
     assert p.returncode == 0
     assert (tmp_path / "x.c").read_text() == new
+
+
+def test_diffs_are_kept_by_path_and_texts(tmp_path, monkeypatch):
+    """With a cache, a file's diff is made once for the same path and
+    texts; another text makes it again."""
+    from types import SimpleNamespace
+    from k2m.c.factcache import FactCache
+    cache = FactCache(str(tmp_path / "cache"))
+    old = big_file("kmem_free(p, 8)")
+    res = [SimpleNamespace(path="sys/dev/x.c", driver="x", old=old,
+                           new=big_file("free(p, M_TEST)"))]
+    report.write_diffs(str(tmp_path / "o1"), res, cache)
+    made = (tmp_path / "o1/diffs/x.diff").read_text()
+
+    def refuse(*args):
+        raise AssertionError("diffed again")
+    monkeypatch.setattr(report, "unified", refuse)
+    report.write_diffs(str(tmp_path / "o2"), res, cache)
+    assert (tmp_path / "o2/diffs/x.diff").read_text() == made
+    res[0].new = big_file("free(p, M_OTHER)")
+    with pytest.raises(AssertionError, match="diffed again"):
+        report.write_diffs(str(tmp_path / "o3"), res, cache)

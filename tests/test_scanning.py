@@ -87,3 +87,23 @@ def test_a_file_using_only_an_allocator_macro_is_found(tmp_path):
     assert "sys/kern/kern_scdebug.c" not in targets
     assert scanning.macro_users(tree, ["sys"], targets) == ["sys/kern/kern_scdebug.c"]
     assert scanning.macro_users(tree, ["sys"], ["sys/arch/arm/ti/if_cpsw.c"]) == []
+
+
+def test_a_files_headers_do_not_depend_on_the_files_scanned_before(tmp_path):
+    """Two headers that include each other: each file's facts and cache
+    key are those it has when scanned first, whatever was scanned before
+    it (a pool deals files out differently each run)."""
+    from k2m.c.factcache import FactCache
+    files = {"sys/sys/a.h": '#include <sys/b.h>\nstruct a { int x; };\n',
+             "sys/sys/b.h": '#include <sys/a.h>\nstruct b { int y; };\n',
+             "sys/dev/x.c": '#include <sys/b.h>\nvoid f(struct a *p) { kmem_free(p, 4); }\n',
+             "sys/dev/y.c": '#include <sys/a.h>\nvoid g(struct b *p) { kmem_free(p, 4); }\n'}
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    results = []
+    for order in (["sys/dev/x.c", "sys/dev/y.c"], ["sys/dev/y.c", "sys/dev/x.c"]):
+        scanning._share(str(tmp_path), cache=FactCache(str(tmp_path / "cache" / order[0][-3])))
+        results.append({p: (lambda got: (got[1], repr(got[0])))(scanning._scan_one(p))
+                        for p in order})
+    assert results[0] == results[1]

@@ -57,3 +57,24 @@ def test_an_mi_file_a_port_lists_goes_in_an_mi_diff(tmp_path):
     assert t.diff_of("sys/arch/arm/arm32/pmap.c") == "arm32"
     assert t.diff_of("sys/dev/ic/smc.c") == t.diff_of("sys/arch/arm/arm32/smc_acpi.c") \
         == "applesmc"
+
+
+def test_sys_is_walked_once_and_its_directories_are_parts_of_that_walk(tmp_path, monkeypatch):
+    """source_files of several paths (sys, and sys/dev again) list what
+    os.walk lists, from one walk of sys/ and one read of each file; a
+    directory under a link that walk did not follow is walked itself."""
+    for path, text in {"sys/dev/a.c": "kmem_alloc", "sys/dev/pci/b.h": "kmem_free",
+                       "sys/kern/c.c": "nothing", "elsewhere/d.c": "kmem_zalloc"}.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    (tmp_path / "sys" / "linked").symlink_to(tmp_path / "elsewhere")
+    t = treemod.open_tree(str(tmp_path))
+    walks, reads = [], []
+    real_walk, real_open = treemod.os.walk, open
+    monkeypatch.setattr(treemod.os, "walk", lambda top: walks.append(top) or real_walk(top))
+    monkeypatch.setattr("builtins.open", lambda p, *a: reads.append(p) or real_open(p, *a))
+    assert treemod.source_files(t, ["sys", "sys/dev"]) == ["sys/dev/a.c", "sys/dev/pci/b.h"]
+    assert walks == [] and len(reads) == len(set(reads)) == 3     # open_tree walked sys
+    assert treemod.source_files(t, ["sys/dev/pci"]) == ["sys/dev/pci/b.h"]
+    assert treemod.source_files(t, ["sys/linked"]) == ["sys/linked/d.c"]
+    assert walks == [str(tmp_path / "sys" / "linked")]

@@ -138,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
                        "verify of every site still runs, and no spatch is needed.  The "
                        "check's spatch outputs are cached (--cache) by their input, so "
                        "it costs most on a tree's first run (sys/ of NetBSD-current: "
-                       "about 70 s of 104 s cold, 4 s of 39 s warm).  For "
+                       "about 40 s of 100 s cold, 3 s of 22 s warm).  For "
                        "repeated runs while working on a tree; keep the check for "
                        "the run you commit, since it is what catches a rewrite "
                        "bug the counts cannot see (a wrong flag, a lost line break)")

@@ -33,13 +33,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import AbstractSet
 
-from . import allocators, findings, pairing, report
+from . import allocators, findings, paircache, pairing, report
 from .c import cscan
 from .kernel import outside
 from .rewrite import includes, restyle, spatchcheck, textual
 from .c.cscan import Context
-from .c.factcache import FactCache
-from .c.scanning import MacroTable, context_files, macro_users, read, scan_all
+from .c.factcache import FactCache, digest
+from .c.scanning import MacroTable, context_files, macro_users, read, scan_keyed
 from .tagmap import TagMap
 from .tree import Tree, source_files
 
@@ -70,6 +70,8 @@ class Scanned:
     free_taken: dict[str, includes.FreeTaker] = field(default_factory=dict)
     unit_of: object = None              # pairing.pair's owners of memory
     kernels: dict = field(default_factory=dict)     # Tree.kernels
+    made_of: dict[str, str] = field(default_factory=dict)   # path -> its facts' cache key
+    cache: FactCache = field(default_factory=lambda: FactCache(None))
 
 
 @dataclass
@@ -128,7 +130,7 @@ def _run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     options = {"sized_free": forms.sized_free, "intr_flag": forms.intr_flag,
                "convert_size_mismatch": convert_mismatched, "spatch_check": spatch_check}
     report.write_all(outdir, tree, paths, tagmap, res, created, mixed_in, sc.pairs, options,
-                     rw.check)
+                     rw.check, facts_cache)
     clock.phase("report")
     summary = report.summary(res, created, mixed_in, sc.pairs, rw.check)
     log(report.summary_text(summary, outdir))
@@ -209,11 +211,12 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None,
     context += macro_users(tree, paths, targets + context)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
-    all_facts, macros = scan_all(tree.root, targets + context, jobs, cache)
+    cache = cache or FactCache(None)
+    all_facts, macros, made_of = scan_keyed(tree.root, targets + context, jobs, cache)
     clusters = tree.clusters(targets)
-    pairs = pairing.pair(all_facts, clusters, unit_of, tree.kernels)
+    pairs = paircache.pair(all_facts, made_of, clusters, unit_of, tree.kernels, cache)
     texts = {p: read(tree.root, p) for p in targets}
-    takers = includes.free_takers(tree.root)
+    takers = includes.free_takers(tree)
     free_taken = {}
     for p, text in texts.items():
         own = cscan.kmem_defined(text) if p.endswith(".c") else None
@@ -225,7 +228,8 @@ def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None,
         if taker:
             free_taken[p] = taker
     return Scanned(targets, context, {ff.path: ff for ff in all_facts}, macros,
-                   texts, clusters, pairs, frozen, free_taken, unit_of, tree.kernels)
+                   texts, clusters, pairs, frozen, free_taken, unit_of, tree.kernels,
+                   {ff.path: k for ff, k in zip(all_facts, made_of)}, cache)
 
 
 def _symlinks(tree: Tree, files: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -435,15 +439,29 @@ def results(tree: Tree, sc: Scanned, rw: Rewritten, tag_of) -> list[FileResult]:
 
 def mixed_pairs(sc: Scanned, rw: Rewritten) -> tuple[dict, dict]:
     """The pairs of different families in the output that were not in the
-    input (created), and those in the input."""
+    input (created), and those in the input.  The output is paired anew,
+    from its own facts (kept in the cache under the output's texts, not
+    the input's pairs)."""
     everything_in = pairing.mixed_pairs(sc.pairs)
     mixed_in = pairing.mixed_pairs(sc.pairs, nearest=True)
     converted = converted_macros(rw.plan)
     out_all = [rw.out_facts.get(p) or as_converted(ff, converted) for p, ff in sc.facts.items()]
-    mixed_out = pairing.mixed_pairs(pairing.pair(out_all, sc.clusters, sc.unit_of,
-                                                 sc.kernels))
+    made_of = [_output_made_of(sc, rw, p, converted) for p in sc.facts]
+    mixed_out = pairing.mixed_pairs(paircache.pair(out_all, made_of, sc.clusters, sc.unit_of,
+                                                   sc.kernels, sc.cache))
     created = {k: v for k, v in mixed_out.items() if k not in everything_in}
     return created, mixed_in
+
+
+def _output_made_of(sc: Scanned, rw: Rewritten, path: str, converted: set[str]) -> str:
+    """What the output's facts of path are made of (paircache): the
+    input's (its scan key: verify's scan is given the same macros, and
+    takes the input's flows), the output's text, the converted macros."""
+    k = sc.made_of.get(path, "")
+    if not k:
+        return ""
+    out = digest(rw.outputs[path]) if path in rw.out_facts else "-"
+    return f"{k} out {out} converted {' '.join(sorted(converted))}"
 
 
 def apply_in_place(root: str, results: list[FileResult]) -> None:

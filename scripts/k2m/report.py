@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 
 from . import allocators
+from .c.factcache import FactCache, digest
 from .rewrite import linediff
 from .allocators import Role
 
@@ -172,9 +173,11 @@ def commit_groups(results, pairs) -> tuple[dict[str, set[str]], list[list[str]]]
     return dict(deps), sorted(sorted(g) for g in groups.values())
 
 
-def write_diffs(outdir, results) -> None:
+def write_diffs(outdir, results, cache: FactCache | None = None) -> None:
     """OUT/diffs/<driver>.diff for each driver with a changed file (those
-    of an earlier run removed)."""
+    of an earlier run removed); cache: each file's diff kept across runs,
+    keyed by its path and both texts (difflib is slow on big files)."""
+    cache = cache or FactCache(None)
     ddir = os.path.join(outdir, "diffs")
     os.makedirs(ddir, exist_ok=True)
     for f in os.listdir(ddir):
@@ -183,7 +186,12 @@ def write_diffs(outdir, results) -> None:
     by_driver = defaultdict(list)
     for r in results:
         if r.new != r.old:
-            by_driver[r.driver].append(unified(r.path, r.old, r.new))
+            key = cache.key("diff", r.path, digest(r.old), digest(r.new)) if cache.top else ""
+            diff = cache.get(key, str)
+            if diff is None:
+                diff = unified(r.path, r.old, r.new)
+                cache.put(key, diff)
+            by_driver[r.driver].append(diff)
     for drv, parts in by_driver.items():
         with open(os.path.join(ddir, diff_name(drv)), "w", encoding="utf-8",
                   errors="surrogateescape") as fp:
@@ -191,8 +199,8 @@ def write_diffs(outdir, results) -> None:
 
 
 def write_all(outdir, tree, paths, tagmap, results, created, mixed_in, pairs=None,
-              options=None, check=None) -> None:
-    write_diffs(outdir, results)
+              options=None, check=None, cache: FactCache | None = None) -> None:
+    write_diffs(outdir, results, cache)
     s = summary(results, created, mixed_in, pairs, check)
     deps, groups = commit_groups(results, pairs)
     with open(os.path.join(outdir, "commit-groups.txt"), "w") as fp:

@@ -28,6 +28,28 @@ class Tree:
     drivers: dict[str, str] = field(default_factory=dict)   # sys-relative path -> driver
     # sys/arch/DIR -> the ports whose kernels may build a file of DIR
     kernels: dict[str, frozenset[str]] = field(default_factory=dict)
+    # what walk() and diff_of() found, kept for the run: the tree is read
+    # only, and every command looks at the same directories again
+    _sys: list[tuple[str, list[str]]] | None = field(default=None, repr=False, compare=False)
+    _port_attr: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+
+    def walk(self, top: str) -> list[tuple[str, list[str]]]:
+        """(directory, its file names, sorted) for top (an absolute path)
+        and each directory under it, as os.walk lists them (a link to a
+        directory is not followed), subdirectories in sorted order.  sys/
+        is walked once per Tree: a directory of it is a part of that walk."""
+        sys_dir = os.path.join(self.root, "sys")
+        if self._sys is None:
+            self._sys = _walk(sys_dir)
+        if top == sys_dir:
+            return self._sys
+        if top.startswith(sys_dir + os.sep) and os.path.isdir(top) and \
+                not os.path.islink(top):
+            under = [(d, fs) for d, fs in self._sys
+                     if d == top or d.startswith(top + os.sep)]
+            if under and under[0][0] == top:    # not under a link the walk did not follow
+                return under
+        return _walk(top)
 
     def driver_of(self, relpath: str) -> str:
         """relpath is relative to the tree root (sys/dev/...)."""
@@ -43,13 +65,21 @@ class Tree:
         `file uvm/pmap/pmap_pvt.c arm32`) goes with its directory's MI
         code, not in the port's diff."""
         d = self.driver_of(relpath)
-        if port_of(relpath) is None and not d.startswith("dir:") and (
-                os.path.isdir(os.path.join(self.root, "sys", "arch", d)) or
-                any(os.path.isdir(os.path.join(self.root, "sys", "arch", p, d))
-                    for p in self._ports())):
+        if port_of(relpath) is None and not d.startswith("dir:") and self._port_attribute(d):
             return "dir:" + os.path.dirname(relpath[4:] if relpath.startswith("sys/")
                                             else relpath)
         return d
+
+    def _port_attribute(self, d: str) -> bool:
+        """Whether d names a directory of sys/arch or of a port's (a
+        port's own attribute), once per name."""
+        got = self._port_attr.get(d)
+        if got is None:
+            got = self._port_attr[d] = (
+                os.path.isdir(os.path.join(self.root, "sys", "arch", d)) or
+                any(os.path.isdir(os.path.join(self.root, "sys", "arch", p, d))
+                    for p in self._ports()))
+        return got
 
     def _ports(self) -> list[str]:
         a = os.path.join(self.root, "sys", "arch")
@@ -75,6 +105,14 @@ class Tree:
                 if len({os.path.dirname(p) for p in ps}) > 1]
 
 
+def _walk(top: str) -> list[tuple[str, list[str]]]:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames.sort()
+        out.append((dirpath, sorted(filenames)))
+    return out
+
+
 def port_of(relpath: str) -> str | None:
     """PORT of sys/arch/PORT/..., else None."""
     parts = relpath.split("/")
@@ -89,8 +127,10 @@ def open_tree(root: str) -> Tree:
     tree = Tree(os.path.abspath(root))
     attach: dict[str, str] = {}
     configs = []
-    for dirpath, dirnames, filenames in os.walk(os.path.join(root, "sys")):
-        dirnames[:] = [d for d in dirnames if d != "external"]
+    sys_dir = os.path.join(tree.root, "sys")
+    for dirpath, filenames in tree.walk(sys_dir):
+        if "external" in os.path.relpath(dirpath, sys_dir).split(os.sep):
+            continue
         for f in filenames:
             if f == "files" or f.startswith("files."):
                 configs.append(os.path.join(dirpath, f))
@@ -113,31 +153,29 @@ def source_files(tree: Tree, paths: list[str], needle: str | None = None,
                  needles: list[str] | None = None) -> list[str]:
     """Tree-relative .c/.h files under paths that mention an allocator
     (or needle, or one of needles), sorted.  A path that does not exist is
-    an error."""
-    out = []
+    an error.  Each file is read once, however many of paths hold it."""
+    cands: dict[str, None] = {}
     for p in paths:
         full = os.path.normpath(os.path.join(tree.root, p))
         if not full.startswith(tree.root + os.sep) and full != tree.root:
             raise TreeError(f"{p}: outside the tree")
         if os.path.isfile(full):
-            cands = [full]
+            cands[full] = None
         elif os.path.isdir(full):
-            cands = []
-            for dirpath, dirnames, filenames in os.walk(full):
-                dirnames.sort()
-                cands.extend(os.path.join(dirpath, f) for f in sorted(filenames)
-                             if f.endswith(SOURCE_EXT))
+            cands.update((os.path.join(dirpath, f), None) for dirpath, filenames
+                         in tree.walk(full) for f in filenames if f.endswith(SOURCE_EXT))
         else:
             raise TreeError(f"{p}: no such file or directory in {tree.root}")
-        words = [w.encode() for w in (needles or ([needle] if needle else _PREFILTER))]
-        for c in cands:
-            try:
-                with open(c, "rb") as fp:       # bytes: no decoding to search
-                    data = fp.read()
-            except OSError as e:
-                raise TreeError(f"{c}: {e.strerror}") from None
-            if any(w in data for w in words):
-                out.append(os.path.relpath(c, tree.root))
+    words = [w.encode() for w in (needles or ([needle] if needle else _PREFILTER))]
+    out = []
+    for c in cands:
+        try:
+            with open(c, "rb") as fp:       # bytes: no decoding to search
+                data = fp.read()
+        except OSError as e:
+            raise TreeError(f"{c}: {e.strerror}") from None
+        if any(w in data for w in words):
+            out.append(os.path.relpath(c, tree.root))
     return sorted(set(out))
 
 

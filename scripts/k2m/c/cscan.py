@@ -224,9 +224,9 @@ def kmem_comments(text: str) -> list[tuple[int, str]]:
     """(line, word) of each comment line naming kmem(9)."""
     out = []
     for m in _LEX_RE.finditer(text):
-        if not m.group(0).startswith(("/*", "//")):
+        if not m.group(0).startswith(("/*", "//")) or not _KMEM_WORD_RE.search(m.group(0)):
             continue
-        line = text.count("\n", 0, m.start()) + 1
+        line = text.count("\n", 0, m.start()) + 1     # counted for the few that name it
         for i, part in enumerate(m.group(0).split("\n")):
             w = _KMEM_WORD_RE.search(part)
             if w:

@@ -109,9 +109,16 @@ def _header_one(path: str) -> tuple[str, cdecl.DeclFacts]:
     return path, _SHARED["headers"].decls(path)
 
 
-def _scan_one(path: str) -> cscan.FileFacts:
+def _scan_one(path: str) -> tuple[cscan.FileFacts, str]:
+    """path's facts, and their cache key ("" without a cache)."""
     text = read(_SHARED["root"], path)
     hc, cache = _SHARED["headers"], _SHARED["cache"]
+    # a header's closure, as HeaderCache keeps it, depends on the files
+    # this process scanned before (an include cycle is cut where it was
+    # entered first), and a pool deals files out differently each run:
+    # each file's headers are worked out as if it were the first, so that
+    # its facts and its cache key are the same in every run
+    hc.closures.clear()
     seen = hc.headers_of(path, text)
     own = _SHARED["macros"].files.get(path)
     key = cache.key("scan", path, factcache.digest(text), _SHARED["given"], repr(own),
@@ -124,7 +131,7 @@ def _scan_one(path: str) -> cscan.FileFacts:
         for f in ff.functions:          # the scan's own business: not sent back
             f.types = {}
         cache.put(key, ff)
-    return ff
+    return ff, key
 
 
 def scan_all(root: str, files: list[str], jobs: int, cache: FactCache | None = None
@@ -132,6 +139,16 @@ def scan_all(root: str, files: list[str], jobs: int, cache: FactCache | None = N
     """Scan files; the allocator macros defined in them pair where they
     are seen (MacroTable).  Returns the facts and those macros.  cache:
     facts kept across runs (factcache), none without it."""
+    facts, macros, _ = scan_keyed(root, files, jobs, cache)
+    return facts, macros
+
+
+def scan_keyed(root: str, files: list[str], jobs: int, cache: FactCache | None = None
+               ) -> tuple[list[cscan.FileFacts], MacroTable, list[str]]:
+    """scan_all, and each file's cache key: a hash of everything its facts
+    are made of (its text, its headers', the macros and callees given, the
+    code version), "" without a cache.  What reads the facts alone can be
+    kept under these keys (paircache)."""
     macros = MacroTable()
     names: list = []
     if len(files) < 32 or jobs < 2:
@@ -140,7 +157,7 @@ def scan_all(root: str, files: list[str], jobs: int, cache: FactCache | None = N
             macros.add(path, m)
             names.append(defs)
         _share(root, macros, cscan.may_hold_pointers(names), cache=cache)
-        facts = [_scan_one(f) for f in files]
+        done = [_scan_one(f) for f in files]
     else:
         headers: dict[str, cdecl.DeclFacts] = {}
         with ProcessPoolExecutor(jobs, initializer=_worker_init,
@@ -157,8 +174,8 @@ def scan_all(root: str, files: list[str], jobs: int, cache: FactCache | None = N
         callees = cscan.may_hold_pointers(names)
         with ProcessPoolExecutor(jobs, initializer=_worker_init,
                                  initargs=(root, macros, callees, headers, cache)) as ex:
-            facts = list(ex.map(_scan_one, files, chunksize=16))
-    return facts, macros
+            done = list(ex.map(_scan_one, files, chunksize=16))
+    return [ff for ff, _ in done], macros, [key for _, key in done]
 
 
 def context_files(tree: Tree, targets: set[str], needles: tuple[str, ...] = ("kmem_",)

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from ..c import brackets, cscan
+from ..tree import Tree
 
 # after which include <sys/malloc.h> goes, in order of preference
 INCLUDE_AFTER = {"after-kmem": "sys/kmem.h", "after-param": "sys/param.h",
@@ -269,21 +270,20 @@ def takes_free_away(text: str) -> bool:
                                  and "..." not in last.group(1))
 
 
-def free_takers(root: str) -> list[str]:
-    """The headers under root/sys that take free(9) away (takes_free_away),
-    tree-relative."""
+def free_takers(tree: Tree) -> list[str]:
+    """The headers under the tree's sys/ that take free(9) away
+    (takes_free_away), tree-relative."""
     import os
     out = []
-    for d, dirs, files in os.walk(os.path.join(root, "sys")):
-        dirs.sort()
-        for f in sorted(files):
+    for d, files in tree.walk(os.path.join(tree.root, "sys")):
+        for f in files:
             if not f.endswith(".h"):
                 continue
             with open(os.path.join(d, f), "rb") as fp:
                 data = fp.read()
             if b"free" in data and (b"undef" in data or b"define" in data) and \
                     takes_free_away(data.decode("utf-8", "replace")):
-                out.append(os.path.relpath(os.path.join(d, f), root))
+                out.append(os.path.relpath(os.path.join(d, f), tree.root))
     return out
 
 
