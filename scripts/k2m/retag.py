@@ -189,17 +189,28 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
     releasing memory allocated in its own function (tmp = malloc(n,
     M_TEMP, f); ... free(tmp, M_TEMP) is neither the memory of the file's
     lonely free nor the free of its lonely allocation), nor between calls
-    naming two types (the input's own word that they are two memories)."""
+    naming two types (the input's own word that they are two memories).
+    A free no flow reaches (unpaired) gets memory by a way the flow graph
+    does not see, so its guesses are always followed, a flow to an
+    allocation's other frees notwithstanding (bpf.c's ROTATE_BUFFERS
+    moves bd_sbuf's buffer to bd_hbuf, which bpf_freed frees).  (Memory
+    handed to another owner through what the flow graph does not follow,
+    a vnode operation's out-parameter, is not joined: README, Limits.)"""
     sites = pairs.sites
     into: dict[int, set[bool]] = defaultdict(set)    # free -> from its own function?
     for a, f in pairs.edges:
         if (a, f) not in pairs.joined:
             into[f].add((sites[a].path, sites[a].func) == (sites[f].path, sites[f].func))
     local = {f for f, own in into.items() if own == {True}}
+    lonely = pairs.unpaired_frees
+
+    def same_type(a: int, f: int) -> bool:
+        return sites[a].is_kmem or sites[f].is_kmem or mtype(sites[a]) == mtype(sites[f])
+
     return [(a, f) for a, f in pairs.edges
             if (a, f) not in pairs.guessed or
-            (a not in pairs.flowing and f not in local and
-             (sites[a].is_kmem or sites[f].is_kmem or mtype(sites[a]) == mtype(sites[f])))]
+            (f in lonely and same_type(a, f)) or
+            (a not in pairs.flowing and f not in local and same_type(a, f))]
 
 
 def components(pairs: pairing.Pairs, edges: list[tuple[int, int]]) -> dict[int, list[int]]:
