@@ -213,4 +213,3 @@ def test_a_fixed_size_is_written_into_the_free_of_a_header_less_type(tmp_path):
     assert "free(m, M_FOO, sizeof(*m));" in text and "M_DEVBUF" not in text
     assert [s.get("size") for s in sites(rep, "sys/dev/foo/foo.c")] == [None, "sizeof(*m)"]
     assert rep["summary"]["sizes_given"] == 1 and rep["summary"]["headers_given"] == {}
-
