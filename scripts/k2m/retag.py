@@ -57,6 +57,7 @@ class Keep(enum.StrEnum):
     UNPAIRED = "unpaired"           # a free no allocation reaches
     NO_FREE = "no-free"             # memory handed on, and no free seen
     NAMED_ELSEWHERE = "named-elsewhere"     # its owner passes the type on
+    HANDED_ON = "handed-on"         # through an out-parameter, to a free not seen
     REALLOC = "realloc"             # a realloc we cannot follow through
     OWNERS = "owners"               # a guess joins two owners' memory
     HEADER = "header"               # would give a header-less type a header
@@ -259,7 +260,8 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         if not mine:
             continue
         old = mtype(sites[mine[0]]) or ""
-        kept = _blocked(comp, sites, pairs, links, named, owner, old, targets)
+        kept = _blocked(comp, sites, pairs, links, named, owner, old, targets) or \
+            _handed_on(comp, sites, sc, old)
         if kept is None and old in tagmap.scratch_types and \
                 _scratch(comp, sites, pairs, [e for i in comp for e in around[i]]):
             kept = (Keep.SCRATCH, f"scratch: {old} memory freed only in "
@@ -402,6 +404,36 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.NAMED_ELSEWHERE, (f"its owner names {old} at {where}, outside a "
                                           "call we follow: memory may be freed through "
                                           "that name, kept")
+    return None
+
+
+def _handed_on(comp: list[int], sites: list[Site], sc: Scanned,
+               old: str) -> tuple[Keep, str] | None:
+    """Memory an allocation hands its caller through an out-parameter
+    (`*ap->a_cookies = cookies`) while every free of it we see is in the
+    allocating function (an error path): the caller's free is one the
+    flow graph did not reach (a vnode operation: ufs_readdir's cookies,
+    freed as M_TEMP by nfs_serv.c and the compat getdents), and it names
+    the old type.  Kept, or None."""
+    frees = {(sites[i].path, sites[i].func) for i in comp if sites[i].role is Role.FREE}
+    for i in comp:
+        s = sites[i]
+        plain = re.fullmatch(r"[A-Za-z_]\w*", s.anchor or "")
+        if s.role is not Role.ALLOC or not s.func or not plain:
+            continue
+        if frees - {(s.path, s.func)}:
+            continue            # a free elsewhere: the hand-off is followed
+        f = next((f for f in sc.facts[s.path].functions if f.name == s.func), None)
+        text = sc.texts.get(s.path)
+        if f is None or text is None:
+            continue
+        body = cscan.strip(text[f.start:f.end])
+        if re.search(r"\*\s*\(?\s*[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)*\s*\)?\s*=\s*"
+                     + re.escape(s.anchor) + r"\s*;", body):
+            return Keep.HANDED_ON, (f"{s.callee} at {s.where} hands {s.anchor} on "
+                                    f"through an out-parameter of {s.func}(), and no "
+                                    f"free of it is seen there: that free names {old}, "
+                                    "kept")
     return None
 
 
