@@ -53,6 +53,14 @@ def _jobs(s: str) -> int:
     return n
 
 
+def either(p: argparse.ArgumentParser, on: str, off: str, dest: str, on_help: str,
+           off_help: str) -> None:
+    """Two options that set dest, True (on, the default) or False (off)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(on, dest=dest, action="store_true", default=True, help=on_help)
+    g.add_argument(off, dest=dest, action="store_false", help=off_help)
+
+
 def cache_options(p: argparse.ArgumentParser) -> None:
     """--cache DIR and --no-cache, of the commands that scan (factcache.py)."""
     kept = p.add_mutually_exclusive_group()
@@ -98,50 +106,37 @@ def parser() -> argparse.ArgumentParser:
                    "(OUT must be on a file system they share)")
     c.add_argument("--timeout", type=_jobs, default=120, metavar="SEC",
                    help="spatch's time limit per file (default: 120)")
-    free_form = c.add_mutually_exclusive_group()
-    free_form.add_argument("--sized-free", dest="sized_free", action="store_true",
-                           default=True,
-                           help="write OpenBSD's free(p, T, n), kmem_free's size kept as "
-                           "written (the default: kmem's size check, alignment and "
-                           "no dead size computation survive; the shim's free() takes "
-                           "both forms, installed before or after)")
-    free_form.add_argument("--unsized-free", dest="sized_free", action="store_false",
-                           help="write free(p, T), NetBSD's two-argument form, and drop "
-                           "kmem_free's size")
-    mismatch = c.add_mutually_exclusive_group()
-    mismatch.add_argument("--convert-size-mismatch", dest="convert_size_mismatch",
-                          action="store_true", default=True,
-                          help="convert a pair whose kmem_free size disagrees with the "
-                          "allocation's, the size as written (the default: a "
-                          "size-mismatch finding says where; free(p, T, n) is checked "
-                          "under DIAGNOSTIC as kmem's KMEM_SIZE checks it, so the bug "
-                          "neither hides nor moves)")
-    mismatch.add_argument("--keep-size-mismatch", dest="convert_size_mismatch",
-                          action="store_false",
-                          help="keep such a pair as kmem (fix the size in a commit of "
-                          "its own first, then convert)")
+    either(c, "--sized-free", "--unsized-free", "sized_free",
+           "write OpenBSD's free(p, T, n), kmem_free's size kept as written (the "
+           "default: kmem's size check, alignment and no dead size computation survive; "
+           "the shim's free() takes both forms, installed before or after)",
+           "write free(p, T), NetBSD's two-argument form, and drop kmem_free's size")
+    either(c, "--convert-size-mismatch", "--keep-size-mismatch", "convert_size_mismatch",
+           "convert a pair whose kmem_free size disagrees with the allocation's, the "
+           "size as written (the default: a size-mismatch finding says where; free(p, "
+           "T, n) is checked under DIAGNOSTIC as kmem's KMEM_SIZE checks it, so the bug "
+           "neither hides nor moves)",
+           "keep such a pair as kmem (fix the size in a commit of its own first, then "
+           "convert)")
     c.add_argument("--no-series", dest="series", action="store_false",
                    help="do not write OUT/series/ (the default writes it: git am-able "
                    "patches, 0001 the malloc(9) change install-shim makes, planned over "
                    "the converted tree, then one per commit group or driver, each with "
                    "a commit message; it surveys all of sys/ as install-shim does, "
                    "a minute or two on NetBSD-current)")
-    check = c.add_mutually_exclusive_group()
-    check.add_argument("--spatch-check", dest="spatch_check", action="store_true",
-                       default=True,
-                       help="check the rewrite with cocci/'s rules (the default): spatch "
-                       "rewrites the same planned calls and its output must be the "
-                       "text rewrite's, file by file; a difference is a spatch-differs "
-                       "finding and exit status 1")
-    check.add_argument("--no-spatch-check", dest="spatch_check", action="store_false",
-                       help="skip that check: the output is the same, the scan-based "
-                       "verify of every site still runs, and no spatch is needed.  The "
-                       "check's spatch outputs are cached (--cache) by their input, so "
-                       "it costs most on a tree's first run (sys/ of NetBSD-current: "
-                       "about 40 s of 100 s cold, 3 s of 22 s warm).  For "
-                       "repeated runs while working on a tree; keep the check for "
-                       "the run you commit, since it is what catches a rewrite "
-                       "bug the counts cannot see (a wrong flag, a lost line break)")
+    either(c, "--spatch-check", "--no-spatch-check", "spatch_check",
+           "check the rewrite with cocci/'s rules (the default): spatch "
+           "rewrites the same planned calls and its output must be the "
+           "text rewrite's, file by file; a difference is a spatch-differs "
+           "finding and exit status 1",
+           "skip that check: the output is the same, the scan-based "
+           "verify of every site still runs, and no spatch is needed.  The "
+           "check's spatch outputs are cached (--cache) by their input, so "
+           "it costs most on a tree's first run (sys/ of NetBSD-current: "
+           "about 40 s of 100 s cold, 3 s of 22 s warm).  For "
+           "repeated runs while working on a tree; keep the check for "
+           "the run you commit, since it is what catches a rewrite "
+           "bug the counts cannot see (a wrong flag, a lost line break)")
     c.add_argument("--intr-flag", action="store_true",
                    help="write kmem_intr_alloc(n, KM_NOSLEEP) as malloc(n, T, "
                    "M_NOWAIT | M_INTR) (the shim's MALLOC_CHECK_INTR checks it)")

@@ -28,14 +28,21 @@ import re
 from dataclasses import dataclass
 
 from ..allocators import Role
-from ..c import brackets
+from ..c import brackets, cdecl
 from ..c.cscan import Site
 
-# a type name as `sizeof(...)` or a cast may name it: struct/union/enum
-# tags, the C scalar words, and typedef names in NetBSD's _t convention
-_TYPE = re.compile(r"^\s*(?:const\s+)?(?:(?:struct|union|enum)\s+\w+|"
-                   r"(?:(?:unsigned|signed|long|short|int|char|u_int|u_long|u_short|u_char|"
-                   r"void|\w+_t)\b\s*)+)\s*\**\s*$")
+
+def _is_type(text: str) -> bool:
+    """text names a type as `sizeof(...)` or a cast may: a struct, union
+    or enum tag, or scalar words and typedef names (cdecl's, and NetBSD's
+    _t convention), with `const` and `*`s."""
+    words = [w for w in text.replace("*", " ").split() if w != "const"]
+    if len(words) == 2 and words[0] in ("struct", "union", "enum"):
+        return re.fullmatch(r"[A-Za-z_]\w*", words[1]) is not None
+    return bool(words) and all(cdecl.is_scalar(w) or re.fullmatch(r"\w+_t", w) is not None
+                               for w in words)
+
+
 _TOKEN = re.compile(r"\s*(?:(sizeof)\b|([A-Za-z_]\w*)|((?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*)|(\S))")
 _ZERO = re.compile(r"[\s(]*0[uUlL]*[\s)]*")
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -65,7 +72,7 @@ def constant(text: str) -> bool:
         if kw or (op == "(" and _cast_at(text, m.end())):
             start = text.index("(", m.end() - 1 if op else m.end())
             end = brackets.match(text, start)
-            if not _TYPE.match(text[start + 1:end - 1]):
+            if not _is_type(text[start + 1:end - 1]):
                 return False
             i = end
             continue
@@ -80,7 +87,7 @@ def constant(text: str) -> bool:
 def _cast_at(text: str, i: int) -> bool:
     """A '(' ending at i opens a cast: a type name and ')'."""
     end = brackets.match(text, i - 1)
-    return bool(_TYPE.match(text[i:end - 1])) and not \
+    return _is_type(text[i:end - 1]) and not \
         _CONSTANT_NAME.match(text[i:end - 1].strip())
 
 
@@ -90,7 +97,7 @@ def of_allocation(s: Site) -> FixedSize | None:
     if s.callee != "malloc" or size is None or s.size_zero:
         return None
     if s.size_type and (_OBJECT.match(size) or re.fullmatch(r"sizeof\s*\(" + re.escape(
-            s.size_type) + r"\)", size)) and _TYPE.match(s.size_type):
+            s.size_type) + r"\)", size)) and _is_type(s.size_type):
         return FixedSize(s.size_type, f"sizeof({s.size_type})")
     return FixedSize(None, size) if constant(size) and not _ZERO.fullmatch(size) else None
 

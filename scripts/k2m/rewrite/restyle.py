@@ -163,6 +163,13 @@ def _ends(line: str) -> bool:
     return bool(_ENDS.search(line))
 
 
+def _statement_start(lines: list[str], i: int) -> int:
+    """The first line of the statement line i is in."""
+    while i > 0 and not _ends(lines[i - 1]):
+        i -= 1
+    return i
+
+
 def _in_define(lines: list[str], i: int) -> bool:
     """Line i continues a #define (or is continued): a break there would
     end the macro, so its lines are left as they are."""
@@ -222,9 +229,7 @@ def restyle(old: str, new: str, only_wide: bool = False) -> str:
         # the statement's first line sets the continuation indent; from
         # the rewritten line on to the statement's end, over lines the
         # rewrite changed, the lines are laid out again
-        s = i
-        while s > 0 and not _ends(lines[s - 1]):
-            s -= 1
+        s = _statement_start(lines, i)
         j = i
         while j < len(lines) - 1 and not _ends(lines[j]) and lines[j + 1] not in seen:
             j += 1
@@ -261,9 +266,7 @@ def _wide(old: str, new: str) -> str:
         if i < done or line in seen or _width(line) <= WIDTH or not _CALL.search(line) or \
                 _in_define(lines, i) or line.lstrip().startswith("#"):
             continue
-        s = i
-        while s > 0 and not _ends(lines[s - 1]):
-            s -= 1
+        s = _statement_start(lines, i)
         j = i
         while j < len(lines) - 1 and not _ends(lines[j]):
             j += 1
