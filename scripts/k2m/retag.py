@@ -196,7 +196,10 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
     allocation's other frees notwithstanding (bpf.c's ROTATE_BUFFERS
     moves bd_sbuf's buffer to bd_hbuf, which bpf_freed frees).  (Memory
     handed to another owner through what the flow graph does not follow,
-    a vnode operation's out-parameter, is not joined: README, Limits.)"""
+    a vnode operation's out-parameter, is not joined: README, Limits.)
+    Code under #if 0 never runs: no guess starts or ends there (mfii.c's
+    dead mallocarray(), handed to an unknown function, was guessed to be
+    the memory of every free of the file, and kept all of them)."""
     sites = pairs.sites
     into: dict[int, set[bool]] = defaultdict(set)    # free -> from its own function?
     for a, f in pairs.edges:
@@ -208,10 +211,13 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
     def same_type(a: int, f: int) -> bool:
         return sites[a].is_kmem or sites[f].is_kmem or mtype(sites[a]) == mtype(sites[f])
 
+    def live(a: int, f: int) -> bool:
+        return sites[a].context != Context.IF0 and sites[f].context != Context.IF0
+
     return [(a, f) for a, f in pairs.edges
-            if (a, f) not in pairs.guessed or
-            (f in lonely and same_type(a, f)) or
-            (a not in pairs.flowing and f not in local and same_type(a, f))]
+            if (a, f) not in pairs.guessed or live(a, f) and (
+                (f in lonely and same_type(a, f)) or
+                (a not in pairs.flowing and f not in local and same_type(a, f)))]
 
 
 def components(pairs: pairing.Pairs, edges: list[tuple[int, int]]) -> dict[int, list[int]]:
