@@ -38,7 +38,7 @@ from .rewrite import freesize, restyle, textual
 from .allocators import Role
 from .convert import FileResult, Scanned, apply_in_place, owner_of, scan
 from .c.cscan import Context, Site
-from .c.keys import Kind
+from .c.keys import Key, Kind
 from .c.scanning import CONTEXT_DIRS, read
 from .tagmap import TagMap
 from .tree import Tree, source_files
@@ -397,13 +397,16 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
         # do not see (sparc's prom_getprop() fills ebus.c's ea_name, which
         # ebus.c frees as M_DEVBUF), which would still name the old type.
         # Memory known by its type only is not kept anywhere we know
-        # (twa.c's twa_get_param() fills *param, a struct twa_param_9k **)
+        # (twa.c's twa_get_param() fills *param, a struct twa_param_9k **);
+        # stored into a member or global of its own type (pvr.c's
+        # sc->sc_dc, t:struct fb_devconfig@m:...sc_dc), it is kept there
+        # as in a generic one
         for i in comp:
-            k = sites[i].key
-            if k is None or k.kind not in (Kind.MEMBER, Kind.GLOBAL):
+            if not _kept_for_good(sites[i].key):
                 return Keep.NO_FREE, (f"no free is seen to reach {sites[i].callee} at "
                                       f"{sites[i].where}, and its pointer is handed on "
-                                      f"({k}): a free we do not see would name {old}, kept")
+                                      f"({sites[i].key}): a free we do not see would name "
+                                      f"{old}, kept")
     for i in comp:
         where = named.get((owner(sites[i].path), old))
         if where:
@@ -411,6 +414,14 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
                                           "call we follow: memory may be freed through "
                                           "that name, kept")
     return None
+
+
+def _kept_for_good(k: Key | None) -> bool:
+    """Whether an allocation stores its memory into a member or a global
+    (a generic one, or one of the memory's type: t:TYPE@VIA)."""
+    if k is not None and k.kind is Kind.TYPE and k.via is not None:
+        k = k.via
+    return k is not None and k.kind in (Kind.MEMBER, Kind.GLOBAL)
 
 
 def _handed_on(comp: list[int], sites: list[Site], sc: Scanned,
