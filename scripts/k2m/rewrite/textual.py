@@ -102,8 +102,14 @@ def _args(text: str, stripped: str, offset: int) -> tuple[list[tuple[int, int]],
 
 
 def _arg_span(text: str, stripped: str, s: cscan.Site, i: int | None) -> tuple[int, int] | None:
+    """Argument i's code, without the comments around it (hfs's
+    `malloc(size, /*M_HFSMNT*/ M_TEMP, M_WAITOK)`: the comment stays)."""
     spans, _ = _args(text, stripped, s.offset)
-    return spans[i] if i is not None and i < len(spans) else None
+    if i is None or i >= len(spans):
+        return None
+    a, b = spans[i]
+    code = stripped[a:b]
+    return a + len(code) - len(code.lstrip()), b - len(code) + len(code.rstrip())
 
 
 def type_span(text: str, stripped: str, s: cscan.Site) -> tuple[int, int] | None:
