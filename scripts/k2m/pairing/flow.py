@@ -336,10 +336,27 @@ def _element_edges(g: dict[Key, set[Key]], facts: list[FileFacts]) -> None:
                 g[a.element()].add(b.element())
 
 
+def typed_stores(g: dict[Key, set[Key]]) -> dict[Key, frozenset[str]]:
+    """{generic member node: the types its own unit stores into it from
+    places of that type} (x86 bus_dma.c's id_origbuf: struct mbuf and
+    struct uio), for reach()'s pass-through rule.  Taken from the flow
+    graph of assignments, calls and returns, before scope_facts' edges of
+    typed members (whose m: node holds its one type) are added."""
+    out: dict[Key, set[str]] = defaultdict(set)
+    for a, bs in g.items():
+        if a.holds is None or a.unit is None:
+            continue
+        for b in bs:
+            if b.is_member and b.unit == a.unit:
+                out[b].add(a.holds)
+    return {k: frozenset(ts) for k, ts in out.items()}
+
+
 def reach(g: dict[Key, set[Key]], start: Key, objtype: str | None,
           owners: dict[str, set[str]], limit: int = 20000,
           trace: dict | None = None, ports: Ports | None = None,
-          kernels: frozenset[str] | None = None) -> dict[Key, set[str | None]]:
+          kernels: frozenset[str] | None = None,
+          stored: dict[Key, frozenset[str]] | None = None) -> dict[Key, set[str | None]]:
     """Where memory of objtype (None: not known) stored at start can go:
     {key: the types it is known to have there}.
 
@@ -351,6 +368,7 @@ def reach(g: dict[Key, set[Key]], start: Key, objtype: str | None,
     kernels: the kernels the memory can be in (its allocation's port;
     None: any); ports says which a key's code is in, and memory never
     goes where none of its kernels is.
+    stored: typed_stores(g), for the pass-through rule (below).
     trace, if given, gets {state: the state it was reached from}."""
     seen: dict[Key, set] = defaultdict(set)
     out: dict[Key, set[str | None]] = defaultdict(set)
@@ -374,6 +392,23 @@ def reach(g: dict[Key, set[Key]], start: Key, objtype: str | None,
             if t is not None:
                 if ty is not None and ty != t and k_holds is None:
                     continue        # a void * hand-off: the type at each end
+                if ty is None and stored is not None and t in stored.get(k, ()) and \
+                        nk.unit == k.unit and nk.unit not in owners.get(t, ()):
+                    # a pass-through's polymorphic member (issue 30):
+                    # memory of no known type in a member that its unit
+                    # fills with T from places of T, a unit that neither
+                    # allocates nor frees T (x86 bus_dma.c's void *
+                    # id_origbuf holds a driver's raw buffer, an mbuf or a
+                    # uio, told apart by id_buftype), does not become a T
+                    # when the unit reads the member as T: its T is what
+                    # it stored as T, not what it got through a void *
+                    # (else every driver's DMA buffer reached every
+                    # owner's frees of mbufs).  No free is lost: the unit
+                    # frees no T, the memory still takes the member's
+                    # generic reads, and T memory handed to the unit as T,
+                    # or through a void * by a caller that knew it (reach
+                    # carries its type), is followed as before
+                    continue
                 nty = t
                 u = nk.unit
                 if u in owners.get(t, ()):

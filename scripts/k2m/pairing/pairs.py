@@ -28,7 +28,7 @@ from ..allocators import Role
 from ..c.cscan import Context, FileFacts, Site
 from ..c.keys import Key
 from .flow import (Ports, flow_graph, members_follow, open_units, reach, scope_facts, seen_flows,
-                   site_key)
+                   site_key, typed_stores)
 
 
 class UnionFind:
@@ -113,7 +113,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     impl = allocator_files(facts)
     unit_of = unit_of or (lambda p: "")
     ports = Ports(facts, unit_of, kernels or {})
-    g, seen, skeys = _graphs(facts, clusters, unit_of, impl, ports)
+    g, seen, skeys, stored = _graphs(facts, clusters, unit_of, impl, ports)
     owners: dict[str, set[str]] = defaultdict(set)
     for k in skeys:
         if k.holds is not None and k.unit is not None:     # an owner's t: node
@@ -126,7 +126,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     for i, s in enumerate(sites):
         if s.role == Role.FREE and s.path not in impl and s.fits_api:
             frees_by_key[skeys[i]].append(i)
-    by_flow = _Reach(g, sites, skeys, ports, owners, frees_by_key)
+    by_flow = _Reach(g, sites, skeys, ports, owners, frees_by_key, stored)
     edges = [(i, j) for i, s in enumerate(sites)
              if s.role == Role.ALLOC and s.path not in impl and s.fits_api
              for j in sorted(by_flow.frees(i))]
@@ -136,7 +136,7 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
     for i, j in edges:
         if sites[i].is_kmem != sites[j].is_kmem:
             mixed[i].add(j)
-    by_seen = _Reach(seen, sites, skeys, ports, owners, frees_by_key)
+    by_seen = _Reach(seen, sites, skeys, ports, owners, frees_by_key, stored)
     seen_mixes = {(i, j) for i, js in mixed.items() for j in js & by_seen.frees(i)}
     input_mixes = _witnessed(seen_mixes, sites, facts, unit_of, seen, owners)
     # a free in a macro's definition is paired through the macro's uses
@@ -155,20 +155,24 @@ def pair(facts: list[FileFacts], clusters: Sequence[set[str]] = (), unit_of=None
 
 def _graphs(facts: list[FileFacts], clusters: Sequence[set[str]], unit_of,
             impl: dict[str, list[str]], ports: Ports
-            ) -> tuple[dict[Key, set[Key]], dict[Key, set[Key]], list[Key]]:
+            ) -> tuple[dict[Key, set[Key]], dict[Key, set[Key]], list[Key],
+                       dict[Key, frozenset[str]]]:
     """The flow graph of the callers' facts (not those of allocator
     files), with open_units' and members_follow's joins; the flows in it
-    we see (seen_flows, taken before those joins); and each site's node."""
+    we see (seen_flows, taken before those joins); each site's node; and
+    the types each generic member is stored from (typed_stores, before
+    the edges of typed members)."""
     scoped_facts, via = scope_facts(facts, unit_of)
     callers = [ff for ff in scoped_facts if ff.path not in impl]
     g = flow_graph(callers, clusters)
+    stored = typed_stores(g)
     for k, vs in via.items():
         g[k] |= vs
     skeys = [site_key(s) for ff in scoped_facts for s in ff.sites]
     seen = seen_flows(g)
     open_units(callers, g, ports)
     members_follow(g, ports)
-    return g, seen, skeys
+    return g, seen, skeys, stored
 
 
 @dataclass
@@ -180,6 +184,7 @@ class _Reach:
     ports: Ports
     owners: dict[str, set[str]]             # reach's
     frees_by_key: dict[Key, list[int]]      # the frees that count
+    stored: dict[Key, frozenset[str]]       # reach's
     cache: dict[tuple[Key, str | None, frozenset[str] | None], dict] = \
         field(default_factory=dict)
 
@@ -191,7 +196,7 @@ class _Reach:
         r = self.cache.get(k)
         if r is None:
             r = self.cache[k] = reach(self.graph, key, s.objtype, self.owners,
-                                      ports=self.ports, kernels=ks)
+                                      ports=self.ports, kernels=ks, stored=self.stored)
         return {j for node, types in r.items() for j in self.frees_by_key.get(node, ())
                 if self.sites[j].objtype is None or None in types or
                 self.sites[j].objtype in types}
