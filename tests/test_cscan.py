@@ -223,3 +223,15 @@ def test_an_interior_pointer_is_the_allocation_only_at_its_start():
     ff = cscan.scan(text, "sys/dev/x/y.c", {})
     assert sorted((str(a), str(b)) for a, b in ff.links) == [
         ("r:sys/dev/x/y.c:b", "t:struct mf"), ("r:sys/dev/x/y.c:d", "t:struct mf")]
+
+
+def test_malloc_wrapper_macros_are_allocator_macros():
+    """pf's rs_malloc/rs_free wrap malloc(9) (a user-space twin calls
+    libc's malloc(x): not one); udf's MPFREE(a, lst) takes the type as a
+    parameter, named at each use: not followed as a macro."""
+    text = ("#ifdef _KERNEL\n#define rs_malloc(x) malloc(x, M_TEMP, M_WAITOK)\n"
+            "#define rs_free(x) free(x, M_TEMP)\n#else\n#define rs_malloc(x) malloc(x)\n"
+            "#define rs_free(x) free(x)\n#endif\n"
+            "#define MPFREE(a, lst) if ((a)) free((a), lst);\n")
+    assert cscan.alloc_macros(text) == {"rs_malloc": ("malloc", -1, ("x",), "x", ""),
+                                        "rs_free": ("free", 0, ("x",), "", "x")}

@@ -122,6 +122,38 @@ def test_an_owner_whose_type_is_generic_keeps_it(tmp_path):
     assert "kept (owner-generic)" in (out / "report.md").read_text()
 
 
+WRAPPERS = ("#define\tFOO_ALLOC(n)\tmalloc((n), M_DEVBUF, M_WAITOK)\n"
+            "#define\tFOO_FREE(p)\tfree((p), M_DEVBUF)\n")
+
+
+def wrapped(name):
+    """A driver using foovar.h's wrapper macros, and malloc(9) itself."""
+    return (HEAD + '#include "foovar.h"\n\nstruct sc { char *sc_a, *sc_b; };\n\n'
+            f"void\n{name}_attach(struct sc *sc)\n{{\n"
+            "\tsc->sc_a = FOO_ALLOC(16);\n\tsc->sc_b = malloc(16, M_DEVBUF, M_WAITOK);\n}\n\n"
+            f"void\n{name}_detach(struct sc *sc)\n{{\n"
+            "\tFOO_FREE(sc->sc_a);\n\tfree(sc->sc_b, M_DEVBUF);\n}\n")
+
+
+def test_a_wrapper_macro_of_two_owners_keeps_its_type(tmp_path):
+    """foovar.h's FOO_ALLOC/FOO_FREE are used by foo and bar: the one type
+    in the header cannot be both owners', so the macros and their uses'
+    memory keep M_DEVBUF; the owners' own calls are retyped, the name in
+    the header's bodies holding nothing back (their uses are followed)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foovar.h", WRAPPERS)
+    write(tree, "sys/dev/foo/foo.c", wrapped("foo"))
+    write(tree, "sys/dev/bar/bar.c", wrapped("bar").replace('"foovar.h"', '"../foo/foovar.h"'))
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert (tree / "sys/dev/foo/foovar.h").read_text() == WRAPPERS
+    assert [(s["call"], s["keep"]) for s in sites(rep, "sys/dev/foo/foovar.h")] == \
+        [("malloc", "macro"), ("free", "macro")]
+    assert "used by owners of M_BAR and M_FOO" in sites(rep, "sys/dev/foo/foovar.h")[0]["reason"]
+    for drv, t in (("foo", "M_FOO"), ("bar", "M_BAR")):
+        text = (tree / f"sys/dev/{drv}/{drv}.c").read_text()
+        assert f"malloc(16, {t}, M_WAITOK)" in text and f"free(sc->sc_b, {t});" in text
+
+
 def test_retagged_types_are_defined_by_install_shim(example_tree, tmp_path):
     """Retag names only the tag map's types, and install-shim declares and
     defines every one; a type a free(p, T) now names gets a header."""

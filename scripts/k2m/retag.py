@@ -141,8 +141,9 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
     """{(owner, type): where} for each owner whose code names a generic
     type outside the type argument of a call the scan sees: a macro of
     its own (udf's MPFREE(p, M_TEMP)), a wrapper (isa_free(p, M_DEVBUF)),
-    a #define, a call in a #define body (not MEXTADD's type, which NetBSD
-    ignores).  Memory of that type may be
+    a #define, a call in a #define body that is no allocator macro whose
+    uses pair (cscan.alloc_macros: pf's rs_free(x) is followed), not
+    MEXTADD's type, which NetBSD ignores.  Memory of that type may be
     freed through that name, which retag does not change: the owner's
     calls of that type keep it.  (Declarations and definitions of the
     type, comments and strings do not count.)"""
@@ -158,8 +159,10 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
         stripped = cscan.strip(text)
         seen = set()
         ff = sc.facts.get(p)
+        followed = sc.macros.for_file(p)
         for s in ff.sites if ff else ():
-            if s.counted and s.context != Context.MACRO and not s.is_kmem:
+            if s.counted and not s.is_kmem and \
+                    (s.context != Context.MACRO or s.define in followed):
                 span = textual.type_span(text, stripped, s)
                 if span:
                     seen.add(span[0])
@@ -179,6 +182,21 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
             line = stripped.count("\n", 0, m.start()) + 1
             out.setdefault((owner(p), m.group(1)), f"{p}:{line}")
     return out
+
+
+def site_types(sites: list[Site]) -> list[str | None]:
+    """The malloc type of each site: a call's (mtype), a macro use's its
+    definition's (the one in its own file, else a header's: pairs.py's
+    _macro_edges)."""
+    own: dict[tuple[str, str], str | None] = {}
+    headers: dict[str, str | None] = {}
+    for s in sites:
+        if s.define and s.counted and not s.is_kmem:
+            own.setdefault((s.path, s.define), mtype(s))
+            if s.path.endswith(".h"):
+                headers.setdefault(s.define, mtype(s))
+    return [own.get((s.path, s.macro), headers.get(s.macro)) if s.macro else mtype(s)
+            for s in sites]
 
 
 def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
@@ -205,8 +223,10 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
     local = {f for f, own in into.items() if own == {True}}
     lonely = pairs.unpaired_frees
 
+    types = site_types(sites)
+
     def same_type(a: int, f: int) -> bool:
-        return sites[a].is_kmem or sites[f].is_kmem or mtype(sites[a]) == mtype(sites[f])
+        return sites[a].is_kmem or sites[f].is_kmem or types[a] == types[f]
 
     return [(a, f) for a, f in pairs.edges
             if (a, f) not in pairs.guessed or
@@ -261,7 +281,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
             continue
         old = mtype(sites[mine[0]]) or ""
         kept = _blocked(comp, sites, pairs, links, named, owner, old, targets) or \
-            _handed_on(comp, sites, sc, old)
+            _macro_kept(comp, sites, tag_of) or _handed_on(comp, sites, sc, old)
         if kept is None and old in tagmap.scratch_types and \
                 _scratch(comp, sites, pairs, [e for i in comp for e in around[i]]):
             kept = (Keep.SCRATCH, f"scratch: {old} memory freed only in "
@@ -371,7 +391,11 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.MIXED_TYPES, (f"its memory meets {s.callee} at {s.where} as {t}: "
                                       f"the input already names two types for it, or "
                                       "two memories are joined: kept")
-        if s.context == Context.MACRO or s.func is None:
+        if s.context == Context.MACRO and not _uses(i, comp, sites):
+            return Keep.MACRO, (f"{s.callee} at {s.where} is {s.scope}, no allocator "
+                                "macro whose uses are followed (none is seen, or the "
+                                "type is its parameter)")
+        if s.func is None and s.context != Context.MACRO:
             return Keep.MACRO, (f"{s.callee} at {s.where} is {s.scope}: its uses' memory "
                                 "is not followed")
         a = allocators.TABLE[s.callee]
@@ -404,6 +428,41 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.NAMED_ELSEWHERE, (f"its owner names {old} at {where}, outside a "
                                           "call we follow: memory may be freed through "
                                           "that name, kept")
+    return None
+
+
+def _uses(d: int, comp: list[int], sites: list[Site]) -> list[Site]:
+    """The uses in comp of the macro whose definition holds site d: in its
+    own file, or for a header's, in the files that do not define it
+    themselves (pairs.py's _macro_edges)."""
+    s = sites[d]
+    if not s.define:
+        return []
+    own = {(sites[i].path, sites[i].define) for i in comp if sites[i].define}
+    return [sites[i] for i in comp if sites[i].macro == s.define and
+            (sites[i].path == s.path or
+             (s.path.endswith(".h") and (sites[i].path, s.define) not in own))]
+
+
+def _macro_kept(comp: list[int], sites: list[Site], tag_of) -> tuple[Keep, str] | None:
+    """A macro's definition names one type for all its uses: it is retyped
+    with them only if they are all of one type, their owner's, and it is
+    defined in a .c file or in a header of that owner's (tag_of: its type
+    is theirs).  A header whose type is not theirs is another owner's or
+    shared, and keeps the type (its other users may be outside the paths,
+    and a driver's type does not belong there).  Why it is kept, or None."""
+    for i in comp:
+        d = sites[i]
+        uses = _uses(i, comp, sites) if d.context == Context.MACRO else []
+        types = sorted({tag_of(u.path) for u in uses})
+        if len(types) > 1:
+            return Keep.MACRO, (f"#define {d.define} at {d.where} is used by owners of "
+                                f"{' and '.join(types)}: its one type cannot be each "
+                                "one's, kept")
+        if types and d.path.endswith(".h") and tag_of(d.path) != types[0]:
+            return Keep.MACRO, (f"#define {d.define} at {d.where} is in a header that is "
+                                f"not its users' ({types[0]}): the header keeps its type, "
+                                "and so does their memory")
     return None
 
 

@@ -1,12 +1,13 @@
 /*
  * retag: a driver that names M_DEVBUF outside a call we follow (a macro
- * of its own frees through it): its M_DEVBUF calls keep the type, since
- * memory may be freed through that name.
+ * of its own whose type is its parameter, as udf's MPFREE(a, lst), frees
+ * through it): its M_DEVBUF calls keep the type, since memory may be
+ * freed through that name.
  */
 #include <sys/param.h>
 #include <sys/malloc.h>
 
-#define	GOLD_FREE(p)	free((p), M_DEVBUF)
+#define	GOLD_FREE(p, t)	free((p), t)
 
 struct gold_softc {
 	char	*sc_buf;
@@ -23,6 +24,6 @@ gold_attach(struct gold_softc *sc)
 void
 gold_detach(struct gold_softc *sc)
 {
-	GOLD_FREE(sc->sc_buf);
+	GOLD_FREE(sc->sc_buf, M_DEVBUF);
 	free(sc->sc_other, M_DEVBUF);
 }

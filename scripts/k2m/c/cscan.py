@@ -437,7 +437,8 @@ _DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)"
 
 
 class AllocMacro(NamedTuple):
-    """A function-like macro that calls kmem(9)."""
+    """A function-like macro that calls kmem(9), or malloc(9) with the
+    kernel's arguments (pf's rs_malloc(x): malloc(x, M_TEMP, M_WAITOK))."""
     callee: str
     argno: int              # the parameter a free releases; -1: an allocation;
                             # -2: a free of something else (a local of the body)
@@ -453,16 +454,22 @@ _ASSIGNED_RE = re.compile(r"\(?\s*([A-Za-z_]\w*)\s*\)?\s*=(?!=)[^=;]*$")
 
 
 def alloc_macros(text: str) -> dict[str, AllocMacro]:
-    """Function-like macros that call kmem(9), by name."""
+    """Function-like macros that call kmem(9) or malloc(9), by name (an
+    allocator defined as a macro is the allocator's; a body calling
+    libc's malloc(x), pf's user-space rs_malloc, is no malloc(9) macro)."""
     out = {}
     for m in _DEFINE_RE.finditer(strip(text)):
         params = [p.strip() for p in m.group(2).split(",")]
         cm = CALL_RE.search(m.group(3))
-        if not cm or cm.group(1) not in KMEM_CALLEES or m.group(1) in CALLEES:
-            continue                # (a kmem function defined as a macro is kmem's)
+        if not cm or m.group(1) in CALLEES:
+            continue
         callee = cm.group(1)
         openp = cm.end() - 1
         args = split_args(m.group(3)[openp + 1:brackets.match(m.group(3), openp) - 1])
+        mt = CALLEES[callee].mtype
+        if not allocators.is_call(callee, len(args)) or \
+                (mt is not None and set(IDENT_RE.findall(args[mt])) & set(params)):
+            continue    # (udf's MPFREE(a, lst): the type is each use's own)
         argno, ptr = -1, ""
         lhs = _ASSIGNED_RE.search(m.group(3)[:cm.start()])
         if lhs and lhs.group(1) in params:

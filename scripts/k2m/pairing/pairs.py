@@ -239,7 +239,7 @@ def _macro_edges(sites: list[Site]) -> list[tuple[int, int]]:
     defs: dict[tuple[str, str], list[int]] = defaultdict(list)   # (path, name)
     in_headers: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.context == Context.MACRO and s.define and s.is_kmem:
+        if s.context == Context.MACRO and s.define:
             defs[(s.path, s.define)].append(i)
             if s.path.endswith(".h"):
                 in_headers[s.define].append(i)
