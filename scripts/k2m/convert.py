@@ -330,7 +330,7 @@ def _finish(p: str) -> Finished:
         new = includes.call_free_function(new, taker, forms.free_function)
     include = includes.action(sc.facts[p], old, conv)
     new = includes.add(restyle.restyle(old, new), include, taker)
-    of, probs = verify(p, new, plan.for_file(p), sc.facts[p], sc.macros.for_file(p),
+    of, probs = verify(p, new, plan.for_file(p), sc.facts[p], sc.macros.for_file(p, old),
                        _STATE.macros)
     # not sent back: rewrite puts the input's back
     of.functions = of.links = of.calls = None   # type: ignore[assignment]

@@ -159,7 +159,7 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
         stripped = cscan.strip(text)
         seen = set()
         ff = sc.facts.get(p)
-        followed = sc.macros.for_file(p)
+        followed = sc.macros.for_file(p, text)
         for s in ff.sites if ff else ():
             if s.counted and not s.is_kmem and \
                     (s.context != Context.MACRO or s.define in followed):
@@ -577,7 +577,7 @@ def _edits(text: str, stripped: str, d: Decision) -> list[textual.Edit]:
 def verify(path: str, old: str, new: str, sc: Scanned, decs: list) -> list[str]:
     """The output's calls must be the input's, each retyped call naming its
     new type and every other call its old one."""
-    macros = sc.macros.for_file(path)
+    macros = sc.macros.for_file(path, old)
     before = cscan.scan(old, path, macros, sites_only=True).sites
     after = cscan.scan(new, path, macros, sites_only=True).sites
     if [s.callee for s in before] != [s.callee for s in after]:

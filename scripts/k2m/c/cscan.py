@@ -499,6 +499,11 @@ _IDENT_OR_MEMBER_RE = re.compile(r"[a-z_]\w*(\s*(->|\.)\s*\w+)*")
 _INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
 
 
+def includes(text: str) -> list[str]:
+    """The names a file's #include lines give, as written."""
+    return [m.group(1) for m in _INCLUDE_RE.finditer(text)]
+
+
 def _alloc_place(t: "_Text", start: int, f: Function | None) -> tuple[Key | None, str | None, str]:
     """Where the allocation at offset start is stored (the left-hand side
     of its assignment or declaration, or the function's return value):
@@ -637,7 +642,7 @@ def scan(text: str, path: str, macros: dict[str, AllocMacro] | None = None,
                         (t.keys.place(p, f) if p else None for p in f.params)]
         f.ret_key = t.keys.return_key(f)
     facts = FileFacts(path)
-    facts.includes = [m.group(1) for m in _INCLUDE_RE.finditer(text)]
+    facts.includes = includes(text)
     facts.functions = t.funcs
     facts.sites = _call_sites(t, path)
     if macros:
