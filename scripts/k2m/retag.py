@@ -36,6 +36,7 @@ from .c import brackets, cscan
 from .c.factcache import FactCache
 from .rewrite import freesize, restyle, textual
 from .allocators import Role
+from .pairing.pairs import malloc_type
 from .convert import FileResult, Scanned, apply_in_place, owner_of, scan
 from .c.cscan import Context, Site
 from .c.keys import Kind
@@ -121,10 +122,14 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     return 1 if problems else 0
 
 
-def mtype(s: Site) -> str | None:
-    """The malloc type a malloc(9) call names (None: not a name)."""
-    i = allocators.TABLE[s.callee].mtype
-    return allocators.type_arg(s.args[i]) if i is not None and i < len(s.args) else None
+mtype = malloc_type
+
+
+def names_type(s: Site) -> bool:
+    """A site whose text names its malloc type: a call, or a use of a
+    macro whose type is its parameter (udf's MPFREE(p, M_TEMP)), which is
+    retyped at the use."""
+    return s.counted or s.type_arg is not None
 
 
 # calls whose malloc type argument NetBSD ignores: MEXTADD(m, buf, size,
@@ -161,7 +166,7 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
         ff = sc.facts.get(p)
         followed = sc.macros.for_file(p, text)
         for s in ff.sites if ff else ():
-            if s.counted and not s.is_kmem and \
+            if names_type(s) and not s.is_kmem and \
                     (s.context != Context.MACRO or s.define in followed):
                 span = textual.type_span(text, stripped, s)
                 if span:
@@ -182,21 +187,6 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
             line = stripped.count("\n", 0, m.start()) + 1
             out.setdefault((owner(p), m.group(1)), f"{p}:{line}")
     return out
-
-
-def site_types(sites: list[Site]) -> list[str | None]:
-    """The malloc type of each site: a call's (mtype), a macro use's its
-    definition's (the one in its own file, else a header's: pairs.py's
-    _macro_edges)."""
-    own: dict[tuple[str, str], str | None] = {}
-    headers: dict[str, str | None] = {}
-    for s in sites:
-        if s.define and s.counted and not s.is_kmem:
-            own.setdefault((s.path, s.define), mtype(s))
-            if s.path.endswith(".h"):
-                headers.setdefault(s.define, mtype(s))
-    return [own.get((s.path, s.macro), headers.get(s.macro)) if s.macro else mtype(s)
-            for s in sites]
 
 
 def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
@@ -223,7 +213,7 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
     local = {f for f, own in into.items() if own == {True}}
     lonely = pairs.unpaired_frees
 
-    types = site_types(sites)
+    types = pairs.types
 
     def same_type(a: int, f: int) -> bool:
         return sites[a].is_kmem or sites[f].is_kmem or types[a] == types[f]
@@ -275,7 +265,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         around[e[0]].append(e)
     decs: list[Decision] = []
     for comp in comps.values():
-        mine = [i for i in comp if sites[i].counted and sites[i].path in targets and
+        mine = [i for i in comp if names_type(sites[i]) and sites[i].path in targets and
                 mtype(sites[i]) in generic]
         if not mine:
             continue
@@ -321,7 +311,9 @@ def _sized(comp: list[int], sites: list[Site], dec: dict[int, Decision],
              d.site.role is Role.ALLOC and freesize.of_allocation(d.site) is None]
     if not bare and not loose:
         return None
-    sizes = freesize.plan(comp, sites, bare) if bare else \
+    use = next((sites[i] for i in bare if sites[i].macro), None)
+    sizes = (f"{use.macro}() at {use.where} passes no size" if use else
+             freesize.plan(comp, sites, bare)) if bare else \
         f"{sites[loose[0]].callee} at {sites[loose[0]].where} asks for " \
         f"`{sites[loose[0]].size}`, not a fixed size: it may be 0"
     if isinstance(sizes, dict):
@@ -381,7 +373,7 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
                                   "outside the retagged paths")
     for i in comp:
         s = sites[i]
-        if not s.counted:
+        if not names_type(s):
             continue
         t = mtype(s)
         if t is None:
@@ -399,6 +391,9 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.MACRO, (f"{s.callee} at {s.where} is {s.scope}: its uses' memory "
                                 "is not followed")
         a = allocators.TABLE[s.callee]
+        if s.callee == "realloc" and s.macro:
+            return Keep.REALLOC, (f"{s.macro}() at {s.where} reallocates: its pointer "
+                                  "argument is not followed")
         if s.callee == "realloc" and a.ptr is not None and \
                 " ".join(s.args[a.ptr].split()) not in (s.anchor, "NULL", "0"):
             return Keep.REALLOC, (f"realloc at {s.where} moves {s.args[a.ptr].strip()} "
@@ -592,7 +587,7 @@ def verify(path: str, old: str, new: str, sc: Scanned, decs: list) -> list[str]:
 
 
 def _type_text(s: Site) -> str | None:
-    i = allocators.TABLE[s.callee].mtype
+    i = s.type_arg if s.macro else allocators.TABLE[s.callee].mtype
     return " ".join(s.args[i].split()) if i is not None and i < len(s.args) else None
 
 
@@ -681,7 +676,7 @@ def headerless(sc: Scanned) -> set[str]:
     unsized: set[str] = set()
     for ff in sc.facts.values():
         for s in ff.sites:
-            t = mtype(s) if s.counted and not s.is_kmem else None
+            t = mtype(s) if names_type(s) and not s.is_kmem else None
             if t and s.role == Role.FREE:
                 (sized if _takes_size(s) else unsized).add(t)
             elif t and s.callee == "realloc":
@@ -706,7 +701,10 @@ def headers_given(before: set[str], decs: list[Decision]) -> dict[str, str]:
 
 
 def _takes_size(s: Site) -> bool:
-    """A free that passes the size (free(p, T, n), malloc_strfree, ...)."""
+    """A free that passes the size (free(p, T, n), malloc_strfree, ...;
+    not a macro's use: its arguments are the macro's)."""
+    if s.macro:
+        return False
     a = allocators.TABLE[s.callee]
     return s.callee == "malloc_strfree" or (a.size is not None and a.size < len(s.args) and
                                             s.args[a.size].strip() != "0")

@@ -65,6 +65,7 @@ class Site:
     size_type: str | None = None    # the object type its size names (sizeof)
     macro: str | None = None    # a use of an allocator macro (not a call site)
     define: str | None = None   # the macro whose definition holds the call
+    type_arg: int | None = None     # a macro use's argument that is its malloc type
     flags_km: bool = False      # its flags are a variable declared km_flag_t
     # its size is sizeof a struct with no members we read: 0 in GNU C
     # (aic7xxx's struct ahc_platform_data {}), which no header-less block has
@@ -447,6 +448,8 @@ class AllocMacro(NamedTuple):
     ptr: str = ""           # a free's pointer argument, or the parameter an
                             # allocation is assigned to (ipf's KMALLOC(a, t):
                             # (a) = (t)kmem_alloc(...)), in the same terms
+    mtype: int | None = None    # the parameter that is the malloc type: each
+                                # use names its own (udf's MPFREE(a, lst))
 
 
 # the body assigns the call to one of the parameters: "(a) = (t)kmem_alloc("
@@ -466,10 +469,13 @@ def alloc_macros(text: str) -> dict[str, AllocMacro]:
         callee = cm.group(1)
         openp = cm.end() - 1
         args = split_args(m.group(3)[openp + 1:brackets.match(m.group(3), openp) - 1])
+        if not allocators.is_call(callee, len(args)):
+            continue
         mt = CALLEES[callee].mtype
-        if not allocators.is_call(callee, len(args)) or \
-                (mt is not None and set(IDENT_RE.findall(args[mt])) & set(params)):
-            continue    # (udf's MPFREE(a, lst): the type is each use's own)
+        typed = args[mt].strip() if mt is not None and mt < len(args) else ""
+        at = params.index(typed) if typed and typed in params else None
+        if at is None and set(IDENT_RE.findall(typed)) & set(params):
+            continue    # a type made of a parameter: no one argument names it
         argno, ptr = -1, ""
         lhs = _ASSIGNED_RE.search(m.group(3)[:cm.start()])
         if lhs and lhs.group(1) in params:
@@ -480,7 +486,7 @@ def alloc_macros(text: str) -> dict[str, AllocMacro]:
             ptr = " ".join(args[0].split()) if args else ""
         sz = CALLEES[callee].size
         size = " ".join(args[sz].split()) if sz is not None and sz < len(args) else ""
-        out[m.group(1)] = AllocMacro(callee, argno, tuple(params), size, ptr)
+        out[m.group(1)] = AllocMacro(callee, argno, tuple(params), size, ptr, at)
     return out
 
 
@@ -768,7 +774,7 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, AllocMacro]) -> list[Site
         openp = m.end() - 1
         args = split_args(t.code[openp + 1:brackets.match(t.code, openp) - 1])
         site = Site(path, t.lines.line(start), start, mac.callee, f.name, args,
-                    t.region_at(start)[0], macro=m.group(1))
+                    t.region_at(start)[0], macro=m.group(1), type_arg=mac.mtype)
         # the pointer this use frees and the size it passes, in its own
         # terms (not its arguments at the call's positions)
         size = _substitute(mac.size, mac.params, args) if mac.size else None
