@@ -109,9 +109,14 @@ def _arg_span(text: str, stripped: str, s: cscan.Site, i: int | None) -> tuple[i
 def type_span(text: str, stripped: str, s: cscan.Site) -> tuple[int, int] | None:
     """Where the malloc type argument of malloc(9) call s (or of a use of
     a macro whose type is its parameter) is in text (stripped:
-    cscan.strip(text)), or None (no such argument)."""
-    return _arg_span(text, stripped, s,
+    cscan.strip(text)), comments around it left out (hfs_subr.c's
+    `/*M_HFSMNT*/ M_TEMP`), or None (no such argument)."""
+    span = _arg_span(text, stripped, s,
                      s.type_arg if s.macro else allocators.TABLE[s.callee].mtype)
+    if span is None:
+        return None
+    arg = stripped[span[0]:span[1]]
+    return span[0] + len(arg) - len(arg.lstrip()), span[0] + len(arg.rstrip())
 
 
 def size_span(text: str, stripped: str, s: cscan.Site) -> tuple[int, int] | None:
