@@ -16,6 +16,11 @@ with a Keep reason), rewrite (the type arguments, verified by a scan of
 the output), write (the per-driver diffs, report.json and report.md,
 the series; --in-place: convert.apply_in_place).
 
+A use of a wrapper macro (pf's rs_free(x): free(x, M_TEMP)) is a site
+like a call: the macro's definition is retyped with its uses' memory
+when they are all one owner's (_macro_kept); a macro whose type is its
+parameter (udf's MPFREE(a, lst)) is retyped at each use.
+
 Memory of a scratch type (`retag: scratch`, M_TEMP) that is freed only in
 the function that allocates it is a scratch buffer: it keeps its type,
 listed as such.
@@ -54,7 +59,8 @@ class Keep(enum.StrEnum):
     OUTSIDE = "outside"             # pairs with a call outside the paths
     MIXED_TYPES = "mixed-types"     # its memory meets calls of another type
     EXPRESSION = "expression"       # ... or of a type that is not a name
-    MACRO = "macro"                 # in a #define body, or outside a function
+    MACRO = "macro"                 # a #define body whose uses are not followed, or
+                                    # are two owners', or outside a function
     UNPAIRED = "unpaired"           # a free no allocation reaches
     NO_FREE = "no-free"             # memory handed on, and no free seen
     NAMED_ELSEWHERE = "named-elsewhere"     # its owner passes the type on
@@ -120,9 +126,6 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
             log("kmem2malloc: run install-shim again: its type lists follow the "
                 "retyped calls (a type a free(p, T) now names gets a header)")
     return 1 if problems else 0
-
-
-mtype = malloc_type
 
 
 def names_type(s: Site) -> bool:
@@ -266,10 +269,10 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     decs: list[Decision] = []
     for comp in comps.values():
         mine = [i for i in comp if names_type(sites[i]) and sites[i].path in targets and
-                mtype(sites[i]) in generic]
+                malloc_type(sites[i]) in generic]
         if not mine:
             continue
-        old = mtype(sites[mine[0]]) or ""
+        old = malloc_type(sites[mine[0]]) or ""
         kept = _blocked(comp, sites, pairs, links, named, owner, old, targets) or \
             _macro_kept(comp, sites, tag_of) or _handed_on(comp, sites, sc, old)
         if kept is None and old in tagmap.scratch_types and \
@@ -375,7 +378,7 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
         s = sites[i]
         if not names_type(s):
             continue
-        t = mtype(s)
+        t = malloc_type(s)
         if t is None:
             return Keep.EXPRESSION, (f"its memory meets {s.callee} at {s.where}, whose "
                                      "type is not a name: kept")
@@ -676,7 +679,7 @@ def headerless(sc: Scanned) -> set[str]:
     unsized: set[str] = set()
     for ff in sc.facts.values():
         for s in ff.sites:
-            t = mtype(s) if names_type(s) and not s.is_kmem else None
+            t = malloc_type(s) if names_type(s) and not s.is_kmem else None
             if t and s.role == Role.FREE:
                 (sized if _takes_size(s) else unsized).add(t)
             elif t and s.callee == "realloc":
