@@ -367,12 +367,13 @@ def converted_macros(plan: pairing.Plan) -> set[str]:
 
 def as_converted(facts: cscan.FileFacts, macros: AbstractSet[str]) -> cscan.FileFacts:
     """facts with the uses of the converted allocator macros allocating
-    or freeing as malloc(9) does now."""
-    if not any(s.macro in macros for s in facts.sites):
+    or freeing as malloc(9) does now (a use of a malloc(9) macro of the
+    same name, stb_image.c's MALLOC beside pci_subr.c's, stays)."""
+    if not any(s.macro in macros and s.is_kmem for s in facts.sites):
         return facts
     out = replace(facts)
     out.sites = [replace(s, callee=allocators.TABLE[s.callee].becomes)
-                 if s.macro in macros else s for s in facts.sites]
+                 if s.macro in macros and s.is_kmem else s for s in facts.sites]
     return out
 
 
