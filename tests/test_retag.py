@@ -154,6 +154,22 @@ def test_a_wrapper_macro_of_two_owners_keeps_its_type(tmp_path):
         assert f"malloc(16, {t}, M_WAITOK)" in text and f"free(sc->sc_b, {t});" in text
 
 
+def test_a_wrapper_macro_of_its_owners_header_is_retyped_with_its_uses(tmp_path):
+    """foovar.h's macros are used by foo alone, one use in a file that
+    names no allocator itself (isapnpres.c's ISAPNP_MALLOC): that file is
+    scanned too, and the macros change together (unseen, the allocation
+    kept M_DEVBUF while FOO_FREE took M_FOO)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foovar.h", WRAPPERS)
+    write(tree, "sys/dev/foo/foores.c", HEAD + '#include "foovar.h"\n\nchar *\nfoo_get(void)\n{\n'
+          "\treturn FOO_ALLOC(16);\n}\n")
+    write(tree, "sys/dev/foo/foo.c", HEAD + '#include "foovar.h"\n\nchar *foo_get(void);\n\n'
+          "void\nfoo_attach(void)\n{\n\tchar *p = foo_get();\n\n\tFOO_FREE(p);\n"
+          "\tp = malloc(4, M_DEVBUF, M_WAITOK);\n\tfree(p, M_DEVBUF);\n}\n")
+    retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert (tree / "sys/dev/foo/foovar.h").read_text() == WRAPPERS.replace("M_DEVBUF", "M_FOO")
+
+
 def test_retagged_types_are_defined_by_install_shim(example_tree, tmp_path):
     """Retag names only the tag map's types, and install-shim declares and
     defines every one; a type a free(p, T) now names gets a header."""

@@ -200,15 +200,17 @@ class _Clock:
 
 def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None,
          cache: FactCache | None = None,
-         context_needles: tuple[str, ...] = ("kmem_",)) -> Scanned:
+         context_needles: tuple[str, ...] = ("kmem_",), malloc_macros: bool = False
+         ) -> Scanned:
     """Phase 1: scan the targets and their context, and pair the sites;
     unit_of(path): who owns the memory a file allocates (pairing.pair:
     its driver, per port for a driver of several ports: Tree.unit_of).
     The context: the files of sys/kern, sys/net ... naming one of
-    context_needles (retag's: the generic malloc types)."""
+    context_needles (retag's: the generic malloc types), and the users of
+    header macros (malloc_macros: of malloc(9)'s too, retag's)."""
     targets, frozen = _symlinks(tree, source_files(tree, paths))
     context = context_files(tree, set(targets), context_needles)
-    context += macro_users(tree, paths, targets + context)
+    context += macro_users(tree, paths, targets + context, malloc_macros)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
     cache = cache or FactCache(None)

@@ -96,7 +96,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         lambda path: tagmap.tag_for(path, tree.driver_of(path)))
     generic = tagmap.retag_types
     sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), FactCache(cache),
-              context_needles=generic)
+              context_needles=generic, malloc_macros=True)
     named = named_elsewhere(tree, paths, sc, generic, owner_of(tree, tag_of))
     sizedonly = headerless(sc)
     plan = decide(sc, tag_of, tagmap, named, tree.root, sizedonly, unsized)
@@ -371,7 +371,9 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.FROZEN, links[s.path]
     for i in comp:
         s = sites[i]
-        if s.path not in targets:
+        # (a use of a header's macro is not rewritten: its file may be
+        # context, naming no allocator, isapnpres.c's ISAPNP_MALLOC)
+        if s.path not in targets and not (s.macro and s.type_arg is None):
             return Keep.OUTSIDE, (f"pairs with {s.callee} at {s.where} ({s.scope}), "
                                   "outside the retagged paths")
     for i in comp:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -214,22 +215,31 @@ def context_files(tree: Tree, targets: set[str], needles: tuple[str, ...] = ("km
     return sorted(set(out))
 
 
-def macro_users(tree: Tree, paths: list[str], scanned: list[str]) -> list[str]:
+def macro_users(tree: Tree, paths: list[str], scanned: list[str],
+                malloc: bool = False) -> list[str]:
     """The files that use a kmem(9) macro of a header (KERNHIST_INIT,
     PNBUF_GET: every file sees them, MacroTable) and were not scanned, for
     calling no allocator themselves (kern_scdebug.c's only allocation is
     KERNHIST_INIT): under paths and CONTEXT_DIRS.  The macro's type is
-    chosen from all its uses."""
-    names: set[str] = set()
+    chosen from all its uses.  malloc: and those that call a malloc(9)
+    macro of a header (isapnpres.c's only allocations are ISAPNP_MALLOC's:
+    unseen, its memory was not joined to ISAPNP_FREE's), as a call: not
+    every file naming radix.h's Free."""
+    kmem: set[str] = set()
+    other: set[str] = set()
     for p in scanned:
         if p.endswith(".h"):
             text = read(tree.root, p)
             if "define" in text:
-                names |= {n for n, m in cscan.alloc_macros(text).items()
-                          if m.callee in cscan.KMEM_CALLEES}
-    if not names:
-        return []
+                for n, m in cscan.alloc_macros(text).items():
+                    (kmem if m.callee in cscan.KMEM_CALLEES else other).add(n)
+    other = other - kmem if malloc else set()
     dirs = [d for d in CONTEXT_DIRS if os.path.isdir(os.path.join(tree.root, d))]
     have = set(scanned)
-    return [f for f in source_files(tree, list(paths) + dirs, needles=sorted(names))
-            if f not in have and not os.path.islink(os.path.join(tree.root, f))]
+    out = [f for f in source_files(tree, list(paths) + dirs, needles=sorted(kmem))
+           if f not in have] if kmem else []
+    if other:
+        call = re.compile(r"\b(" + "|".join(sorted(other)) + r")\s*\(")
+        out += [f for f in source_files(tree, list(paths) + dirs, needles=sorted(other))
+                if f not in have and f not in out and call.search(read(tree.root, f))]
+    return [f for f in out if not os.path.islink(os.path.join(tree.root, f))]
