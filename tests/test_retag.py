@@ -261,3 +261,19 @@ def test_a_fixed_size_is_written_into_the_free_of_a_header_less_type(tmp_path):
     assert "free(m, M_FOO, sizeof(*m));" in text and "M_DEVBUF" not in text
     assert [s.get("size") for s in sites(rep, "sys/dev/foo/foo.c")] == [None, "sizeof(*m)"]
     assert rep["summary"]["sizes_given"] == 1 and rep["summary"]["headers_given"] == {}
+
+
+def test_a_macros_free_of_a_header_less_type_is_given_no_size(tmp_path):
+    """A wrapper macro's free serves each use: `free(x, M_FOO, sizeof(*x))`
+    in its body would be the size of each use's pointer, not of its
+    memory (pf's rs_free frees paths and anchors).  The memory is
+    recorded instead, as wsemul_vt100.c's f(ptr)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/conv.c", CONVERTED)
+    write(tree, "sys/dev/foo/foo.c", alloc("foo").replace("bar_release(m);", "FOO_FREE(m);")
+          .replace("void bar_release(struct msg *);\n",
+                   "#define\tFOO_FREE(x)\tfree((x), M_DEVBUF)\n"))
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    text = (tree / "sys/dev/foo/foo.c").read_text()
+    assert "#define\tFOO_FREE(x)\tfree((x), M_ASALLOCATED)" in text
+    assert "malloc(sizeof(*m), M_RECORDED(M_FOO), M_WAITOK)" in text

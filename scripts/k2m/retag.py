@@ -314,9 +314,11 @@ def _sized(comp: list[int], sites: list[Site], dec: dict[int, Decision],
              d.site.role is Role.ALLOC and freesize.of_allocation(d.site) is None]
     if not bare and not loose:
         return None
-    use = next((sites[i] for i in bare if sites[i].macro), None)
-    sizes = (f"{use.macro}() at {use.where} passes no size" if use else
-             freesize.plan(comp, sites, bare)) if bare else \
+    # a macro's free (its body's, or a use's) frees each use's memory:
+    # no one size is right for all (pf's rs_free frees paths and anchors)
+    mac = next((sites[i] for i in bare if sites[i].macro or sites[i].define), None)
+    sizes = (f"{mac.callee} at {mac.where} ({mac.scope}) is a macro's: no one size "
+             "fits its uses" if mac else freesize.plan(comp, sites, bare)) if bare else \
         f"{sites[loose[0]].callee} at {sites[loose[0]].where} asks for " \
         f"`{sites[loose[0]].size}`, not a fixed size: it may be 0"
     if isinstance(sizes, dict):
