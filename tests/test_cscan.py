@@ -240,5 +240,7 @@ def test_malloc_wrapper_macros_are_allocator_macros():
     assert macros == {"rs_malloc": ("malloc", -1, ("x",), "x", "", None),
                       "rs_free": ("free", 0, ("x",), "", "x", None),
                       "MPFREE": ("free", 0, ("a", "lst"), "", "(a)", 1)}
+    assert cscan.redefined_macros(text) == set()       # libc's twin is none
+    assert cscan.redefined_macros(text + "#define rs_free(x) free(x, M_PF)\n") == {"rs_free"}
     use, = [s for s in cscan.scan(text, "sys/fs/udf/u.c", macros).sites if s.macro]
     assert (use.type_arg, use.anchor) == (1, "(p)") and use.args[1] == "M_TEMP"

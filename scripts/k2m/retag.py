@@ -267,6 +267,8 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     for e in edges:
         around[e[0]].append(e)
     decs: list[Decision] = []
+    redefined = functools.lru_cache(maxsize=None)(
+        lambda path: cscan.redefined_macros(sc.texts[path]))
     for comp in comps.values():
         mine = [i for i in comp if names_type(sites[i]) and sites[i].path in targets and
                 malloc_type(sites[i]) in generic]
@@ -274,7 +276,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
             continue
         old = malloc_type(sites[mine[0]]) or ""
         kept = _blocked(comp, sites, pairs, links, named, owner, old, targets) or \
-            _macro_kept(comp, sites, tag_of) or _handed_on(comp, sites, sc, old)
+            _macro_kept(comp, sites, tag_of, redefined) or _handed_on(comp, sites, sc, old)
         if kept is None and old in tagmap.scratch_types and \
                 _scratch(comp, sites, pairs, [e for i in comp for e in around[i]]):
             kept = (Keep.SCRATCH, f"scratch: {old} memory freed only in "
@@ -446,16 +448,23 @@ def _uses(d: int, comp: list[int], sites: list[Site]) -> list[Site]:
              (s.path.endswith(".h") and (sites[i].path, s.define) not in own))]
 
 
-def _macro_kept(comp: list[int], sites: list[Site], tag_of) -> tuple[Keep, str] | None:
+def _macro_kept(comp: list[int], sites: list[Site], tag_of,
+                redefined) -> tuple[Keep, str] | None:
     """A macro's definition names one type for all its uses: it is retyped
     with them only if they are all of one type, their owner's, and it is
     defined in a .c file or in a header of that owner's (tag_of: its type
     is theirs).  A header whose type is not theirs is another owner's or
     shared, and keeps the type (its other users may be outside the paths,
-    and a driver's type does not belong there).  Why it is kept, or None."""
+    and a driver's type does not belong there).  A macro its file defines
+    twice (redefined(path): xmm7360.c's kzalloc for OpenBSD and NetBSD) is
+    kept: the other system has no such type.  Why it is kept, or None."""
     for i in comp:
         d = sites[i]
         uses = _uses(i, comp, sites) if d.context == Context.MACRO else []
+        if uses and d.define in redefined(d.path):
+            return Keep.MACRO, (f"#define {d.define} at {d.where} is one of its file's "
+                                "definitions of it (#if branches, for other systems "
+                                "too): kept")
         types = sorted({tag_of(u.path) for u in uses})
         if len(types) > 1:
             return Keep.MACRO, (f"#define {d.define} at {d.where} is used by owners of "
@@ -594,8 +603,11 @@ def verify(path: str, old: str, new: str, sc: Scanned, decs: list) -> list[str]:
 
 
 def _type_text(s: Site) -> str | None:
+    """The type argument as written, white space and a #define's line
+    breaks (a backslash before a newline) made one space."""
     i = s.type_arg if s.macro else allocators.TABLE[s.callee].mtype
-    return " ".join(s.args[i].split()) if i is not None and i < len(s.args) else None
+    return " ".join(s.args[i].replace("\\\n", " ").split()) \
+        if i is not None and i < len(s.args) else None
 
 
 def retag_step(unit, state: dict, final: dict, tags: dict, options: dict) -> series.Step:

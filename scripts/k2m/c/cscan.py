@@ -21,7 +21,7 @@ import enum
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from .. import allocators
 from ..allocators import Role
@@ -459,8 +459,20 @@ _ASSIGNED_RE = re.compile(r"\(?\s*([A-Za-z_]\w*)\s*\)?\s*=(?!=)[^=;]*$")
 def alloc_macros(text: str) -> dict[str, AllocMacro]:
     """Function-like macros that call kmem(9) or malloc(9), by name (an
     allocator defined as a macro is the allocator's; a body calling
-    libc's malloc(x), pf's user-space rs_malloc, is no malloc(9) macro)."""
-    out = {}
+    libc's malloc(x), pf's user-space rs_malloc, is no malloc(9) macro;
+    of two definitions, the last)."""
+    return dict(_alloc_defs(text))
+
+
+def redefined_macros(text: str) -> set[str]:
+    """The allocator macros text defines more than once (xmm7360.c's
+    kzalloc for OpenBSD and for NetBSD, under #ifdef)."""
+    names = [n for n, _ in _alloc_defs(text)]
+    return {n for n in names if names.count(n) > 1}
+
+
+def _alloc_defs(text: str) -> Iterator[tuple[str, AllocMacro]]:
+    """Each definition of an allocator macro (alloc_macros), in order."""
     for m in _DEFINE_RE.finditer(strip(text)):
         params = [p.strip() for p in m.group(2).split(",")]
         cm = CALL_RE.search(m.group(3))
@@ -486,8 +498,7 @@ def alloc_macros(text: str) -> dict[str, AllocMacro]:
             ptr = " ".join(args[0].split()) if args else ""
         sz = CALLEES[callee].size
         size = " ".join(args[sz].split()) if sz is not None and sz < len(args) else ""
-        out[m.group(1)] = AllocMacro(callee, argno, tuple(params), size, ptr, at)
-    return out
+        yield m.group(1), AllocMacro(callee, argno, tuple(params), size, ptr, at)
 
 
 def _substitute(expr: str, params: tuple[str, ...], args: list[str]) -> str:
