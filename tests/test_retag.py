@@ -170,6 +170,23 @@ def test_a_wrapper_macro_of_its_owners_header_is_retyped_with_its_uses(tmp_path)
     assert (tree / "sys/dev/foo/foovar.h").read_text() == WRAPPERS.replace("M_DEVBUF", "M_FOO")
 
 
+def test_an_owner_whose_type_is_generic_keeps_m_temp(tmp_path):
+    """M_TEMP memory of an owner no rule matches (its type M_DEVBUF, as
+    udf's and sljit's) keeps M_TEMP: one generic type for another tells
+    vmstat -m nothing."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/qux/qux.c", RELEASE.replace("bar_release", "qux_release")
+          .replace("M_DEVBUF", "M_TEMP") + alloc("qux").replace("bar_release", "qux_release")
+          .replace("M_DEVBUF", "M_TEMP").split("struct msg { int m_len; };\n")[1])
+    before = snapshot(tree)
+    out, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert snapshot(tree) == before and os.listdir(out / "diffs") == []
+    got = sites(rep, "sys/dev/qux/qux.c")
+    assert [s["keep"] for s in got] == ["owner-generic"] * 2
+    assert "its owner's type is M_DEVBUF" in got[0]["reason"] and "as generic as M_TEMP" in \
+        got[0]["reason"]
+
+
 def test_retagged_types_are_defined_by_install_shim(example_tree, tmp_path):
     """Retag names only the tag map's types, and install-shim declares and
     defines every one; a type a free(p, T) now names gets a header."""

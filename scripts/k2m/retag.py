@@ -283,7 +283,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
                     f"{sites[mine[0]].func}(), where it is allocated")
         dec = {i: Decision(sites[i], tag=tag_of(sites[i].path), old=old) for i in mine}
         if kept is None:
-            kept = _typed(plan, mine, comp, pairs, dec, old)
+            kept = _typed(plan, mine, comp, pairs, dec, old, generic)
         if kept is None:
             kept = _sized(comp, sites, dec, sized_types, unsized)
         for i in mine:
@@ -400,9 +400,9 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.MACRO, (f"{s.callee} at {s.where} is {s.scope}: its uses' memory "
                                 "is not followed")
         a = allocators.TABLE[s.callee]
-        if s.callee == "realloc" and s.macro:
-            return Keep.REALLOC, (f"{s.macro}() at {s.where} reallocates: its pointer "
-                                  "argument is not followed")
+        if s.callee == "realloc" and (s.macro or s.define):
+            return Keep.REALLOC, (f"realloc at {s.where} ({s.scope}) reallocates for "
+                                  "each use of a macro: its moves are not followed")
         if s.callee == "realloc" and a.ptr is not None and \
                 " ".join(s.args[a.ptr].split()) not in (s.anchor, "NULL", "0"):
             return Keep.REALLOC, (f"realloc at {s.where} moves {s.args[a.ptr].strip()} "
@@ -522,10 +522,14 @@ def _scratch(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
 
 
 def _typed(plan: pairing.Plan, mine: list[int], comp: list[int], pairs: pairing.Pairs,
-           dec: dict[int, Decision], old: str) -> tuple[Keep, str] | None:
+           dec: dict[int, Decision], old: str,
+           generic: AbstractSet[str]) -> tuple[Keep, str] | None:
     """The owners' types (pairing.owner_types: memory charged to the owner
     that allocates it, M_RECORDED where several owners' memory meets at
-    one free); why the component keeps its type, or None."""
+    one free); why the component keeps its type, or None.  An owner whose
+    type is generic too (a file no rule matches: M_DEVBUF) keeps M_TEMP:
+    one generic type for another tells vmstat -m nothing (udf's
+    la_lmapping, sljitConfig.h's SLJIT_MALLOC)."""
     found = len(plan.findings)
     why = pairing.owner_types(plan, mine, pairs, dec, comp)   # type: ignore[arg-type]
     if why:
@@ -537,10 +541,14 @@ def _typed(plan: pairing.Plan, mine: list[int], comp: list[int], pairs: pairing.
             del plan.findings[found:]
             return Keep.REALLOC, (f"realloc at {d.site.where} of memory several owners "
                                   "allocate: a realloc takes no recorded type, kept")
-    if all(dec[i].tag == old for i in mine):
+    types = {allocators.type_arg(dec[i].tag or "") for i in mine
+             if dec[i].tag != allocators.AS_ALLOCATED}
+    if types <= set(generic):
         del plan.findings[found:]
-        return Keep.OWNER_GENERIC, (f"its owner's type is {old} (the tag map's rule for "
-                                    f"{pairs.sites[mine[0]].path})")
+        t = " and ".join(sorted(t for t in types if t))
+        return Keep.OWNER_GENERIC, (f"its owner's type is {t} (the tag map's rule for "
+                                    f"{pairs.sites[mine[0]].path})" +
+                                    (f", as generic as {old}" if t != old else ""))
     return None
 
 
