@@ -706,3 +706,17 @@ def test_comments_naming_kmem_are_listed_not_rewritten(example_tree, tmp_path):
     text = "".join(f.read_text() for f in diff)
     assert "kmem_alloc'ed above" in text and "+\t * p was malloc" not in text
     assert "+\tfree(p, M_KERN, sizeof(*p));" in text     # subr_keep.c: changed, kmem left
+
+
+def test_a_malloc_macro_of_a_converted_macros_name(tmp_path):
+    """pci_subr.c's MALLOC calls kmem(9) and is converted; stb_image.c's
+    own MALLOC calls malloc(9): its uses are not the converted macro's."""
+    tree = tmp_path / "tree"
+    for rel, body in (("sys/dev/pci/a.c", "kmem_alloc((n), KM_SLEEP)"),
+                      ("sys/dev/stbi/b.c", "malloc((n), M_DEVBUF, M_WAITOK)")):
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_text(f"#define MALLOC(n) {body}\n\nvoid\nf(void)\n{{\n"
+                                "\tchar *p = MALLOC(4);\n\n\t(void)p;\n}\n")
+    p = run("convert", "--no-series", "--out", str(tmp_path / "out"), "-j", "1",
+            str(tree), "sys")
+    assert p.returncode == 0, p.stdout + p.stderr

@@ -118,7 +118,7 @@ def test_preprocessor_view_and_sites():
         (11, "kmem_free", "code", None, None, "in b"),
         (10, "kmem_alloc", "code", None, "GET", "in b"),     # a use of the macro
     ]
-    assert cscan.alloc_macros(text) == {"GET": ("kmem_alloc", -1, ("n",), "(n)", "")}
+    assert cscan.alloc_macros(text) == {"GET": ("kmem_alloc", -1, ("n",), "(n)", "", None)}
 
 
 def test_line_index_counts_newlines_only():
@@ -223,3 +223,24 @@ def test_an_interior_pointer_is_the_allocation_only_at_its_start():
     ff = cscan.scan(text, "sys/dev/x/y.c", {})
     assert sorted((str(a), str(b)) for a, b in ff.links) == [
         ("r:sys/dev/x/y.c:b", "t:struct mf"), ("r:sys/dev/x/y.c:d", "t:struct mf")]
+
+
+def test_malloc_wrapper_macros_are_allocator_macros():
+    """pf's rs_malloc/rs_free wrap malloc(9) (a user-space twin calls
+    libc's malloc(x): not one); udf's MPFREE(a, lst) takes the type as a
+    parameter, which each use names (a type made of a parameter is none
+    a use names: not followed)."""
+    text = ("#ifdef _KERNEL\n#define rs_malloc(x) malloc(x, M_TEMP, M_WAITOK)\n"
+            "#define rs_free(x) free(x, M_TEMP)\n#else\n#define rs_malloc(x) malloc(x)\n"
+            "#define rs_free(x) free(x)\n#endif\n"
+            "#define MPFREE(a, lst) if ((a)) free((a), lst);\n"
+            "#define TFREE(a, t) free((a), M_##t)\n"
+            "void f(char *p)\n{\n\tMPFREE(p, M_TEMP);\n}\n")
+    macros = cscan.alloc_macros(text)
+    assert macros == {"rs_malloc": ("malloc", -1, ("x",), "x", "", None),
+                      "rs_free": ("free", 0, ("x",), "", "x", None),
+                      "MPFREE": ("free", 0, ("a", "lst"), "", "(a)", 1)}
+    assert cscan.redefined_macros(text) == set()       # libc's twin is none
+    assert cscan.redefined_macros(text + "#define rs_free(x) free(x, M_PF)\n") == {"rs_free"}
+    use, = [s for s in cscan.scan(text, "sys/fs/udf/u.c", macros).sites if s.macro]
+    assert (use.type_arg, use.anchor) == (1, "(p)") and use.args[1] == "M_TEMP"

@@ -122,6 +122,71 @@ def test_an_owner_whose_type_is_generic_keeps_it(tmp_path):
     assert "kept (owner-generic)" in (out / "report.md").read_text()
 
 
+WRAPPERS = ("#define\tFOO_ALLOC(n)\tmalloc((n), M_DEVBUF, M_WAITOK)\n"
+            "#define\tFOO_FREE(p)\tfree((p), M_DEVBUF)\n")
+
+
+def wrapped(name):
+    """A driver using foovar.h's wrapper macros, and malloc(9) itself."""
+    return (HEAD + '#include "foovar.h"\n\nstruct sc { char *sc_a, *sc_b; };\n\n'
+            f"void\n{name}_attach(struct sc *sc)\n{{\n"
+            "\tsc->sc_a = FOO_ALLOC(16);\n\tsc->sc_b = malloc(16, M_DEVBUF, M_WAITOK);\n}\n\n"
+            f"void\n{name}_detach(struct sc *sc)\n{{\n"
+            "\tFOO_FREE(sc->sc_a);\n\tfree(sc->sc_b, M_DEVBUF);\n}\n")
+
+
+def test_a_wrapper_macro_of_two_owners_keeps_its_type(tmp_path):
+    """foovar.h's FOO_ALLOC/FOO_FREE are used by foo and bar: the one type
+    in the header cannot be both owners', so the macros and their uses'
+    memory keep M_DEVBUF; the owners' own calls are retyped, the name in
+    the header's bodies holding nothing back (their uses are followed)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foovar.h", WRAPPERS)
+    write(tree, "sys/dev/foo/foo.c", wrapped("foo"))
+    write(tree, "sys/dev/bar/bar.c", wrapped("bar").replace('"foovar.h"', '"../foo/foovar.h"'))
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert (tree / "sys/dev/foo/foovar.h").read_text() == WRAPPERS
+    assert [(s["call"], s["keep"]) for s in sites(rep, "sys/dev/foo/foovar.h")] == \
+        [("malloc", "macro"), ("free", "macro")]
+    assert "used by owners of M_BAR and M_FOO" in sites(rep, "sys/dev/foo/foovar.h")[0]["reason"]
+    for drv, t in (("foo", "M_FOO"), ("bar", "M_BAR")):
+        text = (tree / f"sys/dev/{drv}/{drv}.c").read_text()
+        assert f"malloc(16, {t}, M_WAITOK)" in text and f"free(sc->sc_b, {t});" in text
+
+
+def test_a_wrapper_macro_of_its_owners_header_is_retyped_with_its_uses(tmp_path):
+    """foovar.h's macros are used by foo alone, one use in a file that
+    names no allocator itself (isapnpres.c's ISAPNP_MALLOC): that file is
+    scanned too, and the macros change together (unseen, the allocation
+    kept M_DEVBUF while FOO_FREE took M_FOO)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foovar.h", WRAPPERS)
+    write(tree, "sys/dev/foo/foores.c", HEAD + '#include "foovar.h"\n\nchar *\nfoo_get(void)\n{\n'
+          "\treturn FOO_ALLOC(16);\n}\n")
+    write(tree, "sys/dev/foo/foo.c", HEAD + '#include "foovar.h"\n\nchar *foo_get(void);\n\n'
+          "void\nfoo_attach(void)\n{\n\tchar *p = foo_get();\n\n\tFOO_FREE(p);\n"
+          "\tp = malloc(4, M_DEVBUF, M_WAITOK);\n\tfree(p, M_DEVBUF);\n}\n")
+    retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert (tree / "sys/dev/foo/foovar.h").read_text() == WRAPPERS.replace("M_DEVBUF", "M_FOO")
+
+
+def test_an_owner_whose_type_is_generic_keeps_m_temp(tmp_path):
+    """M_TEMP memory of an owner no rule matches (its type M_DEVBUF, as
+    udf's and sljit's) keeps M_TEMP: one generic type for another tells
+    vmstat -m nothing."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/qux/qux.c", RELEASE.replace("bar_release", "qux_release")
+          .replace("M_DEVBUF", "M_TEMP") + alloc("qux").replace("bar_release", "qux_release")
+          .replace("M_DEVBUF", "M_TEMP").split("struct msg { int m_len; };\n")[1])
+    before = snapshot(tree)
+    out, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert snapshot(tree) == before and os.listdir(out / "diffs") == []
+    got = sites(rep, "sys/dev/qux/qux.c")
+    assert [s["keep"] for s in got] == ["owner-generic"] * 2
+    assert "its owner's type is M_DEVBUF" in got[0]["reason"] and "as generic as M_TEMP" in \
+        got[0]["reason"]
+
+
 def test_retagged_types_are_defined_by_install_shim(example_tree, tmp_path):
     """Retag names only the tag map's types, and install-shim declares and
     defines every one; a type a free(p, T) now names gets a header."""
@@ -213,3 +278,19 @@ def test_a_fixed_size_is_written_into_the_free_of_a_header_less_type(tmp_path):
     assert "free(m, M_FOO, sizeof(*m));" in text and "M_DEVBUF" not in text
     assert [s.get("size") for s in sites(rep, "sys/dev/foo/foo.c")] == [None, "sizeof(*m)"]
     assert rep["summary"]["sizes_given"] == 1 and rep["summary"]["headers_given"] == {}
+
+
+def test_a_macros_free_of_a_header_less_type_is_given_no_size(tmp_path):
+    """A wrapper macro's free serves each use: `free(x, M_FOO, sizeof(*x))`
+    in its body would be the size of each use's pointer, not of its
+    memory (pf's rs_free frees paths and anchors).  The memory is
+    recorded instead, as wsemul_vt100.c's f(ptr)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/conv.c", CONVERTED)
+    write(tree, "sys/dev/foo/foo.c", alloc("foo").replace("bar_release(m);", "FOO_FREE(m);")
+          .replace("void bar_release(struct msg *);\n",
+                   "#define\tFOO_FREE(x)\tfree((x), M_DEVBUF)\n"))
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    text = (tree / "sys/dev/foo/foo.c").read_text()
+    assert "#define\tFOO_FREE(x)\tfree((x), M_ASALLOCATED)" in text
+    assert "malloc(sizeof(*m), M_RECORDED(M_FOO), M_WAITOK)" in text

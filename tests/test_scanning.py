@@ -54,7 +54,26 @@ def test_a_c_files_allocator_macro_is_its_own(tmp_path):
     uses = {ff.path: [s.macro for s in ff.sites if s.macro] for ff in facts}
     assert uses["sys/kern/subr_extent.c"] == ["pool_get"]
     assert uses["sys/kern/kern_cpu.c"] == ["GETBUF"]
-    assert set(macros.for_file("sys/kern/kern_cpu.c")) == {"GETBUF"}
+    assert set(macros.for_file("sys/kern/kern_cpu.c", files["sys/kern/kern_cpu.c"])) == {"GETBUF"}
+
+
+def test_a_headers_malloc_macro_is_its_includers(tmp_path):
+    """radix.h's Free(p) wraps malloc(9): seen by the files of its
+    directory and those that include it, not by any file that calls a
+    Free of its own (a kmem(9) macro of a header is seen everywhere)."""
+    files = {
+        "sys/net/radix.h": "#define Free(p) free(p, M_RTABLE);\n",
+        "sys/net/radix.c": "void r(char *p) { Free(p); }\n",
+        "sys/kern/a.c": "#include <net/radix.h>\nvoid a(char *p) { Free(p); }\n",
+        "sys/kern/b.c": "void b(char *p) { Free(p); }\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    facts, _ = scanning.scan_all(str(tmp_path), sorted(files), jobs=1)
+    uses = {ff.path: [s.macro for s in ff.sites if s.macro] for ff in facts}
+    assert uses == {"sys/net/radix.h": [], "sys/net/radix.c": ["Free"],
+                    "sys/kern/a.c": ["Free"], "sys/kern/b.c": []}
 
 
 KERNHIST = {

@@ -200,15 +200,17 @@ class _Clock:
 
 def scan(tree: Tree, paths: list[str], jobs: int, log=print, unit_of=None,
          cache: FactCache | None = None,
-         context_needles: tuple[str, ...] = ("kmem_",)) -> Scanned:
+         context_needles: tuple[str, ...] = ("kmem_",), malloc_macros: bool = False
+         ) -> Scanned:
     """Phase 1: scan the targets and their context, and pair the sites;
     unit_of(path): who owns the memory a file allocates (pairing.pair:
     its driver, per port for a driver of several ports: Tree.unit_of).
     The context: the files of sys/kern, sys/net ... naming one of
-    context_needles (retag's: the generic malloc types)."""
+    context_needles (retag's: the generic malloc types), and the users of
+    header macros (malloc_macros: of malloc(9)'s too, retag's)."""
     targets, frozen = _symlinks(tree, source_files(tree, paths))
     context = context_files(tree, set(targets), context_needles)
-    context += macro_users(tree, paths, targets + context)
+    context += macro_users(tree, paths, targets + context, malloc_macros)
     log(f"kmem2malloc: {len(targets)} files under {', '.join(paths)}, "
         f"{len(context)} more kmem users for context")
     cache = cache or FactCache(None)
@@ -330,7 +332,7 @@ def _finish(p: str) -> Finished:
         new = includes.call_free_function(new, taker, forms.free_function)
     include = includes.action(sc.facts[p], old, conv)
     new = includes.add(restyle.restyle(old, new), include, taker)
-    of, probs = verify(p, new, plan.for_file(p), sc.facts[p], sc.macros.for_file(p),
+    of, probs = verify(p, new, plan.for_file(p), sc.facts[p], sc.macros.for_file(p, old),
                        _STATE.macros)
     # not sent back: rewrite puts the input's back
     of.functions = of.links = of.calls = None   # type: ignore[assignment]
@@ -367,12 +369,13 @@ def converted_macros(plan: pairing.Plan) -> set[str]:
 
 def as_converted(facts: cscan.FileFacts, macros: AbstractSet[str]) -> cscan.FileFacts:
     """facts with the uses of the converted allocator macros allocating
-    or freeing as malloc(9) does now."""
-    if not any(s.macro in macros for s in facts.sites):
+    or freeing as malloc(9) does now (a use of a malloc(9) macro of the
+    same name, stb_image.c's MALLOC beside pci_subr.c's, stays)."""
+    if not any(s.macro in macros and s.is_kmem for s in facts.sites):
         return facts
     out = replace(facts)
     out.sites = [replace(s, callee=allocators.TABLE[s.callee].becomes)
-                 if s.macro in macros else s for s in facts.sites]
+                 if s.macro in macros and s.is_kmem else s for s in facts.sites]
     return out
 
 

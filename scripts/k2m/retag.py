@@ -16,6 +16,11 @@ with a Keep reason), rewrite (the type arguments, verified by a scan of
 the output), write (the per-driver diffs, report.json and report.md,
 the series; --in-place: convert.apply_in_place).
 
+A use of a wrapper macro (pf's rs_free(x): free(x, M_TEMP)) is a site
+like a call: the macro's definition is retyped with its uses' memory
+when they are all one owner's (_macro_kept); a macro whose type is its
+parameter (udf's MPFREE(a, lst)) is retyped at each use.
+
 Memory of a scratch type (`retag: scratch`, M_TEMP) that is freed only in
 the function that allocates it is a scratch buffer: it keeps its type,
 listed as such.
@@ -36,6 +41,7 @@ from .c import brackets, cscan
 from .c.factcache import FactCache
 from .rewrite import freesize, restyle, textual
 from .allocators import Role
+from .pairing.pairs import malloc_type
 from .convert import FileResult, Scanned, apply_in_place, owner_of, scan
 from .c.cscan import Context, Site
 from .c.keys import Key, Kind
@@ -53,7 +59,8 @@ class Keep(enum.StrEnum):
     OUTSIDE = "outside"             # pairs with a call outside the paths
     MIXED_TYPES = "mixed-types"     # its memory meets calls of another type
     EXPRESSION = "expression"       # ... or of a type that is not a name
-    MACRO = "macro"                 # in a #define body, or outside a function
+    MACRO = "macro"                 # a #define body whose uses are not followed, or
+                                    # are two owners', or outside a function
     UNPAIRED = "unpaired"           # a free no allocation reaches
     NO_FREE = "no-free"             # memory handed on, and no free seen
     NAMED_ELSEWHERE = "named-elsewhere"     # its owner passes the type on
@@ -89,7 +96,7 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
         lambda path: tagmap.tag_for(path, tree.driver_of(path)))
     generic = tagmap.retag_types
     sc = scan(tree, paths, jobs, log, owner_of(tree, tag_of), FactCache(cache),
-              context_needles=generic)
+              context_needles=generic, malloc_macros=True)
     named = named_elsewhere(tree, paths, sc, generic, owner_of(tree, tag_of))
     sizedonly = headerless(sc)
     plan = decide(sc, tag_of, tagmap, named, tree.root, sizedonly, unsized)
@@ -121,10 +128,11 @@ def run(tree: Tree, paths: list[str], tagmap: TagMap, outdir: str, jobs: int,
     return 1 if problems else 0
 
 
-def mtype(s: Site) -> str | None:
-    """The malloc type a malloc(9) call names (None: not a name)."""
-    i = allocators.TABLE[s.callee].mtype
-    return allocators.type_arg(s.args[i]) if i is not None and i < len(s.args) else None
+def names_type(s: Site) -> bool:
+    """A site whose text names its malloc type: a call, or a use of a
+    macro whose type is its parameter (udf's MPFREE(p, M_TEMP)), which is
+    retyped at the use."""
+    return s.counted or s.type_arg is not None
 
 
 # calls whose malloc type argument NetBSD ignores: MEXTADD(m, buf, size,
@@ -141,8 +149,9 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
     """{(owner, type): where} for each owner whose code names a generic
     type outside the type argument of a call the scan sees: a macro of
     its own (udf's MPFREE(p, M_TEMP)), a wrapper (isa_free(p, M_DEVBUF)),
-    a #define, a call in a #define body (not MEXTADD's type, which NetBSD
-    ignores).  Memory of that type may be
+    a #define, a call in a #define body that is no allocator macro whose
+    uses pair (cscan.alloc_macros: pf's rs_free(x) is followed), not
+    MEXTADD's type, which NetBSD ignores.  Memory of that type may be
     freed through that name, which retag does not change: the owner's
     calls of that type keep it.  (Declarations and definitions of the
     type, comments and strings do not count.)"""
@@ -158,8 +167,10 @@ def named_elsewhere(tree: Tree, paths: list[str], sc: Scanned, generic: tuple[st
         stripped = cscan.strip(text)
         seen = set()
         ff = sc.facts.get(p)
+        followed = sc.macros.for_file(p, text)
         for s in ff.sites if ff else ():
-            if s.counted and s.context != Context.MACRO and not s.is_kmem:
+            if names_type(s) and not s.is_kmem and \
+                    (s.context != Context.MACRO or s.define in followed):
                 span = textual.type_span(text, stripped, s)
                 if span:
                     seen.add(span[0])
@@ -208,8 +219,10 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
     local = {f for f, own in into.items() if own == {True}}
     lonely = pairs.unpaired_frees
 
+    types = pairs.types
+
     def same_type(a: int, f: int) -> bool:
-        return sites[a].is_kmem or sites[f].is_kmem or mtype(sites[a]) == mtype(sites[f])
+        return sites[a].is_kmem or sites[f].is_kmem or types[a] == types[f]
 
     def live(a: int, f: int) -> bool:
         return sites[a].context != Context.IF0 and sites[f].context != Context.IF0
@@ -260,21 +273,23 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     for e in edges:
         around[e[0]].append(e)
     decs: list[Decision] = []
+    redefined = functools.lru_cache(maxsize=None)(
+        lambda path: cscan.redefined_macros(sc.texts[path]))
     for comp in comps.values():
-        mine = [i for i in comp if sites[i].counted and sites[i].path in targets and
-                mtype(sites[i]) in generic]
+        mine = [i for i in comp if names_type(sites[i]) and sites[i].path in targets and
+                malloc_type(sites[i]) in generic]
         if not mine:
             continue
-        old = mtype(sites[mine[0]]) or ""
+        old = malloc_type(sites[mine[0]]) or ""
         kept = _blocked(comp, sites, pairs, links, named, owner, old, targets) or \
-            _handed_on(comp, sites, sc, old)
+            _macro_kept(comp, sites, tag_of, redefined) or _handed_on(comp, sites, sc, old)
         if kept is None and old in tagmap.scratch_types and \
                 _scratch(comp, sites, pairs, [e for i in comp for e in around[i]]):
             kept = (Keep.SCRATCH, f"scratch: {old} memory freed only in "
                     f"{sites[mine[0]].func}(), where it is allocated")
         dec = {i: Decision(sites[i], tag=tag_of(sites[i].path), old=old) for i in mine}
         if kept is None:
-            kept = _typed(plan, mine, comp, pairs, dec, old)
+            kept = _typed(plan, mine, comp, pairs, dec, old, generic)
         if kept is None:
             kept = _sized(comp, sites, dec, sized_types, unsized)
         for i in mine:
@@ -307,7 +322,11 @@ def _sized(comp: list[int], sites: list[Site], dec: dict[int, Decision],
              d.site.role is Role.ALLOC and freesize.of_allocation(d.site) is None]
     if not bare and not loose:
         return None
-    sizes = freesize.plan(comp, sites, bare) if bare else \
+    # a macro's free (its body's, or a use's) frees each use's memory:
+    # no one size is right for all (pf's rs_free frees paths and anchors)
+    mac = next((sites[i] for i in bare if sites[i].macro or sites[i].define), None)
+    sizes = (f"{mac.callee} at {mac.where} ({mac.scope}) is a macro's: no one size "
+             "fits its uses" if mac else freesize.plan(comp, sites, bare)) if bare else \
         f"{sites[loose[0]].callee} at {sites[loose[0]].where} asks for " \
         f"`{sites[loose[0]].size}`, not a fixed size: it may be 0"
     if isinstance(sizes, dict):
@@ -362,14 +381,16 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.FROZEN, links[s.path]
     for i in comp:
         s = sites[i]
-        if s.path not in targets:
+        # (a use of a header's macro is not rewritten: its file may be
+        # context, naming no allocator, isapnpres.c's ISAPNP_MALLOC)
+        if s.path not in targets and not (s.macro and s.type_arg is None):
             return Keep.OUTSIDE, (f"pairs with {s.callee} at {s.where} ({s.scope}), "
                                   "outside the retagged paths")
     for i in comp:
         s = sites[i]
-        if not s.counted:
+        if not names_type(s):
             continue
-        t = mtype(s)
+        t = malloc_type(s)
         if t is None:
             return Keep.EXPRESSION, (f"its memory meets {s.callee} at {s.where}, whose "
                                      "type is not a name: kept")
@@ -377,10 +398,17 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.MIXED_TYPES, (f"its memory meets {s.callee} at {s.where} as {t}: "
                                       f"the input already names two types for it, or "
                                       "two memories are joined: kept")
-        if s.context == Context.MACRO or s.func is None:
+        if s.context == Context.MACRO and not _uses(i, comp, sites):
+            return Keep.MACRO, (f"{s.callee} at {s.where} is {s.scope}, no allocator "
+                                "macro whose uses are followed (none is seen, or the "
+                                "type is its parameter)")
+        if s.func is None and s.context != Context.MACRO:
             return Keep.MACRO, (f"{s.callee} at {s.where} is {s.scope}: its uses' memory "
                                 "is not followed")
         a = allocators.TABLE[s.callee]
+        if s.callee == "realloc" and (s.macro or s.define):
+            return Keep.REALLOC, (f"realloc at {s.where} ({s.scope}) reallocates for "
+                                  "each use of a macro: its moves are not followed")
         if s.callee == "realloc" and a.ptr is not None and \
                 " ".join(s.args[a.ptr].split()) not in (s.anchor, "NULL", "0"):
             return Keep.REALLOC, (f"realloc at {s.where} moves {s.args[a.ptr].strip()} "
@@ -422,6 +450,48 @@ def _kept_for_good(k: Key | None) -> bool:
     if k is not None and k.kind is Kind.TYPE and k.via is not None:
         k = k.via
     return k is not None and k.kind in (Kind.MEMBER, Kind.GLOBAL)
+
+
+def _uses(d: int, comp: list[int], sites: list[Site]) -> list[Site]:
+    """The uses in comp of the macro whose definition holds site d: in its
+    own file, or for a header's, in the files that do not define it
+    themselves (pairs.py's _macro_edges)."""
+    s = sites[d]
+    if not s.define:
+        return []
+    own = {(sites[i].path, sites[i].define) for i in comp if sites[i].define}
+    return [sites[i] for i in comp if sites[i].macro == s.define and
+            (sites[i].path == s.path or
+             (s.path.endswith(".h") and (sites[i].path, s.define) not in own))]
+
+
+def _macro_kept(comp: list[int], sites: list[Site], tag_of,
+                redefined) -> tuple[Keep, str] | None:
+    """A macro's definition names one type for all its uses: it is retyped
+    with them only if they are all of one type, their owner's, and it is
+    defined in a .c file or in a header of that owner's (tag_of: its type
+    is theirs).  A header whose type is not theirs is another owner's or
+    shared, and keeps the type (its other users may be outside the paths,
+    and a driver's type does not belong there).  A macro its file defines
+    twice (redefined(path): xmm7360.c's kzalloc for OpenBSD and NetBSD) is
+    kept: the other system has no such type.  Why it is kept, or None."""
+    for i in comp:
+        d = sites[i]
+        uses = _uses(i, comp, sites) if d.context == Context.MACRO else []
+        if uses and d.define in redefined(d.path):
+            return Keep.MACRO, (f"#define {d.define} at {d.where} is one of its file's "
+                                "definitions of it (#if branches, for other systems "
+                                "too): kept")
+        types = sorted({tag_of(u.path) for u in uses})
+        if len(types) > 1:
+            return Keep.MACRO, (f"#define {d.define} at {d.where} is used by owners of "
+                                f"{' and '.join(types)}: its one type cannot be each "
+                                "one's, kept")
+        if types and d.path.endswith(".h") and tag_of(d.path) != types[0]:
+            return Keep.MACRO, (f"#define {d.define} at {d.where} is in a header that is "
+                                f"not its users' ({types[0]}): the header keeps its type, "
+                                "and so does their memory")
+    return None
 
 
 def _handed_on(comp: list[int], sites: list[Site], sc: Scanned,
@@ -469,10 +539,14 @@ def _scratch(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
 
 
 def _typed(plan: pairing.Plan, mine: list[int], comp: list[int], pairs: pairing.Pairs,
-           dec: dict[int, Decision], old: str) -> tuple[Keep, str] | None:
+           dec: dict[int, Decision], old: str,
+           generic: AbstractSet[str]) -> tuple[Keep, str] | None:
     """The owners' types (pairing.owner_types: memory charged to the owner
     that allocates it, M_RECORDED where several owners' memory meets at
-    one free); why the component keeps its type, or None."""
+    one free); why the component keeps its type, or None.  An owner whose
+    type is generic too (a file no rule matches: M_DEVBUF) keeps M_TEMP:
+    one generic type for another tells vmstat -m nothing (udf's
+    la_lmapping, sljitConfig.h's SLJIT_MALLOC)."""
     found = len(plan.findings)
     why = pairing.owner_types(plan, mine, pairs, dec, comp)   # type: ignore[arg-type]
     if why:
@@ -484,10 +558,14 @@ def _typed(plan: pairing.Plan, mine: list[int], comp: list[int], pairs: pairing.
             del plan.findings[found:]
             return Keep.REALLOC, (f"realloc at {d.site.where} of memory several owners "
                                   "allocate: a realloc takes no recorded type, kept")
-    if all(dec[i].tag == old for i in mine):
+    types = {allocators.type_arg(dec[i].tag or "") for i in mine
+             if dec[i].tag != allocators.AS_ALLOCATED}
+    if types <= set(generic):
         del plan.findings[found:]
-        return Keep.OWNER_GENERIC, (f"its owner's type is {old} (the tag map's rule for "
-                                    f"{pairs.sites[mine[0]].path})")
+        t = " and ".join(sorted(t for t in types if t))
+        return Keep.OWNER_GENERIC, (f"its owner's type is {t} (the tag map's rule for "
+                                    f"{pairs.sites[mine[0]].path})" +
+                                    (f", as generic as {old}" if t != old else ""))
     return None
 
 
@@ -535,7 +613,7 @@ def _edits(text: str, stripped: str, d: Decision) -> list[textual.Edit]:
 def verify(path: str, old: str, new: str, sc: Scanned, decs: list) -> list[str]:
     """The output's calls must be the input's, each retyped call naming its
     new type and every other call its old one."""
-    macros = sc.macros.for_file(path)
+    macros = sc.macros.for_file(path, old)
     before = cscan.scan(old, path, macros, sites_only=True).sites
     after = cscan.scan(new, path, macros, sites_only=True).sites
     if [s.callee for s in before] != [s.callee for s in after]:
@@ -550,8 +628,11 @@ def verify(path: str, old: str, new: str, sc: Scanned, decs: list) -> list[str]:
 
 
 def _type_text(s: Site) -> str | None:
-    i = allocators.TABLE[s.callee].mtype
-    return " ".join(s.args[i].split()) if i is not None and i < len(s.args) else None
+    """The type argument as written, white space and a #define's line
+    breaks (a backslash before a newline) made one space."""
+    i = s.type_arg if s.macro else allocators.TABLE[s.callee].mtype
+    return " ".join(s.args[i].replace("\\\n", " ").split()) \
+        if i is not None and i < len(s.args) else None
 
 
 def retag_step(unit, state: dict, final: dict, tags: dict, options: dict) -> series.Step:
@@ -639,7 +720,7 @@ def headerless(sc: Scanned) -> set[str]:
     unsized: set[str] = set()
     for ff in sc.facts.values():
         for s in ff.sites:
-            t = mtype(s) if s.counted and not s.is_kmem else None
+            t = malloc_type(s) if names_type(s) and not s.is_kmem else None
             if t and s.role == Role.FREE:
                 (sized if _takes_size(s) else unsized).add(t)
             elif t and s.callee == "realloc":
@@ -664,7 +745,10 @@ def headers_given(before: set[str], decs: list[Decision]) -> dict[str, str]:
 
 
 def _takes_size(s: Site) -> bool:
-    """A free that passes the size (free(p, T, n), malloc_strfree, ...)."""
+    """A free that passes the size (free(p, T, n), malloc_strfree, ...;
+    not a macro's use: its arguments are the macro's)."""
+    if s.macro:
+        return False
     a = allocators.TABLE[s.callee]
     return s.callee == "malloc_strfree" or (a.size is not None and a.size < len(s.args) and
                                             s.args[a.size].strip() != "0")

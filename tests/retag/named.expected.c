@@ -1,12 +1,13 @@
 /*
- * retag: a driver that names M_DEVBUF outside a call we follow (a macro
- * of its own frees through it): its M_DEVBUF calls keep the type, since
- * memory may be freed through that name.
+ * retag: a driver that names M_DEVBUF outside a call we follow (a wrapper
+ * function of its own frees through it, as isa_free(p, M_DEVBUF)): its
+ * M_DEVBUF calls keep the type, since memory may be freed through that
+ * name.
  */
 #include <sys/param.h>
 #include <sys/malloc.h>
 
-#define	GOLD_FREE(p)	free((p), M_DEVBUF)
+void	gold_free(void *, struct malloc_type *);
 
 struct gold_softc {
 	char	*sc_buf;
@@ -23,6 +24,6 @@ gold_attach(struct gold_softc *sc)
 void
 gold_detach(struct gold_softc *sc)
 {
-	GOLD_FREE(sc->sc_buf);
+	gold_free(sc->sc_buf, M_DEVBUF);
 	free(sc->sc_other, M_DEVBUF);
 }

@@ -21,7 +21,7 @@ import enum
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from .. import allocators
 from ..allocators import Role
@@ -65,6 +65,7 @@ class Site:
     size_type: str | None = None    # the object type its size names (sizeof)
     macro: str | None = None    # a use of an allocator macro (not a call site)
     define: str | None = None   # the macro whose definition holds the call
+    type_arg: int | None = None     # a macro use's argument that is its malloc type
     flags_km: bool = False      # its flags are a variable declared km_flag_t
     # its size is sizeof a struct with no members we read: 0 in GNU C
     # (aic7xxx's struct ahc_platform_data {}), which no header-less block has
@@ -437,7 +438,8 @@ _DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)"
 
 
 class AllocMacro(NamedTuple):
-    """A function-like macro that calls kmem(9)."""
+    """A function-like macro that calls kmem(9), or malloc(9) with the
+    kernel's arguments (pf's rs_malloc(x): malloc(x, M_TEMP, M_WAITOK))."""
     callee: str
     argno: int              # the parameter a free releases; -1: an allocation;
                             # -2: a free of something else (a local of the body)
@@ -446,6 +448,8 @@ class AllocMacro(NamedTuple):
     ptr: str = ""           # a free's pointer argument, or the parameter an
                             # allocation is assigned to (ipf's KMALLOC(a, t):
                             # (a) = (t)kmem_alloc(...)), in the same terms
+    mtype: int | None = None    # the parameter that is the malloc type: each
+                                # use names its own (udf's MPFREE(a, lst))
 
 
 # the body assigns the call to one of the parameters: "(a) = (t)kmem_alloc("
@@ -453,16 +457,37 @@ _ASSIGNED_RE = re.compile(r"\(?\s*([A-Za-z_]\w*)\s*\)?\s*=(?!=)[^=;]*$")
 
 
 def alloc_macros(text: str) -> dict[str, AllocMacro]:
-    """Function-like macros that call kmem(9), by name."""
-    out = {}
+    """Function-like macros that call kmem(9) or malloc(9), by name (an
+    allocator defined as a macro is the allocator's; a body calling
+    libc's malloc(x), pf's user-space rs_malloc, is no malloc(9) macro;
+    of two definitions, the last)."""
+    return dict(_alloc_defs(text))
+
+
+def redefined_macros(text: str) -> set[str]:
+    """The allocator macros text defines more than once (xmm7360.c's
+    kzalloc for OpenBSD and for NetBSD, under #ifdef)."""
+    names = [n for n, _ in _alloc_defs(text)]
+    return {n for n in names if names.count(n) > 1}
+
+
+def _alloc_defs(text: str) -> Iterator[tuple[str, AllocMacro]]:
+    """Each definition of an allocator macro (alloc_macros), in order."""
     for m in _DEFINE_RE.finditer(strip(text)):
         params = [p.strip() for p in m.group(2).split(",")]
         cm = CALL_RE.search(m.group(3))
-        if not cm or cm.group(1) not in KMEM_CALLEES or m.group(1) in CALLEES:
-            continue                # (a kmem function defined as a macro is kmem's)
+        if not cm or m.group(1) in CALLEES:
+            continue
         callee = cm.group(1)
         openp = cm.end() - 1
         args = split_args(m.group(3)[openp + 1:brackets.match(m.group(3), openp) - 1])
+        if not allocators.is_call(callee, len(args)):
+            continue
+        mt = CALLEES[callee].mtype
+        typed = args[mt].strip() if mt is not None and mt < len(args) else ""
+        at = params.index(typed) if typed and typed in params else None
+        if at is None and set(IDENT_RE.findall(typed)) & set(params):
+            continue    # a type made of a parameter: no one argument names it
         argno, ptr = -1, ""
         lhs = _ASSIGNED_RE.search(m.group(3)[:cm.start()])
         if lhs and lhs.group(1) in params:
@@ -473,8 +498,7 @@ def alloc_macros(text: str) -> dict[str, AllocMacro]:
             ptr = " ".join(args[0].split()) if args else ""
         sz = CALLEES[callee].size
         size = " ".join(args[sz].split()) if sz is not None and sz < len(args) else ""
-        out[m.group(1)] = AllocMacro(callee, argno, tuple(params), size, ptr)
-    return out
+        yield m.group(1), AllocMacro(callee, argno, tuple(params), size, ptr, at)
 
 
 def _substitute(expr: str, params: tuple[str, ...], args: list[str]) -> str:
@@ -490,6 +514,11 @@ def _substitute(expr: str, params: tuple[str, ...], args: list[str]) -> str:
 _DECL_BEFORE_RE = re.compile(r"\b(void|char|int|static|extern)\s*\*?\s*$|#\s*define(\s|\\)*$")
 _IDENT_OR_MEMBER_RE = re.compile(r"[a-z_]\w*(\s*(->|\.)\s*\w+)*")
 _INCLUDE_RE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
+
+
+def includes(text: str) -> list[str]:
+    """The names a file's #include lines give, as written."""
+    return [m.group(1) for m in _INCLUDE_RE.finditer(text)]
 
 
 def _alloc_place(t: "_Text", start: int, f: Function | None) -> tuple[Key | None, str | None, str]:
@@ -630,7 +659,7 @@ def scan(text: str, path: str, macros: dict[str, AllocMacro] | None = None,
                         (t.keys.place(p, f) if p else None for p in f.params)]
         f.ret_key = t.keys.return_key(f)
     facts = FileFacts(path)
-    facts.includes = [m.group(1) for m in _INCLUDE_RE.finditer(text)]
+    facts.includes = includes(text)
     facts.functions = t.funcs
     facts.sites = _call_sites(t, path)
     if macros:
@@ -756,7 +785,7 @@ def _macro_uses(t: _Text, path: str, macros: dict[str, AllocMacro]) -> list[Site
         openp = m.end() - 1
         args = split_args(t.code[openp + 1:brackets.match(t.code, openp) - 1])
         site = Site(path, t.lines.line(start), start, mac.callee, f.name, args,
-                    t.region_at(start)[0], macro=m.group(1))
+                    t.region_at(start)[0], macro=m.group(1), type_arg=mac.mtype)
         # the pointer this use frees and the size it passes, in its own
         # terms (not its arguments at the call's positions)
         size = _substitute(mac.size, mac.params, args) if mac.size else None

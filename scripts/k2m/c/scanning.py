@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -41,23 +42,46 @@ _SHARED: dict = {}
 
 @dataclass
 class MacroTable:
-    """The allocator macros of a scan: a header's are seen by every file
-    (whether it includes the header is not checked), a .c file's by that
-    file alone (subr_extent.c's user-space `#define pool_get(pool, flags)
+    """The allocator macros of a scan: a header's kmem(9) macros are seen
+    by every file (whether it includes the header is not checked), its
+    malloc(9) macros by the files of its directory and those that include
+    it by name (sys/net/radix.h's Free is not every Free of the kernel, nor
+    vchi_bsd.h's kfree drm's), a .c file's by that file alone
+    (subr_extent.c's user-space `#define pool_get(pool, flags)
     kmem_alloc(...)` is not every pool_get of the kernel)."""
     headers: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)      # {path: {name: AllocMacro}}
+    scoped: dict = field(default_factory=dict)     # {header: {name: AllocMacro}}: malloc(9)'s
 
     def add(self, path: str, macros: dict) -> None:
-        if macros:
-            if path.endswith(".c"):
-                self.files[path] = macros
-            else:
-                self.headers.update(macros)
+        if not macros:
+            return
+        if path.endswith(".c"):
+            self.files[path] = macros
+            return
+        self.headers.update({n: m for n, m in macros.items() if m.callee in cscan.KMEM_CALLEES})
+        scoped = {n: m for n, m in macros.items() if m.callee not in cscan.KMEM_CALLEES}
+        if scoped:
+            self.scoped[path] = scoped
 
-    def for_file(self, path: str) -> dict:
-        own = self.files.get(path)
-        return {**self.headers, **own} if own else self.headers
+    def local(self, path: str, text: str) -> dict:
+        """The macros path sees besides the headers' kmem(9) ones: the
+        malloc(9) macros of the headers it may see (scoped), its own."""
+        out: dict = {}
+        if self.scoped:
+            here = os.path.dirname(path)
+            incs = cscan.includes(text)
+            for h in sorted(self.scoped):
+                if os.path.dirname(h) == here or \
+                        any(h.endswith("/" + i) or h == os.path.normpath(os.path.join(here, i))
+                            for i in incs):
+                    out.update(self.scoped[h])
+        return {**out, **self.files.get(path, {})}
+
+    def for_file(self, path: str, text: str) -> dict:
+        """The macros whose uses in path (whose text is text) pair."""
+        local = self.local(path, text)
+        return {**self.headers, **local} if local else self.headers
 
 
 def _share(root: str, macros: MacroTable | None = None, callees: dict | None = None,
@@ -120,12 +144,12 @@ def _scan_one(path: str) -> tuple[cscan.FileFacts, str]:
     # its facts and its cache key are the same in every run
     hc.closures.clear()
     seen = hc.headers_of(path, text)
-    own = _SHARED["macros"].files.get(path)
-    key = cache.key("scan", path, factcache.digest(text), _SHARED["given"], repr(own),
+    own = _SHARED["macros"].local(path, text)
+    key = cache.key("scan", path, factcache.digest(text), _SHARED["given"], repr(own or None),
                     *(f"{h} {hc.decls(h).digest}" for h in seen)) if cache.top else ""
     ff = cache.get(key, cscan.FileFacts)
     if ff is None:
-        ff = cscan.scan(text, path, _SHARED["macros"].for_file(path),
+        ff = cscan.scan(text, path, _SHARED["macros"].for_file(path, text),
                         callees=_SHARED["callees"],
                         env=lambda _p, decls, _t: cdecl.TypeEnv(decls, [hc.decls(h) for h in seen]))
         for f in ff.functions:          # the scan's own business: not sent back
@@ -191,20 +215,31 @@ def context_files(tree: Tree, targets: set[str], needles: tuple[str, ...] = ("km
     return sorted(set(out))
 
 
-def macro_users(tree: Tree, paths: list[str], scanned: list[str]) -> list[str]:
-    """The files that use an allocator macro of a header (KERNHIST_INIT,
-    PNBUF_GET) and were not scanned, for calling no allocator themselves
-    (kern_scdebug.c's only allocation is KERNHIST_INIT): under paths and
-    CONTEXT_DIRS.  The macro's type is chosen from all its uses."""
-    names: set[str] = set()
+def macro_users(tree: Tree, paths: list[str], scanned: list[str],
+                malloc: bool = False) -> list[str]:
+    """The files that use a kmem(9) macro of a header (KERNHIST_INIT,
+    PNBUF_GET: every file sees them, MacroTable) and were not scanned, for
+    calling no allocator themselves (kern_scdebug.c's only allocation is
+    KERNHIST_INIT): under paths and CONTEXT_DIRS.  The macro's type is
+    chosen from all its uses.  malloc: and those that call a malloc(9)
+    macro of a header (isapnpres.c's only allocations are ISAPNP_MALLOC's:
+    unseen, its memory was not joined to ISAPNP_FREE's), as a call: not
+    every file naming radix.h's Free."""
+    kmem: set[str] = set()
+    other: set[str] = set()
     for p in scanned:
         if p.endswith(".h"):
             text = read(tree.root, p)
             if "define" in text:
-                names |= set(cscan.alloc_macros(text))
-    if not names:
-        return []
+                for n, m in cscan.alloc_macros(text).items():
+                    (kmem if m.callee in cscan.KMEM_CALLEES else other).add(n)
+    other = other - kmem if malloc else set()
     dirs = [d for d in CONTEXT_DIRS if os.path.isdir(os.path.join(tree.root, d))]
     have = set(scanned)
-    return [f for f in source_files(tree, list(paths) + dirs, needles=sorted(names))
-            if f not in have and not os.path.islink(os.path.join(tree.root, f))]
+    out = [f for f in source_files(tree, list(paths) + dirs, needles=sorted(kmem))
+           if f not in have] if kmem else []
+    if other:
+        call = re.compile(r"\b(" + "|".join(sorted(other)) + r")\s*\(")
+        out += [f for f in source_files(tree, list(paths) + dirs, needles=sorted(other))
+                if f not in have and f not in out and call.search(read(tree.root, f))]
+    return [f for f in out if not os.path.islink(os.path.join(tree.root, f))]

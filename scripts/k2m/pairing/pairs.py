@@ -67,6 +67,29 @@ def allocator_files(facts: list[FileFacts]) -> dict[str, list[str]]:
     return out
 
 
+def malloc_type(s: Site) -> str | None:
+    """The malloc type a malloc(9) call names, or a use of a macro whose
+    type is its parameter (udf's MPFREE(p, M_TEMP)); None: not a name, or
+    none here."""
+    i = s.type_arg if s.macro else allocators.TABLE[s.callee].mtype
+    return allocators.type_arg(s.args[i]) if i is not None and i < len(s.args) else None
+
+
+def malloc_types(sites: list[Site]) -> list[str | None]:
+    """The malloc type of each site: a call's (malloc_type), a macro use's
+    its own argument's or else its definition's (the one in its own file,
+    else a header's: _macro_edges)."""
+    own: dict[tuple[str, str], str | None] = {}
+    headers: dict[str, str | None] = {}
+    for s in sites:
+        if s.define and s.counted and not s.is_kmem:
+            own.setdefault((s.path, s.define), malloc_type(s))
+            if s.path.endswith(".h"):
+                headers.setdefault(s.define, malloc_type(s))
+    return [own.get((s.path, s.macro), headers.get(s.macro))
+            if s.macro and s.type_arg is None else malloc_type(s) for s in sites]
+
+
 @dataclass
 class Pairs:
     """Which allocation sites each free site may release."""
@@ -85,6 +108,11 @@ class Pairs:
     # of those, the ones a flow shows from one site to the other (_witnessed)
     input_mixes: set[tuple[int, int]] = field(default_factory=set)
     _index: dict[str, dict[int, set]] = field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def types(self) -> list[str | None]:
+        """The malloc type each site names (malloc_types)."""
+        return malloc_types(self.sites)
 
     def around(self, name: str, sites: set[int]) -> list[tuple[int, int]]:
         """The pairs of self.<name> (edges, guessed, seen_mixes) with a site
@@ -244,7 +272,7 @@ def _macro_edges(sites: list[Site]) -> list[tuple[int, int]]:
     defs: dict[tuple[str, str], list[int]] = defaultdict(list)   # (path, name)
     in_headers: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.context == Context.MACRO and s.define and s.is_kmem:
+        if s.context == Context.MACRO and s.define:
             defs[(s.path, s.define)].append(i)
             if s.path.endswith(".h"):
                 in_headers[s.define].append(i)
@@ -252,9 +280,10 @@ def _macro_edges(sites: list[Site]) -> list[tuple[int, int]]:
     for ds in defs.values():
         out += [(ds[0], d) for d in ds[1:]]
     for i, s in enumerate(sites):
-        if s.macro:
+        if s.macro and s.type_arg is None:
             # the definition in the file itself, else those of its name in
-            # headers (two files' own MALLOC are two macros)
+            # headers (two files' own MALLOC are two macros); a use that
+            # names its own malloc type is a call of its own (udf's MPFREE)
             ds = defs.get((s.path, s.macro)) or in_headers.get(s.macro) or []
             out += [(d, i) for d in ds]
     return out

@@ -320,10 +320,10 @@ def _legacy_frees(pairs: Pairs, inside: set[int], uf: UnionFind) -> dict[int, di
     out: dict[int, dict[str, int]] = defaultdict(dict)
     for a, f in pairs.around("seen_mixes", inside):
         s = pairs.sites[f]
-        if a in inside and not s.is_kmem and s.role == Role.FREE and s.counted:
-            i = allocators.TABLE[s.callee].mtype
-            t = allocators.type_arg(s.args[i]) if i is not None and i < len(s.args) else None
-            out[uf.find(a)].setdefault(t or "?", f)
+        if a in inside and not s.is_kmem and s.role == Role.FREE:
+            # (a use of a malloc(9) macro names its definition's type:
+            # pf's rs_free(x) frees as M_TEMP)
+            out[uf.find(a)].setdefault(pairs.types[f] or "?", f)
     return out
 
 

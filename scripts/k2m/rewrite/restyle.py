@@ -257,7 +257,8 @@ def _break_defines(seen: set[str], text: str) -> str:
 def _wide(old: str, new: str) -> str:
     """The statements of new whose lines new made wider than 80 columns,
     broken after an argument (outside a #define's body: there a break
-    would end the macro)."""
+    would end the macro), and the #define lines (_break_defines: a
+    wrapper macro retag retyped)."""
     seen = set(linediff.lines(old))
     lines = linediff.lines(new)
     out: list[str] = []
@@ -274,4 +275,4 @@ def _wide(old: str, new: str) -> str:
         out.extend(_fix(lines[i:j + 1], _indent(lines[s]) + "    ", i == s))
         done = j + 1
     out.extend(lines[done:])
-    return "".join(out)
+    return _break_defines(seen, "".join(out))

@@ -113,9 +113,12 @@ def _arg_span(text: str, stripped: str, s: cscan.Site, i: int | None) -> tuple[i
 
 
 def type_span(text: str, stripped: str, s: cscan.Site) -> tuple[int, int] | None:
-    """Where the malloc type argument of malloc(9) call s is in text
-    (stripped: cscan.strip(text)), or None (no such argument)."""
-    return _arg_span(text, stripped, s, allocators.TABLE[s.callee].mtype)
+    """Where the malloc type argument of malloc(9) call s (or of a use of
+    a macro whose type is its parameter) is in text (stripped:
+    cscan.strip(text)), comments around it left out (hfs_subr.c's
+    `/*M_HFSMNT*/ M_TEMP`: _arg_span), or None (no such argument)."""
+    return _arg_span(text, stripped, s,
+                     s.type_arg if s.macro else allocators.TABLE[s.callee].mtype)
 
 
 def size_span(text: str, stripped: str, s: cscan.Site) -> tuple[int, int] | None:
