@@ -18,7 +18,12 @@ file's assignments:
 - ``R:<function>``: what a function returns,
 - ``G:<name>``: a global,
 - ``L:<header>:<function>:<name>``: a local of a function defined in a
-  header (a static inline function, read in every file that includes it).
+  header (a static inline function, read in every file that includes it),
+- ``M:<record>::<member>*``: what is stored through a member that points
+  to a pointer (a slot): an out-parameter handed on in a struct, as a
+  vnode operation's arguments (vnode_if.c's stub sets ``a.a_cookies =
+  cookies`` and calls the file system's readdir through a function
+  pointer, which stores ``*ap->a_cookies = cookies``).
 
 A member (``M:...``) or a type (``T:...``) is a place every file names
 too, but through which unrelated code passes (every fd_clone driver keeps
@@ -71,8 +76,15 @@ from cfacts import RECORDED
 WALK_LIMIT = 400
 
 
+def slot(node: str) -> bool:
+    """``M:<record>::<member>*``: what is stored through a member that
+    points to a pointer, an out-parameter handed on in a struct (vnode
+    operations' ``*ap->a_cookies = cookies``)."""
+    return node.startswith("M:") and node.endswith("*")
+
+
 def interface(node: str) -> bool:
-    if node.startswith(("P:", "R:", "G:")):
+    if node.startswith(("P:", "R:", "G:")) or slot(node):
         return True
     if node.startswith("L:"):
         return node.split(":", 2)[1].endswith(".h")
@@ -239,7 +251,7 @@ class Tree:
         states = {(start, tu, None)}
         while todo and len(states) < WALK_LIMIT:
             n, ctx, port, call = todo.popleft()
-            if n != start and n.startswith("M:") and n not in self.types \
+            if n != start and n.startswith("M:") and n not in self.types and not slot(n) \
                     and (not through_members or ctx != tu):
                 # a generic member: passed through only in the file the walk
                 # began in (another file's is a container's: thmap's
