@@ -25,7 +25,9 @@ RULE = """\
 rule: memory is followed from each allocation forward and from each free backward
   through simple assignments, tree-wide: within a file through locals, members and
   globals, across files through the parameters of functions with external
-  linkage, what functions return, globals and header inline functions. A free is
+  linkage (out-parameters too, also handed on in a struct member: a vnode
+  operation's *ap->a_cookies), what functions return, globals and header inline
+  functions. A free is
   linked to the nearest allocations of its own file (ambiguous when only the
   struct type links them and the file also allocates that struct under the
   free's type), to every allocation in other files whose path meets its own at a
@@ -331,6 +333,7 @@ def main(argv=None) -> int:
         doc = {
             "version": 1, "tree": a.tree, "before": a.before, "paths": paths, "rule": RULE,
             "coverage": cov,
+            "handing_on": sorted(f["path"] for f in scan.get("handing_on", [])),
             "summary": {"allocs": res.allocs, "frees": res.frees,
                         "frees_typed": res.frees_typed,
                         "frees_untyped": len(res.frees_untyped),
