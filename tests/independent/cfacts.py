@@ -862,10 +862,15 @@ class FunctionFacts:
         cookies`.  Only out of dst (as for f(&p): both ways would make one
         place of every caller's)."""
         pt = self.pointee(t)
+        r = self.strip(rhs)
+        rt = self.pointee(r.type)
         if not self.g.interfaces or pt is None or self.pointee(pt) is None \
-                or self.pointee(self.strip(rhs).type) is None \
-                or self.pointee(self.pointee(self.strip(rhs).type)) is None:
+                or rt is None or self.pointee(rt) is None:
             return
+        kids = list(r.get_children())
+        if r.kind == K.UNARY_OPERATOR and len(kids) == 1 \
+                and rt.get_canonical() == kids[0].type.get_canonical():
+            return      # dst = &x: a list's link (pp = &head), not read
         m = self.strip(lhs) if lhs is not None else None
         if m is not None and m.kind == K.MEMBER_REF_EXPR:
             dst = self.member_place(m, shared=True) or dst
