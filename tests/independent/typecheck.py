@@ -53,6 +53,8 @@ STANDALONE = re.compile(r"(^|/)stand/|^sys/lib/libsa/")
 OUT_PARAM = re.compile(r"P:(\w+)#\d+\*")
 # a function's definition in KNF: its name begins a line
 DEFINITION = re.compile(r"^([A-Za-z_]\w*)\(", re.M)
+# x->NAME = y->z; (or x.NAME = ...): a member stored from another member
+MEMBER_STORE = re.compile(r"(?:->|\.)\s*(\w+)\s*=(?!=)[^;]*?(?:->|\.)\s*\w+\s*;")
 
 
 def die(msg: str) -> None:
@@ -88,11 +90,17 @@ def arch_ports(tree: str) -> dict[str, set]:
 
 def handing_on(tree: str, paths: list[str], files: list[dict]) -> list[str]:
     """The .c files under PATHs that were not read (they call no
-    allocator) and define a function that no read file defines, into
-    whose out-parameter a read file hands a place (`f(&p)`): vnode_if.c's
-    VOP_READDIR hands its caller's &cookies on to a file system."""
+    allocator) but may hand on memory that read files allocate or free:
+    those that define a function that no read file defines, into whose
+    out-parameter a read file hands a place (`f(&p)`: vnode_if.c's
+    VOP_READDIR hands its caller's &cookies on to a file system), and
+    those that store a member from another member (`x->m = y->n`), m
+    being a generic member that a read file of their directory frees
+    (iscsi_send.c: sess->s_target_list = ccb->ccb_text_data, freed by
+    iscsi_ioctl.c)."""
     defined: set[str] = set()
     wanted: set[str] = set()
+    freed: set[tuple[str, str]] = set()       # (directory, member)
     for f in files:
         g = f.get("graph") or {}
         defined.update(g.get("defines", []))
@@ -100,6 +108,11 @@ def handing_on(tree: str, paths: list[str], files: list[dict]) -> list[str]:
             m = OUT_PARAM.fullmatch(s)
             if m:
                 wanted.add(m.group(1))
+        for e in f.get("events", []):
+            if e["kind"] == "free" and e["place"].startswith("M:") \
+                    and e["place"] not in g.get("types", {}):
+                member = re.sub(r"[]*[]+$", "", e["place"].rsplit("::", 1)[1])
+                freed.add((os.path.dirname(e["file"]), member.rsplit(".", 1)[-1]))
     wanted -= defined
     read = {f["path"] for f in files}
     out = []
@@ -118,7 +131,9 @@ def handing_on(tree: str, paths: list[str], files: list[dict]) -> list[str]:
                         text = fp.read()
                 except OSError:
                     continue
-                if wanted.intersection(DEFINITION.findall(text)):
+                here = os.path.dirname(os.path.relpath(path, tree))
+                if wanted.intersection(DEFINITION.findall(text)) or \
+                        any((here, m) in freed for m in MEMBER_STORE.findall(text)):
                     out.append(path)
     return out
 
@@ -240,7 +255,8 @@ def main(argv=None) -> int:
           f"with a missing header), {cov['not_parsed']} not parsed; {cov['seconds']} s",
           file=out)
     print(f"handing on: {len(extra)} more files read, which call no allocator but define "
-          f"a function whose out-parameter a read file uses", file=out)
+          f"a function whose out-parameter a read file uses, or store a member another "
+          f"file of their directory frees", file=out)
     if standalone:
         print(f"standalone code (*/stand/*, sys/lib/libsa: its own free(p, size)): "
               f"{len(standalone)} calls not read", file=out)
