@@ -561,6 +561,12 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
         # 2. other files, through an interface place: all of them
         fport = port_of(f["file"])
         for p in fplaces:
+            if slot(p) and fports[p][1] == f["file"]:
+                # a file system freeing what it stored through its own
+                # *ap->a_cookies: the slot is every file system's, but
+                # what one reads back is what it stored (a caller reaches
+                # the slot through the stub's assignment, another file's)
+                continue
             if interface(p):
                 links += [(a, "interface", p) for a in by_iface.get(p, [])
                           if a["file"] != f["file"] and tree.meet(aports[id(a)][p], fports[p], p)]
