@@ -573,8 +573,10 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
             elif p not in tree.types and own_member(p, f["file"]):
                 # a subsystem's own member that one of the walks reached
                 # through another of its files' assignment (Tree.handoff)
+                # (by_member also lists the allocations of a weak key)
                 links += [(a, "interface", p) for a in by_member.get(p, [])
-                          if a["file"] != f["file"] and own_member(p, a["file"])
+                          if a["file"] != f["file"] and p in aports[id(a)]
+                          and own_member(p, a["file"])
                           and (fports[p][1] != f["file"] or aports[id(a)][p][1] != a["file"])]
         if any(t == "interface" for _, t, _ in links):
             # the freed value's own flow comes from another file (udf's
