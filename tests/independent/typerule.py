@@ -90,14 +90,18 @@ def slot(node: str) -> bool:
 
 
 def own_member(node: str, *files: str) -> bool:
-    """Is NODE a member (not a slot) of a struct defined in the directory
-    of each of FILES: one subsystem's own struct, through which its files
-    hand memory on (iscsi_send.c: sess->s_target_list =
+    """Is NODE a member (not a slot) of a struct defined in a header in
+    the directory of each of FILES: one subsystem's own struct, through
+    which its files hand memory on (iscsi_send.c: sess->s_target_list =
     ccb->ccb_text_data, of memory iscsi_rcv.c allocates and iscsi_ioctl.c
-    frees)?"""
+    frees)?  Not a struct a .c file defines for itself: a library's
+    container (subr_specificdata.c's slots hold every sys/kern user's)."""
     if not node.startswith("M:") or slot(node) or "@" not in node.split("::", 1)[0]:
         return False
-    d = os.path.dirname(node.split("::", 1)[0].rsplit("@", 1)[1])
+    where = node.split("::", 1)[0].rsplit("@", 1)[1]
+    if not where.endswith(".h"):
+        return False
+    d = os.path.dirname(where)
     return all(os.path.dirname(f) == d for f in files)
 
 
