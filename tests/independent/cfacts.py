@@ -708,12 +708,13 @@ class FunctionFacts:
                 return ps[0]
         return None
 
-    def member_place(self, c) -> str | None:
+    def member_place(self, c, shared: bool = False) -> str | None:
         """M:<record>::<path>: the member, and the members of embedded
         structs it is reached through (track->usrbuf.mem and
         track->outbuf.mem are two places, though both are an
         audio_ring_t's mem); the record is the outermost one reached
-        without a pointer."""
+        without a pointer.  shared: the record's member even in a
+        function's own struct (below)."""
         path = []
         inner = None
         while True:
@@ -740,7 +741,8 @@ class FunctionFacts:
             rec = rec.semantic_parent
         if rec is None or rec.kind not in (K.STRUCT_DECL, K.UNION_DECL):
             return None
-        if self.g.interfaces and base is not None and base.kind == K.DECL_REF_EXPR \
+        if self.g.interfaces and not shared and base is not None \
+                and base.kind == K.DECL_REF_EXPR \
                 and base.referenced is not None \
                 and base.type.get_canonical().kind == ci.TypeKind.RECORD:
             # typecheck's reading: a member of a function's own struct (a
@@ -831,6 +833,7 @@ class FunctionFacts:
         dst = self.place(lhs)
         if src and dst:
             self.g.edge(src, dst)
+            self.handed_on(lhs, lhs.type, rhs, dst, src)
 
     def init(self, c) -> None:
         if self.pointee(c.type) is None:
@@ -846,6 +849,34 @@ class FunctionFacts:
         src = self.place(kids[-1])
         if src:
             self.g.edge(src, dst)
+            self.handed_on(None, c.type, kids[-1], dst, src)
+
+    def handed_on(self, lhs, t, rhs, dst: str, src: str) -> None:
+        """typecheck's reading: `dst = src` of two pointers to pointers
+        hands on a place to store into, an out-parameter: what is stored
+        through dst later (`*dst = p`) is what src points to.  Through a
+        member (LHS), the place is the member's slot in every struct of
+        its record, a function's own struct too: vnode_if.c's VOP_READDIR
+        sets `a.a_cookies = cookies` and hands `&a` through a function
+        pointer to a file system's readdir, which stores `*ap->a_cookies =
+        cookies`.  Only out of dst (as for f(&p): both ways would make one
+        place of every caller's)."""
+        pt = self.pointee(t)
+        r = self.strip(rhs)
+        rt = self.pointee(r.type)
+        if not self.g.interfaces or pt is None or self.pointee(pt) is None \
+                or rt is None or self.pointee(rt) is None:
+            return
+        kids = list(r.get_children())
+        if r.kind == K.UNARY_OPERATOR and len(kids) == 1 \
+                and rt.get_canonical() == kids[0].type.get_canonical():
+            return      # dst = &x: a list's link (pp = &head), not read
+        m = self.strip(lhs) if lhs is not None else None
+        if m is not None and m.kind == K.MEMBER_REF_EXPR:
+            dst = self.member_place(m, shared=True) or dst
+        self.g.place_type.setdefault(dst + "*", self.type_key(self.pointee(pt)))
+        self.g.place_type.setdefault(src + "*", self.type_key(self.pointee(pt)))
+        self.g.edge(dst + "*", src + "*")
 
     def ret(self, c) -> None:
         kids = [x for x in c.get_children() if x.kind.is_expression()]

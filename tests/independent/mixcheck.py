@@ -106,11 +106,15 @@ def _scan(path: str) -> dict:
 
 
 def scan_tree(tree: str, paths: list[str], jobs: int, extra: list[str],
-              verbose: bool, interfaces: bool = False, prog: str = "mixcheck") -> dict:
+              verbose: bool, interfaces: bool = False, prog: str = "mixcheck",
+              only: list[str] | None = None) -> dict:
     """Scan the candidate files under PATHs (cfacts.Scanner; interfaces:
-    see there, typecheck.py's reading)."""
+    see there, typecheck.py's reading), or the files ONLY."""
     import cfacts
-    files, total = candidates(tree, paths, cfacts.CALL_RE)
+    if only is None:
+        files, total = candidates(tree, paths, cfacts.CALL_RE)
+    else:
+        files, total = only, 0
     workdir = tempfile.mkdtemp(prefix=f"{prog}.")
     try:
         cfacts.Env(tree, workdir, extra)         # links made once, before the workers

@@ -86,7 +86,9 @@ def test_fixtures_exactly_the_marked_pairs(fixture_run, kind):
     assert got - want == set(), "reported, not marked"
     assert want - got == set(), "marked, not reported"
     cov = doc["coverage"]
-    assert cov["parsed"] == cov["candidates"] == cov["clean"] == 39
+    assert cov["parsed"] == cov["candidates"] == cov["clean"] == 48
+    # vop_if.c for VOP_RD()'s out-parameter, isc_send.c for its member store
+    assert doc["handing_on"] == ["sys/dev/isc/isc_send.c", "sys/kern/vop_if.c"]
 
 
 def test_fixtures_counts(fixture_run):
@@ -126,6 +128,16 @@ def by_free(doc, where):
     ("sys/dev/misc/users.c:36", "interface", "R:name_make", "M_BBB", "M_AAA"),
     ("sys/dev/misc/users.c:45", "interface", "P:get_str#0*", "M_TEMP", "M_AAA"),
     ("sys/dev/misc/users.c:52", "interface", "G:gtab_mem", "M_TEMP", "M_AAA"),
+    # an out-parameter handed on in a vnode operation's argument struct
+    # (readdir's cookies), through a stub that calls no allocator
+    ("sys/nfs/nfs_srv.c:14", "interface", "M:struct vop_rd_args@sys/sys/vop.h::a_cookies*",
+     "M_TEMP", "M_AAA"),
+    # member to member in a third file of the subsystem (iscsi's
+    # s_target_list), not by the struct its size names
+    ("sys/dev/isc/isc_ioctl.c:21", "interface", "M:struct isc_ccb@sys/dev/isc/isc_var.h::c_text",
+     "M_BBB", "M_AAA"),
+    # member to member inside a macro (bpf.c's ROTATE_BUFFERS)
+    ("sys/net/rot.c:51", "file", "M:struct rotd@sys/net/rot.c::rd_sbuf", "M_BBB", "M_AAA"),
     # one file
     ("sys/dev/misc/local.c:10", "file", "L:sys/dev/misc/local.c:local_wrong:p", "M_BBB",
      "M_AAA"),
@@ -163,6 +175,21 @@ def test_paths_limit_what_is_read(tmp_path):
     assert doc["summary"]["frees_unlinked"] == 4
 
 
+def test_stub_read_for_the_out_parameter_it_hands_on(tmp_path):
+    # vop_if.c calls no allocator: read because nfs_srv.c hands VOP_RD()
+    # &cookies and no other file defines it; without nfs_srv.c, not read
+    p, doc = run_json(tmp_path, FIXTURES, "sys/nfs", "sys/fs", "sys/kern/vop_if.c")
+    assert "handing on: 1 more files read" in p.stdout
+    assert found(doc, "wrong-type") == {frozenset({("sys/fs/xfs/xfs_vnops.c", 15),
+                                                   ("sys/nfs/nfs_srv.c", 14)})}
+    p, doc = run_json(tmp_path, FIXTURES, "sys/fs", "sys/kern/vop_if.c")
+    assert "handing on: 0 more files read" in p.stdout
+    # the stub outside PATHs: the free's memory is not seen
+    p, doc = run_json(tmp_path, FIXTURES, "sys/nfs", "sys/fs")
+    assert "handing on: 0 more files read" in p.stdout
+    assert doc["findings"] == [] and doc["summary"]["frees_unlinked"] == 1
+
+
 def test_right_types_exit_0(tmp_path):
     # the same tree with every wrong type made right: nothing to report
     tree = tmp_path / "t"
@@ -180,6 +207,9 @@ def test_right_types_exit_0(tmp_path):
                                   "free(node.k_data, M_AAA, 8);\t\t\t\t/*")],
         "sys/arch/riscv/riscv/dma.c": [("M_BBB", "M_AAA")],
         "sys/arch/amd64/amd64/dmx_md.c": [("M_AAA", "M_BBB")],
+        "sys/net/rot.c": [("free(d->rd_hbuf, M_BBB", "free(d->rd_hbuf, M_AAA")],
+        "sys/dev/isc/isc_rcv.c": [("M_AAA", "M_BBB")],
+        "sys/fs/xfs/xfs_vnops.c": [("M_AAA", "M_TEMP")],
         "sys/kern/fwload.c": [("kmem_alloc(n, KM_SLEEP)", "malloc(n, M_DEVBUF, M_WAITOK)"),
                               ("kmem_free(p, n)", "free(p, M_DEVBUF, n)"),
                               ("malloc(n, M_TEMP", "kmem_alloc(n, KM_SLEEP); (void)(M_TEMP")],
@@ -196,7 +226,7 @@ def test_right_types_exit_0(tmp_path):
     p, doc = run_json(tmp_path, str(tree))
     assert p.returncode == 0, p.stdout
     assert [f for f in doc["findings"] if f["kind"] != "mixed"] == [], p.stdout
-    assert doc["coverage"]["clean"] == 39, doc["files_with_errors"]
+    assert doc["coverage"]["clean"] == 48, doc["files_with_errors"]
 
 
 def test_tree_without_the_shim_says_so(tmp_path):

@@ -25,7 +25,9 @@ RULE = """\
 rule: memory is followed from each allocation forward and from each free backward
   through simple assignments, tree-wide: within a file through locals, members and
   globals, across files through the parameters of functions with external
-  linkage, what functions return, globals and header inline functions. A free is
+  linkage (out-parameters too, also handed on in a struct member: a vnode
+  operation's *ap->a_cookies), what functions return, globals and header inline
+  functions. A free is
   linked to the nearest allocations of its own file (ambiguous when only the
   struct type links them and the file also allocates that struct under the
   free's type), to every allocation in other files whose path meets its own at a
@@ -47,6 +49,12 @@ blind spots: code clang did not see (#if'd out, other architectures, files that
 
 
 STANDALONE = re.compile(r"(^|/)stand/|^sys/lib/libsa/")
+# P:<function>#<n>*: what a function stores through its parameter n
+OUT_PARAM = re.compile(r"P:(\w+)#\d+\*")
+# a function's definition in KNF: its name begins a line
+DEFINITION = re.compile(r"^([A-Za-z_]\w*)\(", re.M)
+# x->NAME = y->z; (or x.NAME = ...): a member stored from another member
+MEMBER_STORE = re.compile(r"(?:->|\.)\s*(\w+)\s*=(?!=)[^;]*?(?:->|\.)\s*\w+\s*;")
 
 
 def die(msg: str) -> None:
@@ -77,6 +85,56 @@ def arch_ports(tree: str) -> dict[str, set]:
             except OSError:
                 pass
         out[p] = refs - {p}
+    return out
+
+
+def handing_on(tree: str, paths: list[str], files: list[dict]) -> list[str]:
+    """The .c files under PATHs that were not read (they call no
+    allocator) but may hand on memory that read files allocate or free:
+    those that define a function that no read file defines, into whose
+    out-parameter a read file hands a place (`f(&p)`: vnode_if.c's
+    VOP_READDIR hands its caller's &cookies on to a file system), and
+    those that store a member from another member (`x->m = y->n`), m
+    being a generic member that a read file of their directory frees
+    (iscsi_send.c: sess->s_target_list = ccb->ccb_text_data, freed by
+    iscsi_ioctl.c)."""
+    defined: set[str] = set()
+    wanted: set[str] = set()
+    freed: set[tuple[str, str]] = set()       # (directory, member)
+    for f in files:
+        g = f.get("graph") or {}
+        defined.update(g.get("defines", []))
+        for s, _ in g.get("edges", []):
+            m = OUT_PARAM.fullmatch(s)
+            if m:
+                wanted.add(m.group(1))
+        for e in f.get("events", []):
+            if e["kind"] == "free" and e["place"].startswith("M:") \
+                    and e["place"] not in g.get("types", {}):
+                member = re.sub(r"[]*[]+$", "", e["place"].rsplit("::", 1)[1])
+                freed.add((os.path.dirname(e["file"]), member.rsplit(".", 1)[-1]))
+    wanted -= defined
+    read = {f["path"] for f in files}
+    out = []
+    for p in paths:
+        top = os.path.join(tree, p)
+        walk = [(os.path.dirname(top), [], [os.path.basename(top)])] \
+            if os.path.isfile(top) else os.walk(top)
+        for d, dirs, names in walk:
+            dirs.sort()
+            for n in sorted(names):
+                path = os.path.join(d, n)
+                if not n.endswith(".c") or os.path.relpath(path, tree) in read:
+                    continue
+                try:
+                    with open(path, errors="replace") as fp:
+                        text = fp.read()
+                except OSError:
+                    continue
+                here = os.path.dirname(os.path.relpath(path, tree))
+                if wanted.intersection(DEFINITION.findall(text)) or \
+                        any((here, m) in freed for m in MEMBER_STORE.findall(text)):
+                    out.append(path)
     return out
 
 
@@ -155,12 +213,18 @@ def main(argv=None) -> int:
 
     scan = mixcheck.scan_tree(a.tree, paths, a.jobs, a.includes, a.verbose,
                               interfaces=True, prog="typecheck")
+    extra = handing_on(a.tree, paths, scan["files"])
+    if extra:
+        more = mixcheck.scan_tree(a.tree, paths, a.jobs, a.includes, a.verbose,
+                                  interfaces=True, prog="typecheck", only=extra)
+        scan["handing_on"] = more["files"]
     events = mixrule.unique_events(scan["files"])
     # standalone code (boot loaders: */stand/*, libsa) has its own
     # alloc()/free(p, size), never the kernel's malloc(9)
     standalone = [e for e in events if STANDALONE.search(e["file"])]
     events = [e for e in events if not STANDALONE.search(e["file"])]
-    res = typerule.link(events, scan["files"], arch_ports(a.tree))
+    res = typerule.link(events, scan["files"] + scan.get("handing_on", []),
+                        arch_ports(a.tree))
     sizes = sizerule.check(res.links, res.frees_ambiguous)
     cov = mixcheck.coverage(scan)
     before = None
@@ -190,6 +254,9 @@ def main(argv=None) -> int:
           f"{cov['with_errors']} with errors: {cov['errors']} errors, {cov['with_fatal']} "
           f"with a missing header), {cov['not_parsed']} not parsed; {cov['seconds']} s",
           file=out)
+    print(f"handing on: {len(extra)} more files read, which call no allocator but define "
+          f"a function whose out-parameter a read file uses, or store a member another "
+          f"file of their directory frees", file=out)
     if standalone:
         print(f"standalone code (*/stand/*, sys/lib/libsa: its own free(p, size)): "
               f"{len(standalone)} calls not read", file=out)
@@ -282,6 +349,7 @@ def main(argv=None) -> int:
         doc = {
             "version": 1, "tree": a.tree, "before": a.before, "paths": paths, "rule": RULE,
             "coverage": cov,
+            "handing_on": sorted(f["path"] for f in scan.get("handing_on", [])),
             "summary": {"allocs": res.allocs, "frees": res.frees,
                         "frees_typed": res.frees_typed,
                         "frees_untyped": len(res.frees_untyped),

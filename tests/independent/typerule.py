@@ -18,7 +18,12 @@ file's assignments:
 - ``R:<function>``: what a function returns,
 - ``G:<name>``: a global,
 - ``L:<header>:<function>:<name>``: a local of a function defined in a
-  header (a static inline function, read in every file that includes it).
+  header (a static inline function, read in every file that includes it),
+- ``M:<record>::<member>*``: what is stored through a member that points
+  to a pointer (a slot): an out-parameter handed on in a struct, as a
+  vnode operation's arguments (vnode_if.c's stub sets ``a.a_cookies =
+  cookies`` and calls the file system's readdir through a function
+  pointer, which stores ``*ap->a_cookies = cookies``).
 
 A member (``M:...``) or a type (``T:...``) is a place every file names
 too, but through which unrelated code passes (every fd_clone driver keeps
@@ -36,7 +41,12 @@ LINKS.  A free is linked to allocations in three tiers:
 2. ``interface``: in other files, every allocation whose walk meets the
    free's walk at an interface place: a function's parameter, a returned
    pointer, a global.  Not only the nearest: a release helper receives
-   what each of its callers hands it.
+   what each of its callers hands it.  Also at a generic member of a
+   struct defined in the directory of both files (one subsystem's own)
+   that one of the walks reached through a third file's assignment there
+   (a walk takes another file's assignment between two such members of
+   its directory: iscsi_send.c's ``sess->s_target_list =
+   ccb->ccb_text_data``).
 3. only when 1 and 2 link nothing: by the free's type, ``type``: every
    allocation in the tree whose memory has the struct type the free
    releases, or a struct beginning with it (``base``: keysock's struct
@@ -62,6 +72,7 @@ with a parameter) is counted as ``dynamic`` and not compared.
 """
 from __future__ import annotations
 
+import os
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -71,8 +82,31 @@ from cfacts import RECORDED
 WALK_LIMIT = 400
 
 
+def slot(node: str) -> bool:
+    """``M:<record>::<member>*``: what is stored through a member that
+    points to a pointer, an out-parameter handed on in a struct (vnode
+    operations' ``*ap->a_cookies = cookies``)."""
+    return node.startswith("M:") and node.endswith("*")
+
+
+def own_member(node: str, *files: str) -> bool:
+    """Is NODE a member (not a slot) of a struct defined in a header in
+    the directory of each of FILES: one subsystem's own struct, through
+    which its files hand memory on (iscsi_send.c: sess->s_target_list =
+    ccb->ccb_text_data, of memory iscsi_rcv.c allocates and iscsi_ioctl.c
+    frees)?  Not a struct a .c file defines for itself: a library's
+    container (subr_specificdata.c's slots hold every sys/kern user's)."""
+    if not node.startswith("M:") or slot(node) or "@" not in node.split("::", 1)[0]:
+        return False
+    where = node.split("::", 1)[0].rsplit("@", 1)[1]
+    if not where.endswith(".h"):
+        return False
+    d = os.path.dirname(where)
+    return all(os.path.dirname(f) == d for f in files)
+
+
 def interface(node: str) -> bool:
-    if node.startswith(("P:", "R:", "G:")):
+    if node.startswith(("P:", "R:", "G:")) or slot(node):
         return True
     if node.startswith("L:"):
         return node.split(":", 2)[1].endswith(".h")
@@ -239,7 +273,7 @@ class Tree:
         states = {(start, tu, None)}
         while todo and len(states) < WALK_LIMIT:
             n, ctx, port, call = todo.popleft()
-            if n != start and n.startswith("M:") and n not in self.types \
+            if n != start and n.startswith("M:") and n not in self.types and not slot(n) \
                     and (not through_members or ctx != tu):
                 # a generic member: passed through only in the file the walk
                 # began in (another file's is a container's: thmap's
@@ -249,7 +283,8 @@ class Tree:
             fn = function_of(n)
             for m, f in sorted(nxt.get(n, ())):
                 if f != ctx and not (anyfile and self.same_kernel(ctx, f, n)
-                                     and self.ports_together(port, port_of(f))):
+                                     and self.ports_together(port, port_of(f))) \
+                        and not self.handoff(n, m, ctx, f):
                     continue
                 ncall = call
                 if fn is not None and n.startswith(into):
@@ -266,6 +301,15 @@ class Tree:
                     ports[m] = (port or port_of(f), f, ncall)
                 todo.append((m, f, port or port_of(f), ncall))
         return dist, ports
+
+    def handoff(self, n: str, m: str, a: str, b: str) -> bool:
+        """May a walk in file A's code at member N take file B's
+        assignment between N and member M?  Where both are generic members
+        of one subsystem's own structs (own_member) and A and B are its
+        files: a member is every file's, but a subsystem's own struct is
+        no container of other code's memory."""
+        return n not in self.types and m not in self.types \
+            and own_member(n, a, b) and own_member(m, a, b)
 
     def base_chain(self, tkey: str) -> list[str]:
         out = []
@@ -521,9 +565,23 @@ def link(events: list[dict], files: list[dict], ports: dict[str, set] | None = N
         # 2. other files, through an interface place: all of them
         fport = port_of(f["file"])
         for p in fplaces:
+            if slot(p) and fports[p][1] == f["file"]:
+                # a file system freeing what it stored through its own
+                # *ap->a_cookies: the slot is every file system's, but
+                # what one reads back is what it stored (a caller reaches
+                # the slot through the stub's assignment, another file's)
+                continue
             if interface(p):
                 links += [(a, "interface", p) for a in by_iface.get(p, [])
                           if a["file"] != f["file"] and tree.meet(aports[id(a)][p], fports[p], p)]
+            elif p not in tree.types and own_member(p, f["file"]):
+                # a subsystem's own member that one of the walks reached
+                # through another of its files' assignment (Tree.handoff)
+                # (by_member also lists the allocations of a weak key)
+                links += [(a, "interface", p) for a in by_member.get(p, [])
+                          if a["file"] != f["file"] and p in aports[id(a)]
+                          and own_member(p, a["file"])
+                          and (fports[p][1] != f["file"] or aports[id(a)][p][1] != a["file"])]
         if any(t == "interface" for _, t, _ in links):
             # the freed value's own flow comes from another file (udf's
             # udf_read_phys_dscr(..., &dscr)): not also every allocation
