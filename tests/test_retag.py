@@ -294,3 +294,38 @@ def test_a_macros_free_of_a_header_less_type_is_given_no_size(tmp_path):
     text = (tree / "sys/dev/foo/foo.c").read_text()
     assert "#define\tFOO_FREE(x)\tfree((x), M_ASALLOCATED)" in text
     assert "malloc(sizeof(*m), M_RECORDED(M_FOO), M_WAITOK)" in text
+
+
+ISC = HEAD + ("struct ccb { char *ccb_text; };\n"
+              "struct sess { char *s_list; };\n"
+              "struct ev { int e_n; };\n\n")
+
+
+def test_a_free_no_flow_reaches_may_release_any_of_its_owners_memory(tmp_path):
+    """iscsi: a file that calls no allocator moves the text a ccb holds to
+    the session (iscsi_send.c), whose free no flow reaches.  It may be any
+    of the owner's memory, not only its file's: joined with the text's
+    allocation, it is recorded with it, not given the size of its file's
+    events (nor a type the recorded block does not take)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo_rcv.c", ISC + (
+        "void\nfoo_rcv(struct ccb *ccb, int len)\n{\n"
+        "\tchar *data;\n\n\tdata = malloc(len, M_DEVBUF, M_WAITOK);\n"
+        "\tccb->ccb_text = data;\n}\n\n"
+        "void\nfoo_ccb_done(struct ccb *ccb)\n{\n\tfree(ccb->ccb_text, M_DEVBUF);\n}\n"))
+    write(tree, "sys/dev/foo/foo_send.c", ISC + (
+        "void\nfoo_send(struct sess *s, struct ccb *ccb)\n{\n"
+        "\ts->s_list = ccb->ccb_text;\n\tccb->ccb_text = NULL;\n}\n"))
+    write(tree, "sys/dev/foo/foo_ioctl.c", ISC + (
+        "void\nfoo_event(void)\n{\n\tstruct ev *ev;\n\n"
+        "\tev = malloc(sizeof(*ev), M_DEVBUF, M_WAITOK);\n\tfree(ev, M_DEVBUF);\n"
+        "}\n\nvoid\nfoo_msg(void)\n{\n\tstruct msg *m;\n\n"
+        "\tm = malloc(sizeof(*m), M_FOO, M_WAITOK);\n"
+        "\tfree(m, M_FOO, sizeof(*m));\n}\n\n"
+        "void\nfoo_logout(struct sess *s)\n{\n\tfree(s->s_list, M_DEVBUF);\n}\n"))
+    retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert "malloc(len, M_RECORDED(M_FOO), M_WAITOK)" in \
+        (tree / "sys/dev/foo/foo_rcv.c").read_text()
+    ioctl = (tree / "sys/dev/foo/foo_ioctl.c").read_text()
+    assert "free(s->s_list, M_ASALLOCATED);" in ioctl
+    assert "free(ev, M_ASALLOCATED);" in ioctl

@@ -233,6 +233,26 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
                 (a not in pairs.flowing and f not in local and same_type(a, f)))]
 
 
+def owner_joins(pairs: pairing.Pairs, owner) -> list[tuple[int, int]]:
+    """A free no flow reaches, of memory of no known type, may release any
+    of its owner's (owner(path): its unit's) allocations of the type it
+    names, not only its file's: the flow graph reads only the files that
+    call an allocator, so a move in another (iscsi_send.c's
+    `sess->s_target_list = ccb->ccb_text_data`) is not seen, and iscsi's
+    free of s_target_list was guessed to be iscsi_ioctl.c's events,
+    given their size, and named M_ISCSI where the memory was recorded.
+    Joined with all of them: they change together or not at all."""
+    sites, types = pairs.sites, pairs.types
+    allocs: dict[tuple, list[int]] = defaultdict(list)
+    for i, s in enumerate(sites):
+        if s.role is Role.ALLOC and not s.is_kmem and s.context == Context.CODE:
+            allocs[(owner(s.path), types[i])].append(i)
+    return [(a, f) for f in sorted(pairs.unpaired_frees)
+            if not sites[f].is_kmem and sites[f].context == Context.CODE and
+            sites[f].objtype is None and sites[f].size_type is None
+            for a in allocs.get((owner(sites[f].path), types[f]), [])]
+
+
 def components(pairs: pairing.Pairs, edges: list[tuple[int, int]]) -> dict[int, list[int]]:
     """The malloc(9) sites joined by edges (joins): {root: [site]}.  A
     kmem(9) call convert kept names no malloc type: where malloc(9)
@@ -267,7 +287,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     owner = sc.unit_of
     assert callable(owner)
     plan = pairing.Plan()
-    edges = joins(pairs)
+    edges = joins(pairs) + owner_joins(pairs, owner)
     comps = components(pairs, edges)
     around: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for e in edges:
@@ -494,33 +514,48 @@ def _macro_kept(comp: list[int], sites: list[Site], tag_of,
     return None
 
 
+# a store through a pointer: `*bufp =` (an out-parameter), `*ap->a_cookies =`
+# (one held in a member: an operation's argument structure)
+_OUT_PLAIN = r"\*\s*\(?\s*[A-Za-z_]\w*\s*\)?\s*=\s*"
+_OUT_MEMBER = r"\*\s*\(?\s*[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)+\s*\)?\s*=\s*"
+
+
 def _handed_on(comp: list[int], sites: list[Site], sc: Scanned,
                old: str) -> tuple[Keep, str] | None:
-    """Memory an allocation hands its caller through an out-parameter
-    (`*ap->a_cookies = cookies`) while every free of it we see is in the
-    allocating function (an error path): the caller's free is one the
-    flow graph did not reach (a vnode operation: ufs_readdir's cookies,
-    freed as M_TEMP by nfs_serv.c and the compat getdents), and it names
-    the old type.  Kept, or None."""
+    """Memory an allocation hands on through a pointer its function was
+    given.  Through a member (`*ap->a_cookies = cookies`, or the
+    allocation stored there itself): an operation's argument structure,
+    filled by a caller the flow graph does not see (a vnode operation:
+    every file system's readdir cookies, freed as M_TEMP by nfs_serv.c
+    and the compat getdents), so the caller's free is never among the
+    frees we see, and whatever they are, it names the old type.  Through
+    a plain out-parameter (`*bufp = buf`), the flow graph follows the
+    call, unless every free of it we see is in the allocating function
+    (an error path).  Kept, or None."""
     frees = {(sites[i].path, sites[i].func) for i in comp if sites[i].role is Role.FREE}
     for i in comp:
         s = sites[i]
-        plain = re.fullmatch(r"[A-Za-z_]\w*", s.anchor or "")
-        if s.role is not Role.ALLOC or not s.func or not plain:
-            continue
-        if frees - {(s.path, s.func)}:
-            continue            # a free elsewhere: the hand-off is followed
-        f = next((f for f in sc.facts[s.path].functions if f.name == s.func), None)
         text = sc.texts.get(s.path)
-        if f is None or text is None:
+        if s.role is not Role.ALLOC or not s.func or text is None:
             continue
-        body = cscan.strip(text[f.start:f.end])
-        if re.search(r"\*\s*\(?\s*[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)*\s*\)?\s*=\s*"
-                     + re.escape(s.anchor) + r"\s*;", body):
-            return Keep.HANDED_ON, (f"{s.callee} at {s.where} hands {s.anchor} on "
-                                    f"through an out-parameter of {s.func}(), and no "
-                                    f"free of it is seen there: that free names {old}, "
-                                    "kept")
+        f = next((f for f in sc.facts[s.path].functions if f.name == s.func), None)
+        if f is None:
+            continue
+        code = cscan.strip(text)
+        lhs = code[max(code.rfind(c, f.start, s.offset) for c in ";{}") + 1:s.offset]
+        via = None
+        if re.fullmatch(r"\s*" + _OUT_MEMBER + r"(?:\([^()]*\)\s*)?\w*\s*", lhs):
+            via = lhs.split("=")[0].strip()
+        elif re.fullmatch(r"[A-Za-z_]\w*", s.anchor or ""):
+            body, name = code[f.start:f.end], re.escape(s.anchor or "")
+            m = re.search(_OUT_MEMBER + name + r"\s*;", body)
+            if m is None and not frees - {(s.path, s.func)}:
+                m = re.search(_OUT_PLAIN + name + r"\s*;", body)
+            via = m.group(0).split("=")[0].strip() if m else None
+        if via:
+            return Keep.HANDED_ON, (f"{s.callee} at {s.where} hands its memory on "
+                                    f"through {via} in {s.func}(), to a free we do not "
+                                    f"see, which names {old}: kept")
     return None
 
 
