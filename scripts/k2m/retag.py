@@ -241,11 +241,19 @@ def owner_joins(pairs: pairing.Pairs, owner) -> list[tuple[int, int]]:
     `sess->s_target_list = ccb->ccb_text_data`) is not seen, and iscsi's
     free of s_target_list was guessed to be iscsi_ioctl.c's events,
     given their size, and named M_ISCSI where the memory was recorded.
-    Joined with all of them: they change together or not at all."""
+    Joined with all of them: they change together or not at all; but for
+    memory flows show freed only in the function that allocates it (a
+    scratch buffer: a free elsewhere would free it twice; freed there on
+    an error path and handed on otherwise, it is _handed_on's)."""
     sites, types = pairs.sites, pairs.types
+    where: dict[int, set[bool]] = defaultdict(set)     # alloc -> its frees local?
+    for a, f in pairs.edges:
+        if (a, f) not in pairs.joined:
+            where[a].add((sites[a].path, sites[a].func) == (sites[f].path, sites[f].func))
     allocs: dict[tuple, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
-        if s.role is Role.ALLOC and not s.is_kmem and s.context == Context.CODE:
+        if s.role is Role.ALLOC and not s.is_kmem and s.context == Context.CODE and \
+                where.get(i) != {True}:
             allocs[(owner(s.path), types[i])].append(i)
     return [(a, f) for f in sorted(pairs.unpaired_frees)
             if not sites[f].is_kmem and sites[f].context == Context.CODE and
