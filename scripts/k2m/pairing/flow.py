@@ -156,13 +156,15 @@ def open_units(facts: list[FileFacts], g: dict[Key, set[Key]], ports: Ports,
             if s.role == Role.ALLOC and s.objtype is not None:
                 # an allocation of T kept in a place we could not type
                 # (nfs_clbio.c's t_iov = malloc(sizeof(struct iovec)),
-                # a local of an inner block) is the unit's own T all the
+                # a local of a K&R function) is the unit's own T all the
                 # same: what its frees of T release is what it allocates
-                # (a flow we see: t_iov goes into t_uio->uio_iov), not
-                # every other unit's T (issue 30: nfs_serv's and
-                # netbsd32's iovecs joined at nfs_clbio's free).  These
-                # are guesses at unseen flows, which a typed local would
-                # not have made either; no flow we see is dropped
+                # (nfs_clbio's t_iov, through bp->b_caller1), not every
+                # other unit's T (issue 30: nfs_serv's and netbsd32's
+                # iovecs joined at nfs_clbio's free).  These links are
+                # guesses at unseen flows, which a typed local would not
+                # have made either; no flow we see is dropped, and a free
+                # of T no flow reaches is still joined with the unit's
+                # allocations of T (pairs._guess)
                 allocs.add(Key.typed(s.objtype).scoped(unit_of(ff.path))[0])
         for dst, src in ff.links:
             for k in (dst, src):
