@@ -345,7 +345,12 @@ def _call_edges(g: dict[Key, set[Key]], facts: list[FileFacts]) -> None:
                     # issue 30).  No free is lost: a function that never
                     # reads its parameter (no assignment, argument, return
                     # or call site takes it, nor *param) frees nothing p
-                    # held before the call
+                    # held before the call.  (A read the scan does not
+                    # see, old = *(void **)pp, is the case this misses:
+                    # the old value saved and handed out to a later
+                    # caller's *pp; the hop through the parameter found
+                    # it by chance, since nothing in the graph followed
+                    # such a read either.)
                     if not (out and not pk.is_type and pk not in read[path]):
                         g[key].add(pk)
                         if out:
