@@ -117,7 +117,8 @@ def scope_facts(facts: list[FileFacts], unit_of) -> tuple[list[FileFacts], dict[
     return out, via_edges
 
 
-def open_units(facts: list[FileFacts], g: dict[Key, set[Key]], ports: Ports) -> None:
+def open_units(facts: list[FileFacts], g: dict[Key, set[Key]], ports: Ports,
+               unit_of) -> None:
     """Where memory crosses from one unit to another by a way we do not see
     (a function pointer, most often), join their nodes.  A unit that frees
     memory of a type and never allocates it frees what others allocate:
@@ -134,7 +135,9 @@ def open_units(facts: list[FileFacts], g: dict[Key, set[Key]], ports: Ports) -> 
     it read through a pointer of its own is seen by _guess.)  Memory that
     starts with a struct of another type is memory of that type too (C's
     base struct: netipsec's struct keycb starts with the struct rawcb that
-    net/raw_cb.c's raw_detach() frees, and keysock.c never tells it so)."""
+    net/raw_cb.c's raw_detach() frees, and keysock.c never tells it so).
+    A unit allocates a type when one of its allocations is of it, whatever
+    the place the pointer is kept in (unit_of(path): the unit's name)."""
     # t:TYPE or m:AGG.NAME -> its owners' nodes (t:UNIT|TYPE, m:UNIT|AGG.NAME)
     nodes: dict[Key, set[Key]] = defaultdict(set)
     allocs: set[Key] = set()
@@ -150,6 +153,19 @@ def open_units(facts: list[FileFacts], g: dict[Key, set[Key]], ports: Ports) -> 
             if k.unit is not None:
                 nodes[k.unowned].add(k)
                 (allocs if s.role == Role.ALLOC else frees).add(k)
+            if s.role == Role.ALLOC and s.objtype is not None:
+                # an allocation of T kept in a place we could not type
+                # (nfs_clbio.c's t_iov = malloc(sizeof(struct iovec)),
+                # a local of a K&R function) is the unit's own T all the
+                # same: what its frees of T release is what it allocates
+                # (nfs_clbio's t_iov, through bp->b_caller1), not every
+                # other unit's T (issue 30: nfs_serv's and netbsd32's
+                # iovecs joined at nfs_clbio's free).  These links are
+                # guesses at unseen flows, which a typed local would not
+                # have made either; no flow we see is dropped, and a free
+                # of T no flow reaches is still joined with the unit's
+                # allocations of T (pairs._guess)
+                allocs.add(Key.typed(s.objtype).scoped(unit_of(ff.path))[0])
         for dst, src in ff.links:
             for k in (dst, src):
                 if k.is_member:
@@ -297,6 +313,7 @@ def _call_edges(g: dict[Key, set[Key]], facts: list[FileFacts]) -> None:
     for ff in facts:
         for f in ff.functions:
             defs[f.name].append((ff.path, f))
+    read = {ff.path: _read_places(ff) for ff in facts}
     for ff in facts:
         for dst, src in ff.links:
             if dst != src:
@@ -311,19 +328,52 @@ def _call_edges(g: dict[Key, set[Key]], facts: list[FileFacts]) -> None:
             # function stays a target: ports share code (amd64 calls
             # sys/arch/x86's, evbarm sys/arch/arm's)
             local = [t for t in targets if t[0] == ff.path]
-            for _, f in (local or [t for t in targets
-                                   if not (t[1].static and t[0].endswith(".c"))]):
+            for path, f in (local or [t for t in targets
+                                      if not (t[1].static and t[0].endswith(".c"))]):
                 if argno < 0:
                     if f.ret_key is not None and f.ret_key != key:
                         g[f.ret_key].add(key)
                 elif argno < len(f.param_keys) and (pk := f.param_keys[argno]):
-                    if pk != key:
+                    if pk == key:
+                        continue
+                    out = by_addr and argno in f.outparams      # f(&p), *param = ...
+                    # an out-parameter its function only stores into
+                    # (atari's bus_dmamem_map(..., void **kvap): *kvap =
+                    # va) gets nothing from p: its node is every caller's
+                    # p, and p's memory would come out into every other
+                    # caller's (sdmmc's buffer into drm's DMA handles,
+                    # issue 30).  No free is lost: a function that never
+                    # reads its parameter (no assignment, argument, return
+                    # or call site takes it, nor *param) frees nothing p
+                    # held before the call.  (A read the scan does not
+                    # see, old = *(void **)pp, is the case this misses:
+                    # the old value saved and handed out to a later
+                    # caller's *pp; the hop through the parameter found
+                    # it by chance, since nothing in the graph followed
+                    # such a read either.)
+                    if not (out and not pk.is_type and pk not in read[path]):
                         g[key].add(pk)
-                        if by_addr and argno in f.outparams:    # f(&p), *param = ...
-                            g[pk].add(key)
-                            # *param is p itself (keys.py: the element KEY[])
-                            g[pk.element()].add(key)
+                        if out:
                             g[key].add(pk.element())
+                    if out:
+                        g[pk].add(key)
+                        # *param is p itself (keys.py: the element KEY[])
+                        g[pk.element()].add(key)
+
+
+def _read_places(ff: FileFacts) -> set[Key]:
+    """The places a file's code takes a value from, as the place itself
+    (*p, p[i] as p): the sources of its assignments, its call arguments,
+    what its functions return, and its sites' places (a free's; an
+    allocation's too, to be safe: a realloc reads what it replaces)."""
+    def base(k: Key) -> Key:
+        while k.elems:
+            k = k.container()
+        return k
+    keys = [src for _, src in ff.links] + [k for _, argno, k, _ in ff.calls if argno >= 0]
+    keys += [f.ret_key for f in ff.functions if f.ret_key is not None]
+    keys += [site_key(s) for s in ff.sites if s.key is not None]
+    return {base(k) for k in keys}
 
 
 def _element_edges(g: dict[Key, set[Key]], facts: list[FileFacts]) -> None:

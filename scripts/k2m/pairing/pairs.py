@@ -198,7 +198,7 @@ def _graphs(facts: list[FileFacts], clusters: Sequence[set[str]], unit_of,
         g[k] |= vs
     skeys = [site_key(s) for ff in scoped_facts for s in ff.sites]
     seen = seen_flows(g)
-    open_units(callers, g, ports)
+    open_units(callers, g, ports, unit_of)
     members_follow(g, ports)
     return g, seen, skeys, stored
 
