@@ -318,7 +318,8 @@ def test_options_from_the_first_kernel_config_where_there_is_no_generic(tmp_path
 
 def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
     """config(1)'s makeoptions reach a file through its attributes
-    (CPPFLAGS.drmkms) and through what the kernel selects (npf -> libnv),
+    (CPPFLAGS.drmkms) and through what the kernel selects (npf -> libnv)
+    or the file's own line needs (pf),
     ifdef/elifdef/else pick one branch; a port's file GENERIC does not
     select is compiled with a kernel that does (OCTEON: LP64, mips64),
     with that kernel's CFLAGS and its needs-flag counts."""
@@ -328,6 +329,8 @@ def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
         "conf/files": "define\tlibnv\ndefpseudo npf: libnv\ndefine\tdrmkms\n"
                       "makeoptions\tlibnv\tCPPFLAGS+=\"-I$S/external/libnv\"\n"
                       "makeoptions\tgone\tCPPFLAGS+=\"-DGONE\"\n"
+                      "makeoptions\tpf\tCPPFLAGS+=\"-I$S/dist/pf\"\n"
+                      "file\tdist/pf/net/pf_ioctl.c\tpf\n"
                       "makeoptions\tdrmkms\t\"CPPFLAGS.drmkms\"+=\"-I${S}/drm\"\n"
                       "file\tdev/d.c\t\tdrmkms\nfile\tdev/e.c\n"
                       "ifdef npf\nmakeoptions npf COPTS+=\"-DNPF_ON\"\n"
@@ -358,6 +361,10 @@ def test_makeoptions_and_the_kernel_that_builds_a_file(tmp_path):
     assert mo.flags("sys/dev/d.c") == ([], ["-mfoo", f"-I{S}/external/libnv", f"-I{S}/drm",
                                             "-DNPF_ON"])
     assert mo.flags("sys/dev/e.c")[1] == ["-mfoo", f"-I{S}/external/libnv", "-DNPF_ON"]
+    # no kernel here selects pf: its file is compiled as a kernel that
+    # builds it would, with pf's makeoptions (i386 ALL's pf, <net/pfvar.h>)
+    assert mo.flags("sys/dist/pf/net/pf_ioctl.c")[1] == [
+        "-mfoo", f"-I{S}/external/libnv", f"-I{S}/dist/pf", "-DNPF_ON"]
     assert mo.selects("sys/dev/e.c") is True and mo.selects("sys/dev/nowhere.c") is None
     assert mo.selects("sys/arch/evbmips/x/oct.c") is False and not mo.lp64
     assert mo.selects("sys/arch/evbmips/x/octstd.c") is False

@@ -92,6 +92,9 @@ class MakeOptions:
         self.opt: dict[str, list[str]] = {}         # tree-relative file -> OPT words
         self.conds: dict[str, list[str]] = {}       # tree-relative file -> conditions
         self.vars: dict[str, list[str]] = {}        # make variable -> appended words
+        # `makeoptions pf CPPFLAGS+="-I$S/dist/pf"` where the kernel selects
+        # no pf: (condition, variable, words), for a file that needs pf
+        self.when: list[tuple[str, str, list[str]]] = []
         # the kernel's `machine` line: evbarm's GENERIC arm, GENERIC64 aarch64
         self.machine: list[str] = next((m.group(1).split("#")[0].split() for m in
                                         (re.match(r"[ \t]*machine[ \t]+(.*)", line)
@@ -204,18 +207,23 @@ class MakeOptions:
             if not m:
                 continue
             cond, var, sub, op, val = m.groups()
+            words = shlex.split(val[1:-1] if val.startswith('"') else val)
             if sub is None and not _holds(cond, self.selected):
+                if op == "+=" and cond:
+                    self.when.append((cond, var, words))
                 continue
             name = f"{var}.{sub}" if sub else var
-            words = shlex.split(val[1:-1] if val.startswith('"') else val)
             if op == "=":
                 self.vars[name] = words
             else:
                 self.vars.setdefault(name, []).extend(words)
 
     def _expand(self, name: str, depth: int = 0) -> list[str]:
+        return self._expand_words(self.vars.get(name, []), depth)
+
+    def _expand_words(self, words: list[str], depth: int = 0) -> list[str]:
         out: list[str] = []
-        for w in self.vars.get(name, []):
+        for w in words:
             ref = re.fullmatch(r"\$\{(\w+(?:\.[\w.]+)?)\}", w)
             if ref:
                 if depth < 8:
@@ -235,9 +243,16 @@ class MakeOptions:
             dirs = dict.fromkeys([os.path.dirname(rel), *RUMP])
             return [f"-I{os.path.join(self.root, d)}" for d in dirs] + ["-D_RUMPKERNEL"], []
         base = os.path.basename(rel)
+        # a file is compiled as by a kernel that builds it: with what its
+        # own `file` line needs selected (pf's files, which only i386's ALL
+        # selects, need pf's makeoptions for <net/pfvar.h>)
+        own = self.selected | set(self.opt.get(rel, []))
         out: list[str] = []
         for var in VARS:
             out += self._expand(var)
+            for cond, v, words in self.when:
+                if v == var and _holds(cond, own):
+                    out += self._expand_words(words)
             for w in dict.fromkeys(self.opt.get(rel, []) + [base]):
                 out += self._expand(f"{var}.{w}")
         return [], out
