@@ -212,11 +212,7 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
     dead mallocarray(), handed to an unknown function, was guessed to be
     the memory of every free of the file, and kept all of them)."""
     sites = pairs.sites
-    into: dict[int, set[bool]] = defaultdict(set)    # free -> from its own function?
-    for a, f in pairs.edges:
-        if (a, f) not in pairs.joined:
-            into[f].add((sites[a].path, sites[a].func) == (sites[f].path, sites[f].func))
-    local = {f for f, own in into.items() if own == {True}}
+    local = _local_only(pairs, 1)
     lonely = pairs.unpaired_frees
 
     types = pairs.types
@@ -233,6 +229,19 @@ def joins(pairs: pairing.Pairs) -> list[tuple[int, int]]:
                 (a not in pairs.flowing and f not in local and same_type(a, f)))]
 
 
+def _local_only(pairs: pairing.Pairs, end: int) -> set[int]:
+    """The sites at one end of the flows (0: allocations, 1: frees) whose
+    every flow (not a guess) stays in one function: memory freed only
+    where it is allocated."""
+    sites = pairs.sites
+    own: dict[int, set[bool]] = defaultdict(set)
+    for e in pairs.edges:
+        if e not in pairs.joined:
+            a, f = sites[e[0]], sites[e[1]]
+            own[e[end]].add((a.path, a.func) == (f.path, f.func))
+    return {i for i, o in own.items() if o == {True}}
+
+
 def owner_joins(pairs: pairing.Pairs, owner) -> list[tuple[int, int]]:
     """A free no flow reaches, of memory of no known type, may release any
     of its owner's (owner(path): its unit's) allocations of the type it
@@ -246,14 +255,11 @@ def owner_joins(pairs: pairing.Pairs, owner) -> list[tuple[int, int]]:
     scratch buffer: a free elsewhere would free it twice; freed there on
     an error path and handed on otherwise, it is _handed_on's)."""
     sites, types = pairs.sites, pairs.types
-    where: dict[int, set[bool]] = defaultdict(set)     # alloc -> its frees local?
-    for a, f in pairs.edges:
-        if (a, f) not in pairs.joined:
-            where[a].add((sites[a].path, sites[a].func) == (sites[f].path, sites[f].func))
+    scratch = _local_only(pairs, 0)
     allocs: dict[tuple, list[int]] = defaultdict(list)
     for i, s in enumerate(sites):
         if s.role is Role.ALLOC and not s.is_kmem and s.context == Context.CODE and \
-                where.get(i) != {True}:
+                i not in scratch:
             allocs[(owner(s.path), types[i])].append(i)
     return [(a, f) for f in sorted(pairs.unpaired_frees)
             if not sites[f].is_kmem and sites[f].context == Context.CODE and
@@ -547,24 +553,31 @@ def _handed_on(comp: list[int], sites: list[Site], sc: Scanned,
         if s.role is not Role.ALLOC or not s.func or text is None:
             continue
         f = next((f for f in sc.facts[s.path].functions if f.name == s.func), None)
-        if f is None:
-            continue
-        code = cscan.strip(text)
-        lhs = code[max(code.rfind(c, f.start, s.offset) for c in ";{}") + 1:s.offset]
-        via = None
-        if re.fullmatch(r"\s*" + _OUT_MEMBER + r"(?:\([^()]*\)\s*)?\w*\s*", lhs):
-            via = lhs.split("=")[0].strip()
-        elif re.fullmatch(r"[A-Za-z_]\w*", s.anchor or ""):
-            body, name = code[f.start:f.end], re.escape(s.anchor or "")
-            m = re.search(_OUT_MEMBER + name + r"\s*;", body)
-            if m is None and not frees - {(s.path, s.func)}:
-                m = re.search(_OUT_PLAIN + name + r"\s*;", body)
-            via = m.group(0).split("=")[0].strip() if m else None
+        via = f and _hand_off(s, cscan.strip(text[f.start:f.end]), s.offset - f.start,
+                              not frees - {(s.path, s.func)})
         if via:
             return Keep.HANDED_ON, (f"{s.callee} at {s.where} hands its memory on "
                                     f"through {via} in {s.func}(), to a free we do not "
                                     f"see, which names {old}: kept")
     return None
+
+
+def _hand_off(s: Site, body: str, at: int, frees_local: bool) -> str | None:
+    """The pointer allocation s (at offset at of its function's stripped
+    body) is handed on through (_handed_on), or None: the one its
+    statement stores into, a member's (`*ap->a_cookies = malloc(...)`),
+    or one its anchor is stored into later, a member's, or a plain
+    out-parameter's where every free seen is local (frees_local)."""
+    lhs = body[cscan.statement_start(body, at, 0):at]
+    if re.fullmatch(r"\s*" + _OUT_MEMBER + r"(?:\([^()]*\)\s*)?\w*\s*", lhs):
+        return lhs.split("=")[0].strip()
+    if not re.fullmatch(r"[A-Za-z_]\w*", s.anchor or ""):
+        return None
+    name = re.escape(s.anchor or "")
+    m = re.search(_OUT_MEMBER + name + r"\s*;", body)
+    if m is None and frees_local:
+        m = re.search(_OUT_PLAIN + name + r"\s*;", body)
+    return m.group(0).split("=")[0].strip() if m else None
 
 
 def _scratch(comp: list[int], sites: list[Site], pairs: pairing.Pairs,

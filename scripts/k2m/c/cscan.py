@@ -414,7 +414,7 @@ def _functions(code: str, lines: LineIndex, types: bool = True) -> list[Function
     return funcs
 
 
-def _statement_start(code: str, i: int, floor: int) -> int:
+def statement_start(code: str, i: int, floor: int) -> int:
     """Offset of the start of the statement containing offset i."""
     depth = 0
     k = i - 1
@@ -528,7 +528,7 @@ def _alloc_place(t: "_Text", start: int, f: Function | None) -> tuple[Key | None
     A cast in front of the call tells the object type too."""
     stripped = t.stripped
     floor = f.start if f else max(0, start - 400)
-    prefix = stripped[_statement_start(stripped, start, floor):start]
+    prefix = stripped[statement_start(stripped, start, floor):start]
     cast = _CAST_BEFORE_RE.search(prefix)
     ot = None
     if cast:
