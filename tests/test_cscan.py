@@ -225,6 +225,23 @@ def test_an_interior_pointer_is_the_allocation_only_at_its_start():
         ("r:sys/dev/x/y.c:b", "t:struct mf"), ("r:sys/dev/x/y.c:d", "t:struct mf")]
 
 
+def test_an_assignment_inside_brackets_ends_at_their_close():
+    """`(ipb = pathbuf_create(nfs_pub.np_index)) != NULL` stores what the
+    call returns: np_index does not flow into ipb (nfs_export.c's index
+    name had joined every struct pathbuf, vfs_lookup.c's M_VFS among
+    them); `(p = q) != NULL` still links p and q."""
+    text = ("struct pathbuf;\nstruct np { char *np_index; };\nextern struct np pub;\n"
+            "struct pathbuf *pathbuf_create(const char *);\n"
+            "void a(int x) { struct pathbuf *ipb;\n"
+            "\tif (x && pub.np_index != NULL && (ipb = pathbuf_create(pub.np_index)) != NULL)"
+            " g(ipb); }\n"
+            "void b(char *q) { char *p; if ((p = q) != NULL) g(p); }\n")
+    ff = cscan.scan(text, "sys/nfs/y.c", {})
+    assert sorted({(str(a), str(b)) for a, b in ff.links}) == [
+        ("t:struct pathbuf", "t:struct pathbuf"),
+        ("v:sys/nfs/y.c:b:p", "v:sys/nfs/y.c:b:q")]
+
+
 def test_malloc_wrapper_macros_are_allocator_macros():
     """pf's rs_malloc/rs_free wrap malloc(9) (a user-space twin calls
     libc's malloc(x): not one); udf's MPFREE(a, lst) takes the type as a

@@ -207,6 +207,12 @@ def test_retagged_types_are_defined_by_install_shim(example_tree, tmp_path):
     ("retag: {types: [M_DEVBUF], scratch: [M_TEMP]}\n", "is not one of retag types"),
     ("retag: {types: [1x]}\n", "not a valid C identifier"),
     ("retag: {kinds: [M_DEVBUF]}\n", "unknown key 'kinds'"),
+    ("retag: {types: [M_TEMP], interfaces: [{name: c, type: M_DEVBUF, member: a_c, "
+     "call: VOP, arg: 5, rule: r}]}\n", "'M_DEVBUF' is not one of retag types"),
+    ("retag: {types: [M_TEMP], interfaces: [{name: c, type: M_TEMP, member: a_c, "
+     "call: VOP, arg: five, rule: r}]}\n", "arg must be a number from 1"),
+    ("retag: {types: [M_TEMP], interfaces: [{name: c, type: M_TEMP, member: a_c, "
+     "call: VOP, arg: 5}]}\n", "missing 'rule'"),
 ])
 def test_bad_tag_map_is_one_line_and_writes_nothing(tmp_path, bad, message):
     tree = tmp_path / "tree"
@@ -329,3 +335,52 @@ def test_a_free_no_flow_reaches_may_release_any_of_its_owners_memory(tmp_path):
     ioctl = (tree / "sys/dev/foo/foo_ioctl.c").read_text()
     assert "free(s->s_list, M_ASALLOCATED);" in ioctl
     assert "free(ev, M_ASALLOCATED);" in ioctl
+
+
+IFACE = """\
+retag:
+  types: [M_DEVBUF, M_TEMP]
+  scratch: [M_TEMP]
+  interfaces:
+    - {name: VOP_READDIR cookies, type: M_TEMP, member: a_cookies, call: VOP_READDIR,
+       arg: 5, rule: "the file system allocates them M_TEMP, the caller frees them"}
+"""
+READDIR_ARGS = "struct vop_readdir_args { void *a_vp; long **a_cookies; int *a_ncookies; };\n\n"
+
+
+@pytest.mark.parametrize("rule", [True, False])
+def test_an_interfaces_memory_keeps_the_type_its_rule_names(tmp_path, rule):
+    """VOP_READDIR's cookies: the file system allocates them and hands them
+    on through *ap->a_cookies; its caller frees them after the call, a
+    free no flow reaches.  By the tag map's rule both keep M_TEMP, and the
+    caller's free joins none of its owner's memory: without the rule it
+    is taken for the owner's buffer (kept in a global, freed elsewhere)
+    and retyped with it, a free of the file system's M_TEMP memory as
+    M_BAR (the compat getdents' cookiebuf, recorded with its tbuf)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo_vnops.c", HEAD + READDIR_ARGS + (
+        "int\nfoo_readdir(void *v)\n{\n\tstruct vop_readdir_args *ap = v;\n"
+        "\tlong *cookies;\n\n\tcookies = malloc(8 * sizeof(long), M_TEMP, M_WAITOK);\n"
+        "\t*ap->a_cookies = cookies;\n\t*ap->a_ncookies = 8;\n\treturn 0;\n}\n"))
+    write(tree, "sys/dev/bar/bar_serv.c", HEAD + (
+        "int VOP_READDIR(void *, void *, void *, int *, long **, int *);\n"
+        "char *bar_index;\n\n"
+        "void\nbar_setindex(void)\n{\n\tbar_index = malloc(64, M_TEMP, M_WAITOK);\n}\n\n"
+        "void\nbar_clearindex(void)\n{\n\tfree(bar_index, M_TEMP);\n}\n\n"
+        "int\nbar_readdir(void *vp)\n{\n\tlong *cookies;\n\tint eof, n;\n\n"
+        "\tVOP_READDIR(vp, NULL, NULL, &eof, &cookies, &n);\n"
+        "\tfree(cookies, M_TEMP);\n\treturn 0;\n}\n"))
+    _, rep = retag(tmp_path, tree, "out", MAP + IFACE if rule else MAP, "--no-series")
+    serv = (tree / "sys/dev/bar/bar_serv.c").read_text()
+    if not rule:        # what the rule is for
+        assert "free(cookies, M_TEMP);" not in serv
+        return
+    assert "free(cookies, M_TEMP);" in serv
+    assert "malloc(8 * sizeof(long), M_TEMP, M_WAITOK)" in \
+        (tree / "sys/dev/foo/foo_vnops.c").read_text()
+    assert "bar_index = malloc(64, M_BAR, M_WAITOK)" in serv
+    assert "free(bar_index, M_BAR);" in serv
+    kept = {(s["call"], s["line"]): s["keep"] for f in rep["files"] for s in f["sites"]
+            if s["status"] == "kept"}
+    assert sorted(kept.values()) == ["interface", "interface"]
+    assert rep["summary"]["by_type"]["M_TEMP"]["handled_percent"] == 100.0

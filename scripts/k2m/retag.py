@@ -46,13 +46,14 @@ from .convert import FileResult, Scanned, apply_in_place, owner_of, scan
 from .c.cscan import Context, Site
 from .c.keys import Key, Kind
 from .c.scanning import CONTEXT_DIRS, read
-from .tagmap import TagMap
+from .tagmap import Interface, TagMap
 from .tree import Tree, source_files
 
 
 class Keep(enum.StrEnum):
     """Why a generic-type call keeps its type (report.json's `keep`)."""
     SCRATCH = "scratch"             # freed only where allocated (by decision)
+    INTERFACE = "interface"         # an interface's written rule types it (tag map)
     OWNER_GENERIC = "owner-generic"     # the tag map gives its owner that type
     ALLOCATOR = "allocator"         # inside an allocator's implementation
     FROZEN = "frozen"               # a file convert does not rewrite either
@@ -301,7 +302,13 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     owner = sc.unit_of
     assert callable(owner)
     plan = pairing.Plan()
-    edges = joins(pairs) + owner_joins(pairs, owner)
+    iface = interface_sites(sc, tagmap.interfaces)
+    # memory an interface hands over is followed by its rule, not guessed:
+    # a caller's free of VOP_READDIR's cookies, which no flow reaches,
+    # would otherwise take every allocation of its owner (nfs_serv.c's)
+    flows = set(pairs.edges) - pairs.guessed
+    edges = [e for e in joins(pairs) + owner_joins(pairs, owner)
+             if e in flows or not (e[0] in iface or e[1] in iface)]
     comps = components(pairs, edges)
     around: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for e in edges:
@@ -315,7 +322,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         if not mine:
             continue
         old = malloc_type(sites[mine[0]]) or ""
-        kept = _blocked(comp, sites, pairs, links, named, owner, old, targets) or \
+        kept = _blocked(comp, sites, pairs, links, named, owner, old, targets, iface) or \
             _macro_kept(comp, sites, tag_of, redefined) or _handed_on(comp, sites, sc, old)
         if kept is None and old in tagmap.scratch_types and \
                 _scratch(comp, sites, pairs, [e for i in comp for e in around[i]]):
@@ -403,9 +410,11 @@ def _record(dec: dict[int, Decision]) -> str | None:
 
 
 def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
-             links: dict[str, str], named, owner, old: str,
-             targets: set[str]) -> tuple[Keep, str] | None:
-    """Why a component's calls keep their type whatever its owners, or None."""
+             links: dict[str, str], named, owner, old: str, targets: set[str],
+             iface: dict[int, Interface]) -> tuple[Keep, str] | None:
+    """Why a component's calls keep their type whatever its owners, or None.
+    An interface's memory (iface) is typed by its rule: that one end of
+    it is not seen (the other owner's) does not matter."""
     for i in comp:
         s = sites[i]
         if s.path in pairs.allocators:
@@ -448,6 +457,9 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.REALLOC, (f"realloc at {s.where} moves {s.args[a.ptr].strip()} "
                                   f"to {s.anchor or 'an unnamed place'}: the first "
                                   "one's allocation is not followed")
+    ruled = _interface(comp, iface, old)
+    if ruled:
+        return ruled
     if not any(sites[i].role == Role.ALLOC for i in comp):
         s = sites[comp[0]]
         return Keep.UNPAIRED, (f"no allocation reaches {s.callee} at {s.where}, nor "
@@ -569,7 +581,9 @@ def _hand_off(s: Site, body: str, at: int, frees_local: bool) -> str | None:
     or one its anchor is stored into later, a member's, or a plain
     out-parameter's where every free seen is local (frees_local)."""
     lhs = body[cscan.statement_start(body, at, 0):at]
-    if re.fullmatch(r"\s*" + _OUT_MEMBER + r"(?:\([^()]*\)\s*)?\w*\s*", lhs):
+    # (a chain stores it into each: `*sp->a_cookies = cookies = malloc()`)
+    if re.fullmatch(r"\s*" + _OUT_MEMBER + r"(?:[A-Za-z_]\w*\s*=\s*)*(?:\([^()]*\)\s*)?\w*\s*",
+                    lhs):
         return lhs.split("=")[0].strip()
     if not re.fullmatch(r"[A-Za-z_]\w*", s.anchor or ""):
         return None
@@ -578,6 +592,66 @@ def _hand_off(s: Site, body: str, at: int, frees_local: bool) -> str | None:
     if m is None and frees_local:
         m = re.search(_OUT_PLAIN + name + r"\s*;", body)
     return m.group(0).split("=")[0].strip() if m else None
+
+
+def interface_sites(sc: Scanned, rules: tuple[Interface, ...]) -> dict[int, Interface]:
+    """The sites whose memory an interface's written rule types (the tag
+    map's retag: interfaces), of the rule's type: an allocation its
+    function hands on through the rule's member (`*ap->a_cookies =
+    cookies`), a free of that member, and a free of a local whose address
+    its function passes as the rule's argument of the rule's call
+    (`VOP_READDIR(vp, uio, cred, &eof, &cookies, &n)`, then
+    `free(cookies, M_TEMP)`)."""
+    out: dict[int, Interface] = {}
+    bodies: dict[tuple[str, str], tuple[int, str]] = {}
+    for i, s in enumerate(sc.pairs.sites):
+        text = sc.texts.get(s.path)
+        if s.is_kmem or not s.func or s.context != Context.CODE or text is None:
+            continue
+        for r in rules:
+            if malloc_type(s) != r.type or (r.member not in text and r.call not in text):
+                continue
+            if (s.path, s.func) not in bodies:
+                f = next((f for f in sc.facts[s.path].functions if f.name == s.func), None)
+                bodies[(s.path, s.func)] = \
+                    (f.start, cscan.strip(text[f.start:f.end])) if f else (0, "")
+            start, body = bodies[(s.path, s.func)]
+            member = re.compile(r"(?:->|\.)\s*" + r.member + r"\b")
+            if s.role is Role.ALLOC:
+                via = body and _hand_off(s, body, s.offset - start, False)
+                # or through a local copy of the member: tmpfs_readdir's
+                # `cookies = ap->a_cookies; ... *cookies = malloc(...)`
+                copy = re.match(r"\s*\*\s*([A-Za-z_]\w*)\s*=",
+                                body[cscan.statement_start(body, s.offset - start, 0):])
+                if via and member.search(via) or copy and re.search(
+                        r"\b" + copy.group(1) + r"\s*=\s*\w+\s*(?:->|\.)\s*" + r.member + r"\b",
+                        body):
+                    out[i] = r
+            elif s.role is Role.FREE and s.anchor:
+                name = re.sub(r"^\(\s*[\w\s]+\*\s*\)\s*", "", s.anchor).strip()
+                if member.search(name) or re.fullmatch(r"[A-Za-z_]\w*", name) and \
+                        _passes_address(body, r, name):
+                    out[i] = r
+    return out
+
+
+def _passes_address(body: str, r: Interface, name: str) -> bool:
+    """body calls r.call with &name as its argument r.arg."""
+    for m in re.finditer(r"\b" + r.call + r"\s*\(", body):
+        args = brackets.split_args(body[m.end():brackets.match(body, m.end() - 1) - 1])
+        if len(args) >= r.arg and re.fullmatch(r"&\s*" + name, args[r.arg - 1]):
+            return True
+    return False
+
+
+def _interface(comp: list[int], iface: dict[int, Interface],
+               old: str) -> tuple[Keep, str] | None:
+    """A component holding an interface's memory keeps the type the
+    interface's written rule names; None if it holds none."""
+    r = next((iface[i] for i in comp if i in iface), None)
+    if r is None or r.type != old:
+        return None
+    return Keep.INTERFACE, f"{r.name}: {r.type} by the interface's rule (tag map: {r.rule})"
 
 
 def _scratch(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
@@ -736,10 +810,11 @@ def report_doc(tree: Tree, paths: list[str], tagmap: TagMap, res: list[FileResul
             if d.keep:
                 kept[str(d.keep)] += 1
         retyped = sum(1 for d in mine if d.tag)
-        scratch = kept.get(Keep.SCRATCH, 0)
+        # scratch and an interface's memory keep their type by a rule: handled
+        ruled = kept.get(Keep.SCRATCH, 0) + kept.get(Keep.INTERFACE, 0)
         per_type[t] = {"calls": len(mine), "retyped": retyped, "kept": dict(sorted(kept.items())),
                        "retyped_percent": _pct(retyped, len(mine)),
-                       "handled_percent": _pct(retyped + scratch, len(mine))}
+                       "handled_percent": _pct(retyped + ruled, len(mine))}
     deps, groups = report.commit_groups(res, pairs)
     retyped = sum(1 for d in decs if d.tag)
     summary = {"files": len(res), "files_changed": sum(1 for r in res if r.new != r.old),
@@ -830,8 +905,8 @@ def _site(d: Decision) -> dict:
 
 def summary_text(s: dict, outdir: str) -> str:
     per = "; ".join(f"{t}: {v['retyped']} of {v['calls']} retyped ({v['retyped_percent']}%)"
-                    + (f", {v['kept'].get('scratch', 0)} scratch" if v['kept'].get('scratch')
-                       else "")
+                    + "".join(f", {v['kept'][k]} {k}" for k in (Keep.SCRATCH, Keep.INTERFACE)
+                              if v['kept'].get(k))
                     for t, v in s["by_type"].items())
     return (f"kmem2malloc: {s['calls']} generic-type calls in {s['files']} files: {per}; "
             f"{s['sizes_given']} frees given their size, {s['recorded']} calls recorded; "
@@ -848,7 +923,7 @@ def markdown(doc: dict) -> str:
          f"Tree `{doc['tree']}`, paths {', '.join('`%s`' % p for p in doc['paths'])}, "
          f"tag map `{doc['tag_map']}`; generic types {', '.join(doc['options']['types'])}, "
          f"scratch {', '.join(doc['options']['scratch']) or 'none'}.", "",
-         "| type | calls | retyped | retyped % | with scratch % | kept |",
+         "| type | calls | retyped | retyped % | handled % (scratch, interface too) | kept |",
          "|---|---|---|---|---|---|"]
     for t, v in s["by_type"].items():
         kept = ", ".join(f"{k} {n}" for k, n in v["kept"].items()) or "-"

@@ -14,6 +14,13 @@ This is the only module that reads the tag map.  Schema (see README):
     retag:                    # optional: `kmem2malloc retag`'s generic types
       types: [M_DEVBUF, M_TEMP]   # legacy callers of these get their owner's type
       scratch: [M_TEMP]           # ... except memory freed where it is allocated
+      interfaces:                 # ... and memory an interface's written rule types
+        - name: VOP_READDIR cookies
+          type: M_TEMP            # one of types: both ends keep it
+          member: a_cookies       # the callee hands it on: *ap->a_cookies = c
+          call: VOP_READDIR       # the caller gets it: VOP_READDIR(.., &c, &n)
+          arg: 5                  # ... as this argument (from 1)
+          rule: "vnodeops(9): ..."
 
 Rules are tried in order; the first that matches wins; `default` catches
 the rest.  Every error names the file and line and nothing is written.
@@ -60,6 +67,18 @@ class Rule:
         return True
 
 
+@dataclass(frozen=True)
+class Interface:
+    """Memory one owner allocates and another frees, whose type an
+    interface's written rule gives (retag: interfaces): neither owner's."""
+    name: str
+    type: str           # one of retag's types: both ends keep it
+    member: str         # the callee hands the memory on: *ap->MEMBER = p
+    call: str           # the caller gets it: CALL(..., &p, ...)
+    arg: int            # ... as this argument (from 1)
+    rule: str           # the written rule, quoted in the report
+
+
 @dataclass
 class TagMap:
     path: str
@@ -71,6 +90,7 @@ class TagMap:
     # allocates it) keeps
     retag_types: tuple[str, ...] = RETAG_TYPES
     scratch_types: tuple[str, ...] = SCRATCH_TYPES
+    interfaces: tuple[Interface, ...] = ()
 
     def tag_for(self, relpath: str, driver: str) -> str:
         for r in self.rules:
@@ -199,10 +219,36 @@ def _names(path, node, what) -> tuple[str, ...]:
 
 
 def _retag(path, node, tm: TagMap) -> None:
-    """The retag: key: {types: [...], scratch: [...]}, scratch among types."""
-    f = _mapping(path, node, "retag", {"types", "scratch"}, ("types",))
+    """The retag: key: {types: [...], scratch: [...], interfaces: [...]},
+    scratch and each interface's type among types."""
+    f = _mapping(path, node, "retag", {"types", "scratch", "interfaces"}, ("types",))
     tm.retag_types = _names(path, f["types"][1], "retag types")
     tm.scratch_types = _names(path, f["scratch"][1], "retag scratch") if "scratch" in f else ()
     for item in f["scratch"][1].value if "scratch" in f else ():
         if item.value not in tm.retag_types:
             raise _err(path, item, f"retag scratch: '{item.value}' is not one of retag types")
+    if "interfaces" in f:
+        tm.interfaces = _interfaces(path, f["interfaces"][1], tm.retag_types)
+
+
+def _interfaces(path, node, types: tuple[str, ...]) -> tuple[Interface, ...]:
+    """retag: interfaces: a list of {name, type, member, call, arg, rule}."""
+    if not isinstance(node, yaml.SequenceNode):
+        raise _err(path, node, "retag interfaces must be a list")
+    out = []
+    for item in node.value:
+        keys = ("name", "type", "member", "call", "arg", "rule")
+        f = _mapping(path, item, "retag interface", set(keys), keys)
+        v = {k: _scalar(path, f[k][1], f"retag interface: {k}") for k in keys}
+        for k in ("type", "member", "call"):
+            if not C_IDENT.match(v[k]):
+                raise _err(path, f[k][1], f"retag interface: {k} '{v[k]}' is not a valid "
+                           "C identifier")
+        if v["type"] not in types:
+            raise _err(path, f["type"][1], f"retag interface: '{v['type']}' is not one of "
+                       "retag types")
+        if not v["arg"].isdigit() or int(v["arg"]) < 1:
+            raise _err(path, f["arg"][1], "retag interface: arg must be a number from 1")
+        out.append(Interface(v["name"], v["type"], v["member"], v["call"], int(v["arg"]),
+                             v["rule"]))
+    return tuple(out)

@@ -61,6 +61,21 @@ def opening(s: str, i: int, kinds: str = ALL) -> int:
     return -1
 
 
+def unclosed(s: str, kinds: str = ALL) -> int:
+    """The offset of the first bracket in s that closes one s did not
+    open (len(s): none): where an expression that began inside a bracket
+    ends (`(p = f(x)) != NULL`: p's value is f(x))."""
+    depth = 0
+    for m in _pattern(kinds).finditer(s):
+        if m.group() in kinds:
+            depth += 1
+        elif depth == 0:
+            return m.start()
+        else:
+            depth -= 1
+    return len(s)
+
+
 def top_level(s: str, sep: str, start: int = 0, end: int | None = None,
               kinds: str = ALL) -> list[int]:
     """The offsets of sep (one character) in s[start:end] outside brackets."""

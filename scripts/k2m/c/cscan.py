@@ -837,7 +837,11 @@ def _links(t: _Text, path: str, callees: dict[str, tuple[bool, ...]] | None,
                 om = _DEREF_LHS_RE.match(lhs)
                 if om and om.group(1) in f.params:
                     f.outparams.add(f.params.index(om.group(1)))
-                rhs = rhs.strip()
+                # an assignment inside brackets ends at their close:
+                # `(ipb = pathbuf_create(nfs_pub.np_index)) != NULL` stores
+                # what the call returns, not np_index (whose memory it
+                # joined with every struct pathbuf)
+                rhs = rhs[:brackets.unclosed(rhs)].strip()
                 # p = &x hands out x's address, not what x points to;
                 # p = &x->m a pointer into what x points to
                 kr = interior(rhs, f) if rhs.startswith("&") else place(rhs, f)
