@@ -242,6 +242,23 @@ def test_an_assignment_inside_brackets_ends_at_their_close():
         ("v:sys/nfs/y.c:b:p", "v:sys/nfs/y.c:b:q")]
 
 
+def test_another_systems_code_is_never_compiled():
+    """#ifdef __FreeBSD__ (dccp_usrreq.c's dccp_pcblist), #if
+    defined(__OpenBSD__), #ifndef __NetBSD__ (aic7xxx.c's free of
+    ahc->name), #if __FreeBSD_version >= N: code NetBSD never compiles, as
+    under #if 0; their #else is NetBSD's."""
+    text = ("#ifdef __FreeBSD__\nvoid a(void) { free(x, M_TEMP); }\n#else\n"
+            "void b(void) { free(y, M_TEMP); }\n#endif\n"
+            "#if defined(__OpenBSD__)\nvoid c(void) { free(z, M_TEMP); }\n#endif\n"
+            "#ifndef __NetBSD__\nvoid d(void) { free(w, M_TEMP); }\n#endif\n"
+            "#if __FreeBSD_version >= 500000\nvoid e(void) { free(v, M_TEMP); }\n#endif\n"
+            "#ifdef __NetBSD__\nvoid f(void) { free(u, M_TEMP); }\n#endif\n")
+    ff = cscan.scan(text, "sys/dev/x/y.c", {})
+    assert [(s.anchor, s.context) for s in ff.sites] == [
+        ("x", cscan.Context.IF0), ("y", cscan.Context.CODE), ("z", cscan.Context.IF0),
+        ("w", cscan.Context.IF0), ("v", cscan.Context.IF0), ("u", cscan.Context.CODE)]
+
+
 def test_malloc_wrapper_macros_are_allocator_macros():
     """pf's rs_malloc/rs_free wrap malloc(9) (a user-space twin calls
     libc's malloc(x): not one); udf's MPFREE(a, lst) takes the type as a

@@ -384,3 +384,47 @@ def test_an_interfaces_memory_keeps_the_type_its_rule_names(tmp_path, rule):
             if s["status"] == "kept"}
     assert sorted(kept.values()) == ["interface", "interface"]
     assert rep["summary"]["by_type"]["M_TEMP"]["handled_percent"] == 100.0
+
+
+NOFREE_FOO = HEAD + (
+    "struct handle { int h_irq; };\n"
+    "void bar_register(struct handle *);\n\n"
+    "void\nfoo_attach(void)\n{\n\tstruct handle *h;\n\n"
+    "\th = malloc(sizeof(*h), M_DEVBUF, M_WAITOK);\n\tbar_register(h);\n}\n")
+NOFREE_BAR = HEAD + (
+    "struct handle { int h_irq; };\nstruct handle *handles[4];\n\n"
+    "void\nbar_register(struct handle *h)\n{\n\thandles[0] = h;\n}\n")
+
+
+def test_memory_no_free_of_its_struct_releases_takes_its_owners_type(tmp_path):
+    """Memory handed on and never freed (pcibios' interrupt router
+    handles): no free in the tree names its struct under its type, nor
+    one of no known struct in its file, so none we do not see can release
+    it: it is retyped (it was kept, no-free)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", NOFREE_FOO)
+    write(tree, "sys/dev/bar/bar.c", NOFREE_BAR)
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert "h = malloc(sizeof(*h), M_FOO, M_WAITOK);" in (tree / "sys/dev/foo/foo.c").read_text()
+    assert all(s["status"] == "retyped" for s in sites(rep, "sys/dev/foo/foo.c"))
+
+
+def test_memory_a_free_of_its_file_may_release_keeps_its_type(tmp_path):
+    """twa.c: twa_get_param() allocates *param, which tr->tr_data also
+    holds, a void * the file frees as M_DEVBUF; the flow graph loses the
+    move (its key for *param is param's), so no free is seen to reach the
+    allocation.  A free of a pointer of no known struct in the
+    allocation's own file may be it: the allocation keeps M_DEVBUF, which
+    that free names (kept with the input's mixed pair it is in)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", HEAD + (
+        "struct param { int p_len; };\nstruct req { void *tr_data; };\n\n"
+        "int\nfoo_get_param(struct req *tr, struct param **param)\n{\n"
+        "\tif ((*param = (struct param *)malloc(512, M_DEVBUF, M_NOWAIT)) == NULL)\n"
+        "\t\treturn 1;\n\ttr->tr_data = *param;\n\treturn 0;\n}\n\n"
+        "void\nfoo_start(struct req *tr)\n{\n\ttr->tr_data = malloc(64, M_TEMP, M_NOWAIT);\n}\n\n"
+        "void\nfoo_done(struct req *tr)\n{\n\tfree(tr->tr_data, M_DEVBUF);\n}\n"))
+    retag(tmp_path, tree, "out", MAP, "--no-series")
+    text = (tree / "sys/dev/foo/foo.c").read_text()
+    assert "free(tr->tr_data, M_DEVBUF);" in text
+    assert "malloc(512, M_DEVBUF, M_NOWAIT)" in text

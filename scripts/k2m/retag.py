@@ -303,6 +303,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     assert callable(owner)
     plan = pairing.Plan()
     iface = interface_sites(sc, tagmap.interfaces)
+    unfreed = unfreed_allocations(sc, iface.keys())
     # memory an interface hands over is followed by its rule, not guessed:
     # a caller's free of VOP_READDIR's cookies, which no flow reaches,
     # would otherwise take every allocation of its owner (nfs_serv.c's)
@@ -322,7 +323,8 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         if not mine:
             continue
         old = malloc_type(sites[mine[0]]) or ""
-        kept = _blocked(comp, sites, pairs, links, named, owner, old, targets, iface) or \
+        kept = _blocked(comp, sites, pairs, links, named, owner, old, targets, iface,
+                        unfreed) or \
             _macro_kept(comp, sites, tag_of, redefined) or _handed_on(comp, sites, sc, old)
         if kept is None and old in tagmap.scratch_types and \
                 _scratch(comp, sites, pairs, [e for i in comp for e in around[i]]):
@@ -411,10 +413,12 @@ def _record(dec: dict[int, Decision]) -> str | None:
 
 def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
              links: dict[str, str], named, owner, old: str, targets: set[str],
-             iface: dict[int, Interface]) -> tuple[Keep, str] | None:
+             iface: dict[int, Interface],
+             unfreed: AbstractSet[int]) -> tuple[Keep, str] | None:
     """Why a component's calls keep their type whatever its owners, or None.
     An interface's memory (iface) is typed by its rule: that one end of
-    it is not seen (the other owner's) does not matter."""
+    it is not seen (the other owner's) does not matter; nor is a free of
+    memory no free in the tree can release (unfreed_allocations)."""
     for i in comp:
         s = sites[i]
         if s.path in pairs.allocators:
@@ -474,9 +478,14 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
         # (twa.c's twa_get_param() fills *param, a struct twa_param_9k **);
         # stored into a member or global of its own type (pvr.c's
         # sc->sc_dc, t:struct fb_devconfig@m:...sc_dc), it is kept there
-        # as in a generic one
+        # as in a generic one.  Memory of a struct no free of the old
+        # type frees anywhere in the tree (a console's struct rasops_info,
+        # pcibios' interrupt router handles) cannot reach one that is
+        # not seen: every free is a site we read, and one of the memory's
+        # struct would name it (a free through a void * of the owner's,
+        # unpaired, joins all its memory: owner_joins)
         for i in comp:
-            if not _kept_for_good(sites[i].key):
+            if not _kept_for_good(sites[i].key) and i not in unfreed:
                 return Keep.NO_FREE, (f"no free is seen to reach {sites[i].callee} at "
                                       f"{sites[i].where}, and its pointer is handed on "
                                       f"({sites[i].key}): a free we do not see would name "
@@ -490,12 +499,49 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
     return None
 
 
+def unfreed_allocations(sc: Scanned, iface: AbstractSet[int]) -> set[int]:
+    """The malloc(9) allocations of a struct (or union) that no free in
+    the tree can release under the allocation's type: none names that
+    type with a pointer to the struct (to its pointers, twa.c's *param, a
+    struct twa_param_9k *; to a struct it begins with, or that begins with
+    it: cscan's bases), nor with a pointer of no known struct in the
+    allocation's file (twa.c's free(tr->tr_data, M_DEVBUF) of the same
+    *param, moved into a void * the flow graph lost: a flow it loses is
+    a file's, a local or a cast; one between files goes through what it
+    follows, a function's parameters, what it returns, members and
+    globals), but for an interface's (iface), typed by its rule."""
+    sites = sc.pairs.sites
+
+    def structs(s: Site) -> set[str]:
+        ot = s.objtype or ""
+        names = {ot, *(sc.facts[s.path].bases.get(ot, ()) if s.path in sc.facts else ())}
+        return {m.group(1) for n in names for m in _STRUCT.finditer(n)}
+
+    freed: set[tuple[str | None, str]] = set()
+    untyped: set[tuple[str | None, str]] = set()
+    for i, s in enumerate(sites):
+        if s.role is Role.FREE and not s.is_kmem and i not in iface:
+            names = structs(s)
+            freed |= {(malloc_type(s), n) for n in names}
+            if not names:
+                untyped.add((malloc_type(s), s.path))
+    return {i for i, s in enumerate(sites)
+            if s.role is Role.ALLOC and not s.is_kmem and structs(s) and
+            (malloc_type(s), s.path) not in untyped and
+            not any((malloc_type(s), n) in freed for n in structs(s))}
+
+
+_STRUCT = re.compile(r"\b((?:struct|union)\s+\w+)")
+
+
 def _kept_for_good(k: Key | None) -> bool:
-    """Whether an allocation stores its memory into a member or a global
-    (a generic one, or one of the memory's type: t:TYPE@VIA)."""
+    """Whether an allocation stores its memory into a member (its struct
+    known, m:, or only its name, f:), a global or a file's static
+    variable (a generic one, or one of the memory's type: t:TYPE@VIA)."""
     if k is not None and k.kind is Kind.TYPE and k.via is not None:
         k = k.via
-    return k is not None and k.kind in (Kind.MEMBER, Kind.GLOBAL)
+    return k is not None and (k.kind in (Kind.MEMBER, Kind.GLOBAL, Kind.STORE) or
+                              k.kind is Kind.LOCAL and k.func is None)
 
 
 def _uses(d: int, comp: list[int], sites: list[Site]) -> list[Site]:
@@ -564,7 +610,7 @@ def _handed_on(comp: list[int], sites: list[Site], sc: Scanned,
         text = sc.texts.get(s.path)
         if s.role is not Role.ALLOC or not s.func or text is None:
             continue
-        f = next((f for f in sc.facts[s.path].functions if f.name == s.func), None)
+        f = _function_of(sc, s)
         via = f and _hand_off(s, cscan.strip(text[f.start:f.end]), s.offset - f.start,
                               not frees - {(s.path, s.func)})
         if via:
@@ -572,6 +618,13 @@ def _handed_on(comp: list[int], sites: list[Site], sc: Scanned,
                                     f"through {via} in {s.func}(), to a free we do not "
                                     f"see, which names {old}: kept")
     return None
+
+
+def _function_of(sc: Scanned, s: Site) -> cscan.Function | None:
+    """The definition site s is in (a file may define a name twice, under
+    #if and #else)."""
+    return next((f for f in sc.facts[s.path].functions
+                 if f.name == s.func and f.start <= s.offset < f.end), None)
 
 
 def _hand_off(s: Site, body: str, at: int, frees_local: bool) -> str | None:
@@ -612,7 +665,7 @@ def interface_sites(sc: Scanned, rules: tuple[Interface, ...]) -> dict[int, Inte
             if malloc_type(s) != r.type or (r.member not in text and r.call not in text):
                 continue
             if (s.path, s.func) not in bodies:
-                f = next((f for f in sc.facts[s.path].functions if f.name == s.func), None)
+                f = _function_of(sc, s)
                 bodies[(s.path, s.func)] = \
                     (f.start, cscan.strip(text[f.start:f.end])) if f else (0, "")
             start, body = bodies[(s.path, s.func)]

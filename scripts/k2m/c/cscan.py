@@ -44,7 +44,7 @@ class Context(enum.StrEnum):
     """Where a call is in a file's text (a str: it prints and compares as
     its value)."""
     CODE = "code"       # in the code
-    IF0 = "if0"         # under #if 0
+    IF0 = "if0"         # under #if 0 (or another system's #ifdef: never compiled)
     MACRO = "macro"     # in a #define's body
 
 
@@ -239,6 +239,25 @@ _HASH_LINE_RE = re.compile(r"^[^\S\n]*#", re.M)
 _DEFINE_NAME_RE = re.compile(r"[A-Za-z_]\w*")
 
 
+# the systems whose code a NetBSD kernel never compiles (dist code's
+# branches: dccp_usrreq.c's FreeBSD dccp_pcblist(SYSCTL_HANDLER_ARGS),
+# which the scanner cannot read as a function)
+_OTHER_SYSTEMS = r"__FreeBSD__|__OpenBSD__|__DragonFly__|__linux__|__APPLE__|__sun"
+_NEVER_RE = re.compile(r"(?:!\s*defined\s*\(?\s*__NetBSD__\s*\)?"
+                       r"|defined\s*\(?\s*(?:" + _OTHER_SYSTEMS + r")\s*\)?"
+                       r"|__FreeBSD_version\b.*)")
+
+
+def _never(word: str, rest: str) -> bool:
+    """A conditional whose code NetBSD never compiles: #if 0, #ifdef of
+    another system, #ifndef __NetBSD__."""
+    if word == "ifdef":
+        return re.fullmatch(_OTHER_SYSTEMS, rest) is not None
+    if word == "ifndef":
+        return rest == "__NetBSD__"
+    return rest in ("0", "(0)", "false") or _NEVER_RE.fullmatch(rest) is not None
+
+
 def _preprocess(code: str) -> tuple[str, list[tuple[int, int, Context, str | None]]]:
     """Blank every preprocessor line; return the blanked code and the
     regions (start, end, context, macro name) that are `#if 0` code or
@@ -268,7 +287,7 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, Context, str | Non
         rest = d[len(word):].strip()
         inactive = any(stack)
         if word in ("if", "ifdef", "ifndef"):
-            off = word == "if" and rest in ("0", "(0)", "false")
+            off = _never(word, rest)
             stack.append(off)
             chains.append([[end, n, off]])
             if off and not inactive:
