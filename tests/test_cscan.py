@@ -246,17 +246,22 @@ def test_another_systems_code_is_never_compiled():
     """#ifdef __FreeBSD__ (dccp_usrreq.c's dccp_pcblist), #if
     defined(__OpenBSD__), #ifndef __NetBSD__ (aic7xxx.c's free of
     ahc->name), #if __FreeBSD_version >= N: code NetBSD never compiles, as
-    under #if 0; their #else is NetBSD's."""
+    under #if 0; their #else is NetBSD's.  So is a branch after one NetBSD
+    always takes (pdqvar.h's #elif defined(DLPI_PDQ), SVR4's kmem)."""
     text = ("#ifdef __FreeBSD__\nvoid a(void) { free(x, M_TEMP); }\n#else\n"
             "void b(void) { free(y, M_TEMP); }\n#endif\n"
             "#if defined(__OpenBSD__)\nvoid c(void) { free(z, M_TEMP); }\n#endif\n"
             "#ifndef __NetBSD__\nvoid d(void) { free(w, M_TEMP); }\n#endif\n"
             "#if __FreeBSD_version >= 500000\nvoid e(void) { free(v, M_TEMP); }\n#endif\n"
-            "#ifdef __NetBSD__\nvoid f(void) { free(u, M_TEMP); }\n#endif\n")
+            "#ifdef __NetBSD__\nvoid f(void) { free(u, M_TEMP); }\n#endif\n"
+            "#if defined(__FreeBSD__) || defined(__NetBSD__)\nvoid g(void) { free(t, M_TEMP); }\n"
+            "#elif defined(DLPI_PDQ)\nvoid h(void) { free(s, M_TEMP); }\n"
+            "#else\nvoid i(void) { free(r, M_TEMP); }\n#endif\n")
     ff = cscan.scan(text, "sys/dev/x/y.c", {})
     assert [(s.anchor, s.context) for s in ff.sites] == [
         ("x", cscan.Context.IF0), ("y", cscan.Context.CODE), ("z", cscan.Context.IF0),
-        ("w", cscan.Context.IF0), ("v", cscan.Context.IF0), ("u", cscan.Context.CODE)]
+        ("w", cscan.Context.IF0), ("v", cscan.Context.IF0), ("u", cscan.Context.CODE),
+        ("t", cscan.Context.CODE), ("s", cscan.Context.IF0), ("r", cscan.Context.IF0)]
 
 
 def test_malloc_wrapper_macros_are_allocator_macros():

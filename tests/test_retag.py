@@ -351,7 +351,8 @@ READDIR_ARGS = "struct vop_readdir_args { void *a_vp; long **a_cookies; int *a_n
 @pytest.mark.parametrize("rule", [True, False])
 def test_an_interfaces_memory_keeps_the_type_its_rule_names(tmp_path, rule):
     """VOP_READDIR's cookies: the file system allocates them and hands them
-    on through *ap->a_cookies; its caller frees them after the call, a
+    on through *ap->a_cookies (or a copy of it); its caller frees them
+    after the call, a
     free no flow reaches.  By the tag map's rule both keep M_TEMP, and the
     caller's free joins none of its owner's memory: without the rule it
     is taken for the owner's buffer (kept in a global, freed elsewhere)
@@ -370,6 +371,11 @@ def test_an_interfaces_memory_keeps_the_type_its_rule_names(tmp_path, rule):
         "int\nbar_readdir(void *vp)\n{\n\tlong *cookies;\n\tint eof, n;\n\n"
         "\tVOP_READDIR(vp, NULL, NULL, &eof, &cookies, &n);\n"
         "\tfree(cookies, M_TEMP);\n\treturn 0;\n}\n"))
+    write(tree, "sys/dev/baz/baz_vnops.c", HEAD + READDIR_ARGS + (
+        "int\nbaz_readdir(void *v)\n{\n\tstruct vop_readdir_args *ap = v;\n"
+        "\tlong **cookies = ap->a_cookies;\n\tlong *bk;\n\n"
+        "\tbk = *(ap->a_cookies);\n\tfree(bk, M_TEMP);\n"
+        "\t*cookies = malloc(4 * sizeof(long), M_TEMP, M_WAITOK);\n\treturn 0;\n}\n"))
     _, rep = retag(tmp_path, tree, "out", MAP + IFACE if rule else MAP, "--no-series")
     serv = (tree / "sys/dev/bar/bar_serv.c").read_text()
     if not rule:        # what the rule is for
@@ -382,7 +388,8 @@ def test_an_interfaces_memory_keeps_the_type_its_rule_names(tmp_path, rule):
     assert "free(bar_index, M_BAR);" in serv
     kept = {(s["call"], s["line"]): s["keep"] for f in rep["files"] for s in f["sites"]
             if s["status"] == "kept"}
-    assert sorted(kept.values()) == ["interface", "interface"]
+    # and a copy of the member (tmpfs' cookies, unionfs' cookies_bk)
+    assert sorted(kept.values()) == ["interface"] * 4
     assert rep["summary"]["by_type"]["M_TEMP"]["handled_percent"] == 100.0
 
 

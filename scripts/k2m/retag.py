@@ -676,16 +676,24 @@ def interface_sites(sc: Scanned, rules: tuple[Interface, ...]) -> dict[int, Inte
                 # `cookies = ap->a_cookies; ... *cookies = malloc(...)`
                 copy = re.match(r"\s*\*\s*([A-Za-z_]\w*)\s*=",
                                 body[cscan.statement_start(body, s.offset - start, 0):])
-                if via and member.search(via) or copy and re.search(
-                        r"\b" + copy.group(1) + r"\s*=\s*\w+\s*(?:->|\.)\s*" + r.member + r"\b",
-                        body):
+                if via and member.search(via) or copy and \
+                        _copies_member(body, copy.group(1), r.member):
                     out[i] = r
             elif s.role is Role.FREE and s.anchor:
                 name = re.sub(r"^\(\s*[\w\s]+\*\s*\)\s*", "", s.anchor).strip()
-                if member.search(name) or re.fullmatch(r"[A-Za-z_]\w*", name) and \
-                        _passes_address(body, r, name):
+                # (or of a local copy of it: unionfs_readdir's cookies_bk
+                # = *(ap->a_cookies), the upper layer's cookies)
+                if member.search(name) or re.fullmatch(r"[A-Za-z_]\w*", name) and (
+                        _passes_address(body, r, name) or _copies_member(body, name, r.member)):
                     out[i] = r
     return out
+
+
+def _copies_member(body: str, name: str, member: str) -> bool:
+    """body assigns name the member or what it points to (`cookies =
+    ap->a_cookies`, `cookies_bk = *(ap->a_cookies)`)."""
+    return re.search(r"\b" + name + r"\s*=\s*\*?\s*\(?\s*\w+\s*(?:->|\.)\s*" + member +
+                     r"\b", body) is not None
 
 
 def _passes_address(body: str, r: Interface, name: str) -> bool:

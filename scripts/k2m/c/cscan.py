@@ -258,6 +258,17 @@ def _never(word: str, rest: str) -> bool:
     return rest in ("0", "(0)", "false") or _NEVER_RE.fullmatch(rest) is not None
 
 
+def _always(word: str, rest: str) -> bool:
+    """A conditional NetBSD always takes: #ifdef __NetBSD__, #if
+    defined(__NetBSD__) (or any || of it); its #elif and #else never are
+    (pdqvar.h's DLPI_PDQ branch, whose kmem is SVR4's)."""
+    if word == "ifdef":
+        return rest == "__NetBSD__"
+    return word == "if" and "&&" not in rest and any(
+        re.fullmatch(r"\(?\s*defined\s*\(?\s*__NetBSD__\s*\)?\s*\)?", t.strip())
+        for t in rest.split("||"))
+
+
 def _preprocess(code: str) -> tuple[str, list[tuple[int, int, Context, str | None]]]:
     """Blank every preprocessor line; return the blanked code and the
     regions (start, end, context, macro name) that are `#if 0` code or
@@ -266,6 +277,7 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, Context, str | Non
     out: list[str] = []         # code with the directives blanked
     regions: list[tuple[int, int, Context, str | None]] = []
     stack: list[bool] = []      # True: this level is inactive (#if 0)
+    taken: list[bool] = []      # this level has had a branch NetBSD always takes
     chains: list[list[list]] = []   # open conditionals: [start, end, under #if 0] per branch
     closed: list[list[list]] = []   # the same, closed, inner ones first
     if0_start: int | None = None
@@ -289,19 +301,28 @@ def _preprocess(code: str) -> tuple[str, list[tuple[int, int, Context, str | Non
         if word in ("if", "ifdef", "ifndef"):
             off = _never(word, rest)
             stack.append(off)
+            taken.append(_always(word, rest))
             chains.append([[end, n, off]])
             if off and not inactive:
                 if0_start = start
         elif word in ("elif", "else") and stack:
             was = stack[-1]
-            stack[-1] = False
+            # a branch after one NetBSD always takes is never compiled
+            off = taken[-1] or word == "elif" and _never("if", rest)
+            taken[-1] = taken[-1] or word == "elif" and _always("if", rest)
+            stack[-1] = off
             chains[-1][-1][1] = start
-            chains[-1].append([end, n, False])
-            if was and not any(stack):
+            chains[-1].append([end, n, off])
+            if any(stack[:-1]):
+                pass
+            elif was and not off:
                 regions.append((start if if0_start is None else if0_start, start, Context.IF0,
                                 None))
                 if0_start = None
+            elif off and not was:
+                if0_start = start
         elif word == "endif" and stack:
+            taken.pop()
             was = stack.pop()
             chains[-1][-1][1] = start
             closed.append(chains.pop())
