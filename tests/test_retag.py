@@ -352,8 +352,8 @@ READDIR_ARGS = "struct vop_readdir_args { void *a_vp; long **a_cookies; int *a_n
 def test_an_interfaces_memory_keeps_the_type_its_rule_names(tmp_path, rule):
     """VOP_READDIR's cookies: the file system allocates them and hands them
     on through *ap->a_cookies (or a copy of it); its caller frees them
-    after the call, a
-    free no flow reaches.  By the tag map's rule both keep M_TEMP, and the
+    after the call, a free no flow reaches.  By the tag map's rule both
+    keep M_TEMP, and the
     caller's free joins none of its owner's memory: without the rule it
     is taken for the owner's buffer (kept in a global, freed elsewhere)
     and retyped with it, a free of the file system's M_TEMP memory as
