@@ -435,3 +435,22 @@ def test_memory_a_free_of_its_file_may_release_keeps_its_type(tmp_path):
     text = (tree / "sys/dev/foo/foo.c").read_text()
     assert "free(tr->tr_data, M_DEVBUF);" in text
     assert "malloc(512, M_DEVBUF, M_NOWAIT)" in text
+
+
+def test_memory_a_realloc_may_move_keeps_its_type(tmp_path):
+    """grf_compat.c: the first unit's malloc() of struct grf_softc is never
+    freed, but the next unit's realloc(grf_softc, ...) moves it, a realloc
+    kept (its first allocation is not followed): a realloc releases its
+    old block, so the malloc keeps M_DEVBUF with it (retyped alone, the
+    realloc of a header-less block panics the shim)."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", HEAD + (
+        "struct unit { int u_n; };\nstatic struct unit *units;\n\n"
+        "void\nfoo_attach(int n)\n{\n\tstruct unit *sc;\n\n\tif (units == NULL)\n"
+        "\t\tsc = malloc(sizeof(*sc), M_DEVBUF, M_WAITOK);\n\telse\n"
+        "\t\tsc = realloc(units, n * sizeof(*sc), M_DEVBUF, M_WAITOK);\n"
+        "\tunits = sc;\n}\n"))
+    retag(tmp_path, tree, "out", MAP, "--no-series")
+    text = (tree / "sys/dev/foo/foo.c").read_text()
+    assert "sc = malloc(sizeof(*sc), M_DEVBUF, M_WAITOK);" in text
+    assert "realloc(units, n * sizeof(*sc), M_DEVBUF, M_WAITOK)" in text

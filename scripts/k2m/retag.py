@@ -500,12 +500,12 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
 
 
 def unfreed_allocations(sc: Scanned, iface: AbstractSet[int]) -> set[int]:
-    """The malloc(9) allocations of a struct (or union) that no free in
-    the tree can release under the allocation's type: none names that
-    type with a pointer to the struct (to its pointers, twa.c's *param, a
-    struct twa_param_9k *; to a struct it begins with, or that begins with
-    it: cscan's bases), nor with a pointer of no known struct in the
-    allocation's file (twa.c's free(tr->tr_data, M_DEVBUF) of the same
+    """The malloc(9) allocations of a struct (or union) that no free (nor
+    realloc) in the tree can release under the allocation's type: none
+    names that type with a pointer to the struct (to its pointers,
+    twa.c's *param, a struct twa_param_9k *; to a struct it begins with,
+    or that begins with it: cscan's bases), nor with a pointer of no
+    known struct in the allocation's file (twa.c's free(tr->tr_data, M_DEVBUF) of the same
     *param, moved into a void * the flow graph lost: a flow it loses is
     a file's, a local or a cast; one between files goes through what it
     follows, a function's parameters, what it returns, members and
@@ -520,7 +520,10 @@ def unfreed_allocations(sc: Scanned, iface: AbstractSet[int]) -> set[int]:
     freed: set[tuple[str | None, str]] = set()
     untyped: set[tuple[str | None, str]] = set()
     for i, s in enumerate(sites):
-        if s.role is Role.FREE and not s.is_kmem and i not in iface:
+        # a realloc releases its old block (grf_compat.c's realloc of
+        # grf_softc, the first unit's malloc() of struct grf_softc)
+        if (s.role is Role.FREE or s.callee == "realloc") and not s.is_kmem and \
+                i not in iface:
             names = structs(s)
             freed |= {(malloc_type(s), n) for n in names}
             if not names:
