@@ -454,3 +454,24 @@ def test_memory_a_realloc_may_move_keeps_its_type(tmp_path):
     text = (tree / "sys/dev/foo/foo.c").read_text()
     assert "sc = malloc(sizeof(*sc), M_DEVBUF, M_WAITOK);" in text
     assert "realloc(units, n * sizeof(*sc), M_DEVBUF, M_WAITOK)" in text
+
+
+def test_memory_kept_between_calls_is_no_scratch_buffer(tmp_path):
+    """nfs_export.c's nfs_pub.np_index: one function allocates and frees
+    it, but it lives in a global between calls: it takes its owner's type.
+    A local the scanner cannot declare (linux_cdrom.c's `union {...} *u1`)
+    is no global: freed where allocated, it stays a scratch buffer."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", HEAD + (
+        "static char *foo_index;\n\n"
+        "void\nfoo_setindex(int on)\n{\n"
+        "\tif (foo_index != NULL)\n\t\tfree(foo_index, M_TEMP);\n\tfoo_index = NULL;\n"
+        "\tif (on)\n\t\tfoo_index = malloc(64, M_TEMP, M_WAITOK);\n}\n\n"
+        "void\nfoo_ioctl(void)\n{\n\tunion {\n\t\tint a;\n\t\tlong b;\n\t} *u1;\n\n"
+        "\tu1 = malloc(sizeof(*u1), M_TEMP, M_WAITOK);\n\tfree(u1, M_TEMP);\n}\n"))
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    text = (tree / "sys/dev/foo/foo.c").read_text()
+    assert "foo_index = malloc(64, M_FOO, M_WAITOK);" in text
+    assert "free(foo_index, M_FOO);" in text
+    assert "free(u1, M_TEMP);" in text
+    assert {s["keep"] for s in sites(rep, "sys/dev/foo/foo.c") if s["line"] > 20} == {"scratch"}

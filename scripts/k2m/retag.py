@@ -34,7 +34,7 @@ import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import AbstractSet
+from typing import AbstractSet, Callable
 
 from . import allocators, findings, pairing, report, series
 from .c import brackets, cscan
@@ -78,6 +78,15 @@ class Unsized(enum.StrEnum):
     RECORD = "record"       # M_RECORDED(T) / M_ASALLOCATED: the shim keeps the size
     KEEP = "keep"           # the old type stays (Keep.HEADER)
     HEADER = "header"       # T all the same: install-shim gives T a header
+
+
+@dataclass
+class Known:
+    """What decide learns of the whole tree before it takes the
+    components one by one."""
+    iface: dict[int, Interface]     # interface_sites
+    unfreed: set[int]               # unfreed_allocations
+    statics: Callable[[str, str], bool]     # file_statics
 
 
 @dataclass
@@ -303,7 +312,7 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     assert callable(owner)
     plan = pairing.Plan()
     iface = interface_sites(sc, tagmap.interfaces)
-    unfreed = unfreed_allocations(sc, iface.keys())
+    known = Known(iface, unfreed_allocations(sc, iface.keys()), file_statics(sc))
     # memory an interface hands over is followed by its rule, not guessed:
     # a caller's free of VOP_READDIR's cookies, which no flow reaches,
     # would otherwise take every allocation of its owner (nfs_serv.c's)
@@ -323,11 +332,11 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
         if not mine:
             continue
         old = malloc_type(sites[mine[0]]) or ""
-        kept = _blocked(comp, sites, pairs, links, named, owner, old, targets, iface,
-                        unfreed) or \
+        kept = _blocked(comp, sites, pairs, links, named, owner, old, targets, known) or \
             _macro_kept(comp, sites, tag_of, redefined) or _handed_on(comp, sites, sc, old)
         if kept is None and old in tagmap.scratch_types and \
-                _scratch(comp, sites, pairs, [e for i in comp for e in around[i]]):
+                _scratch(comp, sites, pairs, [e for i in comp for e in around[i]],
+                         known.statics):
             kept = (Keep.SCRATCH, f"scratch: {old} memory freed only in "
                     f"{sites[mine[0]].func}(), where it is allocated")
         dec = {i: Decision(sites[i], tag=tag_of(sites[i].path), old=old) for i in mine}
@@ -413,12 +422,11 @@ def _record(dec: dict[int, Decision]) -> str | None:
 
 def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
              links: dict[str, str], named, owner, old: str, targets: set[str],
-             iface: dict[int, Interface],
-             unfreed: AbstractSet[int]) -> tuple[Keep, str] | None:
+             known: Known) -> tuple[Keep, str] | None:
     """Why a component's calls keep their type whatever its owners, or None.
-    An interface's memory (iface) is typed by its rule: that one end of
-    it is not seen (the other owner's) does not matter; nor is a free of
-    memory no free in the tree can release (unfreed_allocations)."""
+    An interface's memory (known.iface) is typed by its rule: that one
+    end of it is not seen (the other owner's) does not matter; nor is a
+    free of memory no free in the tree can release (known.unfreed)."""
     for i in comp:
         s = sites[i]
         if s.path in pairs.allocators:
@@ -461,7 +469,7 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
             return Keep.REALLOC, (f"realloc at {s.where} moves {s.args[a.ptr].strip()} "
                                   f"to {s.anchor or 'an unnamed place'}: the first "
                                   "one's allocation is not followed")
-    ruled = _interface(comp, iface, old)
+    ruled = _interface(comp, known.iface, old)
     if ruled:
         return ruled
     if not any(sites[i].role == Role.ALLOC for i in comp):
@@ -485,7 +493,7 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
         # struct would name it (a free through a void * of the owner's,
         # unpaired, joins all its memory: owner_joins)
         for i in comp:
-            if not _kept_for_good(sites[i].key) and i not in unfreed:
+            if not _kept_for_good(sites[i].key, known.statics) and i not in known.unfreed:
                 return Keep.NO_FREE, (f"no free is seen to reach {sites[i].callee} at "
                                       f"{sites[i].where}, and its pointer is handed on "
                                       f"({sites[i].key}): a free we do not see would name "
@@ -537,14 +545,33 @@ def unfreed_allocations(sc: Scanned, iface: AbstractSet[int]) -> set[int]:
 _STRUCT = re.compile(r"\b((?:struct|union)\s+\w+)")
 
 
-def _kept_for_good(k: Key | None) -> bool:
+def _kept_for_good(k: Key | None, statics: Callable[[str, str], bool]) -> bool:
     """Whether an allocation stores its memory into a member (its struct
     known, m:, or only its name, f:), a global or a file's static
-    variable (a generic one, or one of the memory's type: t:TYPE@VIA)."""
+    variable (statics(path, name): a v: key without a function is also a
+    local the scanner did not read, linux_cdrom.c's `union {...} *u1`)
+    (a generic one, or one of the memory's type: t:TYPE@VIA)."""
     if k is not None and k.kind is Kind.TYPE and k.via is not None:
         k = k.via
     return k is not None and (k.kind in (Kind.MEMBER, Kind.GLOBAL, Kind.STORE) or
-                              k.kind is Kind.LOCAL and k.func is None)
+                              k.kind is Kind.LOCAL and k.func is None and
+                              statics(k.path or "", k.name or ""))
+
+
+def file_statics(sc: Scanned) -> Callable[[str, str], bool]:
+    """statics(path, name): path declares name outside its functions
+    (`static char *padbuf;`), not as a prototype."""
+    @functools.lru_cache(maxsize=None)
+    def top(path: str) -> str:
+        text = cscan.strip(sc.texts.get(path, ""))
+        for f in sc.facts[path].functions if path in sc.facts else ():
+            text = text[:f.start] + " " * (f.end - f.start) + text[f.end:]
+        return text
+
+    def statics(path: str, name: str) -> bool:
+        return any(";" in line and not re.search(r"\b" + name + r"\s*\(", line)
+                   for line in top(path).splitlines() if re.search(r"\b" + name + r"\b", line))
+    return statics
 
 
 def _uses(d: int, comp: list[int], sites: list[Site]) -> list[Site]:
@@ -719,10 +746,16 @@ def _interface(comp: list[int], iface: dict[int, Interface],
 
 
 def _scratch(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
-             edges: list[tuple[int, int]]) -> bool:
+             edges: list[tuple[int, int]], statics: Callable[[str, str], bool]) -> bool:
     """Memory freed only in the function that allocates it: every
     allocation of the component has a free, and every pair (edges: the
-    component's) is a flow within one function (none a guess)."""
+    component's) is a flow within one function (none a guess); memory
+    kept in a member or a global between calls is not a scratch buffer,
+    though one function allocates and frees it (nfs_export.c's
+    nfs_pub.np_index, the public file handle's index file)."""
+    if any(sites[i].role is Role.ALLOC and _kept_for_good(sites[i].key, statics)
+           for i in comp):
+        return False
     freed = set()
     for a, f in edges:
         sa, sf = sites[a], sites[f]
