@@ -79,6 +79,15 @@ def sites(rep, path):
     return next(f for f in rep["files"] if f["path"] == path)["sites"]
 
 
+def retag_foo(tmp_path, body):
+    """Retag a tree of one file, sys/dev/foo/foo.c (HEAD + body), with MAP:
+    the file's text after, and the report."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", HEAD + body)
+    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
+    return (tree / "sys/dev/foo/foo.c").read_text(), rep
+
+
 def test_memory_is_charged_to_the_owner_that_allocates_it(tmp_path):
     tree = tmp_path / "tree"
     write(tree, "sys/dev/foo/foo.c", alloc("foo"))
@@ -423,16 +432,13 @@ def test_memory_a_free_of_its_file_may_release_keeps_its_type(tmp_path):
     allocation.  A free of a pointer of no known struct in the
     allocation's own file may be it: the allocation keeps M_DEVBUF, which
     that free names (kept with the input's mixed pair it is in)."""
-    tree = tmp_path / "tree"
-    write(tree, "sys/dev/foo/foo.c", HEAD + (
+    text, _ = retag_foo(tmp_path, (
         "struct param { int p_len; };\nstruct req { void *tr_data; };\n\n"
         "int\nfoo_get_param(struct req *tr, struct param **param)\n{\n"
         "\tif ((*param = (struct param *)malloc(512, M_DEVBUF, M_NOWAIT)) == NULL)\n"
         "\t\treturn 1;\n\ttr->tr_data = *param;\n\treturn 0;\n}\n\n"
         "void\nfoo_start(struct req *tr)\n{\n\ttr->tr_data = malloc(64, M_TEMP, M_NOWAIT);\n}\n\n"
         "void\nfoo_done(struct req *tr)\n{\n\tfree(tr->tr_data, M_DEVBUF);\n}\n"))
-    retag(tmp_path, tree, "out", MAP, "--no-series")
-    text = (tree / "sys/dev/foo/foo.c").read_text()
     assert "free(tr->tr_data, M_DEVBUF);" in text
     assert "malloc(512, M_DEVBUF, M_NOWAIT)" in text
 
@@ -443,15 +449,12 @@ def test_memory_a_realloc_may_move_keeps_its_type(tmp_path):
     kept (its first allocation is not followed): a realloc releases its
     old block, so the malloc keeps M_DEVBUF with it (retyped alone, the
     realloc of a header-less block panics the shim)."""
-    tree = tmp_path / "tree"
-    write(tree, "sys/dev/foo/foo.c", HEAD + (
+    text, _ = retag_foo(tmp_path, (
         "struct unit { int u_n; };\nstatic struct unit *units;\n\n"
         "void\nfoo_attach(int n)\n{\n\tstruct unit *sc;\n\n\tif (units == NULL)\n"
         "\t\tsc = malloc(sizeof(*sc), M_DEVBUF, M_WAITOK);\n\telse\n"
         "\t\tsc = realloc(units, n * sizeof(*sc), M_DEVBUF, M_WAITOK);\n"
         "\tunits = sc;\n}\n"))
-    retag(tmp_path, tree, "out", MAP, "--no-series")
-    text = (tree / "sys/dev/foo/foo.c").read_text()
     assert "sc = malloc(sizeof(*sc), M_DEVBUF, M_WAITOK);" in text
     assert "realloc(units, n * sizeof(*sc), M_DEVBUF, M_WAITOK)" in text
 
@@ -461,16 +464,13 @@ def test_memory_kept_between_calls_is_no_scratch_buffer(tmp_path):
     it, but it lives in a global between calls: it takes its owner's type.
     A local the scanner cannot declare (linux_cdrom.c's `union {...} *u1`)
     is no global: freed where allocated, it stays a scratch buffer."""
-    tree = tmp_path / "tree"
-    write(tree, "sys/dev/foo/foo.c", HEAD + (
+    text, rep = retag_foo(tmp_path, (
         "static char *foo_index;\n\n"
         "void\nfoo_setindex(int on)\n{\n"
         "\tif (foo_index != NULL)\n\t\tfree(foo_index, M_TEMP);\n\tfoo_index = NULL;\n"
         "\tif (on)\n\t\tfoo_index = malloc(64, M_TEMP, M_WAITOK);\n}\n\n"
         "void\nfoo_ioctl(void)\n{\n\tunion {\n\t\tint a;\n\t\tlong b;\n\t} *u1;\n\n"
         "\tu1 = malloc(sizeof(*u1), M_TEMP, M_WAITOK);\n\tfree(u1, M_TEMP);\n}\n"))
-    _, rep = retag(tmp_path, tree, "out", MAP, "--no-series")
-    text = (tree / "sys/dev/foo/foo.c").read_text()
     assert "foo_index = malloc(64, M_FOO, M_WAITOK);" in text
     assert "free(foo_index, M_FOO);" in text
     assert "free(u1, M_TEMP);" in text
