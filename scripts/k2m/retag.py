@@ -509,15 +509,16 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
 
 def unfreed_allocations(sc: Scanned, iface: AbstractSet[int]) -> set[int]:
     """The malloc(9) allocations of a struct (or union) that no free (nor
-    realloc) in the tree can release under the allocation's type: none
-    names that type with a pointer to the struct (to its pointers,
-    twa.c's *param, a struct twa_param_9k *; to a struct it begins with,
-    or that begins with it: cscan's bases), nor with a pointer of no
-    known struct in the allocation's file (twa.c's free(tr->tr_data, M_DEVBUF) of the same
-    *param, moved into a void * the flow graph lost: a flow it loses is
-    a file's, a local or a cast; one between files goes through what it
-    follows, a function's parameters, what it returns, members and
-    globals), but for an interface's (iface), typed by its rule."""
+    realloc) in the tree can release: none, whatever type it names, frees
+    a pointer to the struct (to its pointers, twa.c's *param, a struct
+    twa_param_9k *; to a struct it begins with, or that begins with it:
+    cscan's bases), nor a pointer of no known struct in the allocation's
+    file (twa.c's free(tr->tr_data, M_DEVBUF) of the same *param, moved
+    into a void * the flow graph lost: a flow it loses is a file's, a
+    local or a cast; one between files goes through what it follows, a
+    function's parameters, what it returns, members and globals), but for
+    an interface's (iface), typed by its rule.  Whatever type: what the
+    last run made of a free must not change what this one does."""
     sites = sc.pairs.sites
 
     def structs(s: Site) -> set[str]:
@@ -525,21 +526,22 @@ def unfreed_allocations(sc: Scanned, iface: AbstractSet[int]) -> set[int]:
         names = {ot, *(sc.facts[s.path].bases.get(ot, ()) if s.path in sc.facts else ())}
         return {m.group(1) for n in names for m in _STRUCT.finditer(n)}
 
-    freed: set[tuple[str | None, str]] = set()
-    untyped: set[tuple[str | None, str]] = set()
+    # whatever type a free names: what retag made of it the last time
+    # must not change what it does now (a second run changes nothing)
+    freed: set[str] = set()
+    untyped: set[str] = set()
     for i, s in enumerate(sites):
         # a realloc releases its old block (grf_compat.c's realloc of
         # grf_softc, the first unit's malloc() of struct grf_softc)
         if (s.role is Role.FREE or s.callee == "realloc") and not s.is_kmem and \
                 i not in iface:
             names = structs(s)
-            freed |= {(malloc_type(s), n) for n in names}
+            freed |= names
             if not names:
-                untyped.add((malloc_type(s), s.path))
+                untyped.add(s.path)
     return {i for i, s in enumerate(sites)
             if s.role is Role.ALLOC and not s.is_kmem and structs(s) and
-            (malloc_type(s), s.path) not in untyped and
-            not any((malloc_type(s), n) in freed for n in structs(s))}
+            s.path not in untyped and not structs(s) & freed}
 
 
 _STRUCT = re.compile(r"\b((?:struct|union)\s+\w+)")
