@@ -475,3 +475,26 @@ def test_memory_kept_between_calls_is_no_scratch_buffer(tmp_path):
     assert "free(foo_index, M_FOO);" in text
     assert "free(u1, M_TEMP);" in text
     assert {s["keep"] for s in sites(rep, "sys/dev/foo/foo.c") if s["line"] > 20} == {"scratch"}
+
+
+def test_a_second_run_keeps_memory_a_retyped_free_may_release(tmp_path):
+    """7.99's cfb.c allocates a struct rasops_info it never frees; hpcfb.c
+    frees its own as M_DEVBUF, then, retyped, as M_HPC.  Judged by the
+    frees of the old type alone, the first run kept cfb's and the second
+    retyped it: a free of the struct, whatever its type, keeps it, and a
+    second run changes nothing."""
+    tree = tmp_path / "tree"
+    write(tree, "sys/dev/foo/foo.c", HEAD + (
+        "struct font { int f_w; };\nvoid foo_register(struct font *);\n\n"
+        "void\nfoo_attach(void)\n{\n\tstruct font *f;\n\n"
+        "\tf = malloc(sizeof(*f), M_DEVBUF, M_WAITOK);\n\tfoo_register(f);\n}\n"))
+    write(tree, "sys/dev/bar/bar.c", HEAD + (
+        "struct font { int f_w; };\nstatic struct font *cur;\n\n"
+        "void\nbar_set(void)\n{\n\tcur = malloc(sizeof(*cur), M_DEVBUF, M_WAITOK);\n}\n\n"
+        "void\nbar_clear(void)\n{\n\tfree(cur, M_DEVBUF);\n}\n"))
+    retag(tmp_path, tree, "out", MAP, "--no-series")
+    assert "free(cur, M_BAR" in (tree / "sys/dev/bar/bar.c").read_text()
+    first = snapshot(tree)
+    retag(tmp_path, tree, "again", MAP, "--no-series")
+    assert snapshot(tree) == first
+    assert "malloc(sizeof(*f), M_DEVBUF, M_WAITOK)" in (tree / "sys/dev/foo/foo.c").read_text()
