@@ -688,37 +688,43 @@ def interface_sites(sc: Scanned, rules: tuple[Interface, ...]) -> dict[int, Inte
     (`VOP_READDIR(vp, uio, cred, &eof, &cookies, &n)`, then
     `free(cookies, M_TEMP)`)."""
     out: dict[int, Interface] = {}
-    bodies: dict[tuple[str, str], tuple[int, str]] = {}
+    bodies: dict[tuple[str, int], str] = {}     # (path, function's start): stripped
     for i, s in enumerate(sc.pairs.sites):
         text = sc.texts.get(s.path)
         if s.is_kmem or not s.func or s.context != Context.CODE or text is None:
             continue
         for r in rules:
-            if malloc_type(s) != r.type or (r.member not in text and r.call not in text):
-                continue
-            if (s.path, s.func) not in bodies:
+            f = None
+            if malloc_type(s) == r.type and (r.member in text or r.call in text):
                 f = _function_of(sc, s)
-                bodies[(s.path, s.func)] = \
-                    (f.start, cscan.strip(text[f.start:f.end])) if f else (0, "")
-            start, body = bodies[(s.path, s.func)]
-            member = re.compile(r"(?:->|\.)\s*" + r.member + r"\b")
-            if s.role is Role.ALLOC:
-                via = body and _hand_off(s, body, s.offset - start, False)
-                # or through a local copy of the member: tmpfs_readdir's
-                # `cookies = ap->a_cookies; ... *cookies = malloc(...)`
-                copy = re.match(r"\s*\*\s*([A-Za-z_]\w*)\s*=",
-                                body[cscan.statement_start(body, s.offset - start, 0):])
-                if via and member.search(via) or copy and \
-                        _copies_member(body, copy.group(1), r.member):
-                    out[i] = r
-            elif s.role is Role.FREE and s.anchor:
-                name = re.sub(r"^\(\s*[\w\s]+\*\s*\)\s*", "", s.anchor).strip()
-                # (or of a local copy of it: unionfs_readdir's cookies_bk
-                # = *(ap->a_cookies), the upper layer's cookies)
-                if member.search(name) or re.fullmatch(r"[A-Za-z_]\w*", name) and (
-                        _passes_address(body, r, name) or _copies_member(body, name, r.member)):
-                    out[i] = r
+            if f is None:
+                continue
+            body = bodies.get((s.path, f.start))
+            if body is None:
+                body = bodies[(s.path, f.start)] = cscan.strip(text[f.start:f.end])
+            if _ruled(s, body, s.offset - f.start, r):
+                out[i] = r
     return out
+
+
+def _ruled(s: Site, body: str, at: int, r: Interface) -> bool:
+    """Site s (at offset at of its function's stripped body) is one end
+    of interface r's memory (interface_sites)."""
+    member = re.compile(r"(?:->|\.)\s*" + r.member + r"\b")
+    if s.role is Role.ALLOC:
+        via = _hand_off(s, body, at, False)
+        # or through a local copy of the member: tmpfs_readdir's
+        # `cookies = ap->a_cookies; ... *cookies = malloc(...)`
+        copy = re.match(r"\s*\*\s*([A-Za-z_]\w*)\s*=", body[cscan.statement_start(body, at, 0):])
+        return bool(via and member.search(via) or
+                    copy and _copies_member(body, copy.group(1), r.member))
+    name = re.sub(r"^\(\s*[\w\s]+\*\s*\)\s*", "", s.anchor or "").strip()
+    # a free of the member, of a local copy of it (unionfs_readdir's
+    # cookies_bk = *(ap->a_cookies), the upper layer's cookies), or of a
+    # local whose address the function passes to the call
+    return s.role is Role.FREE and bool(
+        member.search(name) or re.fullmatch(r"[A-Za-z_]\w*", name) and (
+            _passes_address(body, r, name) or _copies_member(body, name, r.member)))
 
 
 def _copies_member(body: str, name: str, member: str) -> bool:
