@@ -116,3 +116,20 @@ def test_warning_keys(tmp_path):
         ["sys/dev/x.c|x_detach|unused variable 'sz' [-Wunused-variable]", 12],
         ["sys/arch/amd64/include/cpu.h||array subscript 0 is outside [-Warray-bounds]", 55],
         ["sys/dev/x.c||no previous prototype [-Wmissing-prototypes]", 30]]
+
+
+def test_a_tree_without_proplib_is_warned_of(tmp_path):
+    """A checkout of sys/ alone (NetBSD-current's isaki68k snapshot): its
+    <sys/device.h> includes <prop/proplib.h>, from common/include, so
+    nearly every file fails to compile before and after; check says so
+    in one line at the start (it compiled 5% of a retag's files)."""
+    tree = tmp_path / "tree"
+    (tree / "sys/sys").mkdir(parents=True)
+    (tree / "sys/dev").mkdir(parents=True)
+    (tree / "sys/sys/device.h").write_text("#include <prop/proplib.h>\n")
+    (tree / "sys/dev/a.c").write_text("int a;\n")
+    p = run("check", "--baseline", str(tmp_path / "b.json"), str(tree), "sys/dev")
+    assert "has no common/include/prop" in p.stdout, p.stdout + p.stderr
+    (tree / "common/include/prop").mkdir(parents=True)
+    p = run("check", "--baseline", str(tmp_path / "b.json"), str(tree), "sys/dev")
+    assert "has no common/include/prop" not in p.stdout, p.stdout + p.stderr

@@ -804,6 +804,21 @@ def coverage(changed: list[str], plan: Plan, before: dict, after: dict
     return ok, why
 
 
+PROP = "common/include/prop"       # proplib's headers: not under sys/
+
+
+def _lacks_prop(root: str) -> bool:
+    """The tree's <sys/device.h> includes <prop/proplib.h>, which it lacks
+    (a checkout of sys/ alone)."""
+    try:
+        with open(os.path.join(root, "sys/sys/device.h"), encoding="utf-8",
+                  errors="replace") as fp:
+            wants = "<prop/proplib.h>" in fp.read()
+    except OSError:
+        return False
+    return wants and not os.path.isdir(os.path.join(root, PROP))
+
+
 def run(tree: Tree, paths: list[str], jobs: int, baseline: str | None,
         out_json: str | None, out=print, arch: str | None = None,
         against: str | None = None, all_before: bool = False) -> int:
@@ -814,6 +829,13 @@ def run(tree: Tree, paths: list[str], jobs: int, baseline: str | None,
         arches = portsmod.parse_arch(arch, port_dirs(root))
     except ValueError as e:
         raise TreeError(str(e)) from None
+    for t in [root] + ([os.path.abspath(against)] if against is not None else []):
+        if _lacks_prop(t):
+            # every file including <sys/device.h> then fails before and
+            # after alike: a check that compiles next to nothing
+            out(f"check: {t} has no {PROP}: <prop/proplib.h>, which <sys/device.h> "
+                "includes, is missing, and most files will not compile (copy a "
+                "NetBSD tree's common/ beside its sys/)")
     if against is not None:
         return _run_against(root, os.path.abspath(against), paths, arches, jobs, out_json, out,
                             all_before)

@@ -212,7 +212,7 @@ def include_links(root: str, t: Target) -> list[tuple[str, str]]:
     """(name, dir) for the -I directory of <machine/...> and the families."""
     out = [("machine", f"sys/arch/{t.port}/include")]
     out += [(n, f"sys/arch/{n}/include") for n in t.machine]
-    out += [("prop", "common/include/prop")]
+    out += [("prop", "common/include/prop")]     # (check.PROP: warned of if missing)
     return [(n, d) for n, d in out if os.path.isdir(os.path.join(root, d))]
 
 
