@@ -486,12 +486,12 @@ def _blocked(comp: list[int], sites: list[Site], pairs: pairing.Pairs,
         # (twa.c's twa_get_param() fills *param, a struct twa_param_9k **);
         # stored into a member or global of its own type (pvr.c's
         # sc->sc_dc, t:struct fb_devconfig@m:...sc_dc), it is kept there
-        # as in a generic one.  Memory of a struct no free of the old
-        # type frees anywhere in the tree (a console's struct rasops_info,
-        # pcibios' interrupt router handles) cannot reach one that is
-        # not seen: every free is a site we read, and one of the memory's
-        # struct would name it (a free through a void * of the owner's,
-        # unpaired, joins all its memory: owner_joins)
+        # as in a generic one.  Memory of a struct no free or realloc
+        # anywhere in the tree frees (pcibios' interrupt router handles,
+        # pnpbios' resources) cannot reach one that is not seen: every
+        # free is a site we read, and one of the memory's struct would
+        # name it (unfreed_allocations; a free through a void * of the
+        # owner's, unpaired, joins all its memory: owner_joins)
         for i in comp:
             if not _kept_for_good(sites[i].key, known.statics) and i not in known.unfreed:
                 return Keep.NO_FREE, (f"no free is seen to reach {sites[i].callee} at "
@@ -550,9 +550,10 @@ _STRUCT = re.compile(r"\b((?:struct|union)\s+\w+)")
 def _kept_for_good(k: Key | None, statics: Callable[[str, str], bool]) -> bool:
     """Whether an allocation stores its memory into a member (its struct
     known, m:, or only its name, f:), a global or a file's static
-    variable (statics(path, name): a v: key without a function is also a
-    local the scanner did not read, linux_cdrom.c's `union {...} *u1`)
-    (a generic one, or one of the memory's type: t:TYPE@VIA)."""
+    variable, a generic one or one of the memory's type (t:TYPE@VIA).
+    statics(path, name) tells a static: a v: key without a function is
+    also a local the scanner did not read (linux_cdrom.c's `union {...}
+    *u1`)."""
     if k is not None and k.kind is Kind.TYPE and k.via is not None:
         k = k.via
     return k is not None and (k.kind in (Kind.MEMBER, Kind.GLOBAL, Kind.STORE) or
