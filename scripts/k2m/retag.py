@@ -87,6 +87,7 @@ class Known:
     iface: dict[int, Interface]     # interface_sites
     unfreed: set[int]               # unfreed_allocations
     statics: Callable[[str, str], bool]     # file_statics
+    bodies: Bodies
 
 
 @dataclass
@@ -311,8 +312,9 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
     owner = sc.unit_of
     assert callable(owner)
     plan = pairing.Plan()
-    iface = interface_sites(sc, tagmap.interfaces)
-    known = Known(iface, unfreed_allocations(sc, iface.keys()), file_statics(sc))
+    bodies = Bodies(sc)
+    iface = interface_sites(sc, tagmap.interfaces, bodies)
+    known = Known(iface, unfreed_allocations(sc, iface.keys()), file_statics(sc), bodies)
     # memory an interface hands over is followed by its rule, not guessed:
     # a caller's free of VOP_READDIR's cookies, which no flow reaches,
     # would otherwise take every allocation of its owner (nfs_serv.c's)
@@ -333,7 +335,8 @@ def decide(sc: Scanned, tag_of, tagmap: TagMap, named: dict[tuple[str, str], str
             continue
         old = malloc_type(sites[mine[0]]) or ""
         kept = _blocked(comp, sites, pairs, links, named, owner, old, targets, known) or \
-            _macro_kept(comp, sites, tag_of, redefined) or _handed_on(comp, sites, sc, old)
+            _macro_kept(comp, sites, tag_of, redefined) or \
+            _handed_on(comp, sites, known.bodies, old)
         if kept is None and old in tagmap.scratch_types and \
                 _scratch(comp, sites, pairs, [e for i in comp for e in around[i]],
                          known.statics):
@@ -566,10 +569,13 @@ def file_statics(sc: Scanned) -> Callable[[str, str], bool]:
     (`static char *padbuf;`), not as a prototype."""
     @functools.lru_cache(maxsize=None)
     def top(path: str) -> str:
-        text = cscan.strip(sc.texts.get(path, ""))
-        for f in sc.facts[path].functions if path in sc.facts else ():
-            text = text[:f.start] + " " * (f.end - f.start) + text[f.end:]
-        return text
+        """The file without its functions (each a blank line)."""
+        text, at, out = cscan.strip(sc.texts.get(path, "")), 0, []
+        for f in sorted(sc.facts[path].functions if path in sc.facts else (),
+                        key=lambda f: f.start):
+            out += [text[at:max(at, f.start)], "\n"]
+            at = max(at, f.end)
+        return "".join(out) + text[at:]
 
     def statics(path: str, name: str) -> bool:
         return any(";" in line and not re.search(r"\b" + name + r"\s*\(", line)
@@ -625,7 +631,7 @@ _OUT_PLAIN = r"\*\s*\(?\s*[A-Za-z_]\w*\s*\)?\s*=\s*"
 _OUT_MEMBER = r"\*\s*\(?\s*[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)+\s*\)?\s*=\s*"
 
 
-def _handed_on(comp: list[int], sites: list[Site], sc: Scanned,
+def _handed_on(comp: list[int], sites: list[Site], bodies: Bodies,
                old: str) -> tuple[Keep, str] | None:
     """Memory an allocation hands on through a pointer its function was
     given.  Through a member (`*ap->a_cookies = cookies`, or the
@@ -640,12 +646,10 @@ def _handed_on(comp: list[int], sites: list[Site], sc: Scanned,
     frees = {(sites[i].path, sites[i].func) for i in comp if sites[i].role is Role.FREE}
     for i in comp:
         s = sites[i]
-        text = sc.texts.get(s.path)
-        if s.role is not Role.ALLOC or not s.func or text is None:
+        got = bodies.of(s) if s.role is Role.ALLOC else None
+        if got is None:
             continue
-        f = _function_of(sc, s)
-        via = f and _hand_off(s, cscan.strip(text[f.start:f.end]), s.offset - f.start,
-                              not frees - {(s.path, s.func)})
+        via = _hand_off(s, got[1], s.offset - got[0], not frees - {(s.path, s.func)})
         if via:
             return Keep.HANDED_ON, (f"{s.callee} at {s.where} hands its memory on "
                                     f"through {via} in {s.func}(), to a free we do not "
@@ -658,6 +662,26 @@ def _function_of(sc: Scanned, s: Site) -> cscan.Function | None:
     #if and #else)."""
     return next((f for f in sc.facts[s.path].functions
                  if f.name == s.func and f.start <= s.offset < f.end), None)
+
+
+class Bodies:
+    """The stripped text of the function a site is in, read once for
+    every rule that looks at it (interface_sites, _handed_on)."""
+
+    def __init__(self, sc: Scanned) -> None:
+        self.sc = sc
+        self._got: dict[tuple[str, int], str] = {}
+
+    def of(self, s: Site) -> tuple[int, str] | None:
+        """(the function's offset in its file, its stripped text), or None."""
+        text = self.sc.texts.get(s.path)
+        f = _function_of(self.sc, s) if s.func and text is not None else None
+        if f is None or text is None:
+            return None
+        body = self._got.get((s.path, f.start))
+        if body is None:
+            body = self._got[(s.path, f.start)] = cscan.strip(text[f.start:f.end])
+        return f.start, body
 
 
 def _hand_off(s: Site, body: str, at: int, frees_local: bool) -> str | None:
@@ -680,7 +704,8 @@ def _hand_off(s: Site, body: str, at: int, frees_local: bool) -> str | None:
     return m.group(0).split("=")[0].strip() if m else None
 
 
-def interface_sites(sc: Scanned, rules: tuple[Interface, ...]) -> dict[int, Interface]:
+def interface_sites(sc: Scanned, rules: tuple[Interface, ...],
+                    bodies: Bodies) -> dict[int, Interface]:
     """The sites whose memory an interface's written rule types (the tag
     map's retag: interfaces), of the rule's type: an allocation its
     function hands on through the rule's member (`*ap->a_cookies =
@@ -689,21 +714,14 @@ def interface_sites(sc: Scanned, rules: tuple[Interface, ...]) -> dict[int, Inte
     (`VOP_READDIR(vp, uio, cred, &eof, &cookies, &n)`, then
     `free(cookies, M_TEMP)`)."""
     out: dict[int, Interface] = {}
-    bodies: dict[tuple[str, int], str] = {}     # (path, function's start): stripped
     for i, s in enumerate(sc.pairs.sites):
         text = sc.texts.get(s.path)
-        if s.is_kmem or not s.func or s.context != Context.CODE or text is None:
+        if s.is_kmem or s.context != Context.CODE or text is None:
             continue
         for r in rules:
-            f = None
-            if malloc_type(s) == r.type and (r.member in text or r.call in text):
-                f = _function_of(sc, s)
-            if f is None:
-                continue
-            body = bodies.get((s.path, f.start))
-            if body is None:
-                body = bodies[(s.path, f.start)] = cscan.strip(text[f.start:f.end])
-            if _ruled(s, body, s.offset - f.start, r):
+            got = bodies.of(s) if malloc_type(s) == r.type and \
+                (r.member in text or r.call in text) else None
+            if got is not None and _ruled(s, got[1], s.offset - got[0], r):
                 out[i] = r
     return out
 
